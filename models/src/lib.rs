@@ -1,0 +1,25 @@
+//! # brainstream-models
+//!
+//! The numerics of brainstream, with no knowledge of actors, threads or
+//! files beyond connectome loading: connectivity and delays, coupling
+//! functions, neural mass models, integrators, noise and monitors, and the
+//! [`MeanFieldSim`] engine that steps a whole-brain network exactly as
+//! tvb-library 2.10 does.
+
+pub mod connectivity;
+pub mod coupling;
+pub mod engine;
+pub mod error;
+pub mod integrator;
+pub mod models;
+pub mod monitors;
+pub mod noise;
+pub mod params;
+
+pub use connectivity::Connectivity;
+pub use coupling::Coupling;
+pub use engine::{InitialConditions, MeanFieldConfig, MeanFieldSim};
+pub use error::ModelError;
+pub use models::{model_info, ModelInfo, MODELS};
+pub use noise::{NoiseConfig, NoiseKind};
+pub use params::{ParamDef, ParamSet};
