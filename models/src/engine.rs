@@ -23,6 +23,7 @@ use crate::integrator::Scheme;
 use crate::models::{Dfun, ModelInfo};
 use crate::noise::{NoiseConfig, NoiseKind, NumpyRandomState};
 use crate::params::ParamSet;
+use crate::tvb_sum::reduceat;
 
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -376,11 +377,12 @@ impl<M: Dfun> Engine<M> {
             CouplingKind::SigmoidalJansenRit => {
                 let blk = n * h2;
                 for i in 0..n {
-                    let mut acc = 0.0f64;
-                    for e in s.row_start[i]..s.row_start[i + 1] {
-                        let idx = s.off[e] as usize + w;
-                        acc += s.w32[e] as f64 * cp.pre_sjr(hist[idx], hist[blk + idx]);
-                    }
+                    let a = s.row_start[i];
+                    let p = |e: usize| {
+                        let idx = s.off[a + e] as usize + w;
+                        s.w32[a + e] as f64 * cp.pre_sjr(hist[idx], hist[blk + idx])
+                    };
+                    let acc = reduceat(s.row_start[i + 1] - a, -0.0f64, &p);
                     self.c[i * nt] = cp.post(acc, ncv);
                 }
             }
@@ -389,10 +391,9 @@ impl<M: Dfun> Engine<M> {
                     let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
                     for i in 0..n {
                         let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let mut acc = 0.0f32;
-                        for (wt, off) in s.w32[a..b].iter().zip(&s.off[a..b]) {
-                            acc += wt * blk[*off as usize + w];
-                        }
+                        let (wt, off) = (&s.w32[a..b], &s.off[a..b]);
+                        let p = |e: usize| wt[e] * blk[off[e] as usize + w];
+                        let acc = reduceat(b - a, -0.0f32, &p);
                         self.c[i * nt + ci] = cp.post(acc as f64, ncv);
                     }
                 }
@@ -403,10 +404,9 @@ impl<M: Dfun> Engine<M> {
                     for i in 0..n {
                         let xi = blk[i * h2 + w];
                         let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let mut acc = 0.0f32;
-                        for (wt, off) in s.w32[a..b].iter().zip(&s.off[a..b]) {
-                            acc += wt * cp.pre32(xi, blk[*off as usize + w]);
-                        }
+                        let (wt, off) = (&s.w32[a..b], &s.off[a..b]);
+                        let p = |e: usize| wt[e] * cp.pre32(xi, blk[off[e] as usize + w]);
+                        let acc = reduceat(b - a, -0.0f32, &p);
                         self.c[i * nt + ci] = cp.post(acc as f64, ncv);
                     }
                 }

@@ -15,6 +15,7 @@ pub mod models;
 pub mod monitors;
 pub mod noise;
 pub mod params;
+pub mod tvb_sum;
 
 pub use connectivity::Connectivity;
 pub use coupling::Coupling;

@@ -1,7 +1,8 @@
 //! The engine against tvb-library 2.10 reference runs (`tests/data/tvb/`, made
 //! by `shared/peers/tvb_ref.py`): 76 regions, Linear coupling a = 0.0042,
 //! HeunDeterministic, dt = 0.1 ms, speed 3 mm/ms, constant initial history.
-//! Tolerance: max |ours − TVB| ≤ 1e-6 · max |TVB| at every millisecond.
+//! Tolerance: max |ours − TVB| ≤ 1e-6 · max |TVB| at every millisecond (the
+//! issue's bar); we also hold ourselves to 1e-12 (measured: 0, bit-identical).
 
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::Scheme;
@@ -62,6 +63,10 @@ fn reduced_wong_wang_matches_tvb() {
     let rel = run("ReducedWongWang", &[], "rww_conn76_ts_1ms.csv");
     eprintln!("RWW rel err {rel:e}");
     assert!(rel <= 1e-6, "relative error {rel:e}");
+    // In practice the engine reproduces tvb-library to the last bit (float32
+    // history, numpy's pairwise summation order); 1e-12 leaves room for a
+    // libm whose exp differs in the last place.
+    assert!(rel <= 1e-12, "no longer bit-exact: {rel:e}");
 }
 
 #[test]
@@ -69,4 +74,5 @@ fn generic_2d_oscillator_matches_tvb() {
     let rel = run("Generic2dOscillator", &[], "g2d_conn76_ts_1ms.csv");
     eprintln!("G2D rel err {rel:e}");
     assert!(rel <= 1e-6, "relative error {rel:e}");
+    assert!(rel <= 1e-12, "no longer bit-exact: {rel:e}");
 }
