@@ -1,1 +1,204 @@
-fn main(){}
+//! The `brainstream` command line: a thin shell over the library.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use brainstream::runtime::params::DefaultValue;
+use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, RunOptions};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "brainstream", version, about = "Multiscale brain co-simulation: run, check and inspect graph files")]
+struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a graph file.
+    Run {
+        /// The graph file (TOML or JSON).
+        graph: PathBuf,
+        /// Output folder for recorders.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Override a value of the graph, e.g. --set simulation.duration_ms=20 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Print no progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check a graph file without running it.
+    Validate {
+        graph: PathBuf,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Print the graph's topology.
+    Graph {
+        graph: PathBuf,
+        /// Graphviz DOT (the only format for now).
+        #[arg(long, default_value_t = true)]
+        dot: bool,
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// List actor kinds with their ports and parameters, and the models, couplings and integrators.
+    List,
+}
+
+fn init_tracing(v: u8) {
+    let default = match v {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match real_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn real_main(cli: Cli) -> Result<(), String> {
+    match cli.cmd {
+        Cmd::Run { graph, out, set, quiet } => run(graph, out, set, quiet),
+        Cmd::Validate { graph, set } => {
+            let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+            println!(
+                "{}: ok — {} actors, {} edges, {} steps of {} ms in {} windows of {} ms ({} scheme)",
+                graph.display(),
+                g.actors.len(),
+                g.edges.len(),
+                g.total_steps,
+                g.dt_ms,
+                g.n_windows(),
+                g.window_steps as f64 * g.dt_ms,
+                format!("{:?}", g.scheme()).to_lowercase()
+            );
+            Ok(())
+        }
+        Cmd::Graph { graph, set, .. } => {
+            let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+            print!("{}", to_dot(&g));
+            Ok(())
+        }
+        Cmd::List => {
+            list();
+            Ok(())
+        }
+    }
+}
+
+fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<(), String> {
+    let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+    let total = g.total_steps;
+    let tty = std::io::stderr().is_terminal();
+    let bar = (!quiet && tty).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {msg} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut last_pct = u64::MAX;
+    let progress = |p: Progress| {
+        let sim_ms = p.steps_done as f64 * p.dt_ms;
+        let tot_ms = p.total_steps as f64 * p.dt_ms;
+        if let Some(b) = &bar {
+            b.set_position(p.steps_done);
+            b.set_message(format!("{sim_ms:.1}/{tot_ms:.1} ms"));
+        } else if !quiet {
+            let pct = p.steps_done * 100 / p.total_steps.max(1);
+            if pct / 10 != last_pct / 10 || last_pct == u64::MAX {
+                last_pct = pct;
+                eprintln!("progress: {pct:3}% ({sim_ms:.1} of {tot_ms:.1} ms simulated)");
+            }
+        }
+    };
+    let res = run_graph(g, &RunOptions { out_dir: out.clone() }, progress);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let s = res.map_err(|e| e.to_string())?;
+    println!(
+        "simulated {:.1} ms in {:.3} s wall (real-time factor {:.2}), {} windows of {} steps",
+        s.simulated_ms,
+        s.wall.as_secs_f64(),
+        s.real_time_factor(),
+        s.windows,
+        s.window_steps
+    );
+    for f in &s.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn list() {
+    let reg = default_registry();
+    println!("ACTOR KINDS\n");
+    for k in reg.kinds() {
+        println!("{} — {}", k.name, k.doc);
+        for p in k.inputs {
+            println!("  input  {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
+        }
+        for p in k.outputs {
+            println!("  output {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
+        }
+        for p in k.params {
+            let range = p.range.map(|(a, b)| format!(" in [{a}, {b}]")).unwrap_or_default();
+            let unit = if p.unit.is_empty() { String::new() } else { format!(" {}", p.unit) };
+            let def = match p.default {
+                DefaultValue::Optional | DefaultValue::Required => p.default.to_string(),
+                d => format!("= {d}"),
+            };
+            println!("  param  {:<20} {:<11} {def}{unit}{range}\n         {}", p.name, p.ty.to_string(), p.doc);
+        }
+        println!();
+    }
+    println!("MODELS (mean_field.model; parameters go in model_params)\n");
+    for m in brainstream::models::MODELS {
+        println!("{} — {}", m.name, m.doc);
+        println!("  state variables: {} (coupled: {})", m.state_variables.join(", "),
+            m.cvar.iter().map(|&i| m.state_variables[i]).collect::<Vec<_>>().join(", "));
+        for p in m.params {
+            println!("  {:<14} = {:<12} {:<6} in [{}, {}]  {}", p.name, p.default, p.unit, p.lo, p.hi, p.doc);
+        }
+        println!();
+    }
+    println!("COUPLINGS (mean_field.coupling; parameters go in coupling_params)\n");
+    for c in brainstream::models::coupling::COUPLINGS {
+        println!("{} — {}", c.name, c.doc);
+        for p in c.params {
+            println!("  {:<10} = {:<12} in [{}, {}]  {}", p.name, p.default, p.lo, p.hi, p.doc);
+        }
+    }
+    println!("\nINTEGRATORS (mean_field.integrator)\n");
+    for (n, _, st) in brainstream::models::integrator::INTEGRATORS {
+        println!("  {n}{}", if *st { " (noise: additive|multiplicative, nsig, noise_seed)" } else { "" });
+    }
+}

@@ -1,1 +1,28 @@
+//! # brainstream-actors
+//!
+//! Every actor kind of brainstream, one file each: the model wrappers
+//! (`mean_field`), monitors (`temporal_average`, `subsample`, `bold`),
+//! recorders (`hdf5_recorder`), sources and transformers (`linear_ode`,
+//! `gain`). [`registry`] returns them all for the runtime.
 
+pub mod gain;
+pub mod hdf5_recorder;
+pub mod linear_ode;
+pub mod mean_field;
+pub mod monitors;
+pub(crate) mod util;
+
+use brainstream_runtime::Registry;
+
+/// A registry holding every actor kind of this crate.
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    r.register(mean_field::KIND);
+    r.register(hdf5_recorder::KIND);
+    r.register(linear_ode::KIND);
+    r.register(gain::KIND);
+    r.register(monitors::temporal_average::KIND);
+    r.register(monitors::subsample::KIND);
+    r.register(monitors::bold::KIND);
+    r
+}

@@ -1,0 +1,244 @@
+//! `mean_field`: a whole-brain network of neural masses, stepped by the
+//! TVB-exact engine of `brainstream-models` ([`MeanFieldSim`]). It emits the
+//! raw state (tvb-library's `Raw` monitor) of the chosen variables after
+//! every step: sample `k` of the run is the state after `k` steps, at
+//! `t = k·dt` ms, the first at `t = dt`.
+
+use std::sync::Arc;
+
+use brainstream_models::coupling::Coupling;
+use brainstream_models::integrator::integrator;
+use brainstream_models::{
+    model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
+    ModelInfo, NoiseConfig, NoiseKind, ParamSet,
+};
+use brainstream_runtime::{
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
+    ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, WindowInfo,
+};
+use ndarray::Array3;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model, tvb-library's class name (`brainstream list --models`)" },
+    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by tvb-library name, e.g. { J_N = 0.2609 }" },
+    ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files" },
+    ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
+    ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference or Kuramoto" },
+    ParamSpec { name: "coupling_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Coupling parameters, e.g. { a = 0.0042, b = 0.0 }" },
+    ParamSpec { name: "integrator", ty: ParamType::Str, default: DefaultValue::Str("HeunDeterministic"), range: None, unit: "", doc: "HeunDeterministic, HeunStochastic, EulerDeterministic, EulerStochastic, RungeKutta4thOrderDeterministic, RungeKutta4thOrderStochastic" },
+    ParamSpec { name: "noise", ty: ParamType::Str, default: DefaultValue::Str("additive"), range: None, unit: "", doc: "Noise of stochastic integrators: additive or multiplicative" },
+    ParamSpec { name: "nsig", ty: ParamType::FloatList, default: DefaultValue::Float(1.0), range: Some((0.0, 1e9)), unit: "state²/ms", doc: "Noise diffusion coefficient D per state variable (one value for all); std per sqrt(ms) is sqrt(2D)" },
+    ParamSpec { name: "noise_seed", ty: ParamType::Int, default: DefaultValue::Optional, range: Some((0.0, 4294967295.0)), unit: "", doc: "Seed of the numpy-compatible noise stream (tvb-library's noise_seed, 42 there); default: derived from the graph seed and the actor name" },
+    ParamSpec { name: "multiplicative_a", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: None, unit: "", doc: "Multiplicative noise g(x) = sqrt(2 nsig)·(a·x + b): a" },
+    ParamSpec { name: "multiplicative_b", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: None, unit: "", doc: "Multiplicative noise: b" },
+    ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("random"), range: None, unit: "", doc: "random (uniform in each state variable's range, seeded), golden (the deterministic state of shared/peers/tvb_ref.py), or a CSV file with one row per state variable and one column per region" },
+    ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` (default: the model's variables of interest)" },
+];
+
+/// The kind.
+pub const KIND: KindSpec = KindSpec {
+    name: "mean_field",
+    doc: "Whole-brain network of neural masses with delayed coupling, numerically identical to tvb-library 2.10",
+    params: PARAMS,
+    inputs: &[],
+    outputs: &[PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step" }],
+    build,
+};
+
+struct MeanField {
+    cfg: MeanFieldConfig,
+    noise_seed_given: bool,
+    random_ic: bool,
+    sim: Option<MeanFieldSim>,
+    voi: Vec<usize>,
+    meta: Arc<SeriesMeta>,
+    buf: Vec<f64>,
+    /// divergence found in the previous window, reported now
+    deferred: Option<String>,
+}
+
+fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
+    match &e {
+        ModelError::UnknownParameter { name, known, .. } => {
+            BuildError::at(format!("{key_prefix}.{name}"), e.to_string()).hint(format!("known: {known}"))
+        }
+        ModelError::ParameterOutOfRange { name, .. } => BuildError::at(format!("{key_prefix}.{name}"), e.to_string()),
+        _ => BuildError::at("", e.to_string()),
+    }
+}
+
+fn read_ic(path: &std::path::Path, info: &ModelInfo, n: usize) -> Result<Vec<f64>, BuildError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| BuildError::at("initial_conditions", format!("{}: {e}", path.display())))?;
+    let m = brainstream_models::connectivity::parse_matrix(path, "initial_conditions", &text)
+        .map_err(|e| BuildError::at("initial_conditions", e.to_string()))?;
+    if m.rows != info.nvar() || m.cols != n {
+        return Err(BuildError::at(
+            "initial_conditions",
+            format!(
+                "{} is {}×{}; {} needs {} rows (state variables {}) × {n} columns (regions)",
+                path.display(),
+                m.rows,
+                m.cols,
+                info.name,
+                info.nvar(),
+                info.state_variables.join(", ")
+            ),
+        ));
+    }
+    Ok(m.data)
+}
+
+fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let p = &ctx.params;
+    let model_name = p.str("model")?;
+    let info = model_info(&model_name).map_err(|e| BuildError::at("model", e.to_string()))?;
+    let mp = p.number_table("model_params")?;
+    let model_params = ParamSet::from_overrides(info.name, info.params, mp.iter().map(|(k, v)| (k.as_str(), *v)))
+        .map_err(|e| model_err(e, "model_params"))?;
+    let cname = p.str("coupling")?;
+    let cp = p.number_table("coupling_params")?;
+    let coupling = Coupling::new(&cname, cp.iter().map(|(k, v)| (k.as_str(), *v))).map_err(|e| match e {
+        ModelError::UnknownName { .. } => BuildError::at("coupling", e.to_string()),
+        e => model_err(e, "coupling_params"),
+    })?;
+    let conn_spec = p.str("connectivity")?;
+    let connectivity = Connectivity::load(&conn_spec, p.base_dir())
+        .map_err(|e| BuildError::at("connectivity", e.to_string()))?;
+    let (scheme, stochastic) = integrator(&p.str("integrator")?).map_err(|e| BuildError::at("integrator", e.to_string()))?;
+    let noise = if stochastic {
+        let kind = match p.str("noise")?.as_str() {
+            "additive" => NoiseKind::Additive,
+            "multiplicative" => NoiseKind::Multiplicative { a: p.f64("multiplicative_a")?, b: p.f64("multiplicative_b")? },
+            other => return Err(BuildError::at("noise", format!("unknown noise `{other}`")).hint("additive or multiplicative")),
+        };
+        let nsig = p.f64_list("nsig")?.unwrap_or(vec![1.0]);
+        Some(NoiseConfig { kind, nsig, seed: p.i64("noise_seed").unwrap_or(0) as u32 })
+    } else {
+        for k in ["nsig", "noise_seed", "noise"] {
+            if p.has(k) {
+                return Err(BuildError::at(k, format!("`{k}` has no effect with a deterministic integrator"))
+                    .hint("choose HeunStochastic or EulerStochastic, or remove it"));
+            }
+        }
+        None
+    };
+    let ic = p.str("initial_conditions")?;
+    let initial = match ic.as_str() {
+        "random" => InitialConditions::Uniform { seed: 0 },
+        "golden" => InitialConditions::Golden,
+        path => InitialConditions::Values(read_ic(&p.base_dir().join(path), info, connectivity.n)?),
+    };
+    let voi: Vec<usize> = match p.str_list("variables")? {
+        None => info.voi.iter().map(|v| info.var_index(v).unwrap_or(0)).collect(),
+        Some(list) => list
+            .iter()
+            .map(|v| {
+                info.var_index(v).ok_or_else(|| {
+                    BuildError::at("variables", format!("{} has no state variable `{v}`", info.name))
+                        .hint(format!("state variables: {}", info.state_variables.join(", ")))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if voi.is_empty() {
+        return Err(BuildError::at("variables", "no variable chosen"));
+    }
+    let meta = Arc::new(SeriesMeta {
+        variables: voi.iter().map(|&k| info.state_variables[k].to_string()).collect(),
+        nodes: connectivity.labels.clone(),
+        unit: String::new(),
+    });
+    let cfg = MeanFieldConfig {
+        model: info,
+        model_params,
+        coupling,
+        connectivity,
+        speed_mm_per_ms: p.f64("speed_mm_per_ms")?,
+        dt_ms: ctx.dt_ms,
+        scheme,
+        noise,
+        initial,
+    };
+    // Build once now so that every configuration error shows at validation.
+    MeanFieldSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
+    Ok(Box::new(MeanField {
+        cfg,
+        noise_seed_given: p.has("noise_seed"),
+        random_ic: ic == "random",
+        sim: None,
+        voi,
+        meta,
+        buf: vec![],
+        deferred: None,
+    }))
+}
+
+impl Actor for MeanField {
+    fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
+        let mut cfg = self.cfg.clone();
+        if let (Some(nz), false) = (cfg.noise.as_mut(), self.noise_seed_given) {
+            nz.seed = (ctx.seed & 0xffff_ffff) as u32;
+        }
+        if self.random_ic {
+            cfg.initial = InitialConditions::Uniform { seed: ctx.seed };
+        }
+        let sim = MeanFieldSim::new(cfg).map_err(ActorError::new)?;
+        tracing::info!(
+            model = sim.model().name,
+            regions = sim.n_regions(),
+            nnz = sim.nnz(),
+            horizon = sim.horizon(),
+            "mean field ready"
+        );
+        self.sim = Some(sim);
+        Ok(())
+    }
+
+    fn step(&mut self, w: &WindowInfo, _inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+        if let Some(e) = self.deferred.take() {
+            return Err(ActorError::new(e));
+        }
+        let sim = self.sim.as_mut().ok_or_else(|| ActorError::new("not started"))?;
+        let (n, nv) = (sim.n_regions(), sim.model().nvar());
+        let steps = w.n_steps as usize;
+        self.buf.resize(steps * nv * n, 0.0);
+        let before = sim.steps_done();
+        let res = sim.run(steps, &mut self.buf);
+        let good = match &res {
+            Ok(()) => steps,
+            Err(ModelError::Diverged { step, .. }) => (*step - 1 - before) as usize,
+            Err(_) => 0,
+        };
+        let nvoi = self.voi.len();
+        let mut data = Array3::zeros((good, nvoi, n));
+        for s in 0..good {
+            for (j, &k) in self.voi.iter().enumerate() {
+                let src = &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n];
+                data.slice_mut(ndarray::s![s, j, ..]).assign(&ndarray::ArrayView1::from(src));
+            }
+        }
+        let stamps: Vec<u64> = (before + 1..=before + good as u64).collect();
+        out.set(
+            "state",
+            Payload::Series(Arc::new(Series {
+                times_ms: stamps.iter().map(|k| *k as f64 * w.dt_ms).collect(),
+                stamps,
+                data,
+                meta: self.meta.clone(),
+            })),
+        );
+        if let Err(e) = res {
+            // Send what was computed before the divergence, stop next window.
+            self.deferred = Some(e.to_string());
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
+        match self.deferred.take() {
+            Some(e) => Err(ActorError::new(e)),
+            None => Ok(vec![]),
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Monitor actors: tvb-library's `TemporalAverage`, `SubSample` and `Bold`
+//! applied to a raw state stream (one sample per step). The numerics are in
+//! `brainstream_models::monitors`; these actors feed them sample by sample.
+
+pub mod bold;
+pub mod subsample;
+pub mod temporal_average;
+
+use std::sync::Arc;
+
+use brainstream_models::monitors::Sample;
+use brainstream_runtime::{
+    ActorError, DefaultValue, Inputs, Outputs, ParamSpec, ParamType, Payload, Series,
+};
+use ndarray::Array3;
+
+use crate::util::{check_consecutive, series};
+
+pub(crate) const OFFSET: ParamSpec = ParamSpec {
+    name: "offset_steps",
+    ty: ParamType::Int,
+    default: DefaultValue::Int(0),
+    range: Some((0.0, 1e12)),
+    unit: "steps",
+    doc: "Added to the step count before sampling; horizon − 1 reproduces tvb-library's sampling phase and time stamps",
+};
+
+/// Feeds every sample of `input` to `f` and sends what it returns.
+pub(crate) fn apply(
+    who: &str,
+    inputs: &Inputs,
+    out: &mut Outputs,
+    last: &mut Option<u64>,
+    mut f: impl FnMut(u64, &[f64]) -> Result<Option<Sample>, ActorError>,
+) -> Result<(), ActorError> {
+    let Some(s) = series(inputs, "input")? else {
+        return Ok(());
+    };
+    check_consecutive(s, last, who)?;
+    let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
+    let mut times = vec![];
+    let mut stamps = vec![];
+    let mut vals = vec![];
+    for (k, &st) in s.stamps.iter().enumerate() {
+        let row = s.data.slice(ndarray::s![k, .., ..]);
+        let flat: Vec<f64> = row.iter().copied().collect();
+        if let Some(smp) = f(st, &flat)? {
+            times.push(smp.time_ms);
+            stamps.push(st);
+            vals.extend(smp.values);
+        }
+    }
+    let data = Array3::from_shape_vec((stamps.len(), nv, nn), vals).map_err(ActorError::new)?;
+    out.set(
+        "output",
+        Payload::Series(Arc::new(Series { stamps, times_ms: times, data, meta: s.meta.clone() })),
+    );
+    Ok(())
+}

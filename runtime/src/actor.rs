@@ -1,0 +1,195 @@
+//! The actor abstraction: every component of a co-simulation (a brain
+//! network, a monitor, a recorder, a spiking population, a transformer) is an
+//! [`Actor`] with typed ports, stepped one synchronisation window at a time.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::ActorError;
+use crate::params::{BuildError, ParamSpec, Params};
+use crate::payload::{Payload, PortType};
+
+/// A port declaration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PortDecl {
+    pub name: &'static str,
+    pub ty: PortType,
+    pub doc: &'static str,
+}
+
+/// What an actor knows about the run it takes part in.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// The actor's name in the graph.
+    pub name: String,
+    /// Its kind.
+    pub kind: String,
+    /// Where files go.
+    pub out_dir: PathBuf,
+    /// The actor's own seed, derived from the graph's seed and its name.
+    pub seed: u64,
+    /// The graph's seed.
+    pub graph_seed: u64,
+    /// Integration step, ms.
+    pub dt_ms: f64,
+    /// Total number of steps.
+    pub total_steps: u64,
+    /// Steps per synchronisation window.
+    pub window_steps: u64,
+    /// The graph file's text (after overrides), for provenance.
+    pub graph_text: String,
+    /// The graph file's path, if it came from a file.
+    pub graph_path: Option<PathBuf>,
+}
+
+/// The window being computed: steps `start_step .. start_step + n_steps`
+/// (times `start_step·dt` to `(start_step + n_steps)·dt`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowInfo {
+    pub index: u64,
+    pub start_step: u64,
+    pub n_steps: u64,
+    pub dt_ms: f64,
+}
+
+impl WindowInfo {
+    /// Start time in ms.
+    pub fn start_ms(&self) -> f64 {
+        self.start_step as f64 * self.dt_ms
+    }
+    /// End time in ms.
+    pub fn end_ms(&self) -> f64 {
+        (self.start_step + self.n_steps) as f64 * self.dt_ms
+    }
+}
+
+/// The inputs of one window, by port name. A port with no edge, or whose
+/// producer sent nothing for this window, is absent.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub(crate) map: BTreeMap<&'static str, Payload>,
+}
+
+impl Inputs {
+    /// The payload on `port`, if any.
+    pub fn get(&self, port: &str) -> Option<&Payload> {
+        self.map.get(port)
+    }
+    /// Builds inputs by hand (for tests and embedding).
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (&'static str, Payload)>) -> Self {
+        Self {
+            map: pairs.into_iter().collect(),
+        }
+    }
+}
+
+/// The outputs of one window, by port name.
+#[derive(Debug, Default)]
+pub struct Outputs {
+    pub(crate) map: BTreeMap<&'static str, Payload>,
+}
+
+impl Outputs {
+    /// Sets the payload of `port` for this window.
+    pub fn set(&mut self, port: &'static str, p: Payload) {
+        self.map.insert(port, p);
+    }
+    /// Takes the payload of `port` (for tests and embedding).
+    pub fn take(&mut self, port: &str) -> Option<Payload> {
+        self.map.remove(port)
+    }
+}
+
+/// A component stepped in lockstep windows on its own thread.
+pub trait Actor: Send {
+    /// Called once before the first window: open files, seed generators.
+    fn start(&mut self, _ctx: &RunContext) -> Result<(), ActorError> {
+        Ok(())
+    }
+    /// Computes one window from its inputs and sets its outputs.
+    fn step(
+        &mut self,
+        win: &WindowInfo,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+    ) -> Result<(), ActorError>;
+    /// Called once after the last window, or after a failure anywhere in the
+    /// graph (`complete` false): flush and close. Returns the files written.
+    fn finish(&mut self, _complete: bool) -> Result<Vec<PathBuf>, ActorError> {
+        Ok(vec![])
+    }
+}
+
+/// What a kind's builder gets.
+#[derive(Debug)]
+pub struct BuildCtx<'a> {
+    /// The actor's name.
+    pub name: &'a str,
+    /// Its parameters.
+    pub params: Params<'a>,
+    /// Integration step, ms.
+    pub dt_ms: f64,
+    /// Simulated duration, ms.
+    pub duration_ms: f64,
+}
+
+/// An actor kind: its declaration and its builder.
+#[derive(Debug, Clone, Copy)]
+pub struct KindSpec {
+    /// The name used as `kind = "…"`.
+    pub name: &'static str,
+    /// One paragraph for `brainstream list`.
+    pub doc: &'static str,
+    pub params: &'static [ParamSpec],
+    pub inputs: &'static [PortDecl],
+    pub outputs: &'static [PortDecl],
+    /// Builds the actor from validated parameters. Must not touch the file
+    /// system beyond reading inputs: building is also how a graph is
+    /// validated.
+    pub build: fn(&BuildCtx) -> Result<Box<dyn Actor>, BuildError>,
+}
+
+impl KindSpec {
+    /// Input port by name.
+    pub fn input(&self, name: &str) -> Option<&PortDecl> {
+        self.inputs.iter().find(|p| p.name == name)
+    }
+    /// Output port by name.
+    pub fn output(&self, name: &str) -> Option<&PortDecl> {
+        self.outputs.iter().find(|p| p.name == name)
+    }
+}
+
+/// The kinds a runtime can build, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    kinds: BTreeMap<&'static str, KindSpec>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a kind; a later registration of the same name replaces it.
+    pub fn register(&mut self, k: KindSpec) {
+        self.kinds.insert(k.name, k);
+    }
+    /// A kind by name.
+    pub fn get(&self, name: &str) -> Option<&KindSpec> {
+        self.kinds.get(name)
+    }
+    /// All kinds, by name.
+    pub fn kinds(&self) -> impl Iterator<Item = &KindSpec> {
+        self.kinds.values()
+    }
+    /// All kind names.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.kinds.keys().copied().collect()
+    }
+}
+
+/// Resolves `p` against `base` (absolute paths stay as they are).
+pub fn resolve(base: &Path, p: &str) -> PathBuf {
+    base.join(p)
+}

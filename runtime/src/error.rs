@@ -1,0 +1,92 @@
+//! Errors of the runtime.
+
+use std::path::PathBuf;
+
+/// An error raised by an actor while it runs.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ActorError(pub String);
+
+impl ActorError {
+    /// From anything printable.
+    pub fn new(msg: impl std::fmt::Display) -> Self {
+        Self(msg.to_string())
+    }
+}
+
+/// One problem found in a graph file, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GraphIssue {
+    /// The graph file.
+    pub file: PathBuf,
+    /// 1-based line and column, where known.
+    pub line_col: Option<(usize, usize)>,
+    /// Dotted key path, e.g. `actors.brain.model`.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl std::fmt::Display for GraphIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((l, c)) = self.line_col {
+            write!(f, ":{l}:{c}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": {}", self.path)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Errors of loading, validating or running a graph.
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    /// The graph file could not be read.
+    #[error("cannot read graph file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The graph is invalid; every problem found is listed.
+    #[error("{}", fmt_issues(.0))]
+    Invalid(Vec<GraphIssue>),
+    /// A `--set key=value` override is malformed.
+    #[error("--set {arg}: {message}")]
+    Override { arg: String, message: String },
+    /// An actor failed while running.
+    #[error("actor `{actor}` failed in window {window} (t = {time_ms} ms): {message}")]
+    ActorFailed {
+        actor: String,
+        window: u64,
+        time_ms: f64,
+        message: String,
+    },
+    /// The output directory could not be created.
+    #[error("cannot create output directory {path}: {source}")]
+    OutDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn fmt_issues(v: &[GraphIssue]) -> String {
+    let mut s = String::new();
+    for (k, i) in v.iter().enumerate() {
+        if k > 0 {
+            s.push('\n');
+        }
+        s.push_str(&i.to_string());
+    }
+    if v.len() > 1 {
+        s.push_str(&format!("\n{} problems found", v.len()));
+    }
+    s
+}

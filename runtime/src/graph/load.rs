@@ -1,0 +1,335 @@
+//! Reading graph files (TOML, or JSON), applying `--set` overrides, and
+//! locating keys in the text for error messages.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{GraphIssue, RuntimeError};
+use crate::graph::descriptor::GraphDesc;
+
+/// The text of a graph and where it came from.
+#[derive(Debug, Clone)]
+pub struct GraphSource {
+    /// The file, if any (paths inside the graph are relative to its folder).
+    pub path: Option<PathBuf>,
+    /// The text as written.
+    pub text: String,
+    /// JSON instead of TOML.
+    pub json: bool,
+    /// `--set key.path=value` overrides, applied in order.
+    pub overrides: Vec<String>,
+}
+
+/// Largest graph file accepted.
+pub const MAX_GRAPH_BYTES: u64 = 16 * 1024 * 1024;
+
+impl GraphSource {
+    /// Reads a graph file; `.json` files are JSON, everything else TOML.
+    pub fn from_file(path: &Path) -> Result<Self, RuntimeError> {
+        let io = |source| RuntimeError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let meta = std::fs::metadata(path).map_err(io)?;
+        if meta.len() > MAX_GRAPH_BYTES {
+            return Err(RuntimeError::Invalid(vec![GraphIssue {
+                file: path.to_path_buf(),
+                line_col: None,
+                path: String::new(),
+                message: format!("file is {} bytes; graph files are at most 16 MiB", meta.len()),
+                hint: None,
+            }]));
+        }
+        let bytes = std::fs::read(path).map_err(io)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            RuntimeError::Invalid(vec![GraphIssue {
+                file: path.to_path_buf(),
+                line_col: None,
+                path: String::new(),
+                message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                hint: Some("graph files are TOML or JSON text".into()),
+            }])
+        })?;
+        let json = path.extension().and_then(|e| e.to_str()) == Some("json");
+        Ok(Self {
+            path: Some(path.to_path_buf()),
+            text,
+            json,
+            overrides: vec![],
+        })
+    }
+
+    /// A graph given as TOML text (no file).
+    pub fn from_toml(text: impl Into<String>) -> Self {
+        Self {
+            path: None,
+            text: text.into(),
+            json: false,
+            overrides: vec![],
+        }
+    }
+
+    /// Adds `--set` overrides.
+    pub fn with_overrides(mut self, o: impl IntoIterator<Item = String>) -> Self {
+        self.overrides.extend(o);
+        self
+    }
+
+    /// The file name used in messages.
+    pub fn file(&self) -> PathBuf {
+        self.path.clone().unwrap_or_else(|| PathBuf::from("<graph>"))
+    }
+
+    /// Folder that relative paths in the graph resolve against.
+    pub fn base_dir(&self) -> PathBuf {
+        match &self.path {
+            Some(p) => p
+                .parent()
+                .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+                .unwrap_or(Path::new("."))
+                .to_path_buf(),
+            None => PathBuf::from("."),
+        }
+    }
+
+    /// The text recorded as provenance: the file plus the overrides.
+    pub fn provenance(&self) -> String {
+        let mut s = self.text.clone();
+        for o in &self.overrides {
+            s.push_str(&format!("\n# --set {o}"));
+        }
+        s
+    }
+
+    fn issue(&self, line_col: Option<(usize, usize)>, path: &str, msg: String, hint: Option<String>) -> GraphIssue {
+        GraphIssue {
+            file: self.file(),
+            line_col,
+            path: path.to_string(),
+            message: msg,
+            hint,
+        }
+    }
+
+    /// Parses the text, applies the overrides and deserialises the descriptor.
+    pub fn parse(&self) -> Result<GraphDesc, RuntimeError> {
+        let mut table: toml::Table = if self.json {
+            let v: serde_json::Value = serde_json::from_str(&self.text).map_err(|e| {
+                RuntimeError::Invalid(vec![self.issue(
+                    Some((e.line(), e.column())),
+                    "",
+                    format!("JSON syntax: {e}"),
+                    None,
+                )])
+            })?;
+            match json_to_toml(&v, "")
+                .map_err(|(p, m)| RuntimeError::Invalid(vec![self.issue(None, &p, m, None)]))?
+            {
+                toml::Value::Table(t) => t,
+                _ => {
+                    return Err(RuntimeError::Invalid(vec![self.issue(
+                        None,
+                        "",
+                        "the top level must be an object".into(),
+                        None,
+                    )]))
+                }
+            }
+        } else {
+            toml::from_str(&self.text).map_err(|e| {
+                let lc = e.span().map(|s| line_col(&self.text, s.start));
+                RuntimeError::Invalid(vec![self.issue(
+                    lc,
+                    "",
+                    format!("TOML syntax: {}", e.message()),
+                    Some("see the graph file tour in README.md".into()),
+                )])
+            })?
+        };
+        for o in &self.overrides {
+            apply_override(&mut table, o)?;
+        }
+        let de = toml::Value::Table(table);
+        serde_path_to_error::deserialize::<_, GraphDesc>(de).map_err(|e| {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            let inner = e.into_inner().to_string();
+            let msg = inner.trim().to_string();
+            let lc = self.locate(&path);
+            let hint = if msg.contains("missing field") {
+                Some("every graph needs [simulation] with dt_ms and duration_ms; every actor needs `kind`".into())
+            } else if msg.contains("unknown variant") {
+                Some("scheme is \"serial\" or \"parallel\"; transport is \"channel\", \"shm\" or \"zmq\"".into())
+            } else {
+                None
+            };
+            RuntimeError::Invalid(vec![self.issue(lc, &path, msg, hint)])
+        })
+    }
+
+    /// 1-based line and column of a dotted key path (`actors.brain.model`,
+    /// `edges[2].from`) in a TOML text, or of the nearest enclosing table.
+    pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
+        if self.json || path.is_empty() {
+            return None;
+        }
+        let doc = toml_edit::Document::parse(self.text.as_str()).ok()?;
+        let segs = split_path(path);
+        let mut item: &toml_edit::Item = doc.as_item();
+        let mut best = None;
+        for seg in segs {
+            let next = match seg {
+                Seg::Key(k) => item.get(k.as_str()).or_else(|| {
+                    item.as_table_like().and_then(|t| t.get(k.as_str()))
+                }),
+                Seg::Index(i) => match item {
+                    toml_edit::Item::ArrayOfTables(a) => a.get(i).and_then(|t| {
+                        // an element of an array of tables: use its span
+                        t.span().map(|s| {
+                            best = Some(s.start);
+                        });
+                        None::<&toml_edit::Item>
+                    }).or_else(|| item.get(i)),
+                    _ => item.get(i),
+                },
+            };
+            let Some(n) = next else { break };
+            if let Some(s) = n.span() {
+                best = Some(s.start);
+            } else if let Some(t) = n.as_table() {
+                if let Some(s) = t.span() {
+                    best = Some(s.start);
+                }
+            }
+            item = n;
+        }
+        best.map(|o| line_col(&self.text, o))
+    }
+}
+
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+fn split_path(p: &str) -> Vec<Seg> {
+    let mut v = vec![];
+    for part in p.split('.') {
+        let mut rest = part;
+        if let Some(b) = rest.find('[') {
+            if b > 0 {
+                v.push(Seg::Key(rest[..b].to_string()));
+            }
+            rest = &rest[b..];
+            while let Some(stripped) = rest.strip_prefix('[') {
+                let Some(e) = stripped.find(']') else { break };
+                if let Ok(i) = stripped[..e].parse() {
+                    v.push(Seg::Index(i));
+                }
+                rest = &stripped[e + 1..];
+            }
+        } else if let Ok(i) = rest.parse::<usize>() {
+            v.push(Seg::Index(i));
+        } else if !rest.is_empty() {
+            v.push(Seg::Key(rest.to_string()));
+        }
+    }
+    v
+}
+
+/// 1-based (line, column) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (String, String)> {
+    use serde_json::Value as J;
+    Ok(match v {
+        J::Null => return Err((path.to_string(), "null is not allowed in graph files".into())),
+        J::Bool(b) => toml::Value::Boolean(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => toml::Value::Integer(i),
+            None => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => toml::Value::String(s.clone()),
+        J::Array(a) => toml::Value::Array(
+            a.iter()
+                .enumerate()
+                .map(|(i, x)| json_to_toml(x, &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        J::Object(o) => {
+            let mut t = toml::Table::new();
+            for (k, x) in o {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                t.insert(k.clone(), json_to_toml(x, &p)?);
+            }
+            toml::Value::Table(t)
+        }
+    })
+}
+
+/// Applies one `key.path=value` override. The value is read as a TOML value
+/// (`20`, `0.5`, `"text"`, `[1, 2]`, `true`); anything that is not valid
+/// TOML is taken as a string. Numeric segments index arrays
+/// (`edges.0.delay_ms=2`); missing tables are created.
+pub fn apply_override(table: &mut toml::Table, arg: &str) -> Result<(), RuntimeError> {
+    let err = |m: &str| RuntimeError::Override {
+        arg: arg.to_string(),
+        message: m.to_string(),
+    };
+    let (key, raw) = arg
+        .split_once('=')
+        .ok_or_else(|| err("expected KEY.PATH=VALUE, e.g. simulation.duration_ms=20"))?;
+    let key = key.trim();
+    if key.is_empty() || key.split('.').any(|s| s.is_empty()) {
+        return Err(err("empty key segment"));
+    }
+    let value = match toml::from_str::<toml::Table>(&format!("v = {}", raw.trim())) {
+        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
+        Err(_) => toml::Value::String(raw.trim().to_string()),
+    };
+    let segs: Vec<&str> = key.split('.').collect();
+    let mut root = toml::Value::Table(std::mem::take(table));
+    let r = set_in(&mut root, &segs, value).map_err(|m| err(&m));
+    if let toml::Value::Table(t) = root {
+        *table = t;
+    }
+    r
+}
+
+fn set_in(root: &mut toml::Value, segs: &[&str], value: toml::Value) -> Result<(), String> {
+    let mut cur = root;
+    for (i, s) in segs.iter().enumerate() {
+        let last = i + 1 == segs.len();
+        cur = match cur {
+            toml::Value::Table(t) => {
+                if last {
+                    t.insert(s.to_string(), value);
+                    return Ok(());
+                }
+                t.entry(s.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            }
+            toml::Value::Array(a) => {
+                let idx: usize = s
+                    .parse()
+                    .map_err(|_| format!("`{s}` indexes an array: use a number"))?;
+                let len = a.len();
+                let slot = a
+                    .get_mut(idx)
+                    .ok_or_else(|| format!("index {idx} is out of range (array has {len})"))?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                slot
+            }
+            _ => return Err(format!("`{}` is not a table", segs[..i].join("."))),
+        };
+    }
+    Ok(())
+}

@@ -1,0 +1,428 @@
+//! Declared parameters of actor kinds: one table per kind drives both
+//! validation and `brainstream list`.
+
+use std::path::{Path, PathBuf};
+
+/// Value type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    Float,
+    Int,
+    Bool,
+    Str,
+    /// A file or directory, relative to the graph file.
+    Path,
+    FloatList,
+    StrList,
+    /// A nested table (e.g. model parameters), checked by the kind itself.
+    Table,
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ParamType::Float => "float",
+            ParamType::Int => "int",
+            ParamType::Bool => "bool",
+            ParamType::Str => "string",
+            ParamType::Path => "path",
+            ParamType::FloatList => "float list",
+            ParamType::StrList => "string list",
+            ParamType::Table => "table",
+        })
+    }
+}
+
+/// Default of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    /// Must be given.
+    Required,
+    /// May be absent; the kind decides.
+    Optional,
+    Float(f64),
+    Int(i64),
+    Bool(bool),
+    Str(&'static str),
+}
+
+impl std::fmt::Display for DefaultValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DefaultValue::Required => f.write_str("(required)"),
+            DefaultValue::Optional => f.write_str("(optional)"),
+            DefaultValue::Float(v) => write!(f, "{v}"),
+            DefaultValue::Int(v) => write!(f, "{v}"),
+            DefaultValue::Bool(v) => write!(f, "{v}"),
+            DefaultValue::Str(v) => write!(f, "\"{v}\""),
+        }
+    }
+}
+
+/// One declared parameter of an actor kind.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub ty: ParamType,
+    pub default: DefaultValue,
+    /// Inclusive numeric range, for floats and ints.
+    pub range: Option<(f64, f64)>,
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+/// A problem with one parameter, or with the actor's configuration as a whole
+/// (`key` empty).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildError {
+    /// Key path inside the actor's table, e.g. `model_params.J_N`.
+    pub key: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl BuildError {
+    /// A problem at `key`.
+    pub fn at(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+    /// Adds a hint.
+    pub fn hint(mut self, h: impl Into<String>) -> Self {
+        self.hint = Some(h.into());
+        self
+    }
+}
+
+/// Typed access to an actor's parameter table, with the declared defaults.
+#[derive(Debug)]
+pub struct Params<'a> {
+    table: &'a toml::Table,
+    specs: &'static [ParamSpec],
+    base_dir: &'a Path,
+}
+
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a float",
+        toml::Value::Boolean(_) => "a boolean",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "an array",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+impl<'a> Params<'a> {
+    /// Wraps `table` (the actor's table minus `kind`).
+    pub fn new(table: &'a toml::Table, specs: &'static [ParamSpec], base_dir: &'a Path) -> Self {
+        Self {
+            table,
+            specs,
+            base_dir,
+        }
+    }
+
+    /// Checks names, types, ranges and required parameters; returns every
+    /// problem.
+    pub fn check(&self) -> Vec<BuildError> {
+        let mut errs = vec![];
+        for (k, v) in self.table {
+            if k == "kind" {
+                continue;
+            }
+            let Some(spec) = self.specs.iter().find(|s| s.name == k) else {
+                let known: Vec<_> = self.specs.iter().map(|s| s.name).collect();
+                let mut e = BuildError::at(k, format!("unknown parameter `{k}`"));
+                e.hint = Some(match closest(k, &known) {
+                    Some(c) => format!("did you mean `{c}`? (known: {})", known.join(", ")),
+                    None => format!("known parameters: {}", known.join(", ")),
+                });
+                errs.push(e);
+                continue;
+            };
+            if let Err(e) = check_value(spec, v) {
+                errs.push(e);
+            }
+        }
+        for s in self.specs {
+            if s.default == DefaultValue::Required && !self.table.contains_key(s.name) {
+                errs.push(
+                    BuildError::at("", format!("missing required parameter `{}`", s.name))
+                        .hint(format!("{}: {}", s.name, s.doc)),
+                );
+            }
+        }
+        errs
+    }
+
+    fn spec(&self, name: &str) -> &ParamSpec {
+        self.specs
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("kind reads undeclared parameter `{name}`"))
+    }
+
+    /// Whether the parameter was given.
+    pub fn has(&self, name: &str) -> bool {
+        self.table.contains_key(name)
+    }
+
+    /// Raw value, if given.
+    pub fn raw(&self, name: &str) -> Option<&'a toml::Value> {
+        self.table.get(name)
+    }
+
+    /// A float (integers accepted), or its declared default.
+    pub fn f64(&self, name: &str) -> Result<f64, BuildError> {
+        match self.table.get(name) {
+            Some(v) => as_f64(v).ok_or_else(|| {
+                BuildError::at(name, format!("expected a number, got {}", type_name(v)))
+            }),
+            None => match self.spec(name).default {
+                DefaultValue::Float(d) => Ok(d),
+                DefaultValue::Int(d) => Ok(d as f64),
+                _ => Err(BuildError::at("", format!("missing parameter `{name}`"))),
+            },
+        }
+    }
+
+    /// An optional float.
+    pub fn opt_f64(&self, name: &str) -> Result<Option<f64>, BuildError> {
+        if self.has(name) || !matches!(self.spec(name).default, DefaultValue::Optional) {
+            self.f64(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// An integer, or its declared default.
+    pub fn i64(&self, name: &str) -> Result<i64, BuildError> {
+        match self.table.get(name) {
+            Some(toml::Value::Integer(i)) => Ok(*i),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected an integer, got {}", type_name(v)),
+            )),
+            None => match self.spec(name).default {
+                DefaultValue::Int(d) => Ok(d),
+                _ => Err(BuildError::at("", format!("missing parameter `{name}`"))),
+            },
+        }
+    }
+
+    /// A boolean, or its declared default.
+    pub fn bool(&self, name: &str) -> Result<bool, BuildError> {
+        match self.table.get(name) {
+            Some(toml::Value::Boolean(b)) => Ok(*b),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected true or false, got {}", type_name(v)),
+            )),
+            None => match self.spec(name).default {
+                DefaultValue::Bool(d) => Ok(d),
+                _ => Err(BuildError::at("", format!("missing parameter `{name}`"))),
+            },
+        }
+    }
+
+    /// A string, or its declared default.
+    pub fn str(&self, name: &str) -> Result<String, BuildError> {
+        match self.table.get(name) {
+            Some(toml::Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected a string, got {}", type_name(v)),
+            )),
+            None => match self.spec(name).default {
+                DefaultValue::Str(d) => Ok(d.to_string()),
+                _ => Err(BuildError::at("", format!("missing parameter `{name}`"))),
+            },
+        }
+    }
+
+    /// An optional string.
+    pub fn opt_str(&self, name: &str) -> Result<Option<String>, BuildError> {
+        if self.has(name) || matches!(self.spec(name).default, DefaultValue::Str(_)) {
+            self.str(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A path resolved against the graph file's directory.
+    pub fn path(&self, name: &str) -> Result<Option<PathBuf>, BuildError> {
+        Ok(self.opt_str(name)?.map(|s| self.base_dir.join(s)))
+    }
+
+    /// The graph file's directory.
+    pub fn base_dir(&self) -> &Path {
+        self.base_dir
+    }
+
+    /// A list of floats; a single number counts as a list of one.
+    pub fn f64_list(&self, name: &str) -> Result<Option<Vec<f64>>, BuildError> {
+        match self.table.get(name) {
+            None => Ok(None),
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    as_f64(v).ok_or_else(|| {
+                        BuildError::at(
+                            format!("{name}[{i}]"),
+                            format!("expected a number, got {}", type_name(v)),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(v) => as_f64(v).map(|x| Some(vec![x])).ok_or_else(|| {
+                BuildError::at(name, format!("expected a number or a list, got {}", type_name(v)))
+            }),
+        }
+    }
+
+    /// A list of strings.
+    pub fn str_list(&self, name: &str) -> Result<Option<Vec<String>>, BuildError> {
+        match self.table.get(name) {
+            None => Ok(None),
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    toml::Value::String(s) => Ok(s.clone()),
+                    _ => Err(BuildError::at(
+                        format!("{name}[{i}]"),
+                        format!("expected a string, got {}", type_name(v)),
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected a list of strings, got {}", type_name(v)),
+            )),
+        }
+    }
+
+    /// A nested table of numbers (e.g. model parameters), as (name, value)
+    /// pairs in file order.
+    pub fn number_table(&self, name: &str) -> Result<Vec<(String, f64)>, BuildError> {
+        match self.table.get(name) {
+            None => Ok(vec![]),
+            Some(toml::Value::Table(t)) => t
+                .iter()
+                .map(|(k, v)| {
+                    as_f64(v).map(|x| (k.clone(), x)).ok_or_else(|| {
+                        BuildError::at(
+                            format!("{name}.{k}"),
+                            format!("expected a number, got {}", type_name(v)),
+                        )
+                    })
+                })
+                .collect(),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected a table, got {}", type_name(v)),
+            )),
+        }
+    }
+}
+
+fn as_f64(v: &toml::Value) -> Option<f64> {
+    match v {
+        toml::Value::Float(f) => Some(*f),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
+    let k = spec.name;
+    let bad = |want: &str| {
+        BuildError::at(k, format!("expected {want}, got {}", type_name(v)))
+            .hint(format!("{k}: {}", spec.doc))
+    };
+    match spec.ty {
+        ParamType::Float => {
+            let x = as_f64(v).ok_or_else(|| bad("a number"))?;
+            check_range(spec, x)
+        }
+        ParamType::Int => match v {
+            toml::Value::Integer(i) => check_range(spec, *i as f64),
+            _ => Err(bad("an integer")),
+        },
+        ParamType::Bool => matches!(v, toml::Value::Boolean(_))
+            .then_some(())
+            .ok_or_else(|| bad("true or false")),
+        ParamType::Str | ParamType::Path => matches!(v, toml::Value::String(_))
+            .then_some(())
+            .ok_or_else(|| bad("a string")),
+        ParamType::FloatList => match v {
+            toml::Value::Array(a) => {
+                for x in a {
+                    let x = as_f64(x).ok_or_else(|| bad("a list of numbers"))?;
+                    check_range(spec, x)?;
+                }
+                Ok(())
+            }
+            _ => {
+                let x = as_f64(v).ok_or_else(|| bad("a number or a list of numbers"))?;
+                check_range(spec, x)
+            }
+        },
+        ParamType::StrList => match v {
+            toml::Value::Array(a) if a.iter().all(|x| x.is_str()) => Ok(()),
+            _ => Err(bad("a list of strings")),
+        },
+        ParamType::Table => matches!(v, toml::Value::Table(_))
+            .then_some(())
+            .ok_or_else(|| bad("a table")),
+    }
+}
+
+fn check_range(spec: &ParamSpec, x: f64) -> Result<(), BuildError> {
+    if !x.is_finite() {
+        return Err(BuildError::at(spec.name, format!("{x} is not a finite number")));
+    }
+    if let Some((lo, hi)) = spec.range {
+        if x < lo || x > hi {
+            return Err(BuildError::at(
+                spec.name,
+                format!("{x} is outside [{lo}, {hi}] {}", spec.unit),
+            )
+            .hint(format!("{}: {}", spec.name, spec.doc)));
+        }
+    }
+    Ok(())
+}
+
+/// The closest name by edit distance, if close enough to be a typo.
+pub fn closest<'b>(name: &str, known: &[&'b str]) -> Option<&'b str> {
+    known
+        .iter()
+        .map(|k| (levenshtein(&name.to_lowercase(), &k.to_lowercase()), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

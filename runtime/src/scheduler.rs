@@ -1,0 +1,518 @@
+//! The lockstep scheduler: one thread per actor, one bounded channel per
+//! edge, windows of `window_steps` steps.
+//!
+//! Data flow of one window `w` (steps `s0 .. s0+n`):
+//! 1. each input edge delivers what the consumer may see: a zero-delay edge
+//!    delivers the producer's window `w`; an edge with delay `D ≥ n` steps
+//!    delivers the producer's samples stamped `k` with `k + D ∈ [s0, s0+n)`
+//!    (spikes shifted by `D·dt`), which lie in producer windows before `w`;
+//! 2. the actor steps the window;
+//! 3. its outputs go to every outgoing edge, one message per edge and window.
+//!
+//! `serial` runs one actor at a time in dependency order (a token passed
+//! round the actors), `parallel` lets every actor run as soon as its inputs
+//! are there. Both compute exactly the same values: which data an actor sees
+//! depends only on the delays, never on the timing.
+//!
+//! Failure: an actor's error (or panic) stops the whole run; every other
+//! actor notices within 50 ms at its next wait, and every actor's `finish`
+//! runs so that recorders close valid files.
+
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender};
+use tracing::{debug, debug_span, info, trace_span};
+
+use crate::actor::{Inputs, Outputs, RunContext, WindowInfo};
+use crate::error::{ActorError, RuntimeError};
+use crate::graph::descriptor::Scheme;
+use crate::graph::validate::ValidGraph;
+use crate::payload::{Payload, Series, Spikes};
+use crate::seed::derive_seed;
+
+const POLL: Duration = Duration::from_millis(50);
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where actors write their files (created if missing).
+    pub out_dir: PathBuf,
+}
+
+/// Progress, reported from the calling thread about every 100 ms.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Steps completed by every actor.
+    pub steps_done: u64,
+    pub total_steps: u64,
+    pub dt_ms: f64,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub simulated_ms: f64,
+    pub wall: Duration,
+    pub windows: u64,
+    pub window_steps: u64,
+    pub files: Vec<PathBuf>,
+}
+
+impl RunSummary {
+    /// Simulated time per wall time.
+    pub fn real_time_factor(&self) -> f64 {
+        self.simulated_ms / 1000.0 / self.wall.as_secs_f64().max(1e-12)
+    }
+}
+
+struct Msg {
+    window: u64,
+    payload: Option<Payload>,
+}
+
+#[derive(Debug)]
+struct Failure {
+    actor: String,
+    window: u64,
+    time_ms: f64,
+    message: String,
+    /// true when it is only a consequence of another failure
+    secondary: bool,
+}
+
+struct Shared {
+    abort: AtomicBool,
+    failures: Mutex<Vec<Failure>>,
+    token: Mutex<(u64, usize)>,
+    turn: Condvar,
+}
+
+impl Shared {
+    fn fail(&self, f: Failure) {
+        if let Ok(mut v) = self.failures.lock() {
+            v.push(f);
+        }
+        self.abort.store(true, Ordering::SeqCst);
+        self.turn.notify_all();
+    }
+}
+
+/// Receiving side of one edge.
+struct InEdge {
+    rx: Receiver<Msg>,
+    port: &'static str,
+    from: String,
+    delay: u64,
+    dt: f64,
+    window_steps: u64,
+    /// next producer window expected
+    next: u64,
+    pending_series: Option<Series>,
+    pending_spikes: Spikes,
+    is_spikes: bool,
+    finished: bool,
+}
+
+enum RecvFail {
+    Aborted,
+    Lost(String),
+}
+
+impl InEdge {
+    fn recv(&mut self, shared: &Shared) -> Result<Msg, RecvFail> {
+        loop {
+            if shared.abort.load(Ordering::Relaxed) {
+                return Err(RecvFail::Aborted);
+            }
+            match self.rx.recv_timeout(POLL) {
+                Ok(m) => {
+                    debug_assert_eq!(m.window, self.next);
+                    self.next += 1;
+                    return Ok(m);
+                }
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(if shared.abort.load(Ordering::SeqCst) {
+                        RecvFail::Aborted
+                    } else {
+                        RecvFail::Lost(format!(
+                            "actor `{}` stopped before sending window {}",
+                            self.from, self.next
+                        ))
+                    })
+                }
+            }
+        }
+    }
+
+    fn buffer(&mut self, p: Payload) {
+        match p {
+            Payload::Series(s) => match &mut self.pending_series {
+                None => self.pending_series = Some((*s).clone()),
+                Some(acc) => {
+                    acc.stamps.extend_from_slice(&s.stamps);
+                    acc.times_ms.extend_from_slice(&s.times_ms);
+                    let mut data = std::mem::replace(&mut acc.data, ndarray::Array3::zeros((0, 0, 0)));
+                    // append along the sample axis
+                    let _ = data.append(ndarray::Axis(0), s.data.view());
+                    acc.data = data;
+                }
+            },
+            Payload::Spikes(s) => {
+                self.is_spikes = true;
+                self.pending_spikes.senders.extend_from_slice(&s.senders);
+                self.pending_spikes.times_ms.extend_from_slice(&s.times_ms);
+                self.pending_spikes.stamps.extend_from_slice(&s.stamps);
+            }
+        }
+    }
+
+    /// What the consumer sees in window `win`.
+    fn collect(&mut self, win: &WindowInfo, shared: &Shared) -> Result<Option<Payload>, RecvFail> {
+        if self.delay == 0 {
+            let m = self.recv(shared)?;
+            return Ok(m.payload);
+        }
+        let (s0, s1) = (win.start_step, win.start_step + win.n_steps);
+        // producer stamps needed: k + D < s1  →  k ≤ s1 − 1 − D; stamp k lies
+        // in producer window ceil(k / n) − 1 (raw samples), or k / n (spikes,
+        // stamped by the step they occur in): wait for both.
+        if s1 > self.delay + 1 {
+            let kmax = s1 - 1 - self.delay;
+            let need = kmax / self.window_steps; // covers both conventions
+            while self.next <= need && !self.finished {
+                let m = self.recv(shared)?;
+                if let Some(p) = m.payload {
+                    self.buffer(p);
+                }
+            }
+        }
+        let d = self.delay;
+        if self.is_spikes {
+            let sp = &mut self.pending_spikes;
+            let mut out = Spikes::default();
+            let mut keep = Spikes::default();
+            for i in 0..sp.stamps.len() {
+                let k = sp.stamps[i] + d;
+                let dst = if k < s0 {
+                    continue;
+                } else if k < s1 {
+                    &mut out
+                } else {
+                    &mut keep
+                };
+                dst.stamps.push(k);
+                dst.senders.push(sp.senders[i]);
+                dst.times_ms.push(sp.times_ms[i] + d as f64 * self.dt);
+            }
+            *sp = keep;
+            return Ok(Some(Payload::Spikes(Arc::new(out))));
+        }
+        let Some(acc) = self.pending_series.take() else {
+            return Ok(None);
+        };
+        let sel: Vec<usize> = (0..acc.stamps.len())
+            .filter(|&i| (s0..s1).contains(&(acc.stamps[i] + d)))
+            .collect();
+        let later: Vec<usize> = (0..acc.stamps.len()).filter(|&i| acc.stamps[i] + d >= s1).collect();
+        let pick = |idx: &[usize]| Series {
+            stamps: idx.iter().map(|&i| acc.stamps[i] + d).collect(),
+            times_ms: idx.iter().map(|&i| acc.times_ms[i] + d as f64 * self.dt).collect(),
+            data: acc.data.select(ndarray::Axis(0), idx),
+            meta: acc.meta.clone(),
+        };
+        let out = pick(&sel);
+        if !later.is_empty() {
+            let mut rest = pick(&later);
+            // keep producer stamps in the buffer
+            for (s, t) in rest.stamps.iter_mut().zip(rest.times_ms.iter_mut()) {
+                *s -= d;
+                *t -= d as f64 * self.dt;
+            }
+            self.pending_series = Some(rest);
+        }
+        Ok(Some(Payload::Series(Arc::new(out))))
+    }
+}
+
+struct OutEdge {
+    tx: Sender<Msg>,
+    port: &'static str,
+    to: String,
+}
+
+fn send(e: &OutEdge, mut m: Msg, shared: &Shared) -> Result<(), RecvFail> {
+    loop {
+        if shared.abort.load(Ordering::Relaxed) {
+            return Err(RecvFail::Aborted);
+        }
+        match e.tx.send_timeout(m, POLL) {
+            Ok(()) => return Ok(()),
+            Err(SendTimeoutError::Timeout(back)) => m = back,
+            Err(SendTimeoutError::Disconnected(_)) => {
+                return Err(if shared.abort.load(Ordering::SeqCst) {
+                    RecvFail::Aborted
+                } else {
+                    RecvFail::Lost(format!("actor `{}` stopped receiving", e.to))
+                })
+            }
+        }
+    }
+}
+
+fn panic_msg(p: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic".into()
+    }
+}
+
+/// Runs a validated graph to the end, calling `progress` from this thread.
+pub fn run(
+    graph: ValidGraph,
+    opts: &RunOptions,
+    mut progress: impl FnMut(Progress),
+) -> Result<RunSummary, RuntimeError> {
+    std::fs::create_dir_all(&opts.out_dir).map_err(|source| RuntimeError::OutDir {
+        path: opts.out_dir.clone(),
+        source,
+    })?;
+    let t0 = Instant::now();
+    let n_windows = graph.n_windows();
+    let n = graph.window_steps;
+    let total = graph.total_steps;
+    let dt = graph.dt_ms;
+    let scheme = graph.scheme();
+    let seed = graph.desc.simulation.seed;
+    let provenance = graph.source.provenance();
+    let graph_path = graph.source.path.clone();
+    info!(actors = graph.actors.len(), edges = graph.edges.len(), windows = n_windows, window_steps = n, ?scheme, "starting run");
+
+    let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
+    let mut outs: Vec<Vec<OutEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
+    for e in &graph.edges {
+        let cap = (e.delay_steps / n) as usize + 2;
+        let (tx, rx) = bounded(cap);
+        outs[e.from].push(OutEdge {
+            tx,
+            port: e.from_port,
+            to: graph.actors[e.to].name.clone(),
+        });
+        ins[e.to].push(InEdge {
+            rx,
+            port: e.to_port,
+            from: graph.actors[e.from].name.clone(),
+            delay: e.delay_steps,
+            dt,
+            window_steps: n,
+            next: 0,
+            pending_series: None,
+            pending_spikes: Spikes::default(),
+            is_spikes: false,
+            finished: false,
+        });
+    }
+    let mut position = vec![0usize; graph.actors.len()];
+    for (p, &i) in graph.order.iter().enumerate() {
+        position[i] = p;
+    }
+    let n_actors = graph.actors.len();
+    let shared = Arc::new(Shared {
+        abort: AtomicBool::new(false),
+        failures: Mutex::new(vec![]),
+        token: Mutex::new((0, 0)),
+        turn: Condvar::new(),
+    });
+    let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
+    let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
+
+    let mut handles = vec![];
+    for (i, ((built, mut my_ins), my_outs)) in graph.actors.into_iter().zip(ins).zip(outs).enumerate() {
+        let shared = shared.clone();
+        let done = done.clone();
+        let files = files.clone();
+        let ctx = RunContext {
+            name: built.name.clone(),
+            kind: built.kind.name.to_string(),
+            out_dir: opts.out_dir.clone(),
+            seed: derive_seed(seed, &built.name),
+            graph_seed: seed,
+            dt_ms: dt,
+            total_steps: total,
+            window_steps: n,
+            graph_text: provenance.clone(),
+            graph_path: graph_path.clone(),
+        };
+        let pos = position[i];
+        let h = std::thread::Builder::new()
+            .name(format!("actor-{}", built.name))
+            .spawn(move || {
+                let mut actor = built.actor;
+                let name = built.name;
+                let span = debug_span!("actor", name = %name, kind = built.kind.name);
+                let _g = span.enter();
+                let fail = |window: u64, message: String, secondary: bool| {
+                    shared.fail(Failure {
+                        actor: name.clone(),
+                        window,
+                        time_ms: (window * n).min(total) as f64 * dt,
+                        message,
+                        secondary,
+                    })
+                };
+                let started = std::panic::catch_unwind(AssertUnwindSafe(|| actor.start(&ctx)));
+                let mut complete = false;
+                match started {
+                    Ok(Ok(())) => {
+                        complete = run_windows(&mut *actor, &mut my_ins, &my_outs, &shared, &done[i], pos, n_actors, scheme, n, total, dt, n_windows, &fail);
+                    }
+                    Ok(Err(e)) => fail(0, format!("could not start: {e}"), false),
+                    Err(p) => fail(0, format!("panicked while starting: {}", panic_msg(p)), false),
+                }
+                drop(my_outs); // lets consumers see the end of the stream
+                let complete = complete && !shared.abort.load(Ordering::SeqCst);
+                match std::panic::catch_unwind(AssertUnwindSafe(|| actor.finish(complete))) {
+                    Ok(Ok(f)) => {
+                        if let Ok(mut v) = files.lock() {
+                            v.extend(f);
+                        }
+                    }
+                    Ok(Err(e)) => fail(n_windows, format!("could not finish: {e}"), false),
+                    Err(p) => fail(n_windows, format!("panicked while finishing: {}", panic_msg(p)), false),
+                }
+                debug!("actor done");
+            })
+            .map_err(|e| RuntimeError::ActorFailed {
+                actor: "runtime".into(),
+                window: 0,
+                time_ms: 0.0,
+                message: format!("cannot spawn a thread: {e}"),
+            })?;
+        handles.push(h);
+    }
+
+    let mut last = Instant::now();
+    loop {
+        if handles.iter().all(|h| h.is_finished()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+        if last.elapsed() >= Duration::from_millis(100) {
+            last = Instant::now();
+            let w = done.iter().map(|d| d.load(Ordering::Relaxed)).min().unwrap_or(0);
+            progress(Progress { steps_done: (w * n).min(total), total_steps: total, dt_ms: dt });
+        }
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    let failures = std::mem::take(&mut *shared.failures.lock().unwrap_or_else(|e| e.into_inner()));
+    if let Some(f) = failures.iter().find(|f| !f.secondary).or(failures.first()) {
+        return Err(RuntimeError::ActorFailed {
+            actor: f.actor.clone(),
+            window: f.window,
+            time_ms: f.time_ms,
+            message: f.message.clone(),
+        });
+    }
+    progress(Progress { steps_done: total, total_steps: total, dt_ms: dt });
+    let mut files = std::mem::take(&mut *files.lock().unwrap_or_else(|e| e.into_inner()));
+    files.sort();
+    Ok(RunSummary {
+        simulated_ms: total as f64 * dt,
+        wall: t0.elapsed(),
+        windows: n_windows,
+        window_steps: n,
+        files,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_windows(
+    actor: &mut dyn crate::actor::Actor,
+    ins: &mut [InEdge],
+    outs: &[OutEdge],
+    shared: &Shared,
+    done: &AtomicU64,
+    pos: usize,
+    n_actors: usize,
+    scheme: Scheme,
+    n: u64,
+    total: u64,
+    dt: f64,
+    n_windows: u64,
+    fail: &dyn Fn(u64, String, bool),
+) -> bool {
+    for w in 0..n_windows {
+        let win = WindowInfo {
+            index: w,
+            start_step: w * n,
+            n_steps: n.min(total - w * n),
+            dt_ms: dt,
+        };
+        let _span = trace_span!("window", index = w).entered();
+        if scheme == Scheme::Serial {
+            let mut t = shared.token.lock().unwrap_or_else(|e| e.into_inner());
+            while *t != (w, pos) {
+                if shared.abort.load(Ordering::SeqCst) {
+                    return false;
+                }
+                t = shared.turn.wait_timeout(t, POLL).unwrap_or_else(|e| e.into_inner()).0;
+            }
+        }
+        let mut inputs = Inputs::default();
+        for e in ins.iter_mut() {
+            match e.collect(&win, shared) {
+                Ok(Some(p)) => {
+                    inputs.map.insert(e.port, p);
+                }
+                Ok(None) => {}
+                Err(RecvFail::Aborted) => return false,
+                Err(RecvFail::Lost(m)) => {
+                    fail(w, m, true);
+                    return false;
+                }
+            }
+        }
+        let mut outputs = Outputs::default();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs))) {
+            Ok(Ok(())) => {}
+            Ok(Err(ActorError(m))) => {
+                fail(w, m, false);
+                return false;
+            }
+            Err(p) => {
+                fail(w, format!("panicked: {}", panic_msg(p)), false);
+                return false;
+            }
+        }
+        for e in outs {
+            let m = Msg {
+                window: w,
+                payload: outputs.map.get(e.port).cloned(),
+            };
+            match send(e, m, shared) {
+                Ok(()) => {}
+                Err(RecvFail::Aborted) => return false,
+                Err(RecvFail::Lost(m)) => {
+                    fail(w, m, true);
+                    return false;
+                }
+            }
+        }
+        if scheme == Scheme::Serial {
+            let mut t = shared.token.lock().unwrap_or_else(|e| e.into_inner());
+            *t = if pos + 1 == n_actors { (w + 1, 0) } else { (w, pos + 1) };
+            shared.turn.notify_all();
+        }
+        done.store(w + 1, Ordering::Relaxed);
+    }
+    true
+}
