@@ -59,9 +59,8 @@ struct MeanField {
 
 fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
     match &e {
-        ModelError::UnknownParameter { name, known, .. } => {
-            BuildError::at(format!("{key_prefix}.{name}"), e.to_string()).hint(format!("known: {known}"))
-        }
+        ModelError::UnknownParameter { name, .. } => BuildError::at(format!("{key_prefix}.{name}"), e.to_string())
+            .hint("`brainstream list` shows every model's and coupling's parameters"),
         ModelError::ParameterOutOfRange { name, .. } => BuildError::at(format!("{key_prefix}.{name}"), e.to_string()),
         _ => BuildError::at("", e.to_string()),
     }

@@ -110,8 +110,15 @@ impl MeanFieldSim {
                 model.cvar.len()
             )));
         }
-        let structure = Structure::new(&cfg.connectivity, &delays, model.cvar.len());
-        let horizon = structure.h;
+        let structure = Structure::new(
+            &cfg.connectivity,
+            &delays,
+            model.cvar.len(),
+            cfg.coupling.kind == CouplingKind::Sigmoidal,
+        );
+        // tvb-library's horizon counts every entry, zero weights included;
+        // the ring buffer only needs the delays of non-zero weights.
+        let horizon = delays.iter().copied().max().unwrap_or(0) + 1;
         let nnz = structure.col.len();
         let inner: Box<dyn Stepper> = crate::with_model!(model, &cfg.model_params, |m| {
             Box::new(Engine::new(m, &cfg, structure, x0)) as Box<dyn Stepper>
@@ -156,7 +163,9 @@ impl MeanFieldSim {
     pub fn dt_ms(&self) -> f64 {
         self.dt
     }
-    /// History length in steps (largest delay + 1).
+    /// tvb-library's history length in steps (largest delay + 1, over
+    /// every pair of regions). tvb-library numbers its first step `horizon`,
+    /// so monitors with `offset_steps = horizon − 1` sample in its phase.
     pub fn horizon(&self) -> usize {
         self.horizon
     }
@@ -234,10 +243,13 @@ struct Structure {
     /// Offset of each edge's delayed value inside one coupled variable's
     /// history block, relative to the ring position: `j·2H + H − d_ij`.
     off: Vec<u32>,
+    /// `N×N` edge index (u32::MAX where the weight is zero), for the dense
+    /// couplings only; empty otherwise.
+    dense_edge: Vec<u32>,
 }
 
 impl Structure {
-    fn new(c: &Connectivity, delays: &[usize], ncv: usize) -> Self {
+    fn new(c: &Connectivity, delays: &[usize], ncv: usize, dense: bool) -> Self {
         let n = c.n;
         let h = delays
             .iter()
@@ -249,10 +261,14 @@ impl Structure {
             + 1;
         let mut row_start = vec![0usize; n + 1];
         let (mut col, mut w32, mut off) = (vec![], vec![], vec![]);
+        let mut dense_edge = if dense { vec![u32::MAX; n * n] } else { vec![] };
         for i in 0..n {
             for j in 0..n {
                 let w = c.weights[i * n + j];
                 if w != 0.0 {
+                    if dense {
+                        dense_edge[i * n + j] = col.len() as u32;
+                    }
                     col.push(j as u32);
                     w32.push(w as f32);
                     off.push((j * 2 * h + h - delays[i * n + j]) as u32);
@@ -268,6 +284,7 @@ impl Structure {
             col,
             w32,
             off,
+            dense_edge,
         }
     }
 }
@@ -386,7 +403,25 @@ impl<M: Dfun> Engine<M> {
                     self.c[i * nt] = cp.post(acc, ncv);
                 }
             }
-            CouplingKind::Linear | CouplingKind::Scaling | CouplingKind::Sigmoidal => {
+            CouplingKind::Sigmoidal => {
+                // tvb-library's dense `Coupling.__call__`: `(g_ij * x_j).sum(axis=2)`
+                // over all N sources (zero weights included, which changes
+                // numpy's pairwise grouping), in float32.
+                let dense = &s.dense_edge;
+                for ci in 0..ncv {
+                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
+                    for i in 0..n {
+                        let row = &dense[i * n..(i + 1) * n];
+                        let p = |j: usize| match row[j] {
+                            u32::MAX => 0.0f32,
+                            e => s.w32[e as usize] * blk[s.off[e as usize] as usize + w],
+                        };
+                        let acc = reduceat(n, -0.0f32, &p);
+                        self.c[i * nt + ci] = cp.post(acc as f64, ncv);
+                    }
+                }
+            }
+            CouplingKind::Linear | CouplingKind::Scaling => {
                 for ci in 0..ncv {
                     let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
                     for i in 0..n {

@@ -153,7 +153,8 @@ impl GraphSource {
             let path = e.path().to_string();
             let path = if path == "." { String::new() } else { path };
             let inner = e.into_inner().to_string();
-            let msg = inner.trim().to_string();
+            // serde appends "in `path`", which the location already says
+            let msg = inner.split("\nin `").next().unwrap_or(&inner).trim().to_string();
             let lc = self.locate(&path);
             let hint = if msg.contains("missing field") {
                 Some("every graph needs [simulation] with dt_ms and duration_ms; every actor needs `kind`".into())
@@ -167,42 +168,59 @@ impl GraphSource {
     }
 
     /// 1-based line and column of a dotted key path (`actors.brain.model`,
-    /// `edges[2].from`) in a TOML text, or of the nearest enclosing table.
+    /// `edges[2].from`) in a TOML text, or of the nearest enclosing item.
     pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
         if self.json || path.is_empty() {
             return None;
         }
         let doc = toml_edit::Document::parse(self.text.as_str()).ok()?;
-        let segs = split_path(path);
-        let mut item: &toml_edit::Item = doc.as_item();
+        let mut cur = Cursor::Table(doc.as_table());
         let mut best = None;
-        for seg in segs {
-            let next = match seg {
-                Seg::Key(k) => item.get(k.as_str()).or_else(|| {
-                    item.as_table_like().and_then(|t| t.get(k.as_str()))
-                }),
-                Seg::Index(i) => match item {
-                    toml_edit::Item::ArrayOfTables(a) => a.get(i).and_then(|t| {
-                        // an element of an array of tables: use its span
-                        t.span().map(|s| {
-                            best = Some(s.start);
-                        });
-                        None::<&toml_edit::Item>
-                    }).or_else(|| item.get(i)),
-                    _ => item.get(i),
+        for seg in split_path(path) {
+            let next = match (&cur, &seg) {
+                (Cursor::Table(t), Seg::Key(k)) => t.get(k).map(Cursor::Item),
+                (Cursor::Item(it), Seg::Key(k)) => match it {
+                    toml_edit::Item::Table(t) => t.get(k).map(Cursor::Item),
+                    toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
+                        t.get(k).map(Cursor::Value)
+                    }
+                    _ => None,
                 },
+                (Cursor::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => {
+                    t.get(k).map(Cursor::Value)
+                }
+                (Cursor::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => {
+                    a.get(*i).map(Cursor::Table)
+                }
+                (Cursor::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))), Seg::Index(i))
+                | (Cursor::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => {
+                    a.get(*i).map(Cursor::Value)
+                }
+                _ => None,
             };
             let Some(n) = next else { break };
             if let Some(s) = n.span() {
                 best = Some(s.start);
-            } else if let Some(t) = n.as_table() {
-                if let Some(s) = t.span() {
-                    best = Some(s.start);
-                }
             }
-            item = n;
+            cur = n;
         }
         best.map(|o| line_col(&self.text, o))
+    }
+}
+
+enum Cursor<'a> {
+    Table(&'a toml_edit::Table),
+    Item(&'a toml_edit::Item),
+    Value(&'a toml_edit::Value),
+}
+
+impl Cursor<'_> {
+    fn span(&self) -> Option<std::ops::Range<usize>> {
+        match self {
+            Cursor::Table(t) => t.span(),
+            Cursor::Item(i) => i.span().or_else(|| i.as_table().and_then(|t| t.span())),
+            Cursor::Value(v) => v.span(),
+        }
     }
 }
 
@@ -332,4 +350,16 @@ fn set_in(root: &mut toml::Value, segs: &[&str], value: toml::Value) -> Result<(
         };
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn override_array_element() {
+        let mut t: toml::Table = toml::from_str("[[edges]]\nfrom='a'\n[[edges]]\nfrom='b'\n").unwrap();
+        apply_override(&mut t, "edges.1.delay_ms=2.0").unwrap();
+        assert!(t["edges"].is_array(), "{t:?}");
+        assert_eq!(t["edges"][1]["delay_ms"].as_float(), Some(2.0));
+    }
 }

@@ -1,0 +1,113 @@
+//! Every file of `tests/graphs/bad/` must be refused with the messages and
+//! location its `# expect:` / `# expect-at: LINE:` header lines name, without
+//! a panic. The shipped graphs must validate.
+
+use std::path::{Path, PathBuf};
+
+use brainstream::{load_graph, RuntimeError};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn expectations(path: &Path) -> (Vec<String>, Option<String>) {
+    match path.file_name().and_then(|f| f.to_str()) {
+        Some("syntax.json") => (vec!["JSON syntax".into()], Some(":3:".into())),
+        Some("binary.toml") => (vec!["not UTF-8 text".into()], None),
+        _ => {
+            let text = std::fs::read_to_string(path).unwrap();
+            let mut exp = vec![];
+            let mut at = None;
+            for l in text.lines() {
+                if let Some(e) = l.strip_prefix("# expect: ") {
+                    exp.push(e.to_string());
+                } else if let Some(a) = l.strip_prefix("# expect-at: ") {
+                    at = Some(format!(":{a}"));
+                }
+            }
+            (exp, at)
+        }
+    }
+}
+
+#[test]
+fn every_bad_graph_is_refused_with_a_located_message() {
+    let dir = root().join("tests/graphs/bad");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let (exp, at) = expectations(&path);
+        assert!(!exp.is_empty(), "{} has no `# expect:` line", path.display());
+        let err = match load_graph(&path, vec![]) {
+            Ok(_) => panic!("{} was accepted", path.display()),
+            Err(e) => e,
+        };
+        let msg = err.to_string();
+        assert!(matches!(err, RuntimeError::Invalid(_)), "{}: {msg}", path.display());
+        assert!(msg.starts_with(&path.display().to_string()), "message must name the file: {msg}");
+        for e in &exp {
+            assert!(msg.contains(e.as_str()), "{}: expected `{e}` in\n{msg}", path.display());
+        }
+        if let Some(a) = at {
+            let fname = path.display().to_string();
+            assert!(msg.contains(&format!("{fname}{a}")), "{}: expected location `{a}` in\n{msg}", path.display());
+        }
+        n += 1;
+    }
+    assert!(n >= 30, "only {n} bad graphs");
+}
+
+#[test]
+fn shipped_graphs_validate() {
+    for entry in std::fs::read_dir(root().join("graphs")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) == Some("toml") {
+            if let Err(e) = load_graph(&path, vec![]) {
+                panic!("{}: {e}", path.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn set_overrides_change_values_and_report_bad_keys() {
+    let g = root().join("graphs/tvb_rww76.toml");
+    let v = load_graph(&g, vec!["simulation.duration_ms=20".into(), "actors.brain.model_params.J_N=0.3".into()]).unwrap();
+    assert_eq!(v.total_steps, 200);
+    assert_eq!(v.desc.actors["brain"].params["model_params"]["J_N"].as_float(), Some(0.3));
+    // a string value that is not TOML is taken as a string
+    let v = load_graph(&g, vec!["actors.brain.model=Generic2dOscillator".into(), "actors.brain.variables=[\"V\"]".into()]).unwrap();
+    assert_eq!(v.desc.actors["brain"].params["model"].as_str(), Some("Generic2dOscillator"));
+    // edges by index
+    let v = load_graph(&root().join("tests/graphs/good/cosim_loop.toml"), vec!["edges.1.delay_ms=2.0".into()]).unwrap();
+    assert!(v.edges.iter().any(|e| e.delay_steps == 20));
+    let e = load_graph(&g, vec!["simulation.duration_ms".into()]).unwrap_err().to_string();
+    assert!(e.contains("expected KEY.PATH=VALUE"), "{e}");
+    let e = load_graph(&g, vec!["edges.9.from=x".into()]).unwrap_err().to_string();
+    assert!(e.contains("out of range"), "{e}");
+    let e = load_graph(&g, vec!["actors.brain.model_params.J_N=9".into()]).unwrap_err().to_string();
+    assert!(e.contains("outside its documented range"), "{e}");
+}
+
+#[test]
+fn garbage_never_panics() {
+    // Arbitrary bytes and truncations of a real graph: always an error, never a panic.
+    let good = std::fs::read(root().join("graphs/tvb_rww76.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed = 0x1234_5678_u64;
+    for k in 0..300 {
+        let mut bytes = good[..(k * 7) % good.len()].to_vec();
+        for _ in 0..(k % 5) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = (seed as usize) % bytes.len().max(1);
+            if !bytes.is_empty() {
+                bytes[i] = (seed >> 24) as u8;
+            }
+        }
+        let p = dir.path().join(format!("g{k}.toml"));
+        std::fs::write(&p, &bytes).unwrap();
+        let _ = load_graph(&p, vec![]); // must return, Ok or Err
+    }
+}
