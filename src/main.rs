@@ -9,7 +9,11 @@ use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, Run
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "brainstream", version, about = "Multiscale brain co-simulation: run, check and inspect graph files")]
+#[command(
+    name = "brainstream",
+    version,
+    about = "Multiscale brain co-simulation: run, check and inspect graph files"
+)]
 struct Cli {
     /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -82,7 +86,12 @@ fn main() -> ExitCode {
 
 fn real_main(cli: Cli) -> Result<(), String> {
     match cli.cmd {
-        Cmd::Run { graph, out, set, quiet } => run(graph, out, set, quiet),
+        Cmd::Run {
+            graph,
+            out,
+            set,
+            quiet,
+        } => run(graph, out, set, quiet),
         Cmd::Validate { graph, set } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
             println!(
@@ -139,7 +148,13 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
             }
         }
     };
-    let res = run_graph(g, &RunOptions { out_dir: out.clone() }, progress);
+    let res = run_graph(
+        g,
+        &RunOptions {
+            out_dir: out.clone(),
+        },
+        progress,
+    );
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -170,23 +185,45 @@ fn list() {
             println!("  output {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
         }
         for p in k.params {
-            let range = p.range.map(|(a, b)| format!(" in [{a}, {b}]")).unwrap_or_default();
-            let unit = if p.unit.is_empty() { String::new() } else { format!(" {}", p.unit) };
+            let range = p
+                .range
+                .map(|(a, b)| format!(" in [{a}, {b}]"))
+                .unwrap_or_default();
+            let unit = if p.unit.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", p.unit)
+            };
             let def = match p.default {
                 DefaultValue::Optional | DefaultValue::Required => p.default.to_string(),
                 d => format!("= {d}"),
             };
-            println!("  param  {:<20} {:<11} {def}{unit}{range}\n         {}", p.name, p.ty.to_string(), p.doc);
+            println!(
+                "  param  {:<20} {:<11} {def}{unit}{range}\n         {}",
+                p.name,
+                p.ty.to_string(),
+                p.doc
+            );
         }
         println!();
     }
     println!("MODELS (mean_field.model; parameters go in model_params)\n");
     for m in brainstream::models::MODELS {
         println!("{} — {}", m.name, m.doc);
-        println!("  state variables: {} (coupled: {})", m.state_variables.join(", "),
-            m.cvar.iter().map(|&i| m.state_variables[i]).collect::<Vec<_>>().join(", "));
+        println!(
+            "  state variables: {} (coupled: {})",
+            m.state_variables.join(", "),
+            m.cvar
+                .iter()
+                .map(|&i| m.state_variables[i])
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         for p in m.params {
-            println!("  {:<14} = {:<12} {:<6} in [{}, {}]  {}", p.name, p.default, p.unit, p.lo, p.hi, p.doc);
+            println!(
+                "  {:<14} = {:<12} {:<6} in [{}, {}]  {}",
+                p.name, p.default, p.unit, p.lo, p.hi, p.doc
+            );
         }
         println!();
     }
@@ -194,11 +231,21 @@ fn list() {
     for c in brainstream::models::coupling::COUPLINGS {
         println!("{} — {}", c.name, c.doc);
         for p in c.params {
-            println!("  {:<10} = {:<12} in [{}, {}]  {}", p.name, p.default, p.lo, p.hi, p.doc);
+            println!(
+                "  {:<10} = {:<12} in [{}, {}]  {}",
+                p.name, p.default, p.lo, p.hi, p.doc
+            );
         }
     }
     println!("\nINTEGRATORS (mean_field.integrator)\n");
     for (n, _, st) in brainstream::models::integrator::INTEGRATORS {
-        println!("  {n}{}", if *st { " (noise: additive|multiplicative, nsig, noise_seed)" } else { "" });
+        println!(
+            "  {n}{}",
+            if *st {
+                " (noise: additive|multiplicative, nsig, noise_seed)"
+            } else {
+                ""
+            }
+        );
     }
 }

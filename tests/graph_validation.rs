@@ -37,20 +37,39 @@ fn every_bad_graph_is_refused_with_a_located_message() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let (exp, at) = expectations(&path);
-        assert!(!exp.is_empty(), "{} has no `# expect:` line", path.display());
+        assert!(
+            !exp.is_empty(),
+            "{} has no `# expect:` line",
+            path.display()
+        );
         let err = match load_graph(&path, vec![]) {
             Ok(_) => panic!("{} was accepted", path.display()),
             Err(e) => e,
         };
         let msg = err.to_string();
-        assert!(matches!(err, RuntimeError::Invalid(_)), "{}: {msg}", path.display());
-        assert!(msg.starts_with(&path.display().to_string()), "message must name the file: {msg}");
+        assert!(
+            matches!(err, RuntimeError::Invalid(_)),
+            "{}: {msg}",
+            path.display()
+        );
+        assert!(
+            msg.starts_with(&path.display().to_string()),
+            "message must name the file: {msg}"
+        );
         for e in &exp {
-            assert!(msg.contains(e.as_str()), "{}: expected `{e}` in\n{msg}", path.display());
+            assert!(
+                msg.contains(e.as_str()),
+                "{}: expected `{e}` in\n{msg}",
+                path.display()
+            );
         }
         if let Some(a) = at {
             let fname = path.display().to_string();
-            assert!(msg.contains(&format!("{fname}{a}")), "{}: expected location `{a}` in\n{msg}", path.display());
+            assert!(
+                msg.contains(&format!("{fname}{a}")),
+                "{}: expected location `{a}` in\n{msg}",
+                path.display()
+            );
         }
         n += 1;
     }
@@ -72,20 +91,50 @@ fn shipped_graphs_validate() {
 #[test]
 fn set_overrides_change_values_and_report_bad_keys() {
     let g = root().join("graphs/tvb_rww76.toml");
-    let v = load_graph(&g, vec!["simulation.duration_ms=20".into(), "actors.brain.model_params.J_N=0.3".into()]).unwrap();
+    let v = load_graph(
+        &g,
+        vec![
+            "simulation.duration_ms=20".into(),
+            "actors.brain.model_params.J_N=0.3".into(),
+        ],
+    )
+    .unwrap();
     assert_eq!(v.total_steps, 200);
-    assert_eq!(v.desc.actors["brain"].params["model_params"]["J_N"].as_float(), Some(0.3));
+    assert_eq!(
+        v.desc.actors["brain"].params["model_params"]["J_N"].as_float(),
+        Some(0.3)
+    );
     // a string value that is not TOML is taken as a string
-    let v = load_graph(&g, vec!["actors.brain.model=Generic2dOscillator".into(), "actors.brain.variables=[\"V\"]".into()]).unwrap();
-    assert_eq!(v.desc.actors["brain"].params["model"].as_str(), Some("Generic2dOscillator"));
+    let v = load_graph(
+        &g,
+        vec![
+            "actors.brain.model=Generic2dOscillator".into(),
+            "actors.brain.variables=[\"V\"]".into(),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        v.desc.actors["brain"].params["model"].as_str(),
+        Some("Generic2dOscillator")
+    );
     // edges by index
-    let v = load_graph(&root().join("tests/graphs/good/cosim_loop.toml"), vec!["edges.1.delay_ms=2.0".into()]).unwrap();
+    let v = load_graph(
+        &root().join("tests/graphs/good/cosim_loop.toml"),
+        vec!["edges.1.delay_ms=2.0".into()],
+    )
+    .unwrap();
     assert!(v.edges.iter().any(|e| e.delay_steps == 20));
-    let e = load_graph(&g, vec!["simulation.duration_ms".into()]).unwrap_err().to_string();
+    let e = load_graph(&g, vec!["simulation.duration_ms".into()])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("expected KEY.PATH=VALUE"), "{e}");
-    let e = load_graph(&g, vec!["edges.9.from=x".into()]).unwrap_err().to_string();
+    let e = load_graph(&g, vec!["edges.9.from=x".into()])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("out of range"), "{e}");
-    let e = load_graph(&g, vec!["actors.brain.model_params.J_N=9".into()]).unwrap_err().to_string();
+    let e = load_graph(&g, vec!["actors.brain.model_params.J_N=9".into()])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("outside its documented range"), "{e}");
 }
 

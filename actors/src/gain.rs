@@ -42,8 +42,16 @@ pub const KIND: KindSpec = KindSpec {
     name: "gain",
     doc: "Linear transformer y = scale·x + offset applied to every sample of a series",
     params: PARAMS,
-    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "any series" }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "the transformed series, same shape" }],
+    inputs: &[PortDecl {
+        name: "input",
+        ty: PortType::Series,
+        doc: "any series",
+    }],
+    outputs: &[PortDecl {
+        name: "output",
+        ty: PortType::Series,
+        doc: "the transformed series, same shape",
+    }],
     build,
 };
 
@@ -65,13 +73,21 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for Gain {
-    fn step(&mut self, _w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        _w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         let Some(s) = series(inputs, "input")? else {
             return Ok(());
         };
         let meta = match (&self.meta, &self.unit) {
             (Some(m), _) if m.variables == s.meta.variables && m.nodes == s.meta.nodes => m.clone(),
-            (_, Some(u)) => Arc::new(SeriesMeta { unit: u.clone(), ..(*s.meta).clone() }),
+            (_, Some(u)) => Arc::new(SeriesMeta {
+                unit: u.clone(),
+                ..(*s.meta).clone()
+            }),
             (_, None) => s.meta.clone(),
         };
         self.meta = Some(meta.clone());
@@ -96,14 +112,41 @@ mod tests {
 
     #[test]
     fn scales_and_shifts() {
-        let mut g = Gain { scale: 2.0, offset: 1.0, unit: None, meta: None };
-        let meta = Arc::new(SeriesMeta { variables: vec!["x".into()], nodes: vec!["a".into(), "b".into()], unit: "1".into() });
-        let s = Series { stamps: vec![1, 2], times_ms: vec![0.1, 0.2], data: Array3::from_shape_vec((2, 1, 2), vec![0., 1., 2., 3.]).unwrap(), meta };
+        let mut g = Gain {
+            scale: 2.0,
+            offset: 1.0,
+            unit: None,
+            meta: None,
+        };
+        let meta = Arc::new(SeriesMeta {
+            variables: vec!["x".into()],
+            nodes: vec!["a".into(), "b".into()],
+            unit: "1".into(),
+        });
+        let s = Series {
+            stamps: vec![1, 2],
+            times_ms: vec![0.1, 0.2],
+            data: Array3::from_shape_vec((2, 1, 2), vec![0., 1., 2., 3.]).unwrap(),
+            meta,
+        };
         let inputs = Inputs::from_pairs([("input", Payload::Series(Arc::new(s)))]);
         let mut out = Outputs::default();
-        let w = WindowInfo { index: 0, start_step: 0, n_steps: 2, dt_ms: 0.1 };
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: 2,
+            dt_ms: 0.1,
+        };
         g.step(&w, &inputs, &mut out).unwrap();
         let o = out.take("output").unwrap();
-        assert_eq!(o.as_series().unwrap().data.iter().copied().collect::<Vec<_>>(), vec![1., 3., 5., 7.]);
+        assert_eq!(
+            o.as_series()
+                .unwrap()
+                .data
+                .iter()
+                .copied()
+                .collect::<Vec<_>>(),
+            vec![1., 3., 5., 7.]
+        );
     }
 }

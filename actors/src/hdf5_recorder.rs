@@ -68,10 +68,20 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let file_name = ctx.params.opt_str("file")?;
     if let Some(f) = &file_name {
         if f.is_empty() || f.contains('/') || f.contains('\\') || f == ".." {
-            return Err(BuildError::at("file", format!("`{f}` must be a plain file name")).hint("files are written into the --out folder"));
+            return Err(
+                BuildError::at("file", format!("`{f}` must be a plain file name"))
+                    .hint("files are written into the --out folder"),
+            );
         }
     }
-    Ok(Box::new(Recorder { file_name, path: None, file: None, series: None, spikes: None, ctx: None }))
+    Ok(Box::new(Recorder {
+        file_name,
+        path: None,
+        file: None,
+        series: None,
+        spikes: None,
+        ctx: None,
+    }))
 }
 
 fn h5err(e: hdf5::Error) -> ActorError {
@@ -83,15 +93,26 @@ fn str_attr(loc: &hdf5::Location, name: &str, v: &str) -> Result<(), ActorError>
         .replace('\0', " ")
         .parse()
         .map_err(|e| ActorError::new(format!("attribute {name}: {e:?}")))?;
-    loc.new_attr::<VarLenUnicode>().create(name).and_then(|a| a.write_scalar(&s)).map_err(h5err)
+    loc.new_attr::<VarLenUnicode>()
+        .create(name)
+        .and_then(|a| a.write_scalar(&s))
+        .map_err(h5err)
 }
 
 fn str_list_attr(loc: &hdf5::Location, name: &str, v: &[String]) -> Result<(), ActorError> {
     let list: Vec<VarLenUnicode> = v
         .iter()
-        .map(|s| s.replace('\0', " ").parse::<VarLenUnicode>().map_err(|e| ActorError::new(format!("{e:?}"))))
+        .map(|s| {
+            s.replace('\0', " ")
+                .parse::<VarLenUnicode>()
+                .map_err(|e| ActorError::new(format!("{e:?}")))
+        })
         .collect::<Result<_, _>>()?;
-    loc.new_attr::<VarLenUnicode>().shape(list.len()).create(name).and_then(|a| a.write(&list)).map_err(h5err)
+    loc.new_attr::<VarLenUnicode>()
+        .shape(list.len())
+        .create(name)
+        .and_then(|a| a.write(&list))
+        .map_err(h5err)
 }
 
 impl Recorder {
@@ -106,18 +127,35 @@ impl Recorder {
 
 impl Actor for Recorder {
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
-        let name = self.file_name.clone().unwrap_or_else(|| format!("{}.h5", ctx.name));
+        let name = self
+            .file_name
+            .clone()
+            .unwrap_or_else(|| format!("{}.h5", ctx.name));
         let path = ctx.out_dir.join(name);
-        let f = hdf5::File::create(&path).map_err(|e| ActorError::new(format!("cannot create {}: {e}", path.display())))?;
+        let f = hdf5::File::create(&path)
+            .map_err(|e| ActorError::new(format!("cannot create {}: {e}", path.display())))?;
         str_attr(&f, "actor", &ctx.name)?;
         str_attr(&f, "graph", &ctx.graph_text)?;
         if let Some(p) = &ctx.graph_path {
             str_attr(&f, "graph_file", &p.display().to_string())?;
         }
-        str_attr(&f, "version", concat!("brainstream ", env!("CARGO_PKG_VERSION")))?;
-        f.new_attr::<f64>().create("dt_ms").and_then(|a| a.write_scalar(&ctx.dt_ms)).map_err(h5err)?;
-        f.new_attr::<u64>().create("seed").and_then(|a| a.write_scalar(&ctx.graph_seed)).map_err(h5err)?;
-        f.new_attr::<bool>().create("complete").and_then(|a| a.write_scalar(&false)).map_err(h5err)?;
+        str_attr(
+            &f,
+            "version",
+            concat!("brainstream ", env!("CARGO_PKG_VERSION")),
+        )?;
+        f.new_attr::<f64>()
+            .create("dt_ms")
+            .and_then(|a| a.write_scalar(&ctx.dt_ms))
+            .map_err(h5err)?;
+        f.new_attr::<u64>()
+            .create("seed")
+            .and_then(|a| a.write_scalar(&ctx.graph_seed))
+            .map_err(h5err)?;
+        f.new_attr::<bool>()
+            .create("complete")
+            .and_then(|a| a.write_scalar(&false))
+            .map_err(h5err)?;
         f.flush().map_err(h5err)?;
         self.file = Some(f);
         self.path = Some(path);
@@ -125,8 +163,16 @@ impl Actor for Recorder {
         Ok(())
     }
 
-    fn step(&mut self, _w: &WindowInfo, inputs: &Inputs, _out: &mut Outputs) -> Result<(), ActorError> {
-        let f = self.file.as_ref().ok_or_else(|| ActorError::new("not started"))?;
+    fn step(
+        &mut self,
+        _w: &WindowInfo,
+        inputs: &Inputs,
+        _out: &mut Outputs,
+    ) -> Result<(), ActorError> {
+        let f = self
+            .file
+            .as_ref()
+            .ok_or_else(|| ActorError::new("not started"))?;
         if let Some(s) = inputs.get("input").and_then(|p| p.as_series()) {
             let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
             if self.series.is_none() && !s.is_empty() {
@@ -140,10 +186,24 @@ impl Actor for Recorder {
                 str_list_attr(&data, "variables", &s.meta.variables)?;
                 str_list_attr(&data, "nodes", &s.meta.nodes)?;
                 str_attr(&data, "unit", &s.meta.unit)?;
-                str_list_attr(&data, "dims", &["time", "variable", "node", "mode"].map(String::from))?;
-                let time = f.new_dataset::<f64>().chunk(4096).shape(0..).create("time").map_err(h5err)?;
+                str_list_attr(
+                    &data,
+                    "dims",
+                    &["time", "variable", "node", "mode"].map(String::from),
+                )?;
+                let time = f
+                    .new_dataset::<f64>()
+                    .chunk(4096)
+                    .shape(0..)
+                    .create("time")
+                    .map_err(h5err)?;
                 str_attr(&time, "unit", "ms")?;
-                self.series = Some(Series5 { data, time, len: 0, shape: (nv, nn) });
+                self.series = Some(Series5 {
+                    data,
+                    time,
+                    len: 0,
+                    shape: (nv, nn),
+                });
             }
             if let Some(d) = &mut self.series {
                 if !s.is_empty() {
@@ -158,7 +218,9 @@ impl Actor for Recorder {
                     let new = d.len + k;
                     d.data.resize((new, nv, nn, 1)).map_err(h5err)?;
                     let view = s.data.view().insert_axis(ndarray::Axis(3));
-                    d.data.write_slice(view, (d.len..new, .., .., ..)).map_err(h5err)?;
+                    d.data
+                        .write_slice(view, (d.len..new, .., .., ..))
+                        .map_err(h5err)?;
                     d.time.resize(new).map_err(h5err)?;
                     d.time.write_slice(&s.times_ms, d.len..new).map_err(h5err)?;
                     d.len = new;
@@ -168,19 +230,37 @@ impl Actor for Recorder {
         if let Some(sp) = inputs.get("spikes").and_then(|p| p.as_spikes()) {
             if self.spikes.is_none() {
                 let g = f.create_group("spikes").map_err(h5err)?;
-                let times = g.new_dataset::<f64>().chunk(65536).shape(0..).create("times").map_err(h5err)?;
+                let times = g
+                    .new_dataset::<f64>()
+                    .chunk(65536)
+                    .shape(0..)
+                    .create("times")
+                    .map_err(h5err)?;
                 str_attr(&times, "unit", "ms")?;
-                let senders = g.new_dataset::<u32>().chunk(65536).shape(0..).create("senders").map_err(h5err)?;
-                self.spikes = Some(Spikes5 { times, senders, len: 0 });
+                let senders = g
+                    .new_dataset::<u32>()
+                    .chunk(65536)
+                    .shape(0..)
+                    .create("senders")
+                    .map_err(h5err)?;
+                self.spikes = Some(Spikes5 {
+                    times,
+                    senders,
+                    len: 0,
+                });
             }
             if let Some(d) = &mut self.spikes {
                 let k = sp.times_ms.len();
                 if k > 0 {
                     let new = d.len + k;
                     d.times.resize(new).map_err(h5err)?;
-                    d.times.write_slice(&sp.times_ms, d.len..new).map_err(h5err)?;
+                    d.times
+                        .write_slice(&sp.times_ms, d.len..new)
+                        .map_err(h5err)?;
                     d.senders.resize(new).map_err(h5err)?;
-                    d.senders.write_slice(&sp.senders, d.len..new).map_err(h5err)?;
+                    d.senders
+                        .write_slice(&sp.senders, d.len..new)
+                        .map_err(h5err)?;
                     d.len = new;
                 }
             }

@@ -23,11 +23,46 @@ use rand_distr::{Distribution, StandardNormal};
 use crate::util::series;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "n_nodes", ty: ParamType::Int, default: DefaultValue::Int(1), range: Some((1.0, 1e7)), unit: "", doc: "Number of independent integrators" },
-    ParamSpec { name: "tau_ms", ty: ParamType::Float, default: DefaultValue::Float(10.0), range: Some((1e-6, 1e9)), unit: "ms", doc: "Time constant τ" },
-    ParamSpec { name: "drive", ty: ParamType::FloatList, default: DefaultValue::Float(1.0), range: None, unit: "1", doc: "Constant drive, one value or one per node" },
-    ParamSpec { name: "x0", ty: ParamType::FloatList, default: DefaultValue::Float(0.0), range: None, unit: "1", doc: "Initial state, one value or one per node" },
-    ParamSpec { name: "sigma", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 1e9)), unit: "1", doc: "Stationary standard deviation of the noise" },
+    ParamSpec {
+        name: "n_nodes",
+        ty: ParamType::Int,
+        default: DefaultValue::Int(1),
+        range: Some((1.0, 1e7)),
+        unit: "",
+        doc: "Number of independent integrators",
+    },
+    ParamSpec {
+        name: "tau_ms",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(10.0),
+        range: Some((1e-6, 1e9)),
+        unit: "ms",
+        doc: "Time constant τ",
+    },
+    ParamSpec {
+        name: "drive",
+        ty: ParamType::FloatList,
+        default: DefaultValue::Float(1.0),
+        range: None,
+        unit: "1",
+        doc: "Constant drive, one value or one per node",
+    },
+    ParamSpec {
+        name: "x0",
+        ty: ParamType::FloatList,
+        default: DefaultValue::Float(0.0),
+        range: None,
+        unit: "1",
+        doc: "Initial state, one value or one per node",
+    },
+    ParamSpec {
+        name: "sigma",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.0),
+        range: Some((0.0, 1e9)),
+        unit: "1",
+        doc: "Stationary standard deviation of the noise",
+    },
 ];
 
 /// The kind.
@@ -35,8 +70,16 @@ pub const KIND: KindSpec = KindSpec {
     name: "linear_ode",
     doc: "Leaky integrators τ dx/dt = −x + drive + input (+ noise), integrated exactly per step",
     params: PARAMS,
-    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "additive input u(t), variable 0" }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "state x after every step" }],
+    inputs: &[PortDecl {
+        name: "input",
+        ty: PortType::Series,
+        doc: "additive input u(t), variable 0",
+    }],
+    outputs: &[PortDecl {
+        name: "output",
+        ty: PortType::Series,
+        doc: "state x after every step",
+    }],
     build,
 };
 
@@ -51,12 +94,20 @@ struct LinearOde {
     meta: Arc<SeriesMeta>,
 }
 
-fn per_node(v: Option<Vec<f64>>, n: usize, key: &str, default: f64) -> Result<Vec<f64>, BuildError> {
+fn per_node(
+    v: Option<Vec<f64>>,
+    n: usize,
+    key: &str,
+    default: f64,
+) -> Result<Vec<f64>, BuildError> {
     match v {
         None => Ok(vec![default; n]),
         Some(v) if v.len() == 1 => Ok(vec![v[0]; n]),
         Some(v) if v.len() == n => Ok(v),
-        Some(v) => Err(BuildError::at(key, format!("{} values for {n} nodes", v.len())).hint("give one value, or one per node")),
+        Some(v) => Err(
+            BuildError::at(key, format!("{} values for {n} nodes", v.len()))
+                .hint("give one value, or one per node"),
+        ),
     }
 }
 
@@ -87,7 +138,12 @@ impl Actor for LinearOde {
         Ok(())
     }
 
-    fn step(&mut self, w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         let u = series(inputs, "input")?;
         if let Some(u) = u {
             let nn = u.data.shape()[2];
@@ -122,10 +178,19 @@ impl Actor for LinearOde {
                     }
                     _ => 0.0,
                 };
-                let z: f64 = if self.sigma > 0.0 { StandardNormal.sample(&mut self.rng) } else { 0.0 };
-                self.x[i] = self.x[i] * self.e + (self.drive[i] + ui) * (1.0 - self.e) + noise_amp * z;
+                let z: f64 = if self.sigma > 0.0 {
+                    StandardNormal.sample(&mut self.rng)
+                } else {
+                    0.0
+                };
+                self.x[i] =
+                    self.x[i] * self.e + (self.drive[i] + ui) * (1.0 - self.e) + noise_amp * z;
                 if !self.x[i].is_finite() {
-                    return Err(ActorError::new(format!("state of node {i} became {} at step {}", self.x[i], step + 1)));
+                    return Err(ActorError::new(format!(
+                        "state of node {i} became {} at step {}",
+                        self.x[i],
+                        step + 1
+                    )));
                 }
                 data[[s, 0, i]] = self.x[i];
             }
@@ -158,9 +223,18 @@ mod tests {
             sigma: 0.0,
             e: (-0.1f64 / 10.0).exp(),
             rng: rand::rngs::StdRng::seed_from_u64(1),
-            meta: Arc::new(SeriesMeta { variables: vec!["x".into()], nodes: vec!["n".into()], unit: "1".into() }),
+            meta: Arc::new(SeriesMeta {
+                variables: vec!["x".into()],
+                nodes: vec!["n".into()],
+                unit: "1".into(),
+            }),
         };
-        let w = WindowInfo { index: 0, start_step: 0, n_steps: 100, dt_ms: 0.1 };
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: 100,
+            dt_ms: 0.1,
+        };
         let mut out = Outputs::default();
         a.step(&w, &Inputs::default(), &mut out).unwrap();
         let s = out.take("output").unwrap();

@@ -59,9 +59,13 @@ struct MeanField {
 
 fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
     match &e {
-        ModelError::UnknownParameter { name, .. } => BuildError::at(format!("{key_prefix}.{name}"), e.to_string())
-            .hint("`brainstream list` shows every model's and coupling's parameters"),
-        ModelError::ParameterOutOfRange { name, .. } => BuildError::at(format!("{key_prefix}.{name}"), e.to_string()),
+        ModelError::UnknownParameter { name, .. } => {
+            BuildError::at(format!("{key_prefix}.{name}"), e.to_string())
+                .hint("`brainstream list` shows every model's and coupling's parameters")
+        }
+        ModelError::ParameterOutOfRange { name, .. } => {
+            BuildError::at(format!("{key_prefix}.{name}"), e.to_string())
+        }
         _ => BuildError::at("", e.to_string()),
     }
 }
@@ -93,31 +97,50 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let model_name = p.str("model")?;
     let info = model_info(&model_name).map_err(|e| BuildError::at("model", e.to_string()))?;
     let mp = p.number_table("model_params")?;
-    let model_params = ParamSet::from_overrides(info.name, info.params, mp.iter().map(|(k, v)| (k.as_str(), *v)))
-        .map_err(|e| model_err(e, "model_params"))?;
+    let model_params = ParamSet::from_overrides(
+        info.name,
+        info.params,
+        mp.iter().map(|(k, v)| (k.as_str(), *v)),
+    )
+    .map_err(|e| model_err(e, "model_params"))?;
     let cname = p.str("coupling")?;
     let cp = p.number_table("coupling_params")?;
-    let coupling = Coupling::new(&cname, cp.iter().map(|(k, v)| (k.as_str(), *v))).map_err(|e| match e {
-        ModelError::UnknownName { .. } => BuildError::at("coupling", e.to_string()),
-        e => model_err(e, "coupling_params"),
-    })?;
+    let coupling =
+        Coupling::new(&cname, cp.iter().map(|(k, v)| (k.as_str(), *v))).map_err(|e| match e {
+            ModelError::UnknownName { .. } => BuildError::at("coupling", e.to_string()),
+            e => model_err(e, "coupling_params"),
+        })?;
     let conn_spec = p.str("connectivity")?;
     let connectivity = Connectivity::load(&conn_spec, p.base_dir())
         .map_err(|e| BuildError::at("connectivity", e.to_string()))?;
-    let (scheme, stochastic) = integrator(&p.str("integrator")?).map_err(|e| BuildError::at("integrator", e.to_string()))?;
+    let (scheme, stochastic) = integrator(&p.str("integrator")?)
+        .map_err(|e| BuildError::at("integrator", e.to_string()))?;
     let noise = if stochastic {
         let kind = match p.str("noise")?.as_str() {
             "additive" => NoiseKind::Additive,
-            "multiplicative" => NoiseKind::Multiplicative { a: p.f64("multiplicative_a")?, b: p.f64("multiplicative_b")? },
-            other => return Err(BuildError::at("noise", format!("unknown noise `{other}`")).hint("additive or multiplicative")),
+            "multiplicative" => NoiseKind::Multiplicative {
+                a: p.f64("multiplicative_a")?,
+                b: p.f64("multiplicative_b")?,
+            },
+            other => {
+                return Err(BuildError::at("noise", format!("unknown noise `{other}`"))
+                    .hint("additive or multiplicative"))
+            }
         };
         let nsig = p.f64_list("nsig")?.unwrap_or(vec![1.0]);
-        Some(NoiseConfig { kind, nsig, seed: p.i64("noise_seed").unwrap_or(0) as u32 })
+        Some(NoiseConfig {
+            kind,
+            nsig,
+            seed: p.i64("noise_seed").unwrap_or(0) as u32,
+        })
     } else {
         for k in ["nsig", "noise_seed", "noise"] {
             if p.has(k) {
-                return Err(BuildError::at(k, format!("`{k}` has no effect with a deterministic integrator"))
-                    .hint("choose HeunStochastic or EulerStochastic, or remove it"));
+                return Err(BuildError::at(
+                    k,
+                    format!("`{k}` has no effect with a deterministic integrator"),
+                )
+                .hint("choose HeunStochastic or EulerStochastic, or remove it"));
             }
         }
         None
@@ -129,13 +152,23 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         path => InitialConditions::Values(read_ic(&p.base_dir().join(path), info, connectivity.n)?),
     };
     let voi: Vec<usize> = match p.str_list("variables")? {
-        None => info.voi.iter().map(|v| info.var_index(v).unwrap_or(0)).collect(),
+        None => info
+            .voi
+            .iter()
+            .map(|v| info.var_index(v).unwrap_or(0))
+            .collect(),
         Some(list) => list
             .iter()
             .map(|v| {
                 info.var_index(v).ok_or_else(|| {
-                    BuildError::at("variables", format!("{} has no state variable `{v}`", info.name))
-                        .hint(format!("state variables: {}", info.state_variables.join(", ")))
+                    BuildError::at(
+                        "variables",
+                        format!("{} has no state variable `{v}`", info.name),
+                    )
+                    .hint(format!(
+                        "state variables: {}",
+                        info.state_variables.join(", ")
+                    ))
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -144,7 +177,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         return Err(BuildError::at("variables", "no variable chosen"));
     }
     let meta = Arc::new(SeriesMeta {
-        variables: voi.iter().map(|&k| info.state_variables[k].to_string()).collect(),
+        variables: voi
+            .iter()
+            .map(|&k| info.state_variables[k].to_string())
+            .collect(),
         nodes: connectivity.labels.clone(),
         unit: String::new(),
     });
@@ -194,11 +230,19 @@ impl Actor for MeanField {
         Ok(())
     }
 
-    fn step(&mut self, w: &WindowInfo, _inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        _inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         if let Some(e) = self.deferred.take() {
             return Err(ActorError::new(e));
         }
-        let sim = self.sim.as_mut().ok_or_else(|| ActorError::new("not started"))?;
+        let sim = self
+            .sim
+            .as_mut()
+            .ok_or_else(|| ActorError::new("not started"))?;
         let (n, nv) = (sim.n_regions(), sim.model().nvar());
         let steps = w.n_steps as usize;
         self.buf.resize(steps * nv * n, 0.0);
@@ -214,7 +258,8 @@ impl Actor for MeanField {
         for s in 0..good {
             for (j, &k) in self.voi.iter().enumerate() {
                 let src = &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n];
-                data.slice_mut(ndarray::s![s, j, ..]).assign(&ndarray::ArrayView1::from(src));
+                data.slice_mut(ndarray::s![s, j, ..])
+                    .assign(&ndarray::ArrayView1::from(src));
             }
         }
         let stamps: Vec<u64> = (before + 1..=before + good as u64).collect();

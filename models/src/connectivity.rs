@@ -189,7 +189,8 @@ impl Connectivity {
             cause,
         };
         let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
-        let mut zip = zip::ZipArchive::new(file).map_err(|e| err(format!("not a zip file: {e}")))?;
+        let mut zip =
+            zip::ZipArchive::new(file).map_err(|e| err(format!("not a zip file: {e}")))?;
         let mut get = |stem: &str| -> Result<Option<String>, ModelError> {
             let names: Vec<String> = zip.file_names().map(|s| s.to_string()).collect();
             let Some(name) = names.iter().find(|n| {
@@ -198,9 +199,7 @@ impl Connectivity {
             }) else {
                 return Ok(None);
             };
-            let mut f = zip
-                .by_name(name)
-                .map_err(|e| err(format!("{name}: {e}")))?;
+            let mut f = zip.by_name(name).map_err(|e| err(format!("{name}: {e}")))?;
             if f.size() > 512 * 1024 * 1024 {
                 return Err(err(format!("{name} is larger than 512 MiB")));
             }
@@ -240,9 +239,7 @@ impl Connectivity {
             if shape.len() != 2 {
                 return Err(err(format!("`{name}` has shape {shape:?}, expected 2-D")));
             }
-            let data: Vec<f64> = ds
-                .read_raw()
-                .map_err(|e| err(format!("`{name}`: {e}")))?;
+            let data: Vec<f64> = ds.read_raw().map_err(|e| err(format!("`{name}`: {e}")))?;
             Ok(Matrix {
                 rows: shape[0],
                 cols: shape[1],
@@ -255,7 +252,10 @@ impl Connectivity {
             Ok(_) => {
                 let c = mat("centres")?;
                 if c.cols != 3 {
-                    return Err(err(format!("`centres` is {}×{}, expected N×3", c.rows, c.cols)));
+                    return Err(err(format!(
+                        "`centres` is {}×{}, expected N×3",
+                        c.rows, c.cols
+                    )));
                 }
                 Some(c.data.chunks(3).map(|r| [r[0], r[1], r[2]]).collect())
             }
@@ -286,7 +286,9 @@ impl Connectivity {
             )));
         }
         if !(dt_ms.is_finite() && dt_ms > 0.0) {
-            return Err(ModelError::Config(format!("dt must be > 0 ms, got {dt_ms}")));
+            return Err(ModelError::Config(format!(
+                "dt must be > 0 ms, got {dt_ms}"
+            )));
         }
         self.tract_lengths
             .iter()
@@ -382,7 +384,10 @@ pub fn parse_centres(path: &Path, text: &str) -> Result<(Vec<String>, Vec<[f64; 
         }
         let bad = || ModelError::Connectivity {
             path: path.to_path_buf(),
-            cause: format!("centres: line {}: expected `label x y z`, got `{t}`", ln + 1),
+            cause: format!(
+                "centres: line {}: expected `label x y z`, got `{t}`",
+                ln + 1
+            ),
         };
         if toks.len() != 4 {
             return Err(bad());
@@ -432,8 +437,16 @@ mod tests {
 
     #[test]
     fn rint_rounds_half_to_even() {
-        let w = Matrix { rows: 2, cols: 2, data: vec![1.0; 4] };
-        let l = Matrix { rows: 2, cols: 2, data: vec![2.5, 3.5, 0.5, 1.49] };
+        let w = Matrix {
+            rows: 2,
+            cols: 2,
+            data: vec![1.0; 4],
+        };
+        let l = Matrix {
+            rows: 2,
+            cols: 2,
+            data: vec![2.5, 3.5, 0.5, 1.49],
+        };
         let c = Connectivity::from_parts(w, l, None, None, "x").unwrap();
         // numpy.rint: 2.5 -> 2, 3.5 -> 4, 0.5 -> 0
         assert_eq!(c.delays_steps(1.0, 1.0).unwrap(), vec![2, 4, 0, 1]);

@@ -52,15 +52,36 @@ pub const COUPLINGS: &[CouplingInfo] = &[
         name: "Linear",
         doc: "c = a·Σ w_ij x_j(t−d_ij) + b",
         params: &[
-            p("a", 0.00390625, -100.0, 100.0, "1", "Rescales the connection strength"),
-            p("b", 0.0, -100.0, 100.0, "1", "Shifts the base of the connection strength"),
+            p(
+                "a",
+                0.00390625,
+                -100.0,
+                100.0,
+                "1",
+                "Rescales the connection strength",
+            ),
+            p(
+                "b",
+                0.0,
+                -100.0,
+                100.0,
+                "1",
+                "Shifts the base of the connection strength",
+            ),
         ],
     },
     CouplingInfo {
         kind: CouplingKind::Scaling,
         name: "Scaling",
         doc: "c = a·Σ w_ij x_j(t−d_ij)",
-        params: &[p("a", 0.00390625, -100.0, 100.0, "1", "Rescales the connection strength")],
+        params: &[p(
+            "a",
+            0.00390625,
+            -100.0,
+            100.0,
+            "1",
+            "Rescales the connection strength",
+        )],
     },
     CouplingInfo {
         kind: CouplingKind::Sigmoidal,
@@ -69,9 +90,30 @@ pub const COUPLINGS: &[CouplingInfo] = &[
         params: &[
             p("cmin", -1.0, -1000.0, 1000.0, "1", "Minimum of the sigmoid"),
             p("cmax", 1.0, -1000.0, 1000.0, "1", "Maximum of the sigmoid"),
-            p("midpoint", 0.0, -1000.0, 1000.0, "1", "Midpoint of the linear portion of the sigmoid"),
-            p("a", 1.0, 0.01, 1000.0, "1", "Scaling of the sigmoid's argument"),
-            p("sigma", 230.0, 0.01, 1000.0, "1", "Standard deviation of the sigmoid"),
+            p(
+                "midpoint",
+                0.0,
+                -1000.0,
+                1000.0,
+                "1",
+                "Midpoint of the linear portion of the sigmoid",
+            ),
+            p(
+                "a",
+                1.0,
+                0.01,
+                1000.0,
+                "1",
+                "Scaling of the sigmoid's argument",
+            ),
+            p(
+                "sigma",
+                230.0,
+                0.01,
+                1000.0,
+                "1",
+                "Standard deviation of the sigmoid",
+            ),
         ],
     },
     CouplingInfo {
@@ -79,10 +121,38 @@ pub const COUPLINGS: &[CouplingInfo] = &[
         name: "SigmoidalJansenRit",
         doc: "c = a·Σ w_ij (cmin + (cmax−cmin)/(1 + exp(r(midpoint − (y1_j − y2_j)(t−d_ij)))))",
         params: &[
-            p("cmin", 0.0, -1000.0, 1000.0, "ms^-1", "Minimum of the sigmoid"),
-            p("cmax", 2.0 * 0.0025, -1000.0, 1000.0, "ms^-1", "Maximum of the sigmoid"),
-            p("midpoint", 6.0, -1000.0, 1000.0, "mV", "Midpoint of the linear portion of the sigmoid"),
-            p("r", 0.56, 0.01, 1000.0, "mV^-1", "The steepness of the sigmoidal transformation"),
+            p(
+                "cmin",
+                0.0,
+                -1000.0,
+                1000.0,
+                "ms^-1",
+                "Minimum of the sigmoid",
+            ),
+            p(
+                "cmax",
+                2.0 * 0.0025,
+                -1000.0,
+                1000.0,
+                "ms^-1",
+                "Maximum of the sigmoid",
+            ),
+            p(
+                "midpoint",
+                6.0,
+                -1000.0,
+                1000.0,
+                "mV",
+                "Midpoint of the linear portion of the sigmoid",
+            ),
+            p(
+                "r",
+                0.56,
+                0.01,
+                1000.0,
+                "mV^-1",
+                "The steepness of the sigmoidal transformation",
+            ),
             p("a", 1.0, 0.01, 1000.0, "1", "Scaling of the coupling term"),
         ],
     },
@@ -90,13 +160,27 @@ pub const COUPLINGS: &[CouplingInfo] = &[
         kind: CouplingKind::Difference,
         name: "Difference",
         doc: "c = a·Σ w_ij (x_j(t−d_ij) − x_i(t))",
-        params: &[p("a", 0.1, -100.0, 100.0, "1", "Rescales the connection strength")],
+        params: &[p(
+            "a",
+            0.1,
+            -100.0,
+            100.0,
+            "1",
+            "Rescales the connection strength",
+        )],
     },
     CouplingInfo {
         kind: CouplingKind::Kuramoto,
         name: "Kuramoto",
         doc: "c = a/n_cvar·Σ w_ij sin(x_j(t−d_ij) − x_i(t))",
-        params: &[p("a", 1.0, -100.0, 100.0, "1", "Rescales the connection strength")],
+        params: &[p(
+            "a",
+            1.0,
+            -100.0,
+            100.0,
+            "1",
+            "Rescales the connection strength",
+        )],
     },
 ];
 
@@ -115,14 +199,19 @@ impl Coupling {
         name: &str,
         overrides: impl IntoIterator<Item = (&'a str, f64)>,
     ) -> Result<Self, ModelError> {
-        let info = COUPLINGS
-            .iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| ModelError::UnknownName {
-                what: "coupling",
-                name: name.to_string(),
-                known: COUPLINGS.iter().map(|c| c.name).collect::<Vec<_>>().join(", "),
-            })?;
+        let info =
+            COUPLINGS
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| ModelError::UnknownName {
+                    what: "coupling",
+                    name: name.to_string(),
+                    known: COUPLINGS
+                        .iter()
+                        .map(|c| c.name)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })?;
         let params = ParamSet::from_overrides(name, info.params, overrides)?;
         let mut v = [0.0; 5];
         v[..params.values().len()].copy_from_slice(params.values());
@@ -172,7 +261,11 @@ impl Coupling {
         match self.kind {
             CouplingKind::Linear => v[0] * gx + v[1],
             CouplingKind::Scaling | CouplingKind::Difference | CouplingKind::SigmoidalJansenRit => {
-                let a = if self.kind == CouplingKind::SigmoidalJansenRit { v[4] } else { v[0] };
+                let a = if self.kind == CouplingKind::SigmoidalJansenRit {
+                    v[4]
+                } else {
+                    v[0]
+                };
                 a * gx
             }
             CouplingKind::Sigmoidal => {
@@ -194,11 +287,17 @@ mod tests {
     use super::*;
     #[test]
     fn unknown_names_and_params_are_refused() {
-        assert!(Coupling::new("Nope", []).unwrap_err().to_string().contains("Linear"));
+        assert!(Coupling::new("Nope", [])
+            .unwrap_err()
+            .to_string()
+            .contains("Linear"));
         let e = Coupling::new("Linear", [("c", 1.0)]).unwrap_err();
         assert!(e.to_string().contains("no parameter `c`"), "{e}");
         let e = Coupling::new("Linear", [("a", f64::NAN)]).unwrap_err();
-        assert!(e.to_string().contains("outside its documented range"), "{e}");
+        assert!(
+            e.to_string().contains("outside its documented range"),
+            "{e}"
+        );
         let c = Coupling::new("Linear", [("a", 0.5), ("b", 1.0)]).unwrap();
         assert_eq!(c.post(2.0, 1), 2.0);
     }

@@ -139,7 +139,11 @@ impl MeanFieldSim {
     /// infinite state it stops with [`ModelError::Diverged`]; the samples of
     /// the steps before it are in `out`.
     pub fn run(&mut self, nsteps: usize, out: &mut [f64]) -> Result<(), ModelError> {
-        assert_eq!(out.len(), nsteps * self.model.nvar() * self.n, "output buffer size");
+        assert_eq!(
+            out.len(),
+            nsteps * self.model.nvar() * self.n,
+            "output buffer size"
+        );
         self.inner.run(nsteps, out)
     }
 
@@ -504,7 +508,12 @@ impl<M: Dfun> Engine<M> {
             Scheme::Heun => {
                 Self::eval(&self.m, nv, nt, &self.x, &self.c, k1);
                 if stochastic {
-                    for (((t, x), k), e) in self.tmp.iter_mut().zip(&self.x).zip(k1.iter()).zip(&self.eta)
+                    for (((t, x), k), e) in self
+                        .tmp
+                        .iter_mut()
+                        .zip(&self.x)
+                        .zip(k1.iter())
+                        .zip(&self.eta)
                     {
                         *t = *x + dt * *k + *e;
                     }
@@ -516,7 +525,13 @@ impl<M: Dfun> Engine<M> {
                 clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.tmp);
                 Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k2);
                 if stochastic {
-                    for (((x, a), b), e) in self.x.iter_mut().zip(k1.iter()).zip(k2.iter()).zip(&self.eta) {
+                    for (((x, a), b), e) in self
+                        .x
+                        .iter_mut()
+                        .zip(k1.iter())
+                        .zip(k2.iter())
+                        .zip(&self.eta)
+                    {
                         let dx = (*a + *b) * dt / 2.0;
                         *x = *x + dx + *e;
                     }
@@ -548,7 +563,11 @@ impl<M: Dfun> Engine<M> {
                 Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k4);
                 for (i, x) in self.x.iter_mut().enumerate() {
                     let dx = dt6 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-                    *x = if stochastic { *x + dx + self.eta[i] } else { *x + dx };
+                    *x = if stochastic {
+                        *x + dx + self.eta[i]
+                    } else {
+                        *x + dx
+                    };
                 }
             }
         }

@@ -36,7 +36,7 @@ pub enum ModelError {
     #[error("{0}")]
     Config(String),
     /// A NaN or infinite state.
-    #[error("simulation diverged at step {step} (t = {time_ms} ms): state variable `{variable}` of region {region} (`{label}`) is {value}")]
+    #[error("simulation diverged at step {step} (t = {} ms): state variable `{variable}` of region {region} (`{label}`) is {value}", (time_ms * 1e6).round() / 1e6)]
     Diverged {
         step: u64,
         time_ms: f64,

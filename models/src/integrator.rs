@@ -41,6 +41,10 @@ pub fn integrator(name: &str) -> Result<(Scheme, bool), ModelError> {
         .ok_or_else(|| ModelError::UnknownName {
             what: "integrator",
             name: name.to_string(),
-            known: INTEGRATORS.iter().map(|i| i.0).collect::<Vec<_>>().join(", "),
+            known: INTEGRATORS
+                .iter()
+                .map(|i| i.0)
+                .collect::<Vec<_>>()
+                .join(", "),
         })
 }

@@ -22,7 +22,9 @@ pub struct NumpyRandomState {
 
 impl std::fmt::Debug for NumpyRandomState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NumpyRandomState").field("idx", &self.idx).finish()
+        f.debug_struct("NumpyRandomState")
+            .field("idx", &self.idx)
+            .finish()
     }
 }
 

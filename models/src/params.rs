@@ -84,7 +84,12 @@ impl ParamSet {
             .ok_or_else(|| ModelError::UnknownParameter {
                 owner: owner.to_string(),
                 name: name.to_string(),
-                known: self.defs.iter().map(|d| d.name).collect::<Vec<_>>().join(", "),
+                known: self
+                    .defs
+                    .iter()
+                    .map(|d| d.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })?;
         let d = &self.defs[idx];
         if !value.is_finite() || value < d.lo || value > d.hi {

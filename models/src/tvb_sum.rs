@@ -77,7 +77,8 @@ mod tests {
         let got = reduceat(18, -0.0, &|i| v[i]);
         let t = &v[1..];
         let r: Vec<f32> = (0..8).map(|j| t[j] + t[j + 8]).collect();
-        let want = v[0] + ((((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) + t[16]);
+        let want =
+            v[0] + ((((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))) + t[16]);
         assert_eq!(got, want);
     }
 }

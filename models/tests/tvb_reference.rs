@@ -10,7 +10,9 @@ use brainstream_models::*;
 use std::path::PathBuf;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/tvb").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/tvb")
+        .join(name)
 }
 
 fn load_ts(name: &str) -> (Vec<f64>, Vec<Vec<f64>>) {

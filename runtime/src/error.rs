@@ -62,7 +62,7 @@ pub enum RuntimeError {
     #[error("--set {arg}: {message}")]
     Override { arg: String, message: String },
     /// An actor failed while running.
-    #[error("actor `{actor}` failed in window {window} (t = {time_ms} ms): {message}")]
+    #[error("actor `{actor}` failed in window {window} (t = {} ms): {message}", (time_ms * 1e6).round() / 1e6)]
     ActorFailed {
         actor: String,
         window: u64,

@@ -19,7 +19,9 @@ pub mod payload;
 pub mod scheduler;
 pub mod seed;
 
-pub use actor::{Actor, BuildCtx, Inputs, KindSpec, Outputs, PortDecl, Registry, RunContext, WindowInfo};
+pub use actor::{
+    Actor, BuildCtx, Inputs, KindSpec, Outputs, PortDecl, Registry, RunContext, WindowInfo,
+};
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
 pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params};

@@ -282,7 +282,10 @@ impl<'a> Params<'a> {
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
             Some(v) => as_f64(v).map(|x| Some(vec![x])).ok_or_else(|| {
-                BuildError::at(name, format!("expected a number or a list, got {}", type_name(v)))
+                BuildError::at(
+                    name,
+                    format!("expected a number or a list, got {}", type_name(v)),
+                )
             }),
         }
     }
@@ -388,7 +391,10 @@ fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
 
 fn check_range(spec: &ParamSpec, x: f64) -> Result<(), BuildError> {
     if !x.is_finite() {
-        return Err(BuildError::at(spec.name, format!("{x} is not a finite number")));
+        return Err(BuildError::at(
+            spec.name,
+            format!("{x} is not a finite number"),
+        ));
     }
     if let Some((lo, hi)) = spec.range {
         if x < lo || x > hi {

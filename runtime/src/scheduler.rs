@@ -124,17 +124,20 @@ enum RecvFail {
 
 impl InEdge {
     fn recv(&mut self, shared: &Shared) -> Result<Msg, RecvFail> {
+        // Messages already sent are delivered even after a failure elsewhere,
+        // so that recorders keep everything computed before it.
         loop {
-            if shared.abort.load(Ordering::Relaxed) {
-                return Err(RecvFail::Aborted);
-            }
             match self.rx.recv_timeout(POLL) {
                 Ok(m) => {
                     debug_assert_eq!(m.window, self.next);
                     self.next += 1;
                     return Ok(m);
                 }
-                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Timeout) => {
+                    if shared.abort.load(Ordering::Relaxed) {
+                        return Err(RecvFail::Aborted);
+                    }
+                }
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(if shared.abort.load(Ordering::SeqCst) {
                         RecvFail::Aborted
@@ -156,7 +159,8 @@ impl InEdge {
                 Some(acc) => {
                     acc.stamps.extend_from_slice(&s.stamps);
                     acc.times_ms.extend_from_slice(&s.times_ms);
-                    let mut data = std::mem::replace(&mut acc.data, ndarray::Array3::zeros((0, 0, 0)));
+                    let mut data =
+                        std::mem::replace(&mut acc.data, ndarray::Array3::zeros((0, 0, 0)));
                     // append along the sample axis
                     let _ = data.append(ndarray::Axis(0), s.data.view());
                     acc.data = data;
@@ -218,10 +222,15 @@ impl InEdge {
         let sel: Vec<usize> = (0..acc.stamps.len())
             .filter(|&i| (s0..s1).contains(&(acc.stamps[i] + d)))
             .collect();
-        let later: Vec<usize> = (0..acc.stamps.len()).filter(|&i| acc.stamps[i] + d >= s1).collect();
+        let later: Vec<usize> = (0..acc.stamps.len())
+            .filter(|&i| acc.stamps[i] + d >= s1)
+            .collect();
         let pick = |idx: &[usize]| Series {
             stamps: idx.iter().map(|&i| acc.stamps[i] + d).collect(),
-            times_ms: idx.iter().map(|&i| acc.times_ms[i] + d as f64 * self.dt).collect(),
+            times_ms: idx
+                .iter()
+                .map(|&i| acc.times_ms[i] + d as f64 * self.dt)
+                .collect(),
             data: acc.data.select(ndarray::Axis(0), idx),
             meta: acc.meta.clone(),
         };
@@ -254,11 +263,15 @@ fn send(e: &OutEdge, mut m: Msg, shared: &Shared) -> Result<(), RecvFail> {
             Ok(()) => return Ok(()),
             Err(SendTimeoutError::Timeout(back)) => m = back,
             Err(SendTimeoutError::Disconnected(_)) => {
-                return Err(if shared.abort.load(Ordering::SeqCst) {
-                    RecvFail::Aborted
+                // A consumer drops its receivers only when its thread ends:
+                // after a failure (the abort flag is set first), or after its
+                // last window, when the tail of a delayed edge is not needed.
+                tracing::trace!(to = %e.to, "consumer has finished; tail of a delayed edge dropped");
+                return if shared.abort.load(Ordering::SeqCst) {
+                    Err(RecvFail::Aborted)
                 } else {
-                    RecvFail::Lost(format!("actor `{}` stopped receiving", e.to))
-                })
+                    Ok(())
+                };
             }
         }
     }
@@ -293,7 +306,14 @@ pub fn run(
     let seed = graph.desc.simulation.seed;
     let provenance = graph.source.provenance();
     let graph_path = graph.source.path.clone();
-    info!(actors = graph.actors.len(), edges = graph.edges.len(), windows = n_windows, window_steps = n, ?scheme, "starting run");
+    info!(
+        actors = graph.actors.len(),
+        edges = graph.edges.len(),
+        windows = n_windows,
+        window_steps = n,
+        ?scheme,
+        "starting run"
+    );
 
     let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
     let mut outs: Vec<Vec<OutEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
@@ -334,7 +354,9 @@ pub fn run(
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
 
     let mut handles = vec![];
-    for (i, ((built, mut my_ins), my_outs)) in graph.actors.into_iter().zip(ins).zip(outs).enumerate() {
+    for (i, ((built, mut my_ins), my_outs)) in
+        graph.actors.into_iter().zip(ins).zip(outs).enumerate()
+    {
         let shared = shared.clone();
         let done = done.clone();
         let files = files.clone();
@@ -371,10 +393,28 @@ pub fn run(
                 let mut complete = false;
                 match started {
                     Ok(Ok(())) => {
-                        complete = run_windows(&mut *actor, &mut my_ins, &my_outs, &shared, &done[i], pos, n_actors, scheme, n, total, dt, n_windows, &fail);
+                        complete = run_windows(
+                            &mut *actor,
+                            &mut my_ins,
+                            &my_outs,
+                            &shared,
+                            &done[i],
+                            pos,
+                            n_actors,
+                            scheme,
+                            n,
+                            total,
+                            dt,
+                            n_windows,
+                            &fail,
+                        );
                     }
                     Ok(Err(e)) => fail(0, format!("could not start: {e}"), false),
-                    Err(p) => fail(0, format!("panicked while starting: {}", panic_msg(p)), false),
+                    Err(p) => fail(
+                        0,
+                        format!("panicked while starting: {}", panic_msg(p)),
+                        false,
+                    ),
                 }
                 drop(my_outs); // lets consumers see the end of the stream
                 let complete = complete && !shared.abort.load(Ordering::SeqCst);
@@ -385,7 +425,11 @@ pub fn run(
                         }
                     }
                     Ok(Err(e)) => fail(n_windows, format!("could not finish: {e}"), false),
-                    Err(p) => fail(n_windows, format!("panicked while finishing: {}", panic_msg(p)), false),
+                    Err(p) => fail(
+                        n_windows,
+                        format!("panicked while finishing: {}", panic_msg(p)),
+                        false,
+                    ),
                 }
                 debug!("actor done");
             })
@@ -406,8 +450,16 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(10));
         if last.elapsed() >= Duration::from_millis(100) {
             last = Instant::now();
-            let w = done.iter().map(|d| d.load(Ordering::Relaxed)).min().unwrap_or(0);
-            progress(Progress { steps_done: (w * n).min(total), total_steps: total, dt_ms: dt });
+            let w = done
+                .iter()
+                .map(|d| d.load(Ordering::Relaxed))
+                .min()
+                .unwrap_or(0);
+            progress(Progress {
+                steps_done: (w * n).min(total),
+                total_steps: total,
+                dt_ms: dt,
+            });
         }
     }
     for h in handles {
@@ -422,7 +474,11 @@ pub fn run(
             message: f.message.clone(),
         });
     }
-    progress(Progress { steps_done: total, total_steps: total, dt_ms: dt });
+    progress(Progress {
+        steps_done: total,
+        total_steps: total,
+        dt_ms: dt,
+    });
     let mut files = std::mem::take(&mut *files.lock().unwrap_or_else(|e| e.into_inner()));
     files.sort();
     Ok(RunSummary {
@@ -464,7 +520,11 @@ fn run_windows(
                 if shared.abort.load(Ordering::SeqCst) {
                     return false;
                 }
-                t = shared.turn.wait_timeout(t, POLL).unwrap_or_else(|e| e.into_inner()).0;
+                t = shared
+                    .turn
+                    .wait_timeout(t, POLL)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
         }
         let mut inputs = Inputs::default();
@@ -482,7 +542,8 @@ fn run_windows(
             }
         }
         let mut outputs = Outputs::default();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs)))
+        {
             Ok(Ok(())) => {}
             Ok(Err(ActorError(m))) => {
                 fail(w, m, false);
@@ -509,7 +570,11 @@ fn run_windows(
         }
         if scheme == Scheme::Serial {
             let mut t = shared.token.lock().unwrap_or_else(|e| e.into_inner());
-            *t = if pos + 1 == n_actors { (w + 1, 0) } else { (w, pos + 1) };
+            *t = if pos + 1 == n_actors {
+                (w + 1, 0)
+            } else {
+                (w, pos + 1)
+            };
             shared.turn.notify_all();
         }
         done.store(w + 1, Ordering::Relaxed);

@@ -11,8 +11,22 @@ use brainstream_runtime::{
 use super::{apply, OFFSET};
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "period_ms", ty: ParamType::Float, default: DefaultValue::Float(2000.0), range: Some((1e-9, 1e12)), unit: "ms", doc: "Repetition time TR (tvb-library's default 2000 ms)" },
-    ParamSpec { name: "hrf_length_ms", ty: ParamType::Float, default: DefaultValue::Float(20000.0), range: Some((4.0, 1e9)), unit: "ms", doc: "Length of the haemodynamic response kernel" },
+    ParamSpec {
+        name: "period_ms",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(2000.0),
+        range: Some((1e-9, 1e12)),
+        unit: "ms",
+        doc: "Repetition time TR (tvb-library's default 2000 ms)",
+    },
+    ParamSpec {
+        name: "hrf_length_ms",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(20000.0),
+        range: Some((4.0, 1e9)),
+        unit: "ms",
+        doc: "Length of the haemodynamic response kernel",
+    },
     OFFSET,
 ];
 
@@ -39,12 +53,25 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
     let (period, hrf) = (p.f64("period_ms")?, p.f64("hrf_length_ms")?);
     let offset = p.i64("offset_steps")? as u64;
-    Bold::new(period, hrf, ctx.dt_ms, offset, 1).map_err(|e| BuildError::at("period_ms", e.to_string()))?;
-    Ok(Box::new(B { period, hrf, dt: ctx.dt_ms, offset, mon: None, last: None }))
+    Bold::new(period, hrf, ctx.dt_ms, offset, 1)
+        .map_err(|e| BuildError::at("period_ms", e.to_string()))?;
+    Ok(Box::new(B {
+        period,
+        hrf,
+        dt: ctx.dt_ms,
+        offset,
+        mon: None,
+        last: None,
+    }))
 }
 
 impl Actor for B {
-    fn step(&mut self, _w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        _w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         let (period, hrf, dt, offset) = (self.period, self.hrf, self.dt, self.offset);
         let mon = &mut self.mon;
         apply("bold", inputs, out, &mut self.last, |step, x| {

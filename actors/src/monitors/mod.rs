@@ -53,7 +53,12 @@ pub(crate) fn apply(
     let data = Array3::from_shape_vec((stamps.len(), nv, nn), vals).map_err(ActorError::new)?;
     out.set(
         "output",
-        Payload::Series(Arc::new(Series { stamps, times_ms: times, data, meta: s.meta.clone() })),
+        Payload::Series(Arc::new(Series {
+            stamps,
+            times_ms: times,
+            data,
+            meta: s.meta.clone(),
+        })),
     );
     Ok(())
 }

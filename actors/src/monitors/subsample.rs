@@ -10,7 +10,14 @@ use brainstream_runtime::{
 use super::{apply, OFFSET};
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "period_ms", ty: ParamType::Float, default: DefaultValue::Float(0.9765625), range: Some((1e-9, 1e12)), unit: "ms", doc: "Sampling period (tvb-library's default 0.9765625 ms)" },
+    ParamSpec {
+        name: "period_ms",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.9765625),
+        range: Some((1e-9, 1e12)),
+        unit: "ms",
+        doc: "Sampling period (tvb-library's default 0.9765625 ms)",
+    },
     OFFSET,
 ];
 
@@ -19,8 +26,16 @@ pub const KIND: KindSpec = KindSpec {
     name: "subsample",
     doc: "tvb-library's SubSample monitor: every period, the current sample of a raw series",
     params: PARAMS,
-    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step" }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "one sample per period" }],
+    inputs: &[PortDecl {
+        name: "input",
+        ty: PortType::Series,
+        doc: "raw series, one sample per step",
+    }],
+    outputs: &[PortDecl {
+        name: "output",
+        ty: PortType::Series,
+        doc: "one sample per period",
+    }],
     build,
 };
 
@@ -32,13 +47,21 @@ struct Ss {
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let period = ctx.params.f64("period_ms")?;
     let offset = ctx.params.i64("offset_steps")? as u64;
-    let mon = SubSample::new(period, ctx.dt_ms, offset).map_err(|e| BuildError::at("period_ms", e.to_string()))?;
+    let mon = SubSample::new(period, ctx.dt_ms, offset)
+        .map_err(|e| BuildError::at("period_ms", e.to_string()))?;
     Ok(Box::new(Ss { mon, last: None }))
 }
 
 impl Actor for Ss {
-    fn step(&mut self, _w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        _w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         let mon = &mut self.mon;
-        apply("subsample", inputs, out, &mut self.last, |step, x| Ok(mon.sample(step, x)))
+        apply("subsample", inputs, out, &mut self.last, |step, x| {
+            Ok(mon.sample(step, x))
+        })
     }
 }

@@ -11,7 +11,14 @@ use brainstream_runtime::{
 use super::{apply, OFFSET};
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "period_ms", ty: ParamType::Float, default: DefaultValue::Float(0.9765625), range: Some((1e-9, 1e12)), unit: "ms", doc: "Sampling period (tvb-library's default 0.9765625 ms, 1024 Hz)" },
+    ParamSpec {
+        name: "period_ms",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.9765625),
+        range: Some((1e-9, 1e12)),
+        unit: "ms",
+        doc: "Sampling period (tvb-library's default 0.9765625 ms, 1024 Hz)",
+    },
     OFFSET,
 ];
 
@@ -20,8 +27,16 @@ pub const KIND: KindSpec = KindSpec {
     name: "temporal_average",
     doc: "tvb-library's TemporalAverage monitor: the mean of each period of a raw series",
     params: PARAMS,
-    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step" }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "one averaged sample per period" }],
+    inputs: &[PortDecl {
+        name: "input",
+        ty: PortType::Series,
+        doc: "raw series, one sample per step",
+    }],
+    outputs: &[PortDecl {
+        name: "output",
+        ty: PortType::Series,
+        doc: "one averaged sample per period",
+    }],
     build,
 };
 
@@ -36,19 +51,40 @@ struct Ta {
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let period = ctx.params.f64("period_ms")?;
     let offset = ctx.params.i64("offset_steps")? as u64;
-    brainstream_models::monitors::period_steps(period, ctx.dt_ms).map_err(|e| BuildError::at("period_ms", e.to_string()))?;
-    Ok(Box::new(Ta { period, dt: ctx.dt_ms, offset, mon: None, last: None }))
+    brainstream_models::monitors::period_steps(period, ctx.dt_ms)
+        .map_err(|e| BuildError::at("period_ms", e.to_string()))?;
+    Ok(Box::new(Ta {
+        period,
+        dt: ctx.dt_ms,
+        offset,
+        mon: None,
+        last: None,
+    }))
 }
 
 impl Actor for Ta {
-    fn step(&mut self, _w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        _w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         let (period, dt, offset) = (self.period, self.dt, self.offset);
         let mon = &mut self.mon;
-        apply("temporal_average", inputs, out, &mut self.last, |step, x| {
-            if mon.is_none() {
-                *mon = Some(TemporalAverage::new(period, dt, offset, x.len()).map_err(ActorError::new)?);
-            }
-            Ok(mon.as_mut().and_then(|m| m.sample(step, x)))
-        })
+        apply(
+            "temporal_average",
+            inputs,
+            out,
+            &mut self.last,
+            |step, x| {
+                if mon.is_none() {
+                    *mon = Some(
+                        TemporalAverage::new(period, dt, offset, x.len())
+                            .map_err(ActorError::new)?,
+                    );
+                }
+                Ok(mon.as_mut().and_then(|m| m.sample(step, x)))
+            },
+        )
     }
 }

@@ -13,18 +13,95 @@ use crate::params::{p, ParamDef, ParamSet};
 
 /// Parameters, as tvb-library 2.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
-    p("tau", 1.0, 1.0, 5.0, "1", "Time-scale hierarchy between V and W"),
-    p("I", 0.0, -5.0, 5.0, "1", "Baseline shift of the cubic nullcline"),
-    p("a", -2.0, -5.0, 5.0, "1", "Vertical shift of the configurable nullcline"),
-    p("b", -10.0, -20.0, 15.0, "1", "Linear slope of the configurable nullcline"),
-    p("c", 0.0, -10.0, 10.0, "1", "Parabolic term of the configurable nullcline"),
+    p(
+        "tau",
+        1.0,
+        1.0,
+        5.0,
+        "1",
+        "Time-scale hierarchy between V and W",
+    ),
+    p(
+        "I",
+        0.0,
+        -5.0,
+        5.0,
+        "1",
+        "Baseline shift of the cubic nullcline",
+    ),
+    p(
+        "a",
+        -2.0,
+        -5.0,
+        5.0,
+        "1",
+        "Vertical shift of the configurable nullcline",
+    ),
+    p(
+        "b",
+        -10.0,
+        -20.0,
+        15.0,
+        "1",
+        "Linear slope of the configurable nullcline",
+    ),
+    p(
+        "c",
+        0.0,
+        -10.0,
+        10.0,
+        "1",
+        "Parabolic term of the configurable nullcline",
+    ),
     p("d", 0.02, 0.0001, 1.0, "kHz", "Temporal scale factor"),
-    p("e", 3.0, -5.0, 5.0, "1", "Coefficient of the quadratic term of the cubic nullcline"),
-    p("f", 1.0, -5.0, 5.0, "1", "Coefficient of the cubic term of the cubic nullcline"),
-    p("g", 0.0, -5.0, 5.0, "1", "Coefficient of the linear term of the cubic nullcline"),
-    p("alpha", 1.0, -5.0, 5.0, "1", "Constant parameter to scale the rate of feedback from W to V"),
-    p("beta", 1.0, -5.0, 5.0, "1", "Constant parameter to scale the rate of feedback from W to W"),
-    p("gamma", 1.0, -1.0, 1.0, "1", "Constant parameter to reproduce FHN dynamics"),
+    p(
+        "e",
+        3.0,
+        -5.0,
+        5.0,
+        "1",
+        "Coefficient of the quadratic term of the cubic nullcline",
+    ),
+    p(
+        "f",
+        1.0,
+        -5.0,
+        5.0,
+        "1",
+        "Coefficient of the cubic term of the cubic nullcline",
+    ),
+    p(
+        "g",
+        0.0,
+        -5.0,
+        5.0,
+        "1",
+        "Coefficient of the linear term of the cubic nullcline",
+    ),
+    p(
+        "alpha",
+        1.0,
+        -5.0,
+        5.0,
+        "1",
+        "Constant parameter to scale the rate of feedback from W to V",
+    ),
+    p(
+        "beta",
+        1.0,
+        -5.0,
+        5.0,
+        "1",
+        "Constant parameter to scale the rate of feedback from W to W",
+    ),
+    p(
+        "gamma",
+        1.0,
+        -1.0,
+        1.0,
+        "1",
+        "Constant parameter to reproduce FHN dynamics",
+    ),
 ];
 
 /// Static description.
@@ -86,7 +163,10 @@ impl Dfun for Generic2dOscillator {
         let w = x[1];
         dx[0] = self.d
             * self.tau
-            * (self.alpha * w - self.f * v2 * v + self.e * v2 + self.g * v + self.gamma * self.i
+            * (self.alpha * w - self.f * v2 * v
+                + self.e * v2
+                + self.g * v
+                + self.gamma * self.i
                 + self.gamma * c[0]
                 + 0.0);
         dx[1] = self.d * (self.a + self.b * v + self.c * v2 - self.beta * w) / self.tau;

@@ -17,18 +17,102 @@ use crate::params::{p, ParamDef, ParamSet};
 pub const PARAMS: &[ParamDef] = &[
     p("A", 3.25, 2.6, 9.75, "mV", "Maximum amplitude of EPSP"),
     p("B", 22.0, 17.6, 110.0, "mV", "Maximum amplitude of IPSP"),
-    p("a", 0.1, 0.05, 0.15, "ms^-1", "Reciprocal of the time constant of passive membrane and dendritic delays (excitatory)"),
-    p("b", 0.05, 0.025, 0.075, "ms^-1", "Reciprocal of the time constant (inhibitory)"),
-    p("v0", 5.52, 3.12, 6.0, "mV", "Firing threshold (PSP) for which 50% of the firing rate is achieved"),
-    p("nu_max", 0.0025, 0.00125, 0.00375, "ms^-1", "Maximum firing rate"),
-    p("r", 0.56, 0.28, 0.84, "mV^-1", "Steepness of the sigmoidal transformation"),
-    p("J", 135.0, 65.0, 1350.0, "1", "Average number of synapses between populations"),
-    p("a_1", 1.0, 0.5, 1.5, "1", "Average probability of synapse formation, feedback excitatory loop"),
-    p("a_2", 0.8, 0.4, 1.2, "1", "Average probability of synapse formation, slow feedback excitatory loop"),
-    p("a_3", 0.25, 0.125, 0.375, "1", "Average probability of synapse formation, feedback inhibitory loop"),
-    p("a_4", 0.25, 0.125, 0.375, "1", "Average probability of synapse formation, slow feedback inhibitory loop"),
-    p("p_min", 0.12, 0.0, 0.12, "ms^-1", "Minimum input firing rate"),
-    p("p_max", 0.32, 0.0, 0.32, "ms^-1", "Maximum input firing rate"),
+    p(
+        "a",
+        0.1,
+        0.05,
+        0.15,
+        "ms^-1",
+        "Reciprocal of the time constant of passive membrane and dendritic delays (excitatory)",
+    ),
+    p(
+        "b",
+        0.05,
+        0.025,
+        0.075,
+        "ms^-1",
+        "Reciprocal of the time constant (inhibitory)",
+    ),
+    p(
+        "v0",
+        5.52,
+        3.12,
+        6.0,
+        "mV",
+        "Firing threshold (PSP) for which 50% of the firing rate is achieved",
+    ),
+    p(
+        "nu_max",
+        0.0025,
+        0.00125,
+        0.00375,
+        "ms^-1",
+        "Maximum firing rate",
+    ),
+    p(
+        "r",
+        0.56,
+        0.28,
+        0.84,
+        "mV^-1",
+        "Steepness of the sigmoidal transformation",
+    ),
+    p(
+        "J",
+        135.0,
+        65.0,
+        1350.0,
+        "1",
+        "Average number of synapses between populations",
+    ),
+    p(
+        "a_1",
+        1.0,
+        0.5,
+        1.5,
+        "1",
+        "Average probability of synapse formation, feedback excitatory loop",
+    ),
+    p(
+        "a_2",
+        0.8,
+        0.4,
+        1.2,
+        "1",
+        "Average probability of synapse formation, slow feedback excitatory loop",
+    ),
+    p(
+        "a_3",
+        0.25,
+        0.125,
+        0.375,
+        "1",
+        "Average probability of synapse formation, feedback inhibitory loop",
+    ),
+    p(
+        "a_4",
+        0.25,
+        0.125,
+        0.375,
+        "1",
+        "Average probability of synapse formation, slow feedback inhibitory loop",
+    ),
+    p(
+        "p_min",
+        0.12,
+        0.0,
+        0.12,
+        "ms^-1",
+        "Minimum input firing rate",
+    ),
+    p(
+        "p_max",
+        0.32,
+        0.0,
+        0.32,
+        "ms^-1",
+        "Maximum input firing rate",
+    ),
     p("mu", 0.22, 0.0, 0.22, "ms^-1", "Mean input firing rate"),
 ];
 
@@ -96,8 +180,10 @@ impl Dfun for JansenRit {
         // Operation order as tvb-library's numba kernel `_numba_dfun_jr`
         // (local coupling src = 0).
         let s12 = 2.0 * self.nu_max / (1.0 + (self.r * (self.v0 - (y[1] - y[2]))).exp());
-        let s01 = 2.0 * self.nu_max / (1.0 + (self.r * (self.v0 - (self.a_1 * self.j * y[0]))).exp());
-        let s03 = 2.0 * self.nu_max / (1.0 + (self.r * (self.v0 - (self.a_3 * self.j * y[0]))).exp());
+        let s01 =
+            2.0 * self.nu_max / (1.0 + (self.r * (self.v0 - (self.a_1 * self.j * y[0]))).exp());
+        let s03 =
+            2.0 * self.nu_max / (1.0 + (self.r * (self.v0 - (self.a_3 * self.j * y[0]))).exp());
         let a = self.a;
         let b = self.b;
         dx[0] = y[3];

@@ -15,12 +15,47 @@ use crate::params::{p, ParamDef, ParamSet};
 pub const PARAMS: &[ParamDef] = &[
     p("tau", 1.0, 0.001, 15.0, "ms", "Characteristic time"),
     p("I", 0.0, -10.0, 10.0, "1", "External current"),
-    p("Delta", 1.0, 0.0, 10.0, "1", "Half-width of the heterogeneous noise distribution"),
+    p(
+        "Delta",
+        1.0,
+        0.0,
+        10.0,
+        "1",
+        "Half-width of the heterogeneous noise distribution",
+    ),
     p("J", 15.0, -25.0, 25.0, "1", "Mean synaptic weight"),
-    p("eta", -5.0, -10.0, 10.0, "1", "Constant parameter to scale the rate of feedback from the firing rate variable to itself"),
-    p("Gamma", 0.0, 0.0, 10.0, "1", "Half-width of synaptic weight distribution (unused, as in tvb-library)"),
-    p("cr", 1.0, 0.0, 1.0, "1", "Global coupling scaling of the firing rate coupling"),
-    p("cv", 0.0, 0.0, 1.0, "1", "Global coupling scaling of the membrane potential coupling"),
+    p(
+        "eta",
+        -5.0,
+        -10.0,
+        10.0,
+        "1",
+        "Constant parameter to scale the rate of feedback from the firing rate variable to itself",
+    ),
+    p(
+        "Gamma",
+        0.0,
+        0.0,
+        10.0,
+        "1",
+        "Half-width of synaptic weight distribution (unused, as in tvb-library)",
+    ),
+    p(
+        "cr",
+        1.0,
+        0.0,
+        1.0,
+        "1",
+        "Global coupling scaling of the firing rate coupling",
+    ),
+    p(
+        "cv",
+        0.0,
+        0.0,
+        1.0,
+        "1",
+        "Global coupling scaling of the membrane potential coupling",
+    ),
 ];
 
 /// Static description.
@@ -70,7 +105,9 @@ impl Dfun for MontbrioPazoRoxin {
         // Operation order as tvb-library's numpy dfun.
         dx[0] = 1.0 / tau * (self.delta / (PI * tau) + 2.0 * v * r);
         dx[1] = 1.0 / tau
-            * (v.powi(2) - PI.powi(2) * tau.powi(2) * r.powi(2) + self.eta + self.j * tau * r
+            * (v.powi(2) - PI.powi(2) * tau.powi(2) * r.powi(2)
+                + self.eta
+                + self.j * tau * r
                 + self.i
                 + self.cr * c[0]
                 + self.cv * c[1]);

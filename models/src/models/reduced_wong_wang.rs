@@ -15,15 +15,50 @@ use crate::params::{p, ParamDef, ParamSet};
 
 /// Parameters, as tvb-library 2.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
-    p("a", 0.270, 0.0, 0.270, "n/C", "Input gain parameter, chosen to fit numerical solutions"),
-    p("b", 0.108, 0.0, 1.0, "kHz", "Input shift parameter chosen to fit numerical solutions"),
-    p("d", 154.0, 0.0, 200.0, "ms", "Parameter chosen to fit numerical solutions"),
+    p(
+        "a",
+        0.270,
+        0.0,
+        0.270,
+        "n/C",
+        "Input gain parameter, chosen to fit numerical solutions",
+    ),
+    p(
+        "b",
+        0.108,
+        0.0,
+        1.0,
+        "kHz",
+        "Input shift parameter chosen to fit numerical solutions",
+    ),
+    p(
+        "d",
+        154.0,
+        0.0,
+        200.0,
+        "ms",
+        "Parameter chosen to fit numerical solutions",
+    ),
     p("gamma", 0.641, 0.0, 1.0, "1", "Kinetic parameter"),
-    p("tau_s", 100.0, 50.0, 150.0, "ms", "Kinetic parameter: NMDA decay time constant"),
+    p(
+        "tau_s",
+        100.0,
+        50.0,
+        150.0,
+        "ms",
+        "Kinetic parameter: NMDA decay time constant",
+    ),
     p("w", 0.6, 0.0, 1.0, "1", "Excitatory recurrence"),
     p("J_N", 0.2609, 0.2609, 0.5, "nA", "Excitatory recurrence"),
     p("I_o", 0.33, 0.0, 1.0, "nA", "Effective external input"),
-    p("sigma_noise", 1e-9, 0.0, 0.005, "nA", "Noise amplitude (used by noise settings, not by dfun)"),
+    p(
+        "sigma_noise",
+        1e-9,
+        0.0,
+        0.005,
+        "nA",
+        "Noise amplitude (used by noise settings, not by dfun)",
+    ),
 ];
 
 /// Static description.

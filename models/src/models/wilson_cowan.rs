@@ -19,29 +19,134 @@ use crate::params::{p, ParamDef, ParamSet};
 
 /// Parameters, as tvb-library 2.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
-    p("c_ee", 12.0, 11.0, 16.0, "1", "Excitatory to excitatory coupling coefficient"),
-    p("c_ei", 4.0, 2.0, 15.0, "1", "Inhibitory to excitatory coupling coefficient"),
-    p("c_ie", 13.0, 2.0, 22.0, "1", "Excitatory to inhibitory coupling coefficient"),
-    p("c_ii", 11.0, 2.0, 15.0, "1", "Inhibitory to inhibitory coupling coefficient"),
-    p("tau_e", 10.0, 0.0, 150.0, "ms", "Excitatory population membrane time constant"),
-    p("tau_i", 10.0, 0.0, 150.0, "ms", "Inhibitory population membrane time constant"),
+    p(
+        "c_ee",
+        12.0,
+        11.0,
+        16.0,
+        "1",
+        "Excitatory to excitatory coupling coefficient",
+    ),
+    p(
+        "c_ei",
+        4.0,
+        2.0,
+        15.0,
+        "1",
+        "Inhibitory to excitatory coupling coefficient",
+    ),
+    p(
+        "c_ie",
+        13.0,
+        2.0,
+        22.0,
+        "1",
+        "Excitatory to inhibitory coupling coefficient",
+    ),
+    p(
+        "c_ii",
+        11.0,
+        2.0,
+        15.0,
+        "1",
+        "Inhibitory to inhibitory coupling coefficient",
+    ),
+    p(
+        "tau_e",
+        10.0,
+        0.0,
+        150.0,
+        "ms",
+        "Excitatory population membrane time constant",
+    ),
+    p(
+        "tau_i",
+        10.0,
+        0.0,
+        150.0,
+        "ms",
+        "Inhibitory population membrane time constant",
+    ),
     p("a_e", 1.2, 0.0, 1.4, "1", "Slope of the excitatory sigmoid"),
-    p("b_e", 2.8, 1.4, 6.0, "1", "Position of the excitatory sigmoid's inflection point"),
-    p("c_e", 1.0, 1.0, 20.0, "1", "Amplitude of the excitatory sigmoid"),
+    p(
+        "b_e",
+        2.8,
+        1.4,
+        6.0,
+        "1",
+        "Position of the excitatory sigmoid's inflection point",
+    ),
+    p(
+        "c_e",
+        1.0,
+        1.0,
+        20.0,
+        "1",
+        "Amplitude of the excitatory sigmoid",
+    ),
     p("theta_e", 0.0, 0.0, 60.0, "1", "Excitatory threshold"),
     p("a_i", 1.0, 0.0, 2.0, "1", "Slope of the inhibitory sigmoid"),
-    p("b_i", 4.0, 2.0, 6.0, "1", "Position of the inhibitory sigmoid's inflection point"),
+    p(
+        "b_i",
+        4.0,
+        2.0,
+        6.0,
+        "1",
+        "Position of the inhibitory sigmoid's inflection point",
+    ),
     p("theta_i", 0.0, 0.0, 60.0, "1", "Inhibitory threshold"),
-    p("c_i", 1.0, 1.0, 20.0, "1", "Amplitude of the inhibitory sigmoid"),
+    p(
+        "c_i",
+        1.0,
+        1.0,
+        20.0,
+        "1",
+        "Amplitude of the inhibitory sigmoid",
+    ),
     p("r_e", 1.0, 0.5, 2.0, "ms", "Excitatory refractory period"),
     p("r_i", 1.0, 0.5, 2.0, "ms", "Inhibitory refractory period"),
-    p("k_e", 1.0, 0.5, 2.0, "1", "Maximum value of the excitatory response function"),
-    p("k_i", 1.0, 0.0, 2.0, "1", "Maximum value of the inhibitory response function"),
-    p("P", 0.0, 0.0, 20.0, "1", "External stimulus to the excitatory population"),
-    p("Q", 0.0, 0.0, 20.0, "1", "External stimulus to the inhibitory population"),
+    p(
+        "k_e",
+        1.0,
+        0.5,
+        2.0,
+        "1",
+        "Maximum value of the excitatory response function",
+    ),
+    p(
+        "k_i",
+        1.0,
+        0.0,
+        2.0,
+        "1",
+        "Maximum value of the inhibitory response function",
+    ),
+    p(
+        "P",
+        0.0,
+        0.0,
+        20.0,
+        "1",
+        "External stimulus to the excitatory population",
+    ),
+    p(
+        "Q",
+        0.0,
+        0.0,
+        20.0,
+        "1",
+        "External stimulus to the inhibitory population",
+    ),
     p("alpha_e", 1.0, 0.0, 20.0, "1", "Excitatory input scaling"),
     p("alpha_i", 1.0, 0.0, 20.0, "1", "Inhibitory input scaling"),
-    p("shift_sigmoid", 1.0, 0.0, 1.0, "bool", "1: sigmoids shifted to pass through the origin (tvb-library's True); 0: plain"),
+    p(
+        "shift_sigmoid",
+        1.0,
+        0.0,
+        1.0,
+        "bool",
+        "1: sigmoids shifted to pass through the origin (tvb-library's True); 0: plain",
+    ),
 ];
 
 /// Static description.
@@ -121,8 +226,8 @@ impl Dfun for WilsonCowan {
         // Operation order as tvb-library's numba kernel (local coupling 0).
         let x_e = self.alpha_e
             * (self.c_ee * y[0] - self.c_ei * y[1] + self.p - self.theta_e + c[0] + 0.0 + 0.0);
-        let x_i =
-            self.alpha_i * (self.c_ie * y[0] - self.c_ii * y[1] + self.q - self.theta_i + 0.0 + 0.0);
+        let x_i = self.alpha_i
+            * (self.c_ie * y[0] - self.c_ii * y[1] + self.q - self.theta_i + 0.0 + 0.0);
         let (s_e, s_i) = if self.shift_sigmoid {
             (
                 self.c_e

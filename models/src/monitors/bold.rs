@@ -103,7 +103,7 @@ impl Bold {
                 *a /= ii as f64;
             }
         }
-        if s % self.istep != 0 {
+        if !s.is_multiple_of(self.istep) {
             return None;
         }
         // numpy.roll(hrf, pos): rolled[k] = hrf[(k − pos) mod S]

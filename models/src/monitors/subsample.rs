@@ -25,7 +25,7 @@ impl SubSample {
     /// Feeds the state after simulation step `step` (first step is 1).
     pub fn sample(&mut self, step: u64, state: &[f64]) -> Option<Sample> {
         let s = step + self.offset;
-        (s % self.istep == 0).then(|| Sample {
+        s.is_multiple_of(self.istep).then(|| Sample {
             time_ms: s as f64 * self.dt,
             values: state.to_vec(),
         })

@@ -18,7 +18,12 @@ pub struct TemporalAverage {
 
 impl TemporalAverage {
     /// `len` values per state.
-    pub fn new(period_ms: f64, dt_ms: f64, offset_steps: u64, len: usize) -> Result<Self, ModelError> {
+    pub fn new(
+        period_ms: f64,
+        dt_ms: f64,
+        offset_steps: u64,
+        len: usize,
+    ) -> Result<Self, ModelError> {
         let istep = period_steps(period_ms, dt_ms)?;
         Ok(Self {
             istep: istep as u64,
@@ -33,7 +38,11 @@ impl TemporalAverage {
     pub fn sample(&mut self, step: u64, state: &[f64]) -> Option<Sample> {
         let s = step + self.offset;
         let r = (s % self.istep) as usize;
-        let slot = if r == 0 { self.istep as usize - 1 } else { r - 1 };
+        let slot = if r == 0 {
+            self.istep as usize - 1
+        } else {
+            r - 1
+        };
         self.stock[slot * self.len..(slot + 1) * self.len].copy_from_slice(state);
         if r != 0 {
             return None;

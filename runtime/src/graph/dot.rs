@@ -24,7 +24,11 @@ pub fn to_dot(g: &ValidGraph) -> String {
         } else {
             String::new()
         };
-        let style = if e.delay_steps > 0 { ", style=dashed" } else { "" };
+        let style = if e.delay_steps > 0 {
+            ", style=dashed"
+        } else {
+            ""
+        };
         s.push_str(&format!(
             "  \"{}\" -> \"{}\" [label=\"{} → {}\\n{}{}\"{}];\n",
             esc(&g.actors[e.from].name),

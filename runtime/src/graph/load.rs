@@ -35,7 +35,10 @@ impl GraphSource {
                 file: path.to_path_buf(),
                 line_col: None,
                 path: String::new(),
-                message: format!("file is {} bytes; graph files are at most 16 MiB", meta.len()),
+                message: format!(
+                    "file is {} bytes; graph files are at most 16 MiB",
+                    meta.len()
+                ),
                 hint: None,
             }]));
         }
@@ -45,7 +48,10 @@ impl GraphSource {
                 file: path.to_path_buf(),
                 line_col: None,
                 path: String::new(),
-                message: format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+                message: format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
                 hint: Some("graph files are TOML or JSON text".into()),
             }])
         })?;
@@ -76,7 +82,9 @@ impl GraphSource {
 
     /// The file name used in messages.
     pub fn file(&self) -> PathBuf {
-        self.path.clone().unwrap_or_else(|| PathBuf::from("<graph>"))
+        self.path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("<graph>"))
     }
 
     /// Folder that relative paths in the graph resolve against.
@@ -84,7 +92,13 @@ impl GraphSource {
         match &self.path {
             Some(p) => p
                 .parent()
-                .map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d })
+                .map(|d| {
+                    if d.as_os_str().is_empty() {
+                        Path::new(".")
+                    } else {
+                        d
+                    }
+                })
                 .unwrap_or(Path::new("."))
                 .to_path_buf(),
             None => PathBuf::from("."),
@@ -100,7 +114,13 @@ impl GraphSource {
         s
     }
 
-    fn issue(&self, line_col: Option<(usize, usize)>, path: &str, msg: String, hint: Option<String>) -> GraphIssue {
+    fn issue(
+        &self,
+        line_col: Option<(usize, usize)>,
+        path: &str,
+        msg: String,
+        hint: Option<String>,
+    ) -> GraphIssue {
         GraphIssue {
             file: self.file(),
             line_col,
@@ -192,7 +212,10 @@ impl GraphSource {
                 (Cursor::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => {
                     a.get(*i).map(Cursor::Table)
                 }
-                (Cursor::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))), Seg::Index(i))
+                (
+                    Cursor::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))),
+                    Seg::Index(i),
+                )
                 | (Cursor::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => {
                     a.get(*i).map(Cursor::Value)
                 }
@@ -259,14 +282,24 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
 fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (String, String)> {
     use serde_json::Value as J;
     Ok(match v {
-        J::Null => return Err((path.to_string(), "null is not allowed in graph files".into())),
+        J::Null => {
+            return Err((
+                path.to_string(),
+                "null is not allowed in graph files".into(),
+            ))
+        }
         J::Bool(b) => toml::Value::Boolean(*b),
         J::Number(n) => match n.as_i64() {
             Some(i) => toml::Value::Integer(i),
@@ -282,7 +315,11 @@ fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (Strin
         J::Object(o) => {
             let mut t = toml::Table::new();
             for (k, x) in o {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 t.insert(k.clone(), json_to_toml(x, &p)?);
             }
             toml::Value::Table(t)
@@ -307,7 +344,9 @@ pub fn apply_override(table: &mut toml::Table, arg: &str) -> Result<(), RuntimeE
         return Err(err("empty key segment"));
     }
     let value = match toml::from_str::<toml::Table>(&format!("v = {}", raw.trim())) {
-        Ok(mut t) => t.remove("v").unwrap_or(toml::Value::String(raw.to_string())),
+        Ok(mut t) => t
+            .remove("v")
+            .unwrap_or(toml::Value::String(raw.to_string())),
         Err(_) => toml::Value::String(raw.trim().to_string()),
     };
     let segs: Vec<&str> = key.split('.').collect();
@@ -357,7 +396,8 @@ mod tests {
     use super::*;
     #[test]
     fn override_array_element() {
-        let mut t: toml::Table = toml::from_str("[[edges]]\nfrom='a'\n[[edges]]\nfrom='b'\n").unwrap();
+        let mut t: toml::Table =
+            toml::from_str("[[edges]]\nfrom='a'\n[[edges]]\nfrom='b'\n").unwrap();
         apply_override(&mut t, "edges.1.delay_ms=2.0").unwrap();
         assert!(t["edges"].is_array(), "{t:?}");
         assert_eq!(t["edges"][1]["delay_ms"].as_float(), Some(2.0));

@@ -92,7 +92,11 @@ impl ValidGraph {
         let dt = sim.dt_ms;
         let mut total_steps = 0;
         if !(dt.is_finite() && dt > 0.0) {
-            push("simulation.dt_ms".into(), format!("{dt} must be a finite time > 0 ms"), None);
+            push(
+                "simulation.dt_ms".into(),
+                format!("{dt} must be a finite time > 0 ms"),
+                None,
+            );
         } else if !(sim.duration_ms.is_finite() && sim.duration_ms > 0.0) {
             push(
                 "simulation.duration_ms".into(),
@@ -104,7 +108,10 @@ impl ValidGraph {
                 Some(s) if s >= 1 => total_steps = s,
                 _ => push(
                     "simulation.duration_ms".into(),
-                    format!("{} ms is not a whole number of steps of {dt} ms", sim.duration_ms),
+                    format!(
+                        "{} ms is not a whole number of steps of {dt} ms",
+                        sim.duration_ms
+                    ),
                     Some("make duration_ms a multiple of dt_ms".into()),
                 ),
             }
@@ -131,14 +138,22 @@ impl ValidGraph {
                     Some(c) => format!("did you mean `{c}`? `brainstream list` shows every kind"),
                     None => format!("known kinds: {}", names.join(", ")),
                 };
-                push(format!("{at}.kind"), format!("unknown actor kind `{}`", a.kind), Some(hint));
+                push(
+                    format!("{at}.kind"),
+                    format!("unknown actor kind `{}`", a.kind),
+                    Some(hint),
+                );
                 continue;
             };
             let params = Params::new(&a.params, kind.params, &base);
             let errs = params.check();
             if !errs.is_empty() {
                 for e in errs {
-                    let p = if e.key.is_empty() { at.clone() } else { format!("{at}.{}", e.key) };
+                    let p = if e.key.is_empty() {
+                        at.clone()
+                    } else {
+                        format!("{at}.{}", e.key)
+                    };
                     push(p, e.message, e.hint);
                 }
                 continue;
@@ -162,13 +177,21 @@ impl ValidGraph {
                     });
                 }
                 Err(e) => {
-                    let p = if e.key.is_empty() { at.clone() } else { format!("{at}.{}", e.key) };
+                    let p = if e.key.is_empty() {
+                        at.clone()
+                    } else {
+                        format!("{at}.{}", e.key)
+                    };
                     push(p, e.message, e.hint);
                 }
             }
         }
         if desc.actors.is_empty() {
-            push("actors".into(), "the graph has no actors".into(), Some("add an [actors.NAME] table with a `kind`".into()));
+            push(
+                "actors".into(),
+                "the graph has no actors".into(),
+                Some("add an [actors.NAME] table with a `kind`".into()),
+            );
         }
 
         // edges
@@ -192,17 +215,32 @@ impl ValidGraph {
                     return Err((p, format!("no actor named `{actor}`"), hint));
                 };
                 let kind = &actors[ai].kind;
-                let decl = if field == "from" { kind.output(port) } else { kind.input(port) };
+                let decl = if field == "from" {
+                    kind.output(port)
+                } else {
+                    kind.input(port)
+                };
                 let Some(decl) = decl else {
                     let (what, list) = if field == "from" {
                         ("output", kind.outputs)
                     } else {
                         ("input", kind.inputs)
                     };
-                    let other = if field == "from" { kind.input(port).is_some() } else { kind.output(port).is_some() };
-                    let names: Vec<String> = list.iter().map(|p| format!("{} ({})", p.name, p.ty)).collect();
+                    let other = if field == "from" {
+                        kind.input(port).is_some()
+                    } else {
+                        kind.output(port).is_some()
+                    };
+                    let names: Vec<String> = list
+                        .iter()
+                        .map(|p| format!("{} ({})", p.name, p.ty))
+                        .collect();
                     let msg = if other {
-                        format!("`{port}` of `{actor}` ({}) is an {}, not an {what}", kind.name, if field == "from" { "input" } else { "output" })
+                        format!(
+                            "`{port}` of `{actor}` ({}) is an {}, not an {what}",
+                            kind.name,
+                            if field == "from" { "input" } else { "output" }
+                        )
                     } else {
                         format!("`{actor}` ({}) has no {what} port `{port}`", kind.name)
                     };
@@ -234,20 +272,31 @@ impl ValidGraph {
                         "type mismatch: `{}` sends {} but `{}` takes {}",
                         e.from, from.2, e.to, to.2
                     ),
-                    Some("insert a transformer actor between them (`brainstream list` shows them)".into()),
+                    Some(
+                        "insert a transformer actor between them (`brainstream list` shows them)"
+                            .into(),
+                    ),
                 );
                 continue;
             }
             if e.transport != Transport::Channel {
                 push(
                     format!("{at}.transport"),
-                    format!("transport `{:?}` is not available yet in this version", e.transport).to_lowercase(),
+                    format!(
+                        "transport `{:?}` is not available yet in this version",
+                        e.transport
+                    )
+                    .to_lowercase(),
                     Some("use transport = \"channel\" (in-process) for now".into()),
                 );
                 continue;
             }
             let delay_steps = if !(e.delay_ms.is_finite() && e.delay_ms >= 0.0) {
-                push(format!("{at}.delay_ms"), format!("{} must be a finite time ≥ 0 ms", e.delay_ms), None);
+                push(
+                    format!("{at}.delay_ms"),
+                    format!("{} must be a finite time ≥ 0 ms", e.delay_ms),
+                    None,
+                );
                 continue;
             } else if !dt_ok {
                 continue;
@@ -257,7 +306,10 @@ impl ValidGraph {
                     None => {
                         push(
                             format!("{at}.delay_ms"),
-                            format!("{} ms is not a whole number of steps of {dt} ms", e.delay_ms),
+                            format!(
+                                "{} ms is not a whole number of steps of {dt} ms",
+                                e.delay_ms
+                            ),
                             None,
                         );
                         continue;
@@ -286,11 +338,19 @@ impl ValidGraph {
         // the synchronisation window
         let mut window_steps = 0;
         if dt_ok {
-            let min_delay = edges.iter().filter(|e| e.delay_steps > 0).map(|e| e.delay_steps).min();
+            let min_delay = edges
+                .iter()
+                .filter(|e| e.delay_steps > 0)
+                .map(|e| e.delay_steps)
+                .min();
             window_steps = match sim.sync_ms {
                 Some(s) => {
                     if !(s.is_finite() && s > 0.0) {
-                        push("simulation.sync_ms".into(), format!("{s} must be a finite time > 0 ms"), None);
+                        push(
+                            "simulation.sync_ms".into(),
+                            format!("{s} must be a finite time > 0 ms"),
+                            None,
+                        );
                         0
                     } else {
                         match steps_of(s, dt) {
@@ -310,7 +370,13 @@ impl ValidGraph {
                                 w
                             }
                             _ => {
-                                push("simulation.sync_ms".into(), format!("{s} ms is not a whole number (≥ 1) of steps of {dt} ms"), None);
+                                push(
+                                    "simulation.sync_ms".into(),
+                                    format!(
+                                        "{s} ms is not a whole number (≥ 1) of steps of {dt} ms"
+                                    ),
+                                    None,
+                                );
                                 0
                             }
                         }
@@ -332,7 +398,8 @@ impl ValidGraph {
             indeg[e.to] += 1;
         }
         let mut order = vec![];
-        let mut ready: std::collections::BTreeSet<usize> = (0..n).filter(|&i| indeg[i] == 0).collect();
+        let mut ready: std::collections::BTreeSet<usize> =
+            (0..n).filter(|&i| indeg[i] == 0).collect();
         while let Some(i) = ready.pop_first() {
             order.push(i);
             for &j in &adj[i] {
@@ -343,7 +410,10 @@ impl ValidGraph {
             }
         }
         if order.len() < n {
-            let cyc: Vec<&str> = (0..n).filter(|&i| indeg[i] > 0).map(|i| actors[i].name.as_str()).collect();
+            let cyc: Vec<&str> = (0..n)
+                .filter(|&i| indeg[i] > 0)
+                .map(|i| actors[i].name.as_str())
+                .collect();
             push(
                 "edges".into(),
                 format!("cycle without delay between actors {}", cyc.join(", ")),
@@ -383,6 +453,13 @@ impl ValidGraph {
 }
 
 /// Shortcut: validate a graph file.
-pub fn validate_file(path: &Path, overrides: Vec<String>, registry: &Registry) -> Result<ValidGraph, RuntimeError> {
-    ValidGraph::load(GraphSource::from_file(path)?.with_overrides(overrides), registry)
+pub fn validate_file(
+    path: &Path,
+    overrides: Vec<String>,
+    registry: &Registry,
+) -> Result<ValidGraph, RuntimeError> {
+    ValidGraph::load(
+        GraphSource::from_file(path)?.with_overrides(overrides),
+        registry,
+    )
 }

@@ -1,0 +1,49 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs a graph file with overrides into `out`.
+pub fn run(
+    graph: &Path,
+    out: &Path,
+    set: &[&str],
+) -> Result<brainstream::RunSummary, brainstream::RuntimeError> {
+    let g = brainstream::load_graph(graph, set.iter().map(|s| s.to_string()).collect())?;
+    brainstream::run_graph(
+        g,
+        &brainstream::RunOptions {
+            out_dir: out.to_path_buf(),
+        },
+        |_| {},
+    )
+}
+
+/// `/data` and `/time` of a recorder file.
+pub fn read_h5(path: &Path) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let d = f.dataset("data").unwrap();
+    let t = f.dataset("time").unwrap();
+    (
+        d.shape(),
+        d.read_raw::<f64>().unwrap(),
+        t.read_raw::<f64>().unwrap(),
+    )
+}
+
+/// Python with h5py, or a failed test: CI installs it (`.ci/run`).
+pub fn python_h5py(script: &str) -> String {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .expect("python3 must be installed (see .ci/run)");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "python failed:\n{stdout}\n{stderr}");
+    stdout
+}
