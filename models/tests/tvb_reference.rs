@@ -78,3 +78,17 @@ fn generic_2d_oscillator_matches_tvb() {
     assert!(rel <= 1e-6, "relative error {rel:e}");
     assert!(rel <= 1e-12, "no longer bit-exact: {rel:e}");
 }
+
+#[test]
+fn tvb_zip_reader_matches_the_embedded_connectome() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/connectivity");
+    let z = Connectivity::load("connectivity_76.zip", &dir).unwrap();
+    let b = Connectivity::tvb76();
+    assert_eq!(z.n, 76);
+    assert_eq!(z.weights, b.weights);
+    assert_eq!(z.tract_lengths, b.tract_lengths);
+    assert_eq!(z.labels, b.labels);
+    let big = Connectivity::load("connectivity_192.zip", &dir).unwrap();
+    assert_eq!(big.n, 192);
+    assert!(big.centres.is_some());
+}

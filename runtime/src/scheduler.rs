@@ -318,7 +318,9 @@ pub fn run(
     let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
     let mut outs: Vec<Vec<OutEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
     for e in &graph.edges {
-        let cap = (e.delay_steps / n) as usize + 2;
+        // room for the windows a delay spans, plus slack so that a producer
+        // can run a few windows ahead instead of waking its consumer each time
+        let cap = (e.delay_steps / n) as usize + 8;
         let (tx, rx) = bounded(cap);
         outs[e.from].push(OutEdge {
             tx,
