@@ -40,9 +40,12 @@ fn wall(chain: usize, windows: usize) -> f64 {
 }
 
 fn main() {
+    // `cargo bench` passes --bench; under `cargo test --all-targets` this is a
+    // smoke test with few windows.
+    let bench = std::env::args().any(|a| a == "--bench");
     let quick = std::env::args().any(|a| a == "--quick");
-    let reps = if quick { 1 } else { 7 };
-    let windows = 20_000;
+    let reps = if quick || !bench { 1 } else { 7 };
+    let windows = if bench { 20_000 } else { 500 };
     let best = |c: usize| {
         (0..reps)
             .map(|_| wall(c, windows))
@@ -73,7 +76,7 @@ fn main() {
         }
     });
     let msg = std::sync::Arc::new(vec![0.0; 76]);
-    let n = 200_000;
+    let n = if bench { 200_000 } else { 1_000 };
     let t = Instant::now();
     for _ in 0..n {
         tx.send(msg.clone()).unwrap();

@@ -324,6 +324,9 @@ struct Engine<M: Dfun> {
     /// node-major noise increments (η) of the current step
     eta: Vec<f64>,
     noise: Option<NoiseState>,
+    /// products of one row, summed in numpy's order
+    prod32: Vec<f32>,
+    prod64: Vec<f64>,
     scheme: Scheme,
     step: u64,
     labels: Vec<String>,
@@ -377,6 +380,17 @@ impl<M: Dfun> Engine<M> {
             eta: vec![0.0; n * nv],
             x,
             noise,
+            prod32: vec![
+                0.0;
+                s.n.max(
+                    s.row_start
+                        .windows(2)
+                        .map(|r| r[1] - r[0])
+                        .max()
+                        .unwrap_or(0)
+                )
+            ],
+            prod64: Vec::with_capacity(s.n),
             scheme: cfg.scheme,
             step: 0,
             labels: cfg.connectivity.labels.clone(),
@@ -397,14 +411,15 @@ impl<M: Dfun> Engine<M> {
         match cp.kind {
             CouplingKind::SigmoidalJansenRit => {
                 let blk = n * h2;
+                let buf = &mut self.prod64;
                 for i in 0..n {
-                    let a = s.row_start[i];
-                    let p = |e: usize| {
-                        let idx = s.off[a + e] as usize + w;
-                        s.w32[a + e] as f64 * cp.pre_sjr(hist[idx], hist[blk + idx])
-                    };
-                    let acc = reduceat(s.row_start[i + 1] - a, -0.0f64, &p);
-                    self.c[i * nt] = cp.post(acc, ncv);
+                    let (a, b) = (s.row_start[i], s.row_start[i + 1]);
+                    buf.clear();
+                    buf.extend(s.w32[a..b].iter().zip(&s.off[a..b]).map(|(wt, off)| {
+                        let idx = *off as usize + w;
+                        *wt as f64 * cp.pre_sjr(hist[idx], hist[blk + idx])
+                    }));
+                    self.c[i * nt] = cp.post(reduceat(buf), ncv);
                 }
             }
             CouplingKind::Sigmoidal => {
@@ -412,16 +427,16 @@ impl<M: Dfun> Engine<M> {
                 // over all N sources (zero weights included, which changes
                 // numpy's pairwise grouping), in float32.
                 let dense = &s.dense_edge;
+                let buf = &mut self.prod32;
                 for ci in 0..ncv {
                     let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
                     for i in 0..n {
-                        let row = &dense[i * n..(i + 1) * n];
-                        let p = |j: usize| match row[j] {
+                        buf.clear();
+                        buf.extend(dense[i * n..(i + 1) * n].iter().map(|&e| match e {
                             u32::MAX => 0.0f32,
                             e => s.w32[e as usize] * blk[s.off[e as usize] as usize + w],
-                        };
-                        let acc = reduceat(n, -0.0f32, &p);
-                        self.c[i * nt + ci] = cp.post(acc as f64, ncv);
+                        }));
+                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
                     }
                 }
             }
@@ -430,10 +445,11 @@ impl<M: Dfun> Engine<M> {
                     let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
                     for i in 0..n {
                         let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let (wt, off) = (&s.w32[a..b], &s.off[a..b]);
-                        let p = |e: usize| wt[e] * blk[off[e] as usize + w];
-                        let acc = reduceat(b - a, -0.0f32, &p);
-                        self.c[i * nt + ci] = cp.post(acc as f64, ncv);
+                        let buf = &mut self.prod32[..b - a];
+                        for ((p, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
+                            *p = wt * blk[*off as usize + w];
+                        }
+                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
                     }
                 }
             }
@@ -443,10 +459,11 @@ impl<M: Dfun> Engine<M> {
                     for i in 0..n {
                         let xi = blk[i * h2 + w];
                         let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let (wt, off) = (&s.w32[a..b], &s.off[a..b]);
-                        let p = |e: usize| wt[e] * cp.pre32(xi, blk[off[e] as usize + w]);
-                        let acc = reduceat(b - a, -0.0f32, &p);
-                        self.c[i * nt + ci] = cp.post(acc as f64, ncv);
+                        let buf = &mut self.prod32[..b - a];
+                        for ((p, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
+                            *p = wt * cp.pre32(xi, blk[*off as usize + w]);
+                        }
+                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
                     }
                 }
             }

@@ -12,52 +12,61 @@
 
 use std::ops::Add;
 
-/// `p(0) + pairwise(p(1..n))`, numpy's `add.reduceat` of one segment.
-#[inline(always)]
-pub fn reduceat<T, F>(n: usize, zero: T, p: &F) -> T
-where
-    T: Copy + Add<Output = T>,
-    F: Fn(usize) -> T,
-{
-    if n == 0 {
-        return zero;
-    }
-    p(0) + pairwise(1, n - 1, zero, p)
+/// The float types summed (`f32`, `f64`).
+pub trait SumFloat: Copy + Add<Output = Self> {
+    /// numpy's pairwise sum starts from −0.0.
+    const NEG_ZERO: Self;
+    /// The empty sum.
+    const ZERO: Self;
 }
 
-/// numpy's `pairwise_sum` of `p(start..start+n)`.
-#[inline(always)]
-pub fn pairwise<T, F>(start: usize, n: usize, zero: T, p: &F) -> T
-where
-    T: Copy + Add<Output = T>,
-    F: Fn(usize) -> T,
-{
+impl SumFloat for f32 {
+    const NEG_ZERO: Self = -0.0;
+    const ZERO: Self = 0.0;
+}
+
+impl SumFloat for f64 {
+    const NEG_ZERO: Self = -0.0;
+    const ZERO: Self = 0.0;
+}
+
+/// `a[0] + pairwise(a[1..])`, numpy's `add.reduceat` of one segment.
+#[inline]
+pub fn reduceat<T: SumFloat>(a: &[T]) -> T {
+    match a.split_first() {
+        None => T::ZERO,
+        Some((first, rest)) => *first + pairwise(rest),
+    }
+}
+
+/// numpy's `pairwise_sum` of a slice.
+#[inline]
+pub fn pairwise<T: SumFloat>(a: &[T]) -> T {
+    let n = a.len();
     if n < 8 {
-        let mut res = zero;
-        for i in 0..n {
-            res = res + p(start + i);
+        let mut res = T::NEG_ZERO;
+        for &x in a {
+            res = res + x;
         }
         res
     } else if n <= 128 {
-        let mut r: [T; 8] = std::array::from_fn(|j| p(start + j));
+        let mut r = [a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]];
         let end = n - n % 8;
-        let mut i = 8;
-        while i < end {
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj = *rj + p(start + i + j);
+        // eight independent partial sums: one SIMD add per block of 8
+        for blk in a[8..end].chunks_exact(8) {
+            for (rj, x) in r.iter_mut().zip(blk) {
+                *rj = *rj + *x;
             }
-            i += 8;
         }
         let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        while i < n {
-            res = res + p(start + i);
-            i += 1;
+        for &x in &a[end..] {
+            res = res + x;
         }
         res
     } else {
         let mut n2 = n / 2;
         n2 -= n2 % 8;
-        pairwise(start, n2, zero, p) + pairwise(start + n2, n - n2, zero, p)
+        pairwise(&a[..n2]) + pairwise(&a[n2..])
     }
 }
 
@@ -67,14 +76,14 @@ mod tests {
     #[test]
     fn short_rows_are_sequential() {
         let v = [1.0f32, 2.0, 3.0];
-        assert_eq!(reduceat(3, -0.0, &|i| v[i]), 6.0);
-        assert_eq!(reduceat(0, 0.0f32, &|i| v[i]), 0.0);
+        assert_eq!(reduceat(&v), 6.0);
+        assert_eq!(reduceat::<f32>(&[]), 0.0);
     }
     #[test]
     fn long_rows_use_eight_partial_sums() {
         // 1 + pairwise(17 terms): r_j = t_j + t_{j+8}, then t_16 appended.
         let v: Vec<f32> = (0..18).map(|i| 1.0 + i as f32 * 1e-3).collect();
-        let got = reduceat(18, -0.0, &|i| v[i]);
+        let got = reduceat(&v);
         let t = &v[1..];
         let r: Vec<f32> = (0..8).map(|j| t[j] + t[j + 8]).collect();
         let want =

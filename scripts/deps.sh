@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what brainstream needs beyond Rust, only where it is missing:
+#   - HDF5 headers and pkg-config (Debian: libhdf5-dev, pkg-config) for hdf5-metno;
+#   - Python's h5py and numpy, which the tests use to read our files as users do.
+# Idempotent and quick when everything is there.
+set -euo pipefail
+
+need_apt=()
+pkg-config --exists hdf5 2>/dev/null || need_apt+=(libhdf5-dev)
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo
+  echo "deps: installing ${need_apt[*]} (apt-get)" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c "import h5py, numpy" >/dev/null 2>&1; then
+  echo "deps: installing h5py and numpy (pip)" >&2
+  python3 -m pip install -q h5py numpy 2>/dev/null \
+    || python3 -m pip install -q --break-system-packages h5py numpy
+fi
