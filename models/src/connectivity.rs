@@ -263,9 +263,15 @@ impl Connectivity {
         };
         let labels = match f.dataset("region_labels") {
             Ok(ds) => {
+                // TVB writes labels as numpy bytes (fixed-length ASCII);
+                // h5py's str lists are variable-length UTF-8.
                 if let Ok(v) = ds.read_raw::<hdf5::types::VarLenUnicode>() {
                     Some(v.iter().map(|s| s.as_str().to_string()).collect())
                 } else if let Ok(v) = ds.read_raw::<hdf5::types::VarLenAscii>() {
+                    Some(v.iter().map(|s| s.as_str().to_string()).collect())
+                } else if let Ok(v) = ds.read_raw::<hdf5::types::FixedAscii<256>>() {
+                    Some(v.iter().map(|s| s.as_str().to_string()).collect())
+                } else if let Ok(v) = ds.read_raw::<hdf5::types::FixedUnicode<1024>>() {
                     Some(v.iter().map(|s| s.as_str().to_string()).collect())
                 } else {
                     return Err(err(

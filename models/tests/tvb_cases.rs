@@ -56,6 +56,7 @@ struct Case {
     cparams: &'static [(&'static str, f64)],
     scheme: Scheme,
     noise: Option<(f64, u32)>,
+    multiplicative: bool,
     mon: Mon,
     length_ms: f64,
 }
@@ -73,7 +74,11 @@ fn check(c: &Case) -> f64 {
         dt_ms: 0.1,
         scheme: c.scheme,
         noise: c.noise.map(|(nsig, seed)| NoiseConfig {
-            kind: NoiseKind::Additive,
+            kind: if c.multiplicative {
+                NoiseKind::Multiplicative { a: 1.0, b: 0.0 }
+            } else {
+                NoiseKind::Additive
+            },
             nsig: vec![nsig],
             seed,
         }),
@@ -174,6 +179,7 @@ fn reduced_wong_wang_exc_inh_heun() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -188,6 +194,7 @@ fn jansen_rit_sigmoidal_jansen_rit_heun() {
         cparams: &[("a", 1.0)],
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -202,6 +209,7 @@ fn wilson_cowan_heun() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -216,6 +224,7 @@ fn kuramoto_kuramoto_coupling_euler() {
         cparams: &[("a", 0.02)],
         scheme: Scheme::Euler,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -230,6 +239,7 @@ fn montbrio_pazo_roxin_rk4() {
         cparams: LIN,
         scheme: Scheme::Rk4,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -244,6 +254,7 @@ fn generic_2d_oscillator_difference_coupling() {
         cparams: &[("a", 0.05)],
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -258,6 +269,7 @@ fn generic_2d_oscillator_sigmoidal_coupling() {
         cparams: &[],
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -272,6 +284,7 @@ fn heun_stochastic_reproduces_tvb_noise() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: Some((1e-3, 42)),
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -286,6 +299,7 @@ fn euler_stochastic_reproduces_tvb_noise() {
         cparams: LIN,
         scheme: Scheme::Euler,
         noise: Some((1e-5, 7)),
+        multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
     });
@@ -300,6 +314,7 @@ fn temporal_average_monitor() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Tavg(1.0),
         length_ms: 100.0,
     });
@@ -314,6 +329,7 @@ fn subsample_monitor() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Sub(2.0),
         length_ms: 100.0,
     });
@@ -328,7 +344,23 @@ fn bold_monitor() {
         cparams: LIN,
         scheme: Scheme::Heun,
         noise: None,
+        multiplicative: false,
         mon: Mon::Bold(500.0),
         length_ms: 3000.0,
+    });
+}
+
+#[test]
+fn heun_stochastic_multiplicative_noise() {
+    run(Case {
+        name: "g2d_heun_multiplicative",
+        model: "Generic2dOscillator",
+        coupling: "Linear",
+        cparams: LIN,
+        scheme: Scheme::Heun,
+        noise: Some((1e-4, 3)),
+        multiplicative: true,
+        mon: Mon::Raw,
+        length_ms: 100.0,
     });
 }

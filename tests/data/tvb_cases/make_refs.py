@@ -92,6 +92,10 @@ def main():
     case("rww_euler_stochastic", models.ReducedWongWang(), coupling.Linear(a=np.array([0.0042])),
          integrators.EulerStochastic(dt=dt, noise=noise.Additive(nsig=np.array([1e-5]), noise_seed=7)),
          monitors.Raw(), 100.0, meta=dict(coupling_params=dict(a=0.0042, b=0.0), nsig=[1e-5], noise_seed=7))
+    case("g2d_heun_multiplicative", models.Generic2dOscillator(), coupling.Linear(a=np.array([0.0042])),
+         integrators.HeunStochastic(dt=dt, noise=noise.Multiplicative(nsig=np.array([1e-4]), noise_seed=3)),
+         monitors.Raw(), 100.0, meta=dict(coupling_params=dict(a=0.0042, b=0.0), nsig=[1e-4], noise_seed=3,
+                                          noise="multiplicative, b = Linear(a=1, b=0)"))
     case("rww_tavg", models.ReducedWongWang(), coupling.Linear(a=np.array([0.0042])),
          H(dt=dt), monitors.TemporalAverage(period=1.0), 100.0,
          meta=dict(coupling_params=dict(a=0.0042, b=0.0), period_ms=1.0))
