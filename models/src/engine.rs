@@ -23,7 +23,7 @@ use crate::integrator::Scheme;
 use crate::models::{Dfun, ModelInfo};
 use crate::noise::{NoiseConfig, NoiseKind, NumpyRandomState};
 use crate::params::ParamSet;
-use crate::tvb_sum::reduceat;
+use crate::tvb_sum::{reduceat, Lanes8};
 
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,7 +250,18 @@ struct Structure {
     /// `N×N` edge index (u32::MAX where the weight is zero), for the dense
     /// couplings only; empty otherwise.
     dense_edge: Vec<u32>,
+    /// Edges whose delay is shorter than a batch (recomputed every step).
+    near: Vec<u32>,
+    /// The others (gathered once per batch).
+    far: Vec<u32>,
+    /// Whether a row has a short-delay edge.
+    row_near: Vec<bool>,
+    /// For each far edge, whether its row has a short-delay edge.
+    far_in_near_row: Vec<bool>,
 }
+
+/// Steps whose coupling products are gathered at once.
+const BATCH: usize = 8;
 
 impl Structure {
     fn new(c: &Connectivity, delays: &[usize], ncv: usize, dense: bool) -> Self {
@@ -266,12 +277,18 @@ impl Structure {
         let mut row_start = vec![0usize; n + 1];
         let (mut col, mut w32, mut off) = (vec![], vec![], vec![]);
         let mut dense_edge = if dense { vec![u32::MAX; n * n] } else { vec![] };
+        let (mut near, mut far) = (vec![], vec![]);
         for i in 0..n {
             for j in 0..n {
                 let w = c.weights[i * n + j];
                 if w != 0.0 {
                     if dense {
                         dense_edge[i * n + j] = col.len() as u32;
+                    }
+                    if delays[i * n + j] + 1 < BATCH {
+                        near.push(col.len() as u32);
+                    } else {
+                        far.push(col.len() as u32);
                     }
                     col.push(j as u32);
                     w32.push(w as f32);
@@ -280,6 +297,19 @@ impl Structure {
             }
             row_start[i + 1] = col.len();
         }
+        let row_near: Vec<bool> = (0..n)
+            .map(|i| {
+                near.iter()
+                    .any(|&e| (row_start[i]..row_start[i + 1]).contains(&(e as usize)))
+            })
+            .collect();
+        let far_in_near_row = far
+            .iter()
+            .map(|&e| {
+                let i = row_start.partition_point(|&r| r <= e as usize) - 1;
+                row_near[i]
+            })
+            .collect();
         Self {
             n,
             ncv,
@@ -289,6 +319,10 @@ impl Structure {
             w32,
             off,
             dense_edge,
+            row_near,
+            far_in_near_row,
+            near,
+            far,
         }
     }
 }
@@ -326,6 +360,15 @@ struct Engine<M: Dfun> {
     noise: Option<NoiseState>,
     /// products of one row, summed in numpy's order
     prod32: Vec<f32>,
+    /// `ncv × nnz` products of the current batch, one lane per step
+    /// (Linear, Scaling)
+    batch: Vec<Lanes8>,
+    /// `ncv × N` row sums of the current batch (rows without short delays)
+    batch_sums: Vec<Lanes8>,
+    /// `ncv × BATCH × nnz` products, step-major, of rows with a short delay
+    batch_steps: Vec<f32>,
+    /// position in the current batch
+    batch_k: usize,
     prod64: Vec<f64>,
     scheme: Scheme,
     step: u64,
@@ -391,6 +434,25 @@ impl<M: Dfun> Engine<M> {
                 )
             ],
             prod64: Vec::with_capacity(s.n),
+            batch: if matches!(
+                cfg.coupling.kind,
+                CouplingKind::Linear | CouplingKind::Scaling
+            ) {
+                vec![Lanes8::default(); s.ncv * s.col.len()]
+            } else {
+                vec![]
+            },
+            batch_sums: vec![Lanes8::default(); s.ncv * s.n],
+            batch_steps: if matches!(
+                cfg.coupling.kind,
+                CouplingKind::Linear | CouplingKind::Scaling
+            ) && s.row_near.iter().any(|b| *b)
+            {
+                vec![0.0; s.ncv * BATCH * s.col.len()]
+            } else {
+                vec![]
+            },
+            batch_k: 0,
             scheme: cfg.scheme,
             step: 0,
             labels: cfg.connectivity.labels.clone(),
@@ -441,17 +503,69 @@ impl<M: Dfun> Engine<M> {
                 }
             }
             CouplingKind::Linear | CouplingKind::Scaling => {
-                for ci in 0..ncv {
-                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
-                    for i in 0..n {
-                        let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let buf = &mut self.prod32[..b - a];
-                        for ((p, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
-                            *p = wt * blk[*off as usize + w];
+                // Eight steps at once. At the first step of a batch every edge
+                // whose delay reaches past the batch reads its eight history
+                // values (contiguous: one cache line) into eight lanes, and
+                // the rows without shorter delays are summed in all lanes at
+                // once; rows with a short-delay edge are summed step by step
+                // once that edge's value exists. Lane k performs exactly the
+                // float32 additions of step k alone, in numpy's order.
+                let nnz = s.col.len();
+                let k = self.batch_k;
+                if k == 0 {
+                    for ci in 0..ncv {
+                        let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
+                        let lanes = &mut self.batch[ci * nnz..(ci + 1) * nnz];
+                        let steps: &mut [f32] = if self.batch_steps.is_empty() {
+                            &mut []
+                        } else {
+                            &mut self.batch_steps[ci * BATCH * nnz..(ci + 1) * BATCH * nnz]
+                        };
+                        for (&e, &to_steps) in s.far.iter().zip(&s.far_in_near_row) {
+                            let e = e as usize;
+                            let o = s.off[e] as usize + w;
+                            let wt = s.w32[e];
+                            let mut v = [0f32; BATCH];
+                            for (x, h) in v.iter_mut().zip(&blk[o..o + BATCH]) {
+                                *x = wt * h;
+                            }
+                            if to_steps {
+                                for (kk, x) in v.iter().enumerate() {
+                                    steps[kk * nnz + e] = *x;
+                                }
+                            } else {
+                                lanes[e] = Lanes8(v);
+                            }
                         }
-                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
+                        for i in 0..n {
+                            if !s.row_near[i] {
+                                let row = &lanes[s.row_start[i]..s.row_start[i + 1]];
+                                self.batch_sums[ci * n + i] = reduceat(row);
+                            }
+                        }
                     }
                 }
+                for ci in 0..ncv {
+                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
+                    let steps: &mut [f32] = if self.batch_steps.is_empty() {
+                        &mut []
+                    } else {
+                        &mut self.batch_steps[(ci * BATCH + k) * nnz..(ci * BATCH + k + 1) * nnz]
+                    };
+                    for &e in &s.near {
+                        let e = e as usize;
+                        steps[e] = s.w32[e] * blk[s.off[e] as usize + w];
+                    }
+                    for i in 0..n {
+                        let gx = if s.row_near[i] {
+                            reduceat(&steps[s.row_start[i]..s.row_start[i + 1]])
+                        } else {
+                            self.batch_sums[ci * n + i].0[k]
+                        };
+                        self.c[i * nt + ci] = cp.post(gx as f64, ncv);
+                    }
+                }
+                self.batch_k = (k + 1) % BATCH;
             }
             CouplingKind::Difference | CouplingKind::Kuramoto => {
                 for ci in 0..ncv {

@@ -30,8 +30,32 @@ impl SumFloat for f64 {
     const ZERO: Self = 0.0;
 }
 
+/// Eight float32 lanes added lane by lane: summing a slice of these with
+/// [`reduceat`] performs, in every lane, exactly the additions of the scalar
+/// sum, eight sums (e.g. eight time steps) at once.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[repr(C, align(32))]
+pub struct Lanes8(pub [f32; 8]);
+
+impl Add for Lanes8 {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a += b;
+        }
+        Lanes8(r)
+    }
+}
+
+impl SumFloat for Lanes8 {
+    const NEG_ZERO: Self = Lanes8([-0.0; 8]);
+    const ZERO: Self = Lanes8([0.0; 8]);
+}
+
 /// `a[0] + pairwise(a[1..])`, numpy's `add.reduceat` of one segment.
-#[inline]
+#[inline(always)]
 pub fn reduceat<T: SumFloat>(a: &[T]) -> T {
     match a.split_first() {
         None => T::ZERO,
@@ -40,7 +64,7 @@ pub fn reduceat<T: SumFloat>(a: &[T]) -> T {
 }
 
 /// numpy's `pairwise_sum` of a slice.
-#[inline]
+#[inline(always)]
 pub fn pairwise<T: SumFloat>(a: &[T]) -> T {
     let n = a.len();
     if n < 8 {
@@ -64,10 +88,16 @@ pub fn pairwise<T: SumFloat>(a: &[T]) -> T {
         }
         res
     } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        pairwise(&a[..n2]) + pairwise(&a[n2..])
+        pairwise_long(a)
     }
+}
+
+/// Runs longer than 128 terms: halves (multiples of 8), recursively.
+#[inline(never)]
+fn pairwise_long<T: SumFloat>(a: &[T]) -> T {
+    let mut n2 = a.len() / 2;
+    n2 -= n2 % 8;
+    pairwise(&a[..n2]) + pairwise(&a[n2..])
 }
 
 #[cfg(test)]
@@ -79,6 +109,24 @@ mod tests {
         assert_eq!(reduceat(&v), 6.0);
         assert_eq!(reduceat::<f32>(&[]), 0.0);
     }
+    #[test]
+    fn lanes_sum_like_scalars() {
+        let v: Vec<Lanes8> = (0..200)
+            .map(|i| {
+                Lanes8(std::array::from_fn(|k| {
+                    1.0 + (i * 7 + k * 13) as f32 * 1e-3
+                }))
+            })
+            .collect();
+        for len in [0, 1, 5, 9, 17, 130, 200] {
+            let l = reduceat(&v[..len]);
+            for k in 0..8 {
+                let col: Vec<f32> = v[..len].iter().map(|x| x.0[k]).collect();
+                assert_eq!(l.0[k], reduceat(&col), "len {len} lane {k}");
+            }
+        }
+    }
+
     #[test]
     fn long_rows_use_eight_partial_sums() {
         // 1 + pairwise(17 terms): r_j = t_j + t_{j+8}, then t_16 appended.
