@@ -355,6 +355,7 @@ pub fn run(
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
 
+    let (ended_tx, ended_rx) = crossbeam_channel::unbounded::<()>();
     let mut handles = vec![];
     for (i, ((built, mut my_ins), my_outs)) in
         graph.actors.into_iter().zip(ins).zip(outs).enumerate()
@@ -362,6 +363,7 @@ pub fn run(
         let shared = shared.clone();
         let done = done.clone();
         let files = files.clone();
+        let ended = ended_tx.clone();
         let ctx = RunContext {
             name: built.name.clone(),
             kind: built.kind.name.to_string(),
@@ -434,6 +436,7 @@ pub fn run(
                     ),
                 }
                 debug!("actor done");
+                let _ = ended.send(());
             })
             .map_err(|e| RuntimeError::ActorFailed {
                 actor: "runtime".into(),
@@ -444,24 +447,26 @@ pub fn run(
         handles.push(h);
     }
 
-    let mut last = Instant::now();
-    loop {
-        if handles.iter().all(|h| h.is_finished()) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-        if last.elapsed() >= Duration::from_millis(100) {
-            last = Instant::now();
-            let w = done
-                .iter()
-                .map(|d| d.load(Ordering::Relaxed))
-                .min()
-                .unwrap_or(0);
-            progress(Progress {
-                steps_done: (w * n).min(total),
-                total_steps: total,
-                dt_ms: dt,
-            });
+    drop(ended_tx);
+    // Wait for the actor threads, waking at once when one ends (or when all
+    // are gone, even by an unexpected unwind) and every 100 ms for progress.
+    let mut remaining = handles.len();
+    while remaining > 0 {
+        match ended_rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(()) => remaining -= 1,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {
+                let w = done
+                    .iter()
+                    .map(|d| d.load(Ordering::Relaxed))
+                    .min()
+                    .unwrap_or(0);
+                progress(Progress {
+                    steps_done: (w * n).min(total),
+                    total_steps: total,
+                    dt_ms: dt,
+                });
+            }
         }
     }
     for h in handles {
