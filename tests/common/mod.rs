@@ -37,7 +37,12 @@ pub fn read_h5(path: &Path) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
 
 /// Python with h5py, or a failed test: CI installs it (`.ci/run`).
 pub fn python_h5py(script: &str) -> String {
+    // Tests of one binary run in parallel threads: a python started (forked)
+    // while another test's recorder has its file open inherits that file
+    // descriptor, and with it HDF5's lock on the file, until it exits. So
+    // the reader does not take HDF5's file lock.
     let out = std::process::Command::new("python3")
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
         .arg("-c")
         .arg(script)
         .output()
