@@ -52,19 +52,22 @@ fn synthetic(n: usize, density: f64, seed: u64) -> Connectivity {
     .unwrap()
 }
 
-fn sim(conn: Connectivity) -> MeanFieldSim {
+fn sim(conn: Connectivity, threads: usize) -> MeanFieldSim {
     let info = model_info("ReducedWongWang").unwrap();
-    MeanFieldSim::new(MeanFieldConfig {
-        model: info,
-        model_params: ParamSet::defaults(info.params),
-        coupling: Coupling::new("Linear", [("a", 0.0042)]).unwrap(),
-        connectivity: conn,
-        speed_mm_per_ms: 3.0,
-        dt_ms: 0.1,
-        scheme: Scheme::Heun,
-        noise: None,
-        initial: InitialConditions::Golden,
-    })
+    MeanFieldSim::with_threads(
+        MeanFieldConfig {
+            model: info,
+            model_params: ParamSet::defaults(info.params),
+            coupling: Coupling::new("Linear", [("a", 0.0042)]).unwrap(),
+            connectivity: conn,
+            speed_mm_per_ms: 3.0,
+            dt_ms: 0.1,
+            scheme: Scheme::Heun,
+            noise: None,
+            initial: InitialConditions::Golden,
+        },
+        threads,
+    )
     .unwrap()
 }
 
@@ -131,28 +134,36 @@ fn main() {
     // 1 s at dt = 0.1 ms
     let steps = if bench { 10_000 } else { 1_000 };
     let sim_s = steps as f64 * 1e-4;
-    println!("| connectome | regions | nnz | engine ms per {sim_s} s simulated | µs/step | floor ms | engine/floor |");
-    println!("|---|---|---|---|---|---|---|");
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    println!("| connectome | regions | nnz | engine ms per {sim_s} s simulated, 1 thread | µs/step | floor ms | engine/floor | {cores} threads, ms |");
+    println!("|---|---|---|---|---|---|---|---|");
     for (name, conn) in cases {
         let nnz = conn.weights.iter().filter(|w| **w != 0.0).count();
         let n = conn.n;
-        let engine = best(reps, || {
-            let mut s = sim(conn.clone());
-            let mut out = vec![0.0; 1000 * n];
-            let t = Instant::now();
-            for _ in 0..steps / 1000 {
-                s.run(1000, &mut out).unwrap();
-            }
-            black_box(&out);
-            t.elapsed().as_secs_f64()
-        });
+        let timed = |threads: usize| {
+            best(reps, || {
+                let mut s = sim(conn.clone(), threads);
+                let mut out = vec![0.0; 1000 * n];
+                let t = Instant::now();
+                for _ in 0..steps / 1000 {
+                    s.run(1000, &mut out).unwrap();
+                }
+                black_box(&out);
+                t.elapsed().as_secs_f64()
+            })
+        };
+        let engine = timed(1);
+        let par = timed(cores);
         let fl = best(reps, || floor(&conn, steps));
         println!(
-            "| {name} | {n} | {nnz} | {:.1} | {:.2} | {:.1} | {:.2} |",
+            "| {name} | {n} | {nnz} | {:.1} | {:.2} | {:.1} | {:.2} | {:.1} |",
             engine * 1e3,
             engine * 1e6 / steps as f64,
             fl * 1e3,
-            engine / fl
+            engine / fl,
+            par * 1e3
         );
     }
 }

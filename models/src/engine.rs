@@ -24,6 +24,8 @@ use crate::models::{Dfun, ModelInfo};
 use crate::noise::{NoiseConfig, NoiseKind, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::tvb_sum::{reduceat, Lanes8};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,8 +84,15 @@ impl std::fmt::Debug for MeanFieldSim {
 }
 
 impl MeanFieldSim {
-    /// Validates the configuration and builds the engine.
+    /// Validates the configuration and builds the engine, with as many
+    /// threads as [`auto_threads`] chooses.
     pub fn new(cfg: MeanFieldConfig) -> Result<Self, ModelError> {
+        Self::with_threads(cfg, 0)
+    }
+
+    /// As [`new`](Self::new), stepping the regions in `threads` parts in
+    /// parallel (0: automatic). Results are bit-identical whatever the count.
+    pub fn with_threads(cfg: MeanFieldConfig, threads: usize) -> Result<Self, ModelError> {
         let model = cfg.model;
         let n = cfg.connectivity.n;
         let dt = cfg.dt_ms;
@@ -120,8 +129,13 @@ impl MeanFieldSim {
         // the ring buffer only needs the delays of non-zero weights.
         let horizon = delays.iter().copied().max().unwrap_or(0) + 1;
         let nnz = structure.col.len();
+        let threads = if threads == 0 {
+            auto_threads(nnz * model.cvar.len(), n)
+        } else {
+            threads
+        };
         let inner: Box<dyn Stepper> = crate::with_model!(model, &cfg.model_params, |m| {
-            Box::new(Engine::new(m, &cfg, structure, x0)) as Box<dyn Stepper>
+            Box::new(Engine::new(m, &cfg, structure, x0, threads)) as Box<dyn Stepper>
         });
         Ok(Self {
             inner,
@@ -176,6 +190,21 @@ impl MeanFieldSim {
     /// Number of non-zero weights.
     pub fn nnz(&self) -> usize {
         self.nnz
+    }
+}
+
+/// Threads worth using for a network: one below about 40 000 delayed
+/// couplings per step (a step then takes a few microseconds, less than
+/// threads cost to keep in lockstep), else up to 8, at most the machine's
+/// cores.
+pub fn auto_threads(couplings: usize, regions: usize) -> usize {
+    if couplings < 40_000 || regions < 64 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(8)
     }
 }
 
@@ -240,12 +269,15 @@ fn initial_state(cfg: &MeanFieldConfig) -> Result<Vec<f64>, ModelError> {
 struct Structure {
     n: usize,
     ncv: usize,
+    /// Ring length: the largest delay + 2, one slot more than the delays
+    /// need, so that a step can be written while another thread still reads
+    /// the oldest value of the previous one.
     h: usize,
     row_start: Vec<usize>,
     col: Vec<u32>,
     w32: Vec<f32>,
     /// Offset of each edge's delayed value inside one coupled variable's
-    /// history block, relative to the ring position: `j·2H + H − d_ij`.
+    /// history block, relative to the ring position: `j·2h + h − d_ij`.
     off: Vec<u32>,
     /// `N×N` edge index (u32::MAX where the weight is zero), for the dense
     /// couplings only; empty otherwise.
@@ -273,7 +305,7 @@ impl Structure {
             .map(|(d, _)| *d)
             .max()
             .unwrap_or(0)
-            + 1;
+            + 2;
         let mut row_start = vec![0usize; n + 1];
         let (mut col, mut w32, mut off) = (vec![], vec![], vec![]);
         let mut dense_edge = if dense { vec![u32::MAX; n * n] } else { vec![] };
@@ -333,9 +365,98 @@ struct NoiseState {
     /// sqrt(2·nsig) per state variable
     g: Vec<f64>,
     sqrt_dt: f64,
-    /// var-major scratch (nvar × N), as numpy's `normal(size=X.shape)`
+    /// standard normals of the steps of one `run` call, `nsteps × nvar × N`
+    /// (per step state-variable major, numpy's `normal(size=(nvar, N, 1))`)
     z: Vec<f64>,
 }
+
+/// A buffer shared by the threads of one step, as a raw pointer and a
+/// length taken from a `Vec` or slice that outlives the step and is neither
+/// moved nor resized meanwhile. Each thread writes only the elements of its
+/// own rows (regions); reads of other rows' elements never touch what is
+/// being written during the same step (see [`StepCtx::step_part`]).
+#[derive(Clone, Copy)]
+struct RawBuf<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: see the type's documentation: accesses are disjoint between
+// barriers.
+unsafe impl<T: Send> Send for RawBuf<T> {}
+unsafe impl<T: Send> Sync for RawBuf<T> {}
+
+impl<T: Copy> RawBuf<T> {
+    fn new(v: &mut [T]) -> Self {
+        Self {
+            ptr: v.as_mut_ptr(),
+            len: v.len(),
+        }
+    }
+    /// # Safety
+    /// No other thread may access `r` while the slice lives.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn part(&self, r: Range<usize>) -> &mut [T] {
+        assert!(r.start <= r.end && r.end <= self.len, "RawBuf range");
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start) }
+    }
+    /// # Safety
+    /// No thread may write `r` while the slice lives.
+    unsafe fn view(&self, r: Range<usize>) -> &[T] {
+        assert!(r.start <= r.end && r.end <= self.len, "RawBuf range");
+        unsafe { std::slice::from_raw_parts(self.ptr.add(r.start), r.end - r.start) }
+    }
+    /// # Safety
+    /// No thread may write element `i` concurrently.
+    unsafe fn get(&self, i: usize) -> T {
+        assert!(i < self.len, "RawBuf index");
+        unsafe { self.ptr.add(i).read() }
+    }
+    /// # Safety
+    /// No other thread may access element `i` concurrently.
+    unsafe fn set(&self, i: usize, v: T) {
+        assert!(i < self.len, "RawBuf index");
+        unsafe { self.ptr.add(i).write(v) }
+    }
+}
+
+/// A sense-reversing barrier that spins briefly, then yields: never a pure
+/// busy wait.
+struct SpinBarrier {
+    n: usize,
+    count: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl SpinBarrier {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            count: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+    fn wait(&self) {
+        let g = self.generation.load(Ordering::Acquire);
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.count.store(0, Ordering::Relaxed);
+            self.generation.fetch_add(1, Ordering::Release);
+        } else {
+            let mut spins = 0u32;
+            while self.generation.load(Ordering::Acquire) == g {
+                if spins < 2000 {
+                    std::hint::spin_loop();
+                    spins += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+}
+
+/// The first non-finite value a part found: (step, region, variable, value).
+type Divergence = (u64, usize, usize, f64);
 
 struct Engine<M: Dfun> {
     m: M,
@@ -349,17 +470,24 @@ struct Engine<M: Dfun> {
     lo: Vec<f64>,
     hi: Vec<f64>,
     bounded: bool,
+    scheme: Scheme,
+    labels: Vec<String>,
+    /// Row (region) ranges stepped by separate threads; one range = serial.
+    parts: Vec<Range<usize>>,
+    /// `ncv × N × 2h` float32 history rings
     hist: Vec<f32>,
     /// node-major state: x[i·nv + k]
     x: Vec<f64>,
     tmp: Vec<f64>,
     k: [Vec<f64>; 4],
-    c: Vec<f64>,
-    /// node-major noise increments (η) of the current step
+    /// node-major noise increments η of one step
     eta: Vec<f64>,
+    /// node-major coupling terms
+    c: Vec<f64>,
     noise: Option<NoiseState>,
-    /// products of one row, summed in numpy's order
+    /// per-part scratch for one row's products (`parts × N`)
     prod32: Vec<f32>,
+    prod64: Vec<f64>,
     /// `ncv × nnz` products of the current batch, one lane per step
     /// (Linear, Scaling)
     batch: Vec<Lanes8>,
@@ -369,14 +497,52 @@ struct Engine<M: Dfun> {
     batch_steps: Vec<f32>,
     /// position in the current batch
     batch_k: usize,
-    prod64: Vec<f64>,
-    scheme: Scheme,
     step: u64,
-    labels: Vec<String>,
+}
+
+/// What the threads of one `run` call share: the model, the structure and
+/// raw views of every mutable buffer.
+struct StepCtx<'a, M: Dfun> {
+    e: &'a Engine<M>,
+    hist: RawBuf<f32>,
+    x: RawBuf<f64>,
+    tmp: RawBuf<f64>,
+    k: [RawBuf<f64>; 4],
+    eta: RawBuf<f64>,
+    c: RawBuf<f64>,
+    prod32: RawBuf<f32>,
+    prod64: RawBuf<f64>,
+    batch: RawBuf<Lanes8>,
+    batch_sums: RawBuf<Lanes8>,
+    batch_steps: RawBuf<f32>,
+    out: RawBuf<f64>,
+    /// this call's standard normals (`nsteps × nvar × N`), if stochastic
+    z: &'a [f64],
+}
+
+/// Balanced contiguous row ranges: about equal edges plus rows each.
+fn partition(row_start: &[usize], parts: usize) -> Vec<Range<usize>> {
+    let n = row_start.len() - 1;
+    let parts = parts.clamp(1, n.max(1));
+    let cost = |i: usize| row_start[i] + 8 * i; // edges + a row's own work
+    let total = cost(n);
+    let mut out = vec![];
+    let mut a = 0;
+    for p in 1..=parts {
+        let target = total * p / parts;
+        let mut b = a;
+        while b < n && (cost(b) < target || p == parts) {
+            b += 1;
+        }
+        out.push(a..b);
+        a = b;
+    }
+    out.retain(|r| !r.is_empty());
+    out
 }
 
 impl<M: Dfun> Engine<M> {
-    fn new(m: M, cfg: &MeanFieldConfig, s: Structure, x0: Vec<f64>) -> Self {
+    fn new(m: M, cfg: &MeanFieldConfig, s: Structure, x0: Vec<f64>, threads: usize) -> Self {
         let info = cfg.model;
         let nv = info.nvar();
         let n = s.n;
@@ -403,8 +569,14 @@ impl<M: Dfun> Engine<M> {
                 .map(|k| (2.0 * nz.nsig[if nz.nsig.len() == 1 { 0 } else { k }]).sqrt())
                 .collect(),
             sqrt_dt: cfg.dt_ms.sqrt(),
-            z: vec![0.0; nv * n],
+            z: vec![],
         });
+        let batched = matches!(
+            cfg.coupling.kind,
+            CouplingKind::Linear | CouplingKind::Scaling
+        );
+        let parts = partition(&s.row_start, threads);
+        let np = parts.len();
         Self {
             m,
             info,
@@ -416,89 +588,106 @@ impl<M: Dfun> Engine<M> {
             lo: info.bounds.iter().map(|b| b.0).collect(),
             hi: info.bounds.iter().map(|b| b.1).collect(),
             bounded: info.has_bounds(),
+            scheme: cfg.scheme,
+            labels: cfg.connectivity.labels.clone(),
+            parts,
             hist,
             tmp: vec![0.0; n * nv],
             k: std::array::from_fn(|_| vec![0.0; n * nv]),
-            c: vec![0.0; n * nt],
             eta: vec![0.0; n * nv],
+            c: vec![0.0; n * nt],
             x,
             noise,
-            prod32: vec![
-                0.0;
-                s.n.max(
-                    s.row_start
-                        .windows(2)
-                        .map(|r| r[1] - r[0])
-                        .max()
-                        .unwrap_or(0)
-                )
-            ],
-            prod64: Vec::with_capacity(s.n),
-            batch: if matches!(
-                cfg.coupling.kind,
-                CouplingKind::Linear | CouplingKind::Scaling
-            ) {
+            prod32: vec![0.0; np * n],
+            prod64: vec![0.0; np * n],
+            batch: if batched {
                 vec![Lanes8::default(); s.ncv * s.col.len()]
             } else {
                 vec![]
             },
             batch_sums: vec![Lanes8::default(); s.ncv * s.n],
-            batch_steps: if matches!(
-                cfg.coupling.kind,
-                CouplingKind::Linear | CouplingKind::Scaling
-            ) && s.row_near.iter().any(|b| *b)
-            {
+            batch_steps: if batched && s.row_near.iter().any(|b| *b) {
                 vec![0.0; s.ncv * BATCH * s.col.len()]
             } else {
                 vec![]
             },
             batch_k: 0,
-            scheme: cfg.scheme,
             step: 0,
-            labels: cfg.connectivity.labels.clone(),
             s,
         }
     }
+}
 
-    /// Coupling `c[n]` from the history at ring position `w = n mod H`.
-    fn compute_coupling(&mut self) {
-        let s = &self.s;
+impl<M: Dfun> StepCtx<'_, M> {
+    /// One step for the rows (regions) `r`, the `p`-th part: coupling of the
+    /// rows, integration of their regions, their history and output. Reads
+    /// the history of every region, but never the slot being written this
+    /// step (the ring has a spare slot); writes only what belongs to `r`.
+    ///
+    /// # Safety
+    /// Parts stepped concurrently must be disjoint, and each step's history
+    /// must be published (a barrier) before the next step reads it.
+    unsafe fn step_part(
+        &self,
+        p: usize,
+        r: Range<usize>,
+        s: usize,
+        st: u64,
+        kb: usize,
+    ) -> Option<Divergence> {
+        unsafe {
+            self.coupling_rows(p, r.clone(), st, kb);
+            self.integrate_rows(r.clone(), s);
+            self.commit_rows(r, s, st + 1)
+        }
+    }
+
+    /// Coupling `c[n]` of rows `r` from the history at step `st`.
+    unsafe fn coupling_rows(&self, p: usize, r: Range<usize>, st: u64, kb: usize) {
+        let e = self.e;
+        let s = &e.s;
         let n = s.n;
         let h2 = 2 * s.h;
-        let w = (self.step % s.h as u64) as usize;
+        let w = (st % s.h as u64) as usize;
         let ncv = s.ncv;
-        let nt = self.nt;
-        let cp = &self.coupling;
-        let hist = &self.hist[..];
+        let nt = e.nt;
+        let cp = &e.coupling;
+        let hist = &self.hist;
+        let c = unsafe { self.c.part(r.start * nt..r.end * nt) };
+        let c0 = r.start * nt;
+        let (ea, eb) = (s.row_start[r.start], s.row_start[r.end]);
+        let buf = unsafe { self.prod32.part(p * n..(p + 1) * n) };
         match cp.kind {
             CouplingKind::SigmoidalJansenRit => {
                 let blk = n * h2;
-                let buf = &mut self.prod64;
-                for i in 0..n {
+                let buf = unsafe { self.prod64.part(p * n..(p + 1) * n) };
+                for i in r.clone() {
                     let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                    buf.clear();
-                    buf.extend(s.w32[a..b].iter().zip(&s.off[a..b]).map(|(wt, off)| {
+                    for ((q, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
                         let idx = *off as usize + w;
-                        *wt as f64 * cp.pre_sjr(hist[idx], hist[blk + idx])
-                    }));
-                    self.c[i * nt] = cp.post(reduceat(buf), ncv);
+                        let (y1, y2) = unsafe { (hist.get(idx), hist.get(blk + idx)) };
+                        *q = *wt as f64 * cp.pre_sjr(y1, y2);
+                    }
+                    c[i * nt - c0] = cp.post(reduceat(&buf[..b - a]), ncv);
                 }
             }
             CouplingKind::Sigmoidal => {
                 // tvb-library's dense `Coupling.__call__`: `(g_ij * x_j).sum(axis=2)`
                 // over all N sources (zero weights included, which changes
                 // numpy's pairwise grouping), in float32.
-                let dense = &s.dense_edge;
-                let buf = &mut self.prod32;
                 for ci in 0..ncv {
-                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
-                    for i in 0..n {
-                        buf.clear();
-                        buf.extend(dense[i * n..(i + 1) * n].iter().map(|&e| match e {
-                            u32::MAX => 0.0f32,
-                            e => s.w32[e as usize] * blk[s.off[e as usize] as usize + w],
-                        }));
-                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
+                    let blk = ci * n * h2;
+                    for i in r.clone() {
+                        for (q, &ed) in buf.iter_mut().zip(&s.dense_edge[i * n..(i + 1) * n]) {
+                            *q = match ed {
+                                u32::MAX => 0.0f32,
+                                ed => {
+                                    let ed = ed as usize;
+                                    s.w32[ed] * unsafe { hist.get(blk + s.off[ed] as usize + w) }
+                                }
+                            };
+                        }
+                        c[i * nt + ci - c0] = cp.post(reduceat(&buf[..n]) as f64, ncv);
                     }
                 }
             }
@@ -511,73 +700,76 @@ impl<M: Dfun> Engine<M> {
                 // once that edge's value exists. Lane k performs exactly the
                 // float32 additions of step k alone, in numpy's order.
                 let nnz = s.col.len();
-                let k = self.batch_k;
-                if k == 0 {
-                    for ci in 0..ncv {
-                        let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
-                        let lanes = &mut self.batch[ci * nnz..(ci + 1) * nnz];
-                        let steps: &mut [f32] = if self.batch_steps.is_empty() {
-                            &mut []
-                        } else {
-                            &mut self.batch_steps[ci * BATCH * nnz..(ci + 1) * BATCH * nnz]
-                        };
-                        for (&e, &to_steps) in s.far.iter().zip(&s.far_in_near_row) {
-                            let e = e as usize;
-                            let o = s.off[e] as usize + w;
-                            let wt = s.w32[e];
+                let has_steps = self.batch_steps.len > 0;
+                for ci in 0..ncv {
+                    let blk = ci * n * h2;
+                    let lanes = unsafe { self.batch.part(ci * nnz + ea..ci * nnz + eb) };
+                    let sums = unsafe { self.batch_sums.part(ci * n + r.start..ci * n + r.end) };
+                    if kb == 0 {
+                        let fa = s.far.partition_point(|&x| (x as usize) < ea);
+                        let fb = s.far.partition_point(|&x| (x as usize) < eb);
+                        for (&ed, &to_steps) in s.far[fa..fb].iter().zip(&s.far_in_near_row[fa..fb])
+                        {
+                            let ed = ed as usize;
+                            let o = blk + s.off[ed] as usize + w;
+                            let wt = s.w32[ed];
+                            // far edges: these eight values are all older
+                            // than the step being written now
+                            let src = unsafe { hist.view(o..o + BATCH) };
                             let mut v = [0f32; BATCH];
-                            for (x, h) in v.iter_mut().zip(&blk[o..o + BATCH]) {
-                                *x = wt * h;
+                            for (x, hv) in v.iter_mut().zip(src) {
+                                *x = wt * hv;
                             }
                             if to_steps {
                                 for (kk, x) in v.iter().enumerate() {
-                                    steps[kk * nnz + e] = *x;
+                                    unsafe {
+                                        self.batch_steps.set((ci * BATCH + kk) * nnz + ed, *x)
+                                    };
                                 }
                             } else {
-                                lanes[e] = Lanes8(v);
+                                lanes[ed - ea] = Lanes8(v);
                             }
                         }
-                        for i in 0..n {
+                        for i in r.clone() {
                             if !s.row_near[i] {
-                                let row = &lanes[s.row_start[i]..s.row_start[i + 1]];
-                                self.batch_sums[ci * n + i] = reduceat(row);
+                                let row = &lanes[s.row_start[i] - ea..s.row_start[i + 1] - ea];
+                                sums[i - r.start] = reduceat(row);
                             }
                         }
                     }
-                }
-                for ci in 0..ncv {
-                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
-                    let steps: &mut [f32] = if self.batch_steps.is_empty() {
-                        &mut []
+                    let steps: &mut [f32] = if has_steps {
+                        let base = (ci * BATCH + kb) * nnz;
+                        unsafe { self.batch_steps.part(base + ea..base + eb) }
                     } else {
-                        &mut self.batch_steps[(ci * BATCH + k) * nnz..(ci * BATCH + k + 1) * nnz]
+                        &mut []
                     };
-                    for &e in &s.near {
-                        let e = e as usize;
-                        steps[e] = s.w32[e] * blk[s.off[e] as usize + w];
+                    let na = s.near.partition_point(|&x| (x as usize) < ea);
+                    let nb = s.near.partition_point(|&x| (x as usize) < eb);
+                    for &ed in &s.near[na..nb] {
+                        let ed = ed as usize;
+                        steps[ed - ea] =
+                            s.w32[ed] * unsafe { hist.get(blk + s.off[ed] as usize + w) };
                     }
-                    for i in 0..n {
+                    for i in r.clone() {
                         let gx = if s.row_near[i] {
-                            reduceat(&steps[s.row_start[i]..s.row_start[i + 1]])
+                            reduceat(&steps[s.row_start[i] - ea..s.row_start[i + 1] - ea])
                         } else {
-                            self.batch_sums[ci * n + i].0[k]
+                            sums[i - r.start].0[kb]
                         };
-                        self.c[i * nt + ci] = cp.post(gx as f64, ncv);
+                        c[i * nt + ci - c0] = cp.post(gx as f64, ncv);
                     }
                 }
-                self.batch_k = (k + 1) % BATCH;
             }
             CouplingKind::Difference | CouplingKind::Kuramoto => {
                 for ci in 0..ncv {
-                    let blk = &hist[ci * n * h2..(ci + 1) * n * h2];
-                    for i in 0..n {
-                        let xi = blk[i * h2 + w];
+                    let blk = ci * n * h2;
+                    for i in r.clone() {
+                        let xi = unsafe { hist.get(blk + i * h2 + w) };
                         let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                        let buf = &mut self.prod32[..b - a];
-                        for ((p, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
-                            *p = wt * cp.pre32(xi, blk[*off as usize + w]);
+                        for ((q, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
+                            *q = wt * cp.pre32(xi, unsafe { hist.get(blk + *off as usize + w) });
                         }
-                        self.c[i * nt + ci] = cp.post(reduceat(buf) as f64, ncv);
+                        c[i * nt + ci - c0] = cp.post(reduceat(&buf[..b - a]) as f64, ncv);
                     }
                 }
             }
@@ -595,79 +787,87 @@ impl<M: Dfun> Engine<M> {
         }
     }
 
-    /// Draws this step's noise increments η (node-major), as tvb-library:
-    /// `noise = sqrt(dt)·normal(size=(nvar, N, 1)); noise *= gfun(X)`.
-    fn draw_noise(&mut self) {
-        let Some(nz) = self.noise.as_mut() else {
-            return;
+    /// One integration step of the regions `r` (step `s` of this call). The
+    /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`).
+    unsafe fn integrate_rows(&self, r: Range<usize>, s: usize) {
+        let e = self.e;
+        let (nv, nt, dt) = (e.nv, e.nt, e.dt);
+        let n = e.s.n;
+        let rv = r.start * nv..r.end * nv;
+        let (x, tmp, eta) = unsafe {
+            (
+                self.x.part(rv.clone()),
+                self.tmp.part(rv.clone()),
+                self.eta.part(rv.clone()),
+            )
         };
-        let n = self.s.n;
-        let nv = self.nv;
-        nz.rng.fill_normal(&mut nz.z);
-        for k in 0..nv {
-            for i in 0..n {
-                let raw = nz.sqrt_dt * nz.z[k * n + i];
-                let g = match nz.kind {
-                    NoiseKind::Additive => nz.g[k],
-                    NoiseKind::Multiplicative { a, b } => nz.g[k] * (a * self.x[i * nv + k] + b),
-                };
-                self.eta[i * nv + k] = raw * g;
+        let [k1, k2, k3, k4] = &self.k;
+        let (k1, k2, k3, k4) = unsafe {
+            (
+                k1.part(rv.clone()),
+                k2.part(rv.clone()),
+                k3.part(rv.clone()),
+                k4.part(rv.clone()),
+            )
+        };
+        let c = unsafe { self.c.part(r.start * nt..r.end * nt) };
+        let stochastic = match &e.noise {
+            Some(nz) => {
+                let z = &self.z[s * nv * n..(s + 1) * nv * n];
+                for (li, i) in r.clone().enumerate() {
+                    for k in 0..nv {
+                        let raw = nz.sqrt_dt * z[k * n + i];
+                        let g = match nz.kind {
+                            NoiseKind::Additive => nz.g[k],
+                            NoiseKind::Multiplicative { a, b } => {
+                                nz.g[k] * (a * x[li * nv + k] + b)
+                            }
+                        };
+                        eta[li * nv + k] = raw * g;
+                    }
+                }
+                true
             }
-        }
-    }
-
-    fn integrate(&mut self) {
-        let (nv, nt, dt) = (self.nv, self.nt, self.dt);
-        let stochastic = self.noise.is_some();
-        if stochastic {
-            self.draw_noise();
-        }
-        let [k1, k2, k3, k4] = &mut self.k;
-        match self.scheme {
+            None => false,
+        };
+        let (lo, hi, bounded) = (&e.lo[..], &e.hi[..], e.bounded);
+        match e.scheme {
             Scheme::Euler => {
-                Self::eval(&self.m, nv, nt, &self.x, &self.c, k1);
+                Self::eval(&e.m, nv, nt, x, c, k1);
                 if stochastic {
-                    for ((x, k), e) in self.x.iter_mut().zip(k1.iter()).zip(&self.eta) {
-                        *x = *x + *k * dt + *e;
+                    for ((x, k), h) in x.iter_mut().zip(k1.iter()).zip(eta.iter()) {
+                        *x = *x + *k * dt + *h;
                     }
                 } else {
-                    for (x, k) in self.x.iter_mut().zip(k1.iter()) {
+                    for (x, k) in x.iter_mut().zip(k1.iter()) {
                         *x += dt * *k;
                     }
                 }
             }
             Scheme::Heun => {
-                Self::eval(&self.m, nv, nt, &self.x, &self.c, k1);
+                Self::eval(&e.m, nv, nt, x, c, k1);
                 if stochastic {
-                    for (((t, x), k), e) in self
-                        .tmp
-                        .iter_mut()
-                        .zip(&self.x)
-                        .zip(k1.iter())
-                        .zip(&self.eta)
+                    for (((t, x), k), h) in
+                        tmp.iter_mut().zip(x.iter()).zip(k1.iter()).zip(eta.iter())
                     {
-                        *t = *x + dt * *k + *e;
+                        *t = *x + dt * *k + *h;
                     }
                 } else {
-                    for ((t, x), k) in self.tmp.iter_mut().zip(&self.x).zip(k1.iter()) {
+                    for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k1.iter()) {
                         *t = *x + dt * *k;
                     }
                 }
-                clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.tmp);
-                Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k2);
+                clamp_with(lo, hi, bounded, nv, tmp);
+                Self::eval(&e.m, nv, nt, tmp, c, k2);
                 if stochastic {
-                    for (((x, a), b), e) in self
-                        .x
-                        .iter_mut()
-                        .zip(k1.iter())
-                        .zip(k2.iter())
-                        .zip(&self.eta)
+                    for (((x, a), b), h) in
+                        x.iter_mut().zip(k1.iter()).zip(k2.iter()).zip(eta.iter())
                     {
                         let dx = (*a + *b) * dt / 2.0;
-                        *x = *x + dx + *e;
+                        *x = *x + dx + *h;
                     }
                 } else {
-                    for ((x, a), b) in self.x.iter_mut().zip(k1.iter()).zip(k2.iter()) {
+                    for ((x, a), b) in x.iter_mut().zip(k1.iter()).zip(k2.iter()) {
                         let dx = (*a + *b) * dt / 2.0;
                         *x += dx;
                     }
@@ -676,71 +876,177 @@ impl<M: Dfun> Engine<M> {
             Scheme::Rk4 => {
                 let dt2 = dt / 2.0;
                 let dt6 = dt / 6.0;
-                Self::eval(&self.m, nv, nt, &self.x, &self.c, k1);
-                for ((t, x), k) in self.tmp.iter_mut().zip(&self.x).zip(k1.iter()) {
+                Self::eval(&e.m, nv, nt, x, c, k1);
+                for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k1.iter()) {
                     *t = *x + dt2 * *k;
                 }
-                clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.tmp);
-                Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k2);
-                for ((t, x), k) in self.tmp.iter_mut().zip(&self.x).zip(k2.iter()) {
+                clamp_with(lo, hi, bounded, nv, tmp);
+                Self::eval(&e.m, nv, nt, tmp, c, k2);
+                for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k2.iter()) {
                     *t = *x + dt2 * *k;
                 }
-                clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.tmp);
-                Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k3);
-                for ((t, x), k) in self.tmp.iter_mut().zip(&self.x).zip(k3.iter()) {
+                clamp_with(lo, hi, bounded, nv, tmp);
+                Self::eval(&e.m, nv, nt, tmp, c, k3);
+                for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k3.iter()) {
                     *t = *x + dt * *k;
                 }
-                clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.tmp);
-                Self::eval(&self.m, nv, nt, &self.tmp, &self.c, k4);
-                for (i, x) in self.x.iter_mut().enumerate() {
+                clamp_with(lo, hi, bounded, nv, tmp);
+                Self::eval(&e.m, nv, nt, tmp, c, k4);
+                for (i, x) in x.iter_mut().enumerate() {
                     let dx = dt6 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
                     *x = if stochastic {
-                        *x + dx + self.eta[i]
+                        *x + dx + eta[i]
                     } else {
                         *x + dx
                     };
                 }
             }
         }
-        clamp_with(&self.lo, &self.hi, self.bounded, nv, &mut self.x);
+        clamp_with(lo, hi, bounded, nv, x);
+    }
+
+    /// Writes the new state of regions `r` (after step `st`, step `s` of this
+    /// call) into the history and the output; returns the first non-finite
+    /// value (lowest region, then variable).
+    unsafe fn commit_rows(&self, r: Range<usize>, s: usize, st: u64) -> Option<Divergence> {
+        let e = self.e;
+        let (n, nv, h) = (e.s.n, e.nv, e.s.h);
+        let x = unsafe { self.x.part(r.start * nv..r.end * nv) };
+        let w = (st % h as u64) as usize;
+        for (ci, &cv) in e.cvar.iter().enumerate() {
+            for i in r.clone() {
+                let v = x[(i - r.start) * nv + cv] as f32;
+                let base = (ci * n + i) * 2 * h;
+                unsafe {
+                    self.hist.set(base + w, v);
+                    self.hist.set(base + w + h, v);
+                }
+            }
+        }
+        let mut bad = None;
+        let ob = s * nv * n;
+        for (li, xs) in x.chunks_exact(nv).enumerate() {
+            for (kk, &v) in xs.iter().enumerate() {
+                unsafe { self.out.set(ob + kk * n + r.start + li, v) };
+                if !v.is_finite() && bad.is_none() {
+                    bad = Some((st, r.start + li, kk, v));
+                }
+            }
+        }
+        bad
     }
 }
 
 impl<M: Dfun> Stepper for Engine<M> {
     fn run(&mut self, nsteps: usize, out: &mut [f64]) -> Result<(), ModelError> {
-        let (n, nv, h) = (self.s.n, self.nv, self.s.h);
-        for k in 0..nsteps {
-            self.compute_coupling();
-            self.integrate();
-            self.step += 1;
-            let w = (self.step % h as u64) as usize;
-            for (ci, &cv) in self.cvar.iter().enumerate() {
-                for i in 0..n {
-                    let v = self.x[i * nv + cv] as f32;
-                    let base = (ci * n + i) * 2 * h;
-                    self.hist[base + w] = v;
-                    self.hist[base + w + h] = v;
-                }
-            }
-            let o = &mut out[k * nv * n..(k + 1) * nv * n];
-            for i in 0..n {
-                for kk in 0..nv {
-                    let v = self.x[i * nv + kk];
-                    if !v.is_finite() {
-                        return Err(ModelError::Diverged {
-                            step: self.step,
-                            time_ms: self.step as f64 * self.dt,
-                            region: i,
-                            label: self.labels[i].clone(),
-                            variable: self.info.state_variables[kk],
-                            value: v,
-                        });
+        let (n, nv) = (self.s.n, self.nv);
+        // this call's noise, drawn in tvb-library's order before any step
+        let mut z = vec![];
+        if let Some(nz) = self.noise.as_mut() {
+            z = std::mem::take(&mut nz.z);
+            z.resize(nsteps * nv * n, 0.0);
+            nz.rng.fill_normal(&mut z);
+        }
+        let st0 = self.step;
+        let kb0 = self.batch_k;
+        // threads pay only over enough steps to amortise their start
+        let parts: Vec<Range<usize>> = if nsteps >= 32 {
+            self.parts.clone()
+        } else {
+            std::iter::once(0..n).collect()
+        };
+        let np = parts.len();
+        let stop = AtomicU64::new(u64::MAX);
+        let found: std::sync::Mutex<Option<Divergence>> = std::sync::Mutex::new(None);
+        let barrier = SpinBarrier::new(np);
+        {
+            let [k1, k2, k3, k4] = &mut self.k;
+            let k = [
+                RawBuf::new(k1),
+                RawBuf::new(k2),
+                RawBuf::new(k3),
+                RawBuf::new(k4),
+            ];
+            let (hist, x, tmp, eta, c) = (
+                RawBuf::new(&mut self.hist),
+                RawBuf::new(&mut self.x),
+                RawBuf::new(&mut self.tmp),
+                RawBuf::new(&mut self.eta),
+                RawBuf::new(&mut self.c),
+            );
+            let (prod32, prod64) = (RawBuf::new(&mut self.prod32), RawBuf::new(&mut self.prod64));
+            let (batch, batch_sums, batch_steps) = (
+                RawBuf::new(&mut self.batch),
+                RawBuf::new(&mut self.batch_sums),
+                RawBuf::new(&mut self.batch_steps),
+            );
+            let ctx = StepCtx {
+                e: &*self,
+                hist,
+                x,
+                tmp,
+                k,
+                eta,
+                c,
+                prod32,
+                prod64,
+                batch,
+                batch_sums,
+                batch_steps,
+                out: RawBuf::new(out),
+                z: &z,
+            };
+            let work = |p: usize, r: Range<usize>| {
+                for s in 0..nsteps {
+                    let st = st0 + s as u64;
+                    let kb = (kb0 + s) % BATCH;
+                    // SAFETY: the parts are disjoint row ranges; the barrier
+                    // below publishes each step's history before the next
+                    // step reads it.
+                    if let Some(d) = unsafe { ctx.step_part(p, r.clone(), s, st, kb) } {
+                        stop.fetch_min(d.0, Ordering::AcqRel);
+                        let mut f = found.lock().unwrap_or_else(|e| e.into_inner());
+                        *f = match *f {
+                            Some(b) if (b.0, b.1, b.2) <= (d.0, d.1, d.2) => Some(b),
+                            _ => Some(d),
+                        };
                     }
-                    o[kk * n + i] = v;
+                    if np > 1 {
+                        barrier.wait();
+                    }
+                    if stop.load(Ordering::Acquire) <= st + 1 {
+                        break;
+                    }
                 }
+            };
+            if np == 1 {
+                work(0, parts[0].clone());
+            } else {
+                std::thread::scope(|sc| {
+                    for (p, r) in parts.iter().enumerate().skip(1) {
+                        let r = r.clone();
+                        let work = &work;
+                        sc.spawn(move || work(p, r));
+                    }
+                    work(0, parts[0].clone());
+                });
             }
         }
-        Ok(())
+        let result = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        let done = match result {
+            Some(d) => (d.0 - 1 - st0) as usize,
+            None => nsteps,
+        };
+        if let Some(nz) = self.noise.as_mut() {
+            nz.z = z;
+        }
+        // a diverged step is not taken
+        self.step = st0 + done as u64;
+        self.batch_k = (kb0 + done) % BATCH;
+        match result {
+            Some(d) => Err(self.diverged(d)),
+            None => Ok(()),
+        }
     }
 
     fn steps_done(&self) -> u64 {
@@ -759,10 +1065,24 @@ impl<M: Dfun> Stepper for Engine<M> {
     }
 }
 
+impl<M: Dfun> Engine<M> {
+    fn diverged(&self, d: Divergence) -> ModelError {
+        ModelError::Diverged {
+            step: d.0,
+            time_ms: d.0 as f64 * self.dt,
+            region: d.1,
+            label: self.labels[d.1].clone(),
+            variable: self.info.state_variables[d.2],
+            value: d.3,
+        }
+    }
+}
+
 fn clamp_with(lo: &[f64], hi: &[f64], bounded: bool, nv: usize, x: &mut [f64]) {
     if bounded {
         for xs in x.chunks_exact_mut(nv) {
             for k in 0..nv {
+                // tvb-library: x[x < lo] = lo; x[x > hi] = hi
                 if xs[k] < lo[k] {
                     xs[k] = lo[k];
                 }

@@ -128,3 +128,97 @@ fn stepping_in_odd_chunks_changes_nothing() {
         .zip(&whole)
         .all(|(x, y)| x.to_bits() == y.to_bits()));
 }
+
+fn cfg_for(
+    model: &str,
+    coupling: &str,
+    cp: &[(&str, f64)],
+    scheme: Scheme,
+    noise: Option<NoiseConfig>,
+) -> MeanFieldConfig {
+    let info = model_info(model).unwrap();
+    MeanFieldConfig {
+        model: info,
+        model_params: ParamSet::defaults(info.params),
+        coupling: Coupling::new(coupling, cp.iter().copied()).unwrap(),
+        connectivity: Connectivity::tvb76(),
+        speed_mm_per_ms: 3.0,
+        dt_ms: 0.1,
+        scheme,
+        noise,
+        initial: InitialConditions::Golden,
+    }
+}
+
+#[test]
+fn any_thread_count_gives_the_same_bits() {
+    let cases = [
+        cfg_for(
+            "ReducedWongWang",
+            "Linear",
+            &[("a", 0.0042)],
+            Scheme::Heun,
+            None,
+        ),
+        cfg_for(
+            "Generic2dOscillator",
+            "Linear",
+            &[("a", 0.0042)],
+            Scheme::Heun,
+            Some(NoiseConfig {
+                kind: NoiseKind::Multiplicative { a: 1.0, b: 0.0 },
+                nsig: vec![1e-4],
+                seed: 3,
+            }),
+        ),
+        cfg_for("Kuramoto", "Kuramoto", &[("a", 0.02)], Scheme::Euler, None),
+        cfg_for(
+            "JansenRit",
+            "SigmoidalJansenRit",
+            &[("a", 1.0)],
+            Scheme::Rk4,
+            None,
+        ),
+        cfg_for("Generic2dOscillator", "Sigmoidal", &[], Scheme::Heun, None),
+    ];
+    for cfg in cases {
+        let name = cfg.model.name;
+        let nv = cfg.model.nvar();
+        let run = |threads: usize| {
+            let mut s = MeanFieldSim::with_threads(cfg.clone(), threads).unwrap();
+            let mut all = vec![];
+            for chunk in [40usize, 7, 300, 33] {
+                let mut o = vec![0.0; chunk * nv * 76];
+                s.run(chunk, &mut o).unwrap();
+                all.extend(o.into_iter().map(f64::to_bits));
+            }
+            all
+        };
+        let one = run(1);
+        assert_eq!(one, run(2), "{name}: 2 threads");
+        assert_eq!(one, run(3), "{name}: 3 threads");
+    }
+}
+
+#[test]
+fn divergence_is_reported_the_same_way_in_parallel() {
+    let info = model_info("Generic2dOscillator").unwrap();
+    let mut cfg = cfg_for(
+        "Generic2dOscillator",
+        "Linear",
+        &[("a", 0.0042)],
+        Scheme::Heun,
+        None,
+    );
+    cfg.model_params = ParamSet::from_overrides("g2d", info.params, [("f", -0.05)]).unwrap();
+    let run = |threads: usize| {
+        let mut s = MeanFieldSim::with_threads(cfg.clone(), threads).unwrap();
+        let mut o = vec![0.0; 200 * 2 * 76];
+        let e = s.run(200, &mut o).unwrap_err().to_string();
+        (e, s.steps_done())
+    };
+    let (e1, d1) = run(1);
+    assert!(e1.contains("diverged at step"), "{e1}");
+    assert_eq!(run(2), (e1.clone(), d1));
+    assert_eq!(run(3), (e1, d1));
+}
