@@ -13,6 +13,7 @@ fn root() -> PathBuf {
 fn expectations(path: &Path) -> (Vec<String>, Option<String>) {
     match path.file_name().and_then(|f| f.to_str()) {
         Some("syntax.json") => (vec!["JSON syntax".into()], Some(":3:".into())),
+        Some("duplicate_name.json") => (vec!["duplicate key `a`".into()], Some(":3:".into())),
         Some("binary.toml") => (vec!["not UTF-8 text".into()], None),
         _ => {
             let text = std::fs::read_to_string(path).unwrap();
@@ -159,4 +160,11 @@ fn garbage_never_panics() {
         std::fs::write(&p, &bytes).unwrap();
         let _ = load_graph(&p, vec![]); // must return, Ok or Err
     }
+}
+
+#[test]
+fn json_graphs_are_accepted() {
+    let toml_graph = load_graph(&root().join("tests/graphs/good/cosim_loop.toml"), vec![]).unwrap();
+    let json_graph = load_graph(&root().join("tests/graphs/good/cosim_loop.json"), vec![]).unwrap();
+    assert_eq!(toml_graph.desc, json_graph.desc);
 }

@@ -109,3 +109,68 @@ fn monitors_record_tvb_time_stamps() {
         data[76]
     );
 }
+
+#[test]
+fn spikes_are_recorded_in_their_own_datasets() {
+    use brainstream::runtime::{
+        BuildCtx, Inputs, Outputs, Params, Payload, RunContext, Spikes, WindowInfo,
+    };
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let reg = brainstream::default_registry();
+    let kind = reg.get("hdf5_recorder").unwrap();
+    let table = toml::Table::new();
+    let params = Params::new(&table, kind.params, dir.path());
+    let mut rec = (kind.build)(&BuildCtx {
+        name: "spk",
+        params,
+        dt_ms: 0.1,
+        duration_ms: 2.0,
+    })
+    .unwrap();
+    rec.start(&RunContext {
+        name: "spk".into(),
+        kind: "hdf5_recorder".into(),
+        out_dir: dir.path().to_path_buf(),
+        seed: 1,
+        graph_seed: 1,
+        dt_ms: 0.1,
+        total_steps: 20,
+        window_steps: 10,
+        graph_text: "# test".into(),
+        graph_path: None,
+    })
+    .unwrap();
+    for (w, (senders, times)) in [(vec![3u32, 1], vec![0.25, 0.71]), (vec![2], vec![1.5])]
+        .into_iter()
+        .enumerate()
+    {
+        let stamps = times.iter().map(|t: &f64| (t / 0.1) as u64).collect();
+        let inputs = Inputs::from_pairs([(
+            "spikes",
+            Payload::Spikes(Arc::new(Spikes {
+                senders,
+                times_ms: times,
+                stamps,
+            })),
+        )]);
+        let win = WindowInfo {
+            index: w as u64,
+            start_step: w as u64 * 10,
+            n_steps: 10,
+            dt_ms: 0.1,
+        };
+        rec.step(&win, &inputs, &mut Outputs::default()).unwrap();
+    }
+    let files = rec.finish(true).unwrap();
+    assert_eq!(files, vec![dir.path().join("spk.h5")]);
+    let out = python_h5py(&format!(
+        r#"
+import h5py
+f = h5py.File({p:?}, "r")
+print(f["spikes/times"][:].tolist(), f["spikes/senders"][:].tolist(), f["spikes/times"].attrs["unit"], bool(f.attrs["complete"]), "data" in f)
+"#,
+        p = dir.path().join("spk.h5").display().to_string()
+    ));
+    assert_eq!(out.trim(), "[0.25, 0.71, 1.5] [3, 1, 2] ms True False");
+}

@@ -133,7 +133,9 @@ impl GraphSource {
     /// Parses the text, applies the overrides and deserialises the descriptor.
     pub fn parse(&self) -> Result<GraphDesc, RuntimeError> {
         let mut table: toml::Table = if self.json {
-            let v: serde_json::Value = serde_json::from_str(&self.text).map_err(|e| {
+            let v: serde_json::Value = serde_json::from_str::<NoDupJson>(&self.text)
+                .map(|d| d.0)
+                .map_err(|e| {
                 RuntimeError::Invalid(vec![self.issue(
                     Some((e.line(), e.column())),
                     "",
@@ -289,6 +291,64 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, col)
+}
+
+/// A JSON value whose objects must not repeat a key (serde_json keeps the
+/// last one silently; a graph file with two actors of one name is an error).
+struct NoDupJson(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for NoDupJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = NoDupJson;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(v.into()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(v.into()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(v.into()))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(v.into()))
+            }
+            fn visit_unit<E>(self) -> Result<NoDupJson, E> {
+                Ok(NoDupJson(serde_json::Value::Null))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<NoDupJson, A::Error> {
+                let mut v = vec![];
+                while let Some(NoDupJson(x)) = a.next_element()? {
+                    v.push(x);
+                }
+                Ok(NoDupJson(serde_json::Value::Array(v)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<NoDupJson, A::Error> {
+                let mut m = serde_json::Map::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    let NoDupJson(x) = a.next_value()?;
+                    if m.insert(k.clone(), x).is_some() {
+                        return Err(serde::de::Error::custom(format!("duplicate key `{k}`")));
+                    }
+                }
+                Ok(NoDupJson(serde_json::Value::Object(m)))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (String, String)> {
