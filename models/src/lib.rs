@@ -15,6 +15,7 @@ pub mod models;
 pub mod monitors;
 pub mod noise;
 pub mod params;
+pub mod spiking;
 pub mod tvb_sum;
 
 pub use connectivity::Connectivity;

@@ -1,0 +1,12 @@
+//! Spiking neuron models, with NEST's names, parameters, defaults, units and
+//! update rules, so that a population here fires at the same times as the
+//! same population in NEST 3.x.
+//!
+//! Models step whole populations (structure of arrays) on NEST's grid: in
+//! step `k` (from `k·h` to `(k+1)·h`) a neuron first integrates its state,
+//! then takes the synaptic input delivered in that step, then checks the
+//! threshold; a spike found in step `k` is stamped `(k+1)·h`, as NEST does.
+
+pub mod iaf_psc_alpha;
+
+pub use iaf_psc_alpha::IafPscAlpha;
