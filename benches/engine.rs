@@ -65,6 +65,7 @@ fn sim(conn: Connectivity, threads: usize) -> MeanFieldSim {
             scheme: Scheme::Heun,
             noise: None,
             initial: InitialConditions::Golden,
+            proxy_nodes: vec![],
         },
         threads,
     )

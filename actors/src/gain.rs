@@ -46,11 +46,13 @@ pub const KIND: KindSpec = KindSpec {
         name: "input",
         ty: PortType::Series,
         doc: "any series",
+        end_stamped: false,
     }],
     outputs: &[PortDecl {
         name: "output",
         ty: PortType::Series,
         doc: "the transformed series, same shape",
+        end_stamped: false,
     }],
     build,
 };

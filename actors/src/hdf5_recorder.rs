@@ -35,8 +35,8 @@ pub const KIND: KindSpec = KindSpec {
     doc: "Records a series and/or spikes to an HDF5 file (TVB time-series layout), flushed every window",
     params: PARAMS,
     inputs: &[
-        PortDecl { name: "input", ty: PortType::Series, doc: "a series to record in /data and /time" },
-        PortDecl { name: "spikes", ty: PortType::Spikes, doc: "spikes to record in /spikes/{times,senders}" },
+        PortDecl { name: "input", ty: PortType::Series, doc: "a series to record in /data and /time", end_stamped: false },
+        PortDecl { name: "spikes", ty: PortType::Spikes, doc: "spikes to record in /spikes/{times,senders}", end_stamped: false },
     ],
     outputs: &[],
     build,

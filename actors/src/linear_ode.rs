@@ -74,11 +74,13 @@ pub const KIND: KindSpec = KindSpec {
         name: "input",
         ty: PortType::Series,
         doc: "additive input u(t), variable 0",
+        end_stamped: false,
     }],
     outputs: &[PortDecl {
         name: "output",
         ty: PortType::Series,
         doc: "state x after every step",
+        end_stamped: false,
     }],
     build,
 };

@@ -42,7 +42,7 @@ pub const KIND: KindSpec = KindSpec {
     doc: "Whole-brain network of neural masses with delayed coupling, numerically identical to tvb-library 2.10",
     params: PARAMS,
     inputs: &[],
-    outputs: &[PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step" }],
+    outputs: &[PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false }],
     build,
 };
 
@@ -196,6 +196,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         scheme,
         noise,
         initial,
+        proxy_nodes: vec![],
     };
     // Build once now so that every configuration error shows at validation.
     MeanFieldSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;

@@ -55,10 +55,37 @@ pub struct MeanFieldConfig {
     /// `Some` for a stochastic integrator.
     pub noise: Option<NoiseConfig>,
     pub initial: InitialConditions,
+    /// Proxy regions (co-simulation): regions simulated elsewhere, whose
+    /// state is set from outside ([`ProxyInput`]) and whose coupling is
+    /// exported; the connections among them are removed (exclusive proxy
+    /// nodes: the other simulator couples them itself).
+    pub proxy_nodes: Vec<usize>,
+}
+
+/// States of the proxy regions for the steps of one `run_cosim` call.
+///
+/// Entry `s` (0 ≤ s < nsteps) holds the state after step `s` of the call,
+/// stamped `steps_done + s + 1`: `values[s·P·V + p·V + v]` for proxy `p` and
+/// input variable `v`, present when `present[s]`. A present state replaces
+/// what the proxy regions' own model computed for that time stamp (what they
+/// emit and what the others see through the delays); between present
+/// states, proxy regions follow their own model.
+#[derive(Debug, Clone, Copy)]
+pub struct ProxyInput<'a> {
+    pub values: &'a [f64],
+    pub present: &'a [bool],
+    /// State-variable index of each input variable.
+    pub vars: &'a [usize],
 }
 
 trait Stepper: Send {
-    fn run(&mut self, nsteps: usize, out: &mut [f64]) -> Result<(), ModelError>;
+    fn run(
+        &mut self,
+        nsteps: usize,
+        out: &mut [f64],
+        proxy: Option<ProxyInput<'_>>,
+        coupling_out: Option<&mut [f64]>,
+    ) -> Result<(), ModelError>;
     fn steps_done(&self) -> u64;
     fn state(&self) -> Vec<f64>;
 }
@@ -66,6 +93,8 @@ trait Stepper: Send {
 /// A running mean-field network simulation.
 pub struct MeanFieldSim {
     inner: Box<dyn Stepper>,
+    proxy_nodes: Vec<usize>,
+    n_terms: usize,
     model: &'static ModelInfo,
     n: usize,
     dt: f64,
@@ -119,11 +148,26 @@ impl MeanFieldSim {
                 model.cvar.len()
             )));
         }
+        let mut seen = vec![false; n];
+        for &p in &cfg.proxy_nodes {
+            if p >= n {
+                return Err(ModelError::Config(format!(
+                    "proxy region {p} is outside the connectome (regions 0..{})",
+                    n - 1
+                )));
+            }
+            if std::mem::replace(&mut seen[p], true) {
+                return Err(ModelError::Config(format!(
+                    "proxy region {p} is listed twice"
+                )));
+            }
+        }
         let structure = Structure::new(
             &cfg.connectivity,
             &delays,
             model.cvar.len(),
             cfg.coupling.kind == CouplingKind::Sigmoidal,
+            &seen,
         );
         // tvb-library's horizon counts every entry, zero weights included;
         // the ring buffer only needs the delays of non-zero weights.
@@ -139,6 +183,8 @@ impl MeanFieldSim {
         });
         Ok(Self {
             inner,
+            proxy_nodes: cfg.proxy_nodes.clone(),
+            n_terms: cfg.coupling.n_terms(model.cvar.len()),
             model,
             n,
             dt,
@@ -153,12 +199,58 @@ impl MeanFieldSim {
     /// infinite state it stops with [`ModelError::Diverged`]; the samples of
     /// the steps before it are in `out`.
     pub fn run(&mut self, nsteps: usize, out: &mut [f64]) -> Result<(), ModelError> {
+        self.run_cosim(nsteps, out, None, None)
+    }
+
+    /// As [`run`](Self::run), with proxy regions: `proxy` sets their states
+    /// (see [`ProxyInput`]), and `coupling_out` (`nsteps × P × n_terms`)
+    /// receives their coupling terms, entry `s` being the coupling used for
+    /// the step from `steps_done + s` to `steps_done + s + 1` (stamped
+    /// `steps_done + s`).
+    pub fn run_cosim(
+        &mut self,
+        nsteps: usize,
+        out: &mut [f64],
+        proxy: Option<ProxyInput<'_>>,
+        coupling_out: Option<&mut [f64]>,
+    ) -> Result<(), ModelError> {
         assert_eq!(
             out.len(),
             nsteps * self.model.nvar() * self.n,
             "output buffer size"
         );
-        self.inner.run(nsteps, out)
+        let np = self.proxy_nodes.len();
+        if let Some(p) = &proxy {
+            assert_eq!(p.present.len(), nsteps, "proxy presence length");
+            assert_eq!(
+                p.values.len(),
+                nsteps * np * p.vars.len(),
+                "proxy values length"
+            );
+            assert!(
+                p.vars.iter().all(|&v| v < self.model.nvar()),
+                "proxy variable index"
+            );
+        }
+        if let Some(c) = &coupling_out {
+            assert_eq!(
+                c.len(),
+                nsteps * np * self.n_terms,
+                "coupling output length"
+            );
+        }
+        self.inner.run(nsteps, out, proxy, coupling_out)
+    }
+
+    /// The proxy regions.
+    pub fn proxy_nodes(&self) -> &[usize] {
+        &self.proxy_nodes
+    }
+
+    /// Coupling terms per region (one per coupled variable, one for
+    /// SigmoidalJansenRit).
+    pub fn n_terms(&self) -> usize {
+        self.n_terms
     }
 
     /// Steps taken so far.
@@ -296,13 +388,19 @@ struct Structure {
 const BATCH: usize = 8;
 
 impl Structure {
-    fn new(c: &Connectivity, delays: &[usize], ncv: usize, dense: bool) -> Self {
+    fn new(c: &Connectivity, delays: &[usize], ncv: usize, dense: bool, proxy: &[bool]) -> Self {
         let n = c.n;
-        let h = delays
-            .iter()
-            .zip(&c.weights)
-            .filter(|(_, w)| **w != 0.0)
-            .map(|(d, _)| *d)
+        // exclusive proxy nodes: no coupling among proxy regions
+        let weight = |i: usize, j: usize| {
+            if proxy[i] && proxy[j] {
+                0.0
+            } else {
+                c.weights[i * n + j]
+            }
+        };
+        let h = (0..n * n)
+            .filter(|&k| weight(k / n, k % n) != 0.0)
+            .map(|k| delays[k])
             .max()
             .unwrap_or(0)
             + 2;
@@ -312,7 +410,7 @@ impl Structure {
         let (mut near, mut far) = (vec![], vec![]);
         for i in 0..n {
             for j in 0..n {
-                let w = c.weights[i * n + j];
+                let w = weight(i, j);
                 if w != 0.0 {
                     if dense {
                         dense_edge[i * n + j] = col.len() as u32;
@@ -498,6 +596,9 @@ struct Engine<M: Dfun> {
     /// position in the current batch
     batch_k: usize,
     step: u64,
+    /// index among the proxy regions, u32::MAX for the others
+    proxy_slot: Vec<u32>,
+    n_proxy: usize,
 }
 
 /// What the threads of one `run` call share: the model, the structure and
@@ -518,6 +619,9 @@ struct StepCtx<'a, M: Dfun> {
     out: RawBuf<f64>,
     /// this call's standard normals (`nsteps × nvar × N`), if stochastic
     z: &'a [f64],
+    proxy: Option<ProxyInput<'a>>,
+    /// coupling of the proxy regions, `nsteps × P × nt`
+    cpl_out: Option<RawBuf<f64>>,
 }
 
 /// Balanced contiguous row ranges: about equal edges plus rows each.
@@ -613,6 +717,14 @@ impl<M: Dfun> Engine<M> {
             },
             batch_k: 0,
             step: 0,
+            proxy_slot: {
+                let mut v = vec![u32::MAX; n];
+                for (k, &p) in cfg.proxy_nodes.iter().enumerate() {
+                    v[p] = k as u32;
+                }
+                v
+            },
+            n_proxy: cfg.proxy_nodes.len(),
             s,
         }
     }
@@ -636,14 +748,14 @@ impl<M: Dfun> StepCtx<'_, M> {
         kb: usize,
     ) -> Option<Divergence> {
         unsafe {
-            self.coupling_rows(p, r.clone(), st, kb);
+            self.coupling_rows(p, r.clone(), s, st, kb);
             self.integrate_rows(r.clone(), s);
             self.commit_rows(r, s, st + 1)
         }
     }
 
     /// Coupling `c[n]` of rows `r` from the history at step `st`.
-    unsafe fn coupling_rows(&self, p: usize, r: Range<usize>, st: u64, kb: usize) {
+    unsafe fn coupling_rows(&self, p: usize, r: Range<usize>, s_call: usize, st: u64, kb: usize) {
         let e = self.e;
         let s = &e.s;
         let n = s.n;
@@ -770,6 +882,18 @@ impl<M: Dfun> StepCtx<'_, M> {
                             *q = wt * cp.pre32(xi, unsafe { hist.get(blk + *off as usize + w) });
                         }
                         c[i * nt + ci - c0] = cp.post(reduceat(&buf[..b - a]) as f64, ncv);
+                    }
+                }
+            }
+        }
+        if let Some(co) = &self.cpl_out {
+            let np = self.e.n_proxy;
+            for i in r.clone() {
+                let slot = self.e.proxy_slot[i];
+                if slot != u32::MAX {
+                    for t in 0..nt {
+                        let at = (s_call * np + slot as usize) * nt + t;
+                        unsafe { co.set(at, c[i * nt + t - c0]) };
                     }
                 }
             }
@@ -912,6 +1036,20 @@ impl<M: Dfun> StepCtx<'_, M> {
         let e = self.e;
         let (n, nv, h) = (e.s.n, e.nv, e.s.h);
         let x = unsafe { self.x.part(r.start * nv..r.end * nv) };
+        if let Some(px) = &self.proxy {
+            if px.present[s] {
+                let (np, vi) = (e.n_proxy, px.vars.len());
+                for i in r.clone() {
+                    let slot = e.proxy_slot[i];
+                    if slot != u32::MAX {
+                        for (v, &sv) in px.vars.iter().enumerate() {
+                            x[(i - r.start) * nv + sv] =
+                                px.values[(s * np + slot as usize) * vi + v];
+                        }
+                    }
+                }
+            }
+        }
         let w = (st % h as u64) as usize;
         for (ci, &cv) in e.cvar.iter().enumerate() {
             for i in r.clone() {
@@ -938,7 +1076,13 @@ impl<M: Dfun> StepCtx<'_, M> {
 }
 
 impl<M: Dfun> Stepper for Engine<M> {
-    fn run(&mut self, nsteps: usize, out: &mut [f64]) -> Result<(), ModelError> {
+    fn run(
+        &mut self,
+        nsteps: usize,
+        out: &mut [f64],
+        proxy: Option<ProxyInput<'_>>,
+        coupling_out: Option<&mut [f64]>,
+    ) -> Result<(), ModelError> {
         let (n, nv) = (self.s.n, self.nv);
         // this call's noise, drawn in tvb-library's order before any step
         let mut z = vec![];
@@ -995,6 +1139,8 @@ impl<M: Dfun> Stepper for Engine<M> {
                 batch_steps,
                 out: RawBuf::new(out),
                 z: &z,
+                proxy,
+                cpl_out: coupling_out.map(|c| RawBuf::new(c)),
             };
             let work = |p: usize, r: Range<usize>| {
                 for s in 0..nsteps {

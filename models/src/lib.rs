@@ -20,7 +20,7 @@ pub mod tvb_sum;
 
 pub use connectivity::Connectivity;
 pub use coupling::Coupling;
-pub use engine::{InitialConditions, MeanFieldConfig, MeanFieldSim};
+pub use engine::{InitialConditions, MeanFieldConfig, MeanFieldSim, ProxyInput};
 pub use error::ModelError;
 pub use models::{model_info, ModelInfo, MODELS};
 pub use noise::{NoiseConfig, NoiseKind};

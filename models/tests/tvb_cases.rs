@@ -83,6 +83,7 @@ fn check(c: &Case) -> f64 {
             seed,
         }),
         initial: InitialConditions::Golden,
+        proxy_nodes: vec![],
     };
     let mut sim = MeanFieldSim::new(cfg).unwrap();
     assert_eq!(sim.horizon() as u64, HORIZON);

@@ -39,6 +39,7 @@ fn run(model: &str, params: &[(&str, f64)], ts: &str) -> f64 {
         scheme: Scheme::Heun,
         noise: None,
         initial: InitialConditions::Golden,
+        proxy_nodes: vec![],
     };
     let mut sim = MeanFieldSim::new(cfg).unwrap();
     let (t, rows) = load_ts(ts);
@@ -109,6 +110,7 @@ fn stepping_in_odd_chunks_changes_nothing() {
             scheme: Scheme::Heun,
             noise: None,
             initial: InitialConditions::Golden,
+            proxy_nodes: vec![],
         })
         .unwrap()
     };
@@ -147,6 +149,7 @@ fn cfg_for(
         scheme,
         noise,
         initial: InitialConditions::Golden,
+        proxy_nodes: vec![],
     }
 }
 

@@ -15,6 +15,12 @@ pub struct PortDecl {
     pub name: &'static str,
     pub ty: PortType,
     pub doc: &'static str,
+    /// Which samples a delayed edge delivers in window `[s0, s0+n)`: those
+    /// stamped in `[s0, s0+n)` (false: inputs that drive the steps from
+    /// their stamps on), or in `(s0, s0+n]` (true: values that replace the
+    /// state at their stamp, such as proxy states, which the window's steps
+    /// produce at `s0+1 … s0+n`).
+    pub end_stamped: bool,
 }
 
 /// What an actor knows about the run it takes part in.

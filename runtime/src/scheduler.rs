@@ -31,7 +31,7 @@ use crate::actor::{Inputs, Outputs, RunContext, WindowInfo};
 use crate::error::{ActorError, RuntimeError};
 use crate::graph::descriptor::Scheme;
 use crate::graph::validate::ValidGraph;
-use crate::payload::{Payload, Series, Spikes};
+use crate::payload::{Payload, PortType, Series, Spikes};
 use crate::seed::derive_seed;
 
 const POLL: Duration = Duration::from_millis(50);
@@ -115,6 +115,8 @@ struct InEdge {
     pending_spikes: Spikes,
     is_spikes: bool,
     finished: bool,
+    end_stamped: bool,
+    ty: PortType,
 }
 
 enum RecvFail {
@@ -181,14 +183,24 @@ impl InEdge {
             let m = self.recv(shared)?;
             return Ok(m.payload);
         }
-        let (s0, s1) = (win.start_step, win.start_step + win.n_steps);
+        let (s0, s1) = if self.end_stamped {
+            (win.start_step + 1, win.start_step + win.n_steps + 1)
+        } else {
+            (win.start_step, win.start_step + win.n_steps)
+        };
         // producer stamps needed: k + D < s1  →  k ≤ s1 − 1 − D; stamp k lies
         // in producer window ceil(k / n) − 1 (raw samples), or k / n (spikes,
         // stamped by the step they occur in): wait for both.
         if s1 > self.delay + 1 {
             let kmax = s1 - 1 - self.delay;
-            let need = kmax / self.window_steps; // covers both conventions
-            while self.next <= need && !self.finished {
+            // spikes stamped k occur in window k / n; series samples stamped
+            // k are states after step k, emitted by window (k − 1) / n
+            let need = if self.ty == PortType::Spikes {
+                Some(kmax / self.window_steps)
+            } else {
+                (kmax >= 1).then(|| (kmax - 1) / self.window_steps)
+            };
+            while need.is_some_and(|need| self.next <= need) && !self.finished {
                 let m = self.recv(shared)?;
                 if let Some(p) = m.payload {
                     self.buffer(p);
@@ -339,6 +351,11 @@ pub fn run(
             pending_spikes: Spikes::default(),
             is_spikes: false,
             finished: false,
+            end_stamped: graph.actors[e.to]
+                .kind
+                .input(e.to_port)
+                .is_some_and(|p| p.end_stamped),
+            ty: e.ty,
         });
     }
     let mut position = vec![0usize; graph.actors.len()];

@@ -35,8 +35,8 @@ pub const KIND: KindSpec = KindSpec {
     name: "bold",
     doc: "tvb-library's Bold monitor: Balloon–Windkessel first-order Volterra kernel (Friston et al. 2000)",
     params: PARAMS,
-    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step" }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "BOLD signal, one sample per period" }],
+    inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step", end_stamped: false }],
+    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "BOLD signal, one sample per period", end_stamped: false }],
     build,
 };
 

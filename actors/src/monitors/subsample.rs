@@ -30,11 +30,13 @@ pub const KIND: KindSpec = KindSpec {
         name: "input",
         ty: PortType::Series,
         doc: "raw series, one sample per step",
+        end_stamped: false,
     }],
     outputs: &[PortDecl {
         name: "output",
         ty: PortType::Series,
         doc: "one sample per period",
+        end_stamped: false,
     }],
     build,
 };
