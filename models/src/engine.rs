@@ -1140,7 +1140,7 @@ impl<M: Dfun> Stepper for Engine<M> {
                 out: RawBuf::new(out),
                 z: &z,
                 proxy,
-                cpl_out: coupling_out.map(|c| RawBuf::new(c)),
+                cpl_out: coupling_out.map(RawBuf::new),
             };
             let work = |p: usize, r: Range<usize>| {
                 for s in 0..nsteps {
