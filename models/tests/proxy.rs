@@ -33,7 +33,7 @@ fn run(threads: usize, steps: usize, f: impl Fn(u64, usize, usize) -> f64) -> (V
     for chunk in [100usize, 37, steps - 137] {
         let mut out = vec![0.0; chunk * 2 * N];
         let mut c = vec![0.0; chunk * 3];
-        let present: Vec<bool> = (0..chunk).map(|s| (done + s + 1) % 3 == 0).collect();
+        let present: Vec<bool> = (0..chunk).map(|s| (done + s + 1).is_multiple_of(3)).collect();
         let mut values = vec![0.0; chunk * 3 * 2];
         for s in 0..chunk {
             for p in 0..3 {
@@ -65,7 +65,7 @@ fn proxy_states_replace_the_model_and_their_coupling_goes_out() {
     // present stamps carry exactly the given states
     for s in 0..steps {
         let stamp = (s + 1) as u64;
-        if stamp % 3 == 0 {
+        if stamp.is_multiple_of(3) {
             for (p, &node) in proxy.iter().enumerate() {
                 for v in 0..2 {
                     assert_eq!(
