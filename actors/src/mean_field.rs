@@ -9,7 +9,7 @@ use std::sync::Arc;
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::integrator;
 use brainstream_models::{
-    model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
+    model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError, ProxyInput,
     ModelInfo, NoiseConfig, NoiseKind, ParamSet,
 };
 use brainstream_runtime::{
@@ -32,6 +32,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "multiplicative_a", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: None, unit: "", doc: "Multiplicative noise g(x) = sqrt(2 nsig)·(a·x + b): a" },
     ParamSpec { name: "multiplicative_b", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: None, unit: "", doc: "Multiplicative noise: b" },
     ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("random"), range: None, unit: "", doc: "random (uniform in each state variable's range, seeded), golden (the deterministic state of shared/peers/tvb_ref.py), or a CSV file with one row per state variable and one column per region" },
+    ParamSpec { name: "proxy_nodes", ty: ParamType::NodeList, default: DefaultValue::Optional, range: None, unit: "", doc: "Regions simulated elsewhere (co-simulation), by index or label: their state comes from the `proxy` input, their coupling goes out on `coupling`, and the connections among them are removed" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads stepping the regions in parallel (0: automatic, one below ~40 000 delayed couplings per step); results are bit-identical whatever the count" },
     ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` (default: the model's variables of interest)" },
 ];
@@ -41,13 +42,26 @@ pub const KIND: KindSpec = KindSpec {
     name: "mean_field",
     doc: "Whole-brain network of neural masses with delayed coupling, numerically identical to tvb-library 2.10",
     params: PARAMS,
-    inputs: &[],
-    outputs: &[PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false }],
+    inputs: &[PortDecl {
+        name: "proxy",
+        ty: PortType::Series,
+        doc: "states of the proxy regions (variables named as the model's state variables, one node per proxy region, in proxy_nodes order); each replaces the model's state at its time stamp",
+        end_stamped: true,
+    }],
+    outputs: &[
+        PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false },
+        PortDecl { name: "coupling", ty: PortType::Series, doc: "coupling terms of the proxy regions, one sample per step (stamped at the step's start)", end_stamped: false },
+    ],
     build,
 };
 
 struct MeanField {
+    name: String,
     cfg: MeanFieldConfig,
+    coupling_meta: Arc<SeriesMeta>,
+    proxy_vals: Vec<f64>,
+    proxy_present: Vec<bool>,
+    cpl_buf: Vec<f64>,
     threads: usize,
     noise_seed_given: bool,
     random_ic: bool,
@@ -186,6 +200,16 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         nodes: connectivity.labels.clone(),
         unit: String::new(),
     });
+    let proxy_nodes = p.nodes("proxy_nodes", &connectivity.labels)?.unwrap_or_default();
+    let coupling_meta = Arc::new(SeriesMeta {
+        variables: if coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
+            vec!["c".to_string()]
+        } else {
+            info.cvar.iter().map(|&k| format!("c_{}", info.state_variables[k])).collect()
+        },
+        nodes: proxy_nodes.iter().map(|&i| connectivity.labels[i].clone()).collect(),
+        unit: String::new(),
+    });
     let cfg = MeanFieldConfig {
         model: info,
         model_params,
@@ -196,11 +220,16 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         scheme,
         noise,
         initial,
-        proxy_nodes: vec![],
+        proxy_nodes,
     };
     // Build once now so that every configuration error shows at validation.
     MeanFieldSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
     Ok(Box::new(MeanField {
+        name: ctx.name.to_string(),
+        coupling_meta,
+        proxy_vals: vec![],
+        proxy_present: vec![],
+        cpl_buf: vec![],
         cfg,
         threads: p.i64("threads")? as usize,
         noise_seed_given: p.has("noise_seed"),
@@ -234,24 +263,76 @@ impl Actor for MeanField {
         Ok(())
     }
 
-    fn step(
-        &mut self,
-        w: &WindowInfo,
-        _inputs: &Inputs,
-        out: &mut Outputs,
-    ) -> Result<(), ActorError> {
+    fn step(&mut self, w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
         if let Some(e) = self.deferred.take() {
             return Err(ActorError::new(e));
         }
-        let sim = self
-            .sim
-            .as_mut()
-            .ok_or_else(|| ActorError::new("not started"))?;
+        let sim = self.sim.as_mut().ok_or_else(|| ActorError::new("not started"))?;
         let (n, nv) = (sim.n_regions(), sim.model().nvar());
         let steps = w.n_steps as usize;
         self.buf.resize(steps * nv * n, 0.0);
         let before = sim.steps_done();
-        let res = sim.run(steps, &mut self.buf);
+        // proxy states for the stamps this window produces: before+1 ..= before+steps
+        let np = sim.proxy_nodes().len();
+        let mut vars = vec![];
+        if let Some(ps) = crate::util::series(inputs, "proxy")?.filter(|ps| !ps.is_empty()) {
+            if np == 0 {
+                return Err(ActorError::new(format!(
+                    "`{}` received proxy states but has no proxy_nodes",
+                    self.name
+                )));
+            }
+            let info = sim.model();
+            for v in &ps.meta.variables {
+                vars.push(info.var_index(v).ok_or_else(|| {
+                    ActorError::new(format!(
+                        "proxy input variable `{v}` is not a state variable of {} ({})",
+                        info.name,
+                        info.state_variables.join(", ")
+                    ))
+                })?);
+            }
+            if ps.data.shape()[2] != np {
+                return Err(ActorError::new(format!(
+                    "proxy input has {} nodes, `{}` has {np} proxy regions",
+                    ps.data.shape()[2],
+                    self.name
+                )));
+            }
+            self.proxy_present.clear();
+            self.proxy_present.resize(steps, false);
+            self.proxy_vals.clear();
+            self.proxy_vals.resize(steps * np * vars.len(), 0.0);
+            for (k, &stamp) in ps.stamps.iter().enumerate() {
+                if stamp <= before || stamp > before + steps as u64 {
+                    continue;
+                }
+                let s = (stamp - before - 1) as usize;
+                self.proxy_present[s] = true;
+                for p in 0..np {
+                    for v in 0..vars.len() {
+                        let x = ps.data[[k, v, p]];
+                        if !x.is_finite() {
+                            return Err(ActorError::new(format!(
+                                "proxy state `{}` of region {p} is {x} at t = {} ms",
+                                ps.meta.variables[v],
+                                stamp as f64 * w.dt_ms
+                            )));
+                        }
+                        self.proxy_vals[(s * np + p) * vars.len() + v] = x;
+                    }
+                }
+            }
+        }
+        let nt = sim.n_terms();
+        self.cpl_buf.resize(steps * np * nt, 0.0);
+        let proxy = (!vars.is_empty()).then(|| ProxyInput {
+            values: &self.proxy_vals,
+            present: &self.proxy_present,
+            vars: &vars,
+        });
+        let cpl = (np > 0).then_some(&mut self.cpl_buf[..]);
+        let res = sim.run_cosim(steps, &mut self.buf, proxy, cpl);
         let good = match &res {
             Ok(()) => steps,
             Err(ModelError::Diverged { step, .. }) => (*step - 1 - before) as usize,
@@ -262,8 +343,7 @@ impl Actor for MeanField {
         for s in 0..good {
             for (j, &k) in self.voi.iter().enumerate() {
                 let src = &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n];
-                data.slice_mut(ndarray::s![s, j, ..])
-                    .assign(&ndarray::ArrayView1::from(src));
+                data.slice_mut(ndarray::s![s, j, ..]).assign(&ndarray::ArrayView1::from(src));
             }
         }
         let stamps: Vec<u64> = (before + 1..=before + good as u64).collect();
@@ -276,6 +356,27 @@ impl Actor for MeanField {
                 meta: self.meta.clone(),
             })),
         );
+        if np > 0 {
+            // the coupling of each step, stamped at the step's start
+            let mut c = Array3::zeros((good, nt, np));
+            for s in 0..good {
+                for p in 0..np {
+                    for t in 0..nt {
+                        c[[s, t, p]] = self.cpl_buf[(s * np + p) * nt + t];
+                    }
+                }
+            }
+            let stamps: Vec<u64> = (before..before + good as u64).collect();
+            out.set(
+                "coupling",
+                Payload::Series(Arc::new(Series {
+                    times_ms: stamps.iter().map(|k| *k as f64 * w.dt_ms).collect(),
+                    stamps,
+                    data: c,
+                    meta: self.coupling_meta.clone(),
+                })),
+            );
+        }
         if let Err(e) = res {
             // Send what was computed before the divergence, stop next window.
             self.deferred = Some(e.to_string());

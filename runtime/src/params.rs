@@ -14,6 +14,8 @@ pub enum ParamType {
     Path,
     FloatList,
     StrList,
+    /// A list of region indices (integers) or region labels (strings).
+    NodeList,
     /// A nested table (e.g. model parameters), checked by the kind itself.
     Table,
 }
@@ -28,6 +30,7 @@ impl std::fmt::Display for ParamType {
             ParamType::Path => "path",
             ParamType::FloatList => "float list",
             ParamType::StrList => "string list",
+            ParamType::NodeList => "list of region indices or labels",
             ParamType::Table => "table",
         })
     }
@@ -313,6 +316,39 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// A list of regions given by index or label, resolved against `labels`.
+    pub fn nodes(&self, name: &str, labels: &[String]) -> Result<Option<Vec<usize>>, BuildError> {
+        let Some(v) = self.table.get(name) else {
+            return Ok(None);
+        };
+        let toml::Value::Array(a) = v else {
+            return Err(BuildError::at(name, format!("expected a list, got {}", type_name(v))));
+        };
+        a.iter()
+            .enumerate()
+            .map(|(k, x)| match x {
+                toml::Value::Integer(i) if *i >= 0 && (*i as usize) < labels.len() => Ok(*i as usize),
+                toml::Value::Integer(i) => Err(BuildError::at(
+                    format!("{name}[{k}]"),
+                    format!("region {i} is outside the connectome (0..{})", labels.len().saturating_sub(1)),
+                )),
+                toml::Value::String(s) => labels.iter().position(|l| l == s).ok_or_else(|| {
+                    let known: Vec<&str> = labels.iter().map(|s| s.as_str()).collect();
+                    let mut e = BuildError::at(format!("{name}[{k}]"), format!("no region labelled `{s}`"));
+                    if let Some(c) = closest(s, &known) {
+                        e = e.hint(format!("did you mean `{c}`?"));
+                    }
+                    e
+                }),
+                other => Err(BuildError::at(
+                    format!("{name}[{k}]"),
+                    format!("expected a region index or label, got {}", type_name(other)),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+
     /// A nested table of numbers (e.g. model parameters), as (name, value)
     /// pairs in file order.
     pub fn number_table(&self, name: &str) -> Result<Vec<(String, f64)>, BuildError> {
@@ -378,6 +414,14 @@ fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
                 let x = as_f64(v).ok_or_else(|| bad("a number or a list of numbers"))?;
                 check_range(spec, x)
             }
+        },
+        ParamType::NodeList => match v {
+            toml::Value::Array(a)
+                if a.iter().all(|x| x.is_str() || matches!(x, toml::Value::Integer(i) if *i >= 0)) =>
+            {
+                Ok(())
+            }
+            _ => Err(bad("a list of region indices (≥ 0) or labels")),
         },
         ParamType::StrList => match v {
             toml::Value::Array(a) if a.iter().all(|x| x.is_str()) => Ok(()),
