@@ -9,8 +9,8 @@ use std::sync::Arc;
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::integrator;
 use brainstream_models::{
-    model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError, ProxyInput,
-    ModelInfo, NoiseConfig, NoiseKind, ParamSet,
+    model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
+    ModelInfo, NoiseConfig, NoiseKind, ParamSet, ProxyInput,
 };
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
@@ -200,14 +200,22 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         nodes: connectivity.labels.clone(),
         unit: String::new(),
     });
-    let proxy_nodes = p.nodes("proxy_nodes", &connectivity.labels)?.unwrap_or_default();
+    let proxy_nodes = p
+        .nodes("proxy_nodes", &connectivity.labels)?
+        .unwrap_or_default();
     let coupling_meta = Arc::new(SeriesMeta {
         variables: if coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
             vec!["c".to_string()]
         } else {
-            info.cvar.iter().map(|&k| format!("c_{}", info.state_variables[k])).collect()
+            info.cvar
+                .iter()
+                .map(|&k| format!("c_{}", info.state_variables[k]))
+                .collect()
         },
-        nodes: proxy_nodes.iter().map(|&i| connectivity.labels[i].clone()).collect(),
+        nodes: proxy_nodes
+            .iter()
+            .map(|&i| connectivity.labels[i].clone())
+            .collect(),
         unit: String::new(),
     });
     let cfg = MeanFieldConfig {
@@ -263,11 +271,19 @@ impl Actor for MeanField {
         Ok(())
     }
 
-    fn step(&mut self, w: &WindowInfo, inputs: &Inputs, out: &mut Outputs) -> Result<(), ActorError> {
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
         if let Some(e) = self.deferred.take() {
             return Err(ActorError::new(e));
         }
-        let sim = self.sim.as_mut().ok_or_else(|| ActorError::new("not started"))?;
+        let sim = self
+            .sim
+            .as_mut()
+            .ok_or_else(|| ActorError::new("not started"))?;
         let (n, nv) = (sim.n_regions(), sim.model().nvar());
         let steps = w.n_steps as usize;
         self.buf.resize(steps * nv * n, 0.0);
@@ -343,7 +359,8 @@ impl Actor for MeanField {
         for s in 0..good {
             for (j, &k) in self.voi.iter().enumerate() {
                 let src = &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n];
-                data.slice_mut(ndarray::s![s, j, ..]).assign(&ndarray::ArrayView1::from(src));
+                data.slice_mut(ndarray::s![s, j, ..])
+                    .assign(&ndarray::ArrayView1::from(src));
             }
         }
         let stamps: Vec<u64> = (before + 1..=before + good as u64).collect();

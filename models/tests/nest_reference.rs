@@ -94,3 +94,59 @@ fn iaf_psc_alpha_fires_at_nests_times() {
         .fold(0.0, f64::max);
     assert!(e0 > 1.0, "the test must be sensitive to the delivery step");
 }
+
+#[test]
+fn brunel_network_rates_match_nest_within_5_percent() {
+    use brainstream_models::spiking::{Network, Rule};
+    let r = load("iaf_psc_alpha_brunel.json");
+    let g = |k: &str| r[k].as_f64().unwrap();
+    let h = 0.1;
+    let params = ParamSet::defaults(PARAMS);
+    let template = IafPscAlpha::new(1, &params, h).unwrap();
+    let (ne, ni) = (g("n_e") as usize, g("n_i") as usize);
+    let mut rates = vec![];
+    for seed in [1u64, 2, 3] {
+        let mut net =
+            Network::new(&[("E".into(), ne), ("I".into(), ni)], &template, h, seed).unwrap();
+        for (src, k, w) in [
+            (0, g("k_e") as usize, g("w_e")),
+            (1, g("k_i") as usize, g("w_i")),
+        ] {
+            for dst in [0, 1] {
+                net.connect(src, dst, Rule::FixedIndegree(k), w, g("delay"))
+                    .unwrap();
+            }
+        }
+        for pop in [0, 1] {
+            net.background(pop, g("bg_rate"), g("bg_weight"), g("bg_delay"))
+                .unwrap();
+        }
+        net.build();
+        let (steps, skip) = (
+            (g("t_sim") / h).round() as usize,
+            (g("t_skip") / h).round() as usize,
+        );
+        let (mut ce, mut ci) = (0usize, 0usize);
+        for k in 0..steps {
+            let fired = net.step();
+            if k + 1 > skip {
+                ce += fired.iter().filter(|&&i| (i as usize) < ne).count();
+                ci += fired.iter().filter(|&&i| (i as usize) >= ne).count();
+            }
+        }
+        let span = (g("t_sim") - g("t_skip")) / 1000.0;
+        rates.push((ce as f64 / ne as f64 / span, ci as f64 / ni as f64 / span));
+    }
+    let re = rates.iter().map(|r| r.0).sum::<f64>() / 3.0;
+    let ri = rates.iter().map(|r| r.1).sum::<f64>() / 3.0;
+    let (ne_hz, ni_hz) = (g("rate_e_hz"), g("rate_i_hz"));
+    eprintln!("brunel: ours E {re:.2} Hz I {ri:.2} Hz; NEST E {ne_hz:.2} Hz I {ni_hz:.2} Hz");
+    assert!(
+        (re - ne_hz).abs() <= 0.05 * ne_hz,
+        "E rate {re} vs NEST {ne_hz}"
+    );
+    assert!(
+        (ri - ni_hz).abs() <= 0.05 * ni_hz,
+        "I rate {ri} vs NEST {ni_hz}"
+    );
+}

@@ -33,7 +33,9 @@ fn run(threads: usize, steps: usize, f: impl Fn(u64, usize, usize) -> f64) -> (V
     for chunk in [100usize, 37, steps - 137] {
         let mut out = vec![0.0; chunk * 2 * N];
         let mut c = vec![0.0; chunk * 3];
-        let present: Vec<bool> = (0..chunk).map(|s| (done + s + 1).is_multiple_of(3)).collect();
+        let present: Vec<bool> = (0..chunk)
+            .map(|s| (done + s + 1).is_multiple_of(3))
+            .collect();
         let mut values = vec![0.0; chunk * 3 * 2];
         for s in 0..chunk {
             for p in 0..3 {

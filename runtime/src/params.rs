@@ -322,19 +322,28 @@ impl<'a> Params<'a> {
             return Ok(None);
         };
         let toml::Value::Array(a) = v else {
-            return Err(BuildError::at(name, format!("expected a list, got {}", type_name(v))));
+            return Err(BuildError::at(
+                name,
+                format!("expected a list, got {}", type_name(v)),
+            ));
         };
         a.iter()
             .enumerate()
             .map(|(k, x)| match x {
-                toml::Value::Integer(i) if *i >= 0 && (*i as usize) < labels.len() => Ok(*i as usize),
+                toml::Value::Integer(i) if *i >= 0 && (*i as usize) < labels.len() => {
+                    Ok(*i as usize)
+                }
                 toml::Value::Integer(i) => Err(BuildError::at(
                     format!("{name}[{k}]"),
-                    format!("region {i} is outside the connectome (0..{})", labels.len().saturating_sub(1)),
+                    format!(
+                        "region {i} is outside the connectome (0..{})",
+                        labels.len().saturating_sub(1)
+                    ),
                 )),
                 toml::Value::String(s) => labels.iter().position(|l| l == s).ok_or_else(|| {
                     let known: Vec<&str> = labels.iter().map(|s| s.as_str()).collect();
-                    let mut e = BuildError::at(format!("{name}[{k}]"), format!("no region labelled `{s}`"));
+                    let mut e =
+                        BuildError::at(format!("{name}[{k}]"), format!("no region labelled `{s}`"));
                     if let Some(c) = closest(s, &known) {
                         e = e.hint(format!("did you mean `{c}`?"));
                     }
@@ -417,7 +426,8 @@ fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
         },
         ParamType::NodeList => match v {
             toml::Value::Array(a)
-                if a.iter().all(|x| x.is_str() || matches!(x, toml::Value::Integer(i) if *i >= 0)) =>
+                if a.iter()
+                    .all(|x| x.is_str() || matches!(x, toml::Value::Integer(i) if *i >= 0)) =>
             {
                 Ok(())
             }

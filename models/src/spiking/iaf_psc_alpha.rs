@@ -164,6 +164,23 @@ impl IafPscAlpha {
         })
     }
 
+    /// The same neurons' parameters for a population of `n`, at rest.
+    pub fn resized(&self, n: usize) -> Self {
+        let mut c = self.clone();
+        for v in [
+            &mut c.y3,
+            &mut c.i_ex,
+            &mut c.di_ex,
+            &mut c.i_in,
+            &mut c.di_in,
+            &mut c.y0,
+        ] {
+            *v = vec![0.0; n];
+        }
+        c.r = vec![0; n];
+        c
+    }
+
     /// Number of neurons.
     pub fn len(&self) -> usize {
         self.y3.len()

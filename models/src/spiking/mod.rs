@@ -8,5 +8,7 @@
 //! threshold; a spike found in step `k` is stamped `(k+1)·h`, as NEST does.
 
 pub mod iaf_psc_alpha;
+pub mod network;
 
 pub use iaf_psc_alpha::IafPscAlpha;
+pub use network::{Network, Population, Rule};

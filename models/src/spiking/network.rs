@@ -1,0 +1,320 @@
+//! A network of spiking populations with static synapses and delays, as NEST
+//! builds and steps it.
+//!
+//! * Populations of one neuron model (here [`IafPscAlpha`]); neurons have
+//!   global ids `0..N` in population order.
+//! * Static synapses (weight in pA, delay in whole steps ≥ 1), made by NEST's
+//!   rules: `all_to_all`, `fixed_indegree` (K sources drawn uniformly, with
+//!   repetition, per target), `pairwise_bernoulli` (each pair with p).
+//!   Autapses and multapses are allowed, as NEST's defaults.
+//! * Delivery through a ring buffer of `max_delay + 1` slots per neuron: a
+//!   spike emitted in step `k` (stamped `(k+1)·h`) over a synapse of delay
+//!   `d` steps acts in step `k + d`, exactly NEST's timing.
+//! * Background: per population, independent Poisson trains per neuron
+//!   (NEST's `poisson_generator`: spike count per step ~ Poisson(rate·h)),
+//!   with a weight and delay.
+
+use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Poisson};
+
+use super::IafPscAlpha;
+use crate::error::ModelError;
+
+/// How sources are chosen for a projection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
+    AllToAll,
+    FixedIndegree(usize),
+    PairwiseBernoulli(f64),
+}
+
+/// A population.
+#[derive(Debug, Clone)]
+pub struct Population {
+    pub name: String,
+    pub first: usize,
+    pub size: usize,
+}
+
+/// The network.
+#[derive(Debug, Clone)]
+pub struct Network {
+    neurons: IafPscAlpha,
+    pops: Vec<Population>,
+    h: f64,
+    /// outgoing synapses per source: CSR
+    out_start: Vec<usize>,
+    out_target: Vec<u32>,
+    out_weight: Vec<f64>,
+    out_delay: Vec<u16>,
+    /// building: (source, target, weight, delay)
+    pending: Vec<(u32, u32, f64, u16)>,
+    /// ring of (excitatory, inhibitory) input per step slot and neuron
+    ring: Vec<(f64, f64)>,
+    slots: usize,
+    /// background Poisson drive per population: (rate per step, weight, delay)
+    background: Vec<Option<(f64, f64, u16)>>,
+    rng: rand::rngs::StdRng,
+    step: u64,
+    fired: Vec<u32>,
+}
+
+impl Network {
+    /// Populations `(name, size)` of identical neurons (a template with the
+    /// right parameters), step `h` ms, random stream `seed`.
+    pub fn new(
+        pops: &[(String, usize)],
+        template: &IafPscAlpha,
+        h: f64,
+        seed: u64,
+    ) -> Result<Self, ModelError> {
+        let mut list = vec![];
+        let mut first = 0;
+        for (name, size) in pops {
+            if *size == 0 {
+                return Err(ModelError::Config(format!("population `{name}` is empty")));
+            }
+            list.push(Population {
+                name: name.clone(),
+                first,
+                size: *size,
+            });
+            first += size;
+        }
+        let n = first;
+        Ok(Self {
+            neurons: template.resized(n),
+            pops: list,
+            h,
+            out_start: vec![0; n + 1],
+            out_target: vec![],
+            out_weight: vec![],
+            out_delay: vec![],
+            pending: vec![],
+            ring: vec![],
+            slots: 0,
+            background: vec![None; pops.len()],
+            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            step: 0,
+            fired: vec![],
+        })
+    }
+
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        self.neurons.len()
+    }
+
+    /// Whether there is no neuron.
+    pub fn is_empty(&self) -> bool {
+        self.neurons.is_empty()
+    }
+
+    /// The populations.
+    pub fn populations(&self) -> &[Population] {
+        &self.pops
+    }
+
+    /// Index of a population by name.
+    pub fn population(&self, name: &str) -> Option<usize> {
+        self.pops.iter().position(|p| p.name == name)
+    }
+
+    /// The neurons.
+    pub fn neurons(&self) -> &IafPscAlpha {
+        &self.neurons
+    }
+
+    /// Mutable neurons (e.g. to set initial potentials).
+    pub fn neurons_mut(&mut self) -> &mut IafPscAlpha {
+        &mut self.neurons
+    }
+
+    fn delay_steps(&self, delay_ms: f64) -> Result<u16, ModelError> {
+        let d = (delay_ms / self.h).round();
+        if !(delay_ms.is_finite() && d >= 1.0 && d < 65535.0) {
+            return Err(ModelError::Config(format!(
+                "synaptic delay {delay_ms} ms must be at least one step ({} ms)",
+                self.h
+            )));
+        }
+        Ok(d as u16)
+    }
+
+    /// Connects population `from` to population `to` by `rule`.
+    pub fn connect(
+        &mut self,
+        from: usize,
+        to: usize,
+        rule: Rule,
+        weight: f64,
+        delay_ms: f64,
+    ) -> Result<(), ModelError> {
+        let d = self.delay_steps(delay_ms)?;
+        if !weight.is_finite() {
+            return Err(ModelError::Config(format!(
+                "synaptic weight {weight} is not finite"
+            )));
+        }
+        let (src, dst) = (self.pops[from].clone(), self.pops[to].clone());
+        match rule {
+            Rule::AllToAll => {
+                for t in dst.first..dst.first + dst.size {
+                    for s in src.first..src.first + src.size {
+                        self.pending.push((s as u32, t as u32, weight, d));
+                    }
+                }
+            }
+            Rule::FixedIndegree(k) => {
+                for t in dst.first..dst.first + dst.size {
+                    for _ in 0..k {
+                        let s = src.first + self.rng.gen_range(0..src.size);
+                        self.pending.push((s as u32, t as u32, weight, d));
+                    }
+                }
+            }
+            Rule::PairwiseBernoulli(p) => {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(ModelError::Config(format!(
+                        "connection probability {p} is outside [0, 1]"
+                    )));
+                }
+                for t in dst.first..dst.first + dst.size {
+                    for s in src.first..src.first + src.size {
+                        if self.rng.gen::<f64>() < p {
+                            self.pending.push((s as u32, t as u32, weight, d));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Poisson background of `rate_hz` per neuron of population `pop`.
+    pub fn background(
+        &mut self,
+        pop: usize,
+        rate_hz: f64,
+        weight: f64,
+        delay_ms: f64,
+    ) -> Result<(), ModelError> {
+        if !(rate_hz.is_finite() && rate_hz >= 0.0) {
+            return Err(ModelError::Config(format!(
+                "background rate {rate_hz} Hz must be finite and ≥ 0"
+            )));
+        }
+        let d = self.delay_steps(delay_ms)?;
+        self.background[pop] = Some((rate_hz * self.h / 1000.0, weight, d));
+        Ok(())
+    }
+
+    /// Freezes the connections into delivery order; called before stepping.
+    pub fn build(&mut self) {
+        let n = self.len();
+        let mut p = std::mem::take(&mut self.pending);
+        p.sort_by_key(|c| (c.0, c.1));
+        self.out_start = vec![0; n + 1];
+        for c in &p {
+            self.out_start[c.0 as usize + 1] += 1;
+        }
+        for i in 0..n {
+            self.out_start[i + 1] += self.out_start[i];
+        }
+        self.out_target.extend(p.iter().map(|c| c.1));
+        self.out_weight.extend(p.iter().map(|c| c.2));
+        self.out_delay.extend(p.iter().map(|c| c.3));
+        let maxd = self
+            .out_delay
+            .iter()
+            .copied()
+            .chain(self.background.iter().flatten().map(|b| b.2))
+            .max()
+            .unwrap_or(1) as usize;
+        // external inputs may use delays up to 64 steps beyond the network's
+        self.slots = maxd.max(64) + 1;
+        self.ring = vec![(0.0, 0.0); self.slots * n];
+    }
+
+    /// Number of synapses.
+    pub fn n_synapses(&self) -> usize {
+        self.out_target.len()
+    }
+
+    /// Adds `weight` to neuron `target`'s input `delay` steps after the
+    /// current step (1 ≤ delay < slots), e.g. from an external generator.
+    pub fn inject(&mut self, target: usize, weight: f64, delay: usize) -> Result<(), ModelError> {
+        if delay == 0 || delay >= self.slots {
+            return Err(ModelError::Config(format!(
+                "input delay of {delay} steps is outside 1..{}",
+                self.slots
+            )));
+        }
+        let slot = ((self.step as usize + delay) % self.slots) * self.len() + target;
+        if weight > 0.0 {
+            self.ring[slot].0 += weight;
+        } else {
+            self.ring[slot].1 += weight;
+        }
+        Ok(())
+    }
+
+    /// Steps done.
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// One step: background, input, neurons, spike delivery. Returns the
+    /// ids of the neurons that fired (their spikes are stamped
+    /// `(steps_done + 1)·h` after this call... i.e. at the end of the step).
+    pub fn step(&mut self) -> &[u32] {
+        let n = self.len();
+        let k = self.step as usize % self.slots;
+        // background Poisson trains for the delivery `delay` steps ahead
+        for (pi, bg) in self.background.iter().enumerate() {
+            if let Some((lam, w, d)) = *bg {
+                if lam <= 0.0 {
+                    continue;
+                }
+                let slot = (self.step as usize + d as usize) % self.slots;
+                let pois = Poisson::new(lam).ok();
+                let pop = &self.pops[pi];
+                for t in pop.first..pop.first + pop.size {
+                    let c = match &pois {
+                        Some(p) => p.sample(&mut self.rng),
+                        None => 0.0,
+                    };
+                    if c > 0.0 {
+                        let e = &mut self.ring[slot * n + t];
+                        if w > 0.0 {
+                            e.0 += w * c;
+                        } else {
+                            e.1 += w * c;
+                        }
+                    }
+                }
+            }
+        }
+        self.fired.clear();
+        {
+            let syn = &self.ring[k * n..(k + 1) * n];
+            self.neurons.step(syn, None, &mut self.fired);
+        }
+        self.ring[k * n..(k + 1) * n].fill((0.0, 0.0));
+        for &s in &self.fired {
+            let s = s as usize;
+            for e in self.out_start[s]..self.out_start[s + 1] {
+                let slot = (self.step as usize + self.out_delay[e] as usize) % self.slots;
+                let cell = &mut self.ring[slot * n + self.out_target[e] as usize];
+                let w = self.out_weight[e];
+                if w > 0.0 {
+                    cell.0 += w;
+                } else {
+                    cell.1 += w;
+                }
+            }
+        }
+        self.step += 1;
+        &self.fired
+    }
+}
