@@ -132,7 +132,7 @@ impl Network {
 
     fn delay_steps(&self, delay_ms: f64) -> Result<u16, ModelError> {
         let d = (delay_ms / self.h).round();
-        if !(delay_ms.is_finite() && d >= 1.0 && d < 65535.0) {
+        if !(delay_ms.is_finite() && (1.0..65535.0).contains(&d)) {
             return Err(ModelError::Config(format!(
                 "synaptic delay {delay_ms} ms must be at least one step ({} ms)",
                 self.h
