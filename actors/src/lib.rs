@@ -10,6 +10,8 @@ pub mod hdf5_recorder;
 pub mod linear_ode;
 pub mod mean_field;
 pub mod monitors;
+pub mod spiking_network;
+pub mod transformers;
 pub(crate) mod util;
 
 use brainstream_runtime::Registry;
@@ -24,5 +26,8 @@ pub fn registry() -> Registry {
     r.register(monitors::temporal_average::KIND);
     r.register(monitors::subsample::KIND);
     r.register(monitors::bold::KIND);
+    r.register(spiking_network::KIND);
+    r.register(transformers::poisson_spikes::KIND);
+    r.register(transformers::rate_filter::KIND);
     r
 }

@@ -61,6 +61,7 @@ struct MeanField {
     coupling_meta: Arc<SeriesMeta>,
     proxy_vals: Vec<f64>,
     proxy_present: Vec<bool>,
+    proxy_started: bool,
     cpl_buf: Vec<f64>,
     threads: usize,
     noise_seed_given: bool,
@@ -237,6 +238,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         coupling_meta,
         proxy_vals: vec![],
         proxy_present: vec![],
+        proxy_started: false,
         cpl_buf: vec![],
         cfg,
         threads: p.i64("threads")? as usize,
@@ -338,6 +340,28 @@ impl Actor for MeanField {
                         self.proxy_vals[(s * np + p) * vars.len() + v] = x;
                     }
                 }
+            }
+        }
+        // once proxy states flow, every step must have one: a gap means the
+        // producer stamps differently or the edge delay is too short
+        if vars.is_empty() && self.proxy_started {
+            return Err(ActorError::new(format!(
+                "proxy states stopped arriving at t = {} ms",
+                (before + 1) as f64 * w.dt_ms
+            )));
+        }
+        if !vars.is_empty() {
+            let first = self.proxy_present.iter().position(|p| *p);
+            let from = if self.proxy_started { Some(0) } else { first };
+            if let Some(from) = from {
+                if let Some(gap) = (from..steps).find(|&s| !self.proxy_present[s]) {
+                    return Err(ActorError::new(format!(
+                        "proxy input has no state for t = {} ms (stamp {}); proxy states must arrive for every step once they start: stamp them at the end of their step, with an edge delay of at least one window",
+                        (before + gap as u64 + 1) as f64 * w.dt_ms,
+                        before + gap as u64 + 1
+                    )));
+                }
+                self.proxy_started = true;
             }
         }
         let nt = sim.n_terms();

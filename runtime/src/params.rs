@@ -18,6 +18,8 @@ pub enum ParamType {
     NodeList,
     /// A nested table (e.g. model parameters), checked by the kind itself.
     Table,
+    /// A list of tables (e.g. connection rules), checked by the kind itself.
+    TableList,
 }
 
 impl std::fmt::Display for ParamType {
@@ -32,6 +34,7 @@ impl std::fmt::Display for ParamType {
             ParamType::StrList => "string list",
             ParamType::NodeList => "list of region indices or labels",
             ParamType::Table => "table",
+            ParamType::TableList => "list of tables",
         })
     }
 }
@@ -358,6 +361,41 @@ impl<'a> Params<'a> {
             .map(Some)
     }
 
+    /// A nested table, if given.
+    pub fn table(&self, name: &str) -> Result<Option<&'a toml::Table>, BuildError> {
+        match self.table.get(name) {
+            None => Ok(None),
+            Some(toml::Value::Table(t)) => Ok(Some(t)),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected a table, got {}", type_name(v)),
+            )),
+        }
+    }
+
+    /// A list of tables, if given.
+    pub fn tables(&self, name: &str) -> Result<Vec<&'a toml::Table>, BuildError> {
+        match self.table.get(name) {
+            None => Ok(vec![]),
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    x.as_table().ok_or_else(|| {
+                        BuildError::at(
+                            format!("{name}[{i}]"),
+                            format!("expected a table, got {}", type_name(x)),
+                        )
+                    })
+                })
+                .collect(),
+            Some(v) => Err(BuildError::at(
+                name,
+                format!("expected a list of tables, got {}", type_name(v)),
+            )),
+        }
+    }
+
     /// A nested table of numbers (e.g. model parameters), as (name, value)
     /// pairs in file order.
     pub fn number_table(&self, name: &str) -> Result<Vec<(String, f64)>, BuildError> {
@@ -440,6 +478,10 @@ fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
         ParamType::Table => matches!(v, toml::Value::Table(_))
             .then_some(())
             .ok_or_else(|| bad("a table")),
+        ParamType::TableList => match v {
+            toml::Value::Array(a) if a.iter().all(|x| x.is_table()) => Ok(()),
+            _ => Err(bad("a list of tables, e.g. [[actors.NAME.connections]]")),
+        },
     }
 }
 

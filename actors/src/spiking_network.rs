@@ -1,0 +1,497 @@
+//! `spiking_network`: spiking populations at brain regions, NEST's neuron
+//! models and connection rules (numerics in `brainstream_models::spiking`).
+//!
+//! Every region listed in `regions` holds the same populations, wired the
+//! same way (with its own random draws); regions are not connected to each
+//! other here — in a co-simulation the mean field couples them. Inputs:
+//! spike trains of proxy devices (e.g. from `poisson_spikes`), trains
+//! `r·T .. (r+1)·T − 1` belonging to region `r` (`T = input.trains_per_region`),
+//! each target neuron drawing `input.indegree` of its region's trains.
+//! Outputs: every spike (sender = global neuron id, populations of region 0
+//! first), and the population rates of each step (Hz).
+//!
+//! Timing as NEST: a spike emitted in step k is stamped k, at (k+1)·dt;
+//! over a synapse of delay d steps it acts in step k + d. An input spike
+//! stamped k acts in step k + d of its input delay.
+
+use std::sync::Arc;
+
+use brainstream_models::params::ParamSet;
+use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
+use brainstream_models::spiking::{Network, Rule};
+use brainstream_runtime::{
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
+    ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, Spikes, WindowInfo,
+};
+use ndarray::Array3;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name (iaf_psc_alpha; iaf_cond_alpha and aeif_cond_exp come next)" },
+    ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
+    ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
+    ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight (pA), delay_ms }" },
+    ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
+    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA), delay_ms }" },
+];
+
+/// The kind.
+pub const KIND: KindSpec = KindSpec {
+    name: "spiking_network",
+    doc: "Spiking populations at brain regions (NEST's iaf_psc_alpha, NEST's connection rules and delays)",
+    params: PARAMS,
+    inputs: &[PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices, senders r·T + k for region r", end_stamped: false }],
+    outputs: &[
+        PortDecl { name: "spikes", ty: PortType::Spikes, doc: "every spike, senders = global neuron ids", end_stamped: false },
+        PortDecl { name: "rates", ty: PortType::Series, doc: "population rate over each step (Hz), stamped at the step's end: variables = populations, nodes = regions", end_stamped: false },
+    ],
+    build,
+};
+
+struct Projection {
+    from: usize,
+    to: usize,
+    rule: Rule,
+    weight: f64,
+    delay_ms: f64,
+}
+
+struct InputSpec {
+    trains: usize,
+    targets: Vec<usize>,
+    indegree: usize,
+    weight: f64,
+    delay_steps: usize,
+}
+
+struct SpikingNetwork {
+    name: String,
+    template: IafPscAlpha,
+    regions: Vec<String>,
+    pops: Vec<(String, usize)>,
+    projections: Vec<Projection>,
+    background: Option<(f64, f64, f64, Vec<usize>)>,
+    input: Option<InputSpec>,
+    dt: f64,
+    net: Option<Network>,
+    /// first global id of every population (region-major)
+    pop_first: Vec<usize>,
+    /// per input train: the neurons it drives
+    fanout: Vec<Vec<u32>>,
+    meta: Arc<SeriesMeta>,
+}
+
+fn num(t: &toml::Table, key: &str, at: &str) -> Result<f64, BuildError> {
+    match t.get(key) {
+        Some(toml::Value::Float(f)) if f.is_finite() => Ok(*f),
+        Some(toml::Value::Integer(i)) => Ok(*i as f64),
+        Some(v) => Err(BuildError::at(
+            format!("{at}.{key}"),
+            format!("expected a finite number, got {v}"),
+        )),
+        None => Err(BuildError::at(at, format!("missing `{key}`"))),
+    }
+}
+
+fn count(t: &toml::Table, key: &str, at: &str) -> Result<usize, BuildError> {
+    match t.get(key) {
+        Some(toml::Value::Integer(i)) if *i >= 0 => Ok(*i as usize),
+        Some(v) => Err(BuildError::at(
+            format!("{at}.{key}"),
+            format!("expected a count ≥ 0, got {v}"),
+        )),
+        None => Err(BuildError::at(at, format!("missing `{key}`"))),
+    }
+}
+
+fn text<'a>(t: &'a toml::Table, key: &str, at: &str) -> Result<&'a str, BuildError> {
+    match t.get(key) {
+        Some(toml::Value::String(s)) => Ok(s),
+        Some(v) => Err(BuildError::at(
+            format!("{at}.{key}"),
+            format!("expected a string, got {v}"),
+        )),
+        None => Err(BuildError::at(at, format!("missing `{key}`"))),
+    }
+}
+
+fn only(t: &toml::Table, keys: &[&str], at: &str) -> Result<(), BuildError> {
+    for k in t.keys() {
+        if !keys.contains(&k.as_str()) {
+            return Err(
+                BuildError::at(format!("{at}.{k}"), format!("unknown key `{k}`"))
+                    .hint(format!("known: {}", keys.join(", "))),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let p = &ctx.params;
+    let model = p.str("model")?;
+    if model != "iaf_psc_alpha" {
+        return Err(BuildError::at(
+            "model",
+            format!("neuron model `{model}` is not available yet"),
+        )
+        .hint("available: iaf_psc_alpha"));
+    }
+    let np = p.number_table("neuron_params")?;
+    let params = ParamSet::from_overrides(
+        "iaf_psc_alpha",
+        IAF_PARAMS,
+        np.iter().map(|(k, v)| (k.as_str(), *v)),
+    )
+    .map_err(|e| match &e {
+        brainstream_models::ModelError::UnknownParameter { name, .. }
+        | brainstream_models::ModelError::ParameterOutOfRange { name, .. } => {
+            BuildError::at(format!("neuron_params.{name}"), e.to_string())
+        }
+        _ => BuildError::at("neuron_params", e.to_string()),
+    })?;
+    let template = IafPscAlpha::new(1, &params, ctx.dt_ms)
+        .map_err(|e| BuildError::at("neuron_params", e.to_string()))?;
+    let regions = p.str_list("regions")?.unwrap_or_default();
+    if regions.is_empty() {
+        return Err(BuildError::at("regions", "no region listed"));
+    }
+    let pop_table = p
+        .table("populations")?
+        .ok_or_else(|| BuildError::at("", "missing `populations`"))?;
+    let mut pops = vec![];
+    for (name, v) in pop_table {
+        let size = match v {
+            toml::Value::Integer(i) if *i > 0 => *i as usize,
+            _ => {
+                return Err(BuildError::at(
+                    format!("populations.{name}"),
+                    format!("expected a size > 0, got {v}"),
+                ))
+            }
+        };
+        pops.push((name.clone(), size));
+    }
+    if pops.is_empty() {
+        return Err(BuildError::at("populations", "no population"));
+    }
+    let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
+        pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
+            BuildError::at(at, format!("no population `{name}`")).hint(format!(
+                "populations: {}",
+                pops.iter()
+                    .map(|p| p.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })
+    };
+    let mut projections = vec![];
+    for (k, c) in p.tables("connections")?.into_iter().enumerate() {
+        let at = format!("connections[{k}]");
+        only(
+            c,
+            &["from", "to", "rule", "indegree", "p", "weight", "delay_ms"],
+            &at,
+        )?;
+        let from = pop_index(text(c, "from", &at)?, format!("{at}.from"))?;
+        let to = pop_index(text(c, "to", &at)?, format!("{at}.to"))?;
+        let rule = match text(c, "rule", &at)? {
+            "all_to_all" => Rule::AllToAll,
+            "fixed_indegree" => Rule::FixedIndegree(count(c, "indegree", &at)?),
+            "pairwise_bernoulli" => {
+                let pr = num(c, "p", &at)?;
+                if !(0.0..=1.0).contains(&pr) {
+                    return Err(BuildError::at(
+                        format!("{at}.p"),
+                        format!("{pr} is outside [0, 1]"),
+                    ));
+                }
+                Rule::PairwiseBernoulli(pr)
+            }
+            other => {
+                return Err(
+                    BuildError::at(format!("{at}.rule"), format!("unknown rule `{other}`"))
+                        .hint("all_to_all, fixed_indegree or pairwise_bernoulli"),
+                )
+            }
+        };
+        let delay_ms = num(c, "delay_ms", &at)?;
+        if delay_ms < ctx.dt_ms - 1e-12 {
+            return Err(BuildError::at(
+                format!("{at}.delay_ms"),
+                format!("{delay_ms} ms is shorter than one step ({} ms)", ctx.dt_ms),
+            ));
+        }
+        projections.push(Projection {
+            from,
+            to,
+            rule,
+            weight: num(c, "weight", &at)?,
+            delay_ms,
+        });
+    }
+    let background = match p.table("background")? {
+        None => None,
+        Some(b) => {
+            only(
+                b,
+                &["rate_hz", "weight", "delay_ms", "populations"],
+                "background",
+            )?;
+            let rate = num(b, "rate_hz", "background")?;
+            if rate < 0.0 {
+                return Err(BuildError::at(
+                    "background.rate_hz",
+                    format!("{rate} Hz is negative"),
+                ));
+            }
+            let targets = match b.get("populations") {
+                None => (0..pops.len()).collect(),
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| match x.as_str() {
+                        Some(s) => pop_index(s, format!("background.populations[{i}]")),
+                        None => Err(BuildError::at(
+                            format!("background.populations[{i}]"),
+                            "expected a population name",
+                        )),
+                    })
+                    .collect::<Result<_, _>>()?,
+                Some(v) => {
+                    return Err(BuildError::at(
+                        "background.populations",
+                        format!("expected a list of names, got {v}"),
+                    ))
+                }
+            };
+            Some((
+                rate,
+                num(b, "weight", "background")?,
+                num(b, "delay_ms", "background")?,
+                targets,
+            ))
+        }
+    };
+    let input = match p.table("input")? {
+        None => None,
+        Some(t) => {
+            only(
+                t,
+                &[
+                    "trains_per_region",
+                    "targets",
+                    "indegree",
+                    "weight",
+                    "delay_ms",
+                ],
+                "input",
+            )?;
+            let targets = match t.get("targets") {
+                Some(toml::Value::Array(a)) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| match x.as_str() {
+                        Some(s) => pop_index(s, format!("input.targets[{i}]")),
+                        None => Err(BuildError::at(
+                            format!("input.targets[{i}]"),
+                            "expected a population name",
+                        )),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                _ => {
+                    return Err(BuildError::at(
+                        "input",
+                        "missing `targets` (a list of population names)",
+                    ))
+                }
+            };
+            let delay = num(t, "delay_ms", "input")?;
+            let delay_steps = (delay / ctx.dt_ms).round() as usize;
+            if !(1..=64).contains(&delay_steps) {
+                return Err(BuildError::at(
+                    "input.delay_ms",
+                    format!("{delay} ms must be between one step and 64 steps"),
+                ));
+            }
+            let trains = count(t, "trains_per_region", "input")?;
+            if trains == 0 {
+                return Err(BuildError::at(
+                    "input.trains_per_region",
+                    "must be at least 1",
+                ));
+            }
+            Some(InputSpec {
+                trains,
+                targets,
+                indegree: count(t, "indegree", "input")?,
+                weight: num(t, "weight", "input")?,
+                delay_steps,
+            })
+        }
+    };
+    let meta = Arc::new(SeriesMeta {
+        variables: pops.iter().map(|p| p.0.clone()).collect(),
+        nodes: regions.clone(),
+        unit: "Hz".into(),
+    });
+    Ok(Box::new(SpikingNetwork {
+        name: ctx.name.to_string(),
+        template,
+        regions,
+        pops,
+        projections,
+        background,
+        input,
+        dt: ctx.dt_ms,
+        net: None,
+        pop_first: vec![],
+        fanout: vec![],
+        meta,
+    }))
+}
+
+impl Actor for SpikingNetwork {
+    fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
+        use rand::{Rng, SeedableRng};
+        let r = self.regions.len();
+        let all: Vec<(String, usize)> = self
+            .regions
+            .iter()
+            .flat_map(|reg| {
+                self.pops
+                    .iter()
+                    .map(move |(p, n)| (format!("{reg}.{p}"), *n))
+            })
+            .collect();
+        let mut net =
+            Network::new(&all, &self.template, self.dt, ctx.seed).map_err(ActorError::new)?;
+        let np = self.pops.len();
+        for reg in 0..r {
+            for pr in &self.projections {
+                net.connect(
+                    reg * np + pr.from,
+                    reg * np + pr.to,
+                    pr.rule,
+                    pr.weight,
+                    pr.delay_ms,
+                )
+                .map_err(ActorError::new)?;
+            }
+            if let Some((rate, w, d, targets)) = &self.background {
+                for &t in targets {
+                    net.background(reg * np + t, *rate, *w, *d)
+                        .map_err(ActorError::new)?;
+                }
+            }
+        }
+        net.build();
+        self.pop_first = net.populations().iter().map(|p| p.first).collect();
+        if let Some(inp) = &self.input {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
+            self.fanout = vec![vec![]; r * inp.trains];
+            for reg in 0..r {
+                for &t in &inp.targets {
+                    let pop = &net.populations()[reg * np + t];
+                    for neuron in pop.first..pop.first + pop.size {
+                        for _ in 0..inp.indegree {
+                            let train = reg * inp.trains + rng.gen_range(0..inp.trains);
+                            self.fanout[train].push(neuron as u32);
+                        }
+                    }
+                }
+            }
+        }
+        tracing::info!(actor = %self.name, neurons = net.len(), synapses = net.n_synapses(), "spiking network ready");
+        self.net = Some(net);
+        Ok(())
+    }
+
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
+        let net = self
+            .net
+            .as_mut()
+            .ok_or_else(|| ActorError::new("not started"))?;
+        let input = match inputs.get("spikes_in") {
+            None => None,
+            Some(p) => Some(
+                p.as_spikes()
+                    .ok_or_else(|| ActorError::new("spikes_in expected spikes"))?,
+            ),
+        };
+        if let (Some(sp), None) = (input, &self.input) {
+            if !sp.senders.is_empty() {
+                return Err(ActorError::new(format!(
+                    "`{}` receives spikes on spikes_in but has no `input` table saying where they go",
+                    self.name
+                )));
+            }
+        }
+        let r = self.regions.len();
+        let np = self.pops.len();
+        let steps = w.n_steps as usize;
+        let mut rates = Array3::zeros((steps, np, r));
+        let mut spikes = Spikes::default();
+        let mut k_in = 0;
+        for s in 0..steps {
+            let step = w.start_step + s as u64;
+            if let (Some(sp), Some(inp)) = (input, &self.input) {
+                while k_in < sp.stamps.len() && sp.stamps[k_in] <= step {
+                    if sp.stamps[k_in] == step {
+                        let train = sp.senders[k_in] as usize;
+                        let targets = self.fanout.get(train).ok_or_else(|| {
+                            ActorError::new(format!(
+                                "input spike from train {train}, but `{}` has {} trains ({} regions × {})",
+                                self.name,
+                                self.fanout.len(),
+                                r,
+                                inp.trains
+                            ))
+                        })?;
+                        for &t in targets {
+                            net.inject(t as usize, inp.weight, inp.delay_steps)
+                                .map_err(ActorError::new)?;
+                        }
+                    }
+                    k_in += 1;
+                }
+            }
+            let firsts: &[usize] = &self.pop_first;
+            let fired = net.step();
+            for &i in fired {
+                // populations are contiguous; find by binary search on `first`
+                let pi = firsts.partition_point(|&f| f <= i as usize) - 1;
+                rates[[s, pi % np, pi / np]] += 1.0;
+                spikes.senders.push(i);
+                spikes.stamps.push(step);
+                spikes.times_ms.push((step + 1) as f64 * w.dt_ms);
+            }
+        }
+        for s in 0..steps {
+            for reg in 0..r {
+                for (pi, (_, size)) in self.pops.iter().enumerate() {
+                    rates[[s, pi, reg]] *= 1000.0 / (*size as f64 * w.dt_ms);
+                }
+            }
+        }
+        // the rate over step k is stamped at its end, k + 1, like a state
+        let stamps: Vec<u64> = (w.start_step + 1..=w.start_step + w.n_steps).collect();
+        out.set(
+            "rates",
+            Payload::Series(Arc::new(Series {
+                times_ms: stamps.iter().map(|k| *k as f64 * w.dt_ms).collect(),
+                stamps,
+                data: rates,
+                meta: self.meta.clone(),
+            })),
+        );
+        out.set("spikes", Payload::Spikes(Arc::new(spikes)));
+        Ok(())
+    }
+}

@@ -1,0 +1,140 @@
+//! In-process co-simulation: Wilson-Cowan with two spiking regions
+//! (graphs/cosim_wc76_spiking.toml).
+
+mod common;
+use common::*;
+
+fn h5(path: &std::path::Path, ds: &str) -> (Vec<usize>, Vec<f64>) {
+    let f = hdf5::File::open(path).unwrap();
+    let d = f.dataset(ds).unwrap();
+    (d.shape(), d.read_raw::<f64>().unwrap())
+}
+
+#[test]
+fn spiking_rates_replace_the_proxy_regions_one_millisecond_later() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/cosim_wc76_spiking.toml"),
+        dir.path(),
+        &["simulation.duration_ms=200"],
+    )
+    .unwrap();
+    let (rs, rates) = h5(&dir.path().join("rates.h5"), "data"); // (steps, [E, I], [rM1, lM1], 1)
+    let (ws, raw) = h5(&dir.path().join("raw.h5"), "data"); // (steps, [E, I], 76, 1)
+    assert_eq!(rs, vec![2000, 2, 2, 1]);
+    assert_eq!(ws, vec![2000, 2, 76, 1]);
+    // rates are stamped at the end of their step: row r is stamp r + 1
+    let rate = |stamp: usize, var: usize, reg: usize| rates[((stamp - 1) * 2 + var) * 2 + reg];
+    let wc = |stamp: usize, var: usize, node: usize| raw[((stamp - 1) * 2 + var) * 76 + node];
+    // the state of rM1 (12) and lM1 (50) at stamp k is 0.01 × the filtered
+    // rate stamped k − 10 (1 ms edge delay), exactly
+    for k in 11..2000 {
+        for (reg, node) in [(0, 12), (1, 50)] {
+            for var in 0..2 {
+                assert_eq!(
+                    wc(k, var, node),
+                    0.01 * rate(k - 10, var, reg),
+                    "stamp {k} region {node} var {var}"
+                );
+            }
+        }
+    }
+    // the spiking regions are active at plausible rates
+    let tail: f64 = (1000..2000).map(|k| rate(k, 0, 0)).sum::<f64>() / 1000.0;
+    assert!((5.0..200.0).contains(&tail), "E rate of rM1 {tail} Hz");
+    let f = hdf5::File::open(dir.path().join("spikes.h5")).unwrap();
+    let senders = f
+        .dataset("spikes/senders")
+        .unwrap()
+        .read_raw::<u32>()
+        .unwrap();
+    assert!(senders.len() > 1000 && senders.iter().all(|&s| s < 2000));
+}
+
+#[test]
+fn serial_and_parallel_co_simulations_are_bit_identical() {
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let g = root().join("graphs/cosim_wc76_spiking.toml");
+    run(
+        &g,
+        d1.path(),
+        &["simulation.duration_ms=50", "simulation.scheme=\"serial\""],
+    )
+    .unwrap();
+    run(
+        &g,
+        d2.path(),
+        &[
+            "simulation.duration_ms=50",
+            "simulation.scheme=\"parallel\"",
+        ],
+    )
+    .unwrap();
+    for (f, ds) in [
+        ("raw.h5", "data"),
+        ("rates.h5", "data"),
+        ("spikes.h5", "spikes/times"),
+    ] {
+        let (a, b) = (h5(&d1.path().join(f), ds).1, h5(&d2.path().join(f), ds).1);
+        assert!(!a.is_empty());
+        assert_eq!(
+            a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn co_simulation_bad_input_is_refused_with_the_actor_and_parameter() {
+    let g = root().join("graphs/cosim_wc76_spiking.toml");
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["actors.brain.proxy_nodes=[12, 76]"],
+            "actors.brain.proxy_nodes[1]: region 76 is outside the connectome",
+        ),
+        (
+            &["actors.brain.proxy_nodes=[\"rM1\", \"lMl\"]"],
+            "no region labelled `lMl`",
+        ),
+        (
+            &["actors.net.input.targets=[\"E\", \"X\"]"],
+            "actors.net.input.targets[1]: no population `X`",
+        ),
+        (
+            &["simulation.sync_ms=2.0"],
+            "longer than the smallest edge delay",
+        ),
+        (
+            &["actors.net.model=\"hh_psc_alpha\""],
+            "neuron model `hh_psc_alpha` is not available yet",
+        ),
+        (
+            &["actors.net.connections.0.rule=\"random\""],
+            "unknown rule `random`",
+        ),
+    ];
+    for (set, want) in cases {
+        let e = match brainstream::load_graph(&g, set.iter().map(|s| s.to_string()).collect()) {
+            Ok(_) => panic!("{set:?} accepted"),
+            Err(e) => e.to_string(),
+        };
+        assert!(e.contains(want), "{set:?}: {e}");
+    }
+    // negative rates reaching a Poisson generator stop the run, naming it
+    let dir = tempfile::tempdir().unwrap();
+    let e = run(
+        &g,
+        dir.path(),
+        &[
+            "simulation.duration_ms=10",
+            "actors.brain.coupling_params.a=-0.02",
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("actor `gen`") && e.contains("must be finite and ≥ 0"),
+        "{e}"
+    );
+}
