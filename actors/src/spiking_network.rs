@@ -17,8 +17,9 @@
 use std::sync::Arc;
 
 use brainstream_models::params::ParamSet;
+use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND_PARAMS};
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
-use brainstream_models::spiking::{Network, Rule};
+use brainstream_models::spiking::{Network, Neurons, Rule};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
     ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, Spikes, WindowInfo,
@@ -26,12 +27,13 @@ use brainstream_runtime::{
 use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name (iaf_psc_alpha; iaf_cond_alpha and aeif_cond_exp come next)" },
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha (weights in pA) or iaf_cond_alpha (weights in nS); aeif_cond_exp comes next" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight (pA), delay_ms }" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
+    ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA), delay_ms }" },
 ];
 
@@ -66,12 +68,13 @@ struct InputSpec {
 
 struct SpikingNetwork {
     name: String,
-    template: IafPscAlpha,
+    template: Neurons,
     regions: Vec<String>,
     pops: Vec<(String, usize)>,
     projections: Vec<Projection>,
     background: Option<(f64, f64, f64, Vec<usize>)>,
     input: Option<InputSpec>,
+    v_m_init: Option<(f64, f64)>,
     dt: f64,
     net: Option<Network>,
     /// first global id of every population (region-major)
@@ -130,28 +133,31 @@ fn only(t: &toml::Table, keys: &[&str], at: &str) -> Result<(), BuildError> {
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
     let model = p.str("model")?;
-    if model != "iaf_psc_alpha" {
-        return Err(BuildError::at(
-            "model",
-            format!("neuron model `{model}` is not available yet"),
-        )
-        .hint("available: iaf_psc_alpha"));
-    }
-    let np = p.number_table("neuron_params")?;
-    let params = ParamSet::from_overrides(
-        "iaf_psc_alpha",
-        IAF_PARAMS,
-        np.iter().map(|(k, v)| (k.as_str(), *v)),
-    )
-    .map_err(|e| match &e {
-        brainstream_models::ModelError::UnknownParameter { name, .. }
-        | brainstream_models::ModelError::ParameterOutOfRange { name, .. } => {
-            BuildError::at(format!("neuron_params.{name}"), e.to_string())
+    let table = match model.as_str() {
+        "iaf_psc_alpha" => IAF_PARAMS,
+        "iaf_cond_alpha" => COND_PARAMS,
+        _ => {
+            return Err(BuildError::at(
+                "model",
+                format!("neuron model `{model}` is not available yet"),
+            )
+            .hint("available: iaf_psc_alpha, iaf_cond_alpha"))
         }
-        _ => BuildError::at("neuron_params", e.to_string()),
-    })?;
-    let template = IafPscAlpha::new(1, &params, ctx.dt_ms)
-        .map_err(|e| BuildError::at("neuron_params", e.to_string()))?;
+    };
+    let np = p.number_table("neuron_params")?;
+    let params = ParamSet::from_overrides(&model, table, np.iter().map(|(k, v)| (k.as_str(), *v)))
+        .map_err(|e| match &e {
+            brainstream_models::ModelError::UnknownParameter { name, .. }
+            | brainstream_models::ModelError::ParameterOutOfRange { name, .. } => {
+                BuildError::at(format!("neuron_params.{name}"), e.to_string())
+            }
+            _ => BuildError::at("neuron_params", e.to_string()),
+        })?;
+    let bad = |e: brainstream_models::ModelError| BuildError::at("neuron_params", e.to_string());
+    let template = match model.as_str() {
+        "iaf_psc_alpha" => Neurons::PscAlpha(IafPscAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
+        _ => Neurons::CondAlpha(IafCondAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
+    };
     let regions = p.str_list("regions")?.unwrap_or_default();
     if regions.is_empty() {
         return Err(BuildError::at("regions", "no region listed"));
@@ -331,6 +337,16 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             })
         }
     };
+    let v_m_init = match p.f64_list("v_m_init")? {
+        None => None,
+        Some(v) if v.len() == 2 && v[0] < v[1] => Some((v[0], v[1])),
+        Some(v) => {
+            return Err(BuildError::at(
+                "v_m_init",
+                format!("expected [lo, hi] with lo < hi, got {v:?}"),
+            ))
+        }
+    };
     let meta = Arc::new(SeriesMeta {
         variables: pops.iter().map(|p| p.0.clone()).collect(),
         nodes: regions.clone(),
@@ -344,6 +360,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         projections,
         background,
         input,
+        v_m_init,
         dt: ctx.dt_ms,
         net: None,
         pop_first: vec![],
@@ -385,6 +402,9 @@ impl Actor for SpikingNetwork {
                         .map_err(ActorError::new)?;
                 }
             }
+        }
+        if let Some((lo, hi)) = self.v_m_init {
+            net.randomize_v_m(lo, hi);
         }
         net.build();
         self.pop_first = net.populations().iter().map(|p| p.first).collect();

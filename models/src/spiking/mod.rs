@@ -7,8 +7,11 @@
 //! then takes the synaptic input delivered in that step, then checks the
 //! threshold; a spike found in step `k` is stamped `(k+1)·h`, as NEST does.
 
+pub mod iaf_cond_alpha;
 pub mod iaf_psc_alpha;
 pub mod network;
+pub mod rkf45;
 
+pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_psc_alpha::IafPscAlpha;
-pub use network::{Network, Population, Rule};
+pub use network::{Network, Neurons, Population, Rule};

@@ -1,7 +1,7 @@
 //! A network of spiking populations with static synapses and delays, as NEST
 //! builds and steps it.
 //!
-//! * Populations of one neuron model (here [`IafPscAlpha`]); neurons have
+//! * Populations of one neuron model ([`Neurons`]); neurons have
 //!   global ids `0..N` in population order.
 //! * Static synapses (weight in pA, delay in whole steps ≥ 1), made by NEST's
 //!   rules: `all_to_all`, `fixed_indegree` (K sources drawn uniformly, with
@@ -17,8 +17,69 @@
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
-use super::IafPscAlpha;
+use super::{IafCondAlpha, IafPscAlpha};
 use crate::error::ModelError;
+
+/// The neurons of a network: one NEST model for all populations.
+#[derive(Debug, Clone)]
+pub enum Neurons {
+    /// `iaf_psc_alpha`, weights in pA.
+    PscAlpha(IafPscAlpha),
+    /// `iaf_cond_alpha`, weights in nS.
+    CondAlpha(IafCondAlpha),
+}
+
+impl Neurons {
+    fn resized(&self, n: usize) -> Self {
+        match self {
+            Neurons::PscAlpha(m) => Neurons::PscAlpha(m.resized(n)),
+            Neurons::CondAlpha(m) => Neurons::CondAlpha(m.resized(n)),
+        }
+    }
+    /// Number of neurons.
+    pub fn len(&self) -> usize {
+        match self {
+            Neurons::PscAlpha(m) => m.len(),
+            Neurons::CondAlpha(m) => m.len(),
+        }
+    }
+    /// Whether empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Membrane potential of neuron `i`, mV.
+    pub fn v_m(&self, i: usize) -> f64 {
+        match self {
+            Neurons::PscAlpha(m) => m.v_m(i),
+            Neurons::CondAlpha(m) => m.v_m(i),
+        }
+    }
+    /// Sets the membrane potential of neuron `i`, mV.
+    pub fn set_v_m(&mut self, i: usize, v: f64) {
+        match self {
+            Neurons::PscAlpha(m) => m.set_v_m(i, v),
+            Neurons::CondAlpha(m) => m.set_v_m(i, v),
+        }
+    }
+    fn step(&mut self, syn: &[(f64, f64)], fired: &mut Vec<u32>) {
+        match self {
+            Neurons::PscAlpha(m) => m.step(syn, None, fired),
+            Neurons::CondAlpha(m) => m.step(syn, None, fired),
+        }
+    }
+}
+
+/// A Poisson(λ) count by inversion (exact; fast for small λ).
+fn poisson_small(rng: &mut impl Rng, lam: f64, exp_neg: f64) -> f64 {
+    let u: f64 = rng.gen();
+    let (mut k, mut p, mut s) = (0.0f64, exp_neg, exp_neg);
+    while u > s && k < 1000.0 {
+        k += 1.0;
+        p *= lam / k;
+        s += p;
+    }
+    k
+}
 
 /// How sources are chosen for a projection.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,7 +100,7 @@ pub struct Population {
 /// The network.
 #[derive(Debug, Clone)]
 pub struct Network {
-    neurons: IafPscAlpha,
+    neurons: Neurons,
     pops: Vec<Population>,
     h: f64,
     /// outgoing synapses per source: CSR
@@ -54,7 +115,7 @@ pub struct Network {
     slots: usize,
     /// background Poisson drive per population: (rate per step, weight, delay)
     background: Vec<Option<(f64, f64, u16)>>,
-    rng: rand::rngs::StdRng,
+    rng: rand::rngs::SmallRng,
     step: u64,
     fired: Vec<u32>,
 }
@@ -64,7 +125,7 @@ impl Network {
     /// right parameters), step `h` ms, random stream `seed`.
     pub fn new(
         pops: &[(String, usize)],
-        template: &IafPscAlpha,
+        template: &Neurons,
         h: f64,
         seed: u64,
     ) -> Result<Self, ModelError> {
@@ -94,7 +155,7 @@ impl Network {
             ring: vec![],
             slots: 0,
             background: vec![None; pops.len()],
-            rng: rand::rngs::StdRng::seed_from_u64(seed),
+            rng: rand::rngs::SmallRng::seed_from_u64(seed),
             step: 0,
             fired: vec![],
         })
@@ -121,13 +182,22 @@ impl Network {
     }
 
     /// The neurons.
-    pub fn neurons(&self) -> &IafPscAlpha {
+    pub fn neurons(&self) -> &Neurons {
         &self.neurons
     }
 
     /// Mutable neurons (e.g. to set initial potentials).
-    pub fn neurons_mut(&mut self) -> &mut IafPscAlpha {
+    pub fn neurons_mut(&mut self) -> &mut Neurons {
         &mut self.neurons
+    }
+
+    /// Sets every neuron's membrane potential uniformly in [lo, hi) mV from
+    /// the network's random stream (NEST: `pop.V_m = nest.random.uniform(lo, hi)`).
+    pub fn randomize_v_m(&mut self, lo: f64, hi: f64) {
+        for i in 0..self.len() {
+            let v = self.rng.gen_range(lo..hi);
+            self.neurons.set_v_m(i, v);
+        }
     }
 
     fn delay_steps(&self, delay_ms: f64) -> Result<u16, ModelError> {
@@ -277,12 +347,18 @@ impl Network {
                     continue;
                 }
                 let slot = (self.step as usize + d as usize) % self.slots;
-                let pois = Poisson::new(lam).ok();
                 let pop = &self.pops[pi];
+                let small = lam < 10.0;
+                let exp_neg = (-lam).exp();
+                let pois = Poisson::new(lam).ok();
                 for t in pop.first..pop.first + pop.size {
-                    let c = match &pois {
-                        Some(p) => p.sample(&mut self.rng),
-                        None => 0.0,
+                    let c = if small {
+                        poisson_small(&mut self.rng, lam, exp_neg)
+                    } else {
+                        match &pois {
+                            Some(p) => p.sample(&mut self.rng),
+                            None => 0.0,
+                        }
                     };
                     if c > 0.0 {
                         let e = &mut self.ring[slot * n + t];
@@ -298,7 +374,7 @@ impl Network {
         self.fired.clear();
         {
             let syn = &self.ring[k * n..(k + 1) * n];
-            self.neurons.step(syn, None, &mut self.fired);
+            self.neurons.step(syn, &mut self.fired);
         }
         self.ring[k * n..(k + 1) * n].fill((0.0, 0.0));
         for &s in &self.fired {

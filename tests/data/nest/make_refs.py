@@ -18,6 +18,34 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def single(model, I_e, w_ex, w_in, fname):
+    """One `model` neuron (NEST defaults, I_e) driven by a spike_generator
+    through an excitatory and an inhibitory static synapse (delay 1 ms),
+    resolution 0.1 ms, 300 ms; spike times and V_m every step."""
+    nest.ResetKernel()
+    nest.resolution = 0.1
+    n = nest.Create(model, params={"I_e": I_e})
+    rng = np.random.default_rng(1)
+    t_ex = np.unique(np.round(np.sort(rng.uniform(1.0, 290.0, 60)), 1))
+    t_in = np.unique(np.round(np.sort(rng.uniform(1.0, 290.0, 40)), 1))
+    g_ex = nest.Create("spike_generator", params={"spike_times": t_ex.tolist()})
+    g_in = nest.Create("spike_generator", params={"spike_times": t_in.tolist()})
+    nest.Connect(g_ex, n, syn_spec={"weight": w_ex, "delay": 1.0})
+    nest.Connect(g_in, n, syn_spec={"weight": w_in, "delay": 1.0})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    nest.Connect(mm, n)
+    nest.Simulate(300.0)
+    ev = mm.get("events")
+    out = dict(model=model, params=dict(I_e=I_e), resolution_ms=0.1, duration_ms=300.0, delay_ms=1.0,
+               ex_times_ms=t_ex.tolist(), ex_weight_pA=w_ex, in_times_ms=t_in.tolist(), in_weight_pA=w_in,
+               spike_times_ms=sr.get("events")["times"].tolist(), vm_times_ms=ev["times"].tolist(),
+               vm_mV=ev["V_m"].tolist(), nest_version=nest.__version__)
+    json.dump(out, open(os.path.join(HERE, fname), "w"))
+    print("%s: %d output spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:5]))
+
+
 def iaf_psc_alpha_single():
     nest.ResetKernel()
     nest.resolution = 0.1
@@ -86,6 +114,41 @@ def iaf_psc_alpha_brunel(seed):
     return sr_e.get("n_events") / b["n_e"] / span, sr_i.get("n_events") / b["n_i"] / span
 
 
+COND = dict(n=1000, frac_e=0.8, w_e=0.5, w_i=-2.0, delay=1.5, bg_rate=8000.0, bg_weight=1.5,
+            bg_delay=1.0, v_lo=-70.0, v_hi=-55.0, t_sim=1000.0)
+
+
+def cond_network(seed):
+    """shared/peers/nest_ref.py --recurrent: 1000 iaf_cond_alpha (800 E, 200 I),
+    V_m uniform in [-70, -55] mV, fixed in-degree 80 E (+0.5 nS) and 20 I
+    (-2 nS) onto every neuron, delay 1.5 ms; one poisson_generator (8 kHz,
+    1.5 nS, delay 1 ms) onto all."""
+    c = COND
+    nest.ResetKernel()
+    nest.resolution = 0.1
+    nest.rng_seed = seed
+    pop = nest.Create("iaf_cond_alpha", c["n"])
+    pop.V_m = nest.random.uniform(c["v_lo"], c["v_hi"])
+    pg = nest.Create("poisson_generator", params={"rate": c["bg_rate"]})
+    nest.Connect(pg, pop, syn_spec={"weight": c["bg_weight"], "delay": c["bg_delay"]})
+    ne = int(c["frac_e"] * c["n"])
+    e, i = pop[:ne], pop[ne:]
+    nest.Connect(e, pop, {"rule": "fixed_indegree", "indegree": int(0.1 * ne)}, {"weight": c["w_e"], "delay": c["delay"]})
+    nest.Connect(i, pop, {"rule": "fixed_indegree", "indegree": int(0.1 * (c["n"] - ne))}, {"weight": c["w_i"], "delay": c["delay"]})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(pop, sr)
+    nest.Simulate(c["t_sim"])
+    return sr.get("n_events") / c["n"] / (c["t_sim"] / 1000.0)
+
+
+def cond():
+    rates = [cond_network(seed) for seed in (1, 2, 3)]
+    out = dict(COND, model="iaf_cond_alpha", resolution_ms=0.1, rate_hz=float(np.mean(rates)),
+               rates_per_seed=rates, nest_version=nest.__version__)
+    json.dump(out, open(os.path.join(HERE, "iaf_cond_alpha_network.json"), "w"), indent=1)
+    print("iaf_cond_alpha_network: %.2f Hz (seeds %s)" % (out["rate_hz"], rates))
+
+
 def brunel():
     rates = [iaf_psc_alpha_brunel(seed) for seed in (1, 2, 3)]
     out = dict(BRUNEL, model="iaf_psc_alpha", resolution_ms=0.1,
@@ -98,4 +161,6 @@ def brunel():
 
 if __name__ == "__main__":
     iaf_psc_alpha_single()
+    single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
     brunel()
+    cond()
