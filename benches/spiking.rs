@@ -48,28 +48,33 @@ fn brunel(seed: u64) -> Network {
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
     let (reps, steps) = if bench { (3, 10_000) } else { (1, 200) };
-    for (name, make) in [
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let nets = [
         ("iaf_cond_alpha_n1000_rec", cond as fn(u64) -> Network),
         ("iaf_psc_alpha_brunel_n1000", brunel),
-    ] {
-        let mut best = f64::INFINITY;
-        let mut rate = 0.0;
-        for r in 0..reps {
-            let mut net = make(12345 + r as u64);
-            let t = Instant::now();
-            let mut spikes = 0usize;
-            for _ in 0..steps {
-                spikes += net.step().len();
+    ];
+    for (name, make) in nets {
+        let counts = if cores > 1 { vec![1, cores] } else { vec![1] };
+        for threads in counts {
+            let mut best = f64::INFINITY;
+            let mut rate = 0.0;
+            for r in 0..reps {
+                let mut net = make(12345 + r as u64);
+                let t = Instant::now();
+                let mut spikes = 0usize;
+                net.run(steps, threads, |_, f| spikes += f.len());
+                let wall = t.elapsed().as_secs_f64();
+                black_box(spikes);
+                best = best.min(wall);
+                rate = spikes as f64 / net.len() as f64 / (steps as f64 * 1e-4);
             }
-            let wall = t.elapsed().as_secs_f64();
-            black_box(spikes);
-            best = best.min(wall);
-            rate = spikes as f64 / net.len() as f64 / (steps as f64 * 1e-4);
+            println!(
+                "{{\"network\": \"{name}\", \"threads\": {threads}, \"simulated_s\": {}, \"wall_s\": {best:.4}, \"wall_s_per_sim_s\": {:.4}, \"mean_rate_hz\": {rate:.2}}}",
+                steps as f64 * 1e-4,
+                best / (steps as f64 * 1e-4)
+            );
         }
-        println!(
-            "{{\"network\": \"{name}\", \"simulated_s\": {}, \"wall_s\": {best:.4}, \"wall_s_per_sim_s\": {:.4}, \"mean_rate_hz\": {rate:.2}}}",
-            steps as f64 * 1e-4,
-            best / (steps as f64 * 1e-4)
-        );
     }
 }

@@ -34,6 +34,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight (pA), delay_ms }" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
+    ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
     ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA), delay_ms }" },
 ];
 
@@ -75,6 +76,7 @@ struct SpikingNetwork {
     background: Option<(f64, f64, f64, Vec<usize>)>,
     input: Option<InputSpec>,
     v_m_init: Option<(f64, f64)>,
+    threads: usize,
     dt: f64,
     net: Option<Network>,
     /// first global id of every population (region-major)
@@ -361,6 +363,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         background,
         input,
         v_m_init,
+        threads: p.i64("threads")? as usize,
         dt: ctx.dt_ms,
         net: None,
         pop_first: vec![],
@@ -406,7 +409,23 @@ impl Actor for SpikingNetwork {
         if let Some((lo, hi)) = self.v_m_init {
             net.randomize_v_m(lo, hi);
         }
+        // input spikes of a whole window are scheduled at its start
+        net.reserve_input_horizon(ctx.window_steps as usize + 65);
         net.build();
+        self.threads = match self.threads {
+            0 => {
+                let heavy = matches!(self.template, Neurons::CondAlpha(_)) && net.len() >= 500;
+                if heavy {
+                    std::thread::available_parallelism()
+                        .map(|n| n.get())
+                        .unwrap_or(1)
+                        .min(4)
+                } else {
+                    1
+                }
+            }
+            t => t,
+        };
         self.pop_first = net.populations().iter().map(|p| p.first).collect();
         if let Some(inp) = &self.input {
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
@@ -458,32 +477,32 @@ impl Actor for SpikingNetwork {
         let steps = w.n_steps as usize;
         let mut rates = Array3::zeros((steps, np, r));
         let mut spikes = Spikes::default();
-        let mut k_in = 0;
-        for s in 0..steps {
-            let step = w.start_step + s as u64;
-            if let (Some(sp), Some(inp)) = (input, &self.input) {
-                while k_in < sp.stamps.len() && sp.stamps[k_in] <= step {
-                    if sp.stamps[k_in] == step {
-                        let train = sp.senders[k_in] as usize;
-                        let targets = self.fanout.get(train).ok_or_else(|| {
-                            ActorError::new(format!(
-                                "input spike from train {train}, but `{}` has {} trains ({} regions × {})",
-                                self.name,
-                                self.fanout.len(),
-                                r,
-                                inp.trains
-                            ))
-                        })?;
-                        for &t in targets {
-                            net.inject(t as usize, inp.weight, inp.delay_steps)
-                                .map_err(ActorError::new)?;
-                        }
-                    }
-                    k_in += 1;
+        // schedule the window's input spikes: stamped j, they act in step j + d
+        if let (Some(sp), Some(inp)) = (input, &self.input) {
+            for (k, &stamp) in sp.stamps.iter().enumerate() {
+                if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+                    continue;
+                }
+                let train = sp.senders[k] as usize;
+                let targets = self.fanout.get(train).ok_or_else(|| {
+                    ActorError::new(format!(
+                        "input spike from train {train}, but `{}` has {} trains ({} regions × {})",
+                        self.name,
+                        self.fanout.len(),
+                        r,
+                        inp.trains
+                    ))
+                })?;
+                let ahead = (stamp - w.start_step) as usize + inp.delay_steps;
+                for &t in targets {
+                    net.inject(t as usize, inp.weight, ahead)
+                        .map_err(ActorError::new)?;
                 }
             }
-            let firsts: &[usize] = &self.pop_first;
-            let fired = net.step();
+        }
+        let firsts: &[usize] = &self.pop_first;
+        net.run(steps, self.threads, |step, fired| {
+            let s = (step - w.start_step) as usize;
             for &i in fired {
                 // populations are contiguous; find by binary search on `first`
                 let pi = firsts.partition_point(|&f| f <= i as usize) - 1;
@@ -492,7 +511,7 @@ impl Actor for SpikingNetwork {
                 spikes.stamps.push(step);
                 spikes.times_ms.push((step + 1) as f64 * w.dt_ms);
             }
-        }
+        });
         for s in 0..steps {
             for reg in 0..r {
                 for (pi, (_, size)) in self.pops.iter().enumerate() {

@@ -23,9 +23,10 @@ use crate::integrator::Scheme;
 use crate::models::{Dfun, ModelInfo};
 use crate::noise::{NoiseConfig, NoiseKind, NumpyRandomState};
 use crate::params::ParamSet;
+use crate::sync::SpinBarrier;
 use crate::tvb_sum::{reduceat, Lanes8};
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -515,41 +516,6 @@ impl<T: Copy> RawBuf<T> {
     unsafe fn set(&self, i: usize, v: T) {
         assert!(i < self.len, "RawBuf index");
         unsafe { self.ptr.add(i).write(v) }
-    }
-}
-
-/// A sense-reversing barrier that spins briefly, then yields: never a pure
-/// busy wait.
-struct SpinBarrier {
-    n: usize,
-    count: AtomicUsize,
-    generation: AtomicUsize,
-}
-
-impl SpinBarrier {
-    fn new(n: usize) -> Self {
-        Self {
-            n,
-            count: AtomicUsize::new(0),
-            generation: AtomicUsize::new(0),
-        }
-    }
-    fn wait(&self) {
-        let g = self.generation.load(Ordering::Acquire);
-        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
-            self.count.store(0, Ordering::Relaxed);
-            self.generation.fetch_add(1, Ordering::Release);
-        } else {
-            let mut spins = 0u32;
-            while self.generation.load(Ordering::Acquire) == g {
-                if spins < 2000 {
-                    std::hint::spin_loop();
-                    spins += 1;
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod monitors;
 pub mod noise;
 pub mod params;
 pub mod spiking;
+pub mod sync;
 pub mod tvb_sum;
 
 pub use connectivity::Connectivity;

@@ -271,3 +271,31 @@ fn iaf_cond_alpha_network_rate_matches_nest_within_5_percent() {
         "rate {ours} Hz vs NEST {nest} Hz"
     );
 }
+
+#[test]
+fn spiking_networks_are_thread_count_independent() {
+    let r = load("iaf_cond_alpha_network.json");
+    let record = |threads: usize| {
+        let mut net = cond_network(&r, 7);
+        let mut spikes = vec![];
+        net.run(300, threads, |st, fired| {
+            spikes.extend(fired.iter().map(|&i| (st, i)))
+        });
+        let vm: Vec<u64> = (0..net.len())
+            .map(|i| net.neurons().v_m(i).to_bits())
+            .collect();
+        (spikes, vm)
+    };
+    let one = record(1);
+    assert!(one.0.len() > 100, "the network must fire");
+    assert_eq!(one, record(2));
+    assert_eq!(one, record(3));
+    // and `run` with one thread is `step` repeated
+    let mut net = cond_network(&r, 7);
+    let mut spikes = vec![];
+    for _ in 0..300 {
+        let st = net.steps_done();
+        spikes.extend(net.step().iter().map(|&i| (st, i)));
+    }
+    assert_eq!(spikes, one.0);
+}

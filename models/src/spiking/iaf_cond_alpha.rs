@@ -147,6 +147,25 @@ impl IafCondAlpha {
         self.y.len()
     }
 
+    /// The neurons `r` as a population of their own.
+    pub fn take_range(&self, r: std::ops::Range<usize>) -> Self {
+        let mut c = self.resized(0);
+        c.y = self.y[r.clone()].to_vec();
+        c.r = self.r[r.clone()].to_vec();
+        c.i_stim = self.i_stim[r.clone()].to_vec();
+        c.step = self.step[r].to_vec();
+        c
+    }
+
+    /// Writes back a part taken with [`take_range`](Self::take_range).
+    pub fn put_range(&mut self, start: usize, part: &Self) {
+        let r = start..start + part.len();
+        self.y[r.clone()].copy_from_slice(&part.y);
+        self.r[r.clone()].copy_from_slice(&part.r);
+        self.i_stim[r.clone()].copy_from_slice(&part.i_stim);
+        self.step[r].copy_from_slice(&part.step);
+    }
+
     /// Whether the population is empty.
     pub fn is_empty(&self) -> bool {
         self.y.is_empty()

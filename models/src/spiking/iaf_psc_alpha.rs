@@ -186,6 +186,31 @@ impl IafPscAlpha {
         self.y3.len()
     }
 
+    /// The neurons `r` as a population of their own.
+    pub fn take_range(&self, r: std::ops::Range<usize>) -> Self {
+        let mut c = self.clone();
+        c.y3 = self.y3[r.clone()].to_vec();
+        c.i_ex = self.i_ex[r.clone()].to_vec();
+        c.di_ex = self.di_ex[r.clone()].to_vec();
+        c.i_in = self.i_in[r.clone()].to_vec();
+        c.di_in = self.di_in[r.clone()].to_vec();
+        c.y0 = self.y0[r.clone()].to_vec();
+        c.r = self.r[r].to_vec();
+        c
+    }
+
+    /// Writes back a part taken with [`take_range`](Self::take_range).
+    pub fn put_range(&mut self, start: usize, part: &Self) {
+        let r = start..start + part.len();
+        self.y3[r.clone()].copy_from_slice(&part.y3);
+        self.i_ex[r.clone()].copy_from_slice(&part.i_ex);
+        self.di_ex[r.clone()].copy_from_slice(&part.di_ex);
+        self.i_in[r.clone()].copy_from_slice(&part.i_in);
+        self.di_in[r.clone()].copy_from_slice(&part.di_in);
+        self.y0[r.clone()].copy_from_slice(&part.y0);
+        self.r[r].copy_from_slice(&part.r);
+    }
+
     /// Whether the population is empty.
     pub fn is_empty(&self) -> bool {
         self.y3.is_empty()

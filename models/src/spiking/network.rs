@@ -61,6 +61,19 @@ impl Neurons {
             Neurons::CondAlpha(m) => m.set_v_m(i, v),
         }
     }
+    fn take_range(&self, r: std::ops::Range<usize>) -> Self {
+        match self {
+            Neurons::PscAlpha(m) => Neurons::PscAlpha(m.take_range(r)),
+            Neurons::CondAlpha(m) => Neurons::CondAlpha(m.take_range(r)),
+        }
+    }
+    fn put_range(&mut self, start: usize, part: &Self) {
+        match (self, part) {
+            (Neurons::PscAlpha(m), Neurons::PscAlpha(p)) => m.put_range(start, p),
+            (Neurons::CondAlpha(m), Neurons::CondAlpha(p)) => m.put_range(start, p),
+            _ => unreachable!("parts of one population share its model"),
+        }
+    }
     fn step(&mut self, syn: &[(f64, f64)], fired: &mut Vec<u32>) {
         match self {
             Neurons::PscAlpha(m) => m.step(syn, None, fired),
@@ -116,6 +129,8 @@ pub struct Network {
     /// background Poisson drive per population: (rate per step, weight, delay)
     background: Vec<Option<(f64, f64, u16)>>,
     rng: rand::rngs::SmallRng,
+    /// how far ahead `inject` may schedule (steps)
+    input_horizon: usize,
     step: u64,
     fired: Vec<u32>,
 }
@@ -156,6 +171,7 @@ impl Network {
             slots: 0,
             background: vec![None; pops.len()],
             rng: rand::rngs::SmallRng::seed_from_u64(seed),
+            input_horizon: 64,
             step: 0,
             fired: vec![],
         })
@@ -279,6 +295,12 @@ impl Network {
         Ok(())
     }
 
+    /// Lets [`inject`](Self::inject) schedule up to `steps` steps ahead
+    /// (default 64); call before [`build`](Self::build).
+    pub fn reserve_input_horizon(&mut self, steps: usize) {
+        self.input_horizon = self.input_horizon.max(steps);
+    }
+
     /// Freezes the connections into delivery order; called before stepping.
     pub fn build(&mut self) {
         let n = self.len();
@@ -301,8 +323,8 @@ impl Network {
             .chain(self.background.iter().flatten().map(|b| b.2))
             .max()
             .unwrap_or(1) as usize;
-        // external inputs may use delays up to 64 steps beyond the network's
-        self.slots = maxd.max(64) + 1;
+        // external inputs may arrive up to `input_horizon` steps ahead
+        self.slots = maxd.max(self.input_horizon).max(64) + 1;
         self.ring = vec![(0.0, 0.0); self.slots * n];
     }
 
@@ -329,18 +351,10 @@ impl Network {
         Ok(())
     }
 
-    /// Steps done.
-    pub fn steps_done(&self) -> u64 {
-        self.step
-    }
-
-    /// One step: background, input, neurons, spike delivery. Returns the
-    /// ids of the neurons that fired (their spikes are stamped
-    /// `(steps_done + 1)·h` after this call... i.e. at the end of the step).
-    pub fn step(&mut self) -> &[u32] {
+    /// Background Poisson counts of this step, into the ring slots `delay`
+    /// steps ahead (never the current slot), in a fixed order.
+    fn draw_background(&mut self) {
         let n = self.len();
-        let k = self.step as usize % self.slots;
-        // background Poisson trains for the delivery `delay` steps ahead
         for (pi, bg) in self.background.iter().enumerate() {
             if let Some((lam, w, d)) = *bg {
                 if lam <= 0.0 {
@@ -371,13 +385,15 @@ impl Network {
                 }
             }
         }
-        self.fired.clear();
-        {
-            let syn = &self.ring[k * n..(k + 1) * n];
-            self.neurons.step(syn, &mut self.fired);
-        }
+    }
+
+    /// Spikes of the neurons in `fired` (emitted in the current step) into
+    /// the ring, then clears the current slot and advances.
+    fn deliver(&mut self, fired: &[u32]) {
+        let n = self.len();
+        let k = self.step as usize % self.slots;
         self.ring[k * n..(k + 1) * n].fill((0.0, 0.0));
-        for &s in &self.fired {
+        for &s in fired {
             let s = s as usize;
             for e in self.out_start[s]..self.out_start[s + 1] {
                 let slot = (self.step as usize + self.out_delay[e] as usize) % self.slots;
@@ -391,6 +407,123 @@ impl Network {
             }
         }
         self.step += 1;
+    }
+
+    /// `steps` steps with the neuron update split over `threads` threads
+    /// (contiguous blocks of neurons); `on_step(step, fired)` sees each
+    /// step's spikes. Identical results for any thread count: random draws
+    /// and spike delivery stay on this thread, in the serial order.
+    pub fn run(&mut self, steps: usize, threads: usize, mut on_step: impl FnMut(u64, &[u32])) {
+        let n = self.len();
+        let threads = threads.clamp(1, n.max(1));
+        if threads == 1 || steps < 4 {
+            for _ in 0..steps {
+                let st = self.step;
+                let fired = self.step().to_vec();
+                on_step(st, &fired);
+            }
+            return;
+        }
+        let bounds: Vec<usize> = (0..=threads).map(|t| t * n / threads).collect();
+        let mut parts: Vec<Neurons> = (0..threads)
+            .map(|t| self.neurons.take_range(bounds[t]..bounds[t + 1]))
+            .collect();
+        let barrier = crate::sync::SpinBarrier::new(threads);
+        let ring = RingPtr(self.ring.as_ptr(), self.ring.len());
+        let slots = self.slots;
+        let step0 = self.step;
+        let outs: Vec<std::sync::Mutex<Vec<u32>>> = (0..threads)
+            .map(|_| std::sync::Mutex::new(vec![]))
+            .collect();
+        {
+            let (mine, others) = parts.split_at_mut(1);
+            let outs = &outs;
+            std::thread::scope(|sc| {
+                for (t, part) in others.iter_mut().enumerate() {
+                    let t = t + 1;
+                    let (lo, barrier, ring) = (bounds[t], &barrier, &ring);
+                    sc.spawn(move || {
+                        for s in 0..steps {
+                            let k = (step0 as usize + s) % slots;
+                            // SAFETY: during the neuron phase this thread reads
+                            // only its block of the current slot; the main
+                            // thread writes other slots (background, delays ≥ 1).
+                            let syn = unsafe { ring.slice(k * n + lo, part.len()) };
+                            {
+                                let mut out = outs[t].lock().unwrap_or_else(|e| e.into_inner());
+                                out.clear();
+                                part.step(syn, &mut out);
+                                for f in out.iter_mut() {
+                                    *f += lo as u32;
+                                }
+                            }
+                            barrier.wait(); // neuron phase done
+                            barrier.wait(); // delivery done
+                        }
+                    });
+                }
+                let mut all = vec![];
+                for s in 0..steps {
+                    let k = (step0 as usize + s) % slots;
+                    self.draw_background();
+                    let part = &mut mine[0];
+                    // SAFETY: as above, block 0 of the current slot
+                    let syn = unsafe { ring.slice(k * n, part.len()) };
+                    all.clear();
+                    part.step(syn, &mut all);
+                    barrier.wait();
+                    for o in &outs[1..] {
+                        all.extend_from_slice(&o.lock().unwrap_or_else(|e| e.into_inner()));
+                    }
+                    let st = self.step;
+                    self.deliver(&all);
+                    on_step(st, &all);
+                    barrier.wait();
+                }
+            });
+        }
+        for (t, part) in parts.iter().enumerate() {
+            self.neurons.put_range(bounds[t], part);
+        }
+    }
+
+    /// Steps done.
+    pub fn steps_done(&self) -> u64 {
+        self.step
+    }
+
+    /// One step: background, input, neurons, spike delivery. Returns the
+    /// ids of the neurons that fired (their spikes are stamped
+    /// `(steps_done + 1)·h` after this call... i.e. at the end of the step).
+    pub fn step(&mut self) -> &[u32] {
+        let n = self.len();
+        let k = self.step as usize % self.slots;
+        self.draw_background();
+        self.fired.clear();
+        {
+            let syn = &self.ring[k * n..(k + 1) * n];
+            self.neurons.step(syn, &mut self.fired);
+        }
+        let fired = std::mem::take(&mut self.fired);
+        self.deliver(&fired);
+        self.fired = fired;
         &self.fired
+    }
+}
+
+/// The ring buffer, shared read-only with the neuron threads of `run`.
+struct RingPtr(*const (f64, f64), usize);
+
+// SAFETY: see `Network::run`: the threads read disjoint blocks of the
+// current slot while the owner writes only other slots.
+unsafe impl Send for RingPtr {}
+unsafe impl Sync for RingPtr {}
+
+impl RingPtr {
+    /// # Safety
+    /// No thread may write `start..start + len` while the slice lives.
+    unsafe fn slice(&self, start: usize, len: usize) -> &[(f64, f64)] {
+        assert!(start + len <= self.1, "ring range");
+        unsafe { std::slice::from_raw_parts(self.0.add(start), len) }
     }
 }
