@@ -17,6 +17,7 @@
 use std::sync::Arc;
 
 use brainstream_models::params::ParamSet;
+use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF_PARAMS};
 use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND_PARAMS};
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
 use brainstream_models::spiking::{Network, Neurons, Rule};
@@ -27,7 +28,7 @@ use brainstream_runtime::{
 use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha (weights in pA) or iaf_cond_alpha (weights in nS); aeif_cond_exp comes next" },
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha (weights in pA), iaf_cond_alpha or aeif_cond_exp (weights in nS)" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
@@ -158,7 +159,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let bad = |e: brainstream_models::ModelError| BuildError::at("neuron_params", e.to_string());
     let template = match model.as_str() {
         "iaf_psc_alpha" => Neurons::PscAlpha(IafPscAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
-        _ => Neurons::CondAlpha(IafCondAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
+        "iaf_cond_alpha" => {
+            Neurons::CondAlpha(IafCondAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?)
+        }
+        _ => Neurons::AeifCondExp(AeifCondExp::new(1, &params, ctx.dt_ms).map_err(bad)?),
     };
     let regions = p.str_list("regions")?.unwrap_or_default();
     if regions.is_empty() {
@@ -414,7 +418,10 @@ impl Actor for SpikingNetwork {
         net.build();
         self.threads = match self.threads {
             0 => {
-                let heavy = matches!(self.template, Neurons::CondAlpha(_)) && net.len() >= 500;
+                let heavy = matches!(
+                    self.template,
+                    Neurons::CondAlpha(_) | Neurons::AeifCondExp(_)
+                ) && net.len() >= 500;
                 if heavy {
                     std::thread::available_parallelism()
                         .map(|n| n.get())

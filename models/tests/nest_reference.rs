@@ -299,3 +299,65 @@ fn spiking_networks_are_thread_count_independent() {
     }
     assert_eq!(spikes, one.0);
 }
+
+#[test]
+fn aeif_cond_exp_fires_at_nests_times() {
+    use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF};
+    let r = load("aeif_cond_exp_single.json");
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let steps = (r["duration_ms"].as_f64().unwrap() / h).round() as usize;
+    let d = r["delay_ms"].as_f64().unwrap();
+    let params = ParamSet::from_overrides(
+        "aeif_cond_exp",
+        AEIF,
+        [("I_e", r["params"]["I_e"].as_f64().unwrap())],
+    )
+    .unwrap();
+    let mut n = AeifCondExp::new(1, &params, h).unwrap();
+    let mut syn = vec![(0.0, 0.0); steps + 20];
+    for (key, w) in [
+        ("ex_times_ms", "ex_weight_pA"),
+        ("in_times_ms", "in_weight_pA"),
+    ] {
+        let w = r[w].as_f64().unwrap();
+        for t in floats(&r[key]) {
+            let k = ((t + d) / h).round() as usize - 1;
+            if w > 0.0 {
+                syn[k].0 += w;
+            } else {
+                syn[k].1 += w;
+            }
+        }
+    }
+    let (mut spikes, mut vm, mut fired) = (vec![], vec![], vec![]);
+    for k in 0..steps {
+        fired.clear();
+        n.step(&syn[k..k + 1], None, &mut fired);
+        for _ in &fired {
+            spikes.push((k + 1) as f64 * h);
+        }
+        vm.push(n.v_m(0));
+    }
+    let want = floats(&r["spike_times_ms"]);
+    let want_vm = floats(&r["vm_mV"]);
+    let err = vm
+        .iter()
+        .zip(&want_vm)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "aeif_cond_exp: {} spikes (NEST {}), max |ΔV_m| {err:.3e} mV",
+        spikes.len(),
+        want.len()
+    );
+    assert!(want.len() >= 5, "the reference must fire");
+    assert_eq!(spikes.len(), want.len());
+    for (a, b) in spikes.iter().zip(&want) {
+        assert!(
+            (a - b).abs() <= 0.1 + 1e-9,
+            "spike at {a} ms, NEST {b} ms (tolerance 0.1 ms)"
+        );
+    }
+    // measured: the same steps, V_m within 1e-12 mV
+    assert!(err < 1e-9, "max |ΔV_m| {err:e} mV");
+}

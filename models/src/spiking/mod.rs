@@ -7,11 +7,13 @@
 //! then takes the synaptic input delivered in that step, then checks the
 //! threshold; a spike found in step `k` is stamped `(k+1)·h`, as NEST does.
 
+pub mod aeif_cond_exp;
 pub mod iaf_cond_alpha;
 pub mod iaf_psc_alpha;
 pub mod network;
 pub mod rkf45;
 
+pub use aeif_cond_exp::AeifCondExp;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_psc_alpha::IafPscAlpha;
 pub use network::{Network, Neurons, Population, Rule};

@@ -17,7 +17,7 @@
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
-use super::{IafCondAlpha, IafPscAlpha};
+use super::{AeifCondExp, IafCondAlpha, IafPscAlpha};
 use crate::error::ModelError;
 
 /// The neurons of a network: one NEST model for all populations.
@@ -27,6 +27,8 @@ pub enum Neurons {
     PscAlpha(IafPscAlpha),
     /// `iaf_cond_alpha`, weights in nS.
     CondAlpha(IafCondAlpha),
+    /// `aeif_cond_exp`, weights in nS.
+    AeifCondExp(AeifCondExp),
 }
 
 impl Neurons {
@@ -34,6 +36,7 @@ impl Neurons {
         match self {
             Neurons::PscAlpha(m) => Neurons::PscAlpha(m.resized(n)),
             Neurons::CondAlpha(m) => Neurons::CondAlpha(m.resized(n)),
+            Neurons::AeifCondExp(m) => Neurons::AeifCondExp(m.resized(n)),
         }
     }
     /// Number of neurons.
@@ -41,6 +44,7 @@ impl Neurons {
         match self {
             Neurons::PscAlpha(m) => m.len(),
             Neurons::CondAlpha(m) => m.len(),
+            Neurons::AeifCondExp(m) => m.len(),
         }
     }
     /// Whether empty.
@@ -52,6 +56,7 @@ impl Neurons {
         match self {
             Neurons::PscAlpha(m) => m.v_m(i),
             Neurons::CondAlpha(m) => m.v_m(i),
+            Neurons::AeifCondExp(m) => m.v_m(i),
         }
     }
     /// Sets the membrane potential of neuron `i`, mV.
@@ -59,18 +64,21 @@ impl Neurons {
         match self {
             Neurons::PscAlpha(m) => m.set_v_m(i, v),
             Neurons::CondAlpha(m) => m.set_v_m(i, v),
+            Neurons::AeifCondExp(m) => m.set_v_m(i, v),
         }
     }
     fn take_range(&self, r: std::ops::Range<usize>) -> Self {
         match self {
             Neurons::PscAlpha(m) => Neurons::PscAlpha(m.take_range(r)),
             Neurons::CondAlpha(m) => Neurons::CondAlpha(m.take_range(r)),
+            Neurons::AeifCondExp(m) => Neurons::AeifCondExp(m.take_range(r)),
         }
     }
     fn put_range(&mut self, start: usize, part: &Self) {
         match (self, part) {
             (Neurons::PscAlpha(m), Neurons::PscAlpha(p)) => m.put_range(start, p),
             (Neurons::CondAlpha(m), Neurons::CondAlpha(p)) => m.put_range(start, p),
+            (Neurons::AeifCondExp(m), Neurons::AeifCondExp(p)) => m.put_range(start, p),
             _ => unreachable!("parts of one population share its model"),
         }
     }
@@ -78,6 +86,7 @@ impl Neurons {
         match self {
             Neurons::PscAlpha(m) => m.step(syn, None, fired),
             Neurons::CondAlpha(m) => m.step(syn, None, fired),
+            Neurons::AeifCondExp(m) => m.step(syn, None, fired),
         }
     }
 }

@@ -87,9 +87,77 @@ fn step<const N: usize>(
     let _ = AH;
 }
 
-/// Integrates `y` over `(0, t1]` with adaptive steps, `h` being the step
-/// size carried between calls (GSL's `IntegrationStep`). `eps_abs` is the
-/// absolute tolerance of every component.
+/// GSL's standard step-size control: the error of component i may be
+/// `eps_abs + eps_rel·(a_y·|y_i| + a_dydt·h·|y'_i|)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Control {
+    /// `gsl_odeiv_control_y_new(eps_abs, 0)`: absolute tolerance only.
+    Y { eps_abs: f64 },
+    /// `gsl_odeiv_control_yp_new(eps_abs, eps_rel)`: a_y = 0, a_dydt = 1.
+    Yp { eps_abs: f64, eps_rel: f64 },
+}
+
+/// One `gsl_odeiv_evolve_apply`: a successful step from `*t` towards `t1`
+/// (retried with smaller steps while the error is too large); `h` is the
+/// step size carried between calls.
+pub fn apply<const N: usize>(
+    f: &impl Fn(&[f64; N], &mut [f64; N]),
+    y: &mut [f64; N],
+    t: &mut f64,
+    t1: f64,
+    h: &mut f64,
+    control: Control,
+) {
+    const S: f64 = 0.9;
+    const ORD: f64 = 5.0;
+    let mut out = [0.0; N];
+    let mut err = [0.0; N];
+    let mut dydt_out = [0.0; N];
+    let dt = t1 - *t;
+    let (mut h0, mut final_step) = if *h > dt { (dt, true) } else { (*h, false) };
+    let mut guard = 0;
+    loop {
+        step(f, y, h0, &mut out, &mut err);
+        let rmax = match control {
+            Control::Y { eps_abs } => err.iter().map(|e| e.abs()).fold(0.0, f64::max) / eps_abs,
+            Control::Yp { eps_abs, eps_rel } => {
+                f(&out, &mut dydt_out);
+                err.iter()
+                    .zip(&dydt_out)
+                    .map(|(e, d)| e.abs() / (eps_rel * (h0 * d.abs()) + eps_abs))
+                    .fold(0.0, f64::max)
+            }
+        };
+        if rmax > 1.1 && h0 > 1e-12 && guard < 10_000 {
+            // decrease and retry from the same y
+            let r = (S / rmax.powf(1.0 / ORD)).max(0.2);
+            h0 *= r;
+            final_step = false;
+            guard += 1;
+            continue;
+        }
+        if rmax < 0.5 {
+            // GSL grows the step by r ∈ [1, 5]. After a whole simulation
+            // step in one go (h0 = t1, integration starting at 0) the value
+            // only matters through `h ≥ t1`, which r ≥ 1 guarantees: skip
+            // the powf, same behaviour.
+            if h0 >= t1 {
+                *h = h0;
+            } else {
+                let r = (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0);
+                *h = h0 * r;
+            }
+        } else {
+            *h = h0;
+        }
+        break;
+    }
+    *y = out;
+    *t = if final_step { t1 } else { *t + h0 };
+}
+
+/// Integrates `y` over `(0, t1]` with adaptive steps (`apply` until `t1`),
+/// absolute tolerance `eps_abs`.
 pub fn evolve<const N: usize>(
     f: impl Fn(&[f64; N], &mut [f64; N]),
     y: &mut [f64; N],
@@ -97,45 +165,8 @@ pub fn evolve<const N: usize>(
     h: &mut f64,
     eps_abs: f64,
 ) {
-    const S: f64 = 0.9;
-    const ORD: f64 = 5.0;
     let mut t = 0.0;
-    let mut out = [0.0; N];
-    let mut err = [0.0; N];
-    let mut guard = 0;
     while t < t1 {
-        let dt = t1 - t;
-        let (mut h0, mut final_step) = if *h > dt { (dt, true) } else { (*h, false) };
-        loop {
-            step(&f, y, h0, &mut out, &mut err);
-            let rmax = err.iter().map(|e| e.abs()).fold(0.0, f64::max) / eps_abs;
-            if rmax > 1.1 && h0 > 1e-12 {
-                // decrease and retry from the same y
-                let r = (S / rmax.powf(1.0 / ORD)).max(0.2);
-                h0 *= r;
-                final_step = false;
-                guard += 1;
-                if guard > 10_000 {
-                    break;
-                }
-                continue;
-            }
-            if rmax < 0.5 {
-                // GSL grows the step by r ∈ [1, 5]. After a whole simulation
-                // step (h0 = t1) the value only matters through `h ≥ t1`,
-                // which r ≥ 1 guarantees: skip the powf, same behaviour.
-                if h0 >= t1 {
-                    *h = h0;
-                } else {
-                    let r = (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0);
-                    *h = h0 * r;
-                }
-            } else {
-                *h = h0;
-            }
-            break;
-        }
-        *y = out;
-        t = if final_step { t1 } else { t + h0 };
+        apply(&f, y, &mut t, t1, h, Control::Y { eps_abs });
     }
 }

@@ -162,5 +162,6 @@ def brunel():
 if __name__ == "__main__":
     iaf_psc_alpha_single()
     single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
+    single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
     brunel()
     cond()
