@@ -139,12 +139,13 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let table = match model.as_str() {
         "iaf_psc_alpha" => IAF_PARAMS,
         "iaf_cond_alpha" => COND_PARAMS,
+        "aeif_cond_exp" => AEIF_PARAMS,
         _ => {
             return Err(BuildError::at(
                 "model",
                 format!("neuron model `{model}` is not available yet"),
             )
-            .hint("available: iaf_psc_alpha, iaf_cond_alpha"))
+            .hint("available: iaf_psc_alpha, iaf_cond_alpha, aeif_cond_exp"))
         }
     };
     let np = p.number_table("neuron_params")?;
