@@ -138,3 +138,44 @@ fn co_simulation_bad_input_is_refused_with_the_actor_and_parameter() {
         "{e}"
     );
 }
+
+#[test]
+fn rww_co_simulation_replaces_s_e_and_s_i_through_the_rww_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/cosim_rww76_spiking.toml"),
+        dir.path(),
+        &["simulation.duration_ms=100"],
+    )
+    .unwrap();
+    let (_, rates) = h5(&dir.path().join("rates.h5"), "data"); // (steps, [E, I], [rM1, lM1], 1), rate over step k at row k
+    let (ws, raw) = h5(&dir.path().join("raw.h5"), "data"); // (steps, [S_e, S_i], 76, 1)
+    assert_eq!(ws, vec![1000, 2, 76, 1]);
+    // recompute the RWW filters from the recorded rates, exactly as the actor
+    let (te, ti, ge, gi, dt) = (100.0f64, 10.0f64, 0.641e-3f64, 1e-3f64, 0.1f64);
+    let mut s = [(0.0f64, 0.0f64); 2];
+    let mut filtered = vec![[(0.0, 0.0); 2]; 1001]; // by stamp
+    for k in 1..=1000 {
+        for reg in 0..2 {
+            let (re, ri) = (
+                rates[((k - 1) * 2) * 2 + reg],
+                rates[((k - 1) * 2 + 1) * 2 + reg],
+            );
+            let ke = 1.0 / te + ge * re;
+            let se_inf = ge * re / ke;
+            s[reg].0 = se_inf + (s[reg].0 - se_inf) * (-ke * dt).exp();
+            let si_inf = gi * ri * ti;
+            s[reg].1 = si_inf + (s[reg].1 - si_inf) * (-dt / ti).exp();
+            filtered[k][reg] = s[reg];
+        }
+    }
+    for k in 11..=1000 {
+        for (reg, node) in [(0usize, 12usize), (1, 50)] {
+            let (se, si) = (
+                raw[((k - 1) * 2) * 76 + node],
+                raw[((k - 1) * 2 + 1) * 76 + node],
+            );
+            assert_eq!((se, si), filtered[k - 10][reg], "stamp {k} region {node}");
+        }
+    }
+}

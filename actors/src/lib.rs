@@ -29,5 +29,6 @@ pub fn registry() -> Registry {
     r.register(spiking_network::KIND);
     r.register(transformers::poisson_spikes::KIND);
     r.register(transformers::rate_filter::KIND);
+    r.register(transformers::rww_filter::KIND);
     r
 }
