@@ -10,6 +10,15 @@
 //! of one train in one step are sent as repeated events.
 //! A negative or non-finite rate stops the run with an error naming the
 //! node and the time.
+//!
+//! Correlated trains (Kuhn, Aertsen & Rotter 2003), `correlation = c` in
+//! (0, 1], per node and step:
+//! * `sip` (single interaction process): a common train of rate c·λ whose
+//!   spikes go to every train of the node, plus independent trains of rate
+//!   (1 − c)·λ; pairwise count correlation c.
+//! * `mip` (multiple interaction process): a mother train of rate λ/c; each
+//!   train copies each mother spike with probability c; pairwise
+//!   correlation c, each train Poisson of rate λ.
 
 use std::sync::Arc;
 
@@ -17,7 +26,7 @@ use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
     ParamType, Payload, PortDecl, PortType, RunContext, Spikes, WindowInfo,
 };
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
 const PARAMS: &[ParamSpec] = &[
@@ -67,8 +76,16 @@ pub const KIND: KindSpec = KindSpec {
     build,
 };
 
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Process {
+    Independent,
+    Sip(f64),
+    Mip(f64),
+}
+
 struct PoissonSpikes {
     name: String,
+    process: Process,
     trains: usize,
     variable: Option<String>,
     scale: f64,
@@ -79,8 +96,20 @@ struct PoissonSpikes {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
+    let c = p.f64("correlation")?;
+    let process = match (c, p.str("process")?.as_str()) {
+        (0.0, _) => Process::Independent,
+        (c, "sip") => Process::Sip(c),
+        (c, "mip") => Process::Mip(c),
+        (_, other) => {
+            return Err(
+                BuildError::at("process", format!("unknown process `{other}`")).hint("sip or mip"),
+            )
+        }
+    };
     Ok(Box::new(PoissonSpikes {
         name: ctx.name.to_string(),
+        process,
         trains: p.i64("trains_per_node")? as usize,
         variable: p.opt_str("variable")?,
         scale: p.f64("scale")?,
@@ -155,18 +184,142 @@ impl Actor for PoissonSpikes {
                 if lam <= 0.0 {
                     continue;
                 }
-                let pois = Poisson::new(lam).map_err(ActorError::new)?;
-                for t in 0..self.trains {
-                    let c: f64 = pois.sample(&mut self.rng);
-                    for _ in 0..c as usize {
-                        sp.senders.push((i * self.trains + t) as u32);
+                let base = (i * self.trains) as u32;
+                let emit = |t: usize, n: usize, sp: &mut Spikes| {
+                    for _ in 0..n {
+                        sp.senders.push(base + t as u32);
                         sp.stamps.push(j);
                         sp.times_ms.push((j + 1) as f64 * w.dt_ms);
+                    }
+                };
+                match self.process {
+                    Process::Independent => {
+                        let pois = Poisson::new(lam).map_err(ActorError::new)?;
+                        for t in 0..self.trains {
+                            let c: f64 = pois.sample(&mut self.rng);
+                            emit(t, c as usize, &mut sp);
+                        }
+                    }
+                    Process::Sip(c) => {
+                        let shared: f64 = Poisson::new(c * lam)
+                            .map_err(ActorError::new)?
+                            .sample(&mut self.rng);
+                        let own = if c < 1.0 {
+                            Some(Poisson::new((1.0 - c) * lam).map_err(ActorError::new)?)
+                        } else {
+                            None
+                        };
+                        for t in 0..self.trains {
+                            let k = own.as_ref().map_or(0.0, |p| p.sample(&mut self.rng));
+                            emit(t, (shared + k) as usize, &mut sp);
+                        }
+                    }
+                    Process::Mip(c) => {
+                        let mother: f64 = Poisson::new(lam / c)
+                            .map_err(ActorError::new)?
+                            .sample(&mut self.rng);
+                        for t in 0..self.trains {
+                            let mut k = 0;
+                            for _ in 0..mother as usize {
+                                if self.rng.gen::<f64>() < c {
+                                    k += 1;
+                                }
+                            }
+                            emit(t, k, &mut sp);
+                        }
                     }
                 }
             }
         }
         out.set("spikes", Payload::Spikes(Arc::new(sp)));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brainstream_runtime::{Series, SeriesMeta};
+    use ndarray::Array3;
+
+    fn counts(process: Process, rate: f64, trains: usize, steps: u64) -> Vec<Vec<f64>> {
+        let mut a = PoissonSpikes {
+            name: "p".into(),
+            process,
+            trains,
+            variable: None,
+            scale: 1.0,
+            rng: rand::rngs::StdRng::seed_from_u64(3),
+            held: vec![],
+        };
+        let meta = Arc::new(SeriesMeta {
+            variables: vec!["r".into()],
+            nodes: vec!["n".into()],
+            unit: "Hz".into(),
+        });
+        let s = Series {
+            stamps: vec![0],
+            times_ms: vec![0.0],
+            data: Array3::from_elem((1, 1, 1), rate),
+            meta,
+        };
+        let inputs = Inputs::from_pairs([("input", Payload::Series(Arc::new(s)))]);
+        let mut out = Outputs::default();
+        // 1 ms bins of the 0.1 ms steps
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: steps,
+            dt_ms: 0.1,
+        };
+        a.step(&w, &inputs, &mut out).unwrap();
+        let sp = out.take("spikes").unwrap();
+        let sp = sp.as_spikes().unwrap();
+        let bins = (steps / 10) as usize;
+        let mut c = vec![vec![0.0; bins]; trains];
+        for (s, st) in sp.senders.iter().zip(&sp.stamps) {
+            c[*s as usize][(*st / 10) as usize] += 1.0;
+        }
+        c
+    }
+
+    fn corr(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - ma) * (y - mb))
+            .sum::<f64>()
+            / n;
+        let va: f64 = a.iter().map(|x| (x - ma).powi(2)).sum::<f64>() / n;
+        let vb: f64 = b.iter().map(|y| (y - mb).powi(2)).sum::<f64>() / n;
+        cov / (va * vb).sqrt()
+    }
+
+    #[test]
+    fn trains_converge_to_their_rate_and_correlation() {
+        let steps = 200_000; // 20 s
+        for (process, want_c) in [
+            (Process::Independent, 0.0),
+            (Process::Sip(0.3), 0.3),
+            (Process::Mip(0.3), 0.3),
+        ] {
+            let c = counts(process, 50.0, 8, steps);
+            let total: f64 = c.iter().map(|t| t.iter().sum::<f64>()).sum();
+            let rate = total / 8.0 / 20.0;
+            assert!((rate - 50.0).abs() < 1.5, "{process:?}: rate {rate} Hz");
+            let mut cs = vec![];
+            for i in 0..8 {
+                for j in i + 1..8 {
+                    cs.push(corr(&c[i], &c[j]));
+                }
+            }
+            let mean_c = cs.iter().sum::<f64>() / cs.len() as f64;
+            assert!(
+                (mean_c - want_c).abs() < 0.03,
+                "{process:?}: correlation {mean_c}, want {want_c}"
+            );
+        }
     }
 }
