@@ -47,6 +47,22 @@ const PARAMS: &[ParamSpec] = &[
         doc: "Input variable giving the rate (default: the first)",
     },
     ParamSpec {
+        name: "correlation",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.0),
+        range: Some((0.0, 1.0)),
+        unit: "",
+        doc: "Pairwise correlation c of the trains of one node (0: independent)",
+    },
+    ParamSpec {
+        name: "process",
+        ty: ParamType::Str,
+        default: DefaultValue::Str("mip"),
+        range: None,
+        unit: "",
+        doc: "Correlated trains: sip (shared spikes) or mip (thinned mother train)",
+    },
+    ParamSpec {
         name: "scale",
         ty: ParamType::Float,
         default: DefaultValue::Float(1.0),
