@@ -30,5 +30,6 @@ pub fn registry() -> Registry {
     r.register(transformers::poisson_spikes::KIND);
     r.register(transformers::rate_filter::KIND);
     r.register(transformers::rww_filter::KIND);
+    r.register(transformers::spike_rates::KIND);
     r
 }

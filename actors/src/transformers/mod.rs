@@ -4,3 +4,4 @@
 pub mod poisson_spikes;
 pub mod rate_filter;
 pub mod rww_filter;
+pub mod spike_rates;
