@@ -179,3 +179,90 @@ fn rww_co_simulation_replaces_s_e_and_s_i_through_the_rww_filters() {
         }
     }
 }
+
+#[test]
+fn devices_in_a_graph_reproduce_nest() {
+    // step_current_generator → spiking_network: the NEST reference run of
+    // tests/data/nest (step_current.json), through actors and edges
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("tests/graphs/good/step_current_neuron.toml"),
+        dir.path(),
+        &[],
+    )
+    .unwrap();
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/data/nest/step_current.json")).unwrap(),
+    )
+    .unwrap();
+    let want: Vec<f64> = reference["spike_times_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let want_vm: Vec<f64> = reference["vm_mV"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let f = hdf5::File::open(dir.path().join("spikes.h5")).unwrap();
+    let times = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert_eq!(times.len(), want.len());
+    for (a, b) in times.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    let (shape, vm) = h5(&dir.path().join("vm.h5"), "data");
+    assert_eq!(shape, vec![2000, 1, 1, 1]);
+    let err = vm
+        .iter()
+        .zip(&want_vm)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(err < 1e-9, "max |ΔV_m| {err} mV");
+}
+
+#[test]
+fn spike_generator_emits_its_times_and_refuses_off_grid_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    std::fs::write(
+        &g,
+        "[simulation]\ndt_ms = 0.1\nduration_ms = 5.0\nsync_ms = 1.0\n[actors.gen]\nkind = \"spike_generator\"\nspike_times_ms = [0.5, 1.0, 1.0, 4.9]\nsenders = [0, 1, 2, 0]\n[actors.rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"gen.spikes\"\nto = \"rec.spikes\"\n",
+    )
+    .unwrap();
+    run(&g, dir.path(), &[]).unwrap();
+    let f = hdf5::File::open(dir.path().join("rec.h5")).unwrap();
+    assert_eq!(
+        f.dataset("spikes/times")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap(),
+        vec![0.5, 1.0, 1.0, 4.9]
+    );
+    assert_eq!(
+        f.dataset("spikes/senders")
+            .unwrap()
+            .read_raw::<u32>()
+            .unwrap(),
+        vec![0, 1, 2, 0]
+    );
+    let e = brainstream::load_graph(
+        &g,
+        vec![
+            "actors.gen.spike_times_ms=[0.55]".into(),
+            "actors.gen.senders=[0]".into(),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("actors.gen.spike_times_ms[0]: 0.55 ms is not a positive multiple of dt"),
+        "{e}"
+    );
+}

@@ -5,6 +5,7 @@
 //! recorders (`hdf5_recorder`), sources and transformers (`linear_ode`,
 //! `gain`). [`registry`] returns them all for the runtime.
 
+pub mod devices;
 pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
@@ -27,6 +28,8 @@ pub fn registry() -> Registry {
     r.register(monitors::subsample::KIND);
     r.register(monitors::bold::KIND);
     r.register(spiking_network::KIND);
+    r.register(devices::spike_generator::KIND);
+    r.register(devices::step_current_generator::KIND);
     r.register(transformers::poisson_spikes::KIND);
     r.register(transformers::rate_filter::KIND);
     r.register(transformers::rww_filter::KIND);

@@ -35,6 +35,8 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight (pA), delay_ms }" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
+    ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
+    ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
     ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA), delay_ms }" },
 ];
@@ -44,10 +46,14 @@ pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
     doc: "Spiking populations at brain regions (NEST's iaf_psc_alpha, NEST's connection rules and delays)",
     params: PARAMS,
-    inputs: &[PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices, senders r·T + k for region r", end_stamped: false }],
+    inputs: &[
+        PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices, senders r·T + k for region r", end_stamped: false },
+        PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) into the `current_targets` populations of every region: variable 0, one node for all regions or one per region; a sample stamped j arrives in step j and acts from the next", end_stamped: false },
+    ],
     outputs: &[
         PortDecl { name: "spikes", ty: PortType::Spikes, doc: "every spike, senders = global neuron ids", end_stamped: false },
         PortDecl { name: "rates", ty: PortType::Series, doc: "population rate over each step (Hz), stamped at the step's end: variables = populations, nodes = regions", end_stamped: false },
+        PortDecl { name: "v_m", ty: PortType::Series, doc: "membrane potential (mV) of the `record_v_m` neurons after every step (NEST's multimeter)", end_stamped: false },
     ],
     build,
 };
@@ -78,6 +84,9 @@ struct SpikingNetwork {
     input: Option<InputSpec>,
     v_m_init: Option<(f64, f64)>,
     threads: usize,
+    current_targets: Vec<usize>,
+    record: Vec<usize>,
+    vm_meta: Arc<SeriesMeta>,
     dt: f64,
     net: Option<Network>,
     /// first global id of every population (region-major)
@@ -344,6 +353,30 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             })
         }
     };
+    let current_targets = match p.str_list("current_targets")? {
+        None => (0..pops.len()).collect(),
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, n)| pop_index(n, format!("current_targets[{i}]")))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let record: Vec<usize> = p
+        .f64_list("record_v_m")?
+        .unwrap_or_default()
+        .iter()
+        .map(|&x| x as usize)
+        .collect();
+    let per_region: usize = pops.iter().map(|p| p.1).sum();
+    if let Some(&bad) = record.iter().find(|&&i| i >= per_region * regions.len()) {
+        return Err(BuildError::at(
+            "record_v_m",
+            format!(
+                "neuron {bad} does not exist ({} neurons)",
+                per_region * regions.len()
+            ),
+        ));
+    }
     let v_m_init = match p.f64_list("v_m_init")? {
         None => None,
         Some(v) if v.len() == 2 && v[0] < v[1] => Some((v[0], v[1])),
@@ -369,6 +402,13 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         input,
         v_m_init,
         threads: p.i64("threads")? as usize,
+        current_targets,
+        vm_meta: Arc::new(SeriesMeta {
+            variables: vec!["V_m".into()],
+            nodes: record.iter().map(|i| format!("neuron{i}")).collect(),
+            unit: "mV".into(),
+        }),
+        record,
         dt: ctx.dt_ms,
         net: None,
         pop_first: vec![],
@@ -508,8 +548,47 @@ impl Actor for SpikingNetwork {
                 }
             }
         }
+        // currents: a sample stamped j arrives in step j
+        if let Some(c) = crate::util::series(inputs, "current_in")? {
+            let nodes = c.data.shape()[2];
+            if nodes != 1 && nodes != r {
+                return Err(ActorError::new(format!(
+                    "`{}`: current_in has {nodes} nodes; give 1 (all regions) or {r} (one per region)",
+                    self.name
+                )));
+            }
+            for (k, &stamp) in c.stamps.iter().enumerate() {
+                if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+                    continue;
+                }
+                for reg in 0..r {
+                    let i = c.data[[k, 0, if nodes == 1 { 0 } else { reg }]];
+                    if i == 0.0 {
+                        continue;
+                    }
+                    for &pi in &self.current_targets {
+                        let pop = reg * np + pi;
+                        let (first, size) = (self.pop_first[pop], self.pops[pi].1);
+                        for t in first..first + size {
+                            net.inject_current(t, i, (stamp - w.start_step) as usize)
+                                .map_err(ActorError::new)?;
+                        }
+                    }
+                }
+            }
+        }
         let firsts: &[usize] = &self.pop_first;
-        net.run(steps, self.threads, |step, fired| {
+        let record = &self.record;
+        let mut vm = Array3::zeros((if record.is_empty() { 0 } else { steps }, 1, record.len()));
+        // recording V_m needs the neurons after every step: one thread
+        let threads = if record.is_empty() { self.threads } else { 1 };
+        net.run_observed(steps, threads, |step, fired, neurons| {
+            if !record.is_empty() {
+                let s = (step - w.start_step) as usize;
+                for (j, &i) in record.iter().enumerate() {
+                    vm[[s, 0, j]] = neurons.v_m(i);
+                }
+            }
             let s = (step - w.start_step) as usize;
             for &i in fired {
                 // populations are contiguous; find by binary search on `first`
@@ -539,6 +618,18 @@ impl Actor for SpikingNetwork {
             })),
         );
         out.set("spikes", Payload::Spikes(Arc::new(spikes)));
+        if !self.record.is_empty() {
+            let stamps: Vec<u64> = (w.start_step + 1..=w.start_step + w.n_steps).collect();
+            out.set(
+                "v_m",
+                Payload::Series(Arc::new(Series {
+                    times_ms: stamps.iter().map(|k| *k as f64 * w.dt_ms).collect(),
+                    stamps,
+                    data: vm,
+                    meta: self.vm_meta.clone(),
+                })),
+            );
+        }
         Ok(())
     }
 }

@@ -361,3 +361,59 @@ fn aeif_cond_exp_fires_at_nests_times() {
     // measured: the same steps, V_m within 1e-12 mV
     assert!(err < 1e-9, "max |ΔV_m| {err:e} mV");
 }
+
+#[test]
+fn step_current_input_acts_as_in_nest() {
+    use brainstream_models::spiking::{Network, Neurons};
+    let r = load("step_current.json");
+    let h = 0.1;
+    let template = Neurons::PscAlpha(IafPscAlpha::new(1, &ParamSet::defaults(PARAMS), h).unwrap());
+    let times = floats(&r["amplitude_times_ms"]);
+    let values = floats(&r["amplitude_values_pA"]);
+    let run = |offset: i64| {
+        let mut net = Network::new(&[("n".into(), 1)], &template, h, 1).unwrap();
+        net.build();
+        let (mut spikes, mut vm) = (vec![], vec![]);
+        let mut level = 0.0;
+        for k in 0..2000u64 {
+            // the generator's amplitude at step k (changes at amplitude_times),
+            // arriving `offset` steps later
+            for (t, v) in times.iter().zip(&values) {
+                if ((t / h).round() as i64 + offset) as u64 == k {
+                    level = *v;
+                }
+            }
+            if level != 0.0 {
+                net.inject_current(0, level, 0).unwrap();
+            }
+            let st = net.steps_done();
+            if !net.step().is_empty() {
+                spikes.push((st + 1) as f64 * h);
+            }
+            vm.push(net.neurons().v_m(0));
+        }
+        (spikes, vm)
+    };
+    let want_vm = floats(&r["vm_mV"]);
+    let want = floats(&r["spike_times_ms"]);
+    // an amplitude set for time t (delay one step) arrives in step t/h and
+    // acts from the next step; any other alignment is off by 15 mV
+    let (s, v) = run(0);
+    let err = v
+        .iter()
+        .zip(&want_vm)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "step current: {} spikes (NEST {}), max |ΔV| {err:.3e} mV",
+        s.len(),
+        want.len()
+    );
+    assert_eq!(s, want);
+    assert!(err < 1e-9, "max |ΔV_m| {err:e} mV");
+    let (_, shifted) = run(1);
+    assert!(shifted
+        .iter()
+        .zip(&want_vm)
+        .any(|(a, b)| (a - b).abs() > 1.0));
+}

@@ -82,11 +82,11 @@ impl Neurons {
             _ => unreachable!("parts of one population share its model"),
         }
     }
-    fn step(&mut self, syn: &[(f64, f64)], fired: &mut Vec<u32>) {
+    fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>) {
         match self {
-            Neurons::PscAlpha(m) => m.step(syn, None, fired),
-            Neurons::CondAlpha(m) => m.step(syn, None, fired),
-            Neurons::AeifCondExp(m) => m.step(syn, None, fired),
+            Neurons::PscAlpha(m) => m.step(syn, current, fired),
+            Neurons::CondAlpha(m) => m.step(syn, current, fired),
+            Neurons::AeifCondExp(m) => m.step(syn, current, fired),
         }
     }
 }
@@ -134,6 +134,8 @@ pub struct Network {
     pending: Vec<(u32, u32, f64, u16)>,
     /// ring of (excitatory, inhibitory) input per step slot and neuron
     ring: Vec<(f64, f64)>,
+    /// ring of current input (pA) per step slot and neuron, if any
+    cur_ring: Vec<f64>,
     slots: usize,
     /// background Poisson drive per population: (rate per step, weight, delay)
     background: Vec<Option<(f64, f64, u16)>>,
@@ -177,6 +179,7 @@ impl Network {
             out_delay: vec![],
             pending: vec![],
             ring: vec![],
+            cur_ring: vec![],
             slots: 0,
             background: vec![None; pops.len()],
             rng: rand::rngs::SmallRng::seed_from_u64(seed),
@@ -402,6 +405,9 @@ impl Network {
         let n = self.len();
         let k = self.step as usize % self.slots;
         self.ring[k * n..(k + 1) * n].fill((0.0, 0.0));
+        if !self.cur_ring.is_empty() {
+            self.cur_ring[k * n..(k + 1) * n].fill(0.0);
+        }
         for &s in fired {
             let s = s as usize;
             for e in self.out_start[s]..self.out_start[s + 1] {
@@ -423,13 +429,26 @@ impl Network {
     /// step's spikes. Identical results for any thread count: random draws
     /// and spike delivery stay on this thread, in the serial order.
     pub fn run(&mut self, steps: usize, threads: usize, mut on_step: impl FnMut(u64, &[u32])) {
+        self.run_observed(steps, threads, |st, fired, _| on_step(st, fired));
+    }
+
+    /// As [`run`](Self::run), the callback also seeing the neurons after
+    /// each step (e.g. to record membrane potentials); the neurons it sees
+    /// are current only with one thread (with several, their state is
+    /// gathered at the end of the call).
+    pub fn run_observed(
+        &mut self,
+        steps: usize,
+        threads: usize,
+        mut on_step: impl FnMut(u64, &[u32], &Neurons),
+    ) {
         let n = self.len();
         let threads = threads.clamp(1, n.max(1));
         if threads == 1 || steps < 4 {
             for _ in 0..steps {
                 let st = self.step;
                 let fired = self.step().to_vec();
-                on_step(st, &fired);
+                on_step(st, &fired, &self.neurons);
             }
             return;
         }
@@ -439,6 +458,7 @@ impl Network {
             .collect();
         let barrier = crate::sync::SpinBarrier::new(threads);
         let ring = RingPtr(self.ring.as_ptr(), self.ring.len());
+        let cur_ring = CurPtr(self.cur_ring.as_ptr(), self.cur_ring.len());
         let slots = self.slots;
         let step0 = self.step;
         let outs: Vec<std::sync::Mutex<Vec<u32>>> = (0..threads)
@@ -450,7 +470,7 @@ impl Network {
             std::thread::scope(|sc| {
                 for (t, part) in others.iter_mut().enumerate() {
                     let t = t + 1;
-                    let (lo, barrier, ring) = (bounds[t], &barrier, &ring);
+                    let (lo, barrier, ring, cur_ring) = (bounds[t], &barrier, &ring, &cur_ring);
                     sc.spawn(move || {
                         for s in 0..steps {
                             let k = (step0 as usize + s) % slots;
@@ -461,7 +481,8 @@ impl Network {
                             {
                                 let mut out = outs[t].lock().unwrap_or_else(|e| e.into_inner());
                                 out.clear();
-                                part.step(syn, &mut out);
+                                let cur = unsafe { cur_ring.slice(k * n + lo, part.len()) };
+                                part.step(syn, cur, &mut out);
                                 for f in out.iter_mut() {
                                     *f += lo as u32;
                                 }
@@ -479,14 +500,15 @@ impl Network {
                     // SAFETY: as above, block 0 of the current slot
                     let syn = unsafe { ring.slice(k * n, part.len()) };
                     all.clear();
-                    part.step(syn, &mut all);
+                    let cur = unsafe { cur_ring.slice(k * n, part.len()) };
+                    part.step(syn, cur, &mut all);
                     barrier.wait();
                     for o in &outs[1..] {
                         all.extend_from_slice(&o.lock().unwrap_or_else(|e| e.into_inner()));
                     }
                     let st = self.step;
                     self.deliver(&all);
-                    on_step(st, &all);
+                    on_step(st, &all, &self.neurons);
                     barrier.wait();
                 }
             });
@@ -494,6 +516,34 @@ impl Network {
         for (t, part) in parts.iter().enumerate() {
             self.neurons.put_range(bounds[t], part);
         }
+    }
+
+    /// Adds `current` pA to neuron `target`'s current input arriving
+    /// `ahead` steps after the current one (0 ≤ ahead < slots): it takes
+    /// effect from the step after its arrival, as a NEST CurrentEvent.
+    pub fn inject_current(
+        &mut self,
+        target: usize,
+        current: f64,
+        ahead: usize,
+    ) -> Result<(), ModelError> {
+        if ahead >= self.slots {
+            return Err(ModelError::Config(format!(
+                "current input {ahead} steps ahead is beyond {}",
+                self.slots
+            )));
+        }
+        if !current.is_finite() {
+            return Err(ModelError::Config(format!(
+                "current input {current} pA is not finite"
+            )));
+        }
+        if self.cur_ring.is_empty() {
+            self.cur_ring = vec![0.0; self.slots * self.len()];
+        }
+        let slot = ((self.step as usize + ahead) % self.slots) * self.len() + target;
+        self.cur_ring[slot] += current;
+        Ok(())
     }
 
     /// Steps done.
@@ -511,7 +561,8 @@ impl Network {
         self.fired.clear();
         {
             let syn = &self.ring[k * n..(k + 1) * n];
-            self.neurons.step(syn, &mut self.fired);
+            let cur = (!self.cur_ring.is_empty()).then(|| &self.cur_ring[k * n..(k + 1) * n]);
+            self.neurons.step(syn, cur, &mut self.fired);
         }
         let fired = std::mem::take(&mut self.fired);
         self.deliver(&fired);
@@ -534,5 +585,26 @@ impl RingPtr {
     unsafe fn slice(&self, start: usize, len: usize) -> &[(f64, f64)] {
         assert!(start + len <= self.1, "ring range");
         unsafe { std::slice::from_raw_parts(self.0.add(start), len) }
+    }
+}
+
+/// The current ring, shared read-only with the neuron threads of `run`.
+struct CurPtr(*const f64, usize);
+
+// SAFETY: as `RingPtr`.
+unsafe impl Send for CurPtr {}
+unsafe impl Sync for CurPtr {}
+
+impl CurPtr {
+    /// `None` when no current was ever injected.
+    ///
+    /// # Safety
+    /// No thread may write `start..start + len` while the slice lives.
+    unsafe fn slice(&self, start: usize, len: usize) -> Option<&[f64]> {
+        if self.1 == 0 {
+            return None;
+        }
+        assert!(start + len <= self.1, "current ring range");
+        Some(unsafe { std::slice::from_raw_parts(self.0.add(start), len) })
     }
 }

@@ -46,6 +46,27 @@ def single(model, I_e, w_ex, w_in, fname):
     print("%s: %d output spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:5]))
 
 
+def step_current():
+    """One iaf_psc_alpha (I_e = 0) driven by a step_current_generator
+    (400 pA from 50 ms, 0 from 150 ms; delay 0.1 ms), 200 ms."""
+    nest.ResetKernel()
+    nest.resolution = 0.1
+    n = nest.Create("iaf_psc_alpha")
+    sc = nest.Create("step_current_generator", params={"amplitude_times": [50.0, 150.0], "amplitude_values": [400.0, 0.0]})
+    nest.Connect(sc, n, syn_spec={"delay": 0.1})
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
+    nest.Connect(mm, n)
+    nest.Simulate(200.0)
+    ev = mm.get("events")
+    out = dict(model="iaf_psc_alpha", amplitude_times_ms=[50.0, 150.0], amplitude_values_pA=[400.0, 0.0],
+               delay_ms=0.1, resolution_ms=0.1, duration_ms=200.0, spike_times_ms=sr.get("events")["times"].tolist(),
+               vm_mV=ev["V_m"].tolist(), nest_version=nest.__version__)
+    json.dump(out, open(os.path.join(HERE, "step_current.json"), "w"))
+    print("step_current: %d spikes, first %s" % (len(out["spike_times_ms"]), out["spike_times_ms"][:3]))
+
+
 def iaf_psc_alpha_single():
     nest.ResetKernel()
     nest.resolution = 0.1
@@ -160,6 +181,7 @@ def brunel():
 
 
 if __name__ == "__main__":
+    step_current()
     iaf_psc_alpha_single()
     single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
     single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
