@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what brainstream needs beyond Rust, only where it is missing:
 #   - HDF5 headers and pkg-config (Debian: libhdf5-dev, pkg-config) for hdf5-metno;
+#   - fontconfig, freetype and the DejaVu fonts for the PNG plots' text;
 #   - Python's h5py and numpy, which the tests use to read our files as users do.
 # Idempotent and quick when everything is there.
 set -euo pipefail
@@ -8,6 +9,10 @@ set -euo pipefail
 need_apt=()
 pkg-config --exists hdf5 2>/dev/null || need_apt+=(libhdf5-dev)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+# PNG plots (plotters' text): fontconfig, freetype and a font
+pkg-config --exists fontconfig 2>/dev/null || need_apt+=(libfontconfig1-dev)
+pkg-config --exists freetype2 2>/dev/null || need_apt+=(libfreetype-dev)
+fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo

@@ -11,6 +11,7 @@ pub mod hdf5_recorder;
 pub mod linear_ode;
 pub mod mean_field;
 pub mod monitors;
+pub mod png_plot;
 pub mod spiking_network;
 pub mod transformers;
 pub(crate) mod util;
@@ -28,6 +29,7 @@ pub fn registry() -> Registry {
     r.register(monitors::subsample::KIND);
     r.register(monitors::bold::KIND);
     r.register(spiking_network::KIND);
+    r.register(png_plot::KIND);
     r.register(devices::spike_generator::KIND);
     r.register(devices::step_current_generator::KIND);
     r.register(transformers::poisson_spikes::KIND);
