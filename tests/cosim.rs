@@ -266,3 +266,21 @@ fn spike_generator_emits_its_times_and_refuses_off_grid_ones() {
         "{e}"
     );
 }
+
+#[test]
+fn co_simulation_graphs_draw_their_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/cosim_wc76_spiking.toml"),
+        dir.path(),
+        &["simulation.duration_ms=30"],
+    )
+    .unwrap();
+    for png in ["raster.png", "rates_plot.png", "brain_plot.png"] {
+        let bytes = std::fs::read(dir.path().join(png)).unwrap();
+        assert!(
+            bytes.len() > 10_000 && bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "{png}"
+        );
+    }
+}
