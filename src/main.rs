@@ -170,6 +170,15 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
     for f in &s.files {
         println!("wrote {}", f.display());
     }
+    let busy: f64 = s.busy.iter().map(|b| b.1.as_secs_f64()).sum();
+    tracing::info!(
+        busy_s = busy,
+        wall_s = s.wall.as_secs_f64(),
+        "time in actor steps (serial scheme: the rest is exchange and scheduling)"
+    );
+    for (name, b) in &s.busy {
+        tracing::info!(actor = %name, busy_s = b.as_secs_f64(), "actor compute time");
+    }
     Ok(())
 }
 

@@ -9,9 +9,10 @@
 //! 2. the actor steps the window;
 //! 3. its outputs go to every outgoing edge, one message per edge and window.
 //!
-//! `serial` runs one actor at a time in dependency order (a token passed
-//! round the actors), `parallel` lets every actor run as soon as its inputs
-//! are there. Both compute exactly the same values: which data an actor sees
+//! `serial` steps the actors one after the other on a single thread, in
+//! dependency order (no thread hand-offs: every input is already there);
+//! `parallel` gives every actor its own thread, running as soon as its
+//! inputs are there. Both compute exactly the same values: which data an actor sees
 //! depends only on the delays, never on the timing.
 //!
 //! Failure: an actor's error (or panic) stops the whole run; every other
@@ -21,7 +22,7 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender};
@@ -60,6 +61,10 @@ pub struct RunSummary {
     pub windows: u64,
     pub window_steps: u64,
     pub files: Vec<PathBuf>,
+    /// Time each actor spent in `step` (its computation), by name. With the
+    /// serial scheme, `wall − Σ busy` is the time spent exchanging and
+    /// scheduling.
+    pub busy: Vec<(String, Duration)>,
 }
 
 impl RunSummary {
@@ -87,8 +92,6 @@ struct Failure {
 struct Shared {
     abort: AtomicBool,
     failures: Mutex<Vec<Failure>>,
-    token: Mutex<(u64, usize)>,
-    turn: Condvar,
 }
 
 impl Shared {
@@ -97,7 +100,6 @@ impl Shared {
             v.push(f);
         }
         self.abort.store(true, Ordering::SeqCst);
-        self.turn.notify_all();
     }
 }
 
@@ -358,110 +360,116 @@ pub fn run(
             ty: e.ty,
         });
     }
-    let mut position = vec![0usize; graph.actors.len()];
-    for (p, &i) in graph.order.iter().enumerate() {
-        position[i] = p;
-    }
     let n_actors = graph.actors.len();
+    let order = graph.order.clone();
     let shared = Arc::new(Shared {
         abort: AtomicBool::new(false),
         failures: Mutex::new(vec![]),
-        token: Mutex::new((0, 0)),
-        turn: Condvar::new(),
     });
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
+    let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
+    let names: Vec<String> = graph.actors.iter().map(|a| a.name.clone()).collect();
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
+    let env = Env {
+        shared: shared.clone(),
+        done: done.clone(),
+        busy: busy.clone(),
+        files: files.clone(),
+        n,
+        total,
+        dt,
+        n_windows,
+    };
+    let mut lanes: Vec<Option<Lane>> = graph
+        .actors
+        .into_iter()
+        .zip(ins)
+        .zip(outs)
+        .enumerate()
+        .map(|(i, ((built, ins), outs))| {
+            Some(Lane {
+                idx: i,
+                ctx: RunContext {
+                    name: built.name.clone(),
+                    kind: built.kind.name.to_string(),
+                    out_dir: opts.out_dir.clone(),
+                    seed: derive_seed(seed, &built.name),
+                    graph_seed: seed,
+                    dt_ms: dt,
+                    total_steps: total,
+                    window_steps: n,
+                    graph_text: provenance.clone(),
+                    graph_path: graph_path.clone(),
+                },
+                name: built.name,
+                kind: built.kind.name,
+                actor: built.actor,
+                ins,
+                outs,
+            })
+        })
+        .collect();
 
     let (ended_tx, ended_rx) = crossbeam_channel::unbounded::<()>();
+    let spawn_err = |e: std::io::Error| RuntimeError::ActorFailed {
+        actor: "runtime".into(),
+        window: 0,
+        time_ms: 0.0,
+        message: format!("cannot spawn a thread: {e}"),
+    };
     let mut handles = vec![];
-    for (i, ((built, mut my_ins), my_outs)) in
-        graph.actors.into_iter().zip(ins).zip(outs).enumerate()
-    {
-        let shared = shared.clone();
-        let done = done.clone();
-        let files = files.clone();
-        let ended = ended_tx.clone();
-        let ctx = RunContext {
-            name: built.name.clone(),
-            kind: built.kind.name.to_string(),
-            out_dir: opts.out_dir.clone(),
-            seed: derive_seed(seed, &built.name),
-            graph_seed: seed,
-            dt_ms: dt,
-            total_steps: total,
-            window_steps: n,
-            graph_text: provenance.clone(),
-            graph_path: graph_path.clone(),
-        };
-        let pos = position[i];
-        let h = std::thread::Builder::new()
-            .name(format!("actor-{}", built.name))
-            .spawn(move || {
-                let mut actor = built.actor;
-                let name = built.name;
-                let span = debug_span!("actor", name = %name, kind = built.kind.name);
-                let _g = span.enter();
-                let fail = |window: u64, message: String, secondary: bool| {
-                    shared.fail(Failure {
-                        actor: name.clone(),
-                        window,
-                        time_ms: (window * n).min(total) as f64 * dt,
-                        message,
-                        secondary,
+    match scheme {
+        // every actor on its own thread, each as soon as its inputs allow
+        Scheme::Parallel => {
+            for lane in lanes.iter_mut() {
+                let Some(mut l) = lane.take() else { continue };
+                let (env, ended) = (env.clone(), ended_tx.clone());
+                let h = std::thread::Builder::new()
+                    .name(format!("actor-{}", l.name))
+                    .spawn(move || {
+                        let span = debug_span!("actor", name = %l.name, kind = l.kind);
+                        let _g = span.enter();
+                        let mut complete = false;
+                        if env.start(&mut l) {
+                            complete = (0..env.n_windows).all(|w| env.window(&mut l, w));
+                        }
+                        env.finish(&mut l, complete);
+                        debug!("actor done");
+                        let _ = ended.send(());
                     })
-                };
-                let started = std::panic::catch_unwind(AssertUnwindSafe(|| actor.start(&ctx)));
-                let mut complete = false;
-                match started {
-                    Ok(Ok(())) => {
-                        complete = run_windows(
-                            &mut *actor,
-                            &mut my_ins,
-                            &my_outs,
-                            &shared,
-                            &done[i],
-                            pos,
-                            n_actors,
-                            scheme,
-                            n,
-                            total,
-                            dt,
-                            n_windows,
-                            &fail,
-                        );
-                    }
-                    Ok(Err(e)) => fail(0, format!("could not start: {e}"), false),
-                    Err(p) => fail(
-                        0,
-                        format!("panicked while starting: {}", panic_msg(p)),
-                        false,
-                    ),
-                }
-                drop(my_outs); // lets consumers see the end of the stream
-                let complete = complete && !shared.abort.load(Ordering::SeqCst);
-                match std::panic::catch_unwind(AssertUnwindSafe(|| actor.finish(complete))) {
-                    Ok(Ok(f)) => {
-                        if let Ok(mut v) = files.lock() {
-                            v.extend(f);
+                    .map_err(spawn_err)?;
+                handles.push(h);
+            }
+        }
+        // one thread steps the actors one after the other, in dependency
+        // order: no thread hand-offs, every input already there
+        Scheme::Serial => {
+            let mut ordered: Vec<Lane> = order.iter().filter_map(|&i| lanes[i].take()).collect();
+            let (env, ended) = (env.clone(), ended_tx.clone());
+            let h = std::thread::Builder::new()
+                .name("actors-serial".into())
+                .spawn(move || {
+                    let started = ordered.iter_mut().all(|l| env.start(l));
+                    let mut complete = started;
+                    if started {
+                        'windows: for w in 0..env.n_windows {
+                            for l in ordered.iter_mut() {
+                                if !env.window(l, w) {
+                                    complete = false;
+                                    break 'windows;
+                                }
+                            }
                         }
                     }
-                    Ok(Err(e)) => fail(n_windows, format!("could not finish: {e}"), false),
-                    Err(p) => fail(
-                        n_windows,
-                        format!("panicked while finishing: {}", panic_msg(p)),
-                        false,
-                    ),
-                }
-                debug!("actor done");
-                let _ = ended.send(());
-            })
-            .map_err(|e| RuntimeError::ActorFailed {
-                actor: "runtime".into(),
-                window: 0,
-                time_ms: 0.0,
-                message: format!("cannot spawn a thread: {e}"),
-            })?;
-        handles.push(h);
+                    for l in ordered.iter_mut() {
+                        env.finish(l, complete);
+                    }
+                    debug!("serial actors done");
+                    let _ = ended.send(());
+                })
+                .map_err(spawn_err)?;
+            handles.push(h);
+        }
     }
 
     drop(ended_tx);
@@ -511,48 +519,105 @@ pub fn run(
         windows: n_windows,
         window_steps: n,
         files,
+        busy: names
+            .into_iter()
+            .zip(busy.iter())
+            .map(|(n, b)| (n, Duration::from_nanos(b.load(Ordering::Relaxed))))
+            .collect(),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_windows(
-    actor: &mut dyn crate::actor::Actor,
-    ins: &mut [InEdge],
-    outs: &[OutEdge],
-    shared: &Shared,
-    done: &AtomicU64,
-    pos: usize,
-    n_actors: usize,
-    scheme: Scheme,
+/// One actor with its edges and context, as the scheduler drives it.
+struct Lane {
+    idx: usize,
+    name: String,
+    kind: &'static str,
+    actor: Box<dyn crate::actor::Actor>,
+    ins: Vec<InEdge>,
+    outs: Vec<OutEdge>,
+    ctx: RunContext,
+}
+
+/// What every lane's driver shares.
+#[derive(Clone)]
+struct Env {
+    shared: Arc<Shared>,
+    done: Arc<Vec<AtomicU64>>,
+    busy: Arc<Vec<AtomicU64>>,
+    files: Arc<Mutex<Vec<PathBuf>>>,
     n: u64,
     total: u64,
     dt: f64,
     n_windows: u64,
-    fail: &dyn Fn(u64, String, bool),
-) -> bool {
-    for w in 0..n_windows {
+}
+
+impl Env {
+    fn fail(&self, actor: &str, window: u64, message: String, secondary: bool) {
+        self.shared.fail(Failure {
+            actor: actor.to_string(),
+            window,
+            time_ms: (window * self.n).min(self.total) as f64 * self.dt,
+            message,
+            secondary,
+        })
+    }
+
+    fn start(&self, l: &mut Lane) -> bool {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| l.actor.start(&l.ctx))) {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                self.fail(&l.name, 0, format!("could not start: {e}"), false);
+                false
+            }
+            Err(p) => {
+                self.fail(
+                    &l.name,
+                    0,
+                    format!("panicked while starting: {}", panic_msg(p)),
+                    false,
+                );
+                false
+            }
+        }
+    }
+
+    fn finish(&self, l: &mut Lane, complete: bool) {
+        l.outs.clear(); // lets consumers see the end of the stream
+        let complete = complete && !self.shared.abort.load(Ordering::SeqCst);
+        match std::panic::catch_unwind(AssertUnwindSafe(|| l.actor.finish(complete))) {
+            Ok(Ok(f)) => {
+                if let Ok(mut v) = self.files.lock() {
+                    v.extend(f);
+                }
+            }
+            Ok(Err(e)) => self.fail(
+                &l.name,
+                self.n_windows,
+                format!("could not finish: {e}"),
+                false,
+            ),
+            Err(p) => self.fail(
+                &l.name,
+                self.n_windows,
+                format!("panicked while finishing: {}", panic_msg(p)),
+                false,
+            ),
+        }
+    }
+
+    /// Window `w` of one lane: inputs, step, outputs. False: stop.
+    fn window(&self, l: &mut Lane, w: u64) -> bool {
+        let (n, total, dt) = (self.n, self.total, self.dt);
+        let shared = &*self.shared;
         let win = WindowInfo {
             index: w,
             start_step: w * n,
             n_steps: n.min(total - w * n),
             dt_ms: dt,
         };
-        let _span = trace_span!("window", index = w).entered();
-        if scheme == Scheme::Serial {
-            let mut t = shared.token.lock().unwrap_or_else(|e| e.into_inner());
-            while *t != (w, pos) {
-                if shared.abort.load(Ordering::SeqCst) {
-                    return false;
-                }
-                t = shared
-                    .turn
-                    .wait_timeout(t, POLL)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-        }
+        let _span = trace_span!("window", actor = %l.name, index = w).entered();
         let mut inputs = Inputs::default();
-        for e in ins.iter_mut() {
+        for e in l.ins.iter_mut() {
             match e.collect(&win, shared) {
                 Ok(Some(p)) => {
                     inputs.map.insert(e.port, p);
@@ -560,25 +625,29 @@ fn run_windows(
                 Ok(None) => {}
                 Err(RecvFail::Aborted) => return false,
                 Err(RecvFail::Lost(m)) => {
-                    fail(w, m, true);
+                    self.fail(&l.name, w, m, true);
                     return false;
                 }
             }
         }
         let mut outputs = Outputs::default();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs)))
-        {
+        let t_step = Instant::now();
+        let actor = &mut l.actor;
+        let stepped =
+            std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs)));
+        self.busy[l.idx].fetch_add(t_step.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        match stepped {
             Ok(Ok(())) => {}
             Ok(Err(ActorError(m))) => {
-                fail(w, m, false);
+                self.fail(&l.name, w, m, false);
                 return false;
             }
             Err(p) => {
-                fail(w, format!("panicked: {}", panic_msg(p)), false);
+                self.fail(&l.name, w, format!("panicked: {}", panic_msg(p)), false);
                 return false;
             }
         }
-        for e in outs {
+        for e in &l.outs {
             let m = Msg {
                 window: w,
                 payload: outputs.map.get(e.port).cloned(),
@@ -587,21 +656,12 @@ fn run_windows(
                 Ok(()) => {}
                 Err(RecvFail::Aborted) => return false,
                 Err(RecvFail::Lost(m)) => {
-                    fail(w, m, true);
+                    self.fail(&l.name, w, m, true);
                     return false;
                 }
             }
         }
-        if scheme == Scheme::Serial {
-            let mut t = shared.token.lock().unwrap_or_else(|e| e.into_inner());
-            *t = if pos + 1 == n_actors {
-                (w + 1, 0)
-            } else {
-                (w, pos + 1)
-            };
-            shared.turn.notify_all();
-        }
-        done.store(w + 1, Ordering::Relaxed);
+        self.done[l.idx].store(w + 1, Ordering::Relaxed);
+        true
     }
-    true
 }
