@@ -1,9 +1,12 @@
 //! # brainstream-actors
 //!
 //! Every actor kind of brainstream, one file each: the model wrappers
-//! (`mean_field`), monitors (`temporal_average`, `subsample`, `bold`),
-//! recorders (`hdf5_recorder`), sources and transformers (`linear_ode`,
-//! `gain`). [`registry`] returns them all for the runtime.
+//! (`mean_field`, `spiking_network`), monitors (`monitors/`: `temporal_average`,
+//! `subsample`, `bold`), recorders (`hdf5_recorder`, `png_plot`), devices
+//! (`devices/`: `spike_generator`, `step_current_generator`), transformers
+//! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
+//! `rww_filter`; and `gain`), a test source (`linear_ode`). [`registry`]
+//! returns them all for the runtime.
 
 pub mod devices;
 pub mod gain;

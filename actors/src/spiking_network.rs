@@ -1,5 +1,6 @@
 //! `spiking_network`: spiking populations at brain regions, NEST's neuron
-//! models and connection rules (numerics in `brainstream_models::spiking`).
+//! models (`iaf_psc_alpha`, `iaf_cond_alpha`, `aeif_cond_exp`) and
+//! connection rules (numerics in `brainstream_models::spiking`).
 //!
 //! Every region listed in `regions` holds the same populations, wired the
 //! same way (with its own random draws); regions are not connected to each
@@ -44,7 +45,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
-    doc: "Spiking populations at brain regions (NEST's iaf_psc_alpha, NEST's connection rules and delays)",
+    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_cond_alpha, aeif_cond_exp, connection rules, delays, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices, senders r·T + k for region r", end_stamped: false },

@@ -75,7 +75,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "poisson_spikes",
-    doc: "Rates → independent Poisson spike trains (proxy devices), trains_per_node per input node",
+    doc: "Rates → Poisson spike trains (proxy devices; NEST's inhomogeneous_poisson_generator), independent or correlated (SIP/MIP), trains_per_node per input node",
     params: PARAMS,
     inputs: &[PortDecl {
         name: "input",
