@@ -10,15 +10,25 @@ use brainstream::{build_graph, run_graph, GraphDesc, GraphSource, RunOptions};
 
 /// The co-simulation graph without its recorders and plots.
 fn computing_graph(duration_ms: &str) -> GraphDesc {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("graphs/cosim_wc76_spiking.toml");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("graphs/cosim_wc76_spiking.toml");
     let source = GraphSource::from_file(&path).unwrap().with_overrides(vec![
         format!("simulation.duration_ms={duration_ms}"),
         "simulation.scheme=\"serial\"".into(),
     ]);
     let mut desc = source.parse().unwrap();
-    desc.actors.retain(|_, a| !matches!(a.kind.as_str(), "hdf5_recorder" | "png_plot"));
-    let kept = |end: &str| desc.actors.contains_key(end.split('.').next().unwrap_or(""));
-    let edges: Vec<_> = desc.edges.iter().filter(|e| kept(&e.from) && kept(&e.to)).cloned().collect();
+    desc.actors
+        .retain(|_, a| !matches!(a.kind.as_str(), "hdf5_recorder" | "png_plot"));
+    let kept = |end: &str| {
+        desc.actors
+            .contains_key(end.split('.').next().unwrap_or(""))
+    };
+    let edges: Vec<_> = desc
+        .edges
+        .iter()
+        .filter(|e| kept(&e.from) && kept(&e.to))
+        .cloned()
+        .collect();
     desc.edges = edges;
     desc
 }

@@ -16,4 +16,4 @@ pub mod rkf45;
 pub use aeif_cond_exp::AeifCondExp;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_psc_alpha::IafPscAlpha;
-pub use network::{Network, Neurons, Population, Rule};
+pub use network::{Dist, Network, Neurons, Population, Rule};

@@ -103,6 +103,50 @@ fn poisson_small(rng: &mut impl Rng, lam: f64, exp_neg: f64) -> f64 {
     k
 }
 
+/// A constant or a distribution of synaptic weights or delays.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Dist {
+    Constant(f64),
+    /// Normal(mean, std).
+    Normal {
+        mean: f64,
+        std: f64,
+    },
+    /// Uniform in [low, high).
+    Uniform {
+        low: f64,
+        high: f64,
+    },
+}
+
+impl Dist {
+    fn check(&self, what: &str) -> Result<(), ModelError> {
+        let ok = match *self {
+            Dist::Constant(v) => v.is_finite(),
+            Dist::Normal { mean, std } => mean.is_finite() && std.is_finite() && std >= 0.0,
+            Dist::Uniform { low, high } => low.is_finite() && high.is_finite() && low < high,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ModelError::Config(format!(
+                "{what}: {self:?} is not a valid constant or distribution"
+            )))
+        }
+    }
+
+    fn sample(&self, rng: &mut impl Rng) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Normal { mean, std } => {
+                let z: f64 = rand_distr::StandardNormal.sample(rng);
+                mean + std * z
+            }
+            Dist::Uniform { low, high } => rng.gen_range(low..high),
+        }
+    }
+}
+
 /// How sources are chosen for a projection.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rule {
@@ -248,18 +292,46 @@ impl Network {
         weight: f64,
         delay_ms: f64,
     ) -> Result<(), ModelError> {
-        let d = self.delay_steps(delay_ms)?;
-        if !weight.is_finite() {
-            return Err(ModelError::Config(format!(
-                "synaptic weight {weight} is not finite"
-            )));
+        self.connect_dist(
+            from,
+            to,
+            rule,
+            Dist::Constant(weight),
+            Dist::Constant(delay_ms),
+        )
+    }
+
+    /// Connects with weights and delays (ms) drawn per synapse from `weight`
+    /// and `delay_ms`; delays are rounded to whole steps, and drawn delays
+    /// below one step are raised to one step (a constant delay below one
+    /// step is an error).
+    pub fn connect_dist(
+        &mut self,
+        from: usize,
+        to: usize,
+        rule: Rule,
+        weight: Dist,
+        delay_ms: Dist,
+    ) -> Result<(), ModelError> {
+        weight.check("weight")?;
+        delay_ms.check("delay")?;
+        if let Dist::Constant(d) = delay_ms {
+            self.delay_steps(d)?;
+        }
+        if let Rule::PairwiseBernoulli(p) = rule {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(ModelError::Config(format!(
+                    "connection probability {p} is outside [0, 1]"
+                )));
+            }
         }
         let (src, dst) = (self.pops[from].clone(), self.pops[to].clone());
+        let mut pairs: Vec<(u32, u32)> = vec![];
         match rule {
             Rule::AllToAll => {
                 for t in dst.first..dst.first + dst.size {
                     for s in src.first..src.first + src.size {
-                        self.pending.push((s as u32, t as u32, weight, d));
+                        pairs.push((s as u32, t as u32));
                     }
                 }
             }
@@ -267,24 +339,25 @@ impl Network {
                 for t in dst.first..dst.first + dst.size {
                     for _ in 0..k {
                         let s = src.first + self.rng.gen_range(0..src.size);
-                        self.pending.push((s as u32, t as u32, weight, d));
+                        pairs.push((s as u32, t as u32));
                     }
                 }
             }
             Rule::PairwiseBernoulli(p) => {
-                if !(0.0..=1.0).contains(&p) {
-                    return Err(ModelError::Config(format!(
-                        "connection probability {p} is outside [0, 1]"
-                    )));
-                }
                 for t in dst.first..dst.first + dst.size {
                     for s in src.first..src.first + src.size {
                         if self.rng.gen::<f64>() < p {
-                            self.pending.push((s as u32, t as u32, weight, d));
+                            pairs.push((s as u32, t as u32));
                         }
                     }
                 }
             }
+        }
+        for (s, t) in pairs {
+            let w = weight.sample(&mut self.rng);
+            let dm = delay_ms.sample(&mut self.rng).max(self.h);
+            let d = self.delay_steps(dm)?;
+            self.pending.push((s, t, w, d));
         }
         Ok(())
     }
