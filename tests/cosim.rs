@@ -113,6 +113,14 @@ fn co_simulation_bad_input_is_refused_with_the_actor_and_parameter() {
             &["actors.net.connections.0.rule=\"random\""],
             "unknown rule `random`",
         ),
+        (
+            &["actors.net.connections.0.weight={ dist = \"gamma\", mean = 1.0 }"],
+            "unknown distribution `gamma`",
+        ),
+        (
+            &["actors.net.connections.0.weight={ dist = \"uniform\", low = 2.0, high = 1.0 }"],
+            "low 2 must be below high 1",
+        ),
     ];
     for (set, want) in cases {
         let e = match brainstream::load_graph(&g, set.iter().map(|s| s.to_string()).collect()) {
@@ -283,4 +291,19 @@ fn co_simulation_graphs_draw_their_plots() {
             "{png}"
         );
     }
+}
+
+#[test]
+fn distributed_weights_and_delays_run() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/cosim_wc76_spiking.toml"),
+        dir.path(),
+        &[
+            "simulation.duration_ms=20",
+            "actors.net.connections.0.weight={ dist = \"normal\", mean = 20.0, std = 2.0 }",
+            "actors.net.connections.0.delay_ms={ dist = \"uniform\", low = 1.0, high = 2.0 }",
+        ],
+    )
+    .unwrap();
 }

@@ -21,7 +21,7 @@ use brainstream_models::params::ParamSet;
 use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF_PARAMS};
 use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND_PARAMS};
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
-use brainstream_models::spiking::{Network, Neurons, Rule};
+use brainstream_models::spiking::{Dist, Network, Neurons, Rule};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
     ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, Spikes, WindowInfo,
@@ -33,13 +33,13 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
-    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight (pA), delay_ms }" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight, delay_ms }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
-    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA), delay_ms }" },
+    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA or nS), delay_ms }" },
 ];
 
 /// The kind.
@@ -63,8 +63,49 @@ struct Projection {
     from: usize,
     to: usize,
     rule: Rule,
-    weight: f64,
-    delay_ms: f64,
+    weight: Dist,
+    delay_ms: Dist,
+}
+
+/// A number, or `{ dist = "normal", mean, std }` / `{ dist = "uniform", low, high }`.
+fn dist(t: &toml::Table, key: &str, at: &str) -> Result<Dist, BuildError> {
+    match t.get(key) {
+        Some(toml::Value::Table(d)) => {
+            let p = format!("{at}.{key}");
+            only(d, &["dist", "mean", "std", "low", "high"], &p)?;
+            match text(d, "dist", &p)? {
+                "normal" => {
+                    let std = num(d, "std", &p)?;
+                    if std < 0.0 {
+                        return Err(BuildError::at(
+                            format!("{p}.std"),
+                            format!("{std} is negative"),
+                        ));
+                    }
+                    Ok(Dist::Normal {
+                        mean: num(d, "mean", &p)?,
+                        std,
+                    })
+                }
+                "uniform" => {
+                    let (low, high) = (num(d, "low", &p)?, num(d, "high", &p)?);
+                    if low >= high {
+                        return Err(BuildError::at(
+                            p,
+                            format!("low {low} must be below high {high}"),
+                        ));
+                    }
+                    Ok(Dist::Uniform { low, high })
+                }
+                other => Err(BuildError::at(
+                    format!("{p}.dist"),
+                    format!("unknown distribution `{other}`"),
+                )
+                .hint("normal or uniform")),
+            }
+        }
+        _ => num(t, key, at).map(Dist::Constant),
+    }
 }
 
 struct InputSpec {
@@ -239,18 +280,20 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
                 )
             }
         };
-        let delay_ms = num(c, "delay_ms", &at)?;
-        if delay_ms < ctx.dt_ms - 1e-12 {
-            return Err(BuildError::at(
-                format!("{at}.delay_ms"),
-                format!("{delay_ms} ms is shorter than one step ({} ms)", ctx.dt_ms),
-            ));
+        let delay_ms = dist(c, "delay_ms", &at)?;
+        if let Dist::Constant(d) = delay_ms {
+            if d < ctx.dt_ms - 1e-12 {
+                return Err(BuildError::at(
+                    format!("{at}.delay_ms"),
+                    format!("{d} ms is shorter than one step ({} ms)", ctx.dt_ms),
+                ));
+            }
         }
         projections.push(Projection {
             from,
             to,
             rule,
-            weight: num(c, "weight", &at)?,
+            weight: dist(c, "weight", &at)?,
             delay_ms,
         });
     }
@@ -436,7 +479,7 @@ impl Actor for SpikingNetwork {
         let np = self.pops.len();
         for reg in 0..r {
             for pr in &self.projections {
-                net.connect(
+                net.connect_dist(
                     reg * np + pr.from,
                     reg * np + pr.to,
                     pr.rule,
