@@ -25,7 +25,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender};
+use crossbeam_channel::{
+    bounded, Receiver, RecvTimeoutError, SendTimeoutError, Sender, TryRecvError,
+};
 use tracing::{debug, debug_span, info, trace_span};
 
 use crate::actor::{Inputs, Outputs, RunContext, WindowInfo};
@@ -119,6 +121,9 @@ struct InEdge {
     finished: bool,
     end_stamped: bool,
     ty: PortType,
+    /// serial scheme: producer and consumer share one thread, so an empty
+    /// channel can never fill by waiting
+    single_thread: bool,
 }
 
 enum RecvFail {
@@ -131,6 +136,25 @@ impl InEdge {
         // Messages already sent are delivered even after a failure elsewhere,
         // so that recorders keep everything computed before it.
         loop {
+            if self.single_thread {
+                // producer and consumer share this thread: the message is
+                // there, or the producer ended (handled below), or a
+                // schedule bug would make waiting hang
+                match self.rx.try_recv() {
+                    Ok(m) => {
+                        self.next += 1;
+                        return Ok(m);
+                    }
+                    Err(TryRecvError::Empty) => {
+                        return Err(RecvFail::Lost(format!(
+                            "internal scheduling error: window {} of actor `{}` is not \
+                             there yet in the serial scheme (please report this graph)",
+                            self.next, self.from
+                        )))
+                    }
+                    Err(TryRecvError::Disconnected) => {}
+                }
+            }
             match self.rx.recv_timeout(POLL) {
                 Ok(m) => {
                     debug_assert_eq!(m.window, self.next);
@@ -358,6 +382,7 @@ pub fn run(
                 .input(e.to_port)
                 .is_some_and(|p| p.end_stamped),
             ty: e.ty,
+            single_thread: scheme == Scheme::Serial,
         });
     }
     let n_actors = graph.actors.len();
