@@ -10,6 +10,13 @@
 //!   `width_ms`: `r_k = r_{k−1}·q + n_k·(1 − q)/(N·dt)` with `q = e^{−dt/τ}`
 //!   (Hz, dt in s), whose sum over the steps after a spike, times dt, is
 //!   exactly 1/N: one spike per neuron, whatever τ.
+//! * `gaussian`: the causal (half-)Gaussian kernel of width σ = `width_ms`,
+//!   truncated at 4σ: `r_k = Σ_{j=0}^{M} g_j·n_{k−j} / (N·dt)` with
+//!   `g_j = e^{−(j·dt)²/(2σ²)} / Σ_i e^{−(i·dt)²/(2σ²)}`, `M = ⌈4σ/dt⌉`, so
+//!   that again one spike integrates to 1/N. A co-simulation cannot use
+//!   spikes from its future, so the symmetric kernel of offline analyses
+//!   (elephant's `instantaneous_rate`) is replaced by its causal half; its
+//!   mean lag is σ·√(2/π).
 //!
 //! Samples are stamped at the end of their step (k + 1), like states. A
 //! spike from a sender outside the populations is an error naming it.
@@ -46,7 +53,7 @@ const PARAMS: &[ParamSpec] = &[
         default: DefaultValue::Str("histogram"),
         range: None,
         unit: "",
-        doc: "histogram, boxcar or exponential",
+        doc: "histogram, boxcar, exponential or gaussian (causal half-Gaussian)",
     },
     ParamSpec {
         name: "width_ms",
@@ -54,25 +61,27 @@ const PARAMS: &[ParamSpec] = &[
         default: DefaultValue::Float(1.0),
         range: Some((1e-9, 1e9)),
         unit: "ms",
-        doc: "Box-car width or exponential time constant",
+        doc: "Box-car width, exponential time constant or Gaussian σ",
     },
 ];
 
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spike_rates",
-    doc: "Spikes → population rates (Hz) per step: histogram, running box-car, or causal exponential kernel",
+    doc: "Spikes → population rates (Hz) per step: histogram, running box-car, or causal exponential or half-Gaussian kernel",
     params: PARAMS,
     inputs: &[PortDecl { name: "spikes", ty: PortType::Spikes, doc: "spikes, senders numbered region-major", end_stamped: false }],
     outputs: &[PortDecl { name: "rates", ty: PortType::Series, doc: "rates in Hz: variables = populations, nodes = regions; stamped at the step's end", end_stamped: false }],
     build,
 };
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Kernel {
     Histogram,
     Boxcar(usize),
     Exponential(f64),
+    /// normalised weights g_0..g_M
+    Gaussian(Arc<[f64]>),
 }
 
 struct SpikeRates {
@@ -123,10 +132,25 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         "histogram" => Kernel::Histogram,
         "boxcar" => Kernel::Boxcar(((width / ctx.dt_ms).round() as usize).max(1)),
         "exponential" => Kernel::Exponential(width),
+        "gaussian" => {
+            let m = (4.0 * width / ctx.dt_ms).ceil() as usize;
+            if m > 1_000_000 {
+                return Err(BuildError::at(
+                    "width_ms",
+                    format!("σ = {width} ms spans {m} steps of {} ms", ctx.dt_ms),
+                )
+                .hint("use a width below 250 000 steps"));
+            }
+            let raw: Vec<f64> = (0..=m)
+                .map(|j| (-(j as f64 * ctx.dt_ms).powi(2) / (2.0 * width * width)).exp())
+                .collect();
+            let z: f64 = raw.iter().sum();
+            Kernel::Gaussian(raw.iter().map(|g| g / z).collect())
+        }
         other => {
             return Err(
                 BuildError::at("kernel", format!("unknown kernel `{other}`"))
-                    .hint("histogram, boxcar or exponential"),
+                    .hint("histogram, boxcar, exponential or gaussian"),
             )
         }
     };
@@ -195,9 +219,9 @@ impl Actor for SpikeRates {
             for g in 0..groups {
                 let n = self.sizes[g % np] as f64;
                 let c = counts[k * groups + g];
-                let rate = match self.kernel {
+                let rate = match &self.kernel {
                     Kernel::Histogram => c / (n * dt_s),
-                    Kernel::Boxcar(wn) => {
+                    &Kernel::Boxcar(wn) => {
                         let h = &mut self.hist[g];
                         h.push_back(c);
                         self.sum[g] += c;
@@ -206,10 +230,21 @@ impl Actor for SpikeRates {
                         }
                         self.sum[g] / (n * wn as f64 * dt_s)
                     }
-                    Kernel::Exponential(tau) => {
+                    &Kernel::Exponential(tau) => {
                         let e = (-self.dt / tau).exp();
                         self.expo[g] = self.expo[g] * e + c * (1.0 - e) / (n * dt_s);
                         self.expo[g]
+                    }
+                    Kernel::Gaussian(gw) => {
+                        // newest count first: h[j] = n_{k−j}
+                        let h = &mut self.hist[g];
+                        h.push_front(c);
+                        h.truncate(gw.len());
+                        h.iter()
+                            .zip(gw.iter())
+                            .map(|(n_j, g_j)| n_j * g_j)
+                            .sum::<f64>()
+                            / (n * dt_s)
                     }
                 };
                 data[[k, g % np, g / np]] = rate;
@@ -292,6 +327,35 @@ mod tests {
         let e = run(&mut make("exponential", 5.0), &[(0, 0)], 2000);
         let integral: f64 = (0..2000).map(|k| e.data[[k, 0, 0]] * 1e-4).sum();
         assert!((integral - 0.25).abs() < 1e-6, "{integral}");
+    }
+
+    #[test]
+    fn gaussian_kernel_is_causal_half_gaussian() {
+        // σ = 0.5 ms at dt = 0.1 ms: weights over 21 steps
+        let sigma: f64 = 0.5;
+        let g = run(&mut make("gaussian", sigma), &[(0, 10), (1, 10)], 60);
+        for k in 0..10 {
+            assert_eq!(g.data[[k, 0, 0]], 0.0, "nothing before the spikes");
+        }
+        let raw = |j: usize| (-((j as f64 * 0.1).powi(2)) / (2.0 * sigma * sigma)).exp();
+        let z: f64 = (0..=20).map(raw).sum();
+        for j in 0..=20 {
+            let want = 2.0 * raw(j) / z / (4.0 * 1e-4);
+            assert!(
+                (g.data[[10 + j, 0, 0]] - want).abs() < 1e-9 * want,
+                "lag {j}"
+            );
+        }
+        for k in 31..60 {
+            assert_eq!(g.data[[k, 0, 0]], 0.0, "truncated at 4σ");
+        }
+        // two spikes of 4 neurons integrate to 0.5 spikes per neuron
+        let integral: f64 = (0..60).map(|k| g.data[[k, 0, 0]] * 1e-4).sum();
+        assert!((integral - 0.5).abs() < 1e-12, "{integral}");
+        // a constant input gives its rate back exactly (weights sum to 1)
+        let steady: Vec<(u32, u64)> = (0..60).map(|k| (6, k)).collect();
+        let s = run(&mut make("gaussian", sigma), &steady, 60);
+        assert!((s.data[[40, 0, 1]] - 1.0 / (4.0 * 1e-4)).abs() < 1e-9);
     }
 
     #[test]
