@@ -21,6 +21,78 @@ fn floats(v: &serde_json::Value) -> Vec<f64> {
         .collect()
 }
 
+/// Drives one conductance-based neuron through a reference run: the
+/// spike_generator's spikes (delay `d`) enter the excitatory or inhibitory
+/// slot of step (t + d)/h − 1 by the weight's sign. `step` advances one step
+/// and returns V_m; returns spike times (ms) and V_m per step.
+fn drive_conductance_neuron(
+    r: &serde_json::Value,
+    mut step: impl FnMut(&[(f64, f64)], &mut Vec<u32>) -> f64,
+) -> (Vec<f64>, Vec<f64>) {
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let steps = (r["duration_ms"].as_f64().unwrap() / h).round() as usize;
+    let d = r["delay_ms"].as_f64().unwrap();
+    let mut syn = vec![(0.0, 0.0); steps + 20];
+    for (key, w) in [
+        ("ex_times_ms", "ex_weight_pA"),
+        ("in_times_ms", "in_weight_pA"),
+    ] {
+        let w = r[w].as_f64().unwrap();
+        for t in floats(&r[key]) {
+            let k = ((t + d) / h).round() as usize - 1;
+            if w > 0.0 {
+                syn[k].0 += w;
+            } else {
+                syn[k].1 += w;
+            }
+        }
+    }
+    let (mut spikes, mut vm, mut fired) = (vec![], vec![], vec![]);
+    for k in 0..steps {
+        fired.clear();
+        vm.push(step(&syn[k..k + 1], &mut fired));
+        for _ in &fired {
+            spikes.push((k + 1) as f64 * h);
+        }
+    }
+    (spikes, vm)
+}
+
+/// The same number of spikes as NEST, each within one step (0.1 ms), and
+/// V_m within 1e-9 mV at every step.
+fn assert_matches_nest(model: &str, r: &serde_json::Value, spikes: &[f64], vm: &[f64]) {
+    let want = floats(&r["spike_times_ms"]);
+    let want_vm = floats(&r["vm_mV"]);
+    // NEST's multimeter samples V_m after each step from t = h, up to the
+    // last whole min-delay block: our step k is its sample k
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let t0 = floats(&r["vm_times_ms"])[0];
+    assert!(
+        (t0 - h).abs() < 1e-9,
+        "{model}: first V_m sample at {t0} ms"
+    );
+    assert!(vm.len() >= want_vm.len(), "{model}: V_m samples");
+    let err = vm
+        .iter()
+        .zip(&want_vm)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "{model}: {} spikes (NEST {}), max |ΔV_m| {err:.3e} mV",
+        spikes.len(),
+        want.len()
+    );
+    assert!(want.len() >= 5, "{model}: the reference must fire");
+    assert_eq!(spikes.len(), want.len(), "{model}: spike count");
+    for (a, b) in spikes.iter().zip(&want) {
+        assert!(
+            (a - b).abs() <= 0.1 + 1e-9,
+            "{model}: spike at {a} ms, NEST {b} ms (tolerance 0.1 ms)"
+        );
+    }
+    assert!(err < 1e-9, "{model}: max |ΔV_m| {err:e} mV");
+}
+
 /// Simulates the reference: a spike emitted by a spike_generator at `t`
 /// with delay `d` reaches the neuron in the step that ends at `t + d`
 /// (NEST delivers it to the input slot of step (t + d)/h − 1).
@@ -156,8 +228,6 @@ fn iaf_cond_alpha_fires_at_nests_times() {
     use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND};
     let r = load("iaf_cond_alpha_single.json");
     let h = r["resolution_ms"].as_f64().unwrap();
-    let steps = (r["duration_ms"].as_f64().unwrap() / h).round() as usize;
-    let d = r["delay_ms"].as_f64().unwrap();
     let params = ParamSet::from_overrides(
         "iaf_cond_alpha",
         COND,
@@ -165,53 +235,13 @@ fn iaf_cond_alpha_fires_at_nests_times() {
     )
     .unwrap();
     let mut n = IafCondAlpha::new(1, &params, h).unwrap();
-    let mut syn = vec![(0.0, 0.0); steps + 20];
-    for (key, w) in [
-        ("ex_times_ms", "ex_weight_pA"),
-        ("in_times_ms", "in_weight_pA"),
-    ] {
-        let w = r[w].as_f64().unwrap();
-        for t in floats(&r[key]) {
-            let k = ((t + d) / h).round() as usize - 1;
-            if w > 0.0 {
-                syn[k].0 += w;
-            } else {
-                syn[k].1 += w;
-            }
-        }
-    }
-    let (mut spikes, mut vm, mut fired) = (vec![], vec![], vec![]);
-    for k in 0..steps {
-        fired.clear();
-        n.step(&syn[k..k + 1], None, &mut fired);
-        if !fired.is_empty() {
-            spikes.push((k + 1) as f64 * h);
-        }
-        vm.push(n.v_m(0));
-    }
-    let want = floats(&r["spike_times_ms"]);
-    let want_vm = floats(&r["vm_mV"]);
-    let err = vm
-        .iter()
-        .zip(&want_vm)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    eprintln!(
-        "iaf_cond_alpha: {} spikes (NEST {}), max |ΔV_m| {err:.3e} mV",
-        spikes.len(),
-        want.len()
-    );
-    assert!(want.len() >= 5, "the reference must fire");
-    assert_eq!(spikes.len(), want.len());
-    for (a, b) in spikes.iter().zip(&want) {
-        assert!(
-            (a - b).abs() <= 0.1 + 1e-9,
-            "spike at {a} ms, NEST {b} ms (tolerance 0.1 ms)"
-        );
-    }
+    let (spikes, vm) = drive_conductance_neuron(&r, |syn, fired| {
+        n.step(syn, None, fired);
+        n.v_m(0)
+    });
     // measured: the same steps, and V_m within 1e-14 mV (GSL's RKF45 and its
     // step control reproduced)
-    assert!(err < 1e-9, "max |ΔV_m| {err:e} mV");
+    assert_matches_nest("iaf_cond_alpha", &r, &spikes, &vm);
 }
 
 /// The network of `shared/peers/nest_ref.py --recurrent` (the co-simulation
@@ -305,8 +335,6 @@ fn aeif_cond_exp_fires_at_nests_times() {
     use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF};
     let r = load("aeif_cond_exp_single.json");
     let h = r["resolution_ms"].as_f64().unwrap();
-    let steps = (r["duration_ms"].as_f64().unwrap() / h).round() as usize;
-    let d = r["delay_ms"].as_f64().unwrap();
     let params = ParamSet::from_overrides(
         "aeif_cond_exp",
         AEIF,
@@ -314,52 +342,12 @@ fn aeif_cond_exp_fires_at_nests_times() {
     )
     .unwrap();
     let mut n = AeifCondExp::new(1, &params, h).unwrap();
-    let mut syn = vec![(0.0, 0.0); steps + 20];
-    for (key, w) in [
-        ("ex_times_ms", "ex_weight_pA"),
-        ("in_times_ms", "in_weight_pA"),
-    ] {
-        let w = r[w].as_f64().unwrap();
-        for t in floats(&r[key]) {
-            let k = ((t + d) / h).round() as usize - 1;
-            if w > 0.0 {
-                syn[k].0 += w;
-            } else {
-                syn[k].1 += w;
-            }
-        }
-    }
-    let (mut spikes, mut vm, mut fired) = (vec![], vec![], vec![]);
-    for k in 0..steps {
-        fired.clear();
-        n.step(&syn[k..k + 1], None, &mut fired);
-        for _ in &fired {
-            spikes.push((k + 1) as f64 * h);
-        }
-        vm.push(n.v_m(0));
-    }
-    let want = floats(&r["spike_times_ms"]);
-    let want_vm = floats(&r["vm_mV"]);
-    let err = vm
-        .iter()
-        .zip(&want_vm)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0, f64::max);
-    eprintln!(
-        "aeif_cond_exp: {} spikes (NEST {}), max |ΔV_m| {err:.3e} mV",
-        spikes.len(),
-        want.len()
-    );
-    assert!(want.len() >= 5, "the reference must fire");
-    assert_eq!(spikes.len(), want.len());
-    for (a, b) in spikes.iter().zip(&want) {
-        assert!(
-            (a - b).abs() <= 0.1 + 1e-9,
-            "spike at {a} ms, NEST {b} ms (tolerance 0.1 ms)"
-        );
-    }
+    let (spikes, vm) = drive_conductance_neuron(&r, |syn, fired| {
+        n.step(syn, None, fired);
+        n.v_m(0)
+    });
     // measured: the same steps, V_m within 1e-12 mV
-    assert!(err < 1e-9, "max |ΔV_m| {err:e} mV");
+    assert_matches_nest("aeif_cond_exp", &r, &spikes, &vm);
 }
 
 #[test]
