@@ -307,3 +307,51 @@ fn distributed_weights_and_delays_run() {
     )
     .unwrap();
 }
+
+#[test]
+fn poisson_devices_in_a_graph_give_their_rates_reproducibly() {
+    // inhomogeneous_poisson_generator (50 trains: 10 Hz, then 80 Hz from
+    // 500 ms) → spike_rates (one population of 50) → recorder
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    std::fs::write(
+        &g,
+        r#"[simulation]
+dt_ms = 0.1
+duration_ms = 1000.0
+sync_ms = 1.0
+seed = 11
+[actors.gen]
+kind = "inhomogeneous_poisson_generator"
+rate_times = [0.0, 500.0]
+rate_values = [10.0, 80.0]
+n_trains = 50
+[actors.rates]
+kind = "spike_rates"
+regions = ["r"]
+populations = { E = 50 }
+[actors.rec]
+kind = "hdf5_recorder"
+[[edges]]
+from = "gen.spikes"
+to = "rates.spikes"
+[[edges]]
+from = "rates.rates"
+to = "rec.input"
+"#,
+    )
+    .unwrap();
+    run(&g, dir.path(), &[]).unwrap();
+    let (shape, r) = h5(&dir.path().join("rec.h5"), "data");
+    assert_eq!(shape, vec![10_000, 1, 1, 1]);
+    // mean of the per-step histogram rate over each half: 50 trains × 0.5 s
+    // give 250 and 2000 spikes expected; 4 sd
+    let mean = |a: usize, b: usize| r[a..b].iter().sum::<f64>() / (b - a) as f64;
+    let (lo, hi) = (mean(0, 5000), mean(5000, 10_000));
+    assert!((lo - 10.0).abs() < 4.0 * 10.0 / 250f64.sqrt(), "{lo} Hz");
+    assert!((hi - 80.0).abs() < 4.0 * 80.0 / 2000f64.sqrt(), "{hi} Hz");
+    // the same seed gives the same trains
+    let again = tempfile::tempdir().unwrap();
+    run(&g, again.path(), &[]).unwrap();
+    assert_eq!(h5(&again.path().join("rec.h5"), "data").1, r);
+}

@@ -13,6 +13,8 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("spike_generator", "spike_times_ms") => toml::Value::Array(vec![1.0.into()]),
         ("step_current_generator", "amplitude_times_ms") => toml::Value::Array(vec![1.0.into()]),
         ("step_current_generator", "amplitude_values_pA") => toml::Value::Array(vec![10.0.into()]),
+        ("inhomogeneous_poisson_generator", "rate_times") => toml::Value::Array(vec![1.0.into()]),
+        ("inhomogeneous_poisson_generator", "rate_values") => toml::Value::Array(vec![5.0.into()]),
         _ => panic!("no test value for the required parameter {kind}.{name}"),
     }
 }

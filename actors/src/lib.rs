@@ -33,6 +33,8 @@ pub fn registry() -> Registry {
     r.register(monitors::bold::KIND);
     r.register(spiking_network::KIND);
     r.register(png_plot::KIND);
+    r.register(devices::inhomogeneous_poisson_generator::KIND);
+    r.register(devices::poisson_generator::KIND);
     r.register(devices::spike_generator::KIND);
     r.register(devices::step_current_generator::KIND);
     r.register(transformers::poisson_spikes::KIND);

@@ -1,0 +1,284 @@
+//! `poisson_generator`: independent Poisson spike trains of a constant rate,
+//! NEST's device of that name.
+//!
+//! NEST gives every target of a `poisson_generator` its own train; here the
+//! device emits `n_trains` independent trains (senders `0..n_trains`), one per
+//! target proxy. In step `k` (from `k·dt` to `(k+1)·dt`) train `i` fires
+//! `n ~ Poisson(λ·dt/1000)` spikes (λ = `rate` in Hz, dt in ms), stamped `k`,
+//! at time `(k+1)·dt`, when `start < (k+1)·dt ≤ stop`, as NEST's active
+//! window. Several spikes in one step are sent as several events, as NEST's
+//! multiplicity.
+//!
+//! [`PoissonTrains`] is shared with `inhomogeneous_poisson_generator`.
+
+use std::sync::Arc;
+
+use brainstream_runtime::{
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
+    ParamType, Payload, PortDecl, PortType, RunContext, Spikes, WindowInfo,
+};
+use rand::SeedableRng;
+use rand_distr::{Distribution, Poisson};
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "rate",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.0),
+        range: Some((0.0, 1e9)),
+        unit: "Hz",
+        doc: "Mean firing rate of each train",
+    },
+    ParamSpec {
+        name: "start",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(0.0),
+        range: Some((0.0, 1e12)),
+        unit: "ms",
+        doc: "Spikes only after this time (a multiple of dt)",
+    },
+    ParamSpec {
+        name: "stop",
+        ty: ParamType::Float,
+        default: DefaultValue::Optional,
+        range: Some((0.0, 1e12)),
+        unit: "ms",
+        doc: "Spikes only up to this time (a multiple of dt); absent: no end",
+    },
+    N_TRAINS,
+];
+
+/// The number of independent trains, shared by both Poisson devices.
+pub(crate) const N_TRAINS: ParamSpec = ParamSpec {
+    name: "n_trains",
+    ty: ParamType::Int,
+    default: DefaultValue::Int(1),
+    range: Some((1.0, 1e8)),
+    unit: "",
+    doc: "Independent trains, one per target (NEST: one per connection); senders 0..n_trains",
+};
+
+/// The output port, shared by both Poisson devices.
+pub(crate) const SPIKES_OUT: PortDecl = PortDecl {
+    name: "spikes",
+    ty: PortType::Spikes,
+    doc: "spikes of the trains, senders 0..n_trains, stamped by the step they occur in",
+    end_stamped: false,
+};
+
+/// The kind.
+pub const KIND: KindSpec = KindSpec {
+    name: "poisson_generator",
+    doc: "Independent Poisson spike trains of a constant rate (NEST's poisson_generator)",
+    params: PARAMS,
+    inputs: &[],
+    outputs: &[SPIKES_OUT],
+    build,
+};
+
+/// `t` in steps of `dt`, or an error naming `key` if it is not a multiple.
+pub(crate) fn on_grid(key: &str, t: f64, dt: f64) -> Result<u64, BuildError> {
+    let steps = t / dt;
+    let r = steps.round();
+    if !t.is_finite() || t < 0.0 || (steps - r).abs() > 1e-6 * r.max(1.0) {
+        return Err(BuildError::at(
+            key,
+            format!("{t} ms is not a multiple of dt = {dt} ms"),
+        ));
+    }
+    Ok(r as u64)
+}
+
+/// Poisson trains whose rate changes at given steps.
+pub(crate) struct PoissonTrains {
+    /// (first step, rate in Hz) in ascending steps
+    pub changes: Vec<(u64, f64)>,
+    /// steps `k` with `k ≥ stop` emit nothing
+    pub stop: u64,
+    pub trains: u32,
+    rate: f64,
+    next: usize,
+    rng: rand::rngs::StdRng,
+}
+
+impl PoissonTrains {
+    pub fn new(changes: Vec<(u64, f64)>, stop: u64, trains: u32) -> Self {
+        PoissonTrains {
+            changes,
+            stop,
+            trains,
+            rate: 0.0,
+            next: 0,
+            rng: rand::rngs::StdRng::seed_from_u64(0),
+        }
+    }
+}
+
+impl Actor for PoissonTrains {
+    fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
+        self.rng = rand::rngs::StdRng::seed_from_u64(ctx.seed);
+        Ok(())
+    }
+
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        _inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
+        let mut sp = Spikes::default();
+        for k in w.start_step..w.start_step + w.n_steps {
+            while self.next < self.changes.len() && self.changes[self.next].0 <= k {
+                self.rate = self.changes[self.next].1;
+                self.next += 1;
+            }
+            let lam = self.rate * w.dt_ms / 1000.0;
+            if k >= self.stop || lam <= 0.0 {
+                continue;
+            }
+            let pois = Poisson::new(lam).map_err(ActorError::new)?;
+            for t in 0..self.trains {
+                let n: f64 = pois.sample(&mut self.rng);
+                for _ in 0..n as usize {
+                    sp.senders.push(t);
+                    sp.stamps.push(k);
+                    sp.times_ms.push((k + 1) as f64 * w.dt_ms);
+                }
+            }
+        }
+        out.set("spikes", Payload::Spikes(Arc::new(sp)));
+        Ok(())
+    }
+}
+
+fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let p = &ctx.params;
+    let rate = p.f64("rate")?;
+    let start = on_grid("start", p.f64("start")?, ctx.dt_ms)?;
+    let stop = match p.opt_f64("stop")? {
+        Some(t) => on_grid("stop", t, ctx.dt_ms)?,
+        None => u64::MAX,
+    };
+    if stop < start {
+        return Err(BuildError::at("stop", "stop comes before start"));
+    }
+    let trains = p.i64("n_trains")? as u32;
+    Ok(Box::new(PoissonTrains::new(
+        vec![(start, rate)],
+        stop,
+        trains,
+    )))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use brainstream_runtime::Params;
+
+    pub fn make(kind: &KindSpec, toml_text: &str, dt: f64) -> Result<Box<dyn Actor>, String> {
+        let t: toml::Table = toml::from_str(toml_text).unwrap();
+        let params = Params::new(&t, kind.params, std::path::Path::new("."));
+        let problems = params.check();
+        if let Some(p) = problems.first() {
+            return Err(format!("{p:?}"));
+        }
+        (kind.build)(&BuildCtx {
+            name: "g",
+            params,
+            dt_ms: dt,
+            duration_ms: 1000.0,
+        })
+        .map_err(|e| format!("{}: {}", e.key, e.message))
+    }
+
+    /// Runs `steps` steps from a seed; the spikes.
+    pub fn run(a: &mut Box<dyn Actor>, seed: u64, steps: u64, dt: f64) -> Spikes {
+        let ctx = RunContext {
+            name: "g".into(),
+            kind: "test".into(),
+            out_dir: std::env::temp_dir(),
+            seed,
+            graph_seed: seed,
+            dt_ms: dt,
+            total_steps: steps,
+            window_steps: steps,
+            graph_text: String::new(),
+            graph_path: None,
+        };
+        a.start(&ctx).unwrap();
+        let mut out = Outputs::default();
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: steps,
+            dt_ms: dt,
+        };
+        a.step(&w, &Inputs::default(), &mut out).unwrap();
+        out.take("spikes").unwrap().as_spikes().unwrap().clone()
+    }
+
+    #[test]
+    fn trains_have_their_rate_inside_start_stop_only() {
+        // 20 trains at 40 Hz between 100 and 1100 ms: 20 × 40 spikes expected
+        let mut g = make(
+            &KIND,
+            "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
+            0.1,
+        )
+        .unwrap();
+        let sp = run(&mut g, 7, 12_000, 0.1);
+        assert!(sp
+            .times_ms
+            .iter()
+            .all(|&t| t > 100.0 - 1e-9 && t <= 1100.0 + 1e-9));
+        assert!(sp.senders.iter().all(|&s| s < 20));
+        let n = sp.senders.len() as f64;
+        // Poisson: sd √800 ≈ 28; 4 sd
+        assert!((n - 800.0).abs() < 4.0 * 800f64.sqrt(), "{n} spikes");
+        // every train fires, stamps and times agree
+        for t in 0..20 {
+            assert!(sp.senders.contains(&t), "train {t} silent");
+        }
+        for (st, t) in sp.stamps.iter().zip(&sp.times_ms) {
+            assert!(((*st + 1) as f64 * 0.1 - t).abs() < 1e-9);
+        }
+        // the same seed gives the same trains; another seed others
+        let again = run(
+            &mut make(
+                &KIND,
+                "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
+                0.1,
+            )
+            .unwrap(),
+            7,
+            12_000,
+            0.1,
+        );
+        assert_eq!(again.stamps, sp.stamps);
+        assert_eq!(again.senders, sp.senders);
+        let other = run(
+            &mut make(
+                &KIND,
+                "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
+                0.1,
+            )
+            .unwrap(),
+            8,
+            12_000,
+            0.1,
+        );
+        assert_ne!(other.stamps, sp.stamps);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let e = make(&KIND, "rate = 10.0\nstart = 0.05", 0.1).err().unwrap();
+        assert!(e.contains("start") && e.contains("multiple of dt"), "{e}");
+        let e = make(&KIND, "rate = 10.0\nstart = 5.0\nstop = 2.0", 0.1)
+            .err()
+            .unwrap();
+        assert!(e.contains("stop"), "{e}");
+        assert!(make(&KIND, "rate = -1.0", 0.1).is_err());
+        assert!(make(&KIND, "n_trains = 0", 0.1).is_err());
+    }
+}
