@@ -8,7 +8,14 @@ thread) against brainstream's spiking engine (one thread), in one run.
 NEST: `../shared/peers/nest_ref.py --recurrent` (iaf_cond_alpha, 80/20 E/I,
 fixed in-degree, 8 kHz Poisson drive) and the iaf_psc_alpha Brunel network of
 `tests/data/nest/make_refs.py`, timing `nest.Simulate` only. brainstream:
-`cargo bench --bench spiking`, timing the stepping only. Median of --reps.
+`cargo bench --bench spiking`, timing the stepping only (1-thread lines).
+Median of --reps.
+
+--annarchy also runs `../shared/peers/annarchy_ref.py --recurrent` (ANNarchy
+5, 1 thread, `net.simulate` only, compile excluded) against the bench's
+`iaf_cond_alpha_n1000_annarchy_shaped` network (its parameters, sources and
+connectivity; RKF45 here, explicit Euler there). ANNarchy needs cmake on
+PATH: the venv's bin directory is put first.
 """
 import argparse
 import json
@@ -38,14 +45,18 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--python", default=sys.executable)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--annarchy", action="store_true")
     a = ap.parse_args()
     ours = {}
     nest = {"iaf_cond_alpha_n1000_rec": [], "iaf_psc_alpha_brunel_n1000": []}
+    annarchy = []
     for _ in range(a.reps):
         out = subprocess.run(["cargo", "bench", "--bench", "spiking"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
         for line in out.splitlines():
             if line.startswith("{"):
                 d = json.loads(line)
+                if d["threads"] != 1:
+                    continue
                 ours.setdefault(d["network"], []).append((d["wall_s_per_sim_s"], d["mean_rate_hz"]))
         with open(os.devnull, "w") as null:
             o = subprocess.run([a.python, os.path.join(ROOT, "..", "shared", "peers", "nest_ref.py"), "--recurrent",
@@ -55,6 +66,12 @@ def main():
         o = subprocess.run([a.python, "-c", NEST_BRUNEL], capture_output=True, text=True, check=True)
         d = json.loads([l for l in o.stdout.splitlines() if l.startswith("{")][-1])
         nest["iaf_psc_alpha_brunel_n1000"].append((d["wall_s"], d["mean_rate_hz"]))
+        if a.annarchy:
+            env = dict(os.environ, PATH=os.path.dirname(a.python) + os.pathsep + os.environ["PATH"])
+            subprocess.run([a.python, os.path.join(ROOT, "..", "shared", "peers", "annarchy_ref.py"), "--recurrent",
+                            "--out", "/tmp/brainstream_annarchy_cmp"], capture_output=True, text=True, check=True, env=env)
+            meta = json.load(open("/tmp/brainstream_annarchy_cmp/IF_cond_alpha_n1000_rec_meta.json"))
+            annarchy.append((meta["wall_s_per_sim_s"], meta["mean_rate_hz"]))
     m = statistics.median
     print("| network (1000 neurons, 1 s, 1 thread) | brainstream s per sim-s | rate Hz | NEST 3.10 s per sim-s | rate Hz | NEST/brainstream |")
     print("|---|---|---|---|---|---|")
@@ -62,6 +79,13 @@ def main():
         b, n = ours[k], nest[k]
         bw, nw = m([x[0] for x in b]), m([x[0] for x in n])
         print(f"| {k} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {nw:.3f} | {m([x[1] for x in n]):.1f} | {nw / bw:.1f}× |")
+    if annarchy:
+        k = "iaf_cond_alpha_n1000_annarchy_shaped"
+        b = ours[k]
+        bw, aw = m([x[0] for x in b]), m([x[0] for x in annarchy])
+        print("\n| network (1000 neurons, 1 s, 1 thread) | brainstream s per sim-s | rate Hz | ANNarchy 5 s per sim-s | rate Hz | ANNarchy/brainstream |")
+        print("|---|---|---|---|---|---|")
+        print(f"| {k} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {aw:.3f} | {m([x[1] for x in annarchy]):.1f} | {aw / bw:.2f}× |")
     print(f"\nload average: {os.getloadavg()}")
 
 
