@@ -13,7 +13,8 @@ use brainstream_runtime::{
     Actor, BuildCtx, BuildError, DefaultValue, KindSpec, ParamSpec, ParamType,
 };
 
-use super::poisson_generator::{on_grid, PoissonTrains, N_TRAINS, SPIKES_OUT};
+use super::poisson_generator::{PoissonTrains, N_TRAINS, SPIKES_OUT};
+use super::schedule;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -47,26 +48,7 @@ pub const KIND: KindSpec = KindSpec {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
-    let times = p.f64_list("rate_times")?.unwrap_or_default();
-    let values = p.f64_list("rate_values")?.unwrap_or_default();
-    if times.len() != values.len() {
-        return Err(BuildError::at(
-            "rate_values",
-            format!("{} values for {} times", values.len(), times.len()),
-        )
-        .hint("give one rate per time in `rate_times`"));
-    }
-    let mut changes: Vec<(u64, f64)> = vec![];
-    for (i, (&t, &v)) in times.iter().zip(&values).enumerate() {
-        let k = on_grid(&format!("rate_times[{i}]"), t, ctx.dt_ms)?;
-        if changes.last().is_some_and(|&(prev, _)| k <= prev) {
-            return Err(BuildError::at(
-                format!("rate_times[{i}]"),
-                "times must be strictly ascending",
-            ));
-        }
-        changes.push((k, v));
-    }
+    let changes = schedule(p, "rate_times", "rate_values", ctx.dt_ms)?;
     let trains = p.i64("n_trains")? as u32;
     Ok(Box::new(PoissonTrains::new(changes, u64::MAX, trains)))
 }

@@ -18,6 +18,8 @@ use brainstream_runtime::{
     ParamType, Payload, PortDecl, PortType, RunContext, Spikes, WindowInfo,
 };
 use rand::SeedableRng;
+
+use super::on_grid;
 use rand_distr::{Distribution, Poisson};
 
 const PARAMS: &[ParamSpec] = &[
@@ -75,19 +77,6 @@ pub const KIND: KindSpec = KindSpec {
     outputs: &[SPIKES_OUT],
     build,
 };
-
-/// `t` in steps of `dt`, or an error naming `key` if it is not a multiple.
-pub(crate) fn on_grid(key: &str, t: f64, dt: f64) -> Result<u64, BuildError> {
-    let steps = t / dt;
-    let r = steps.round();
-    if !t.is_finite() || t < 0.0 || (steps - r).abs() > 1e-6 * r.max(1.0) {
-        return Err(BuildError::at(
-            key,
-            format!("{t} ms is not a multiple of dt = {dt} ms"),
-        ));
-    }
-    Ok(r as u64)
-}
 
 /// Poisson trains whose rate changes at given steps.
 pub(crate) struct PoissonTrains {
@@ -220,13 +209,11 @@ pub(crate) mod tests {
     #[test]
     fn trains_have_their_rate_inside_start_stop_only() {
         // 20 trains at 40 Hz between 100 and 1100 ms: 20 × 40 spikes expected
-        let mut g = make(
-            &KIND,
-            "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
-            0.1,
-        )
-        .unwrap();
-        let sp = run(&mut g, 7, 12_000, 0.1);
+        let trains = |seed| {
+            let text = "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20";
+            run(&mut make(&KIND, text, 0.1).unwrap(), seed, 12_000, 0.1)
+        };
+        let sp = trains(7);
         assert!(sp
             .times_ms
             .iter()
@@ -243,30 +230,10 @@ pub(crate) mod tests {
             assert!(((*st + 1) as f64 * 0.1 - t).abs() < 1e-9);
         }
         // the same seed gives the same trains; another seed others
-        let again = run(
-            &mut make(
-                &KIND,
-                "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
-                0.1,
-            )
-            .unwrap(),
-            7,
-            12_000,
-            0.1,
-        );
+        let again = trains(7);
         assert_eq!(again.stamps, sp.stamps);
         assert_eq!(again.senders, sp.senders);
-        let other = run(
-            &mut make(
-                &KIND,
-                "rate = 40.0\nstart = 100.0\nstop = 1100.0\nn_trains = 20",
-                0.1,
-            )
-            .unwrap(),
-            8,
-            12_000,
-            0.1,
-        );
+        let other = trains(8);
         assert_ne!(other.stamps, sp.stamps);
     }
 

@@ -65,16 +65,18 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     }
     let mut spikes = vec![];
     for (k, &t) in times.iter().enumerate() {
-        let steps = t / ctx.dt_ms;
-        let r = steps.round();
-        if (steps - r).abs() > 1e-6 * r.max(1.0) || r < 1.0 {
-            return Err(BuildError::at(
-                format!("spike_times_ms[{k}]"),
-                format!("{t} ms is not a positive multiple of dt = {} ms", ctx.dt_ms),
-            ));
-        }
+        let key = format!("spike_times_ms[{k}]");
+        let r = super::on_grid(&key, t, ctx.dt_ms)
+            .ok()
+            .filter(|&r| r >= 1)
+            .ok_or_else(|| {
+                BuildError::at(
+                    key,
+                    format!("{t} ms is not a positive multiple of dt = {} ms", ctx.dt_ms),
+                )
+            })?;
         let sender = senders.as_ref().map_or(0, |s| s[k] as u32);
-        spikes.push((r as u64 - 1, sender, t));
+        spikes.push((r - 1, sender, t));
     }
     spikes.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     Ok(Box::new(SpikeGenerator { spikes, next: 0 }))

@@ -55,39 +55,14 @@ struct StepCurrent {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
-    let times = p.f64_list("amplitude_times_ms")?.unwrap_or_default();
-    let values = p.f64_list("amplitude_values_pA")?.unwrap_or_default();
-    if times.len() != values.len() {
-        return Err(BuildError::at(
-            "amplitude_values_pA",
-            format!("{} values for {} times", values.len(), times.len()),
-        ));
-    }
-    let mut changes = vec![];
-    for (k, (&t, &v)) in times.iter().zip(&values).enumerate() {
-        let steps = t / ctx.dt_ms;
-        let r = steps.round();
-        if (steps - r).abs() > 1e-6 * r.max(1.0) {
-            return Err(BuildError::at(
-                format!("amplitude_times_ms[{k}]"),
-                format!("{t} ms is not a multiple of dt = {} ms", ctx.dt_ms),
-            ));
-        }
-        if let Some(&(prev, _)) = changes.last() {
-            if r as u64 <= prev {
-                return Err(BuildError::at(
-                    format!("amplitude_times_ms[{k}]"),
-                    "times must be strictly ascending",
-                ));
-            }
-        }
+    let changes = super::schedule(p, "amplitude_times_ms", "amplitude_values_pA", ctx.dt_ms)?;
+    for (k, &(_, v)) in changes.iter().enumerate() {
         if !v.is_finite() {
             return Err(BuildError::at(
                 format!("amplitude_values_pA[{k}]"),
                 format!("{v} is not finite"),
             ));
         }
-        changes.push((r as u64, v));
     }
     Ok(Box::new(StepCurrent {
         changes,
