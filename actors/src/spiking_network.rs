@@ -216,29 +216,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         }
         _ => Neurons::AeifCondExp(AeifCondExp::new(1, &params, ctx.dt_ms).map_err(bad)?),
     };
-    let regions = p.str_list("regions")?.unwrap_or_default();
-    if regions.is_empty() {
-        return Err(BuildError::at("regions", "no region listed"));
-    }
-    let pop_table = p
-        .table("populations")?
-        .ok_or_else(|| BuildError::at("", "missing `populations`"))?;
-    let mut pops = vec![];
-    for (name, v) in pop_table {
-        let size = match v {
-            toml::Value::Integer(i) if *i > 0 => *i as usize,
-            _ => {
-                return Err(BuildError::at(
-                    format!("populations.{name}"),
-                    format!("expected a size > 0, got {v}"),
-                ))
-            }
-        };
-        pops.push((name.clone(), size));
-    }
-    if pops.is_empty() {
-        return Err(BuildError::at("populations", "no population"));
-    }
+    let (regions, pops) = crate::util::regions_and_populations(p)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
             BuildError::at(at, format!("no population `{name}`")).hint(format!(

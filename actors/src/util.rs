@@ -1,6 +1,6 @@
 //! Small helpers shared by actor kinds.
 
-use brainstream_runtime::{ActorError, Inputs, Series};
+use brainstream_runtime::{ActorError, BuildError, Inputs, Params, Series};
 
 /// The series on `port`, if one arrived.
 pub fn series<'a>(inputs: &'a Inputs, port: &str) -> Result<Option<&'a Series>, ActorError> {
@@ -27,4 +27,36 @@ pub fn check_consecutive(s: &Series, last: &mut Option<u64>, who: &str) -> Resul
         *last = Some(k);
     }
     Ok(())
+}
+
+/// Population (name, size) pairs, in name order.
+pub type Populations = Vec<(String, usize)>;
+
+/// The `regions` list and `populations` table shared by the spiking kinds:
+/// region labels and (name, size) pairs in the table's (name) order, each
+/// size an integer > 0.
+pub fn regions_and_populations(p: &Params) -> Result<(Vec<String>, Populations), BuildError> {
+    let regions = p.str_list("regions")?.unwrap_or_default();
+    if regions.is_empty() {
+        return Err(BuildError::at("regions", "no region listed"));
+    }
+    let table = p
+        .table("populations")?
+        .ok_or_else(|| BuildError::at("", "missing `populations`"))?;
+    let mut pops = vec![];
+    for (name, v) in table {
+        match v {
+            toml::Value::Integer(i) if *i > 0 => pops.push((name.clone(), *i as usize)),
+            _ => {
+                return Err(BuildError::at(
+                    format!("populations.{name}"),
+                    format!("expected a size > 0, got {v}"),
+                ))
+            }
+        }
+    }
+    if pops.is_empty() {
+        return Err(BuildError::at("populations", "no population"));
+    }
+    Ok((regions, pops))
 }

@@ -101,32 +101,8 @@ struct SpikeRates {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
-    let regions = p.str_list("regions")?.unwrap_or_default();
-    if regions.is_empty() {
-        return Err(BuildError::at("regions", "no region listed"));
-    }
-    let t = p
-        .table("populations")?
-        .ok_or_else(|| BuildError::at("", "missing `populations`"))?;
-    let mut names = vec![];
-    let mut sizes = vec![];
-    for (k, v) in t {
-        match v {
-            toml::Value::Integer(i) if *i > 0 => {
-                names.push(k.clone());
-                sizes.push(*i as usize);
-            }
-            _ => {
-                return Err(BuildError::at(
-                    format!("populations.{k}"),
-                    format!("expected a size > 0, got {v}"),
-                ))
-            }
-        }
-    }
-    if sizes.is_empty() {
-        return Err(BuildError::at("populations", "no population"));
-    }
+    let (regions, pops) = crate::util::regions_and_populations(p)?;
+    let (names, sizes): (Vec<String>, Vec<usize>) = pops.into_iter().unzip();
     let width = p.f64("width_ms")?;
     let kernel = match p.str("kernel")?.as_str() {
         "histogram" => Kernel::Histogram,
