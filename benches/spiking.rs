@@ -109,27 +109,20 @@ fn main() {
     for (name, make) in nets {
         let counts = if cores > 1 { vec![1, cores] } else { vec![1] };
         for threads in counts {
-            let mut best = f64::INFINITY;
-            let mut rate = 0.0;
-            for r in 0..reps {
-                let mut net = make(12345 + r as u64);
+            let (best, rate) = best_of(reps, steps, |r| {
+                let mut net = make(12345 + r);
                 let t = Instant::now();
                 let mut spikes = 0usize;
                 net.run(steps, threads, |_, f| spikes += f.len());
-                let wall = t.elapsed().as_secs_f64();
-                black_box(spikes);
-                best = best.min(wall);
-                rate = spikes as f64 / net.len() as f64 / (steps as f64 * 1e-4);
-            }
+                (t.elapsed().as_secs_f64(), spikes, net.len())
+            });
             report(name, threads, steps, best, rate);
         }
     }
     // the ANNarchy-shaped network: sources drawn and injected every step
-    let mut best = f64::INFINITY;
-    let mut rate = 0.0;
-    for r in 0..reps {
-        let (mut net, targets, p) = annarchy_shaped(12345 + r as u64);
-        let mut rng = rand::rngs::StdRng::seed_from_u64(r as u64);
+    let (best, rate) = best_of(reps, steps, |r| {
+        let (mut net, targets, p) = annarchy_shaped(12345 + r);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(r);
         let t = Instant::now();
         let mut spikes = 0usize;
         for _ in 0..steps {
@@ -142,12 +135,27 @@ fn main() {
             }
             spikes += net.step().len();
         }
-        let wall = t.elapsed().as_secs_f64();
+        (t.elapsed().as_secs_f64(), spikes, net.len())
+    });
+    report("iaf_cond_alpha_n1000_annarchy_shaped", 1, steps, best, rate);
+}
+
+/// Best wall time (s) of `reps` runs of `once(rep)` → (wall s, spikes,
+/// neurons), and the mean rate (Hz) of the last run.
+fn best_of(
+    reps: usize,
+    steps: usize,
+    mut once: impl FnMut(u64) -> (f64, usize, usize),
+) -> (f64, f64) {
+    let mut best = f64::INFINITY;
+    let mut rate = 0.0;
+    for r in 0..reps {
+        let (wall, spikes, n) = once(r as u64);
         black_box(spikes);
         best = best.min(wall);
-        rate = spikes as f64 / net.len() as f64 / (steps as f64 * 1e-4);
+        rate = spikes as f64 / n as f64 / (steps as f64 * 1e-4);
     }
-    report("iaf_cond_alpha_n1000_annarchy_shaped", 1, steps, best, rate);
+    (best, rate)
 }
 
 /// One JSON line.

@@ -2,7 +2,7 @@
 //! `tests/data/nest/make_refs.py`: the same spike times, to the step, and
 //! the same membrane potential to 1e-9 mV.
 
-use brainstream_models::params::ParamSet;
+use brainstream_models::params::{ParamDef, ParamSet};
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS};
 use std::path::PathBuf;
 
@@ -19,6 +19,28 @@ fn floats(v: &serde_json::Value) -> Vec<f64> {
         .iter()
         .map(|x| x.as_f64().unwrap())
         .collect()
+}
+
+/// `<model>_single.json`: one neuron with NEST's `I_e`, made by `new`,
+/// driven through the reference run; see [`drive_conductance_neuron`] and
+/// [`assert_matches_nest`].
+fn single_conductance_neuron_matches_nest<N>(
+    model: &str,
+    table: &'static [ParamDef],
+    new: impl FnOnce(&ParamSet, f64) -> N,
+    mut step: impl FnMut(&mut N, &[(f64, f64)], &mut Vec<u32>) -> f64,
+) {
+    let r = load(&format!("{model}_single.json"));
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let params = ParamSet::from_overrides(
+        model,
+        table,
+        [("I_e", r["params"]["I_e"].as_f64().unwrap())],
+    )
+    .unwrap();
+    let mut n = new(&params, h);
+    let (spikes, vm) = drive_conductance_neuron(&r, |syn, fired| step(&mut n, syn, fired));
+    assert_matches_nest(model, &r, &spikes, &vm);
 }
 
 /// Drives one conductance-based neuron through a reference run: the
@@ -226,22 +248,17 @@ fn brunel_network_rates_match_nest_within_5_percent() {
 #[test]
 fn iaf_cond_alpha_fires_at_nests_times() {
     use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND};
-    let r = load("iaf_cond_alpha_single.json");
-    let h = r["resolution_ms"].as_f64().unwrap();
-    let params = ParamSet::from_overrides(
-        "iaf_cond_alpha",
-        COND,
-        [("I_e", r["params"]["I_e"].as_f64().unwrap())],
-    )
-    .unwrap();
-    let mut n = IafCondAlpha::new(1, &params, h).unwrap();
-    let (spikes, vm) = drive_conductance_neuron(&r, |syn, fired| {
-        n.step(syn, None, fired);
-        n.v_m(0)
-    });
     // measured: the same steps, and V_m within 1e-14 mV (GSL's RKF45 and its
     // step control reproduced)
-    assert_matches_nest("iaf_cond_alpha", &r, &spikes, &vm);
+    single_conductance_neuron_matches_nest(
+        "iaf_cond_alpha",
+        COND,
+        |params, h| IafCondAlpha::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
 }
 
 /// The network of `shared/peers/nest_ref.py --recurrent` (the co-simulation
@@ -333,21 +350,16 @@ fn spiking_networks_are_thread_count_independent() {
 #[test]
 fn aeif_cond_exp_fires_at_nests_times() {
     use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF};
-    let r = load("aeif_cond_exp_single.json");
-    let h = r["resolution_ms"].as_f64().unwrap();
-    let params = ParamSet::from_overrides(
+    // measured: the same steps, V_m within 1e-12 mV
+    single_conductance_neuron_matches_nest(
         "aeif_cond_exp",
         AEIF,
-        [("I_e", r["params"]["I_e"].as_f64().unwrap())],
-    )
-    .unwrap();
-    let mut n = AeifCondExp::new(1, &params, h).unwrap();
-    let (spikes, vm) = drive_conductance_neuron(&r, |syn, fired| {
-        n.step(syn, None, fired);
-        n.v_m(0)
-    });
-    // measured: the same steps, V_m within 1e-12 mV
-    assert_matches_nest("aeif_cond_exp", &r, &spikes, &vm);
+        |params, h| AeifCondExp::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
 }
 
 #[test]
