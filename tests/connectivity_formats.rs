@@ -70,3 +70,22 @@ fn broken_connectome_files_are_refused_with_the_file_named() {
         assert!(e.contains(f) && e.contains(want), "{e}");
     }
 }
+
+#[test]
+fn tvb_zip_with_bzip2_members_loads_as_tvb_library_reads_it() {
+    // tvb-data's connectivity_68.zip stores weights.txt.bz2 etc.; the
+    // figures are tvb-library 2.10's Connectivity.from_file on this file.
+    let c =
+        brainstream::models::Connectivity::load("data/connectivity/connectivity_68.zip", &root())
+            .unwrap();
+    assert_eq!(c.n, 68);
+    assert_eq!(c.labels[0], "r_lateralorbitofrontal");
+    assert_eq!(c.labels[2], "r_frontalpole");
+    let (ws, ls): (f64, f64) = (c.weights.iter().sum(), c.tract_lengths.iter().sum());
+    assert!((ws - 10.0597602679514).abs() < 1e-9, "sum of weights {ws}");
+    assert!(
+        (ls - 94166.45803430001).abs() < 1e-6,
+        "sum of tract lengths {ls}"
+    );
+    assert_eq!(c.weights[1], 0.0064355607);
+}

@@ -20,7 +20,7 @@ use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model, tvb-library's class name (`brainstream list` shows them)" },
-    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by tvb-library name, e.g. { J_N = 0.2609 }" },
+    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by tvb-library name, e.g. { J_N = 0.2609 }; a list sets numbered ones (P_e = [..] is P_e0, P_e1, ..)" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
     ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference or Kuramoto" },

@@ -195,17 +195,32 @@ impl Connectivity {
             let names: Vec<String> = zip.file_names().map(|s| s.to_string()).collect();
             let Some(name) = names.iter().find(|n| {
                 let base = n.rsplit('/').next().unwrap_or(n);
-                base == format!("{stem}.txt") || base == format!("{stem}.csv")
+                [".txt", ".csv", ".txt.bz2"]
+                    .iter()
+                    .any(|ext| base == format!("{stem}{ext}"))
             }) else {
                 return Ok(None);
             };
-            let mut f = zip.by_name(name).map_err(|e| err(format!("{name}: {e}")))?;
-            if f.size() > 512 * 1024 * 1024 {
+            const LIMIT: u64 = 512 * 1024 * 1024;
+            let f = zip.by_name(name).map_err(|e| err(format!("{name}: {e}")))?;
+            if f.size() > LIMIT {
                 return Err(err(format!("{name} is larger than 512 MiB")));
             }
             let mut s = String::new();
-            f.read_to_string(&mut s)
-                .map_err(|e| err(format!("{name}: {e}")))?;
+            // tvb-data's older zips (connectivity_68) hold bzip2-compressed
+            // members, as tvb-library reads them; the decompressed size is
+            // capped too.
+            let read = if name.ends_with(".bz2") {
+                bzip2::read::BzDecoder::new(f)
+                    .take(LIMIT + 1)
+                    .read_to_string(&mut s)
+            } else {
+                f.take(LIMIT + 1).read_to_string(&mut s)
+            };
+            read.map_err(|e| err(format!("{name}: {e}")))?;
+            if s.len() as u64 > LIMIT {
+                return Err(err(format!("{name} is larger than 512 MiB")));
+            }
             Ok(Some(s))
         };
         let ws = get("weights")?.ok_or_else(|| err("zip holds no weights.txt".into()))?;

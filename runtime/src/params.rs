@@ -397,21 +397,40 @@ impl<'a> Params<'a> {
     }
 
     /// A nested table of numbers (e.g. model parameters), as (name, value)
-    /// pairs in file order.
+    /// pairs in file order. A list sets numbered scalars: `P_e = [a, b]`
+    /// gives `("P_e0", a), ("P_e1", b)`.
     pub fn number_table(&self, name: &str) -> Result<Vec<(String, f64)>, BuildError> {
         match self.table.get(name) {
             None => Ok(vec![]),
-            Some(toml::Value::Table(t)) => t
-                .iter()
-                .map(|(k, v)| {
-                    as_f64(v).map(|x| (k.clone(), x)).ok_or_else(|| {
-                        BuildError::at(
-                            format!("{name}.{k}"),
-                            format!("expected a number, got {}", type_name(v)),
-                        )
-                    })
-                })
-                .collect(),
+            Some(toml::Value::Table(t)) => {
+                let mut out = Vec::with_capacity(t.len());
+                for (k, v) in t {
+                    match v {
+                        // a list sets numbered scalars: P_e = [a, b] is P_e0 = a, P_e1 = b
+                        toml::Value::Array(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                let x = as_f64(item).ok_or_else(|| {
+                                    BuildError::at(
+                                        format!("{name}.{k}[{i}]"),
+                                        format!("expected a number, got {}", type_name(item)),
+                                    )
+                                })?;
+                                out.push((format!("{k}{i}"), x));
+                            }
+                        }
+                        v => out.push((
+                            k.clone(),
+                            as_f64(v).ok_or_else(|| {
+                                BuildError::at(
+                                    format!("{name}.{k}"),
+                                    format!("expected a number, got {}", type_name(v)),
+                                )
+                            })?,
+                        )),
+                    }
+                }
+                Ok(out)
+            }
             Some(v) => Err(BuildError::at(
                 name,
                 format!("expected a table, got {}", type_name(v)),

@@ -15,6 +15,9 @@ pub mod montbrio_pazo_roxin;
 pub mod reduced_wong_wang;
 pub mod reduced_wong_wang_exc_inh;
 pub mod wilson_cowan;
+pub mod zerlaut_adaptation_first_order;
+pub mod zerlaut_adaptation_second_order;
+pub mod zerlaut_transfer_function;
 
 /// The right-hand side of a model for one node: `dx = f(x, c)`.
 ///
@@ -78,6 +81,8 @@ pub const MODELS: &[&ModelInfo] = &[
     &wilson_cowan::INFO,
     &kuramoto::INFO,
     &montbrio_pazo_roxin::INFO,
+    &zerlaut_adaptation_first_order::INFO,
+    &zerlaut_adaptation_second_order::INFO,
 ];
 
 /// Finds a model by tvb-library class name.
@@ -126,6 +131,15 @@ macro_rules! with_model {
             }
             "MontbrioPazoRoxin" => {
                 let $m = montbrio_pazo_roxin::MontbrioPazoRoxin::new($params);
+                $body
+            }
+            "ZerlautAdaptationFirstOrder" => {
+                let $m = zerlaut_adaptation_first_order::ZerlautAdaptationFirstOrder::new($params);
+                $body
+            }
+            "ZerlautAdaptationSecondOrder" => {
+                let $m =
+                    zerlaut_adaptation_second_order::ZerlautAdaptationSecondOrder::new($params);
                 $body
             }
             other => unreachable!("model {other} is in MODELS but not in with_model!"),

@@ -12,7 +12,8 @@ state variable recorded. For each case NAME it writes
 
 Raw cases keep every 10th step (1 ms) to stay small.
 
-Run (about a minute):  python make_refs.py   (needs tvb-library, tvb-data)
+Run (about a minute):  python make_refs.py [adex]   (needs tvb-library, tvb-data;
+`adex` makes only the TVB-AdEx cases)
 """
 import json
 import os
@@ -30,11 +31,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CONN = os.path.join(os.path.dirname(tvb_data.__file__), "connectivity", "connectivity_76.zip")
 
 
-def golden_ic(model, n):
+def golden_ic(model, n, ranges=None):
     phi = 0.6180339887498949
     ic = np.zeros((len(model.state_variables), n))
     for k, sv in enumerate(model.state_variables):
-        lo, hi = np.asarray(model.state_variable_range[sv], dtype=float)
+        lo, hi = np.asarray((ranges or {}).get(sv, model.state_variable_range[sv]), dtype=float)
         frac = np.mod(np.arange(n) * phi + k * 0.1, 1.0)
         ic[k] = lo + (hi - lo) * (0.25 + 0.5 * frac)
     return ic
@@ -49,7 +50,9 @@ def case(name, model, cpl, integ, monitor, length, decimate=10, meta=None):
                               integrator=integ, monitors=(monitor,))
     conn.set_idelays(integ.dt)
     horizon = int(conn.idelays.max()) + 1
-    ic = golden_ic(model, conn.number_of_regions)
+    ic = golden_ic(model, conn.number_of_regions, ADEX_RANGES if name.startswith("adex") else None)
+    if name.startswith("adex"):
+        np.save(os.path.join(HERE, name + "_ic.npy"), ic)
     sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
     sim.configure()
     (t, y), = sim.run(simulation_length=length)
@@ -67,8 +70,40 @@ def case(name, model, cpl, integ, monitor, length, decimate=10, meta=None):
     print(name, y.shape, "t0", t[0], "t1", t[-1])
 
 
+ADEX_G = 0.3
+ADEX = dict(E_L_e=-63.0, E_L_i=-65.0, T=40.0, a_e=0.0, b_e=60.0,
+            external_input_ex_ex=0.315e-3, external_input_in_ex=0.315e-3,
+            tau_w_e=500.0, weight_noise=1e-4, Q_e=1.5, Q_i=5.0)
+
+
+def adex(cls):
+    """The TVB-AdEx settings of Goldman et al. 2020 (b_e 60 pA)."""
+    m = cls(**{k: np.array([v]) for k, v in ADEX.items()})
+    return m
+
+
+# start in the low-activity regime: golden_ic draws from these ranges, and the
+# initial state is saved as NAME_ic.npy for the Rust tests
+ADEX_RANGES = dict(E=[1e-3, 10e-3], I=[1e-3, 20e-3], W_e=[0.0, 50.0])
+
+
+def adex_cases(dt):
+    H = integrators.HeunDeterministic
+    meta = dict(coupling_params=dict(a=ADEX_G, b=0.0), model_params=ADEX)
+    case("adex2_heun", adex(models.ZerlautAdaptationSecondOrder), coupling.Linear(a=np.array([ADEX_G])),
+         H(dt=dt), monitors.Raw(), 200.0, meta=meta)
+    case("adex1_heun", adex(models.ZerlautAdaptationFirstOrder), coupling.Linear(a=np.array([ADEX_G])),
+         H(dt=dt), monitors.Raw(), 200.0, meta=meta)
+    nsig = [0.0] * 7 + [1.0]
+    case("adex2_heun_stochastic", adex(models.ZerlautAdaptationSecondOrder), coupling.Linear(a=np.array([ADEX_G])),
+         integrators.HeunStochastic(dt=dt, noise=noise.Additive(nsig=np.array(nsig), noise_seed=11)),
+         monitors.Raw(), 200.0, meta=dict(meta, nsig=nsig, noise_seed=11))
+
+
 def main():
     dt = 0.1
+    if sys.argv[1:] == ["adex"]:
+        return adex_cases(dt)
     H = integrators.HeunDeterministic
     case("rwwei_heun", models.ReducedWongWangExcInh(), coupling.Linear(a=np.array([0.0042])),
          H(dt=dt), monitors.Raw(), 100.0, meta=dict(coupling_params=dict(a=0.0042, b=0.0)))
@@ -105,6 +140,7 @@ def main():
     case("g2d_bold", models.Generic2dOscillator(), coupling.Linear(a=np.array([0.0042])),
          H(dt=dt), monitors.Bold(period=500.0), 3000.0,
          meta=dict(coupling_params=dict(a=0.0042, b=0.0), period_ms=500.0))
+    adex_cases(dt)
 
 
 if __name__ == "__main__":
