@@ -21,6 +21,7 @@
 pub use brainstream_actors as actors;
 pub use brainstream_models as models;
 pub use brainstream_runtime as runtime;
+pub use brainstream_sweep as sweep;
 
 pub use brainstream_runtime::graph::dot::to_dot;
 pub use brainstream_runtime::{

@@ -8,6 +8,15 @@ use brainstream::runtime::params::DefaultValue;
 use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, RunOptions};
 use clap::{Parser, Subcommand};
 
+/// `println!` that ignores a closed stdout (`brainstream list | head`)
+/// instead of panicking.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "brainstream",
@@ -53,6 +62,23 @@ enum Cmd {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
+    /// Run a parameter sweep of a graph's mean-field model (resumes an interrupted one in the same --out).
+    Sweep {
+        /// The sweep file (TOML): the graph, the axes, the analyses, the plots.
+        sweep: PathBuf,
+        /// Output folder: rows.jsonl (as combinations finish), sweep.h5, heat maps.
+        #[arg(long, default_value = "out-sweep")]
+        out: PathBuf,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Where combinations run: auto, cpu or vulkan.
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        /// Print no progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// List actor kinds with their ports and parameters, and the models, couplings and integrators.
     List,
 }
@@ -94,7 +120,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
         } => run(graph, out, set, quiet),
         Cmd::Validate { graph, set } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
-            println!(
+            say!(
                 "{}: ok — {} actors, {} edges, {} steps of {} ms in {} windows of {} ms ({} scheme)",
                 graph.display(),
                 g.actors.len(),
@@ -109,14 +135,83 @@ fn real_main(cli: Cli) -> Result<(), String> {
         }
         Cmd::Graph { graph, set, .. } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
-            print!("{}", to_dot(&g));
+            {
+                use std::io::Write;
+                let _ = write!(std::io::stdout(), "{}", to_dot(&g));
+            }
             Ok(())
         }
         Cmd::List => {
             list();
             Ok(())
         }
+        Cmd::Sweep {
+            sweep: file,
+            out,
+            threads,
+            backend,
+            quiet,
+        } => sweep(file, out, threads, &backend, quiet),
     }
+}
+
+fn sweep(
+    file: PathBuf,
+    out: PathBuf,
+    threads: usize,
+    backend: &str,
+    quiet: bool,
+) -> Result<(), String> {
+    use brainstream::sweep::{run_sweep, Plan, SweepOptions};
+    let backend = backend.parse()?;
+    let plan = Plan::load(&file, &default_registry()).map_err(|e| e.to_string())?;
+    let total = plan.points.len() as u64;
+    let tty = std::io::stderr().is_terminal();
+    let bar = (!quiet && tty).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} combinations {msg} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut last = 0;
+    let opts = SweepOptions {
+        out_dir: out,
+        threads,
+        backend,
+    };
+    let res = run_sweep(&plan, &opts, |p| {
+        if let Some(b) = &bar {
+            b.set_position(p.done as u64);
+            b.set_message(format!("({} diverged)", p.diverged));
+        } else if !quiet && (p.done * 10 / p.total.max(1) != last || p.done == p.total) {
+            last = p.done * 10 / p.total.max(1);
+            eprintln!(
+                "sweep: {}/{} combinations done ({} diverged)",
+                p.done, p.total, p.diverged
+            );
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let s = res.map_err(|e| e.to_string())?;
+    say!(
+        "{} combinations ({} run now, {} found done), {} diverged, {:.2} s wall on {} threads",
+        s.combinations,
+        s.ran,
+        s.combinations - s.ran,
+        s.diverged,
+        s.wall_s,
+        s.threads
+    );
+    for f in &s.files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
 }
 
 fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<(), String> {
@@ -159,7 +254,7 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
         b.finish_and_clear();
     }
     let s = res.map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "simulated {:.1} ms in {:.3} s wall (real-time factor {:.2}), {} windows of {} steps",
         s.simulated_ms,
         s.wall.as_secs_f64(),
@@ -168,7 +263,7 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
         s.window_steps
     );
     for f in &s.files {
-        println!("wrote {}", f.display());
+        say!("wrote {}", f.display());
     }
     let busy: f64 = s.busy.iter().map(|b| b.1.as_secs_f64()).sum();
     tracing::info!(
@@ -184,14 +279,14 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
 
 fn list() {
     let reg = default_registry();
-    println!("ACTOR KINDS\n");
+    say!("ACTOR KINDS\n");
     for k in reg.kinds() {
-        println!("{} — {}", k.name, k.doc);
+        say!("{} — {}", k.name, k.doc);
         for p in k.inputs {
-            println!("  input  {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
+            say!("  input  {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
         }
         for p in k.outputs {
-            println!("  output {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
+            say!("  output {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
         }
         for p in k.params {
             let range = p
@@ -207,19 +302,19 @@ fn list() {
                 DefaultValue::Optional | DefaultValue::Required => p.default.to_string(),
                 d => format!("= {d}"),
             };
-            println!(
+            say!(
                 "  param  {:<20} {:<11} {def}{unit}{range}\n         {}",
                 p.name,
                 p.ty.to_string(),
                 p.doc
             );
         }
-        println!();
+        say!();
     }
-    println!("MODELS (mean_field.model; parameters go in model_params)\n");
+    say!("MODELS (mean_field.model; parameters go in model_params)\n");
     for m in brainstream::models::MODELS {
-        println!("{} — {}", m.name, m.doc);
-        println!(
+        say!("{} — {}", m.name, m.doc);
+        say!(
             "  state variables: {} (coupled: {})",
             m.state_variables.join(", "),
             m.cvar
@@ -229,26 +324,35 @@ fn list() {
                 .join(", ")
         );
         for p in m.params {
-            println!(
+            say!(
                 "  {:<14} = {:<12} {:<6} in [{}, {}]  {}",
-                p.name, p.default, p.unit, p.lo, p.hi, p.doc
+                p.name,
+                p.default,
+                p.unit,
+                p.lo,
+                p.hi,
+                p.doc
             );
         }
-        println!();
+        say!();
     }
-    println!("COUPLINGS (mean_field.coupling; parameters go in coupling_params)\n");
+    say!("COUPLINGS (mean_field.coupling; parameters go in coupling_params)\n");
     for c in brainstream::models::coupling::COUPLINGS {
-        println!("{} — {}", c.name, c.doc);
+        say!("{} — {}", c.name, c.doc);
         for p in c.params {
-            println!(
+            say!(
                 "  {:<10} = {:<12} in [{}, {}]  {}",
-                p.name, p.default, p.lo, p.hi, p.doc
+                p.name,
+                p.default,
+                p.lo,
+                p.hi,
+                p.doc
             );
         }
     }
-    println!("\nINTEGRATORS (mean_field.integrator)\n");
+    say!("\nINTEGRATORS (mean_field.integrator)\n");
     for (n, _, st) in brainstream::models::integrator::INTEGRATORS {
-        println!(
+        say!(
             "  {n}{}",
             if *st {
                 " (noise: additive|multiplicative, nsig, noise_seed)"

@@ -103,3 +103,57 @@ fn validate_graph_and_list() {
     );
     assert!(list.contains("SigmoidalJansenRit"));
 }
+
+#[test]
+fn sweep_runs_resumes_and_refuses_an_unbuilt_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.01]\n[analysis]\nfcd_window_ms = 10.0\nfcd_step_ms = 5.0\n",
+            root().join("graphs/tvb_g2d76.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("o");
+    let o = bs()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("2 combinations (2 run now, 0 found done), 0 diverged"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("sweep.h5"), "{stdout}");
+    let o = bs()
+        .arg("sweep")
+        .arg(&file)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 found done)"));
+    let o = bs()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--backend", "vulkan", "--out"])
+        .arg(dir.path().join("vk"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.starts_with("error: backend `vulkan`") && err.contains("--backend cpu"),
+        "{err}"
+    );
+}

@@ -82,7 +82,16 @@ fn shipped_graphs_validate() {
     for entry in std::fs::read_dir(root().join("graphs")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().and_then(|e| e.to_str()) == Some("toml") {
-            if let Err(e) = load_graph(&path, vec![]) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let table: toml::Table = toml::from_str(&text).unwrap();
+            if table.contains_key("graph") {
+                // a sweep file (graphs/*_sweep.toml): its plan, graph included
+                if let Err(e) =
+                    brainstream::sweep::Plan::load(&path, &brainstream::default_registry())
+                {
+                    panic!("{}: {e}", path.display());
+                }
+            } else if let Err(e) = load_graph(&path, vec![]) {
                 panic!("{}: {e}", path.display());
             }
         }

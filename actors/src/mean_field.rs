@@ -109,7 +109,27 @@ fn read_ic(path: &std::path::Path, info: &ModelInfo, n: usize) -> Result<Vec<f64
     Ok(m.data)
 }
 
-fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+/// A `mean_field` actor's parameters resolved into an engine configuration:
+/// what the actor runs, and what a parameter sweep starts from.
+#[derive(Debug, Clone)]
+pub struct MeanFieldParts {
+    /// The engine configuration (noise seed and random initial conditions
+    /// still to be seeded by the caller where not given, see below).
+    pub cfg: MeanFieldConfig,
+    /// Indices of the variables sent on `state`.
+    pub voi: Vec<usize>,
+    /// `threads` as given (0: automatic).
+    pub threads: usize,
+    /// Whether `noise_seed` was given (otherwise the run's seed is used).
+    pub noise_seed_given: bool,
+    /// Whether the initial conditions are random (seeded by the run's seed).
+    pub random_ic: bool,
+}
+
+/// Resolves a `mean_field` actor's parameters (model, coupling,
+/// connectome, integrator, noise, initial conditions) into an engine
+/// configuration, with every error located at its key.
+pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
     let p = &ctx.params;
     let model_name = p.str("model")?;
     let info = model_info(&model_name).map_err(|e| BuildError::at("model", e.to_string()))?;
@@ -193,32 +213,9 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     if voi.is_empty() {
         return Err(BuildError::at("variables", "no variable chosen"));
     }
-    let meta = Arc::new(SeriesMeta {
-        variables: voi
-            .iter()
-            .map(|&k| info.state_variables[k].to_string())
-            .collect(),
-        nodes: connectivity.labels.clone(),
-        unit: String::new(),
-    });
     let proxy_nodes = p
         .nodes("proxy_nodes", &connectivity.labels)?
         .unwrap_or_default();
-    let coupling_meta = Arc::new(SeriesMeta {
-        variables: if coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
-            vec!["c".to_string()]
-        } else {
-            info.cvar
-                .iter()
-                .map(|&k| format!("c_{}", info.state_variables[k]))
-                .collect()
-        },
-        nodes: proxy_nodes
-            .iter()
-            .map(|&i| connectivity.labels[i].clone())
-            .collect(),
-        unit: String::new(),
-    });
     let cfg = MeanFieldConfig {
         model: info,
         model_params,
@@ -233,6 +230,44 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     };
     // Build once now so that every configuration error shows at validation.
     MeanFieldSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
+    Ok(MeanFieldParts {
+        cfg,
+        voi,
+        threads: p.i64("threads")? as usize,
+        noise_seed_given: p.has("noise_seed"),
+        random_ic: ic == "random",
+    })
+}
+
+fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let parts = mean_field_parts(ctx)?;
+    let cfg = parts.cfg;
+    let info = cfg.model;
+    let meta = Arc::new(SeriesMeta {
+        variables: parts
+            .voi
+            .iter()
+            .map(|&k| info.state_variables[k].to_string())
+            .collect(),
+        nodes: cfg.connectivity.labels.clone(),
+        unit: String::new(),
+    });
+    let coupling_meta = Arc::new(SeriesMeta {
+        variables: if cfg.coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
+            vec!["c".to_string()]
+        } else {
+            info.cvar
+                .iter()
+                .map(|&k| format!("c_{}", info.state_variables[k]))
+                .collect()
+        },
+        nodes: cfg
+            .proxy_nodes
+            .iter()
+            .map(|&i| cfg.connectivity.labels[i].clone())
+            .collect(),
+        unit: String::new(),
+    });
     Ok(Box::new(MeanField {
         name: ctx.name.to_string(),
         coupling_meta,
@@ -241,11 +276,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         proxy_started: false,
         cpl_buf: vec![],
         cfg,
-        threads: p.i64("threads")? as usize,
-        noise_seed_given: p.has("noise_seed"),
-        random_ic: ic == "random",
+        threads: parts.threads,
+        noise_seed_given: parts.noise_seed_given,
+        random_ic: parts.random_ic,
         sim: None,
-        voi,
+        voi: parts.voi,
         meta,
         buf: vec![],
         deferred: None,

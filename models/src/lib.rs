@@ -6,6 +6,7 @@
 //! [`MeanFieldSim`] engine that steps a whole-brain network exactly as
 //! tvb-library 2.10 does.
 
+pub mod analysis;
 pub mod connectivity;
 pub mod coupling;
 pub mod engine;

@@ -1,0 +1,150 @@
+//! Analyses of the emergent dynamics of a whole-brain run, streamed sample
+//! by sample so that no time series is kept: moments of the rates,
+//! functional connectivity and its agreement with the structural one, FCD,
+//! spectra and up/down states. One concept per file; [`Analyzer`] combines
+//! them into one row of named values per simulation (a parameter sweep's
+//! row).
+
+pub mod fc;
+pub mod fcd;
+pub mod moments;
+pub mod spectrum;
+pub mod updown;
+
+use fc::{finite_mean, pearson, StreamingFc};
+use fcd::StreamingFcd;
+use moments::Moments;
+use spectrum::{Welch, BANDS};
+use updown::UpDown;
+
+/// What to compute, in samples of the analysed signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisConfig {
+    /// Names of the rate variables whose moments are reported
+    /// (`<name>_mean`, `<name>_std`, `<name>_max`).
+    pub rates: Vec<String>,
+    /// Sampling period of the analysed signals, ms.
+    pub period_ms: f64,
+    /// Samples that will be pushed (after the transient); sizes the spectrum.
+    pub expected_samples: usize,
+    /// FCD window and step, samples.
+    pub fcd_window: usize,
+    pub fcd_step: usize,
+    /// Longest Welch segment, samples (a power of two is used).
+    pub max_segment: usize,
+    /// Up/down thresholds (lo, hi) on the signal, or none.
+    pub updown: Option<(f64, f64)>,
+}
+
+/// Streaming analyses of one simulation.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    cfg: AnalysisConfig,
+    n: usize,
+    moments: Vec<Moments>,
+    fc: StreamingFc,
+    fcd: StreamingFcd,
+    welch: Welch,
+    updown: Option<UpDown>,
+    /// structural connectivity, upper triangle of (W + Wᵀ)/2
+    sc_upper: Vec<f64>,
+}
+
+impl Analyzer {
+    /// Column names of [`row`](Self::row), in order.
+    pub fn columns(cfg: &AnalysisConfig) -> Vec<String> {
+        let mut c = vec![];
+        for r in &cfg.rates {
+            for s in ["mean", "std", "max"] {
+                c.push(format!("{r}_{s}"));
+            }
+        }
+        c.extend(
+            [
+                "fc_mean",
+                "fc_sc_corr",
+                "fcd_var",
+                "fcd_mean",
+                "peak_freq_hz",
+            ]
+            .map(String::from),
+        );
+        c.extend(BANDS.iter().map(|b| format!("power_{}", b.0)));
+        c.push("power_total".into());
+        c.extend(["up_mean_ms", "down_mean_ms", "up_fraction"].map(String::from));
+        c
+    }
+
+    /// For `n` regions with structural weights `weights` (`n × n`).
+    pub fn new(cfg: AnalysisConfig, n: usize, weights: &[f64]) -> Self {
+        let fs_hz = 1000.0 / cfg.period_ms;
+        let seg = Welch::segment_len(cfg.expected_samples, cfg.max_segment);
+        let mut sc_upper = Vec::with_capacity(n * (n - 1) / 2);
+        for i in 0..n {
+            for j in i + 1..n {
+                sc_upper.push(0.5 * (weights[i * n + j] + weights[j * n + i]));
+            }
+        }
+        Self {
+            moments: vec![Moments::new(); cfg.rates.len()],
+            fc: StreamingFc::new(n),
+            fcd: StreamingFcd::new(n, cfg.fcd_window.max(2), cfg.fcd_step.max(1)),
+            welch: Welch::new(n, seg, fs_hz),
+            updown: cfg
+                .updown
+                .map(|(lo, hi)| UpDown::new(n, lo, hi, cfg.period_ms)),
+            sc_upper,
+            n,
+            cfg,
+        }
+    }
+
+    /// Adds one sample: `rates` holds the rate variables (`rates.len() × n`,
+    /// variable-major), `signal` the analysed signal (`n`).
+    pub fn push(&mut self, rates: &[f64], signal: &[f64]) {
+        for (m, r) in self.moments.iter_mut().zip(rates.chunks_exact(self.n)) {
+            for v in r {
+                m.push(*v);
+            }
+        }
+        self.fc.push(signal);
+        self.fcd.push(signal);
+        self.welch.push(signal);
+        if let Some(u) = &mut self.updown {
+            u.push(signal);
+        }
+    }
+
+    /// The row, in [`columns`](Self::columns) order.
+    pub fn row(&self) -> Vec<f64> {
+        let mut row = vec![];
+        for m in &self.moments {
+            row.extend([m.mean(), m.std(), m.max()]);
+        }
+        let fc = self.fc.upper();
+        let fcd = self.fcd.summary();
+        let sp = self.welch.summary();
+        row.extend([
+            finite_mean(&fc),
+            pearson(&fc, &self.sc_upper),
+            fcd.var,
+            fcd.mean,
+            sp.peak_hz,
+        ]);
+        row.extend(sp.bands);
+        row.push(sp.total);
+        match &self.updown {
+            Some(u) => {
+                let s = u.summary();
+                row.extend([s.up_ms, s.down_ms, s.up_fraction]);
+            }
+            None => row.extend([f64::NAN; 3]),
+        }
+        row
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.cfg
+    }
+}

@@ -1,0 +1,68 @@
+//! Sweep errors: each names the file or key and the cause, and says what to
+//! do where there is something to do.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a sweep.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// The sweep file cannot be read or parsed.
+    #[error("{path}: {cause}")]
+    File { path: PathBuf, cause: String },
+    /// A value of the sweep file is wrong (`key` is its path, e.g. `axes[1].param`).
+    #[error("{path}: {key}: {cause}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        cause: String,
+        hint: Option<String>,
+    },
+    /// The graph the sweep names is invalid.
+    #[error(transparent)]
+    Graph(#[from] brainstream_runtime::RuntimeError),
+    /// The requested backend cannot run here.
+    #[error("backend `{backend}`: {cause}")]
+    Backend { backend: String, cause: String },
+    /// Output folder problems (unwritable, or holding another sweep).
+    #[error("{path}: {cause}")]
+    Output { path: PathBuf, cause: String },
+    /// A worker failed for a reason other than the model diverging.
+    #[error("combination {index}: {cause}")]
+    Combination { index: usize, cause: String },
+}
+
+impl SweepError {
+    pub(crate) fn invalid(
+        path: &std::path::Path,
+        key: impl Into<String>,
+        cause: impl Into<String>,
+    ) -> Self {
+        Self::Invalid {
+            path: path.to_path_buf(),
+            key: key.into(),
+            cause: cause.into(),
+            hint: None,
+        }
+    }
+
+    pub(crate) fn hint(self, h: impl Into<String>) -> Self {
+        match self {
+            Self::Invalid {
+                path, key, cause, ..
+            } => Self::Invalid {
+                path,
+                key,
+                cause,
+                hint: Some(h.into()),
+            },
+            e => e,
+        }
+    }
+
+    pub(crate) fn output(path: &std::path::Path, cause: impl std::fmt::Display) -> Self {
+        Self::Output {
+            path: path.to_path_buf(),
+            cause: cause.to_string(),
+        }
+    }
+}

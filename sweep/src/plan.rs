@@ -1,0 +1,441 @@
+//! A checked sweep: the graph's mean-field configuration, the axes, every
+//! combination's values and the analyses, all resolved before any work
+//! starts so that a mistake costs nothing.
+
+use std::path::{Path, PathBuf};
+
+use brainstream_actors::mean_field::{mean_field_parts, MeanFieldParts};
+use brainstream_models::analysis::{AnalysisConfig, Analyzer};
+use brainstream_models::coupling::Coupling;
+use brainstream_models::{InitialConditions, MeanFieldConfig};
+use brainstream_runtime::{BuildCtx, GraphSource, Params, Registry, ValidGraph};
+
+use crate::axes::{grid_count, grid_point, random_points, Axis, Target};
+use crate::error::SweepError;
+use crate::spec::SweepFile;
+
+/// Largest table kept in memory and written at the end (rows × columns × 8 B).
+const MAX_TABLE_BYTES: usize = 4 << 30;
+
+/// A sweep ready to run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The sweep file.
+    pub path: PathBuf,
+    /// The swept actor's configuration (combination values not applied).
+    pub base: MeanFieldConfig,
+    /// The coupling's name and the graph's coupling parameters.
+    pub coupling: (String, Vec<(String, f64)>),
+    pub axes: Vec<Axis>,
+    /// One row of axis values per combination.
+    pub points: Vec<Vec<f64>>,
+    /// Steps per combination, and steps of the transient.
+    pub steps: usize,
+    pub transient_steps: usize,
+    /// Steps per analysis sample.
+    pub period_steps: usize,
+    /// Index of the analysed signal and of the rate variables.
+    pub signal: usize,
+    pub rates: Vec<usize>,
+    pub analysis: AnalysisConfig,
+    /// Combinations whose analysed signal is saved.
+    pub save_series: Vec<usize>,
+    pub plots: Vec<crate::spec::PlotDesc>,
+    /// Random sampling (the heat maps bin the axes).
+    pub random: bool,
+    /// Identifies the sweep (file, graph, resolved combinations) for resuming.
+    pub hash: u64,
+}
+
+fn steps_of(ms: f64, dt: f64) -> Option<usize> {
+    let s = ms / dt;
+    let r = s.round();
+    ((s - r).abs() <= 1e-6 * r.max(1.0) && r >= 0.0 && ms.is_finite()).then_some(r as usize)
+}
+
+/// FNV-1a, 64 bits.
+pub(crate) fn fnv(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+impl Plan {
+    /// Reads the sweep file and its graph and checks everything.
+    pub fn load(path: &Path, registry: &Registry) -> Result<Self, SweepError> {
+        let (file, text) = SweepFile::read(path)?;
+        let inv = |k: &str, c: String| SweepError::invalid(path, k, c);
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let gpath = dir.join(&file.graph);
+        let graph = ValidGraph::load(GraphSource::from_file(&gpath)?, registry)?;
+        let means: Vec<&str> = graph
+            .actors
+            .iter()
+            .filter(|a| a.kind.name == "mean_field")
+            .map(|a| a.name.as_str())
+            .collect();
+        let actor = match (&file.actor, means.as_slice()) {
+            (Some(a), _) if means.contains(&a.as_str()) => a.clone(),
+            (Some(a), _) => {
+                return Err(inv(
+                    "actor",
+                    format!("{} has no mean_field actor `{a}`", gpath.display()),
+                )
+                .hint(format!("mean_field actors: {}", means.join(", "))))
+            }
+            (None, [one]) => one.to_string(),
+            (None, []) => {
+                return Err(inv(
+                    "graph",
+                    format!("{} has no mean_field actor to sweep", gpath.display()),
+                ))
+            }
+            (None, _) => {
+                return Err(
+                    inv("actor", "the graph has several mean_field actors".into())
+                        .hint(format!("name one: {}", means.join(", "))),
+                )
+            }
+        };
+        let desc = &graph.desc.actors[&actor];
+        let kind = registry
+            .get("mean_field")
+            .ok_or_else(|| inv("graph", "no mean_field kind registered".into()))?;
+        let base_dir = graph.source.base_dir();
+        let dt = graph.dt_ms;
+        let duration = file
+            .duration_ms
+            .unwrap_or(graph.desc.simulation.duration_ms);
+        let ctx = BuildCtx {
+            name: &actor,
+            params: Params::new(&desc.params, kind.params, &base_dir),
+            dt_ms: dt,
+            duration_ms: duration,
+        };
+        let MeanFieldParts {
+            mut cfg,
+            noise_seed_given,
+            random_ic,
+            ..
+        } = mean_field_parts(&ctx).map_err(|e| berr(&gpath, &actor, e))?;
+        if !cfg.proxy_nodes.is_empty() {
+            return Err(inv(
+                "actor",
+                format!(
+                    "`{actor}` has proxy nodes (a co-simulation); sweeps run the mean field alone"
+                ),
+            ));
+        }
+        if let (Some(nz), false) = (cfg.noise.as_mut(), noise_seed_given) {
+            nz.seed = (file.seed & 0xffff_ffff) as u32;
+        }
+        if random_ic {
+            cfg.initial = InitialConditions::Uniform { seed: file.seed };
+        }
+        let cname = ctx
+            .params
+            .str("coupling")
+            .map_err(|e| berr(&gpath, &actor, e))?;
+        let cparams = ctx
+            .params
+            .number_table("coupling_params")
+            .map_err(|e| berr(&gpath, &actor, e))?;
+
+        // durations
+        let steps = steps_of(duration, dt).filter(|s| *s > 0).ok_or_else(|| {
+            inv(
+                "duration_ms",
+                format!("{duration} ms is not a positive multiple of dt = {dt} ms"),
+            )
+        })?;
+        let transient_steps = steps_of(file.transient_ms, dt).ok_or_else(|| {
+            inv(
+                "transient_ms",
+                format!(
+                    "{} ms is not a non-negative multiple of dt = {dt} ms",
+                    file.transient_ms
+                ),
+            )
+        })?;
+        let a = &file.analysis;
+        let period_steps = steps_of(a.period_ms, dt)
+            .filter(|s| *s > 0)
+            .ok_or_else(|| {
+                inv(
+                    "analysis.period_ms",
+                    format!(
+                        "{} ms is not a positive multiple of dt = {dt} ms",
+                        a.period_ms
+                    ),
+                )
+            })?;
+        if transient_steps % period_steps != 0 || steps % period_steps != 0 {
+            return Err(inv("analysis.period_ms", format!("duration_ms ({duration}) and transient_ms ({}) must be multiples of period_ms ({})", file.transient_ms, a.period_ms)));
+        }
+        if transient_steps >= steps {
+            return Err(inv(
+                "transient_ms",
+                format!(
+                    "the transient ({} ms) leaves nothing of the {duration} ms to analyse",
+                    file.transient_ms
+                ),
+            ));
+        }
+        let samples = (steps - transient_steps) / period_steps;
+        let to_samples = |k: &str, ms: f64| -> Result<usize, SweepError> {
+            let s = ms / a.period_ms;
+            if !(s.is_finite() && s >= 1.0) {
+                return Err(inv(k, format!("{ms} ms is shorter than period_ms")));
+            }
+            Ok(s.round() as usize)
+        };
+        let fcd_window = to_samples("analysis.fcd_window_ms", a.fcd_window_ms)?.max(2);
+        let fcd_step = to_samples("analysis.fcd_step_ms", a.fcd_step_ms)?;
+        if a.max_segment < 4 {
+            return Err(inv("analysis.max_segment", "at least 4 samples".into()));
+        }
+        if let Some((lo, hi)) = a.updown_thresholds {
+            if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
+                return Err(inv(
+                    "analysis.updown_thresholds",
+                    format!("[{lo}, {hi}] must be finite with lo ≤ hi"),
+                ));
+            }
+        }
+        let info = cfg.model;
+        let var = |k: &str, v: &str| {
+            info.var_index(v).ok_or_else(|| {
+                inv(k, format!("{} has no state variable `{v}`", info.name)).hint(format!(
+                    "state variables: {}",
+                    info.state_variables.join(", ")
+                ))
+            })
+        };
+        let signal_name = a.signal.clone().unwrap_or_else(|| info.voi[0].to_string());
+        let signal = var("analysis.signal", &signal_name)?;
+        let rate_names = a.rates.clone().unwrap_or_else(|| vec![signal_name.clone()]);
+        let rates = rate_names
+            .iter()
+            .map(|r| var("analysis.rates", r))
+            .collect::<Result<Vec<_>, _>>()?;
+
+        // axes: each value is checked against the parameter tables now
+        if file.axes.is_empty() {
+            return Err(inv(
+                "axes",
+                "no axis: add [[axes]] with param and values".into(),
+            ));
+        }
+        let mut axes = vec![];
+        for (k, d) in file.axes.iter().enumerate() {
+            let key = format!("axes[{k}]");
+            let ax = Axis::parse(path, &key, d)?;
+            if axes.iter().any(|o: &Axis| o.name == ax.name) {
+                return Err(inv(
+                    &format!("{key}.param"),
+                    format!("`{}` is swept twice", ax.name),
+                ));
+            }
+            let mut probe = cfg.clone();
+            for v in ax.values() {
+                apply(&mut probe, &cname, &cparams, &[(&ax, v)])
+                    .map_err(|c| inv(&format!("{key}.param"), c))?;
+            }
+            if let Some((lo, hi, _)) = d.linspace.or(d.logspace) {
+                let ends = if d.logspace.is_some() {
+                    [10f64.powf(lo), 10f64.powf(hi)]
+                } else {
+                    [lo, hi]
+                };
+                for v in ends {
+                    apply(&mut probe, &cname, &cparams, &[(&ax, v)])
+                        .map_err(|c| inv(&format!("{key}.param"), c))?;
+                }
+            }
+            axes.push(ax);
+        }
+        let points = match file.sampling.as_str() {
+            "grid" => {
+                if file.samples.is_some() {
+                    return Err(inv("samples", "only for sampling = \"random\"".into()));
+                }
+                let n = grid_count(&axes).ok_or_else(|| {
+                    inv(
+                        "axes",
+                        "the grid has more combinations than fit in memory".into(),
+                    )
+                })?;
+                check_size(path, n, &rate_names)?;
+                (0..n).map(|i| grid_point(&axes, i)).collect()
+            }
+            "random" => {
+                let n = file
+                    .samples
+                    .ok_or_else(|| inv("samples", "random sampling needs `samples`".into()))?;
+                if n == 0 {
+                    return Err(inv("samples", "zero samples".into()));
+                }
+                check_size(path, n, &rate_names)?;
+                random_points(&axes, n, file.seed)
+            }
+            other => {
+                return Err(
+                    inv("sampling", format!("unknown sampling `{other}`")).hint("grid or random")
+                )
+            }
+        };
+        for (k, &i) in a.save_series.iter().enumerate() {
+            if i >= points.len() {
+                return Err(inv(
+                    &format!("analysis.save_series[{k}]"),
+                    format!(
+                        "combination {i} does not exist ({} combinations)",
+                        points.len()
+                    ),
+                ));
+            }
+        }
+        let analysis = AnalysisConfig {
+            rates: rate_names,
+            period_ms: a.period_ms,
+            expected_samples: samples,
+            fcd_window,
+            fcd_step,
+            max_segment: a.max_segment,
+            updown: a.updown_thresholds,
+        };
+        let columns = Analyzer::columns(&analysis);
+        for (k, p) in file.plots.iter().enumerate() {
+            for (f, v) in [("x", &p.x), ("y", &p.y)] {
+                if !axes.iter().any(|ax| &ax.name == v) {
+                    return Err(inv(
+                        &format!("plots[{k}].{f}"),
+                        format!("`{v}` is not a swept parameter"),
+                    ));
+                }
+            }
+            if p.x == p.y {
+                return Err(inv(
+                    &format!("plots[{k}].y"),
+                    "x and y are the same axis".into(),
+                ));
+            }
+            if !columns.contains(&p.value) && p.value != "diverged" {
+                return Err(inv(
+                    &format!("plots[{k}].value"),
+                    format!("no column `{}`", p.value),
+                )
+                .hint(format!("columns: diverged, {}", columns.join(", "))));
+            }
+        }
+        let gtext = std::fs::read(&gpath).unwrap_or_default();
+        let mut hash = fnv(text.as_bytes(), 0xcbf2_9ce4_8422_2325);
+        hash = fnv(&gtext, hash);
+        for p in &points {
+            for v in p {
+                hash = fnv(&v.to_le_bytes(), hash);
+            }
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            base: cfg,
+            coupling: (cname, cparams),
+            axes,
+            points,
+            steps,
+            transient_steps,
+            period_steps,
+            signal,
+            rates,
+            analysis,
+            save_series: a.save_series.clone(),
+            plots: file.plots.clone(),
+            random: file.sampling == "random",
+            hash,
+        })
+    }
+
+    /// The configuration of combination `index`.
+    pub fn config(&self, index: usize) -> Result<MeanFieldConfig, String> {
+        let mut cfg = self.base.clone();
+        let pairs: Vec<(&Axis, f64)> = self
+            .axes
+            .iter()
+            .zip(self.points[index].iter().copied())
+            .collect();
+        apply(&mut cfg, &self.coupling.0, &self.coupling.1, &pairs)?;
+        Ok(cfg)
+    }
+
+    /// Column names of the result table: the axes, `diverged`, the analyses.
+    pub fn columns(&self) -> Vec<String> {
+        let mut c: Vec<String> = self.axes.iter().map(|a| a.name.clone()).collect();
+        c.push("diverged".into());
+        c.extend(Analyzer::columns(&self.analysis));
+        c
+    }
+}
+
+/// A graph parameter problem, located in the graph file.
+fn berr(graph: &Path, actor: &str, e: brainstream_runtime::BuildError) -> SweepError {
+    SweepError::Invalid {
+        path: graph.to_path_buf(),
+        key: format!("actors.{actor}.{}", e.key),
+        cause: e.message,
+        hint: e.hint,
+    }
+}
+
+fn check_size(path: &Path, n: usize, rates: &[String]) -> Result<(), SweepError> {
+    let cols = 20 + 3 * rates.len();
+    if n.saturating_mul(cols).saturating_mul(8) > MAX_TABLE_BYTES {
+        return Err(SweepError::invalid(
+            path,
+            "axes",
+            format!("{n} combinations make a result table over 4 GiB"),
+        )
+        .hint("split the sweep, or use sampling = \"random\" with fewer samples"));
+    }
+    Ok(())
+}
+
+/// Sets the axes' values in a configuration; the error says why a value is refused.
+fn apply(
+    cfg: &mut MeanFieldConfig,
+    cname: &str,
+    cparams: &[(String, f64)],
+    vals: &[(&Axis, f64)],
+) -> Result<(), String> {
+    let mut cp: Vec<(String, f64)> = cparams.to_vec();
+    let mut coupling_changed = false;
+    for (ax, v) in vals {
+        match &ax.target {
+            Target::Model(n) => cfg
+                .model_params
+                .set(cfg.model.name, n, *v)
+                .map_err(|e| e.to_string())?,
+            Target::Coupling(n) => {
+                cp.retain(|(k, _)| k != n);
+                cp.push((n.clone(), *v));
+                coupling_changed = true;
+            }
+            Target::Speed => {
+                if !(v.is_finite() && *v > 0.0) {
+                    return Err(format!("speed {v} mm/ms is not positive"));
+                }
+                cfg.speed_mm_per_ms = *v;
+            }
+            Target::NoiseSeed => match cfg.noise.as_mut() {
+                Some(nz) => nz.seed = *v as u32,
+                None => return Err("noise_seed needs a stochastic integrator in the graph".into()),
+            },
+        }
+    }
+    if coupling_changed {
+        cfg.coupling = Coupling::new(cname, cp.iter().map(|(k, v)| (k.as_str(), *v)))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! The sweep file: a plain typed serde struct, read and checked before any
+//! work starts (the graph's own checks included).
+//!
+//! ```toml
+//! graph = "adex68.toml"          # relative to this file
+//! actor = "brain"                # the mean_field actor to sweep (optional if only one)
+//! duration_ms = 5000.0           # default: the graph's
+//! transient_ms = 1000.0          # discarded before the analyses
+//! sampling = "grid"              # or "random" (with `samples`)
+//! seed = 1
+//!
+//! [[axes]]
+//! param = "coupling_params.a"    # model_params.NAME, coupling_params.NAME,
+//! linspace = [0.0, 0.6, 13]      # speed_mm_per_ms or noise_seed; exactly one of
+//!                                # values = [..], linspace = [lo, hi, n],
+//!                                # logspace = [lo_exp, hi_exp, n] (base 10)
+//! [analysis]
+//! signal = "E"                   # FC, FCD, spectra and up/down states
+//! rates = ["E", "I"]             # mean/std/max columns
+//! period_ms = 1.0
+//! fcd_window_ms = 2000.0
+//! fcd_step_ms = 500.0
+//! updown_thresholds = [0.5e-3, 2e-3]
+//! save_series = [0, 7]           # combinations whose signal is saved
+//!
+//! [[plots]]
+//! x = "coupling_params.a"
+//! y = "model_params.b_e"
+//! value = "E_mean"
+//! ```
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+use crate::error::SweepError;
+
+/// The sweep file as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SweepFile {
+    /// The graph file, relative to the sweep file.
+    pub graph: PathBuf,
+    /// The `mean_field` actor to sweep.
+    pub actor: Option<String>,
+    /// Simulated time per combination, ms (default: the graph's duration).
+    pub duration_ms: Option<f64>,
+    /// Time discarded before the analyses, ms.
+    pub transient_ms: f64,
+    /// `grid` (every combination of the axes' values) or `random`.
+    #[serde(default = "default_sampling")]
+    pub sampling: String,
+    /// Number of random combinations.
+    pub samples: Option<usize>,
+    /// Seed of random sampling, and of the noise and random initial
+    /// conditions where the graph does not fix them.
+    #[serde(default)]
+    pub seed: u64,
+    /// The parameters varied.
+    pub axes: Vec<AxisDesc>,
+    #[serde(default)]
+    pub analysis: AnalysisDesc,
+    #[serde(default)]
+    pub plots: Vec<PlotDesc>,
+}
+
+fn default_sampling() -> String {
+    "grid".into()
+}
+
+/// One swept parameter.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AxisDesc {
+    pub param: String,
+    pub values: Option<Vec<f64>>,
+    pub linspace: Option<(f64, f64, usize)>,
+    pub logspace: Option<(f64, f64, usize)>,
+}
+
+/// The analyses.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisDesc {
+    /// Variable analysed for FC, FCD, spectra, up/down (default: the model's
+    /// first variable of interest).
+    pub signal: Option<String>,
+    /// Variables whose mean, std and max are reported (default: `signal`).
+    pub rates: Option<Vec<String>>,
+    /// Sampling period of the analysed signals (averages of the raw states), ms.
+    #[serde(default = "one")]
+    pub period_ms: f64,
+    #[serde(default = "fcd_window")]
+    pub fcd_window_ms: f64,
+    #[serde(default = "fcd_step")]
+    pub fcd_step_ms: f64,
+    /// Longest Welch segment, samples.
+    #[serde(default = "max_segment")]
+    pub max_segment: usize,
+    /// Up/down thresholds [lo, hi] on the signal, in its unit.
+    pub updown_thresholds: Option<(f64, f64)>,
+    /// Combinations whose analysed signal is written to `series.h5`.
+    #[serde(default)]
+    pub save_series: Vec<usize>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn fcd_window() -> f64 {
+    2000.0
+}
+fn fcd_step() -> f64 {
+    500.0
+}
+fn max_segment() -> usize {
+    1024
+}
+
+impl Default for AnalysisDesc {
+    fn default() -> Self {
+        Self {
+            signal: None,
+            rates: None,
+            period_ms: one(),
+            fcd_window_ms: fcd_window(),
+            fcd_step_ms: fcd_step(),
+            max_segment: max_segment(),
+            updown_thresholds: None,
+            save_series: vec![],
+        }
+    }
+}
+
+/// A heat map of one column over two axes.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlotDesc {
+    pub x: String,
+    pub y: String,
+    pub value: String,
+}
+
+impl SweepFile {
+    /// Reads and parses a sweep file (TOML).
+    pub fn read(path: &Path) -> Result<(Self, String), SweepError> {
+        let text = std::fs::read_to_string(path).map_err(|e| SweepError::File {
+            path: path.to_path_buf(),
+            cause: format!("cannot read: {e}"),
+        })?;
+        let file: SweepFile = toml::from_str(&text).map_err(|e| SweepError::File {
+            path: path.to_path_buf(),
+            cause: e.to_string().trim_end().to_string(),
+        })?;
+        Ok((file, text))
+    }
+}

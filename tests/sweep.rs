@@ -1,0 +1,303 @@
+//! `brainstream sweep`: checked before any work, one row per combination
+//! with the streamed analyses, a diverging combination marked and the sweep
+//! going on, resumable after a crash with the same bits, and each row equal
+//! to the analyses of the same run made through the graph.
+
+mod common;
+use common::*;
+
+use brainstream::sweep::{run_sweep, Backend, Plan, SweepOptions};
+use std::path::{Path, PathBuf};
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn adex_sweep(dir: &Path, extra: &str) -> PathBuf {
+    let g = root().join("graphs/adex68.toml");
+    write(
+        dir,
+        "s.toml",
+        &format!(
+            r#"
+{extra}
+graph = "{}"
+duration_ms = 600.0
+transient_ms = 200.0
+[[axes]]
+param = "coupling_params.a"
+values = [0.0, 0.3]
+[[axes]]
+param = "model_params.b_e"
+linspace = [0.0, 60.0, 2]
+[analysis]
+rates = ["E", "I"]
+fcd_window_ms = 100.0
+fcd_step_ms = 50.0
+updown_thresholds = [0.5e-3, 2e-3]
+save_series = [3]
+[[plots]]
+x = "coupling_params.a"
+y = "model_params.b_e"
+value = "E_mean"
+"#,
+            g.display()
+        ),
+    )
+}
+
+fn sweep(file: &Path, out: &Path, threads: usize) -> brainstream::sweep::SweepSummary {
+    let plan = Plan::load(file, &brainstream::default_registry()).unwrap();
+    let opts = SweepOptions {
+        out_dir: out.to_path_buf(),
+        threads,
+        backend: Backend::Cpu,
+    };
+    run_sweep(&plan, &opts, |_| {}).unwrap()
+}
+
+/// Bit patterns, so that NaN equals NaN.
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn table(out: &Path) -> (Vec<usize>, Vec<f64>) {
+    let f = hdf5::File::open(out.join("sweep.h5")).unwrap();
+    let d = f.dataset("table").unwrap();
+    (d.shape(), d.read_raw::<f64>().unwrap())
+}
+
+#[test]
+fn rows_resume_after_a_crash_bit_for_bit_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = adex_sweep(dir.path(), "");
+    let a = dir.path().join("a");
+    let s = sweep(&file, &a, 2);
+    assert_eq!((s.combinations, s.ran, s.diverged), (4, 4, 0));
+    let (shape, full) = table(&a);
+    assert_eq!(shape, vec![4, 2 + 1 + 6 + 14]);
+    // everything finite but the up/down durations: 400 ms hold no complete episode
+    for row in full.chunks(23) {
+        assert!(
+            row[..20].iter().chain(&row[22..]).all(|v| v.is_finite()),
+            "{row:?}"
+        );
+    }
+    assert!(a
+        .join("heatmap_E_mean_coupling_params_a_model_params_b_e.png")
+        .exists());
+    // the saved signal: 400 samples of 68 regions
+    let npy = std::fs::read(a.join("series/combination_000003.npy")).unwrap();
+    assert!(String::from_utf8_lossy(&npy[..128]).contains("'shape': (400, 68)"));
+
+    // one thread gives the same bits
+    let b = dir.path().join("b");
+    sweep(&file, &b, 1);
+    assert_eq!(bits(&table(&b).1), bits(&full));
+
+    // a crash: two rows lost, a third torn mid-line; the rerun does those
+    let log = std::fs::read_to_string(a.join("rows.jsonl")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    let torn = &lines[3][..lines[3].len() / 2];
+    std::fs::write(
+        a.join("rows.jsonl"),
+        format!("{}\n{}\n{}\n{torn}", lines[0], lines[1], lines[2]),
+    )
+    .unwrap();
+    std::fs::remove_file(a.join("sweep.h5")).unwrap();
+    let s = sweep(&file, &a, 2);
+    assert_eq!(s.ran, 2);
+    assert_eq!(bits(&table(&a).1), bits(&full));
+    // a finished sweep run again does nothing
+    assert_eq!(sweep(&file, &a, 2).ran, 0);
+    assert_eq!(bits(&table(&a).1), bits(&full));
+
+    // a changed sweep file is not mixed into these rows
+    let other = adex_sweep(dir.path(), "seed = 5");
+    let plan = Plan::load(&other, &brainstream::default_registry()).unwrap();
+    let e = run_sweep(
+        &plan,
+        &SweepOptions {
+            out_dir: a.clone(),
+            threads: 1,
+            backend: Backend::Cpu,
+        },
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("another sweep"), "{e}");
+}
+
+#[test]
+fn a_row_equals_the_analysis_of_the_same_graph_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = adex_sweep(dir.path(), "");
+    let out = dir.path().join("s");
+    sweep(&file, &out, 2);
+    let (_, t) = table(&out);
+    let cols = 23;
+    // combination 3: a = 0.3, b_e = 60
+    let row = &t[3 * cols..4 * cols];
+    assert_eq!((row[0], row[1]), (0.3, 60.0));
+    let g = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/adex68.toml"),
+        g.path(),
+        &[
+            "simulation.duration_ms=600",
+            "actors.brain.coupling_params.a=0.3",
+            "actors.brain.model_params.b_e=60",
+        ],
+    )
+    .unwrap();
+    let (shape, data, _) = read_h5(&g.path().join("rec.h5"));
+    assert_eq!(&shape[..3], &[600, 3, 68]);
+    // E is variable 0 of the recording; samples 200.. are after the transient
+    let e: Vec<f64> = (200..600)
+        .flat_map(|s| data[s * 3 * 68..s * 3 * 68 + 68].to_vec())
+        .collect();
+    let mean = e.iter().sum::<f64>() / e.len() as f64;
+    let max = e.iter().copied().fold(f64::MIN, f64::max);
+    assert!(
+        (row[3] - mean).abs() <= 1e-12 * mean.abs(),
+        "E_mean {} vs graph {mean}",
+        row[3]
+    );
+    assert!(
+        (row[5] - max).abs() <= 1e-12 * max.abs(),
+        "E_max {} vs graph {max}",
+        row[5]
+    );
+}
+
+#[test]
+fn a_diverging_combination_is_marked_and_the_sweep_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "d.toml",
+        &format!(
+            r#"
+graph = "{}"
+duration_ms = 100.0
+transient_ms = 50.0
+[[axes]]
+param = "coupling_params.a"
+values = [0.0042, 1.0]
+[[axes]]
+param = "model_params.d"
+values = [0.02, 1.0]
+"#,
+            root().join("graphs/tvb_g2d76.toml").display()
+        ),
+    );
+    let out = dir.path().join("o");
+    let s = sweep(&file, &out, 2);
+    assert_eq!(s.diverged, 1);
+    let (shape, t) = table(&out);
+    let c = shape[1];
+    for i in 0..4 {
+        let row = &t[i * c..(i + 1) * c];
+        if i == 3 {
+            assert_eq!(row[2], 1.0);
+            assert!(row[3..].iter().all(|v| v.is_nan()));
+        } else {
+            assert_eq!(row[2], 0.0);
+            assert!(row[3].is_finite());
+        }
+    }
+    let log = std::fs::read_to_string(out.join("rows.jsonl")).unwrap();
+    assert!(log.contains("diverged at step"), "{log}");
+}
+
+#[test]
+fn bad_sweeps_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/adex68.toml");
+    let cases: &[(&str, &[&str])] = &[
+        (
+            r#"param = "model_params.nope"
+values = [1.0]"#,
+            &["axes[0].param", "no parameter `nope`"],
+        ),
+        (
+            r#"param = "model_params.b_e"
+values = [500.0]"#,
+            &["axes[0].param", "b_e", "500"],
+        ),
+        (
+            r#"param = "model_params.b_e"
+linspace = [10.0, 10.0, 4]"#,
+            &["axes[0].linspace", "empty range"],
+        ),
+        (
+            r#"param = "model_params.b_e"
+linspace = [0.0, nan, 4]"#,
+            &["axes[0].linspace", "non-finite"],
+        ),
+        (
+            r#"param = "dt_ms"
+values = [0.1]"#,
+            &["axes[0].param", "cannot sweep"],
+        ),
+        (
+            r#"param = "model_params.b_e"
+values = []"#,
+            &["axes[0].values", "empty"],
+        ),
+    ];
+    for (axis, want) in cases {
+        let f = write(
+            dir.path(),
+            "bad.toml",
+            &format!(
+                "graph = \"{}\"\ntransient_ms = 10.0\n[[axes]]\n{axis}\n",
+                g.display()
+            ),
+        );
+        let e = Plan::load(&f, &brainstream::default_registry())
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(&f.display().to_string()), "{e}");
+        for w in *want {
+            assert!(e.contains(w), "expected `{w}` in: {e}");
+        }
+    }
+    let f = write(dir.path(), "t.toml", &format!("graph = \"{}\"\ntransient_ms = 5000.0\n[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1.0]\n", g.display()));
+    let e = Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("transient_ms") && e.contains("nothing"), "{e}");
+    let f = write(
+        dir.path(),
+        "u.toml",
+        "graph = \"missing.toml\"\ntransient_ms = 1.0\naxes = []\n",
+    );
+    let e = Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing.toml"), "{e}");
+    let f = write(dir.path(), "v.toml", &format!("graph = \"{}\"\ntransient_ms = 10.0\ncolour = 3\n[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1.0]\n", g.display()));
+    let e = Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("colour"), "{e}");
+    // the Vulkan backend is refused with what to do, before anything is written
+    let f = adex_sweep(dir.path(), "");
+    let plan = Plan::load(&f, &brainstream::default_registry()).unwrap();
+    let out = dir.path().join("vk");
+    let e = run_sweep(
+        &plan,
+        &SweepOptions {
+            out_dir: out.clone(),
+            threads: 1,
+            backend: Backend::Vulkan,
+        },
+        |_| {},
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("--backend cpu"), "{e}");
+    assert!(!out.exists());
+}
