@@ -166,6 +166,7 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
         };
         let nsig = p.f64_list("nsig")?.unwrap_or(vec![1.0]);
         Some(NoiseConfig {
+            stream: Default::default(),
             kind,
             nsig,
             seed: p.i64("noise_seed").unwrap_or(0) as u32,

@@ -21,7 +21,7 @@ use crate::coupling::{Coupling, CouplingKind};
 use crate::error::ModelError;
 use crate::integrator::Scheme;
 use crate::models::{Dfun, ModelInfo};
-use crate::noise::{NoiseConfig, NoiseKind, NumpyRandomState};
+use crate::noise::{NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
 use crate::tvb_sum::{reduceat, Lanes8};
@@ -458,8 +458,14 @@ impl Structure {
     }
 }
 
+/// Where a run's normal deviates come from.
+enum NoiseRng {
+    Numpy(Box<NumpyRandomState>),
+    Philox([u32; 2]),
+}
+
 struct NoiseState {
-    rng: NumpyRandomState,
+    rng: NoiseRng,
     kind: NoiseKind,
     /// sqrt(2·nsig) per state variable
     g: Vec<f64>,
@@ -633,7 +639,12 @@ impl<M: Dfun> Engine<M> {
             }
         }
         let noise = cfg.noise.as_ref().map(|nz| NoiseState {
-            rng: NumpyRandomState::new(nz.seed),
+            rng: match nz.stream {
+                NoiseStream::Numpy => NoiseRng::Numpy(Box::new(NumpyRandomState::new(nz.seed))),
+                NoiseStream::Philox { seed, combination } => {
+                    NoiseRng::Philox(crate::philox::key(seed, combination))
+                }
+            },
             kind: nz.kind.clone(),
             g: (0..nv)
                 .map(|k| (2.0 * nz.nsig[if nz.nsig.len() == 1 { 0 } else { k }]).sqrt())
@@ -1055,7 +1066,19 @@ impl<M: Dfun> Stepper for Engine<M> {
         if let Some(nz) = self.noise.as_mut() {
             z = std::mem::take(&mut nz.z);
             z.resize(nsteps * nv * n, 0.0);
-            nz.rng.fill_normal(&mut z);
+            match &mut nz.rng {
+                NoiseRng::Numpy(r) => r.fill_normal(&mut z),
+                NoiseRng::Philox(key) => {
+                    for (s, zs) in z.chunks_exact_mut(nv * n).enumerate() {
+                        let t = (self.step + s as u64) as u32;
+                        for k in 0..nv {
+                            for i in 0..n {
+                                zs[k * n + i] = crate::philox::gauss(*key, t, i as u32, k as u32);
+                            }
+                        }
+                    }
+                }
+            }
         }
         let st0 = self.step;
         let kb0 = self.batch_k;

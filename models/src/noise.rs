@@ -126,6 +126,21 @@ pub struct NoiseConfig {
     pub nsig: Vec<f64>,
     /// Seed of the numpy-compatible stream (tvb-library's `noise_seed`).
     pub seed: u32,
+    /// Which generator draws the normal deviates.
+    pub stream: NoiseStream,
+}
+
+/// The generator of a stochastic run's normal deviates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NoiseStream {
+    /// numpy's legacy `RandomState(seed)`, drawn in tvb-library's order:
+    /// tvb-library's own noise, bit for bit.
+    #[default]
+    Numpy,
+    /// Counter-based Philox4x32-10 keyed by (`seed`, `combination`), one
+    /// deviate per (step, region, variable): the stream of the GPU kernels
+    /// ([`crate::philox`]), independent of how steps are grouped into calls.
+    Philox { seed: u64, combination: u32 },
 }
 
 #[cfg(test)]

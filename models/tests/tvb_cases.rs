@@ -80,6 +80,7 @@ fn check(c: &Case) -> f64 {
         dt_ms: 0.1,
         scheme: c.scheme,
         noise: c.noise.map(|(nsig, seed)| NoiseConfig {
+            stream: Default::default(),
             kind: if c.multiplicative {
                 NoiseKind::Multiplicative { a: 1.0, b: 0.0 }
             } else {

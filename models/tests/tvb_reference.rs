@@ -169,6 +169,7 @@ fn any_thread_count_gives_the_same_bits() {
             &[("a", 0.0042)],
             Scheme::Heun,
             Some(NoiseConfig {
+                stream: Default::default(),
                 kind: NoiseKind::Multiplicative { a: 1.0, b: 0.0 },
                 nsig: vec![1e-4],
                 seed: 3,

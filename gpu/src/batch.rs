@@ -1,0 +1,471 @@
+//! A batch of parameter combinations of one model on the device: buffers
+//! laid out with the combination index innermost, one compute dispatch per
+//! integration step, and a command buffer per sampling period that sums
+//! the output variables over the period and copies the sums back.
+//!
+//! The step is `shaders/step.wgsl` with the model's right-hand side from
+//! `shaders/models/<model>.wgsl` (see the layouts there). History: a ring
+//! of `H = max delay + 2` slots, so that the slot a step writes is never
+//! one another thread of the same step reads.
+
+use std::sync::Arc;
+
+use brainstream_models::ModelInfo;
+use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
+use vulkano::command_buffer::{
+    AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
+    PrimaryCommandBufferAbstract,
+};
+use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
+use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
+use vulkano::pipeline::compute::ComputePipelineCreateInfo;
+use vulkano::pipeline::layout::PipelineDescriptorSetLayoutCreateInfo;
+use vulkano::pipeline::{
+    ComputePipeline, Pipeline, PipelineBindPoint, PipelineLayout, PipelineShaderStageCreateInfo,
+};
+use vulkano::shader::{ShaderModule, ShaderModuleCreateInfo};
+use vulkano::sync::GpuFuture;
+
+use crate::device::GpuDevice;
+use crate::error::{vk, GpuError};
+use crate::shaders::shader_for;
+
+/// Threads per workgroup along the combinations (the shader's workgroup_size).
+const WG: u32 = 64;
+
+/// Everything a batch needs, in model units (ms, the model's state units).
+#[derive(Debug, Clone)]
+pub struct BatchSpec {
+    pub model: &'static ModelInfo,
+    /// Per combination, the model parameters in the model's table order.
+    pub params: Vec<Vec<f64>>,
+    /// Per combination, the Linear coupling's (a, b).
+    pub coupling: Vec<(f64, f64)>,
+    /// Regions.
+    pub n: usize,
+    /// Weights `w[i·n + j]` (target i, source j).
+    pub weights: Vec<f64>,
+    /// Delays in steps, same layout.
+    pub delays: Vec<usize>,
+    pub dt_ms: f64,
+    /// Heun (true) or Euler.
+    pub heun: bool,
+    /// Additive noise: D per state variable and the seed.
+    pub noise: Option<(Vec<f64>, u64)>,
+    /// Initial state (`nvar × n`), the same for every combination; the
+    /// history before t = 0 is constant and equal to it.
+    pub initial: Vec<f64>,
+    /// State variables summed over each period and read back.
+    pub outputs: Vec<usize>,
+    /// Global index of the first combination (keys the noise).
+    pub first_combination: u32,
+}
+
+#[derive(BufferContents, Clone, Copy)]
+#[repr(C)]
+struct Push {
+    t: u32,
+    pad: u32,
+}
+
+/// A batch on the device.
+pub struct GpuBatch {
+    dev: Arc<GpuDevice>,
+    pipeline: Arc<ComputePipeline>,
+    set: Arc<DescriptorSet>,
+    clock: Subbuffer<[u32]>,
+    x: Subbuffer<[f32]>,
+    acc: Subbuffer<[f32]>,
+    download: Subbuffer<[f32]>,
+    x_download: Subbuffer<[f32]>,
+    /// recorded period command buffers by length
+    recorded: Vec<(u32, Arc<PrimaryAutoCommandBuffer>)>,
+    c: usize,
+    n: usize,
+    nvar: usize,
+    nout: usize,
+    steps_done: u64,
+}
+
+impl std::fmt::Debug for GpuBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "GpuBatch({} combinations × {} regions on {})",
+            self.c, self.n, self.dev.name
+        )
+    }
+}
+
+fn host_buffer<T: BufferContents + Copy>(
+    dev: &GpuDevice,
+    usage: BufferUsage,
+    data: &[T],
+) -> Result<Subbuffer<[T]>, GpuError> {
+    Buffer::from_iter(
+        dev.memory.clone(),
+        BufferCreateInfo {
+            usage,
+            ..Default::default()
+        },
+        AllocationCreateInfo {
+            memory_type_filter: MemoryTypeFilter::PREFER_HOST
+                | MemoryTypeFilter::HOST_RANDOM_ACCESS,
+            ..Default::default()
+        },
+        data.iter().copied(),
+    )
+    .map_err(vk)
+}
+
+fn device_buffer<T: BufferContents + Copy>(
+    dev: &GpuDevice,
+    len: usize,
+) -> Result<Subbuffer<[T]>, GpuError> {
+    Buffer::new_slice::<T>(
+        dev.memory.clone(),
+        BufferCreateInfo {
+            usage: BufferUsage::STORAGE_BUFFER
+                | BufferUsage::TRANSFER_DST
+                | BufferUsage::TRANSFER_SRC,
+            ..Default::default()
+        },
+        AllocationCreateInfo {
+            memory_type_filter: MemoryTypeFilter::PREFER_DEVICE,
+            ..Default::default()
+        },
+        len.max(1) as u64,
+    )
+    .map_err(vk)
+}
+
+/// A device-local buffer holding `data`, uploaded through a staging buffer.
+fn upload<T: BufferContents + Copy>(
+    dev: &GpuDevice,
+    data: &[T],
+) -> Result<Subbuffer<[T]>, GpuError> {
+    let staging = host_buffer(dev, BufferUsage::TRANSFER_SRC, data)?;
+    let dst = device_buffer::<T>(dev, data.len())?;
+    let mut b = AutoCommandBufferBuilder::primary(
+        dev.commands.clone(),
+        dev.queue.queue_family_index(),
+        CommandBufferUsage::OneTimeSubmit,
+    )
+    .map_err(vk)?;
+    b.copy_buffer(CopyBufferInfo::buffers(staging, dst.clone()))
+        .map_err(vk)?;
+    b.build()
+        .map_err(vk)?
+        .execute(dev.queue.clone())
+        .map_err(vk)?
+        .then_signal_fence_and_flush()
+        .map_err(vk)?
+        .wait(None)
+        .map_err(vk)?;
+    Ok(dst)
+}
+
+impl GpuBatch {
+    /// History slots for a largest delay of `max_delay` steps.
+    pub fn horizon(max_delay: usize) -> usize {
+        max_delay + 2
+    }
+
+    /// Most combinations one batch can hold on `dev` (its largest storage
+    /// binding bounds the history and state buffers).
+    pub fn max_combinations(
+        dev: &GpuDevice,
+        model: &ModelInfo,
+        n: usize,
+        max_delay: usize,
+    ) -> usize {
+        let per = (Self::horizon(max_delay) * model.cvar.len().max(model.nvar()) * n * 4) as u64;
+        (dev.max_storage_buffer / per.max(1)) as usize
+    }
+
+    /// Uploads a batch.
+    pub fn new(dev: Arc<GpuDevice>, spec: &BatchSpec) -> Result<Self, GpuError> {
+        let info = spec.model;
+        let spv = shader_for(info.name)?;
+        let c = spec.params.len();
+        let n = spec.n;
+        let nv = info.nvar();
+        let nc = info.cvar.len();
+        if c == 0 || spec.coupling.len() != c {
+            return Err(GpuError::Unsupported(
+                "a batch needs one coupling (a, b) per combination".into(),
+            ));
+        }
+        let max_delay = spec.delays.iter().copied().max().unwrap_or(0);
+        if Self::max_combinations(&dev, info, n, max_delay) < c {
+            return Err(GpuError::Unsupported(format!(
+                "{c} combinations do not fit one storage buffer of {} MiB",
+                dev.max_storage_buffer >> 20
+            )));
+        }
+        let h = Self::horizon(max_delay);
+        // sparse rows: target i, sources j with w_ij != 0
+        let mut row_ptr = vec![0u32];
+        let (mut col, mut dly, mut w) = (vec![], vec![], vec![]);
+        for i in 0..n {
+            for j in 0..n {
+                let wij = spec.weights[i * n + j];
+                if wij != 0.0 {
+                    col.push(j as u32);
+                    dly.push(spec.delays[i * n + j] as u32);
+                    w.push(wij as f32);
+                }
+            }
+            row_ptr.push(col.len() as u32);
+        }
+        let nnz = col.len();
+        let (seed, noise_on, nsig) = match &spec.noise {
+            Some((d, seed)) => {
+                if d.len() != nv && d.len() != 1 {
+                    return Err(GpuError::Unsupported(format!(
+                        "nsig has {} values for {nv} state variables",
+                        d.len()
+                    )));
+                }
+                let nsig: Vec<f32> = (0..nv)
+                    .map(|v| d[if d.len() == 1 { 0 } else { v }] as f32)
+                    .collect();
+                (*seed, 1u32, nsig)
+            }
+            None => (0, 0, vec![0.0; nv]),
+        };
+        let nout = spec.outputs.len();
+        let header_len = 18u32;
+        let off_row = header_len;
+        let off_col = off_row + row_ptr.len() as u32;
+        let off_dly = off_col + nnz as u32;
+        let off_outv = off_dly + nnz as u32;
+        let off_w = 1u32;
+        let off_lo = off_w + nnz as u32;
+        let off_hi = off_lo + nv as u32;
+        let off_nsig = off_hi + nv as u32;
+        let off_params = off_nsig + nv as u32;
+        let mut ints = vec![
+            c as u32,
+            n as u32,
+            h as u32,
+            spec.heun as u32,
+            noise_on,
+            seed as u32,
+            (seed >> 32) as u32,
+            nout as u32,
+            off_row,
+            off_col,
+            off_dly,
+            off_outv,
+            off_w,
+            off_lo,
+            off_hi,
+            off_nsig,
+            off_params,
+            spec.first_combination,
+        ];
+        ints.extend(&row_ptr);
+        ints.extend(&col);
+        ints.extend(&dly);
+        ints.extend(spec.outputs.iter().map(|&o| o as u32));
+        let np = info.params.len();
+        let mut floats = vec![spec.dt_ms as f32];
+        floats.extend(&w);
+        floats.extend(info.bounds.iter().map(|b| b.0 as f32));
+        floats.extend(info.bounds.iter().map(|b| b.1 as f32));
+        floats.extend(&nsig);
+        for k in 0..np {
+            for p in &spec.params {
+                if p.len() != np {
+                    return Err(GpuError::Unsupported(format!(
+                        "{} parameters given, {} has {np}",
+                        p.len(),
+                        info.name
+                    )));
+                }
+                floats.push(p[k] as f32);
+            }
+        }
+        floats.extend(spec.coupling.iter().map(|cp| cp.0 as f32));
+        floats.extend(spec.coupling.iter().map(|cp| cp.1 as f32));
+        // state and constant history
+        let mut x0 = vec![0f32; nv * n * c];
+        for v in 0..nv {
+            for i in 0..n {
+                let val = spec.initial[v * n + i] as f32;
+                x0[(v * n + i) * c..(v * n + i + 1) * c].fill(val);
+            }
+        }
+        let mut h0 = vec![0f32; h * nc * n * c];
+        for s in 0..h {
+            for (k, &cv) in info.cvar.iter().enumerate() {
+                for i in 0..n {
+                    let off = ((s * nc + k) * n + i) * c;
+                    h0[off..off + c].copy_from_slice(&x0[(cv * n + i) * c..(cv * n + i + 1) * c]);
+                }
+            }
+        }
+        let ints_b = upload(&dev, &ints)?;
+        let floats_b = upload(&dev, &floats)?;
+        let x = upload(&dev, &x0)?;
+        let hist = upload(&dev, &h0)?;
+        let acc = device_buffer::<f32>(&dev, nout * n * c)?;
+        let clock = host_buffer(&dev, BufferUsage::STORAGE_BUFFER, &[0u32, 0])?;
+        let download = host_buffer(
+            &dev,
+            BufferUsage::TRANSFER_DST,
+            &vec![0f32; (nout * n * c).max(1)],
+        )?;
+        let x_download = host_buffer(&dev, BufferUsage::TRANSFER_DST, &vec![0f32; nv * n * c])?;
+
+        let words = vulkano::shader::spirv::bytes_to_words(spv).map_err(vk)?;
+        // SAFETY: the SPIR-V is naga's output for our own shader, validated at build time.
+        let module =
+            unsafe { ShaderModule::new(dev.device.clone(), ShaderModuleCreateInfo::new(&words)) }
+                .map_err(vk)?;
+        let entry = module
+            .entry_point("main")
+            .ok_or_else(|| GpuError::Vulkan("shader has no entry point `main`".into()))?;
+        let stage = PipelineShaderStageCreateInfo::new(entry);
+        let layout = PipelineLayout::new(
+            dev.device.clone(),
+            PipelineDescriptorSetLayoutCreateInfo::from_stages([&stage])
+                .into_pipeline_layout_create_info(dev.device.clone())
+                .map_err(vk)?,
+        )
+        .map_err(vk)?;
+        let pipeline = ComputePipeline::new(
+            dev.device.clone(),
+            None,
+            ComputePipelineCreateInfo::stage_layout(stage, layout),
+        )
+        .map_err(vk)?;
+        let set = DescriptorSet::new(
+            dev.descriptors.clone(),
+            pipeline.layout().set_layouts()[0].clone(),
+            [
+                WriteDescriptorSet::buffer(0, ints_b),
+                WriteDescriptorSet::buffer(1, floats_b),
+                WriteDescriptorSet::buffer(2, x.clone()),
+                WriteDescriptorSet::buffer(3, hist),
+                WriteDescriptorSet::buffer(4, acc.clone()),
+                WriteDescriptorSet::buffer(5, clock.clone()),
+            ],
+            [],
+        )
+        .map_err(vk)?;
+        Ok(Self {
+            dev,
+            pipeline,
+            set,
+            clock,
+            x,
+            acc,
+            download,
+            x_download,
+            recorded: vec![],
+            c,
+            n,
+            nvar: nv,
+            nout,
+            steps_done: 0,
+        })
+    }
+
+    fn record(&self, steps: u32) -> Result<Arc<PrimaryAutoCommandBuffer>, GpuError> {
+        let dev = &self.dev;
+        let mut b = AutoCommandBufferBuilder::primary(
+            dev.commands.clone(),
+            dev.queue.queue_family_index(),
+            CommandBufferUsage::MultipleSubmit,
+        )
+        .map_err(vk)?;
+        let acc_words = self.acc.clone().reinterpret::<[u32]>();
+        b.fill_buffer(acc_words, 0).map_err(vk)?;
+        b.bind_pipeline_compute(self.pipeline.clone()).map_err(vk)?;
+        b.bind_descriptor_sets(
+            PipelineBindPoint::Compute,
+            self.pipeline.layout().clone(),
+            0,
+            self.set.clone(),
+        )
+        .map_err(vk)?;
+        let groups = [(self.c as u32).div_ceil(WG), self.n as u32, 1];
+        for s in 0..steps {
+            b.push_constants(self.pipeline.layout().clone(), 0, Push { t: s, pad: 0 })
+                .map_err(vk)?;
+            // SAFETY: the shader bounds-checks (c, i) against the header and
+            // indexes only inside the buffers it was built for.
+            unsafe { b.dispatch(groups) }.map_err(vk)?;
+        }
+        b.copy_buffer(CopyBufferInfo::buffers(
+            self.acc.clone(),
+            self.download.clone(),
+        ))
+        .map_err(vk)?;
+        b.build().map_err(vk)
+    }
+
+    /// Advances `steps` steps and returns the period sums of the output
+    /// variables, `outputs × n × C` (divide by `steps` for averages).
+    pub fn run_period(&mut self, steps: u32) -> Result<Vec<f32>, GpuError> {
+        let cb = match self.recorded.iter().find(|r| r.0 == steps) {
+            Some(r) => r.1.clone(),
+            None => {
+                let cb = self.record(steps)?;
+                self.recorded.push((steps, cb.clone()));
+                cb
+            }
+        };
+        {
+            let mut clk = self.clock.write().map_err(vk)?;
+            clk[0] = self.steps_done as u32;
+        }
+        cb.execute(self.dev.queue.clone())
+            .map_err(vk)?
+            .then_signal_fence_and_flush()
+            .map_err(vk)?
+            .wait(None)
+            .map_err(vk)?;
+        self.steps_done += steps as u64;
+        let out = self.download.read().map_err(vk)?;
+        Ok(out[..self.nout * self.n * self.c].to_vec())
+    }
+
+    /// The current state, `nvar × n × C`.
+    pub fn state(&self) -> Result<Vec<f32>, GpuError> {
+        let dev = &self.dev;
+        let mut b = AutoCommandBufferBuilder::primary(
+            dev.commands.clone(),
+            dev.queue.queue_family_index(),
+            CommandBufferUsage::OneTimeSubmit,
+        )
+        .map_err(vk)?;
+        b.copy_buffer(CopyBufferInfo::buffers(
+            self.x.clone(),
+            self.x_download.clone(),
+        ))
+        .map_err(vk)?;
+        b.build()
+            .map_err(vk)?
+            .execute(dev.queue.clone())
+            .map_err(vk)?
+            .then_signal_fence_and_flush()
+            .map_err(vk)?
+            .wait(None)
+            .map_err(vk)?;
+        let r = self.x_download.read().map_err(vk)?;
+        Ok(r[..self.nvar * self.n * self.c].to_vec())
+    }
+
+    /// Steps done.
+    pub fn steps_done(&self) -> u64 {
+        self.steps_done
+    }
+
+    /// Combinations in the batch.
+    pub fn combinations(&self) -> usize {
+        self.c
+    }
+}
