@@ -2,7 +2,9 @@
 # Installs what brainstream needs beyond Rust, only where it is missing:
 #   - HDF5 headers and pkg-config (Debian: libhdf5-dev, pkg-config) for hdf5-metno;
 #   - fontconfig, freetype and the DejaVu fonts for the PNG plots' text;
-#   - Python's h5py and numpy, which the tests use to read our files as users do.
+#   - Python's h5py and numpy, which the tests use to read our files as users do;
+#   - the Vulkan loader and Mesa's lavapipe (CPU Vulkan driver), on which the
+#     GPU kernels' agreement tests run where no GPU is present.
 # Idempotent and quick when everything is there.
 set -euo pipefail
 
@@ -13,6 +15,9 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists fontconfig 2>/dev/null || need_apt+=(libfontconfig1-dev)
 pkg-config --exists freetype2 2>/dev/null || need_apt+=(libfreetype-dev)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
+# Vulkan: the loader and at least one driver (lavapipe)
+ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1" || need_apt+=(libvulkan1)
+ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO=sudo

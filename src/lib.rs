@@ -19,6 +19,7 @@
 //! (actor trait, graphs, scheduler).
 
 pub use brainstream_actors as actors;
+pub use brainstream_gpu as gpu;
 pub use brainstream_models as models;
 pub use brainstream_runtime as runtime;
 pub use brainstream_sweep as sweep;

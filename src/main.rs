@@ -200,12 +200,13 @@ fn sweep(
     }
     let s = res.map_err(|e| e.to_string())?;
     say!(
-        "{} combinations ({} run now, {} found done), {} diverged, {:.2} s wall on {} threads",
+        "{} combinations ({} run now, {} found done), {} diverged, {:.2} s wall, backend {} ({} threads)",
         s.combinations,
         s.ran,
         s.combinations - s.ran,
         s.diverged,
         s.wall_s,
+        s.backend,
         s.threads
     );
     for f in &s.files {

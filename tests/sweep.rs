@@ -138,17 +138,19 @@ fn a_row_equals_the_analysis_of_the_same_graph_run() {
     sweep(&file, &out, 2);
     let (_, t) = table(&out);
     let cols = 23;
-    // combination 3: a = 0.3, b_e = 60
-    let row = &t[3 * cols..4 * cols];
-    assert_eq!((row[0], row[1]), (0.3, 60.0));
+    // combination 0 (a = 0, b_e = 0): its noise is the Philox stream's
+    // combination 0, which a graph run draws with noise_stream = "philox"
+    let row = &t[..cols];
+    assert_eq!((row[0], row[1]), (0.0, 0.0));
     let g = tempfile::tempdir().unwrap();
     run(
         &root().join("graphs/adex68.toml"),
         g.path(),
         &[
             "simulation.duration_ms=600",
-            "actors.brain.coupling_params.a=0.3",
-            "actors.brain.model_params.b_e=60",
+            "actors.brain.coupling_params.a=0.0",
+            "actors.brain.model_params.b_e=0",
+            "actors.brain.noise_stream=\"philox\"",
         ],
     )
     .unwrap();
@@ -300,4 +302,83 @@ values = []"#,
     .unwrap_err();
     assert!(e.to_string().contains("--backend cpu"), "{e}");
     assert!(!out.exists());
+}
+
+/// The Vulkan backend (lavapipe in CI) and the CPU backend give the same
+/// table within f32 tolerance, noise included (both draw the Philox stream).
+#[test]
+fn vulkan_and_cpu_sweeps_agree() {
+    if let Err(e) = brainstream::gpu::GpuDevice::open() {
+        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
+            panic!("{e}");
+        }
+        eprintln!("no Vulkan device, not checked here: {e}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
+        .unwrap()
+        .replace(
+            "integrator = \"HeunDeterministic\"",
+            "integrator = \"HeunStochastic\"\nnsig = [1e-3, 1e-3]\nnoise_seed = 5",
+        );
+    assert!(graph.contains("HeunStochastic"));
+    write(dir.path(), "g.toml", &graph);
+    let file = write(
+        dir.path(),
+        "s.toml",
+        r#"
+graph = "g.toml"
+duration_ms = 400.0
+transient_ms = 100.0
+[[axes]]
+param = "coupling_params.a"
+linspace = [0.0, 0.02, 3]
+[[axes]]
+param = "model_params.I"
+values = [0.0, 0.5]
+[analysis]
+rates = ["V", "W"]
+fcd_window_ms = 100.0
+fcd_step_ms = 50.0
+"#,
+    );
+    let plan = Plan::load(&file, &brainstream::default_registry()).unwrap();
+    let mut tables = vec![];
+    for (name, backend) in [("cpu", Backend::Cpu), ("vk", Backend::Vulkan)] {
+        let out = dir.path().join(name);
+        let s = run_sweep(
+            &plan,
+            &SweepOptions {
+                out_dir: out.clone(),
+                threads: 2,
+                backend,
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(s.diverged, 0);
+        tables.push(table(&out));
+    }
+    let (shape, cpu) = &tables[0];
+    let (_, vk) = &tables[1];
+    let cols = plan.columns();
+    for (k, name) in cols.iter().enumerate() {
+        let (mut err, mut scale) = (0.0f64, 0.0f64);
+        for r in 0..shape[0] {
+            let (a, b) = (cpu[r * shape[1] + k], vk[r * shape[1] + k]);
+            assert_eq!(a.is_nan(), b.is_nan(), "{name}: {a} vs {b}");
+            if a.is_finite() {
+                err = err.max((a - b).abs());
+                scale = scale.max(a.abs());
+            }
+        }
+        eprintln!("{name:<20} max|cpu − vulkan| {err:.3e} (scale {scale:.3e})");
+        // every column to 1e-5 of its largest value (measured: ≤ 1.2e-6)
+        let tol = 1e-5;
+        assert!(
+            err <= tol * scale.max(1e-12),
+            "{name}: {err} vs scale {scale}"
+        );
+    }
 }

@@ -10,7 +10,7 @@ use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::integrator;
 use brainstream_models::{
     model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
-    ModelInfo, NoiseConfig, NoiseKind, ParamSet, ProxyInput,
+    ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ParamSet, ProxyInput,
 };
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
@@ -29,6 +29,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "noise", ty: ParamType::Str, default: DefaultValue::Str("additive"), range: None, unit: "", doc: "Noise of stochastic integrators: additive or multiplicative" },
     ParamSpec { name: "nsig", ty: ParamType::FloatList, default: DefaultValue::Float(1.0), range: Some((0.0, 1e9)), unit: "state²/ms", doc: "Noise diffusion coefficient D per state variable (one value for all); std per sqrt(ms) is sqrt(2D)" },
     ParamSpec { name: "noise_seed", ty: ParamType::Int, default: DefaultValue::Optional, range: Some((0.0, 4294967295.0)), unit: "", doc: "Seed of the numpy-compatible noise stream (tvb-library's noise_seed, 42 there); default: derived from the graph seed and the actor name" },
+    ParamSpec { name: "noise_stream", ty: ParamType::Str, default: DefaultValue::Str("numpy"), range: None, unit: "", doc: "numpy: tvb-library's own noise (numpy's RandomState, bit for bit); philox: the counter-based stream of sweeps and GPU kernels (a sweep's combination 0 with the same seed)" },
     ParamSpec { name: "multiplicative_a", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: None, unit: "", doc: "Multiplicative noise g(x) = sqrt(2 nsig)·(a·x + b): a" },
     ParamSpec { name: "multiplicative_b", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: None, unit: "", doc: "Multiplicative noise: b" },
     ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("random"), range: None, unit: "", doc: "random (uniform in each state variable's range, seeded), golden (the deterministic state of shared/peers/tvb_ref.py), or a CSV file with one row per state variable and one column per region" },
@@ -165,14 +166,28 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
             }
         };
         let nsig = p.f64_list("nsig")?.unwrap_or(vec![1.0]);
+        let stream_name = p.str("noise_stream")?;
         Some(NoiseConfig {
-            stream: Default::default(),
+            stream: match stream_name.as_str() {
+                "numpy" => NoiseStream::Numpy,
+                "philox" => NoiseStream::Philox {
+                    seed: p.i64("noise_seed").unwrap_or(0) as u64,
+                    combination: 0,
+                },
+                other => {
+                    return Err(BuildError::at(
+                        "noise_stream",
+                        format!("unknown noise stream `{other}`"),
+                    )
+                    .hint("numpy or philox"))
+                }
+            },
             kind,
             nsig,
             seed: p.i64("noise_seed").unwrap_or(0) as u32,
         })
     } else {
-        for k in ["nsig", "noise_seed", "noise"] {
+        for k in ["nsig", "noise_seed", "noise", "noise_stream"] {
             if p.has(k) {
                 return Err(BuildError::at(
                     k,
@@ -293,6 +308,9 @@ impl Actor for MeanField {
         let mut cfg = self.cfg.clone();
         if let (Some(nz), false) = (cfg.noise.as_mut(), self.noise_seed_given) {
             nz.seed = (ctx.seed & 0xffff_ffff) as u32;
+            if let NoiseStream::Philox { seed, .. } = &mut nz.stream {
+                *seed = nz.seed as u64;
+            }
         }
         if self.random_ic {
             cfg.initial = InitialConditions::Uniform { seed: ctx.seed };

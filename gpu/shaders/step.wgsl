@@ -92,8 +92,8 @@ fn gauss(t: u32, i: u32, v: u32) -> f32 {
     let key = vec2<u32>(ints[H_SEED_LO] ^ (g_comb + ints[H_COMB0]), ints[H_SEED_HI]);
     let r = philox(vec4<u32>(t, i, v, 0u), key);
     // uniforms in (0, 1]: (u + 1) / 2^32, in f32 from the top 24 bits
-    let u1 = (f32(r.x >> 8u) + 1.0) * 5.9604645e-8;
-    let u2 = f32(r.y >> 8u) * 5.9604645e-8;
+    let u1 = (f32(r.x >> 8u) + 1.0) * 5.9604644775390625e-8;
+    let u2 = f32(r.y >> 8u) * 5.9604644775390625e-8;
     return sqrt(-2.0 * log(u1)) * cos(6.2831855 * u2);
 }
 

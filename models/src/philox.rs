@@ -29,11 +29,13 @@ pub fn key(seed: u64, comb: u32) -> [u32; 2] {
 }
 
 /// Standard normal deviate for step `t`, region `i`, variable `v`: Box–Muller
-/// on the top 24 bits of two words, as the kernel computes it (here in f64).
+/// on the top 24 bits of two words, u₁ = (w₀>>8 + 1)/2²⁴ ∈ (0, 1],
+/// u₂ = (w₁>>8)/2²⁴ ∈ [0, 1), z = sqrt(−2 ln u₁)·cos(2π u₂), as the kernel
+/// computes it (here in f64).
 pub fn gauss(key: [u32; 2], t: u32, i: u32, v: u32) -> f64 {
     let r = philox([t, i, v, 0], key);
-    let u1 = ((r[0] >> 8) as f64 + 1.0) * 5.960_464_5e-8;
-    let u2 = (r[1] >> 8) as f64 * 5.960_464_5e-8;
+    let u1 = ((r[0] >> 8) as f64 + 1.0) * (1.0 / 16_777_216.0);
+    let u2 = (r[1] >> 8) as f64 * (1.0 / 16_777_216.0);
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 

@@ -24,6 +24,7 @@ pub mod heatmap;
 pub mod output;
 pub mod plan;
 pub mod spec;
+pub mod vulkan;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -36,11 +37,11 @@ pub use plan::Plan;
 /// Where combinations run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
-    /// The best available: today the CPU.
+    /// A GPU (not lavapipe) where the kernels cover the sweep, else the CPU.
     Auto,
     /// The CPU engine, one combination per thread.
     Cpu,
-    /// Vulkan compute shaders (not in this build yet).
+    /// Vulkan compute shaders, many combinations per batch.
     Vulkan,
 }
 
@@ -81,92 +82,146 @@ pub struct SweepSummary {
     pub ran: usize,
     pub diverged: usize,
     pub threads: usize,
+    /// `cpu`, or `vulkan: <device>`.
+    pub backend: String,
     pub wall_s: f64,
     pub files: Vec<PathBuf>,
 }
 
+/// Takes finished combinations: logs them, saves their signals, reports progress.
+struct Recorder<'a, P: FnMut(SweepProgress)> {
+    out: &'a std::path::Path,
+    log: output::RowLog,
+    done: std::collections::BTreeMap<usize, Vec<f64>>,
+    diverged: usize,
+    files: Vec<PathBuf>,
+    regions: usize,
+    total: usize,
+    progress: P,
+}
+
+impl<P: FnMut(SweepProgress)> Recorder<'_, P> {
+    fn take(&mut self, o: Outcome) -> Result<(), SweepError> {
+        if let Some(d) = &o.diverged {
+            tracing::warn!(combination = o.index, "diverged: {d}");
+            self.diverged += 1;
+        }
+        if let Some(sr) = &o.series {
+            self.files
+                .push(output::write_series(self.out, o.index, sr, self.regions)?);
+        }
+        self.log.append(&o)?;
+        self.done.insert(o.index, o.row);
+        (self.progress)(SweepProgress {
+            done: self.done.len(),
+            total: self.total,
+            diverged: self.diverged,
+        });
+        Ok(())
+    }
+}
+
 /// Runs every combination not yet in `opts.out_dir`, then writes the table
-/// and the plots.
+/// and the plots. The backend is chosen (and a Vulkan one checked) before
+/// anything is written.
 pub fn run_sweep(
     plan: &Plan,
     opts: &SweepOptions,
-    mut progress: impl FnMut(SweepProgress),
+    progress: impl FnMut(SweepProgress),
 ) -> Result<SweepSummary, SweepError> {
-    match opts.backend {
-        Backend::Auto | Backend::Cpu => {}
+    let device = match opts.backend {
+        Backend::Cpu => None,
         Backend::Vulkan => {
-            return Err(SweepError::Backend {
-                backend: "vulkan".into(),
-                cause: "the Vulkan compute backend is not part of this build yet; run the same sweep with --backend cpu".into(),
-            })
+            vulkan::check(plan)?;
+            Some(vulkan::open()?)
         }
-    }
+        // a real GPU where the kernels cover the sweep; lavapipe is for
+        // correctness only (slower than the CPU engine), so not chosen
+        Backend::Auto => match vulkan::check(plan) {
+            Ok(()) => vulkan::open().ok().filter(|d| !d.is_cpu),
+            Err(_) => None,
+        },
+    };
+    let backend_name = match &device {
+        Some(d) => format!("vulkan: {}", d.name),
+        None => "cpu".to_string(),
+    };
+    tracing::info!(backend = %backend_name, "sweep backend");
     let t0 = Instant::now();
     let out = &opts.out_dir;
-    let (mut log, mut done) = output::RowLog::open(out, plan)?;
+    let (log, done) = output::RowLog::open(out, plan)?;
     let total = plan.points.len();
     let todo: Vec<usize> = (0..total).filter(|i| !done.contains_key(i)).collect();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let threads = match opts.threads {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        0 => cores,
         n => n,
-    }
-    .min(todo.len().max(1));
+    };
     if !done.is_empty() {
         tracing::info!(done = done.len(), left = todo.len(), "resuming");
     }
-    let mut diverged = done.values().filter(|r| r[plan.axes.len()] == 1.0).count();
-    let mut files = vec![];
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let regions = plan.base.connectivity.n;
-    let result: Result<(), SweepError> = std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::channel::<Result<Outcome, SweepError>>();
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, stop, todo) = (&next, &stop, &todo);
-            s.spawn(move || loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
+    let diverged = done.values().filter(|r| r[plan.axes.len()] == 1.0).count();
+    let mut rec = Recorder {
+        out,
+        log,
+        done,
+        diverged,
+        files: vec![],
+        regions: plan.base.connectivity.n,
+        total,
+        progress,
+    };
+    let workers = match device {
+        Some(dev) => {
+            vulkan::run(plan, dev, &todo, threads, |outs| {
+                for o in outs {
+                    rec.take(o)?;
                 }
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&index) = todo.get(k) else { break };
-                if tx.send(run_combination(plan, index)).is_err() {
-                    break;
-                }
-            });
+                Ok(())
+            })?;
+            threads
         }
-        drop(tx);
-        for r in rx {
-            let o = match r {
-                Ok(o) => o,
-                Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
+        None => {
+            let workers = threads.min(todo.len().max(1));
+            let next = AtomicUsize::new(0);
+            let stop = AtomicBool::new(false);
+            let result: Result<(), SweepError> = std::thread::scope(|s| {
+                let (tx, rx) = std::sync::mpsc::channel::<Result<Outcome, SweepError>>();
+                for _ in 0..workers {
+                    let tx = tx.clone();
+                    let (next, stop, todo) = (&next, &stop, &todo);
+                    s.spawn(move || loop {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&index) = todo.get(k) else { break };
+                        if tx.send(run_combination(plan, index)).is_err() {
+                            break;
+                        }
+                    });
                 }
-            };
-            if let Some(d) = &o.diverged {
-                tracing::warn!(combination = o.index, "diverged: {d}");
-                diverged += 1;
-            }
-            if let Some(sr) = &o.series {
-                files.push(output::write_series(out, o.index, sr, regions)?);
-            }
-            if let Err(e) = log.append(&o) {
-                stop.store(true, Ordering::Relaxed);
-                return Err(e);
-            }
-            done.insert(o.index, o.row);
-            progress(SweepProgress {
-                done: done.len(),
-                total,
-                diverged,
+                drop(tx);
+                for r in rx {
+                    if let Err(e) = r.and_then(|o| rec.take(o)) {
+                        stop.store(true, Ordering::Relaxed);
+                        return Err(e);
+                    }
+                }
+                Ok(())
             });
+            result?;
+            workers
         }
-        Ok(())
-    });
-    result?;
+    };
+    let Recorder {
+        done,
+        diverged,
+        mut files,
+        ..
+    } = rec;
     files.push(output::write_table(out, plan, &done)?);
     let rows: Vec<Vec<f64>> = done.values().cloned().collect();
     for p in &plan.plots {
@@ -177,7 +232,8 @@ pub fn run_sweep(
         combinations: total,
         ran: todo.len(),
         diverged,
-        threads,
+        threads: workers,
+        backend: backend_name,
         wall_s: t0.elapsed().as_secs_f64(),
         files,
     })

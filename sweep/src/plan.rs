@@ -366,6 +366,14 @@ impl Plan {
             .zip(self.points[index].iter().copied())
             .collect();
         apply(&mut cfg, &self.coupling.0, &self.coupling.1, &pairs)?;
+        // every backend draws the same noise: Philox keyed by the noise seed
+        // and the combination's index
+        if let Some(nz) = cfg.noise.as_mut() {
+            nz.stream = brainstream_models::NoiseStream::Philox {
+                seed: nz.seed as u64,
+                combination: index as u32,
+            };
+        }
         Ok(cfg)
     }
 
