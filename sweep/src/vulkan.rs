@@ -87,7 +87,7 @@ pub fn run(
             dev.max_storage_buffer >> 20
         )));
     }
-    let chunk = fit.min(8192).max(1);
+    let chunk = fit.clamp(1, 8192);
     // output variables: the rates, then the signal if it is not one of them
     let mut outputs = plan.rates.clone();
     if !outputs.contains(&plan.signal) {
