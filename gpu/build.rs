@@ -15,14 +15,12 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e == "wgsl"))
         .collect();
     models.sort();
-    let mut list = String::from("/// (model file stem, SPIR-V bytes) of every compiled shader.\npub const SHADERS: &[(&str, &[u8])] = &[\n");
+    let mut list = String::from("/// (model file stem, SPIR-V bytes, needs shaderFloat64) of every compiled shader.\npub const SHADERS: &[(&str, &[u8], bool)] = &[\n");
     for m in &models {
         let stem = m.file_stem().and_then(|s| s.to_str()).expect("utf-8 name");
-        let src = format!(
-            "{}\n{}",
-            std::fs::read_to_string(m).expect("model shader"),
-            step
-        );
+        let model_src = std::fs::read_to_string(m).expect("model shader");
+        let uses_f64 = model_src.contains("const USES_F64: bool = true;");
+        let src = format!("{model_src}\n{step}");
         let module = naga::front::wgsl::parse_str(&src)
             .unwrap_or_else(|e| panic!("{}: {}", m.display(), e.emit_to_string(&src)));
         let info = naga::valid::Validator::new(
@@ -45,7 +43,7 @@ fn main() {
         let path = Path::new(&out).join(format!("{stem}.spv"));
         std::fs::write(&path, bytes).expect("write SPIR-V");
         list.push_str(&format!(
-            "    ({stem:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{stem}.spv\"))),\n"
+            "    ({stem:?}, include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{stem}.spv\")), {uses_f64}),\n"
         ));
     }
     list.push_str("];\n");

@@ -186,7 +186,13 @@ impl GpuBatch {
     /// Uploads a batch.
     pub fn new(dev: Arc<GpuDevice>, spec: &BatchSpec) -> Result<Self, GpuError> {
         let info = spec.model;
-        let spv = shader_for(info.name)?;
+        let (spv, uses_f64) = shader_for(info.name)?;
+        if uses_f64 && !dev.has_f64 {
+            return Err(GpuError::Unsupported(format!(
+                "{}'s kernel computes in f64 and {} has no shaderFloat64",
+                info.name, dev.name
+            )));
+        }
         let c = spec.params.len();
         let n = spec.n;
         let nv = info.nvar();

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use vulkano::command_buffer::allocator::StandardCommandBufferAllocator;
 use vulkano::descriptor_set::allocator::StandardDescriptorSetAllocator;
 use vulkano::device::physical::PhysicalDeviceType;
-use vulkano::device::{Device, DeviceCreateInfo, Queue, QueueCreateInfo, QueueFlags};
+use vulkano::device::{
+    Device, DeviceCreateInfo, DeviceFeatures, Queue, QueueCreateInfo, QueueFlags,
+};
 use vulkano::instance::{Instance, InstanceCreateFlags, InstanceCreateInfo};
 use vulkano::memory::allocator::StandardMemoryAllocator;
 use vulkano::VulkanLibrary;
@@ -28,6 +30,8 @@ pub struct GpuDevice {
     pub is_cpu: bool,
     /// Largest storage buffer binding, bytes.
     pub max_storage_buffer: u64,
+    /// Whether f64 arithmetic in shaders is enabled (shaderFloat64).
+    pub has_f64: bool,
 }
 
 impl std::fmt::Debug for GpuDevice {
@@ -82,9 +86,14 @@ impl GpuDevice {
         let name = format!("{} ({:?})", props.device_name, props.device_type);
         let is_cpu = props.device_type == PhysicalDeviceType::Cpu;
         let max_storage_buffer = props.max_storage_buffer_range as u64;
+        let has_f64 = physical.supported_features().shader_float64;
         let (device, mut queues) = Device::new(
             physical,
             DeviceCreateInfo {
+                enabled_features: DeviceFeatures {
+                    shader_float64: has_f64,
+                    ..DeviceFeatures::empty()
+                },
                 queue_create_infos: vec![QueueCreateInfo {
                     queue_family_index: family,
                     ..Default::default()
@@ -112,6 +121,7 @@ impl GpuDevice {
             name,
             is_cpu,
             max_storage_buffer,
+            has_f64,
         })
     }
 }

@@ -12,10 +12,14 @@ pub const MODEL_SHADERS: &[(&str, &str)] = &[
     ("Generic2dOscillator", "generic_2d_oscillator"),
     ("ReducedWongWangExcInh", "reduced_wong_wang_exc_inh"),
     ("MontbrioPazoRoxin", "montbrio_pazo_roxin"),
+    (
+        "ZerlautAdaptationSecondOrder",
+        "zerlaut_adaptation_second_order",
+    ),
 ];
 
-/// The SPIR-V of `model`'s step.
-pub fn shader_for(model: &str) -> Result<&'static [u8], GpuError> {
+/// The SPIR-V of `model`'s step, and whether it computes in f64.
+pub fn shader_for(model: &str) -> Result<(&'static [u8], bool), GpuError> {
     let known = || {
         MODEL_SHADERS
             .iter()
@@ -31,6 +35,6 @@ pub fn shader_for(model: &str) -> Result<&'static [u8], GpuError> {
     SHADERS
         .iter()
         .find(|s| s.0 == stem)
-        .map(|s| s.1)
+        .map(|s| (s.1, s.2))
         .ok_or_else(|| GpuError::NoShader(model.into(), known()))
 }

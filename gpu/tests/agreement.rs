@@ -243,3 +243,30 @@ fn noise_streams_agree_heun_and_euler() {
     );
     assert!(e < 1e-5, "relative {e}");
 }
+
+#[test]
+fn zerlaut_adaptation_second_order_heun_f64_kernel() {
+    let Some(dev) = device() else { return };
+    if !dev.has_f64 {
+        eprintln!(
+            "{} has no shaderFloat64: the AdEx kernel cannot run there",
+            dev.name
+        );
+        return;
+    }
+    let adex = |b_e: f64| {
+        vec![
+            ("E_L_e", -63.0),
+            ("E_L_i", -65.0),
+            ("T", 40.0),
+            ("a_e", 0.0),
+            ("b_e", b_e),
+            ("external_input_ex_ex", 0.315e-3),
+            ("external_input_in_ex", 0.315e-3),
+            ("weight_noise", 1e-4),
+        ]
+    };
+    let combos = vec![(adex(0.0), 0.0), (adex(60.0), 0.3), (adex(120.0), 0.5)];
+    let e = compare(&dev, "ZerlautAdaptationSecondOrder", &combos, true, 1000);
+    assert!(e < 1e-5, "relative {e}");
+}

@@ -5,6 +5,7 @@ const NV: u32 = 2u;
 const NC: u32 = 2u;
 const NP: u32 = 8u;
 const CVAR: array<u32, 2> = array<u32, 2>(0u, 1u);
+const USES_F64: bool = false;
 
 fn dfun(xs: array<f32, NV>, cpl: array<f32, NC>) -> array<f32, NV> {
     let tau = p(0u);

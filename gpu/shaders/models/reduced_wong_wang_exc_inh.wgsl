@@ -5,6 +5,7 @@ const NV: u32 = 2u;
 const NC: u32 = 1u;
 const NP: u32 = 19u;
 const CVAR: array<u32, 1> = array<u32, 1>(0u);
+const USES_F64: bool = false;
 
 fn dfun(s: array<f32, NV>, cpl: array<f32, NC>) -> array<f32, NV> {
     let a_e = p(0u);
