@@ -61,8 +61,10 @@ pub struct BatchSpec {
     pub first_combination: u32,
 }
 
+/// Push constants: the step within the period (`struct Push` of
+/// step.wgsl), 8 bytes, 8-byte aligned; checked against the pipeline layout.
 #[derive(BufferContents, Clone, Copy)]
-#[repr(C)]
+#[repr(C, align(8))]
 struct Push {
     t: u32,
     pad: u32,
@@ -341,6 +343,19 @@ impl GpuBatch {
                 .map_err(vk)?,
         )
         .map_err(vk)?;
+        // the shader's push constants must be exactly our 8-byte `Push`
+        let pc: u32 = layout
+            .push_constant_ranges()
+            .iter()
+            .map(|r| r.offset + r.size)
+            .max()
+            .unwrap_or(0);
+        if pc as usize != std::mem::size_of::<Push>() {
+            return Err(GpuError::Vulkan(format!(
+                "the shader declares {pc} bytes of push constants, the host writes {}",
+                std::mem::size_of::<Push>()
+            )));
+        }
         let pipeline = ComputePipeline::new(
             dev.device.clone(),
             None,
