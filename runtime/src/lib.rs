@@ -18,6 +18,7 @@ pub mod params;
 pub mod payload;
 pub mod scheduler;
 pub mod seed;
+pub mod wire;
 
 pub use actor::{
     Actor, BuildCtx, Inputs, KindSpec, Outputs, PortDecl, Registry, RunContext, WindowInfo,
