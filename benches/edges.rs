@@ -35,7 +35,15 @@ fn wall(chain: usize, windows: usize) -> f64 {
     std::fs::write(&path, graph(chain, windows)).unwrap();
     let g = load_graph(&path, vec![]).unwrap();
     let t = Instant::now();
-    run_graph(g, &RunOptions { out_dir: dir }, |_| {}).unwrap();
+    run_graph(
+        g,
+        &RunOptions {
+            out_dir: dir,
+            ..Default::default()
+        },
+        |_| {},
+    )
+    .unwrap();
     t.elapsed().as_secs_f64()
 }
 

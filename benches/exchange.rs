@@ -40,7 +40,15 @@ fn main() {
     for _ in 0..if bench { 3 } else { 1 } {
         let g = build_graph(computing_graph(dur)).unwrap();
         let dir = std::env::temp_dir().join("bs_exchange");
-        let s = run_graph(g, &RunOptions { out_dir: dir }, |_| {}).unwrap();
+        let s = run_graph(
+            g,
+            &RunOptions {
+                out_dir: dir,
+                ..Default::default()
+            },
+            |_| {},
+        )
+        .unwrap();
         runs.push(s);
     }
     let best = runs.iter().min_by(|a, b| a.wall.cmp(&b.wall)).unwrap();

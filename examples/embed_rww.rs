@@ -16,6 +16,7 @@ use brainstream::{build_graph, run_graph, RunOptions};
 fn actor(kind: &str, params: &[(&str, toml::Value)]) -> ActorDesc {
     ActorDesc {
         kind: kind.into(),
+        process: None,
         params: params
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
@@ -29,6 +30,7 @@ fn edge(from: &str, to: &str) -> EdgeDesc {
         to: to.into(),
         delay_ms: 0.0,
         transport: Transport::Channel,
+        endpoint: None,
     }
 }
 
@@ -77,6 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         graph,
         &RunOptions {
             out_dir: out.into(),
+            ..Default::default()
         },
         |_| {},
     )?;

@@ -10,7 +10,7 @@
 //! ```no_run
 //! use brainstream::{load_graph, run_graph, RunOptions};
 //! let graph = load_graph("graphs/tvb_rww76.toml".as_ref(), vec!["simulation.duration_ms=100".into()])?;
-//! let summary = run_graph(graph, &RunOptions { out_dir: "out".into() }, |_| {})?;
+//! let summary = run_graph(graph, &RunOptions { out_dir: "out".into(), ..Default::default() }, |_| {})?;
 //! println!("{} files", summary.files.len());
 //! # Ok::<(), brainstream::RuntimeError>(())
 //! ```

@@ -46,6 +46,17 @@ enum Cmd {
         /// Print no progress.
         #[arg(long, short)]
         quiet: bool,
+        /// Run one partition (`process = "NAME"`) alone, e.g. on another host
+        /// or under a batch system; its edges to the others go over ZeroMQ.
+        #[arg(long)]
+        partition: Option<String>,
+        /// Names the run's private sockets; the partitions of one run must
+        /// share it (the launcher passes it).
+        #[arg(long, hide = true)]
+        run_token: Option<String>,
+        /// Carry every edge over this transport: channel or zmq (testing).
+        #[arg(long)]
+        transport: Option<String>,
     },
     /// Check a graph file without running it.
     Validate {
@@ -117,7 +128,37 @@ fn real_main(cli: Cli) -> Result<(), String> {
             out,
             set,
             quiet,
-        } => run(graph, out, set, quiet),
+            partition,
+            run_token,
+            transport,
+        } => {
+            let transport = match transport.as_deref() {
+                None => None,
+                Some("channel") => {
+                    Some(brainstream::runtime::graph::descriptor::Transport::Channel)
+                }
+                Some("zmq") => Some(brainstream::runtime::graph::descriptor::Transport::Zmq),
+                Some(o) => {
+                    return Err(format!(
+                        "--transport {o}: use channel or zmq (shm is not available yet)"
+                    ))
+                }
+            };
+            let g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            let parts = g.partitions();
+            if partition.is_none() && parts.len() > 1 {
+                drop(g);
+                return launch(
+                    &graph,
+                    &out,
+                    &set,
+                    &parts,
+                    transport.is_some().then_some("zmq"),
+                    quiet,
+                );
+            }
+            run(g, out, quiet, partition, run_token, transport)
+        }
         Cmd::Validate { graph, set } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
             say!(
@@ -215,8 +256,175 @@ fn sweep(
     Ok(())
 }
 
-fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<(), String> {
-    let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+/// Runs each partition as its own process (this program, `--partition
+/// NAME`) and waits for all; when one fails or dies, the others are stopped
+/// and the error names it, with the tail of its messages.
+fn launch(
+    graph: &std::path::Path,
+    out: &std::path::Path,
+    set: &[String],
+    parts: &[String],
+    transport: Option<&str>,
+    quiet: bool,
+) -> Result<(), String> {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    let token = format!(
+        "{:x}{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() & 0xffff_ffff)
+            .unwrap_or(0)
+    );
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let t0 = std::time::Instant::now();
+    let mut children = vec![];
+    for p in parts {
+        let log = out.join(format!("partition-{p}.log"));
+        let f = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+        let mut c = Command::new(&exe);
+        c.arg("run").arg(graph).arg("--out").arg(out).args([
+            "--partition",
+            p,
+            "--run-token",
+            &token,
+            "-q",
+        ]);
+        for s in set {
+            c.args(["--set", s]);
+        }
+        if let Some(t) = transport {
+            c.args(["--transport", t]);
+        }
+        let child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(f))
+            .spawn()
+            .map_err(|e| format!("cannot start partition `{p}`: {e}"))?;
+        if !quiet {
+            eprintln!(
+                "partition `{p}`: process {} (messages in {})",
+                child.id(),
+                log.display()
+            );
+        }
+        children.push((p.clone(), child, log));
+    }
+    let tail = |log: &std::path::Path| {
+        let t = std::fs::read_to_string(log).unwrap_or_default();
+        let lines: Vec<&str> = t.lines().collect();
+        lines[lines.len().saturating_sub(12)..].join("\n")
+    };
+    let mut failed: Option<String> = None;
+    let mut running: Vec<bool> = vec![true; children.len()];
+    while running.iter().any(|r| *r) {
+        for (k, (p, c, log)) in children.iter_mut().enumerate() {
+            if !running[k] {
+                continue;
+            }
+            match c.try_wait() {
+                Ok(Some(st)) => {
+                    running[k] = false;
+                    if !st.success() && failed.is_none() {
+                        let how = match st.code() {
+                            Some(code) => format!("exited with status {code}"),
+                            None => "was killed by a signal".to_string(),
+                        };
+                        failed = Some(format!(
+                            "partition `{p}` {how}; its last messages:\n{}",
+                            tail(log)
+                        ));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    running[k] = false;
+                    failed.get_or_insert(format!("partition `{p}`: {e}"));
+                }
+            }
+        }
+        if let Some(f) = &failed {
+            // stop the others (they would wait on the lost one): their input
+            // closes with the reason, they finish their recordings and exit;
+            // whoever is still there after 4 s is killed
+            let why = f.lines().next().unwrap_or("").to_string();
+            for (k, (_, c, _)) in children.iter_mut().enumerate() {
+                if running[k] {
+                    if let Some(mut stdin) = c.stdin.take() {
+                        use std::io::Write;
+                        let _ = writeln!(stdin, "{why}");
+                    }
+                }
+            }
+            let t = std::time::Instant::now();
+            while t.elapsed() < std::time::Duration::from_secs(4)
+                && children
+                    .iter_mut()
+                    .enumerate()
+                    .any(|(k, (_, c, _))| running[k] && matches!(c.try_wait(), Ok(None)))
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            for (k, (_, c, _)) in children.iter_mut().enumerate() {
+                if running[k] {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                    running[k] = false;
+                }
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if let Some(f) = failed {
+        return Err(f);
+    }
+    say!(
+        "ran {} partitions ({}) in {:.3} s wall",
+        parts.len(),
+        parts.join(", "),
+        t0.elapsed().as_secs_f64()
+    );
+    let mut files: Vec<_> = std::fs::read_dir(out)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    for f in files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+fn run(
+    g: brainstream::ValidGraph,
+    out: PathBuf,
+    quiet: bool,
+    partition: Option<String>,
+    run_token: Option<String>,
+    transport: Option<brainstream::runtime::graph::descriptor::Transport>,
+) -> Result<(), String> {
+    // A partition started by the launcher stops when its standard input
+    // closes (the launcher stopping it, or the launcher gone): the first
+    // line, if any, is the reason.
+    let launched = run_token.is_some() && partition.is_some();
+    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
+    if launched {
+        let c = cancel.clone();
+        let _ = std::thread::Builder::new()
+            .name("stdin-watch".into())
+            .spawn(move || {
+                use std::io::BufRead;
+                let mut line = String::new();
+                let _ = std::io::stdin().lock().read_line(&mut line);
+                let why = line.trim();
+                c.cancel(if why.is_empty() {
+                    "stopped: the launcher closed this partition's input".to_string()
+                } else {
+                    format!("stopped by the launcher: {why}")
+                });
+            });
+    }
     let total = g.total_steps;
     let tty = std::io::stderr().is_terminal();
     let bar = (!quiet && tty).then(|| {
@@ -248,6 +456,10 @@ fn run(graph: PathBuf, out: PathBuf, set: Vec<String>, quiet: bool) -> Result<()
         g,
         &RunOptions {
             out_dir: out.clone(),
+            cancel: launched.then_some(cancel),
+            partition,
+            run_token,
+            transport,
         },
         progress,
     );

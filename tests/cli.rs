@@ -105,7 +105,7 @@ fn validate_graph_and_list() {
 }
 
 #[test]
-fn sweep_runs_resumes_and_refuses_an_unbuilt_backend() {
+fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("s.toml");
     std::fs::write(
@@ -143,9 +143,19 @@ fn sweep_runs_resumes_and_refuses_an_unbuilt_backend() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 found done)"));
+    // ReducedWongWang has no GPU kernel: the Vulkan backend refuses it first
+    let rww = dir.path().join("r.toml");
+    std::fs::write(
+        &rww,
+        format!(
+            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n",
+            root().join("graphs/tvb_rww76.toml").display()
+        ),
+    )
+    .unwrap();
     let o = bs()
         .arg("sweep")
-        .arg(&file)
+        .arg(&rww)
         .args(["--backend", "vulkan", "--out"])
         .arg(dir.path().join("vk"))
         .output()

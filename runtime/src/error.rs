@@ -69,6 +69,9 @@ pub enum RuntimeError {
         time_ms: f64,
         message: String,
     },
+    /// `--partition` names no partition of the graph.
+    #[error("partition `{name}` is not in the graph (partitions: {known})")]
+    UnknownPartition { name: String, known: String },
     /// The output directory could not be created.
     #[error("cannot create output directory {path}: {source}")]
     OutDir {

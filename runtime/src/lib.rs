@@ -18,6 +18,7 @@ pub mod params;
 pub mod payload;
 pub mod scheduler;
 pub mod seed;
+pub(crate) mod transport;
 pub mod wire;
 
 pub use actor::{
@@ -27,4 +28,4 @@ pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
 pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params};
 pub use payload::{Payload, PortType, Series, SeriesMeta, Spikes};
-pub use scheduler::{run, Progress, RunOptions, RunSummary};
+pub use scheduler::{run, Cancel, Progress, RunOptions, RunSummary};

@@ -32,18 +32,67 @@ use tracing::{debug, debug_span, info, trace_span};
 
 use crate::actor::{Inputs, Outputs, RunContext, WindowInfo};
 use crate::error::{ActorError, RuntimeError};
-use crate::graph::descriptor::Scheme;
+use crate::graph::descriptor::{Scheme, Transport};
 use crate::graph::validate::ValidGraph;
 use crate::payload::{Payload, PortType, Series, Spikes};
 use crate::seed::derive_seed;
 
-const POLL: Duration = Duration::from_millis(50);
+pub(crate) const POLL: Duration = Duration::from_millis(50);
 
 /// Options of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     /// Where actors write their files (created if missing).
     pub out_dir: PathBuf,
+    /// Run only the actors of this partition (`process = "NAME"`); edges to
+    /// and from the others go over ZeroMQ. None: every actor, in this process.
+    pub partition: Option<String>,
+    /// Names the run's private `ipc://` sockets; the partitions of one run
+    /// share it (the launcher passes it). None: a random one.
+    pub run_token: Option<String>,
+    /// Every edge over this transport (testing the transports on any graph).
+    pub transport: Option<Transport>,
+    /// Stops the run from outside (a launcher, a signal): actors finish as
+    /// after a failure, recorders keep every complete window.
+    pub cancel: Option<Arc<Cancel>>,
+}
+
+/// A request to stop a run, with its reason.
+#[derive(Debug, Default)]
+pub struct Cancel {
+    flag: AtomicBool,
+    reason: Mutex<String>,
+}
+
+impl Cancel {
+    /// Not cancelled yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Stops the run; `reason` becomes its error.
+    pub fn cancel(&self, reason: impl Into<String>) {
+        if let Ok(mut r) = self.reason.lock() {
+            *r = reason.into();
+        }
+        self.flag.store(true, Ordering::SeqCst);
+    }
+    fn taken(&self) -> Option<String> {
+        self.flag
+            .load(Ordering::SeqCst)
+            .then(|| self.reason.lock().map(|r| r.clone()).unwrap_or_default())
+    }
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            out_dir: PathBuf::from("out"),
+            partition: None,
+            run_token: None,
+            transport: None,
+            cancel: None,
+        }
+    }
 }
 
 /// Progress, reported from the calling thread about every 100 ms.
@@ -76,28 +125,28 @@ impl RunSummary {
     }
 }
 
-struct Msg {
-    window: u64,
-    payload: Option<Payload>,
+pub(crate) struct Msg {
+    pub(crate) window: u64,
+    pub(crate) payload: Option<Payload>,
 }
 
 #[derive(Debug)]
-struct Failure {
-    actor: String,
-    window: u64,
-    time_ms: f64,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) actor: String,
+    pub(crate) window: u64,
+    pub(crate) time_ms: f64,
+    pub(crate) message: String,
     /// true when it is only a consequence of another failure
-    secondary: bool,
+    pub(crate) secondary: bool,
 }
 
-struct Shared {
-    abort: AtomicBool,
-    failures: Mutex<Vec<Failure>>,
+pub(crate) struct Shared {
+    pub(crate) abort: AtomicBool,
+    pub(crate) failures: Mutex<Vec<Failure>>,
 }
 
 impl Shared {
-    fn fail(&self, f: Failure) {
+    pub(crate) fn fail(&self, f: Failure) {
         if let Ok(mut v) = self.failures.lock() {
             v.push(f);
         }
@@ -353,22 +402,53 @@ pub fn run(
         "starting run"
     );
 
+    let shared = Arc::new(Shared {
+        abort: AtomicBool::new(false),
+        failures: Mutex::new(vec![]),
+    });
+    // which actors run here
+    if let Some(p) = &opts.partition {
+        let parts = graph.partitions();
+        if !parts.contains(p) {
+            return Err(RuntimeError::UnknownPartition {
+                name: p.clone(),
+                known: parts.join(", "),
+            });
+        }
+    }
+    let local: Vec<bool> = graph
+        .actors
+        .iter()
+        .map(|a| opts.partition.as_ref().is_none_or(|p| &a.process == p))
+        .collect();
+    let token = opts.run_token.clone().unwrap_or_else(|| {
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        format!("{:x}{:x}", std::process::id(), t & 0xffff_ffff_ffff)
+    });
+    let graph_hash = graph.hash();
+    let mut zctx: Option<zmq::Context> = None;
+    let mut connectors = vec![];
     let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
     let mut outs: Vec<Vec<OutEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
-    for e in &graph.edges {
+    for (k, e) in graph.edges.iter().enumerate() {
+        let (from_local, to_local) = (local[e.from], local[e.to]);
+        if !from_local && !to_local {
+            continue;
+        }
         // room for the windows a delay spans, plus slack so that a producer
         // can run a few windows ahead instead of waking its consumer each time
         let cap = (e.delay_steps / n) as usize + 8;
-        let (tx, rx) = bounded(cap);
-        outs[e.from].push(OutEdge {
-            tx,
-            port: e.from_port,
-            to: graph.actors[e.to].name.clone(),
-        });
-        ins[e.to].push(InEdge {
+        let (fa, ta) = (&graph.actors[e.from], &graph.actors[e.to]);
+        let transport = opts.transport.unwrap_or(e.transport);
+        // an edge between partitions running apart always needs a socket
+        let socket = transport == Transport::Zmq || !(from_local && to_local);
+        let in_edge = |rx| InEdge {
             rx,
             port: e.to_port,
-            from: graph.actors[e.from].name.clone(),
+            from: fa.name.clone(),
             delay: e.delay_steps,
             dt,
             window_steps: n,
@@ -377,20 +457,90 @@ pub fn run(
             pending_spikes: Spikes::default(),
             is_spikes: false,
             finished: false,
-            end_stamped: graph.actors[e.to]
-                .kind
-                .input(e.to_port)
-                .is_some_and(|p| p.end_stamped),
+            end_stamped: ta.kind.input(e.to_port).is_some_and(|p| p.end_stamped),
             ty: e.ty,
-            single_thread: scheme == Scheme::Serial,
+            single_thread: scheme == Scheme::Serial && !socket,
+        };
+        if !socket {
+            let (tx, rx) = bounded(cap);
+            outs[e.from].push(OutEdge {
+                tx,
+                port: e.from_port,
+                to: ta.name.clone(),
+            });
+            ins[e.to].push(in_edge(rx));
+            continue;
+        }
+        let name = format!("{}.{}->{}.{}", fa.name, e.from_port, ta.name, e.to_port);
+        let endpoint = e.endpoint.clone().unwrap_or_else(|| {
+            format!(
+                "ipc://{}/bs-{token}-e{k}.sock",
+                std::env::temp_dir().display()
+            )
         });
+        let link = crate::transport::Link {
+            index: k as u32,
+            name: name.clone(),
+            from: (fa.name.clone(), fa.process.clone()),
+            to: (ta.name.clone(), ta.process.clone()),
+            endpoint,
+            hello: crate::wire::Hello {
+                protocol: crate::wire::VERSION,
+                graph_hash: graph_hash.clone(),
+                dt_ms: dt,
+                window_steps: n,
+                edge: name,
+                port_type: e.ty.to_string(),
+                variables: vec![],
+                nodes: vec![],
+                unit: String::new(),
+                peer: format!(
+                    "brainstream {} partition {}",
+                    env!("CARGO_PKG_VERSION"),
+                    opts.partition.as_deref().unwrap_or("(all)")
+                ),
+            },
+        };
+        let ctx = zctx.get_or_insert_with(zmq::Context::new).clone();
+        if from_local {
+            let (tx, rx) = bounded(cap);
+            outs[e.from].push(OutEdge {
+                tx,
+                port: e.from_port,
+                to: ta.name.clone(),
+            });
+            let (l, sh, c) = (link.clone(), shared.clone(), ctx.clone());
+            connectors.push(
+                std::thread::Builder::new()
+                    .name(format!("zmq-out-{k}"))
+                    .spawn(move || crate::transport::zmq::sender(c, l, rx, sh))
+                    .map_err(|e| RuntimeError::ActorFailed {
+                        actor: "runtime".into(),
+                        window: 0,
+                        time_ms: 0.0,
+                        message: format!("cannot spawn a thread: {e}"),
+                    })?,
+            );
+        }
+        if to_local {
+            let (tx, rx) = bounded(cap);
+            ins[e.to].push(in_edge(rx));
+            let sh = shared.clone();
+            connectors.push(
+                std::thread::Builder::new()
+                    .name(format!("zmq-in-{k}"))
+                    .spawn(move || crate::transport::zmq::receiver(ctx, link, tx, sh))
+                    .map_err(|e| RuntimeError::ActorFailed {
+                        actor: "runtime".into(),
+                        window: 0,
+                        time_ms: 0.0,
+                        message: format!("cannot spawn a thread: {e}"),
+                    })?,
+            );
+        }
     }
     let n_actors = graph.actors.len();
     let order = graph.order.clone();
-    let shared = Arc::new(Shared {
-        abort: AtomicBool::new(false),
-        failures: Mutex::new(vec![]),
-    });
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let names: Vec<String> = graph.actors.iter().map(|a| a.name.clone()).collect();
@@ -412,6 +562,9 @@ pub fn run(
         .zip(outs)
         .enumerate()
         .map(|(i, ((built, ins), outs))| {
+            if !local[i] {
+                return None;
+            }
             Some(Lane {
                 idx: i,
                 ctx: RunContext {
@@ -506,9 +659,22 @@ pub fn run(
             Ok(()) => remaining -= 1,
             Err(RecvTimeoutError::Disconnected) => break,
             Err(RecvTimeoutError::Timeout) => {
+                if let Some(reason) = opts.cancel.as_ref().and_then(|c| c.taken()) {
+                    if !shared.abort.load(Ordering::SeqCst) {
+                        shared.fail(Failure {
+                            actor: "runtime".into(),
+                            window: 0,
+                            time_ms: 0.0,
+                            message: reason,
+                            secondary: false,
+                        });
+                    }
+                }
                 let w = done
                     .iter()
-                    .map(|d| d.load(Ordering::Relaxed))
+                    .zip(&local)
+                    .filter(|(_, l)| **l)
+                    .map(|(d, _)| d.load(Ordering::Relaxed))
                     .min()
                     .unwrap_or(0);
                 progress(Progress {
@@ -520,6 +686,10 @@ pub fn run(
         }
     }
     for h in handles {
+        let _ = h.join();
+    }
+    // the connectors end with their edges (or on abort, within a poll)
+    for h in connectors {
         let _ = h.join();
     }
     let failures = std::mem::take(&mut *shared.failures.lock().unwrap_or_else(|e| e.into_inner()));

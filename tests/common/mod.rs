@@ -18,6 +18,7 @@ pub fn run(
         g,
         &brainstream::RunOptions {
             out_dir: out.to_path_buf(),
+            ..Default::default()
         },
         |_| {},
     )

@@ -41,7 +41,8 @@ pub enum Transport {
     Channel,
     /// Shared-memory ring buffer between processes (not yet available).
     Shm,
-    /// ZeroMQ between processes or hosts (not yet available).
+    /// ZeroMQ (PAIR sockets, the wire format of `docs/protocol.md`) over
+    /// `ipc://` on one host or `tcp://` between hosts.
     Zmq,
 }
 
@@ -70,6 +71,9 @@ pub struct SimulationDesc {
 pub struct ActorDesc {
     /// The actor kind (`brainstream list` shows them).
     pub kind: String,
+    /// The partition (OS process) that runs it; all in `main` by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<String>,
     /// Kind-specific parameters.
     #[serde(flatten)]
     pub params: toml::Table,
@@ -90,6 +94,10 @@ pub struct EdgeDesc {
     /// Transport.
     #[serde(default)]
     pub transport: Transport,
+    /// ZeroMQ endpoint (`tcp://host:port` or `ipc:///path`); default: an
+    /// `ipc://` socket in the temporary folder, private to the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
 }
 
 /// A whole graph file.

@@ -23,11 +23,15 @@ pub struct ResolvedEdge {
     /// Delay in steps (0: same window).
     pub delay_steps: u64,
     pub transport: Transport,
+    /// ZeroMQ endpoint, when given.
+    pub endpoint: Option<String>,
 }
 
 /// A built actor.
 pub struct BuiltActor {
     pub name: String,
+    /// Its partition (`process`, default `main`).
+    pub process: String,
     pub kind: KindSpec,
     pub actor: Box<dyn Actor>,
 }
@@ -132,6 +136,16 @@ impl ValidGraph {
                 );
                 continue;
             }
+            if let Some(p) = &a.process {
+                if !valid_name(p) {
+                    push(
+                        format!("{at}.process"),
+                        format!("`{p}` is not a valid partition name"),
+                        Some("use letters, digits, `_` and `-`, starting with a letter".into()),
+                    );
+                    continue;
+                }
+            }
             let Some(kind) = registry.get(&a.kind) else {
                 let names = registry.names();
                 let hint = match closest(&a.kind, &names) {
@@ -172,6 +186,7 @@ impl ValidGraph {
                     index.insert(name.as_str(), actors.len());
                     actors.push(BuiltActor {
                         name: name.clone(),
+                        process: a.process.clone().unwrap_or_else(|| "main".into()),
                         kind: *kind,
                         actor,
                     });
@@ -279,17 +294,35 @@ impl ValidGraph {
                 );
                 continue;
             }
-            if e.transport != Transport::Channel {
+            if e.transport == Transport::Shm {
                 push(
                     format!("{at}.transport"),
-                    format!(
-                        "transport `{:?}` is not available yet in this version",
-                        e.transport
-                    )
-                    .to_lowercase(),
-                    Some("use transport = \"channel\" (in-process) for now".into()),
+                    "transport `shm` is not available yet in this version".into(),
+                    Some("use transport = \"zmq\" (ipc:// on one host) or \"channel\"".into()),
                 );
                 continue;
+            }
+            if let Some(ep) = &e.endpoint {
+                if e.transport != Transport::Zmq {
+                    push(
+                        format!("{at}.endpoint"),
+                        "an endpoint needs transport = \"zmq\"".into(),
+                        None,
+                    );
+                    continue;
+                }
+                let ok = ep.strip_prefix("tcp://").is_some_and(|r| {
+                    r.rsplit_once(':')
+                        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+                }) || ep.strip_prefix("ipc://").is_some_and(|r| !r.is_empty());
+                if !ok {
+                    push(
+                        format!("{at}.endpoint"),
+                        format!("`{ep}` is not a ZeroMQ endpoint"),
+                        Some("tcp://HOST:PORT or ipc:///PATH".into()),
+                    );
+                    continue;
+                }
             }
             let delay_steps = if !(e.delay_ms.is_finite() && e.delay_ms >= 0.0) {
                 push(
@@ -332,6 +365,7 @@ impl ValidGraph {
                 ty: from.2,
                 delay_steps,
                 transport: e.transport,
+                endpoint: e.endpoint.clone(),
             });
         }
 
@@ -434,6 +468,26 @@ impl ValidGraph {
             window_steps,
             order,
         })
+    }
+
+    /// The partitions (processes), sorted.
+    pub fn partitions(&self) -> Vec<String> {
+        let mut p: Vec<String> = self.actors.iter().map(|a| a.process.clone()).collect();
+        p.sort();
+        p.dedup();
+        p
+    }
+
+    /// A hash of the validated graph (hex), equal in every partition that
+    /// read the same file with the same overrides: the handshake compares it.
+    pub fn hash(&self) -> String {
+        let text = toml::to_string(&self.desc).unwrap_or_default();
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.as_bytes() {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x100_0000_01b3);
+        }
+        format!("{h:016x}")
     }
 
     /// Number of windows.

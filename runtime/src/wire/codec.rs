@@ -28,11 +28,23 @@ pub struct Message {
 pub enum Body {
     Hello(Hello),
     Window(Payload),
+    /// A window without data.
+    Empty,
+    /// Names of the series that follow.
+    Meta(SeriesMeta),
     End,
     Error(String),
 }
 
-fn header(kind: Kind, dtype: u8, edge: u32, window: u64, start_step: u64, dims: [u32; 3], len: usize) -> Vec<u8> {
+fn header(
+    kind: Kind,
+    dtype: u8,
+    edge: u32,
+    window: u64,
+    start_step: u64,
+    dims: [u32; 3],
+    len: usize,
+) -> Vec<u8> {
     let h = Header {
         kind,
         dtype,
@@ -56,7 +68,15 @@ pub fn encode_series(edge: u32, window: u64, s: &Series) -> Vec<u8> {
     let (ns, nv, nn) = s.data.dim();
     let len = ns * 16 + ns * nv * nn * 8;
     let start = s.stamps.first().copied().unwrap_or(0);
-    let mut v = header(Kind::Series, 1, edge, window, start, [dim(ns), dim(nv), dim(nn)], len);
+    let mut v = header(
+        Kind::Series,
+        1,
+        edge,
+        window,
+        start,
+        [dim(ns), dim(nv), dim(nn)],
+        len,
+    );
     for st in &s.stamps {
         v.extend_from_slice(&st.to_le_bytes());
     }
@@ -64,8 +84,13 @@ pub fn encode_series(edge: u32, window: u64, s: &Series) -> Vec<u8> {
         v.extend_from_slice(&t.to_le_bytes());
     }
     match s.data.as_slice() {
-        Some(flat) => flat.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes())),
-        None => s.data.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes())),
+        Some(flat) => flat
+            .iter()
+            .for_each(|x| v.extend_from_slice(&x.to_le_bytes())),
+        None => s
+            .data
+            .iter()
+            .for_each(|x| v.extend_from_slice(&x.to_le_bytes())),
     }
     v
 }
@@ -73,10 +98,24 @@ pub fn encode_series(edge: u32, window: u64, s: &Series) -> Vec<u8> {
 /// A spike window of edge `edge` starting at step `start_step`.
 pub fn encode_spikes(edge: u32, window: u64, start_step: u64, s: &Spikes) -> Vec<u8> {
     let n = s.senders.len();
-    let mut v = header(Kind::Spikes, 2, edge, window, start_step, [dim(n), 0, 0], n * 20);
-    s.stamps.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
-    s.times_ms.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
-    s.senders.iter().for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
+    let mut v = header(
+        Kind::Spikes,
+        2,
+        edge,
+        window,
+        start_step,
+        [dim(n), 0, 0],
+        n * 20,
+    );
+    s.stamps
+        .iter()
+        .for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
+    s.times_ms
+        .iter()
+        .for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
+    s.senders
+        .iter()
+        .for_each(|x| v.extend_from_slice(&x.to_le_bytes()));
     v
 }
 
@@ -84,6 +123,22 @@ pub fn encode_spikes(edge: u32, window: u64, start_step: u64, s: &Spikes) -> Vec
 pub fn encode_hello(edge: u32, h: &Hello) -> Vec<u8> {
     let json = serde_json::to_vec(h).unwrap_or_default();
     let mut v = header(Kind::Hello, 3, edge, 0, 0, [0; 3], json.len());
+    v.extend_from_slice(&json);
+    v
+}
+
+/// Window `window` carried nothing.
+pub fn encode_empty(edge: u32, window: u64) -> Vec<u8> {
+    header(Kind::Empty, 0, edge, window, 0, [0; 3], 0)
+}
+
+/// The names of the series windows that follow.
+pub fn encode_meta(edge: u32, m: &SeriesMeta) -> Vec<u8> {
+    let json = serde_json::to_vec(&serde_json::json!({
+        "variables": m.variables, "nodes": m.nodes, "unit": m.unit
+    }))
+    .unwrap_or_default();
+    let mut v = header(Kind::Meta, 3, edge, 0, 0, [0; 3], json.len());
     v.extend_from_slice(&json);
     v
 }
@@ -111,7 +166,12 @@ fn u64s(b: &[u8]) -> impl Iterator<Item = u64> + '_ {
 /// Decodes one whole message of edge `edge`. `meta` names the variables and
 /// nodes of a series edge (from the handshake); the window's dims must match
 /// it. Nothing is allocated before the lengths are checked.
-pub fn decode(edge: &str, b: &[u8], limits: &Limits, meta: Option<&Arc<SeriesMeta>>) -> Result<Message, WireError> {
+pub fn decode(
+    edge: &str,
+    b: &[u8],
+    limits: &Limits,
+    meta: Option<&Arc<SeriesMeta>>,
+) -> Result<Message, WireError> {
     let h = Header::parse(edge, b)?;
     if h.payload_len > limits.max_payload {
         return Err(WireError::Oversized {
@@ -124,27 +184,53 @@ pub fn decode(edge: &str, b: &[u8], limits: &Limits, meta: Option<&Arc<SeriesMet
     if body.len() as u64 != h.payload_len {
         return Err(WireError::malformed(
             edge,
-            format!("the header announces {} payload bytes, {} arrived", h.payload_len, body.len()),
+            format!(
+                "the header announces {} payload bytes, {} arrived",
+                h.payload_len,
+                body.len()
+            ),
         ));
     }
     let bad = |c: String| WireError::malformed(edge, c);
     let msg = match h.kind {
-        Kind::Hello | Kind::Error => {
+        Kind::Hello | Kind::Error | Kind::Meta => {
             if h.dtype != 3 {
                 return Err(bad(format!("text message with dtype {}", h.dtype)));
             }
             let text = std::str::from_utf8(body).map_err(|e| bad(format!("not UTF-8: {e}")))?;
-            if h.kind == Kind::Hello {
-                Body::Hello(serde_json::from_str(text).map_err(|e| bad(format!("hello is not valid: {e}")))?)
-            } else {
-                Body::Error(text.to_string())
+            match h.kind {
+                Kind::Hello => Body::Hello(
+                    serde_json::from_str(text)
+                        .map_err(|e| bad(format!("hello is not valid: {e}")))?,
+                ),
+                Kind::Meta => {
+                    #[derive(serde::Deserialize)]
+                    #[serde(deny_unknown_fields)]
+                    struct M {
+                        variables: Vec<String>,
+                        nodes: Vec<String>,
+                        unit: String,
+                    }
+                    let m: M = serde_json::from_str(text)
+                        .map_err(|e| bad(format!("series meta is not valid: {e}")))?;
+                    Body::Meta(SeriesMeta {
+                        variables: m.variables,
+                        nodes: m.nodes,
+                        unit: m.unit,
+                    })
+                }
+                _ => Body::Error(text.to_string()),
             }
         }
-        Kind::End => {
+        Kind::End | Kind::Empty => {
             if h.payload_len != 0 {
-                return Err(bad("an end message carries no payload".into()));
+                return Err(bad("an end or empty message carries no payload".into()));
             }
-            Body::End
+            if h.kind == Kind::End {
+                Body::End
+            } else {
+                Body::Empty
+            }
         }
         Kind::Series => {
             if h.dtype != 1 {
@@ -179,9 +265,13 @@ pub fn decode(edge: &str, b: &[u8], limits: &Limits, meta: Option<&Arc<SeriesMet
                 return Err(bad("sample stamps are not increasing".into()));
             }
             if ns > 0 && stamps[0] != h.start_step {
-                return Err(bad(format!("first stamp {} but the header says {}", stamps[0], h.start_step)));
+                return Err(bad(format!(
+                    "first stamp {} but the header says {}",
+                    stamps[0], h.start_step
+                )));
             }
-            let data = Array3::from_shape_vec((ns, nv, nn), values).map_err(|e| bad(e.to_string()))?;
+            let data =
+                Array3::from_shape_vec((ns, nv, nn), values).map_err(|e| bad(e.to_string()))?;
             Body::Window(Payload::Series(Arc::new(Series {
                 stamps,
                 times_ms: times,
@@ -217,7 +307,10 @@ pub fn decode(edge: &str, b: &[u8], limits: &Limits, meta: Option<&Arc<SeriesMet
             })))
         }
     };
-    Ok(Message { header: h, body: msg })
+    Ok(Message {
+        header: h,
+        body: msg,
+    })
 }
 
 #[cfg(test)]
@@ -234,7 +327,9 @@ mod tests {
     }
 
     fn series() -> Series {
-        let data = Array3::from_shape_fn((4, 2, 3), |(s, v, n)| s as f64 + 0.1 * v as f64 - 0.01 * n as f64);
+        let data = Array3::from_shape_fn((4, 2, 3), |(s, v, n)| {
+            s as f64 + 0.1 * v as f64 - 0.01 * n as f64
+        });
         Series {
             stamps: vec![10, 11, 12, 13],
             times_ms: vec![1.0, 1.1, 1.2, 1.3],
@@ -275,9 +370,28 @@ mod tests {
         };
         let d = decode("x", &encode_hello(0, &h), &Limits::default(), None).unwrap();
         assert_eq!(d.body, Body::Hello(h));
-        assert_eq!(decode("x", &encode_end(0, 9), &Limits::default(), None).unwrap().body, Body::End);
         assert_eq!(
-            decode("x", &encode_error(0, "peer died"), &Limits::default(), None).unwrap().body,
+            decode("x", &encode_end(0, 9), &Limits::default(), None)
+                .unwrap()
+                .body,
+            Body::End
+        );
+        assert_eq!(
+            decode("x", &encode_empty(0, 9), &Limits::default(), None)
+                .unwrap()
+                .body,
+            Body::Empty
+        );
+        assert_eq!(
+            decode("x", &encode_meta(0, &meta()), &Limits::default(), None)
+                .unwrap()
+                .body,
+            Body::Meta((*meta()).clone())
+        );
+        assert_eq!(
+            decode("x", &encode_error(0, "peer died"), &Limits::default(), None)
+                .unwrap()
+                .body,
             Body::Error("peer died".into())
         );
     }
@@ -289,7 +403,10 @@ mod tests {
         let edge = "brain.state->rec.input";
         let err = |b: &[u8], lim: Limits| decode(edge, b, &lim, Some(&m)).unwrap_err().to_string();
         let e = err(&good[..good.len() - 1], Limits::default());
-        assert!(e.starts_with("edge brain.state->rec.input: malformed") && e.contains("announces"), "{e}");
+        assert!(
+            e.starts_with("edge brain.state->rec.input: malformed") && e.contains("announces"),
+            "{e}"
+        );
         let e = err(&good[..10], Limits::default());
         assert!(e.contains("shorter than the 64-byte header"), "{e}");
         let mut b = good.clone();
@@ -321,8 +438,18 @@ mod tests {
         let mut rng = rand::rngs::StdRng::seed_from_u64(11);
         let seeds = [
             encode_series(0, 0, &series()),
-            encode_spikes(1, 0, 10, &Spikes { senders: vec![1, 2], times_ms: vec![1.0, 2.0], stamps: vec![10, 20] }),
+            encode_spikes(
+                1,
+                0,
+                10,
+                &Spikes {
+                    senders: vec![1, 2],
+                    times_ms: vec![1.0, 2.0],
+                    stamps: vec![10, 20],
+                },
+            ),
             encode_end(0, 1),
+            encode_meta(0, &meta()),
         ];
         for k in 0..200_000 {
             let mut b = seeds[k % seeds.len()].clone();
@@ -340,7 +467,14 @@ mod tests {
                 }
                 _ => b = (0..rng.gen_range(0..200)).map(|_| rng.gen()).collect(),
             }
-            let _ = decode("fuzz", &b, &Limits { max_payload: 1 << 16 }, Some(&m));
+            let _ = decode(
+                "fuzz",
+                &b,
+                &Limits {
+                    max_payload: 1 << 16,
+                },
+                Some(&m),
+            );
         }
     }
 }

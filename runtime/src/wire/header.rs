@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | 0 | 4 | magic `BSWF` |
 //! | 4 | 2 | version (1) |
-//! | 6 | 1 | kind: 1 hello, 2 series, 3 spikes, 4 end, 5 error |
+//! | 6 | 1 | kind: 1 hello, 2 series, 3 spikes, 4 end, 5 error, 6 empty window, 7 series meta |
 //! | 7 | 1 | dtype: 0 none, 1 float64 values, 2 spike events, 3 UTF-8 |
 //! | 8 | 4 | flags (0; a receiver refuses bits it does not know) |
 //! | 12 | 4 | edge index in the graph |
@@ -31,6 +31,10 @@ pub enum Kind {
     Spikes = 3,
     End = 4,
     Error = 5,
+    /// A window in which the producer sent nothing.
+    Empty = 6,
+    /// Variable and node names of the series that follow (JSON).
+    Meta = 7,
 }
 
 /// A decoded header.
@@ -66,10 +70,16 @@ impl Header {
     /// Reads and checks a header (`edge` names the edge in errors).
     pub fn parse(edge: &str, b: &[u8]) -> Result<Self, WireError> {
         if b.len() < HEADER_LEN {
-            return Err(WireError::malformed(edge, format!("{} bytes, shorter than the 64-byte header", b.len())));
+            return Err(WireError::malformed(
+                edge,
+                format!("{} bytes, shorter than the 64-byte header", b.len()),
+            ));
         }
         if b[0..4] != MAGIC {
-            return Err(WireError::malformed(edge, format!("bad magic {:02x?} (not a brainstream message)", &b[0..4])));
+            return Err(WireError::malformed(
+                edge,
+                format!("bad magic {:02x?} (not a brainstream message)", &b[0..4]),
+            ));
         }
         let version = u16::from_le_bytes([b[4], b[5]]);
         if version != VERSION {
@@ -85,7 +95,14 @@ impl Header {
             3 => Kind::Spikes,
             4 => Kind::End,
             5 => Kind::Error,
-            k => return Err(WireError::malformed(edge, format!("unknown message kind {k}"))),
+            6 => Kind::Empty,
+            7 => Kind::Meta,
+            k => {
+                return Err(WireError::malformed(
+                    edge,
+                    format!("unknown message kind {k}"),
+                ))
+            }
         };
         let u32_at = |o: usize| u32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]]);
         let u64_at = |o: usize| {
@@ -95,10 +112,16 @@ impl Header {
         };
         let flags = u32_at(8);
         if flags != 0 {
-            return Err(WireError::malformed(edge, format!("unknown flags {flags:#x}")));
+            return Err(WireError::malformed(
+                edge,
+                format!("unknown flags {flags:#x}"),
+            ));
         }
         if b[52..64].iter().any(|x| *x != 0) {
-            return Err(WireError::malformed(edge, "reserved header bytes are not zero"));
+            return Err(WireError::malformed(
+                edge,
+                "reserved header bytes are not zero",
+            ));
         }
         Ok(Self {
             kind,

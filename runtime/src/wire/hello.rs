@@ -56,20 +56,35 @@ impl Hello {
             return Err(mis("edge", self.edge.clone(), peer.edge.clone()));
         }
         if self.graph_hash != peer.graph_hash {
-            return Err(mis("graph hash (the two ends read different graph files)", self.graph_hash.clone(), peer.graph_hash.clone()));
+            return Err(mis(
+                "graph hash (the two ends read different graph files)",
+                self.graph_hash.clone(),
+                peer.graph_hash.clone(),
+            ));
         }
         if self.dt_ms.to_bits() != peer.dt_ms.to_bits() {
             return Err(mis("dt_ms", self.dt_ms.to_string(), peer.dt_ms.to_string()));
         }
         if self.window_steps != peer.window_steps {
-            return Err(mis("window length (steps)", self.window_steps.to_string(), peer.window_steps.to_string()));
+            return Err(mis(
+                "window length (steps)",
+                self.window_steps.to_string(),
+                peer.window_steps.to_string(),
+            ));
         }
         if self.port_type != peer.port_type {
-            return Err(mis("port type", self.port_type.clone(), peer.port_type.clone()));
+            return Err(mis(
+                "port type",
+                self.port_type.clone(),
+                peer.port_type.clone(),
+            ));
         }
         // a receiver may not know the layout before the sender's hello
         let known = |h: &Hello| !h.variables.is_empty() || !h.nodes.is_empty();
-        if known(self) && known(peer) && (self.variables != peer.variables || self.nodes != peer.nodes) {
+        if known(self)
+            && known(peer)
+            && (self.variables != peer.variables || self.nodes != peer.nodes)
+        {
             return Err(mis(
                 "series layout (variables × nodes)",
                 format!("{} × {}", self.variables.len(), self.nodes.len()),

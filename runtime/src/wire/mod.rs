@@ -14,7 +14,10 @@ mod codec;
 mod header;
 mod hello;
 
-pub use codec::{decode, encode_end, encode_error, encode_hello, encode_series, encode_spikes, Body, Message};
+pub use codec::{
+    decode, encode_empty, encode_end, encode_error, encode_hello, encode_meta, encode_series,
+    encode_spikes, Body, Message,
+};
 pub use header::{Header, Kind, HEADER_LEN, MAGIC, VERSION};
 pub use hello::Hello;
 
@@ -27,7 +30,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_payload: 1 << 30 }
+        Self {
+            max_payload: 1 << 30,
+        }
     }
 }
 
@@ -38,7 +43,9 @@ pub enum WireError {
     #[error("edge {edge}: malformed message: {cause}")]
     Malformed { edge: String, cause: String },
     /// Another protocol version.
-    #[error("edge {edge}: protocol version {got}, this build speaks {want}; update the older side")]
+    #[error(
+        "edge {edge}: protocol version {got}, this build speaks {want}; update the older side"
+    )]
     Version { edge: String, got: u16, want: u16 },
     /// Larger than the limit.
     #[error("edge {edge}: a payload of {len} bytes exceeds the limit of {limit} bytes")]
