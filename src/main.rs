@@ -54,7 +54,7 @@ enum Cmd {
         /// share it (the launcher passes it).
         #[arg(long, hide = true)]
         run_token: Option<String>,
-        /// Carry every edge over this transport: channel or zmq (testing).
+        /// Carry every edge over this transport: channel, shm or zmq (testing).
         #[arg(long)]
         transport: Option<String>,
     },
@@ -138,24 +138,15 @@ fn real_main(cli: Cli) -> Result<(), String> {
                     Some(brainstream::runtime::graph::descriptor::Transport::Channel)
                 }
                 Some("zmq") => Some(brainstream::runtime::graph::descriptor::Transport::Zmq),
-                Some(o) => {
-                    return Err(format!(
-                        "--transport {o}: use channel or zmq (shm is not available yet)"
-                    ))
-                }
+                Some("shm") => Some(brainstream::runtime::graph::descriptor::Transport::Shm),
+                Some(o) => return Err(format!("--transport {o}: use channel, shm or zmq")),
             };
             let g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
             let parts = g.partitions();
             if partition.is_none() && parts.len() > 1 {
                 drop(g);
-                return launch(
-                    &graph,
-                    &out,
-                    &set,
-                    &parts,
-                    transport.is_some().then_some("zmq"),
-                    quiet,
-                );
+                let forced = transport.map(|t| format!("{t:?}").to_lowercase());
+                return launch(&graph, &out, &set, &parts, forced.as_deref(), quiet);
             }
             run(g, out, quiet, partition, run_token, transport)
         }

@@ -1,4 +1,5 @@
-//! Edges over ZeroMQ and graphs split into partitions (processes): the same
+//! Edges over ZeroMQ and shared memory, and graphs split into partitions
+//! (processes): the same
 //! bits as in-process channels; a partition killed mid-run stops the others
 //! within 5 s with an error naming it, recordings readable up to their last
 //! complete window; a peer with another graph is refused at the handshake;
@@ -84,49 +85,65 @@ fn reference(dir: &Path, ms: u32) -> Vec<(String, Vec<u64>)> {
 }
 
 #[test]
-fn zmq_edges_and_two_partitions_give_the_channel_bits() {
+fn zmq_and_shm_edges_and_two_partitions_give_the_channel_bits() {
     let dir = tempfile::tempdir().unwrap();
     let want = reference(dir.path(), 150);
-    // every edge over ZeroMQ, one process
-    let g = brainstream::load_graph(
-        &root().join("graphs/cosim_wc76_spiking.toml"),
-        vec!["simulation.duration_ms=150".into()],
-    )
-    .unwrap();
-    let out = dir.path().join("zmq");
-    brainstream::run_graph(
-        g,
-        &brainstream::RunOptions {
-            out_dir: out.clone(),
-            transport: Some(brainstream::runtime::graph::descriptor::Transport::Zmq),
-            ..Default::default()
-        },
-        |_| {},
-    )
-    .unwrap();
-    assert_eq!(recordings(&out), want, "all edges over zmq");
-    // two processes, launched by `brainstream run`
-    let parts = partitioned(dir.path());
-    let out = dir.path().join("parts");
-    let o = bs()
-        .arg("run")
-        .arg(&parts)
-        .arg("--out")
-        .arg(&out)
-        .args(["--set", "simulation.duration_ms=150"])
-        .output()
+    // every edge over ZeroMQ, then over shared memory, in one process
+    use brainstream::runtime::graph::descriptor::Transport;
+    for (name, t) in [("zmq", Transport::Zmq), ("shm", Transport::Shm)] {
+        let g = brainstream::load_graph(
+            &root().join("graphs/cosim_wc76_spiking.toml"),
+            vec!["simulation.duration_ms=150".into()],
+        )
         .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(
-        stdout.contains("ran 2 partitions (brain, spiking)"),
-        "{stdout}"
-    );
-    assert_eq!(recordings(&out), want, "two partitions");
+        let out = dir.path().join(name);
+        brainstream::run_graph(
+            g,
+            &brainstream::RunOptions {
+                out_dir: out.clone(),
+                transport: Some(t),
+                ..Default::default()
+            },
+            |_| {},
+        )
+        .unwrap();
+        assert_eq!(recordings(&out), want, "all edges over {name}");
+    }
+    // two processes, launched by `brainstream run`: the edges between them
+    // over ZeroMQ (the default), then over shared memory
+    let parts = partitioned(dir.path());
+    for t in ["zmq", "shm"] {
+        let out = dir.path().join(format!("parts-{t}"));
+        let o = bs()
+            .arg("run")
+            .arg(&parts)
+            .arg("--out")
+            .arg(&out)
+            .args(["--set", "simulation.duration_ms=150", "--transport", t])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            stdout.contains("ran 2 partitions (brain, spiking)"),
+            "{stdout}"
+        );
+        assert_eq!(recordings(&out), want, "two partitions over {t}");
+    }
+    // nothing is left in /dev/shm
+    let left: Vec<_> = std::fs::read_dir("/dev/shm")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .filter(|n| n.starts_with("bs-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

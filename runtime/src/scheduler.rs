@@ -421,13 +421,11 @@ pub fn run(
         .iter()
         .map(|a| opts.partition.as_ref().is_none_or(|p| &a.process == p))
         .collect();
-    let token = opts.run_token.clone().unwrap_or_else(|| {
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        format!("{:x}{:x}", std::process::id(), t & 0xffff_ffff_ffff)
-    });
+    // unguessable: shared-memory files and ipc sockets are named by it
+    let token = opts
+        .run_token
+        .clone()
+        .unwrap_or_else(|| format!("{:x}-{:016x}", std::process::id(), rand::random::<u64>()));
     let graph_hash = graph.hash();
     let mut zctx: Option<zmq::Context> = None;
     let mut connectors = vec![];
@@ -444,7 +442,9 @@ pub fn run(
         let (fa, ta) = (&graph.actors[e.from], &graph.actors[e.to]);
         let transport = opts.transport.unwrap_or(e.transport);
         // an edge between partitions running apart always needs a socket
-        let socket = transport == Transport::Zmq || !(from_local && to_local);
+        // (ZeroMQ unless it asks for shared memory)
+        let socket = transport != Transport::Channel || !(from_local && to_local);
+        let shm = transport == Transport::Shm;
         let in_edge = |rx| InEdge {
             rx,
             port: e.to_port,
@@ -472,12 +472,18 @@ pub fn run(
             continue;
         }
         let name = format!("{}.{}->{}.{}", fa.name, e.from_port, ta.name, e.to_port);
-        let endpoint = e.endpoint.clone().unwrap_or_else(|| {
-            format!(
-                "ipc://{}/bs-{token}-e{k}.sock",
-                std::env::temp_dir().display()
-            )
-        });
+        let endpoint = if shm {
+            crate::transport::shm::path(&token, k as u32)
+                .display()
+                .to_string()
+        } else {
+            e.endpoint.clone().unwrap_or_else(|| {
+                format!(
+                    "ipc://{}/bs-{token}-e{k}.sock",
+                    std::env::temp_dir().display()
+                )
+            })
+        };
         let link = crate::transport::Link {
             index: k as u32,
             name: name.clone(),
@@ -501,7 +507,7 @@ pub fn run(
                 ),
             },
         };
-        let ctx = zctx.get_or_insert_with(zmq::Context::new).clone();
+        let ctx = (!shm).then(|| zctx.get_or_insert_with(zmq::Context::new).clone());
         if from_local {
             let (tx, rx) = bounded(cap);
             outs[e.from].push(OutEdge {
@@ -512,8 +518,11 @@ pub fn run(
             let (l, sh, c) = (link.clone(), shared.clone(), ctx.clone());
             connectors.push(
                 std::thread::Builder::new()
-                    .name(format!("zmq-out-{k}"))
-                    .spawn(move || crate::transport::zmq::sender(c, l, rx, sh))
+                    .name(format!("edge-out-{k}"))
+                    .spawn(move || match c {
+                        Some(c) => crate::transport::zmq::sender(c, l, rx, sh),
+                        None => crate::transport::shm::sender(l, rx, sh),
+                    })
                     .map_err(|e| RuntimeError::ActorFailed {
                         actor: "runtime".into(),
                         window: 0,
@@ -528,8 +537,11 @@ pub fn run(
             let sh = shared.clone();
             connectors.push(
                 std::thread::Builder::new()
-                    .name(format!("zmq-in-{k}"))
-                    .spawn(move || crate::transport::zmq::receiver(ctx, link, tx, sh))
+                    .name(format!("edge-in-{k}"))
+                    .spawn(move || match ctx {
+                        Some(c) => crate::transport::zmq::receiver(c, link, tx, sh),
+                        None => crate::transport::shm::receiver(link, tx, sh),
+                    })
                     .map_err(|e| RuntimeError::ActorFailed {
                         actor: "runtime".into(),
                         window: 0,

@@ -39,7 +39,8 @@ pub enum Transport {
     /// In-process bounded channel.
     #[default]
     Channel,
-    /// Shared-memory ring buffer between processes (not yet available).
+    /// Shared-memory rings in `/dev/shm` between processes on one host (or
+    /// threads of one process).
     Shm,
     /// ZeroMQ (PAIR sockets, the wire format of `docs/protocol.md`) over
     /// `ipc://` on one host or `tcp://` between hosts.

@@ -294,19 +294,11 @@ impl ValidGraph {
                 );
                 continue;
             }
-            if e.transport == Transport::Shm {
-                push(
-                    format!("{at}.transport"),
-                    "transport `shm` is not available yet in this version".into(),
-                    Some("use transport = \"zmq\" (ipc:// on one host) or \"channel\"".into()),
-                );
-                continue;
-            }
             if let Some(ep) = &e.endpoint {
                 if e.transport != Transport::Zmq {
                     push(
                         format!("{at}.endpoint"),
-                        "an endpoint needs transport = \"zmq\"".into(),
+                        "an endpoint needs transport = \"zmq\" (shared-memory files are named by the run)".into(),
                         None,
                     );
                     continue;

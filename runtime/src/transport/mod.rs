@@ -7,6 +7,7 @@
 //! them in the consumer's channel. Both ends shake hands first (graph hash,
 //! dt, window length, edge, protocol version).
 
+pub(crate) mod connector;
 pub(crate) mod zmq;
 
 use crate::wire::Hello;
@@ -27,3 +28,4 @@ pub(crate) struct Link {
     /// What this end says in the handshake.
     pub hello: Hello,
 }
+pub(crate) mod shm;

@@ -1,0 +1,397 @@
+//! Shared-memory pipes (one host): one file per edge under `/dev/shm`,
+//! `bs-<run token>-e<edge>`, created by the consuming side with owner-only
+//! permissions (0600) under the run's random token, removed when the edge
+//! ends; the producing side maps the same file. It holds two
+//! single-producer single-consumer rings: forward (windows, 32 MiB) and
+//! back (handshake, acknowledgement, errors, 1 MiB).
+//!
+//! Layout (little-endian, 64-byte header blocks):
+//!
+//! | offset | field |
+//! |---|---|
+//! | 0 | magic `BSSH`, u32 version (1) |
+//! | 8 | u32 creator pid, u32 opener pid |
+//! | 64 | forward ring: u64 write position, u64 read position, u64 capacity |
+//! | 128 | back ring: the same |
+//! | 192 | forward data, then back data |
+//!
+//! A record is `u64 length` + the message (the wire format), padded to 8
+//! bytes, wrapping at the end of the ring. Positions only grow; the writer
+//! publishes with a release store, the reader consumes with an acquire
+//! load. Waiting spins briefly, then yields, then sleeps 20 µs (never a pure
+//! busy spin on two cores), checking the run's abort flag and whether the
+//! peer process is still alive (`/proc/<pid>`). A file whose creator is dead
+//! is stale (a crashed run) and is replaced.
+
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use memmap2::MmapMut;
+
+use super::connector::{self, fail, Pipe, HANDSHAKE};
+use super::Link;
+use crate::scheduler::{Msg, Shared};
+
+const MAGIC: u32 = u32::from_le_bytes(*b"BSSH");
+const FWD: u64 = 32 << 20;
+const BACK: u64 = 1 << 20;
+const DATA: usize = 192;
+
+fn alive(pid: u32) -> bool {
+    pid == 0 || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+struct Map {
+    map: MmapMut,
+    path: PathBuf,
+    owner: bool,
+}
+
+impl Map {
+    fn u32_at(&self, off: usize) -> &AtomicU32 {
+        // SAFETY: the mapping is page-aligned and at least DATA bytes long;
+        // `off` is a multiple of 4 inside the header.
+        unsafe { &*(self.map.as_ptr().add(off) as *const AtomicU32) }
+    }
+    fn u64_at(&self, off: usize) -> &AtomicU64 {
+        // SAFETY: as above, `off` is a multiple of 8 inside the header.
+        unsafe { &*(self.map.as_ptr().add(off) as *const AtomicU64) }
+    }
+}
+
+impl Drop for Map {
+    fn drop(&mut self) {
+        if self.owner {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// One direction: ring header at `hdr`, data at `data`.
+#[derive(Clone, Copy)]
+struct Ring {
+    hdr: usize,
+    data: usize,
+    cap: u64,
+}
+
+struct ShmPipe {
+    m: Map,
+    out: Ring,
+    inp: Ring,
+    /// offset of the peer's pid
+    peer_pid_at: usize,
+    edge: String,
+}
+
+impl ShmPipe {
+    fn peer_alive(&self) -> bool {
+        alive(self.m.u32_at(self.peer_pid_at).load(Ordering::Acquire))
+    }
+
+    /// Waits with escalating back-off until `ready()`, the abort flag, the
+    /// peer's death or `timeout`.
+    fn wait(
+        &self,
+        shared: &Shared,
+        timeout: Option<Duration>,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<bool, String> {
+        let t0 = Instant::now();
+        let mut k: u32 = 0;
+        loop {
+            if ready() {
+                return Ok(true);
+            }
+            k += 1;
+            if k < 200 {
+                std::hint::spin_loop();
+            } else if k < 400 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_micros(20));
+                if k.is_multiple_of(256) {
+                    if shared.abort.load(Ordering::Relaxed)
+                        || timeout.is_some_and(|t| t0.elapsed() > t)
+                    {
+                        return Ok(false);
+                    }
+                    if !self.peer_alive() {
+                        return Err(format!(
+                            "edge {}: the process at the other end is gone",
+                            self.edge
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    fn copy_in(&mut self, r: Ring, pos: u64, bytes: &[u8]) {
+        let start = (pos % r.cap) as usize;
+        let first = bytes.len().min(r.cap as usize - start);
+        let d = &mut self.m.map[r.data..r.data + r.cap as usize];
+        d[start..start + first].copy_from_slice(&bytes[..first]);
+        d[..bytes.len() - first].copy_from_slice(&bytes[first..]);
+    }
+
+    fn copy_out(&self, r: Ring, pos: u64, out: &mut [u8]) {
+        let start = (pos % r.cap) as usize;
+        let first = out.len().min(r.cap as usize - start);
+        let d = &self.m.map[r.data..r.data + r.cap as usize];
+        out[..first].copy_from_slice(&d[start..start + first]);
+        let n = out.len();
+        out[first..].copy_from_slice(&d[..n - first]);
+    }
+
+    fn write(&mut self, bytes: &[u8], shared: &Shared, wait: bool) -> Result<(), String> {
+        let r = self.out;
+        let need = 8 + (bytes.len() as u64).div_ceil(8) * 8;
+        if need > r.cap {
+            return Err(format!(
+                "edge {}: a message of {} bytes is larger than the ring ({} bytes)",
+                self.edge,
+                bytes.len(),
+                r.cap
+            ));
+        }
+        let w = self.m.u64_at(r.hdr).load(Ordering::Relaxed);
+        let fits = |m: &Map| w + need - m.u64_at(r.hdr + 8).load(Ordering::Acquire) <= r.cap;
+        if !fits(&self.m) {
+            if !wait {
+                return Err("full".into());
+            }
+            let m = &self.m;
+            if !self.wait(shared, None, || {
+                w + need - m.u64_at(r.hdr + 8).load(Ordering::Acquire) <= r.cap
+            })? {
+                return Err("aborted".into());
+            }
+        }
+        self.copy_in(r, w, &(bytes.len() as u64).to_le_bytes());
+        self.copy_in(r, w + 8, bytes);
+        self.m.u64_at(r.hdr).store(w + need, Ordering::Release);
+        Ok(())
+    }
+
+    fn read(
+        &mut self,
+        shared: &Shared,
+        timeout: Option<Duration>,
+        wait: bool,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let r = self.inp;
+        let rd = self.m.u64_at(r.hdr + 8).load(Ordering::Relaxed);
+        let has = |m: &Map| m.u64_at(r.hdr).load(Ordering::Acquire) > rd;
+        if !has(&self.m) {
+            if !wait {
+                return Ok(None);
+            }
+            let m = &self.m;
+            if !self.wait(shared, timeout, || {
+                m.u64_at(r.hdr).load(Ordering::Acquire) > rd
+            })? {
+                return Ok(None);
+            }
+        }
+        let mut len = [0u8; 8];
+        self.copy_out(r, rd, &mut len);
+        let len = u64::from_le_bytes(len);
+        let avail = self.m.u64_at(r.hdr).load(Ordering::Acquire) - rd;
+        if len + 8 > avail || len > r.cap {
+            return Err(format!(
+                "edge {}: corrupt ring (a record of {len} bytes with {avail} written)",
+                self.edge
+            ));
+        }
+        let mut out = vec![0u8; len as usize];
+        self.copy_out(r, rd + 8, &mut out);
+        self.m
+            .u64_at(r.hdr + 8)
+            .store(rd + 8 + len.div_ceil(8) * 8, Ordering::Release);
+        Ok(Some(out))
+    }
+}
+
+impl Pipe for ShmPipe {
+    fn send(&mut self, bytes: &[u8], shared: &Shared) -> Result<(), String> {
+        self.write(bytes, shared, true)
+    }
+    fn recv(
+        &mut self,
+        shared: &Shared,
+        timeout: Option<Duration>,
+    ) -> Result<Option<Vec<u8>>, String> {
+        self.read(shared, timeout, true)
+    }
+    fn try_recv(&mut self) -> Option<Vec<u8>> {
+        let dummy = Shared {
+            abort: std::sync::atomic::AtomicBool::new(false),
+            failures: std::sync::Mutex::new(vec![]),
+        };
+        self.read(&dummy, None, false).ok().flatten()
+    }
+    fn send_now(&mut self, bytes: &[u8]) {
+        let dummy = Shared {
+            abort: std::sync::atomic::AtomicBool::new(true),
+            failures: std::sync::Mutex::new(vec![]),
+        };
+        let _ = self.write(bytes, &dummy, false);
+    }
+}
+
+/// The edge's file.
+pub(crate) fn path(token: &str, edge: u32) -> PathBuf {
+    PathBuf::from(format!("/dev/shm/bs-{token}-e{edge}"))
+}
+
+fn rings() -> (Ring, Ring) {
+    (
+        Ring {
+            hdr: 64,
+            data: DATA,
+            cap: FWD,
+        },
+        Ring {
+            hdr: 128,
+            data: DATA + FWD as usize,
+            cap: BACK,
+        },
+    )
+}
+
+fn create(p: &Path, edge: &str) -> Result<Map, String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let size = DATA as u64 + FWD + BACK;
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(p)
+    };
+    let f = match open() {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            // stale if its creator is dead
+            let pid = std::fs::read(p)
+                .ok()
+                .filter(|b| b.len() >= 12)
+                .map(|b| u32::from_le_bytes([b[8], b[9], b[10], b[11]]))
+                .unwrap_or(0);
+            if pid != 0 && alive(pid) {
+                return Err(format!(
+                    "edge {edge}: {} is in use by process {pid}",
+                    p.display()
+                ));
+            }
+            tracing::warn!(file = %p.display(), "removing a stale shared-memory file");
+            let _ = std::fs::remove_file(p);
+            open().map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?
+        }
+        Err(e) => return Err(format!("edge {edge}: cannot create {}: {e}", p.display())),
+    };
+    f.set_len(size)
+        .map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?;
+    // SAFETY: a file we just created, owner-only, mapped whole.
+    let map = unsafe { MmapMut::map_mut(&f) }.map_err(|e| format!("edge {edge}: mmap: {e}"))?;
+    let m = Map {
+        map,
+        path: p.to_path_buf(),
+        owner: true,
+    };
+    let (fw, bk) = rings();
+    for r in [fw, bk] {
+        m.u64_at(r.hdr + 16).store(r.cap, Ordering::Relaxed);
+    }
+    m.u32_at(4).store(1, Ordering::Relaxed);
+    m.u32_at(8).store(std::process::id(), Ordering::Relaxed);
+    m.u32_at(0).store(MAGIC, Ordering::Release);
+    Ok(m)
+}
+
+fn open(p: &Path, edge: &str, shared: &Shared) -> Result<Map, String> {
+    let t0 = Instant::now();
+    loop {
+        if let Ok(f) = OpenOptions::new().read(true).write(true).open(p) {
+            if f.metadata().map(|m| m.len()).unwrap_or(0) == DATA as u64 + FWD + BACK {
+                // SAFETY: the consumer's file, of the size it set.
+                let map = unsafe { MmapMut::map_mut(&f) }
+                    .map_err(|e| format!("edge {edge}: mmap: {e}"))?;
+                let m = Map {
+                    map,
+                    path: p.to_path_buf(),
+                    owner: false,
+                };
+                if m.u32_at(0).load(Ordering::Acquire) == MAGIC {
+                    if m.u32_at(4).load(Ordering::Relaxed) != 1 {
+                        return Err(format!(
+                            "edge {edge}: {} has another layout version",
+                            p.display()
+                        ));
+                    }
+                    m.u32_at(12).store(std::process::id(), Ordering::Release);
+                    return Ok(m);
+                }
+            }
+        }
+        if shared.abort.load(Ordering::Relaxed) {
+            return Err("aborted".into());
+        }
+        if t0.elapsed() > HANDSHAKE {
+            return Err(format!(
+                "edge {edge}: {} did not appear within {} s",
+                p.display(),
+                HANDSHAKE.as_secs()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// The producing end: maps the consumer's file.
+pub(crate) fn sender(link: Link, rx: Receiver<Msg>, shared: Arc<Shared>) {
+    let p = PathBuf::from(&link.endpoint);
+    match open(&p, &link.name, &shared) {
+        Ok(m) => {
+            let (fw, bk) = rings();
+            let mut pipe = ShmPipe {
+                m,
+                out: fw,
+                inp: bk,
+                peer_pid_at: 8,
+                edge: link.name.clone(),
+            };
+            connector::sender(&mut pipe, &link, rx, &shared);
+        }
+        Err(e) => {
+            if !shared.abort.load(Ordering::SeqCst) {
+                fail(&shared, &link.from.0, e)
+            }
+        }
+    }
+}
+
+/// The consuming end: creates the file.
+pub(crate) fn receiver(link: Link, tx: Sender<Msg>, shared: Arc<Shared>) {
+    let p = PathBuf::from(&link.endpoint);
+    match create(&p, &link.name) {
+        Ok(m) => {
+            let (fw, bk) = rings();
+            let mut pipe = ShmPipe {
+                m,
+                out: bk,
+                inp: fw,
+                peer_pid_at: 12,
+                edge: link.name.clone(),
+            };
+            connector::receiver(&mut pipe, &link, tx, &shared);
+        }
+        Err(e) => fail(&shared, &link.to.0, e),
+    }
+}
