@@ -86,10 +86,19 @@ fn main() {
             .map(|_| wall(t, windows))
             .fold(f64::INFINITY, f64::min)
     };
-    let (tc, tz) = (best(Transport::Channel), best(Transport::Zmq));
+    let (tc, ts, tz) = (
+        best(Transport::Channel),
+        best(Transport::Shm),
+        best(Transport::Zmq),
+    );
     let us = |t: f64| t / windows as f64 * 1e6;
     println!("source → gain, 76 nodes, {windows} windows of one step:");
     println!("  channel: {:.2} µs per window", us(tc));
+    println!(
+        "  shm:     {:.2} µs per window (+{:.2} µs for the shared-memory edge)",
+        us(ts),
+        us(ts - tc)
+    );
     println!(
         "  zmq ipc: {:.2} µs per window (+{:.2} µs for the ZeroMQ edge)",
         us(tz),
@@ -112,6 +121,16 @@ fn main() {
         .map(|_| ping_pong(wire::encode_series(0, 0, &series), Some(meta.clone()), n))
         .fold(f64::INFINITY, f64::min);
     println!("bare ZeroMQ ipc, one 76-region state window: {:.2} µs one way (encode + send + receive + decode)", t * 1e6);
+    let t = (0..reps)
+        .map(|_| {
+            brainstream::runtime::transport::shm::ping_pong(
+                &wire::encode_series(0, 0, &series),
+                Some(meta.clone()),
+                n.max(200),
+            )
+        })
+        .fold(f64::INFINITY, f64::min);
+    println!("bare shared memory, one 76-region state window: {:.2} µs one way (copy in + copy out + decode)", t * 1e6);
     let e = 100_000;
     let spikes = Spikes {
         senders: (0..e as u32).collect(),
@@ -126,6 +145,14 @@ fn main() {
     println!(
         "bare ZeroMQ ipc, 100 000 spike events ({} MB): {:.2} ms one way, {:.1} million events/s",
         enc.len() as f64 / 1e6,
+        t * 1e3,
+        e as f64 / t / 1e6
+    );
+    let t = (0..reps)
+        .map(|_| brainstream::runtime::transport::shm::ping_pong(&enc, None, n))
+        .fold(f64::INFINITY, f64::min);
+    println!(
+        "bare shared memory, 100 000 spike events: {:.2} ms per message (and a 64-byte acknowledgement), {:.1} million events/s",
         t * 1e3,
         e as f64 / t / 1e6
     );

@@ -18,7 +18,8 @@ pub mod params;
 pub mod payload;
 pub mod scheduler;
 pub mod seed;
-pub(crate) mod transport;
+#[doc(hidden)]
+pub mod transport;
 pub mod wire;
 
 pub use actor::{

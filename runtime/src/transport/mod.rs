@@ -28,4 +28,4 @@ pub(crate) struct Link {
     /// What this end says in the handshake.
     pub hello: Hello,
 }
-pub(crate) mod shm;
+pub mod shm;

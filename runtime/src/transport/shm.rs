@@ -395,3 +395,71 @@ pub(crate) fn receiver(link: Link, tx: Sender<Msg>, shared: Arc<Shared>) {
         Err(e) => fail(&shared, &link.to.0, e),
     }
 }
+
+/// Round trips of `msg` between two threads over a shared-memory pipe of
+/// this module (the bench of `benches/transports.rs`), each end decoding
+/// what it receives: seconds per one-way trip when the message fits the
+/// back ring and is echoed; otherwise the peer answers with a 64-byte end
+/// message and the time is per message and acknowledgement.
+#[doc(hidden)]
+pub fn ping_pong(msg: &[u8], meta: Option<Arc<crate::SeriesMeta>>, n: usize) -> f64 {
+    use crate::wire::{decode, Limits};
+    let path = std::env::temp_dir().join(format!(
+        "bs-bench-{}-{:016x}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    let shared = Shared {
+        abort: std::sync::atomic::AtomicBool::new(false),
+        failures: std::sync::Mutex::new(vec![]),
+    };
+    let m = create(&path, "bench").expect("shared-memory file");
+    let (fw, bk) = rings();
+    // `a` created the file but sends forward, as a producer does
+    let mut a = ShmPipe {
+        m,
+        out: fw,
+        inp: bk,
+        peer_pid_at: 12,
+        edge: "bench".into(),
+    };
+    let p2 = path.clone();
+    let m2 = meta.clone();
+    let h = std::thread::spawn(move || {
+        let shared = Shared {
+            abort: std::sync::atomic::AtomicBool::new(false),
+            failures: std::sync::Mutex::new(vec![]),
+        };
+        let m = open(&p2, "bench", &shared).expect("open");
+        let mut b = ShmPipe {
+            m,
+            out: bk,
+            inp: fw,
+            peer_pid_at: 8,
+            edge: "bench".into(),
+        };
+        for _ in 0..n {
+            let x = b.recv(&shared, None).expect("recv").expect("message");
+            decode("bench", &x, &Limits::default(), m2.as_ref()).expect("a window");
+            if x.len() as u64 * 2 < BACK {
+                b.send(&x, &shared).expect("send");
+            } else {
+                b.send(&crate::wire::encode_end(0, 0), &shared)
+                    .expect("send");
+            }
+        }
+    });
+    let t = Instant::now();
+    for _ in 0..n {
+        a.send(msg, &shared).expect("send");
+        let x = a.recv(&shared, None).expect("recv").expect("message");
+        decode("bench", &x, &Limits::default(), meta.as_ref()).expect("a message");
+    }
+    let dt = t.elapsed().as_secs_f64();
+    h.join().expect("peer");
+    if msg.len() as u64 * 2 < BACK {
+        dt / (2 * n) as f64
+    } else {
+        dt / n as f64
+    }
+}
