@@ -286,8 +286,16 @@ values = []"#,
         .unwrap_err()
         .to_string();
     assert!(e.contains("colour"), "{e}");
-    // the Vulkan backend is refused with what to do, before anything is written
-    let f = adex_sweep(dir.path(), "");
+    // a model without a GPU kernel is refused on the Vulkan backend with
+    // what to do, before anything is written
+    let f = write(
+        dir.path(),
+        "rww.toml",
+        &format!(
+            "graph = \"{}\"\nduration_ms = 50.0\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n",
+            root().join("graphs/tvb_rww76.toml").display()
+        ),
+    );
     let plan = Plan::load(&f, &brainstream::default_registry()).unwrap();
     let out = dir.path().join("vk");
     let e = run_sweep(
@@ -299,8 +307,12 @@ values = []"#,
         },
         |_| {},
     )
-    .unwrap_err();
-    assert!(e.to_string().contains("--backend cpu"), "{e}");
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("ReducedWongWang") && e.contains("--backend cpu"),
+        "{e}"
+    );
     assert!(!out.exists());
 }
 
