@@ -54,6 +54,9 @@ enum Cmd {
         /// share it (the launcher passes it).
         #[arg(long, hide = true)]
         run_token: Option<String>,
+        /// Started by the launcher: stop when standard input closes.
+        #[arg(long, hide = true)]
+        launched: bool,
         /// Carry every edge over this transport: channel, shm or zmq (testing).
         #[arg(long)]
         transport: Option<String>,
@@ -130,6 +133,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             quiet,
             partition,
             run_token,
+            launched,
             transport,
         } => {
             let transport = match transport.as_deref() {
@@ -148,7 +152,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 let forced = transport.map(|t| format!("{t:?}").to_lowercase());
                 return launch(&graph, &out, &set, &parts, forced.as_deref(), quiet);
             }
-            run(g, out, quiet, partition, run_token, transport)
+            run(g, out, quiet, partition, run_token, launched, transport)
         }
         Cmd::Validate { graph, set } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
@@ -280,6 +284,7 @@ fn launch(
             p,
             "--run-token",
             &token,
+            "--launched",
             "-q",
         ]);
         for s in set {
@@ -393,12 +398,12 @@ fn run(
     quiet: bool,
     partition: Option<String>,
     run_token: Option<String>,
+    launched: bool,
     transport: Option<brainstream::runtime::graph::descriptor::Transport>,
 ) -> Result<(), String> {
     // A partition started by the launcher stops when its standard input
     // closes (the launcher stopping it, or the launcher gone): the first
     // line, if any, is the reason.
-    let launched = run_token.is_some() && partition.is_some();
     let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
     if launched {
         let c = cancel.clone();

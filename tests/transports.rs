@@ -12,6 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The tests of this file run one at a time: a child process started by one
+/// (the partitions) inherits the HDF5 files another test's in-process run
+/// has open at that moment, with their locks, and the second test could
+/// not read its own recordings until the child ends.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn bs() -> Command {
     Command::new(env!("CARGO_BIN_EXE_brainstream"))
 }
@@ -86,6 +96,7 @@ fn reference(dir: &Path, ms: u32) -> Vec<(String, Vec<u64>)> {
 
 #[test]
 fn zmq_and_shm_edges_and_two_partitions_give_the_channel_bits() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let want = reference(dir.path(), 150);
     // every edge over ZeroMQ, then over shared memory, in one process
@@ -148,6 +159,7 @@ fn zmq_and_shm_edges_and_two_partitions_give_the_channel_bits() {
 
 #[test]
 fn a_killed_partition_stops_the_run_and_names_itself() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let parts = partitioned(dir.path());
     let out = dir.path().join("o");
@@ -222,6 +234,7 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
 
 #[test]
 fn partitions_of_different_graphs_refuse_each_other() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let parts = partitioned(dir.path());
     let start = |p: &str, set: &str| {
@@ -257,6 +270,7 @@ fn partitions_of_different_graphs_refuse_each_other() {
 
 #[test]
 fn a_graph_split_across_two_loopback_addresses_runs_over_tcp() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let want = reference(dir.path(), 100);
     let parts = partitioned(dir.path());
