@@ -1,0 +1,22 @@
+//! The wire decoder on arbitrary bytes: it must return a message or an
+//! error naming the edge, never panic, never allocate beyond its limit.
+//!
+//!   RUSTC_BOOTSTRAP=1 cargo fuzz run wire_decode -- -max_total_time=300
+#![no_main]
+
+use std::sync::Arc;
+
+use brainstream_runtime::wire::{decode, Limits};
+use brainstream_runtime::SeriesMeta;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let meta = Arc::new(SeriesMeta {
+        variables: vec!["E".into(), "I".into()],
+        nodes: (0..3).map(|i| format!("r{i}")).collect(),
+        unit: String::new(),
+    });
+    let limits = Limits { max_payload: 1 << 20 };
+    let _ = decode("fuzz", data, &limits, None);
+    let _ = decode("fuzz", data, &limits, Some(&meta));
+});
