@@ -264,14 +264,8 @@ fn launch(
 ) -> Result<(), String> {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let token = format!(
-        "{:x}{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() & 0xffff_ffff)
-            .unwrap_or(0)
-    );
+    // the partitions' shared-memory files and sockets are named by it
+    let token = brainstream::runtime::seed::run_token();
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let t0 = std::time::Instant::now();
     let mut children = vec![];

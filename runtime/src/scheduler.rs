@@ -425,8 +425,15 @@ pub fn run(
     let token = opts
         .run_token
         .clone()
-        .unwrap_or_else(|| format!("{:x}-{:016x}", std::process::id(), rand::random::<u64>()));
+        .unwrap_or_else(crate::seed::run_token);
     let graph_hash = graph.hash();
+    let spawn_err = |e: std::io::Error| RuntimeError::ActorFailed {
+        actor: "runtime".into(),
+        window: 0,
+        time_ms: 0.0,
+        message: format!("cannot spawn a thread: {e}"),
+    };
+
     let mut zctx: Option<zmq::Context> = None;
     let mut connectors = vec![];
     let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
@@ -523,12 +530,7 @@ pub fn run(
                         Some(c) => crate::transport::zmq::sender(c, l, rx, sh),
                         None => crate::transport::shm::sender(l, rx, sh),
                     })
-                    .map_err(|e| RuntimeError::ActorFailed {
-                        actor: "runtime".into(),
-                        window: 0,
-                        time_ms: 0.0,
-                        message: format!("cannot spawn a thread: {e}"),
-                    })?,
+                    .map_err(spawn_err)?,
             );
         }
         if to_local {
@@ -542,12 +544,7 @@ pub fn run(
                         Some(c) => crate::transport::zmq::receiver(c, link, tx, sh),
                         None => crate::transport::shm::receiver(link, tx, sh),
                     })
-                    .map_err(|e| RuntimeError::ActorFailed {
-                        actor: "runtime".into(),
-                        window: 0,
-                        time_ms: 0.0,
-                        message: format!("cannot spawn a thread: {e}"),
-                    })?,
+                    .map_err(spawn_err)?,
             );
         }
     }
@@ -601,12 +598,6 @@ pub fn run(
         .collect();
 
     let (ended_tx, ended_rx) = crossbeam_channel::unbounded::<()>();
-    let spawn_err = |e: std::io::Error| RuntimeError::ActorFailed {
-        actor: "runtime".into(),
-        window: 0,
-        time_ms: 0.0,
-        message: format!("cannot spawn a thread: {e}"),
-    };
     let mut handles = vec![];
     match scheme {
         // every actor on its own thread, each as soon as its inputs allow

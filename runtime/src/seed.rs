@@ -13,14 +13,28 @@ pub fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The seed of actor `name` in a graph seeded with `seed`.
-pub fn derive_seed(seed: u64, name: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
-        h ^= b as u64;
+/// FNV-1a's 64-bit offset basis: the hash of nothing.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a (64 bits) of `bytes`, continuing from `h` ([`FNV_OFFSET`] to start).
+pub fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
+    for b in bytes {
+        h ^= *b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01B3);
     }
-    splitmix64(seed ^ splitmix64(h))
+    h
+}
+
+/// The seed of actor `name` in a graph seeded with `seed`.
+pub fn derive_seed(seed: u64, name: &str) -> u64 {
+    splitmix64(seed ^ splitmix64(fnv1a(name.as_bytes(), FNV_OFFSET)))
+}
+
+/// A fresh run token: the process id and 64 random bits (the operating
+/// system seeds the generator), unguessable, so that the shared-memory
+/// files and ipc sockets named by it cannot be predicted by another user.
+pub fn run_token() -> String {
+    format!("{:x}-{:016x}", std::process::id(), rand::random::<u64>())
 }
 
 #[cfg(test)]

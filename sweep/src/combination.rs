@@ -69,16 +69,7 @@ pub fn run_combination(plan: &Plan, index: usize) -> Result<Outcome, SweepError>
             s.extend_from_slice(&signal);
         }
     }
-    let mut row = plan.points[index].clone();
-    row.push(if diverged.is_some() { 1.0 } else { 0.0 });
-    if diverged.is_some() {
-        row.extend(std::iter::repeat_n(
-            f64::NAN,
-            plan.columns().len() - row.len(),
-        ));
-    } else {
-        row.extend(analyzer.row());
-    }
+    let row = plan.row(index, diverged.is_none().then(|| analyzer.row()));
     Ok(Outcome {
         index,
         row,

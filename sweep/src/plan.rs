@@ -8,6 +8,7 @@ use brainstream_actors::mean_field::{mean_field_parts, MeanFieldParts};
 use brainstream_models::analysis::{AnalysisConfig, Analyzer};
 use brainstream_models::coupling::Coupling;
 use brainstream_models::{InitialConditions, MeanFieldConfig};
+use brainstream_runtime::seed::{fnv1a, FNV_OFFSET};
 use brainstream_runtime::{BuildCtx, GraphSource, Params, Registry, ValidGraph};
 
 use crate::axes::{grid_count, grid_point, random_points, Axis, Target};
@@ -51,15 +52,6 @@ fn steps_of(ms: f64, dt: f64) -> Option<usize> {
     let s = ms / dt;
     let r = s.round();
     ((s - r).abs() <= 1e-6 * r.max(1.0) && r >= 0.0 && ms.is_finite()).then_some(r as usize)
-}
-
-/// FNV-1a, 64 bits.
-pub(crate) fn fnv(bytes: &[u8], mut h: u64) -> u64 {
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    h
 }
 
 impl Plan {
@@ -331,11 +323,11 @@ impl Plan {
             }
         }
         let gtext = std::fs::read(&gpath).unwrap_or_default();
-        let mut hash = fnv(text.as_bytes(), 0xcbf2_9ce4_8422_2325);
-        hash = fnv(&gtext, hash);
+        let mut hash = fnv1a(text.as_bytes(), FNV_OFFSET);
+        hash = fnv1a(&gtext, hash);
         for p in &points {
             for v in p {
-                hash = fnv(&v.to_le_bytes(), hash);
+                hash = fnv1a(&v.to_le_bytes(), hash);
             }
         }
         Ok(Self {
@@ -375,6 +367,18 @@ impl Plan {
             };
         }
         Ok(cfg)
+    }
+
+    /// Combination `index`'s table row: its axis values, `diverged`, and its
+    /// analyses (NaN for all of them when it diverged: `None`).
+    pub fn row(&self, index: usize, analyses: Option<Vec<f64>>) -> Vec<f64> {
+        let mut row = self.points[index].clone();
+        row.push(if analyses.is_some() { 0.0 } else { 1.0 });
+        match analyses {
+            Some(a) => row.extend(a),
+            None => row.resize(self.columns().len(), f64::NAN),
+        }
+        row
     }
 
     /// Column names of the result table: the axes, `diverged`, the analyses.

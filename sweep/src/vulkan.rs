@@ -47,6 +47,9 @@ pub fn check(plan: &Plan) -> Result<(), SweepError> {
             ));
         }
     }
+    if plan.axes.iter().any(|a| a.target == Target::NoiseSeed) {
+        return Err(refuse("the kernels key noise by one seed per batch: noise_seed cannot be swept here; run with --backend cpu"));
+    }
     if plan.axes.iter().any(|a| a.target == Target::Speed) {
         return Err(refuse("a batch shares one set of delays: speed_mm_per_ms cannot be swept here; run with --backend cpu"));
     }
@@ -126,27 +129,19 @@ pub fn run(
                     .map(|nz| (nz.nsig.clone(), nz.seed as u64));
             }
         }
-        if plan.axes.iter().any(|a| a.target == Target::NoiseSeed) {
-            return Err(refuse("the kernels key noise by one seed per batch: noise_seed cannot be swept here; run with --backend cpu"));
-        }
-        // the batch's combinations are keyed by their global index, as on the CPU
-        let contiguous = batch_idx.windows(2).all(|w| w[1] == w[0] + 1);
-        let mut groups: Vec<&[usize]> = vec![];
-        if contiguous {
-            groups.push(batch_idx);
-        } else {
-            // resumed sweeps: runs of consecutive indices
-            let mut start = 0;
-            for k in 1..=c {
-                if k == c || batch_idx[k] != batch_idx[k - 1] + 1 {
-                    groups.push(&batch_idx[start..k]);
-                    start = k;
-                }
+        // the noise is keyed by each combination's global index, as on the
+        // CPU, so a batch holds consecutive indices (a resumed sweep's
+        // left-overs may not be): one batch per run of consecutive indices
+        let mut groups: Vec<(usize, &[usize])> = vec![];
+        let mut start = 0;
+        for k in 1..=c {
+            if k == c || batch_idx[k] != batch_idx[k - 1] + 1 {
+                groups.push((start, &batch_idx[start..k]));
+                start = k;
             }
         }
         let mut outcomes = vec![];
-        for g in groups {
-            let off = batch_idx.iter().position(|&i| i == g[0]).unwrap_or(0);
+        for (off, g) in groups {
             let spec = BatchSpec {
                 model: info,
                 params: params[off..off + g.len()].to_vec(),
@@ -245,24 +240,14 @@ fn run_batch(
             }
         });
     }
-    let ncols = plan.columns().len();
     Ok(indices
         .iter()
         .zip(combs)
-        .map(|(&index, cb)| {
-            let mut row = plan.points[index].clone();
-            row.push(if cb.diverged.is_some() { 1.0 } else { 0.0 });
-            if cb.diverged.is_some() {
-                row.resize(ncols, f64::NAN);
-            } else {
-                row.extend(cb.analyzer.row());
-            }
-            Outcome {
-                index,
-                row,
-                series: cb.series,
-                diverged: cb.diverged,
-            }
+        .map(|(&index, cb)| Outcome {
+            index,
+            row: plan.row(index, cb.diverged.is_none().then(|| cb.analyzer.row())),
+            series: cb.series,
+            diverged: cb.diverged,
         })
         .collect())
 }

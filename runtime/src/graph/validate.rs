@@ -474,11 +474,7 @@ impl ValidGraph {
     /// read the same file with the same overrides: the handshake compares it.
     pub fn hash(&self) -> String {
         let text = toml::to_string(&self.desc).unwrap_or_default();
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for b in text.as_bytes() {
-            h ^= *b as u64;
-            h = h.wrapping_mul(0x100_0000_01b3);
-        }
+        let h = crate::seed::fnv1a(text.as_bytes(), crate::seed::FNV_OFFSET);
         format!("{h:016x}")
     }
 

@@ -148,7 +148,9 @@ impl ShmPipe {
         out[first..].copy_from_slice(&d[..n - first]);
     }
 
-    fn write(&mut self, bytes: &[u8], shared: &Shared, wait: bool) -> Result<(), String> {
+    /// Writes one record, waiting for room unless `shared` is None (then a
+    /// full ring is an error).
+    fn write(&mut self, bytes: &[u8], shared: Option<&Shared>) -> Result<(), String> {
         let r = self.out;
         let need = 8 + (bytes.len() as u64).div_ceil(8) * 8;
         if need > r.cap {
@@ -160,15 +162,13 @@ impl ShmPipe {
             ));
         }
         let w = self.m.u64_at(r.hdr).load(Ordering::Relaxed);
-        let fits = |m: &Map| w + need - m.u64_at(r.hdr + 8).load(Ordering::Acquire) <= r.cap;
-        if !fits(&self.m) {
-            if !wait {
+        let m = &self.m;
+        let fits = || w + need - m.u64_at(r.hdr + 8).load(Ordering::Acquire) <= r.cap;
+        if !fits() {
+            let Some(shared) = shared else {
                 return Err("full".into());
-            }
-            let m = &self.m;
-            if !self.wait(shared, None, || {
-                w + need - m.u64_at(r.hdr + 8).load(Ordering::Acquire) <= r.cap
-            })? {
+            };
+            if !self.wait(shared, None, fits)? {
                 return Err("aborted".into());
             }
         }
@@ -178,23 +178,21 @@ impl ShmPipe {
         Ok(())
     }
 
+    /// Reads one record, waiting for one unless `shared` is None.
     fn read(
         &mut self,
-        shared: &Shared,
+        shared: Option<&Shared>,
         timeout: Option<Duration>,
-        wait: bool,
     ) -> Result<Option<Vec<u8>>, String> {
         let r = self.inp;
         let rd = self.m.u64_at(r.hdr + 8).load(Ordering::Relaxed);
-        let has = |m: &Map| m.u64_at(r.hdr).load(Ordering::Acquire) > rd;
-        if !has(&self.m) {
-            if !wait {
+        let m = &self.m;
+        let has = || m.u64_at(r.hdr).load(Ordering::Acquire) > rd;
+        if !has() {
+            let Some(shared) = shared else {
                 return Ok(None);
-            }
-            let m = &self.m;
-            if !self.wait(shared, timeout, || {
-                m.u64_at(r.hdr).load(Ordering::Acquire) > rd
-            })? {
+            };
+            if !self.wait(shared, timeout, has)? {
                 return Ok(None);
             }
         }
@@ -219,28 +217,20 @@ impl ShmPipe {
 
 impl Pipe for ShmPipe {
     fn send(&mut self, bytes: &[u8], shared: &Shared) -> Result<(), String> {
-        self.write(bytes, shared, true)
+        self.write(bytes, Some(shared))
     }
     fn recv(
         &mut self,
         shared: &Shared,
         timeout: Option<Duration>,
     ) -> Result<Option<Vec<u8>>, String> {
-        self.read(shared, timeout, true)
+        self.read(Some(shared), timeout)
     }
     fn try_recv(&mut self) -> Option<Vec<u8>> {
-        let dummy = Shared {
-            abort: std::sync::atomic::AtomicBool::new(false),
-            failures: std::sync::Mutex::new(vec![]),
-        };
-        self.read(&dummy, None, false).ok().flatten()
+        self.read(None, None).ok().flatten()
     }
     fn send_now(&mut self, bytes: &[u8]) {
-        let dummy = Shared {
-            abort: std::sync::atomic::AtomicBool::new(true),
-            failures: std::sync::Mutex::new(vec![]),
-        };
-        let _ = self.write(bytes, &dummy, false);
+        let _ = self.write(bytes, None);
     }
 }
 
