@@ -300,3 +300,75 @@ fn a_graph_split_across_two_loopback_addresses_runs_over_tcp() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(recordings(&out), want, "over tcp");
 }
+
+/// Partitions started by hand (no launcher watches them): when one is
+/// killed, the other learns it from its ZeroMQ connection (closed socket,
+/// or heartbeats unanswered for 3 s) and stops naming the lost partition,
+/// its recording finished and marked incomplete.
+#[test]
+fn a_partition_started_by_hand_notices_its_peer_die() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let parts = partitioned(dir.path());
+    let out = dir.path().join("o");
+    let start = |p: &str| {
+        bs().arg("run")
+            .arg(&parts)
+            .arg("--out")
+            .arg(&out)
+            .args([
+                "--partition",
+                p,
+                "--transport",
+                "zmq",
+                "--run-token",
+                &format!("by-hand-{}", std::process::id()),
+                "-q",
+                "--set",
+                "simulation.duration_ms=60000",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut brain = start("brain");
+    let mut spiking = start("spiking");
+    let t0 = Instant::now();
+    // both partitions are under way once the spiking one has recorded
+    let size = |f: &str| std::fs::metadata(out.join(f)).map(|m| m.len()).unwrap_or(0);
+    while size("raw.h5") < 4_000_000 || size("spikes.h5") < 400_000 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the run did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!("killing after {:.2} s", t0.elapsed().as_secs_f64());
+    spiking.kill().unwrap();
+    let _ = spiking.wait();
+    let killed = Instant::now();
+    let status = loop {
+        if let Some(s) = brain.try_wait().unwrap() {
+            break s;
+        }
+        if killed.elapsed() > Duration::from_secs(5) {
+            let _ = brain.kill();
+            panic!("the brain partition did not stop within 5 s of its peer's death");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    eprintln!(
+        "stopped {:.2} s after the kill",
+        killed.elapsed().as_secs_f64()
+    );
+    let o = brain.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!status.success());
+    assert!(err.contains("partition `spiking` lost"), "{err}");
+    let f = hdf5::File::open(out.join("raw.h5")).unwrap();
+    assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
+    let (shape, data, _) = read_h5(&out.join("raw.h5"));
+    assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));
+}

@@ -215,7 +215,11 @@ pub(crate) fn receiver(p: &mut dyn Pipe, link: &Link, tx: Sender<Msg>, shared: &
             Ok(None) => return stop(p, link, shared, "aborted".into()),
             Err(e) => {
                 p.abandon();
-                return fail(shared, &me, format!("edge {}: {e}", link.name));
+                return fail(
+                    shared,
+                    &link.from.0,
+                    format!("partition `{}` lost (edge {}): {e}", link.from.1, link.name),
+                );
             }
         };
         let m = match wire::decode(&link.name, &b, &limits, meta.as_ref()) {

@@ -8,7 +8,10 @@
 //! dt, window length, edge, protocol version).
 
 pub(crate) mod connector;
+pub mod watch;
 pub(crate) mod zmq;
+
+pub use watch::PeerWatch;
 
 use crate::wire::Hello;
 

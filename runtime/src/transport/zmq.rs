@@ -11,11 +11,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 
 use super::connector::{self, fail, Pipe};
+use super::watch::PeerWatch;
 use super::Link;
 use crate::scheduler::{Msg, Shared, POLL};
 use crate::wire::{self, Limits};
 
-struct ZmqPipe(zmq::Socket);
+struct ZmqPipe(zmq::Socket, PeerWatch);
+
+const LOST: &str = "the peer's connection closed (its process exited, or its host stopped answering ZeroMQ heartbeats for 3 s)";
 
 impl Pipe for ZmqPipe {
     fn send(&mut self, bytes: &[u8], shared: &Shared) -> Result<(), String> {
@@ -25,6 +28,9 @@ impl Pipe for ZmqPipe {
                 Err(zmq::Error::EAGAIN) => {
                     if shared.abort.load(Ordering::Relaxed) {
                         return Err("aborted".into());
+                    }
+                    if self.1.lost() {
+                        return Err(LOST.into());
                     }
                 }
                 Err(e) => return Err(e.to_string()),
@@ -47,6 +53,13 @@ impl Pipe for ZmqPipe {
                     {
                         return Ok(None);
                     }
+                    if self.1.lost() {
+                        // what it sent before it went is still readable
+                        return match self.0.recv_bytes(zmq::DONTWAIT) {
+                            Ok(b) => Ok(Some(b)),
+                            Err(_) => Err(LOST.into()),
+                        };
+                    }
                 }
                 Err(e) => return Err(e.to_string()),
             }
@@ -68,7 +81,11 @@ impl Pipe for ZmqPipe {
     }
 }
 
-fn socket(ctx: &zmq::Context, link: &Link, limits: &Limits) -> Result<zmq::Socket, String> {
+fn socket(
+    ctx: &zmq::Context,
+    link: &Link,
+    limits: &Limits,
+) -> Result<(zmq::Socket, PeerWatch), String> {
     let s = ctx
         .socket(zmq::PAIR)
         .map_err(|e| format!("cannot create a ZeroMQ socket: {e}"))?;
@@ -80,24 +97,26 @@ fn socket(ctx: &zmq::Context, link: &Link, limits: &Limits) -> Result<zmq::Socke
         .and_then(|_| s.set_linger(5000))
         .and_then(|_| s.set_maxmsgsize((limits.max_payload + wire::HEADER_LEN as u64) as i64))
         .map_err(|e| format!("edge {}: socket options: {e}", link.name))?;
-    Ok(s)
+    let w =
+        PeerWatch::new(ctx, &s).map_err(|e| format!("edge {}: socket monitor: {e}", link.name))?;
+    Ok((s, w))
 }
 
 /// The producing end.
 pub(crate) fn sender(ctx: zmq::Context, link: Link, rx: Receiver<Msg>, shared: Arc<Shared>) {
-    let s = match socket(&ctx, &link, &Limits::default()).and_then(|s| {
+    let (s, w) = match socket(&ctx, &link, &Limits::default()).and_then(|(s, w)| {
         s.connect(&link.endpoint).map_err(|e| {
             format!(
                 "edge {}: cannot connect to {}: {e}",
                 link.name, link.endpoint
             )
         })?;
-        Ok(s)
+        Ok((s, w))
     }) {
-        Ok(s) => s,
+        Ok(x) => x,
         Err(e) => return fail(&shared, &link.from.0, e),
     };
-    connector::sender(&mut ZmqPipe(s), &link, rx, &shared);
+    connector::sender(&mut ZmqPipe(s, w), &link, rx, &shared);
 }
 
 /// The consuming end.
@@ -106,13 +125,13 @@ pub(crate) fn receiver(ctx: zmq::Context, link: Link, tx: Sender<Msg>, shared: A
         // a socket file left by a crashed run
         let _ = std::fs::remove_file(path);
     }
-    let s = match socket(&ctx, &link, &Limits::default()).and_then(|s| {
+    let (s, w) = match socket(&ctx, &link, &Limits::default()).and_then(|(s, w)| {
         s.bind(&link.endpoint)
             .map_err(|e| format!("edge {}: cannot bind {}: {e}", link.name, link.endpoint))?;
-        Ok(s)
+        Ok((s, w))
     }) {
-        Ok(s) => s,
+        Ok(x) => x,
         Err(e) => return fail(&shared, &link.to.0, e),
     };
-    connector::receiver(&mut ZmqPipe(s), &link, tx, &shared);
+    connector::receiver(&mut ZmqPipe(s, w), &link, tx, &shared);
 }
