@@ -1,7 +1,8 @@
 //! # brainstream-actors
 //!
 //! Every actor kind of brainstream, one file each: the model wrappers
-//! (`mean_field`, `spiking_network`), monitors (`monitors/`: `temporal_average`,
+//! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
+//! (`external/`), monitors (`monitors/`: `temporal_average`,
 //! `subsample`, `bold`), recorders (`hdf5_recorder`, `png_plot`), devices
 //! (`devices/`: `spike_generator`, `step_current_generator`), transformers
 //! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
@@ -9,6 +10,7 @@
 //! returns them all for the runtime.
 
 pub mod devices;
+pub mod external;
 pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
@@ -32,6 +34,7 @@ pub fn registry() -> Registry {
     r.register(monitors::subsample::KIND);
     r.register(monitors::bold::KIND);
     r.register(spiking_network::KIND);
+    r.register(external::KIND);
     r.register(png_plot::KIND);
     r.register(devices::inhomogeneous_poisson_generator::KIND);
     r.register(devices::poisson_generator::KIND);

@@ -1,0 +1,280 @@
+//! The external session protocol over one ZeroMQ PAIR socket
+//! (`docs/protocol.md`, "External actors"): the runtime's hello and the
+//! external side's answer, then per window the inputs, a tick, the outputs
+//! and the answering tick, then the end and its acknowledgement. Every wait
+//! is bounded by the peer's life: the process's exit, or a closed
+//! connection (heartbeats), ends it with an error naming the cause.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use brainstream_runtime::transport::PeerWatch;
+use brainstream_runtime::wire::{self, Body, Header, Kind, Limits, HEADER_LEN};
+use brainstream_runtime::{ActorError, SeriesMeta};
+use serde::{Deserialize, Serialize};
+
+use super::process::Proc;
+
+/// Edge index of a window tick.
+pub(crate) const TICK: u32 = u32::MAX;
+/// How often a wait looks at the peer's health.
+const POLL_MS: i32 = 100;
+
+/// A population as announced in the handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PopDecl {
+    pub name: String,
+    pub size: u64,
+}
+
+/// What the runtime tells the external side.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct RuntimeHello {
+    pub protocol: u16,
+    pub role: &'static str,
+    pub actor: String,
+    pub dt_ms: f64,
+    pub window_steps: u64,
+    pub total_steps: u64,
+    pub seed: u64,
+    pub regions: Vec<String>,
+    pub populations: Vec<PopDecl>,
+    pub inputs: Vec<&'static str>,
+    pub outputs: Vec<&'static str>,
+    pub config: serde_json::Value,
+    pub peer: String,
+}
+
+/// What the external side answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExternalHello {
+    pub protocol: u16,
+    pub role: String,
+    #[serde(default)]
+    pub peer: String,
+    pub regions: Vec<String>,
+    pub populations: Vec<PopDecl>,
+    /// Input ports it serves.
+    pub inputs: Vec<String>,
+    /// Output ports it sends every window.
+    pub outputs: Vec<String>,
+}
+
+/// The runtime's end of a session.
+pub(crate) struct Session {
+    sock: zmq::Socket,
+    watch: PeerWatch,
+    /// The external process, when the runtime started it.
+    pub(crate) proc: Option<Proc>,
+    /// Where it is, for messages.
+    pub(crate) endpoint: String,
+    pub(crate) limits: Limits,
+    /// Kept alive as long as the socket.
+    _ctx: zmq::Context,
+}
+
+fn hello_bytes(json: &[u8]) -> Vec<u8> {
+    let h = Header {
+        kind: Kind::Hello,
+        dtype: 3,
+        edge: TICK,
+        window: 0,
+        start_step: 0,
+        dims: [0; 3],
+        payload_len: json.len() as u64,
+    };
+    let mut v = h.to_bytes().to_vec();
+    v.extend_from_slice(json);
+    v
+}
+
+/// A tick: "window `window` (steps `start .. start+n`)".
+pub(crate) fn tick(window: u64, start: u64, n: u64) -> Vec<u8> {
+    Header {
+        kind: Kind::Empty,
+        dtype: 0,
+        edge: TICK,
+        window,
+        start_step: start,
+        dims: [u32::try_from(n).unwrap_or(u32::MAX), 0, 0],
+        payload_len: 0,
+    }
+    .to_bytes()
+    .to_vec()
+}
+
+impl Session {
+    /// Binds (`bind`) or connects to `endpoint`.
+    pub(crate) fn open(endpoint: &str, bind: bool) -> Result<Self, ActorError> {
+        let ctx = zmq::Context::new();
+        let e = |what: &str, err: zmq::Error| ActorError::new(format!("{what} {endpoint}: {err}"));
+        let sock = ctx
+            .socket(zmq::PAIR)
+            .map_err(|x| e("cannot create a socket for", x))?;
+        let limits = Limits::default();
+        sock.set_rcvtimeo(POLL_MS)
+            .and_then(|_| sock.set_sndtimeo(POLL_MS))
+            .and_then(|_| sock.set_linger(1000))
+            .and_then(|_| sock.set_maxmsgsize((limits.max_payload + HEADER_LEN as u64) as i64))
+            .map_err(|x| e("socket options for", x))?;
+        let watch = PeerWatch::new(&ctx, &sock).map_err(|x| e("cannot monitor", x))?;
+        if bind {
+            sock.bind(endpoint).map_err(|x| e("cannot bind", x))?;
+        } else {
+            sock.connect(endpoint)
+                .map_err(|x| e("cannot connect to", x))?;
+        }
+        Ok(Self {
+            sock,
+            watch,
+            proc: None,
+            endpoint: endpoint.to_string(),
+            limits,
+            _ctx: ctx,
+        })
+    }
+
+    /// Why the peer cannot answer, if it cannot.
+    fn gone(&mut self) -> Option<String> {
+        if let Some(p) = &mut self.proc {
+            if p.exited().is_some() {
+                return Some(p.obituary());
+            }
+        }
+        if self.watch.lost() {
+            return Some(match &mut self.proc {
+                Some(p) => format!("its connection closed; {}", p.obituary()),
+                None => format!(
+                    "the connection to {} closed (the external process exited, or stopped answering heartbeats for 3 s)",
+                    self.endpoint
+                ),
+            });
+        }
+        None
+    }
+
+    /// Sends one message, waiting while the peer is alive.
+    pub(crate) fn send(&mut self, bytes: &[u8]) -> Result<(), ActorError> {
+        loop {
+            match self.sock.send(bytes, 0) {
+                Ok(()) => return Ok(()),
+                Err(zmq::Error::EAGAIN) => {
+                    if let Some(why) = self.gone() {
+                        return Err(ActorError::new(why));
+                    }
+                }
+                Err(e) => return Err(ActorError::new(format!("sending to {}: {e}", self.endpoint))),
+            }
+        }
+    }
+
+    /// One message, within `deadline` if given, while the peer is alive.
+    pub(crate) fn recv(
+        &mut self,
+        deadline: Option<(Instant, &str)>,
+    ) -> Result<Vec<u8>, ActorError> {
+        loop {
+            match self.sock.recv_bytes(0) {
+                Ok(b) => return Ok(b),
+                Err(zmq::Error::EAGAIN) => {
+                    if let Some(why) = self.gone() {
+                        // what it sent before it went is still readable
+                        if let Ok(b) = self.sock.recv_bytes(zmq::DONTWAIT) {
+                            return Ok(b);
+                        }
+                        return Err(ActorError::new(why));
+                    }
+                    if let Some((d, what)) = deadline {
+                        if Instant::now() > d {
+                            return Err(ActorError::new(what.to_string()));
+                        }
+                    }
+                }
+                Err(e) => {
+                    return Err(ActorError::new(format!(
+                        "receiving from {}: {e}",
+                        self.endpoint
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Sends the runtime's hello and takes the answer within `timeout`.
+    pub(crate) fn handshake(
+        &mut self,
+        ours: &RuntimeHello,
+        timeout: Duration,
+    ) -> Result<ExternalHello, ActorError> {
+        let json = serde_json::to_vec(ours).map_err(ActorError::new)?;
+        self.send(&hello_bytes(&json))?;
+        let what = format!(
+            "no handshake from the external side on {} within {} s (raise `startup_timeout_s` if building its network takes longer)",
+            self.endpoint,
+            timeout.as_secs()
+        );
+        let b = self.recv(Some((Instant::now() + timeout, &what)))?;
+        let h = Header::parse("handshake", &b).map_err(ActorError::new)?;
+        let body = &b[HEADER_LEN.min(b.len())..];
+        match h.kind {
+            Kind::Hello => {
+                let theirs: ExternalHello = serde_json::from_slice(body).map_err(|e| {
+                    ActorError::new(format!("the external side's handshake is not valid: {e}"))
+                })?;
+                Ok(theirs)
+            }
+            Kind::Error => Err(ActorError::new(format!(
+                "the external side refused: {}",
+                String::from_utf8_lossy(body)
+            ))),
+            k => Err(ActorError::new(format!(
+                "expected the external side's handshake, got a {k:?} message"
+            ))),
+        }
+    }
+
+    /// Decodes a message of output port `edge` (named `port`).
+    pub(crate) fn decode(
+        &self,
+        port: &str,
+        b: &[u8],
+        meta: Option<&Arc<SeriesMeta>>,
+    ) -> Result<wire::Message, ActorError> {
+        wire::decode(port, b, &self.limits, meta).map_err(ActorError::new)
+    }
+
+    /// Ends the session: the end, its acknowledgement within `ack`, the
+    /// process's exit within `grace` (then it is killed).
+    pub(crate) fn close(&mut self, window: u64, ack: Duration, grace: Duration) {
+        let _ = self
+            .sock
+            .send(wire::encode_end(TICK, window).as_slice(), zmq::DONTWAIT);
+        let d = Instant::now() + ack;
+        loop {
+            match self.recv(Some((d, "no acknowledgement of the end"))) {
+                Ok(b) => {
+                    if let Ok(m) = wire::decode("end", &b, &self.limits, None) {
+                        match m.body {
+                            Body::End => break,
+                            Body::Error(t) => {
+                                tracing::warn!("the external side at its end: {t}");
+                                break;
+                            }
+                            _ => continue,
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("external session {}: {e}", self.endpoint);
+                    break;
+                }
+            }
+        }
+        let _ = self.sock.set_linger(0);
+        if let Some(p) = &mut self.proc {
+            p.stop(grace);
+        }
+    }
+}
