@@ -13,7 +13,8 @@ window loop, `nest` and `annarchy` the adapters.
 """
 
 from .session import Session, SessionError, Window
+from . import wire
 from .wire import PROTOCOL_VERSION, Series, Spikes
 
-__all__ = ["Session", "SessionError", "Window", "Series", "Spikes", "PROTOCOL_VERSION"]
+__all__ = ["wire", "Session", "SessionError", "Window", "Series", "Spikes", "PROTOCOL_VERSION"]
 __version__ = "0.1.0"

@@ -7,6 +7,9 @@ window loop and error reporting. An adapter implements `_build`,
 `_set_spikes`, `_set_rates`, `_set_current`, `_advance`, `_spikes`,
 `_v_m` and `_finish`."""
 
+import sys
+import time
+
 import numpy as np
 
 from .session import SessionError
@@ -100,10 +103,23 @@ class Interface:
                               ("current_in", self.current_in)) if d is not None]
         outs = ["spikes", "rates"] + (["v_m"] if self.record_v_m else [])
         self.session.accept(ins, outs, peer=self.peer())
+        self.sim_s, self.windows = 0.0, 0
+        t0 = None
         try:
-            self.session.run(self._window, peer=self.peer())
+            def step(w):
+                nonlocal t0
+                t0 = t0 or time.perf_counter()
+                return self._window(w)
+            self.session.run(step, peer=self.peer())
         finally:
             self._finish()
+        if t0 is not None:
+            total = time.perf_counter() - t0
+            self.stats = {"windows": self.windows, "wall_s": total, "simulator_s": self.sim_s}
+            print(f"brainstream_client: {self.windows} windows in {total:.3f} s, "
+                  f"{self.simulator} advancing {self.sim_s:.3f} s, interface and exchange "
+                  f"{total - self.sim_s:.3f} s ({100 * (total - self.sim_s) / max(self.sim_s, 1e-9):.1f}% "
+                  "of the simulator's time)", file=sys.stderr, flush=True)
 
     def _window(self, w):
         s0, n = w.start_step, w.n_steps
@@ -126,7 +142,10 @@ class Interface:
             if not np.all(np.isfinite(v)) or (port == "rates_in" and np.any(v < 0)):
                 raise SessionError(f"{port}: negative or non-finite values in window {w.index}")
             setter(w, x.stamps, v)
+        t = time.perf_counter()
         self._advance(w)
+        self.sim_s += time.perf_counter() - t
+        self.windows += 1
         gids, stamps = self._spikes(w)
         order = np.argsort(stamps, kind="stable")
         gids, stamps = gids[order].astype(np.uint32), stamps[order].astype(np.uint64)
@@ -146,13 +165,14 @@ class Interface:
         return out
 
     def _trains_by_source(self, sp):
-        """(train index, spike times in ms) for each proxy train that fired;
-        a spike of step k is emitted at (k+1)*dt, as NEST stamps its own."""
-        order = np.argsort(sp.senders, kind="stable")
-        senders, stamps = sp.senders[order], sp.stamps[order]
-        cuts = np.flatnonzero(np.diff(senders)) + 1
-        for s, st in zip(np.split(senders, cuts), np.split(stamps, cuts)):
-            yield int(s[0]), np.round((np.sort(st).astype(float) + 1.0) * self.dt, 9)
+        """(train indices, [spike times in ms] per train) for the proxy trains
+        that fired; a spike of step k is emitted at (k+1)*dt, as NEST stamps
+        its own."""
+        order = np.lexsort((sp.stamps, sp.senders))
+        senders = sp.senders[order]
+        times = np.round((sp.stamps[order].astype(float) + 1.0) * self.dt, 9)
+        trains, starts = np.unique(senders, return_index=True)
+        return trains.tolist(), np.split(times, starts[1:])
 
     # -- adapter hooks -------------------------------------------------------
 

@@ -85,15 +85,12 @@ class NestInterface(Interface):
         self.prepared = False
         self.seen = 0
         self.seen_mm = 0
-        self.read_cost = 0.0
+        self.excess = 0.0
         self.reset_cost = 1e-3
 
     def _set_spikes(self, w, sp):
-        idx, params = [], []
-        for k, times in self._trains_by_source(sp):
-            idx.append(k)
-            params.append({"spike_times": times.tolist()})
-        nest.SetStatus(self.gens[idx], params)
+        trains, times = self._trains_by_source(sp)
+        self.gens[trains].set([{"spike_times": t.tolist()} for t in times])
 
     def _set_rates(self, w, stamps, values):
         times = np.round((stamps.astype(float) + 1.0) * self.dt, 9).tolist()
@@ -111,9 +108,14 @@ class NestInterface(Interface):
             self.prepared = True
         nest.Run(w.n_steps * self.dt)
 
+    # copying one accumulated event out of NEST costs about this (s)
+    EVENT_COPY_S = 6e-8
+
     def _reset_if_due(self):
-        # keep the cost of re-reading accumulated events in balance with a reset
-        if self.read_cost < self.reset_cost:
+        # keep what re-reading accumulated events has cost since the last
+        # reset in balance with the cost of a reset (Cleanup, Prepare)
+        self.excess += self.seen * self.EVENT_COPY_S * (2 if self.record_v_m else 1)
+        if self.excess < self.reset_cost:
             return
         t = time.perf_counter()
         nest.Cleanup()
@@ -124,27 +126,23 @@ class NestInterface(Interface):
             self.seen_mm = 0
         nest.Prepare()
         self.reset_cost = time.perf_counter() - t
-        self.read_cost = 0.0
+        self.excess = 0.0
 
     def _spikes(self, w):
-        t = time.perf_counter()
         ev = self.rec.get("events")
         senders = np.asarray(ev["senders"][self.seen:], dtype=np.int64)
         times = np.asarray(ev["times"][self.seen:], dtype=float)
         self.seen += len(senders)
-        self.read_cost += time.perf_counter() - t
         if not self.record_v_m:
             self._reset_if_due()
         return self.lut[senders], np.rint(times / self.dt).astype(np.int64) - 1
 
     def _v_m(self, w):
-        t = time.perf_counter()
         ev = self.mm.get("events")
         senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
         times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
         v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
         self.seen_mm += len(senders)
-        self.read_cost += time.perf_counter() - t
         self._reset_if_due()
         n, npop = w.n_steps, len(self.pop_names)
         s = np.rint(times / self.dt).astype(np.int64) - w.start_step - 1

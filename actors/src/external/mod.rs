@@ -106,18 +106,18 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         }
         (None, Some(e)) => {
             if !(e.starts_with("tcp://") || e.starts_with("ipc://")) {
-                return Err(BuildError::at(
-                    "endpoint",
-                    format!("`{e}` is not a ZeroMQ endpoint"),
-                )
-                .hint("tcp://HOST:PORT or ipc://PATH, where the client listens"));
+                return Err(
+                    BuildError::at("endpoint", format!("`{e}` is not a ZeroMQ endpoint"))
+                        .hint("tcp://HOST:PORT or ipc://PATH, where the client listens"),
+                );
             }
             Target::Endpoint(e)
         }
-        (Some(_), Some(_)) => {
-            return Err(BuildError::at("endpoint", "give `command` or `endpoint`, not both")
-                .hint("`command` starts the external side; `endpoint` connects to one already running"))
-        }
+        (Some(_), Some(_)) => return Err(BuildError::at(
+            "endpoint",
+            "give `command` or `endpoint`, not both",
+        )
+        .hint("`command` starts the external side; `endpoint` connects to one already running")),
         (None, None) => {
             return Err(BuildError::at("", "missing `command` (or `endpoint`)")
                 .hint("command = [\"python3\", \"my_nest_model.py\"] starts the external side"))
@@ -203,12 +203,10 @@ impl External {
             for name in list {
                 match ports.iter().position(|p| p.name == name) {
                     Some(k) => served[k] = true,
-                    None => {
-                        return Err(ActorError::new(format!(
-                            "the external side announces an unknown {dir} port `{name}` (known: {})",
-                            ports.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-                        )))
-                    }
+                    None => return Err(ActorError::new(format!(
+                        "the external side announces an unknown {dir} port `{name}` (known: {})",
+                        ports.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+                    ))),
                 }
             }
         }
@@ -232,7 +230,13 @@ impl Actor for External {
                     .graph_path
                     .as_ref()
                     .and_then(|p| p.parent())
-                    .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p })
+                    .map(|p| {
+                        if p.as_os_str().is_empty() {
+                            std::path::Path::new(".")
+                        } else {
+                            p
+                        }
+                    })
                     .map(|p| p.to_path_buf())
                     .unwrap_or_else(|| std::path::PathBuf::from("."));
                 let log = ctx.out_dir.join(format!("{}.log", self.name));
@@ -415,7 +419,7 @@ impl Actor for External {
             } else {
                 (Duration::from_secs(3), Duration::from_secs(2))
             };
-            s.close(self.next_window, ack, grace);
+            s.close(self.next_window, complete, ack, grace);
         }
         Ok(self.log.iter().cloned().collect())
     }

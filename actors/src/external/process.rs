@@ -142,6 +142,21 @@ impl Proc {
                 m.push_str(&l);
             }
         }
+        for (module, pip) in [
+            (
+                "brainstream_client",
+                "pip install ./python (from the brainstream repository)",
+            ),
+            ("nest", "pip install nest-simulator"),
+            ("ANNarchy", "pip install annarchy cmake"),
+        ] {
+            if m.contains(&format!("No module named '{module}'")) {
+                m.push_str(&format!(
+                    "\n  hint: the Python that `{}` runs lacks `{module}`: {pip}, or put the virtual environment that has it first on PATH",
+                    self.line.split(' ').next().unwrap_or("")
+                ));
+            }
+        }
         m.push_str(&format!("\n  (all its output: {})", self.log.display()));
         m
     }

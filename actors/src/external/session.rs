@@ -165,7 +165,12 @@ impl Session {
                         return Err(ActorError::new(why));
                     }
                 }
-                Err(e) => return Err(ActorError::new(format!("sending to {}: {e}", self.endpoint))),
+                Err(e) => {
+                    return Err(ActorError::new(format!(
+                        "sending to {}: {e}",
+                        self.endpoint
+                    )))
+                }
             }
         }
     }
@@ -216,7 +221,12 @@ impl Session {
             timeout.as_secs()
         );
         let b = self.recv(Some((Instant::now() + timeout, &what)))?;
-        let h = Header::parse("handshake", &b).map_err(ActorError::new)?;
+        let h = Header::parse("handshake", &b).map_err(|e| match e {
+            wire::WireError::Version { got, want, .. } => ActorError::new(format!(
+                "the external side speaks protocol version {got}, this build speaks {want}; install the client of this brainstream there (pip install ./python)"
+            )),
+            e => ActorError::new(format!("the external side's handshake: {e}")),
+        })?;
         let body = &b[HEADER_LEN.min(b.len())..];
         match h.kind {
             Kind::Hello => {
@@ -247,7 +257,7 @@ impl Session {
 
     /// Ends the session: the end, its acknowledgement within `ack`, the
     /// process's exit within `grace` (then it is killed).
-    pub(crate) fn close(&mut self, window: u64, ack: Duration, grace: Duration) {
+    pub(crate) fn close(&mut self, window: u64, complete: bool, ack: Duration, grace: Duration) {
         let _ = self
             .sock
             .send(wire::encode_end(TICK, window).as_slice(), zmq::DONTWAIT);
@@ -267,7 +277,10 @@ impl Session {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!("external session {}: {e}", self.endpoint);
+                    // a failed run has reported the process's end already
+                    if complete {
+                        tracing::warn!("external session {}: {e}", self.endpoint);
+                    }
                     break;
                 }
             }

@@ -1,0 +1,237 @@
+"""The external side of a brainstream session: one ZeroMQ PAIR socket to
+the runtime's `external` actor.
+
+    runtime  -> hello (JSON: dt, window, regions, populations, config, ...)
+    external -> hello (JSON: regions, populations, ports it serves)
+    per window:
+      runtime  -> meta/series/spikes for each input port that has data, then a tick
+      external -> series/spikes for each output port, then a tick
+    runtime  -> end;  external -> end (acknowledgement), then exits
+
+Every wait watches the runtime: a closed connection (ZeroMQ heartbeats, 1 s
+interval, 3 s timeout) or, when the runtime started this process, the
+death of the parent ends the session with SessionError instead of a hang.
+"""
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import zmq
+
+from . import wire
+
+INPUT_PORTS = ("spikes_in", "rates_in", "current_in")
+OUTPUT_PORTS = ("spikes", "rates", "v_m")
+POLL_MS = 200
+
+
+class SessionError(Exception):
+    """The session cannot go on (runtime gone, protocol violated)."""
+
+
+@dataclass
+class Window:
+    """Steps `start_step .. start_step + n_steps` (times `start_ms` to
+    `end_ms`), with the inputs that arrived for it, by port name."""
+
+    index: int
+    start_step: int
+    n_steps: int
+    dt_ms: float
+    inputs: dict = field(default_factory=dict)
+
+    @property
+    def start_ms(self):
+        return self.start_step * self.dt_ms
+
+    @property
+    def end_ms(self):
+        return (self.start_step + self.n_steps) * self.dt_ms
+
+
+class Session:
+    """Connects to the runtime (`$BRAINSTREAM_ENDPOINT`, set when brainstream
+    starts this process), or listens on `endpoint` (`listen=True`) for a
+    graph whose external actor has `endpoint = ...`, and reads the
+    runtime's hello: `dt_ms`, `window_steps`, `total_steps`, `seed`,
+    `regions`, `populations` [(name, size)], `config` (the actor's `config`
+    table) are then attributes."""
+
+    def __init__(self, endpoint=None, listen=False, hello_timeout_s=None):
+        from_env = endpoint is None
+        endpoint = endpoint or os.environ.get("BRAINSTREAM_ENDPOINT")
+        if not endpoint:
+            raise SessionError(
+                "no endpoint: this script is meant to be started by brainstream (an `external` "
+                "actor's `command`), which sets BRAINSTREAM_ENDPOINT; or pass endpoint=... "
+                "with listen=True")
+        self.endpoint = endpoint
+        self._ctx = zmq.Context()
+        s = self._ctx.socket(zmq.PAIR)
+        s.setsockopt(zmq.LINGER, 2000)
+        s.setsockopt(zmq.HEARTBEAT_IVL, 1000)
+        s.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
+        s.setsockopt(zmq.HEARTBEAT_TTL, 3000)
+        s.setsockopt(zmq.MAXMSGSIZE, wire.MAX_PAYLOAD + 64)
+        self._monitor = s.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+        if listen:
+            s.bind(endpoint)
+        else:
+            s.connect(endpoint)
+        self._sock = s
+        self._poller = zmq.Poller()
+        self._poller.register(s, zmq.POLLIN)
+        self._parent = os.getppid() if from_env else None
+        self._meta = {}
+        self._accepted = None
+        h = self._expect_hello(hello_timeout_s)
+        self.hello = h
+        self.actor = h["actor"]
+        self.dt_ms = float(h["dt_ms"])
+        self.window_steps = int(h["window_steps"])
+        self.total_steps = int(h["total_steps"])
+        self.seed = int(h["seed"])
+        self.regions = list(h["regions"])
+        self.populations = [(p["name"], int(p["size"])) for p in h["populations"]]
+        self.config = h.get("config") or {}
+
+    # -- receiving ---------------------------------------------------------
+
+    def _gone(self):
+        if self._parent is not None and os.getppid() != self._parent:
+            return "brainstream (the parent process) has exited"
+        try:
+            while True:
+                ev = self._monitor.recv_multipart(zmq.NOBLOCK)
+                if ev and len(ev[0]) >= 2 and int.from_bytes(ev[0][:2], "little") == zmq.EVENT_DISCONNECTED:
+                    return "the connection to brainstream closed"
+        except zmq.Again:
+            pass
+        return None
+
+    def _recv(self, timeout_s=None):
+        t0 = time.monotonic()
+        while True:
+            if self._poller.poll(POLL_MS):
+                return self._sock.recv(copy=True)
+            why = self._gone()
+            if why:
+                raise SessionError(why)
+            if timeout_s is not None and time.monotonic() - t0 > timeout_s:
+                raise SessionError(f"nothing from brainstream within {timeout_s} s")
+
+    def _expect_hello(self, timeout_s):
+        h, body = wire.decode(self._recv(timeout_s))
+        if h.kind == wire.ERROR:
+            raise SessionError(f"brainstream refused: {body}")
+        if h.kind != wire.HELLO or body.get("role") != "brainstream":
+            raise SessionError("expected brainstream's hello first")
+        if body.get("protocol") != wire.PROTOCOL_VERSION:
+            raise SessionError(f"brainstream speaks protocol {body.get('protocol')}, "
+                               f"this client {wire.PROTOCOL_VERSION}")
+        return body
+
+    # -- sending -----------------------------------------------------------
+
+    def _send(self, b):
+        while True:
+            if self._sock.poll(POLL_MS, zmq.POLLOUT):
+                self._sock.send(b)
+                return
+            why = self._gone()
+            if why:
+                raise SessionError(why)
+
+    def accept(self, inputs, outputs, peer="", regions=None, populations=None):
+        """Answers the hello: the ports this side serves (names from
+        INPUT_PORTS / OUTPUT_PORTS) and, to be checked by the runtime, the
+        regions and populations it simulates (default: those asked)."""
+        for p in inputs:
+            if p not in INPUT_PORTS:
+                raise SessionError(f"unknown input port {p!r} (known: {INPUT_PORTS})")
+        for p in outputs:
+            if p not in OUTPUT_PORTS:
+                raise SessionError(f"unknown output port {p!r} (known: {OUTPUT_PORTS})")
+        regions = list(self.regions if regions is None else regions)
+        populations = self.populations if populations is None else populations
+        self._accepted = (list(inputs), list(outputs))
+        self._send(wire.encode_json(wire.HELLO, wire.SESSION_EDGE, {
+            "protocol": wire.PROTOCOL_VERSION,
+            "role": "external",
+            "peer": peer or "brainstream_client",
+            "regions": regions,
+            "populations": [{"name": n, "size": int(s)} for n, s in populations],
+            "inputs": list(inputs),
+            "outputs": list(outputs),
+        }))
+
+    def fail(self, text):
+        """Tells the runtime this side failed (it stops the run showing `text`)."""
+        try:
+            self._sock.send(wire.encode_text(wire.ERROR, wire.SESSION_EDGE, text), zmq.NOBLOCK)
+            time.sleep(0.2)
+        except zmq.ZMQError:
+            pass
+
+    # -- the window loop ---------------------------------------------------
+
+    def windows(self):
+        """Yields each Window with its inputs; after handling one, call
+        `reply(window, outputs)` before taking the next. Ends after the
+        runtime's end (acknowledged)."""
+        if self._accepted is None:
+            raise SessionError("accept() the hello before the windows")
+        inputs = {}
+        while True:
+            b = self._recv()
+            h = wire.parse_header(b)
+            h, body = wire.decode(b, self._meta.get(h.edge))
+            if h.kind == wire.META:
+                self._meta[h.edge] = body
+            elif h.kind in (wire.SERIES, wire.SPIKES):
+                if h.edge >= len(INPUT_PORTS):
+                    raise SessionError(f"a window on unknown input edge {h.edge}")
+                inputs[INPUT_PORTS[h.edge]] = body
+            elif h.kind == wire.EMPTY and h.edge == wire.SESSION_EDGE:
+                yield Window(h.window, h.start_step, h.dims[0], self.dt_ms, inputs)
+                inputs = {}
+            elif h.kind == wire.EMPTY:
+                pass
+            elif h.kind == wire.END:
+                self._send(wire.encode_end(h.window))
+                return
+            elif h.kind == wire.ERROR:
+                raise SessionError(f"brainstream failed: {body}")
+            else:
+                raise SessionError(f"unexpected message kind {h.kind} on edge {h.edge}")
+
+    def reply(self, window, outputs):
+        """Sends the window's outputs ({port: Series | Spikes}), then the tick."""
+        for port, value in outputs.items():
+            k = OUTPUT_PORTS.index(port)
+            if isinstance(value, wire.Spikes):
+                b = wire.encode_spikes(k, window.index, window.start_step,
+                                       value.stamps, value.times_ms, value.senders)
+            else:
+                b = wire.encode_series(k, window.index, value.stamps, value.times_ms, value.data)
+            self._send(b)
+        self._send(wire.encode_tick(window.index, window.start_step, window.n_steps))
+
+    def close(self):
+        self._sock.close(linger=2000)
+        self._monitor.close(0)
+        self._ctx.term()
+
+    def run(self, step, peer=""):
+        """Serves every window with `step(window) -> outputs`; any exception
+        is reported to the runtime (with its traceback) and re-raised."""
+        try:
+            for w in self.windows():
+                self.reply(w, step(w))
+        except SessionError:
+            raise
+        except BaseException:
+            self.fail(f"{peer or 'external side'}: " + traceback.format_exc(limit=8))
+            raise

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The Python side of the external actors, in its own virtual environment
+# (target/pyenv): pyzmq, numpy, this repository's client (python/), and
+# NEST (nest-simulator wheel, about a minute). With --annarchy also
+# ANNarchy 5 and cmake (an sdist: about 4 minutes to build on 2 cores; its
+# networks then compile with g++ at run time).
+#   scripts/pyenv.sh [--annarchy]      # prints the venv's bin folder
+# Idempotent: what is installed is not installed again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${BRAINSTREAM_PYENV:-target/pyenv}
+mkdir -p "$(dirname "$VENV")"
+if [ ! -x "$VENV/bin/python3" ]; then
+  echo "pyenv: creating $VENV" >&2
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/pip" install -q --upgrade pip >&2
+fi
+PY="$VENV/bin/python3"
+"$PY" -c "import zmq, numpy" 2>/dev/null || { echo "pyenv: installing pyzmq numpy" >&2; "$VENV/bin/pip" install -q pyzmq numpy >&2; }
+# the client, always reinstalled from this checkout (cheap)
+"$VENV/bin/pip" install -q --no-deps --force-reinstall ./python >&2
+"$PY" -c "import nest" 2>/dev/null || { echo "pyenv: installing nest-simulator" >&2; "$VENV/bin/pip" install -q nest-simulator >&2; }
+if [ "${1:-}" = "--annarchy" ]; then
+  "$PY" -c "import ANNarchy" 2>/dev/null || { echo "pyenv: installing annarchy (builds from source, ~4 min)" >&2; "$VENV/bin/pip" install -q annarchy cmake >&2; }
+fi
+cd "$VENV/bin" && pwd
