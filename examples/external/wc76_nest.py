@@ -18,8 +18,9 @@ SPIKES_IN = {"trains_per_region": 100, "targets": ["E", "I"], "indegree": 10,
              "weight": 20.0, "delay_ms": 0.1}
 
 
-def build(labels, dt_ms, seed, threads=1):
-    """The network: {region label: {"E": neurons, "I": neurons}}."""
+def build(labels, dt_ms, seed, threads=1, scale=1):
+    """The network: {region label: {"E": neurons, "I": neurons}}; `scale`
+    multiplies the population sizes (in-degrees stay)."""
     if hasattr(nest, "VerbosityLevel"):
         nest.verbosity = nest.VerbosityLevel.ERROR
     else:
@@ -31,8 +32,8 @@ def build(labels, dt_ms, seed, threads=1):
     regions = {}
     background = nest.Create("poisson_generator", params={"rate": 4000.0})
     for label in labels:
-        E = nest.Create("iaf_psc_alpha", 800)
-        I = nest.Create("iaf_psc_alpha", 200)
+        E = nest.Create("iaf_psc_alpha", 800 * scale)
+        I = nest.Create("iaf_psc_alpha", 200 * scale)
         nest.Connect(background, E + I, syn_spec={"weight": 20.0, "delay": 0.1})
         for src, tgt, k, w in [(E, E, 80, 20.0), (E, I, 80, 20.0), (I, E, 20, -100.0),
                                (I, I, 20, -100.0)]:
@@ -48,5 +49,5 @@ if __name__ == "__main__":
 
     session = Session()  # connects to brainstream, reads dt, seed, regions, config
     regions = build(session.regions, session.dt_ms, session.seed,
-                    int(session.config.get("threads", 1)))
+                    int(session.config.get("threads", 1)), int(session.config.get("scale", 1)))
     NestInterface(session, regions, spikes_in=SPIKES_IN).run()

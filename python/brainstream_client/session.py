@@ -137,12 +137,15 @@ class Session:
 
     def _send(self, b):
         while True:
-            if self._sock.poll(POLL_MS, zmq.POLLOUT):
-                self._sock.send(b)
+            try:
+                self._sock.send(b, zmq.NOBLOCK, copy=len(b) < 65536)
                 return
-            why = self._gone()
-            if why:
-                raise SessionError(why)
+            except zmq.Again:
+                pass
+            if not self._sock.poll(POLL_MS, zmq.POLLOUT):
+                why = self._gone()
+                if why:
+                    raise SessionError(why)
 
     def accept(self, inputs, outputs, peer="", regions=None, populations=None):
         """Answers the hello: the ports this side serves (names from

@@ -149,11 +149,12 @@ class Interface:
         gids, stamps = self._spikes(w)
         order = np.argsort(stamps, kind="stable")
         gids, stamps = gids[order].astype(np.uint32), stamps[order].astype(np.uint64)
-        counts = np.zeros((n, len(self.pop_names), len(self.regions)))
+        npop, nreg = len(self.pop_names), len(self.regions)
+        counts = np.zeros((n, npop, nreg))
         if len(gids):
             k = np.searchsorted(self.firsts, gids, side="right") - 1
-            np.add.at(counts, ((stamps - s0).astype(np.int64), k % len(self.pop_names),
-                               k // len(self.pop_names)), 1.0)
+            flat = ((stamps - s0).astype(np.int64) * npop + k % npop) * nreg + k // npop
+            counts = np.bincount(flat, minlength=n * npop * nreg).reshape(n, npop, nreg).astype(float)
         rates = counts * 1000.0 / (self.sizes[None, :, None] * self.dt)
         out_stamps = np.arange(s0 + 1, s0 + n + 1, dtype=np.uint64)
         out = {
