@@ -179,6 +179,26 @@ fn an_external_process_that_crashes_stops_the_run_with_its_stderr() {
 }
 
 #[test]
+fn a_hanging_external_process_is_stopped_by_the_window_timeout() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = parrot_graph(dir.path(), "{ stall_at_window = 100 }");
+    let s = std::fs::read_to_string(&g)
+        .unwrap()
+        .replace("config = {", "window_timeout_s = 2.0\nconfig = {");
+    std::fs::write(&g, s).unwrap();
+    let t0 = Instant::now();
+    let o = bs_run(&bin, &g, &dir.path().join("o"), &["-q"]);
+    let err = stderr(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("no answer for window 100 within window_timeout_s = 2 s"),
+        "{err}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
 fn a_peer_of_another_protocol_version_is_refused() {
     let Some(bin) = python("") else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -322,4 +342,112 @@ fn the_annarchy_scenario_runs_end_to_end() {
         );
     }
     assert!(complete(&out.join("spikes.h5")));
+}
+
+/// An external side started by hand, listening on tcp: the graph connects
+/// to it (`endpoint`, no `command`); killed mid-run, the run stops within
+/// 5 s naming the lost connection, its recordings kept.
+#[test]
+fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let s = std::fs::read_to_string(parrot_graph(dir.path(), "{}"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("command = ") {
+                format!("endpoint = \"{endpoint}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let g = dir.path().join("by_hand.toml");
+    std::fs::write(&g, s).unwrap();
+    let start = || {
+        Command::new(bin.join("python3"))
+            .arg(root().join("tests/external/parrot.py"))
+            .args(["--listen", &endpoint])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // a whole short run
+    let mut side = start();
+    let out = dir.path().join("o1");
+    let o = bs_run(
+        &bin,
+        &g,
+        &out,
+        &["-q", "--set", "simulation.duration_ms=200"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(complete(&out.join("raw.h5")));
+    assert!(
+        side.wait().unwrap().success(),
+        "the external side did not end cleanly"
+    );
+    // a long run, the external side killed after a while
+    let mut side = start();
+    let out = dir.path().join("o2");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut run = Command::new(env!("CARGO_BIN_EXE_brainstream"))
+        .env("PATH", path)
+        .arg("run")
+        .arg(&g)
+        .arg("--out")
+        .arg(&out)
+        .args(["-q", "--set", "simulation.duration_ms=600000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while std::fs::metadata(out.join("raw.h5"))
+        .map(|m| m.len())
+        .unwrap_or(0)
+        < 4_000_000
+    {
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    side.kill().unwrap();
+    let _ = side.wait();
+    let killed = Instant::now();
+    let status = loop {
+        if let Some(s) = run.try_wait().unwrap() {
+            break s;
+        }
+        if killed.elapsed() > Duration::from_secs(5) {
+            let _ = run.kill();
+            panic!("the run did not stop within 5 s of the external side's death");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    eprintln!(
+        "stopped {:.2} s after the kill",
+        killed.elapsed().as_secs_f64()
+    );
+    let err = stderr(&run.wait_with_output().unwrap());
+    assert!(!status.success());
+    assert!(
+        err.contains(&format!("the connection to {endpoint} closed")),
+        "{err}"
+    );
+    assert!(!complete(&out.join("raw.h5")));
 }

@@ -8,6 +8,7 @@ The actor's `config` can make it misbehave, to test the runtime's faults:
   protocol = V          answer the hello with protocol version V
   populations = {..}    announce other populations than the graph's
   stall_at_window = N   stop answering (and stay alive) in window N
+With `--listen ENDPOINT` it waits for a graph whose actor has `endpoint`.
 """
 
 import os
@@ -19,7 +20,9 @@ import numpy as np
 
 from brainstream_client import Session, Spikes, Series, wire
 
-s = Session()
+# started by brainstream (BRAINSTREAM_ENDPOINT), or by hand: --listen ENDPOINT
+listen = sys.argv[sys.argv.index("--listen") + 1] if "--listen" in sys.argv else None
+s = Session(endpoint=listen, listen=listen is not None)
 cfg = s.config
 pops = s.populations
 if "populations" in cfg:

@@ -43,6 +43,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated there (the proxy regions of the mean field, in the same order); the external side must announce the same" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name); the external side must announce the same" },
     ParamSpec { name: "config", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Any table, handed to the external side in the handshake (as JSON) for the user's script" },
+    ParamSpec { name: "window_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 86400.0)), unit: "s", doc: "Longest wait for one window's answer before the run stops (0: no limit — a process that died or disconnected is noticed anyway; this catches one that hangs)" },
     ParamSpec { name: "startup_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(300.0), range: Some((1.0, 86400.0)), unit: "s", doc: "How long to wait for the external side's handshake (importing NEST, compiling an ANNarchy network)" },
 ];
 
@@ -81,6 +82,7 @@ struct External {
     n_neurons: u64,
     config: serde_json::Value,
     startup: Duration,
+    window_timeout: Option<Duration>,
     session: Option<Session>,
     /// Which input ports the external side serves, and which outputs it sends.
     served_in: [bool; 3],
@@ -138,6 +140,9 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         n_neurons,
         config,
         startup: Duration::from_secs_f64(p.f64("startup_timeout_s")?),
+        window_timeout: Some(p.f64("window_timeout_s")?)
+            .filter(|t| *t > 0.0)
+            .map(Duration::from_secs_f64),
         session: None,
         served_in: [false; 3],
         served_out: [false; 3],
@@ -203,10 +208,12 @@ impl External {
             for name in list {
                 match ports.iter().position(|p| p.name == name) {
                     Some(k) => served[k] = true,
-                    None => return Err(ActorError::new(format!(
+                    None => {
+                        return Err(ActorError::new(format!(
                         "the external side announces an unknown {dir} port `{name}` (known: {})",
                         ports.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
-                    ))),
+                    )))
+                    }
                 }
             }
         }
@@ -302,6 +309,7 @@ impl Actor for External {
         let n_neurons = self.n_neurons;
         let mut sent_meta = std::mem::take(&mut self.sent_meta);
         let out_meta = self.out_meta.clone();
+        let timeout = self.window_timeout;
         let s = self.session()?;
         for (k, port) in INPUTS.iter().enumerate() {
             let Some(p) = inputs.get(port.name) else {
@@ -327,8 +335,16 @@ impl Actor for External {
         }
         s.send(&session::tick(win.index, win.start_step, win.n_steps))?;
         let end = win.start_step + win.n_steps;
+        let late = timeout.map(|t| {
+            format!(
+                "no answer for window {} within window_timeout_s = {} s (the external process is alive but not answering)",
+                win.index,
+                t.as_secs_f64()
+            )
+        });
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
         loop {
-            let b = s.recv(None)?;
+            let b = s.recv(deadline.zip(late.as_deref()))?;
             let edge = wire::Header::parse("external", &b)
                 .map_err(ActorError::new)?
                 .edge;
