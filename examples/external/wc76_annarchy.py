@@ -38,11 +38,13 @@ for label in session.regions:
         net.connect(src, tgt, target=t).fixed_number_pre(number=k, weights=w, delays=1.5)
     regions[label] = {"E": E, "I": I}
 
-AnnarchyInterface(
-    session,
-    net,
-    regions,
-    compile_dir=cfg.get("compile_dir", os.path.join(os.environ.get("TMPDIR", "/tmp"), "brainstream_annarchy")),
-    spikes_in={"trains_per_region": 100, "targets": ["E", "I"], "indegree": 10,
-               "weight": 0.02, "delay_ms": 0.1},
-).run()
+compile_dir = cfg.get("compile_dir", os.path.join(os.environ.get("TMPDIR", "/tmp"), "brainstream_annarchy"))
+if cfg.get("input", "spikes") == "rates":
+    # the rates of the proxy trains: ANNarchy draws them (TimedPoissonPopulation)
+    AnnarchyInterface(session, net, regions, compile_dir=compile_dir + "_rates",
+                      rates_in={"targets": ["E", "I"], "parrots_per_region": 100,
+                                "indegree": 10, "weight": 0.02, "delay_ms": 0.1}).run()
+else:
+    AnnarchyInterface(session, net, regions, compile_dir=compile_dir,
+                      spikes_in={"trains_per_region": 100, "targets": ["E", "I"], "indegree": 10,
+                                 "weight": 0.02, "delay_ms": 0.1}).run()

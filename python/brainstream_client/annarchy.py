@@ -161,4 +161,5 @@ class AnnarchyInterface(Interface):
             v = np.asarray(m.get(self.v_m_variable))
             v = v.reshape(v.shape[0], -1).mean(axis=1)[-w.n_steps:]
             out[-len(v):, k % npop, k // npop] = v
-        return out
+        # recorded after each step of the window: stamps at the steps' ends
+        return np.arange(w.start_step + 1, w.start_step + w.n_steps + 1, dtype=np.uint64), out

@@ -162,7 +162,8 @@ class Interface:
             "rates": Series(out_stamps, out_stamps * self.dt, rates),
         }
         if self.record_v_m:
-            out["v_m"] = Series(out_stamps, out_stamps * self.dt, self._v_m(w))
+            vs, vd = self._v_m(w)
+            out["v_m"] = Series(vs, vs * self.dt, vd)
         return out
 
     def _trains_by_source(self, sp):
@@ -199,6 +200,8 @@ class Interface:
         raise NotImplementedError
 
     def _v_m(self, w):
+        """(stamps, values[sample, population, region]) of the membrane
+        potential samples that became available in this window."""
         raise NotImplementedError
 
     def _finish(self):

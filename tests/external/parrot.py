@@ -5,6 +5,7 @@ in the same step (a parrot population); the other populations stay silent.
 The actor's `config` can make it misbehave, to test the runtime's faults:
   crash_at_window = N   print to stderr and exit with status 3 in window N
   kill_at_window = N    SIGKILL itself in window N
+  raise_at_window = N   raise an exception in window N (the client reports it)
   protocol = V          answer the hello with protocol version V
   populations = {..}    announce other populations than the graph's
   stall_at_window = N   stop answering (and stay alive) in window N
@@ -47,8 +48,10 @@ def step(w):
         print(f"parrot: crashing on purpose in window {w.index} at {time.time():.3f}", file=sys.stderr, flush=True)
         os._exit(3)
     if w.index == cfg.get("kill_at_window", -1):
-        print(f"parrot: killing myself in window {w.index} at {time.time():.3f}", file=sys.stderr, flush=True)
+        print(f"parrot: killing myself on purpose in window {w.index} at {time.time():.3f}", file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
+    if w.index == cfg.get("raise_at_window", -1):
+        raise RuntimeError(f"parrot: raising on purpose in window {w.index} at {time.time():.3f}")
     if w.index == cfg.get("stall_at_window", -1):
         time.sleep(3600)
     sp = w.inputs.get("spikes_in", Spikes.empty())

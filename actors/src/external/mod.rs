@@ -310,6 +310,7 @@ impl Actor for External {
         let mut sent_meta = std::mem::take(&mut self.sent_meta);
         let out_meta = self.out_meta.clone();
         let timeout = self.window_timeout;
+        let log = self.log.clone();
         let s = self.session()?;
         for (k, port) in INPUTS.iter().enumerate() {
             let Some(p) = inputs.get(port.name) else {
@@ -362,7 +363,14 @@ impl Actor for External {
             match (m.body, port) {
                 (Body::Empty, None) if edge == TICK => break,
                 (Body::Error(t), _) => {
-                    return Err(ActorError::new(format!("the external side failed: {t}")))
+                    let log = log
+                        .as_ref()
+                        .map(|l| format!("\n  (all its output: {})", l.display()))
+                        .unwrap_or_default();
+                    return Err(ActorError::new(format!(
+                        "the external side failed: {}{log}",
+                        t.trim_end()
+                    )));
                 }
                 (Body::End, _) => {
                     return Err(ActorError::new(

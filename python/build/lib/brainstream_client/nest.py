@@ -6,7 +6,10 @@ fixed in-degree to the target populations of its region; `rates_in` → one
 `inhomogeneous_poisson_generator` per region, through `parrot_neuron`s
 (shared trains) or straight to every target (independent trains);
 `current_in` → one `step_current_generator` per region. A value stamped
-step j takes effect at (j+1)*dt, NEST's first time after the window starts.
+step j takes effect at (j+1)*dt, NEST's first time after the window
+starts: one step later than in the built-in engine, where a value of step j
+acts from step j + 1 (the step current, connected with one step of delay,
+moves the neurons from step j + 2).
 Out: one `spike_recorder` on every population (only the window's new
 events are sent), and a `multimeter` for `v_m`.
 
@@ -76,7 +79,8 @@ class NestInterface(Interface):
         if self.current_in is not None:
             self.scgs = nest.Create("step_current_generator", len(labels))
             for r, label in enumerate(labels):
-                nest.Connect(self.scgs[r], _sum(self.targets(label, self.current_in)))
+                nest.Connect(self.scgs[r], _sum(self.targets(label, self.current_in)),
+                             syn_spec={"delay": self.dt})
         self.rec = nest.Create("spike_recorder")
         nest.Connect(self.all, self.rec)
         if self.record_v_m:
@@ -144,13 +148,16 @@ class NestInterface(Interface):
         v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
         self.seen_mm += len(senders)
         self._reset_if_due()
-        n, npop = w.n_steps, len(self.pop_names)
-        s = np.rint(times / self.dt).astype(np.int64) - w.start_step - 1
-        ok = (s >= 0) & (s < n)
-        k = np.searchsorted(self.firsts, self.lut[senders[ok]], side="right") - 1
-        acc = np.zeros((n, npop, len(self.regions)))
-        np.add.at(acc, (s[ok], k % npop, k // npop), v[ok])
-        return acc / self.sizes[None, :, None]
+        # NEST's multimeter has the sample of time t only after the step
+        # that follows: a window brings its last sample in the next one
+        npop, nreg = len(self.pop_names), len(self.regions)
+        st = np.rint(times / self.dt).astype(np.int64)
+        stamps = np.unique(st)
+        idx = np.searchsorted(stamps, st)
+        k = np.searchsorted(self.firsts, self.lut[senders], side="right") - 1
+        acc = np.zeros((len(stamps), npop, nreg))
+        np.add.at(acc, (idx, k % npop, k // npop), v)
+        return stamps.astype(np.uint64), acc / self.sizes[None, :, None]
 
     def _finish(self):
         if self.prepared:
