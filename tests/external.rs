@@ -333,12 +333,20 @@ fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
             "from = \"gen.output\"\nto = \"net.rates_in\"",
         )
         .replace("config = { threads = 1 }", "config = { input = \"rates\" }")
-        .replace("../examples", &root().join("examples").display().to_string());
+        .replace(
+            "../examples",
+            &root().join("examples").display().to_string(),
+        );
     assert!(s.contains("net.rates_in") && s.contains("kind = \"gain\""));
     let g = dir.path().join("rates.toml");
     std::fs::write(&g, s).unwrap();
     let out = dir.path().join("nest");
-    let o = bs_run(&bin, &g, &out, &["-q", "--set", "simulation.duration_ms=500"]);
+    let o = bs_run(
+        &bin,
+        &g,
+        &out,
+        &["-q", "--set", "simulation.duration_ms=500"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let builtin = dir.path().join("builtin");
     run(
@@ -524,13 +532,21 @@ fn a_nest_neuron_driven_through_current_in_matches_the_built_in_one() {
     assert_eq!(sn, sb);
     assert_eq!(tn.len(), tb.len(), "{tn:?} vs {tb:?}");
     for (a, b) in tn.iter().zip(&tb) {
-        assert!((a - b - 0.1).abs() < 1e-9, "spike times {tn:?} vs built-in {tb:?}");
+        assert!(
+            (a - b - 0.1).abs() < 1e-9,
+            "spike times {tn:?} vs built-in {tb:?}"
+        );
     }
     // NEST's multimeter delivers a window's last sample with the next
     // window: the recording ends one sample short
     let (_, vn, time_n) = read_h5(&dir.path().join("nest/vm.h5"));
     let (_, vb, time_b) = read_h5(&dir.path().join("builtin/vm.h5"));
-    assert!(vn.len() + 1 >= vb.len(), "{} of {} samples", vn.len(), vb.len());
+    assert!(
+        vn.len() + 1 >= vb.len(),
+        "{} of {} samples",
+        vn.len(),
+        vb.len()
+    );
     let mut compared = 0;
     let mut worst: f64 = 0.0;
     for (t, v) in time_n.iter().zip(&vn) {
@@ -539,7 +555,11 @@ fn a_nest_neuron_driven_through_current_in_matches_the_built_in_one() {
             compared += 1;
         }
     }
-    assert!(compared + 3 >= vb.len(), "{compared} samples compared of {}", vb.len());
+    assert!(
+        compared + 3 >= vb.len(),
+        "{compared} samples compared of {}",
+        vb.len()
+    );
     assert!(worst < 1e-9, "V_m differs by {worst} mV (one step apart)");
     assert!(vb.iter().any(|v| *v > -60.0), "the current moved nothing");
 }

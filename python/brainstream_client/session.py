@@ -113,6 +113,11 @@ class Session:
 
     def _recv(self, timeout_s=None):
         t0 = time.monotonic()
+        try:
+            # the rest of a multipart message, or what is already there
+            return self._sock.recv(zmq.NOBLOCK)
+        except zmq.Again:
+            pass
         while True:
             if self._poller.poll(POLL_MS):
                 return self._sock.recv(copy=True)
@@ -211,16 +216,28 @@ class Session:
                 raise SessionError(f"unexpected message kind {h.kind} on edge {h.edge}")
 
     def reply(self, window, outputs):
-        """Sends the window's outputs ({port: Series | Spikes}), then the tick."""
+        """Sends the window's outputs ({port: Series | Spikes}), then the
+        tick, as one multipart message (one wake-up of the runtime)."""
+        frames = []
         for port, value in outputs.items():
             k = OUTPUT_PORTS.index(port)
             if isinstance(value, wire.Spikes):
-                b = wire.encode_spikes(k, window.index, window.start_step,
-                                       value.stamps, value.times_ms, value.senders)
+                frames.append(wire.encode_spikes(k, window.index, window.start_step,
+                                                 value.stamps, value.times_ms, value.senders))
             else:
-                b = wire.encode_series(k, window.index, value.stamps, value.times_ms, value.data)
-            self._send(b)
-        self._send(wire.encode_tick(window.index, window.start_step, window.n_steps))
+                frames.append(wire.encode_series(k, window.index, value.stamps, value.times_ms,
+                                                 value.data))
+        frames.append(wire.encode_tick(window.index, window.start_step, window.n_steps))
+        while True:
+            try:
+                self._sock.send_multipart(frames, zmq.NOBLOCK)
+                return
+            except zmq.Again:
+                pass
+            if not self._sock.poll(POLL_MS, zmq.POLLOUT):
+                why = self._gone()
+                if why:
+                    raise SessionError(why)
 
     def close(self):
         self._sock.close(linger=2000)

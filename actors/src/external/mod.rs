@@ -312,6 +312,7 @@ impl Actor for External {
         let timeout = self.window_timeout;
         let log = self.log.clone();
         let s = self.session()?;
+        let mut frames = Vec::with_capacity(4);
         for (k, port) in INPUTS.iter().enumerate() {
             let Some(p) = inputs.get(port.name) else {
                 continue;
@@ -325,16 +326,17 @@ impl Actor for External {
             let bytes = match p {
                 Payload::Series(sr) => {
                     if sent_meta[k].as_ref().is_none_or(|m| **m != *sr.meta) {
-                        s.send(&wire::encode_meta(k as u32, &sr.meta))?;
+                        frames.push(wire::encode_meta(k as u32, &sr.meta));
                         sent_meta[k] = Some(sr.meta.clone());
                     }
                     wire::encode_series(k as u32, win.index, sr)
                 }
                 Payload::Spikes(sp) => wire::encode_spikes(k as u32, win.index, win.start_step, sp),
             };
-            s.send(&bytes)?;
+            frames.push(bytes);
         }
-        s.send(&session::tick(win.index, win.start_step, win.n_steps))?;
+        frames.push(session::tick(win.index, win.start_step, win.n_steps));
+        s.send_all(&frames)?;
         let end = win.start_step + win.n_steps;
         let late = timeout.map(|t| {
             format!(

@@ -157,8 +157,26 @@ impl Session {
 
     /// Sends one message, waiting while the peer is alive.
     pub(crate) fn send(&mut self, bytes: &[u8]) -> Result<(), ActorError> {
+        self.send_flags(bytes, 0)
+    }
+
+    /// Sends a window's messages as one ZeroMQ multipart message (frames
+    /// arrive together: one wake-up of the peer, not one per message).
+    pub(crate) fn send_all(&mut self, frames: &[Vec<u8>]) -> Result<(), ActorError> {
+        for (k, f) in frames.iter().enumerate() {
+            let more = if k + 1 < frames.len() {
+                zmq::SNDMORE
+            } else {
+                0
+            };
+            self.send_flags(f, more)?;
+        }
+        Ok(())
+    }
+
+    fn send_flags(&mut self, bytes: &[u8], flags: i32) -> Result<(), ActorError> {
         loop {
-            match self.sock.send(bytes, 0) {
+            match self.sock.send(bytes, flags) {
                 Ok(()) => return Ok(()),
                 Err(zmq::Error::EAGAIN) => {
                     if let Some(why) = self.gone() {
