@@ -6,8 +6,10 @@ use brainstream::runtime::{BuildCtx, DefaultValue, Params};
 
 fn required(kind: &str, name: &str) -> toml::Value {
     match (kind, name) {
-        ("spiking_network" | "spike_rates", "regions") => toml::Value::Array(vec!["r".into()]),
-        ("spiking_network" | "spike_rates", "populations") => {
+        ("spiking_network" | "spike_rates" | "external", "regions") => {
+            toml::Value::Array(vec!["r".into()])
+        }
+        ("spiking_network" | "spike_rates" | "external", "populations") => {
             toml::from_str::<toml::Table>("p = { E = 4 }").unwrap()["p"].clone()
         }
         ("spike_generator", "spike_times_ms") => toml::Value::Array(vec![1.0.into()]),
@@ -16,6 +18,16 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("inhomogeneous_poisson_generator", "rate_times") => toml::Value::Array(vec![1.0.into()]),
         ("inhomogeneous_poisson_generator", "rate_values") => toml::Value::Array(vec![5.0.into()]),
         _ => panic!("no test value for the required parameter {kind}.{name}"),
+    }
+}
+
+/// Kinds that need one of several optional parameters.
+fn one_of(kind: &str, t: &mut toml::Table) {
+    if kind == "external" {
+        t.insert(
+            "command".into(),
+            toml::Value::Array(vec!["python3".into(), "net.py".into()]),
+        );
     }
 }
 
@@ -32,6 +44,7 @@ fn every_kind_builds_from_its_table() {
             }
             assert!(!p.doc.is_empty(), "{}.{} has no doc", k.name, p.name);
         }
+        one_of(k.name, &mut t);
         let params = Params::new(&t, k.params, dir);
         assert!(
             params.check().is_empty(),

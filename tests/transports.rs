@@ -229,7 +229,12 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
     let (shape, data, _) = read_h5(&out.join("raw.h5"));
     assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));
     let brain_log = std::fs::read_to_string(out.join("partition-brain.log")).unwrap();
-    assert!(brain_log.contains("stopped by the launcher"), "{brain_log}");
+    // stopped by the launcher, or by its own ZeroMQ watch first
+    assert!(
+        brain_log.contains("stopped by the launcher")
+            || brain_log.contains("partition `spiking` lost"),
+        "{brain_log}"
+    );
 }
 
 #[test]

@@ -209,6 +209,7 @@ class Session:
                 pass
             elif h.kind == wire.END:
                 self._send(wire.encode_end(h.window))
+                self.close()
                 return
             elif h.kind == wire.ERROR:
                 raise SessionError(f"brainstream failed: {body}")
@@ -240,8 +241,14 @@ class Session:
                     raise SessionError(why)
 
     def close(self):
-        self._sock.close(linger=2000)
+        """Closes the socket (its monitor first: libzmq sends monitor events
+        with a blocking send, which must not outlive the monitor)."""
+        try:
+            self._sock.disable_monitor()
+        except zmq.ZMQError:
+            pass
         self._monitor.close(0)
+        self._sock.close(linger=2000)
         self._ctx.term()
 
     def run(self, step, peer=""):

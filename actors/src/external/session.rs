@@ -75,6 +75,12 @@ pub(crate) struct Session {
     _ctx: zmq::Context,
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.watch.stop(&mut self.sock);
+    }
+}
+
 fn hello_bytes(json: &[u8]) -> Vec<u8> {
     let h = Header {
         kind: Kind::Hello,

@@ -41,10 +41,15 @@ pub(crate) trait Pipe {
 }
 
 pub(crate) fn fail(shared: &Shared, actor: &str, message: String) {
+    fail_in(shared, actor, 0, 0.0, message)
+}
+
+/// A failure noticed while waiting for window `window` (at `time_ms`).
+fn fail_in(shared: &Shared, actor: &str, window: u64, time_ms: f64, message: String) {
     shared.fail(Failure {
         actor: actor.to_string(),
-        window: 0,
-        time_ms: 0.0,
+        window,
+        time_ms,
         message,
         secondary: false,
     });
@@ -209,15 +214,20 @@ pub(crate) fn receiver(p: &mut dyn Pipe, link: &Link, tx: Sender<Msg>, shared: &
     // once the consumer has finished (the tail of a delayed edge is not
     // needed), what still comes is read and dropped until the end
     let mut consumer_done = false;
+    // the window awaited, for messages
+    let mut next = 0u64;
     loop {
         let b = match p.recv(shared, None) {
             Ok(Some(b)) => b,
             Ok(None) => return stop(p, link, shared, "aborted".into()),
             Err(e) => {
                 p.abandon();
-                return fail(
+                let t = next as f64 * link.hello.window_steps as f64 * link.hello.dt_ms;
+                return fail_in(
                     shared,
                     &link.from.0,
+                    next,
+                    t,
                     format!("partition `{}` lost (edge {}): {e}", link.from.1, link.name),
                 );
             }
@@ -233,6 +243,9 @@ pub(crate) fn receiver(p: &mut dyn Pipe, link: &Link, tx: Sender<Msg>, shared: &
         };
         if consumer_done && !matches!(m.body, Body::End | Body::Error(_)) {
             continue;
+        }
+        if matches!(m.body, Body::Window(_) | Body::Empty) {
+            next = m.header.window + 1;
         }
         let mut msg = match m.body {
             Body::Window(pl) => Msg {

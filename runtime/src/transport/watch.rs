@@ -52,6 +52,21 @@ impl PeerWatch {
         })
     }
 
+    /// Stops monitoring `socket`; call it before `socket` is closed (the
+    /// owner's `Drop`). libzmq 4.3 sends monitor events from its I/O thread
+    /// with a blocking send: an event emitted while a closing socket tears
+    /// down, after this watch is gone, would block that thread and with it
+    /// every socket of the context, forever.
+    pub fn stop(&mut self, socket: &mut zmq::Socket) {
+        // SAFETY: `socket` is a live socket (we hold it mutably); a null
+        // endpoint with no events is libzmq's documented way to stop its
+        // monitor.
+        unsafe {
+            zmq_sys::zmq_socket_monitor(socket.as_mut_ptr(), std::ptr::null(), 0);
+        }
+        let _ = self.lost();
+    }
+
     /// Whether the peer's connection has closed (reads pending events;
     /// never blocks). Messages the peer sent before it went are still in
     /// the socket: drain it before concluding.

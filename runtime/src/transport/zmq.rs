@@ -18,6 +18,12 @@ use crate::wire::{self, Limits};
 
 struct ZmqPipe(zmq::Socket, PeerWatch);
 
+impl Drop for ZmqPipe {
+    fn drop(&mut self) {
+        self.1.stop(&mut self.0);
+    }
+}
+
 const LOST: &str = "the peer's connection closed (its process exited, or its host stopped answering ZeroMQ heartbeats for 3 s)";
 
 impl Pipe for ZmqPipe {
