@@ -141,9 +141,13 @@ class Session:
     # -- sending -----------------------------------------------------------
 
     def _send(self, b):
+        self._send_frames([b])
+
+    def _send_frames(self, frames):
+        """One (multipart) message, waiting while the runtime lives."""
         while True:
             try:
-                self._sock.send(b, zmq.NOBLOCK, copy=len(b) < 65536)
+                self._sock.send_multipart(frames, zmq.NOBLOCK, copy=sum(map(len, frames)) < 65536)
                 return
             except zmq.Again:
                 pass
@@ -229,16 +233,7 @@ class Session:
                 frames.append(wire.encode_series(k, window.index, value.stamps, value.times_ms,
                                                  value.data))
         frames.append(wire.encode_tick(window.index, window.start_step, window.n_steps))
-        while True:
-            try:
-                self._sock.send_multipart(frames, zmq.NOBLOCK)
-                return
-            except zmq.Again:
-                pass
-            if not self._sock.poll(POLL_MS, zmq.POLLOUT):
-                why = self._gone()
-                if why:
-                    raise SessionError(why)
+        self._send_frames(frames)
 
     def close(self):
         """Closes the socket (its monitor first: libzmq sends monitor events
