@@ -16,15 +16,15 @@ if [ ! -x "$VENV/bin/python3" ]; then
   "$VENV/bin/pip" install -q --upgrade pip >&2
 fi
 PY="$VENV/bin/python3"
-"$PY" -c "import zmq, numpy" 2>/dev/null || { echo "pyenv: installing pyzmq numpy" >&2; "$VENV/bin/pip" install -q pyzmq numpy >&2; }
+"$PY" -c "import zmq, numpy" >/dev/null 2>&1 || { echo "pyenv: installing pyzmq numpy" >&2; "$VENV/bin/pip" install -q pyzmq numpy >&2; }
 # the client, always reinstalled from this checkout (cheap), built from a
 # copy so that setuptools leaves no build/ or egg-info in the tree
 tmp=$(mktemp -d)
 cp -r python "$tmp/"
 "$VENV/bin/pip" install -q --no-deps --force-reinstall "$tmp/python" >&2
 rm -rf "$tmp"
-"$PY" -c "import nest" 2>/dev/null || { echo "pyenv: installing nest-simulator" >&2; "$VENV/bin/pip" install -q nest-simulator >&2; }
+"$PY" -c "import nest" >/dev/null 2>&1 || { echo "pyenv: installing nest-simulator" >&2; "$VENV/bin/pip" install -q nest-simulator >&2; }
 if [ "${1:-}" = "--annarchy" ]; then
-  "$PY" -c "import ANNarchy" 2>/dev/null || { echo "pyenv: installing annarchy (builds from source, ~4 min)" >&2; "$VENV/bin/pip" install -q annarchy cmake >&2; }
+  "$PY" -c "import ANNarchy" >/dev/null 2>&1 || { echo "pyenv: installing annarchy (builds from source, ~4 min)" >&2; "$VENV/bin/pip" install -q annarchy cmake >&2; }
 fi
 cd "$VENV/bin" && pwd

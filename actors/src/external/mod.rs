@@ -49,14 +49,14 @@ const PARAMS: &[ParamSpec] = &[
 
 const INPUTS: &[PortDecl] = &[
     PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "proxy spike trains, senders r·T + k for region r (spike generators there)", end_stamped: false },
-    PortDecl { name: "rates_in", ty: PortType::Series, doc: "rates (Hz) per region for Poisson generators there: variable 0, one node per region; a sample stamped j sets the rate from step j on", end_stamped: false },
-    PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) per region for step current generators there: variable 0, one node per region", end_stamped: false },
+    PortDecl { name: "rates_in", ty: PortType::Series, doc: "rates (Hz) per region for Poisson generators there: variable 0, one node per region; a sample stamped j sets the rate from step j on (NEST: from step j + 1, it takes changes only after its current time)", end_stamped: false },
+    PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) per region for step current generators there: variable 0, one node per region; a sample stamped j acts one step later than in `spiking_network` (NEST takes changes only after its current time)", end_stamped: false },
 ];
 
 const OUTPUTS: &[PortDecl] = &[
     PortDecl { name: "spikes", ty: PortType::Spikes, doc: "every spike of its populations, senders = global neuron ids (regions in order, populations by name)", end_stamped: false },
     PortDecl { name: "rates", ty: PortType::Series, doc: "population rate over each step (Hz), stamped at the step's end: variables = populations, nodes = regions", end_stamped: false },
-    PortDecl { name: "v_m", ty: PortType::Series, doc: "mean membrane potential per population after each step (mV): variables = populations, nodes = regions", end_stamped: false },
+    PortDecl { name: "v_m", ty: PortType::Series, doc: "mean membrane potential per population after each step (mV): variables = populations, nodes = regions; NEST's multimeter delivers a window's last sample with the next window", end_stamped: false },
 ];
 
 /// The kind.
