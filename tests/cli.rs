@@ -4,11 +4,6 @@
 
 mod common;
 use common::*;
-use std::process::Command;
-
-fn bs() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_brainstream"))
-}
 
 #[test]
 fn run_prints_progress_and_a_summary() {

@@ -51,8 +51,7 @@ fn bs_run(bin: &Path, graph: &Path, out: &Path, args: &[&str]) -> Output {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    Command::new(env!("CARGO_BIN_EXE_brainstream"))
-        .env("PATH", path)
+    bs().env("PATH", path)
         .arg("run")
         .arg(graph)
         .arg("--out")
@@ -453,7 +452,7 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut run = Command::new(env!("CARGO_BIN_EXE_brainstream"))
+    let mut run = bs()
         .env("PATH", path)
         .arg("run")
         .arg(&g)

@@ -22,10 +22,6 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-fn bs() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_brainstream"))
-}
-
 /// Every dataset of the co-simulation's three recordings, as bits.
 fn recordings(out: &Path) -> Vec<(String, Vec<u64>)> {
     let mut v = vec![];

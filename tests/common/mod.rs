@@ -3,6 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+/// The `brainstream` binary of this build, as a command.
+pub fn bs() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_brainstream"))
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
