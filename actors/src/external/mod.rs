@@ -154,12 +154,6 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl External {
-    fn session(&mut self) -> Result<&mut Session, ActorError> {
-        self.session
-            .as_mut()
-            .ok_or_else(|| ActorError::new("the external session is closed"))
-    }
-
     /// Checks the external side's handshake against the graph.
     fn accept(&mut self, h: session::ExternalHello) -> Result<(), ActorError> {
         if h.protocol != VERSION {
@@ -304,20 +298,17 @@ impl Actor for External {
         inputs: &Inputs,
         outputs: &mut Outputs,
     ) -> Result<(), ActorError> {
-        let served_in = self.served_in;
-        let served_out = self.served_out;
         let n_neurons = self.n_neurons;
-        let mut sent_meta = std::mem::take(&mut self.sent_meta);
-        let out_meta = self.out_meta.clone();
-        let timeout = self.window_timeout;
-        let log = self.log.clone();
-        let s = self.session()?;
+        let s = self
+            .session
+            .as_mut()
+            .ok_or_else(|| ActorError::new("the external session is closed"))?;
         let mut frames = Vec::with_capacity(4);
         for (k, port) in INPUTS.iter().enumerate() {
             let Some(p) = inputs.get(port.name) else {
                 continue;
             };
-            if !served_in[k] {
+            if !self.served_in[k] {
                 return Err(ActorError::new(format!(
                     "input `{}` has an edge but the external side does not serve it (its handshake lists the ports it serves)",
                     port.name
@@ -325,9 +316,9 @@ impl Actor for External {
             }
             let bytes = match p {
                 Payload::Series(sr) => {
-                    if sent_meta[k].as_ref().is_none_or(|m| **m != *sr.meta) {
+                    if self.sent_meta[k].as_ref().is_none_or(|m| **m != *sr.meta) {
                         frames.push(wire::encode_meta(k as u32, &sr.meta));
-                        sent_meta[k] = Some(sr.meta.clone());
+                        self.sent_meta[k] = Some(sr.meta.clone());
                     }
                     wire::encode_series(k as u32, win.index, sr)
                 }
@@ -338,22 +329,21 @@ impl Actor for External {
         frames.push(session::tick(win.index, win.start_step, win.n_steps));
         s.send_all(&frames)?;
         let end = win.start_step + win.n_steps;
-        let late = timeout.map(|t| {
-            format!(
-                "no answer for window {} within window_timeout_s = {} s (the external process is alive but not answering)",
-                win.index,
-                t.as_secs_f64()
-            )
-        });
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let deadline = self.window_timeout.map(|t| std::time::Instant::now() + t);
         loop {
-            let b = s.recv(deadline.zip(late.as_deref()))?;
+            let Some(b) = s.recv(deadline)? else {
+                return Err(ActorError::new(format!(
+                    "no answer for window {} within window_timeout_s = {} s (the external process is alive but not answering)",
+                    win.index,
+                    self.window_timeout.map_or(0.0, |t| t.as_secs_f64())
+                )));
+            };
             let edge = wire::Header::parse("external", &b)
                 .map_err(ActorError::new)?
                 .edge;
             let port = OUTPUTS.get(edge as usize);
             let label = port.map(|p| p.name).unwrap_or("tick");
-            let meta = port.and_then(|_| out_meta[edge as usize].as_ref());
+            let meta = port.and_then(|_| self.out_meta[edge as usize].as_ref());
             let m = s.decode(label, &b, meta)?;
             if m.header.window != win.index && !matches!(m.body, Body::Error(_)) {
                 return Err(ActorError::new(format!(
@@ -365,7 +355,8 @@ impl Actor for External {
             match (m.body, port) {
                 (Body::Empty, None) if edge == TICK => break,
                 (Body::Error(t), _) => {
-                    let log = log
+                    let log = self
+                        .log
                         .as_ref()
                         .map(|l| format!("\n  (all its output: {})", l.display()))
                         .unwrap_or_default();
@@ -382,7 +373,7 @@ impl Actor for External {
                 (Body::Empty, Some(_)) => {}
                 (Body::Window(pl), Some(port)) => {
                     let k = edge as usize;
-                    if !served_out[k] {
+                    if !self.served_out[k] {
                         return Err(ActorError::new(format!(
                             "the external side sent `{}`, which its handshake did not announce",
                             port.name
@@ -433,7 +424,6 @@ impl Actor for External {
                 }
             }
         }
-        self.sent_meta = sent_meta;
         self.next_window = win.index + 1;
         Ok(())
     }

@@ -200,25 +200,24 @@ impl Session {
     }
 
     /// One message, within `deadline` if given, while the peer is alive.
+    /// `Ok(None)`: `deadline` passed first.
     pub(crate) fn recv(
         &mut self,
-        deadline: Option<(Instant, &str)>,
-    ) -> Result<Vec<u8>, ActorError> {
+        deadline: Option<Instant>,
+    ) -> Result<Option<Vec<u8>>, ActorError> {
         loop {
             match self.sock.recv_bytes(0) {
-                Ok(b) => return Ok(b),
+                Ok(b) => return Ok(Some(b)),
                 Err(zmq::Error::EAGAIN) => {
                     if let Some(why) = self.gone() {
                         // what it sent before it went is still readable
                         if let Ok(b) = self.sock.recv_bytes(zmq::DONTWAIT) {
-                            return Ok(b);
+                            return Ok(Some(b));
                         }
                         return Err(ActorError::new(why));
                     }
-                    if let Some((d, what)) = deadline {
-                        if Instant::now() > d {
-                            return Err(ActorError::new(what.to_string()));
-                        }
+                    if deadline.is_some_and(|d| Instant::now() > d) {
+                        return Ok(None);
                     }
                 }
                 Err(e) => {
@@ -239,12 +238,13 @@ impl Session {
     ) -> Result<ExternalHello, ActorError> {
         let json = serde_json::to_vec(ours).map_err(ActorError::new)?;
         self.send(&hello_bytes(&json))?;
-        let what = format!(
-            "no handshake from the external side on {} within {} s (raise `startup_timeout_s` if building its network takes longer)",
-            self.endpoint,
-            timeout.as_secs()
-        );
-        let b = self.recv(Some((Instant::now() + timeout, &what)))?;
+        let Some(b) = self.recv(Some(Instant::now() + timeout))? else {
+            return Err(ActorError::new(format!(
+                "no handshake from the external side on {} within {} s (raise `startup_timeout_s` if building its network takes longer)",
+                self.endpoint,
+                timeout.as_secs()
+            )));
+        };
         let h = Header::parse("handshake", &b).map_err(|e| match e {
             wire::WireError::Version { got, want, .. } => ActorError::new(format!(
                 "the external side speaks protocol version {got}, this build speaks {want}; install the client of this brainstream there (pip install ./python)"
@@ -287,8 +287,8 @@ impl Session {
             .send(wire::encode_end(TICK, window).as_slice(), zmq::DONTWAIT);
         let d = Instant::now() + ack;
         loop {
-            match self.recv(Some((d, "no acknowledgement of the end"))) {
-                Ok(b) => {
+            match self.recv(Some(d)) {
+                Ok(Some(b)) => {
                     if let Ok(m) = wire::decode("end", &b, &self.limits, None) {
                         match m.body {
                             Body::End => break,
@@ -300,8 +300,17 @@ impl Session {
                         }
                     }
                 }
+                // a failed run has reported the process's end already
+                Ok(None) => {
+                    if complete {
+                        tracing::warn!(
+                            "external session {}: no acknowledgement of the end",
+                            self.endpoint
+                        );
+                    }
+                    break;
+                }
                 Err(e) => {
-                    // a failed run has reported the process's end already
                     if complete {
                         tracing::warn!("external session {}: {e}", self.endpoint);
                     }
