@@ -78,6 +78,13 @@ fn parrot_graph(dir: &Path, config: &str) -> PathBuf {
     p
 }
 
+/// Runs `graph`, which must fail; its stderr.
+fn refused(bin: &Path, graph: &Path, out: &Path) -> String {
+    let o = bs_run(bin, graph, out, &["-q"]);
+    assert!(!o.status.success(), "the run succeeded");
+    stderr(&o)
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
@@ -188,9 +195,7 @@ fn a_hanging_external_process_is_stopped_by_the_window_timeout() {
         .replace("config = {", "window_timeout_s = 2.0\nconfig = {");
     std::fs::write(&g, s).unwrap();
     let t0 = Instant::now();
-    let o = bs_run(&bin, &g, &dir.path().join("o"), &["-q"]);
-    let err = stderr(&o);
-    assert!(!o.status.success());
+    let err = refused(&bin, &g, &dir.path().join("o"));
     assert!(
         err.contains("no answer for window 100 within window_timeout_s = 2 s"),
         "{err}"
@@ -204,9 +209,7 @@ fn a_peer_of_another_protocol_version_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let g = parrot_graph(dir.path(), "{ protocol = 2 }");
     let t0 = Instant::now();
-    let o = bs_run(&bin, &g, &dir.path().join("o"), &["-q"]);
-    let err = stderr(&o);
-    assert!(!o.status.success());
+    let err = refused(&bin, &g, &dir.path().join("o"));
     assert!(
         err.contains("protocol version 2, this build speaks 1"),
         "{err}"
@@ -219,9 +222,7 @@ fn an_external_network_with_other_populations_is_refused() {
     let Some(bin) = python("") else { return };
     let dir = tempfile::tempdir().unwrap();
     let g = parrot_graph(dir.path(), "{ populations = { E = 800, I = 100 } }");
-    let o = bs_run(&bin, &g, &dir.path().join("o"), &["-q"]);
-    let err = stderr(&o);
-    assert!(!o.status.success());
+    let err = refused(&bin, &g, &dir.path().join("o"));
     assert!(
         err.contains(
             "populations { E = 800, I = 100 } per region, the graph says { E = 800, I = 200 }"
@@ -238,14 +239,7 @@ fn a_command_that_does_not_exist_is_named() {
         .replace("\"python3\"", "\"no-such-python-here\"");
     let g = dir.path().join("g.toml");
     std::fs::write(&g, s).unwrap();
-    let o = bs_run(
-        Path::new("/nonexistent"),
-        &g,
-        &dir.path().join("o"),
-        &["-q"],
-    );
-    let err = stderr(&o);
-    assert!(!o.status.success());
+    let err = refused(Path::new("/nonexistent"), &g, &dir.path().join("o"));
     assert!(
         err.contains("cannot start `no-such-python-here") && err.contains("is the program on PATH"),
         "{err}"
@@ -478,16 +472,12 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
     side.kill().unwrap();
     let _ = side.wait();
     let killed = Instant::now();
-    let status = loop {
-        if let Some(s) = run.try_wait().unwrap() {
-            break s;
-        }
-        if killed.elapsed() > Duration::from_secs(5) {
-            let _ = run.kill();
-            panic!("the run did not stop within 5 s of the external side's death");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(
+        &mut run,
+        killed,
+        Duration::from_secs(5),
+        "the run, its external side dead,",
+    );
     eprintln!(
         "stopped {:.2} s after the kill",
         killed.elapsed().as_secs_f64()

@@ -200,16 +200,7 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
         .status()
         .unwrap()
         .success());
-    let status = loop {
-        if let Some(s) = launcher.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(5),
-            "the run did not stop within 5 s"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(&mut launcher, killed, Duration::from_secs(5), "the run");
     let waited = killed.elapsed();
     let o = launcher.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
@@ -350,16 +341,12 @@ fn a_partition_started_by_hand_notices_its_peer_die() {
     spiking.kill().unwrap();
     let _ = spiking.wait();
     let killed = Instant::now();
-    let status = loop {
-        if let Some(s) = brain.try_wait().unwrap() {
-            break s;
-        }
-        if killed.elapsed() > Duration::from_secs(5) {
-            let _ = brain.kill();
-            panic!("the brain partition did not stop within 5 s of its peer's death");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_within(
+        &mut brain,
+        killed,
+        Duration::from_secs(5),
+        "the brain partition, its peer dead,",
+    );
     eprintln!(
         "stopped {:.2} s after the kill",
         killed.elapsed().as_secs_f64()

@@ -63,6 +63,10 @@ class AnnarchyInterface(Interface):
                 view = self.src[r * self.trains:(r + 1) * self.trains]
                 for tgt in self.targets(label, d):
                     self._project(view, tgt, d, d["indegree"])
+        # whether this window's inputs were set (else the sources are cleared
+        # or the last rate held before the window runs)
+        self._src_set = False
+        self._rates_set = False
         self.window_ms = self.session.window_steps * self.dt
         self.last_rate = np.zeros(len(labels))
         if self.rates_in is not None:
@@ -130,13 +134,13 @@ class AnnarchyInterface(Interface):
 
     def _advance(self, w):
         if self.spikes_in is not None:
-            if not getattr(self, "_src_set", False):
+            if not self._src_set:
                 self.src.spike_times = [[] for _ in range(self.src.size)]
             # the source's clock restarts at the window (times are relative)
             self.src.reset()
             self._src_set = False
         if self.rates_in is not None:
-            if not getattr(self, "_rates_set", False):
+            if not self._rates_set:
                 for r, p in enumerate(self.tpp):
                     self._schedule(p, [float(self.last_rate[r])] * w.n_steps)
             self._rates_set = False

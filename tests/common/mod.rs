@@ -8,6 +8,26 @@ pub fn bs() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_brainstream"))
 }
 
+/// Waits for `child` to exit within `within` of `since`; past that it is
+/// killed and the test fails, saying `what` did not stop.
+pub fn exit_within(
+    child: &mut std::process::Child,
+    since: std::time::Instant,
+    within: std::time::Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if since.elapsed() > within {
+            let _ = child.kill();
+            panic!("{what} did not stop within {} s", within.as_secs_f64());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
