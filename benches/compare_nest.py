@@ -14,7 +14,7 @@ Median of --reps.
 --annarchy also runs `../shared/peers/annarchy_ref.py --recurrent` (ANNarchy
 5, 1 thread, `net.simulate` only, compile excluded) against the bench's
 `iaf_cond_alpha_n1000_annarchy_shaped` network (its parameters, sources and
-connectivity; RKF45 here, explicit Euler there). ANNarchy needs cmake on
+connectivity; RKF45 or rk4 here, explicit Euler there). ANNarchy needs cmake on
 PATH: the venv's bin directory is put first.
 """
 import argparse
@@ -75,17 +75,26 @@ def main():
     m = statistics.median
     print("| network (1000 neurons, 1 s, 1 thread) | brainstream s per sim-s | rate Hz | NEST 3.10 s per sim-s | rate Hz | NEST/brainstream |")
     print("|---|---|---|---|---|---|")
+    # each peer network against brainstream's variants of it (`_rk4`: the
+    # rk4 solver of iaf_cond_alpha instead of NEST's RKF45)
     for k in nest:
-        b, n = ours[k], nest[k]
-        bw, nw = m([x[0] for x in b]), m([x[0] for x in n])
-        print(f"| {k} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {nw:.3f} | {m([x[1] for x in n]):.1f} | {nw / bw:.1f}× |")
+        n = nest[k]
+        nw = m([x[0] for x in n])
+        for v in [k, k + "_rk4"]:
+            if v not in ours:
+                continue
+            b = ours[v]
+            bw = m([x[0] for x in b])
+            print(f"| {v} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {nw:.3f} | {m([x[1] for x in n]):.1f} | {nw / bw:.1f}× |")
     if annarchy:
         k = "iaf_cond_alpha_n1000_annarchy_shaped"
-        b = ours[k]
-        bw, aw = m([x[0] for x in b]), m([x[0] for x in annarchy])
+        aw = m([x[0] for x in annarchy])
         print("\n| network (1000 neurons, 1 s, 1 thread) | brainstream s per sim-s | rate Hz | ANNarchy 5 s per sim-s | rate Hz | ANNarchy/brainstream |")
         print("|---|---|---|---|---|---|")
-        print(f"| {k} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {aw:.3f} | {m([x[1] for x in annarchy]):.1f} | {aw / bw:.2f}× |")
+        for v in [k, k + "_rk4"]:
+            b = ours[v]
+            bw = m([x[0] for x in b])
+            print(f"| {v} | {bw:.3f} | {m([x[1] for x in b]):.1f} | {aw:.3f} | {m([x[1] for x in annarchy]):.1f} | {aw / bw:.2f}× |")
     print(f"\nload average: {os.getloadavg()}")
 
 

@@ -17,12 +17,24 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 
 use brainstream::models::params::ParamSet;
-use brainstream::models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND};
+use brainstream::models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver, PARAMS as COND};
 use brainstream::models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as PSC};
 use brainstream::models::spiking::{Network, Neurons, Rule};
 
 fn cond(seed: u64) -> Network {
-    let t = Neurons::CondAlpha(IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1).unwrap());
+    cond_with(seed, Solver::default())
+}
+
+fn cond_rk4(seed: u64) -> Network {
+    cond_with(seed, Solver::Rk4)
+}
+
+fn cond_with(seed: u64, solver: Solver) -> Network {
+    let t = Neurons::CondAlpha(
+        IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1)
+            .unwrap()
+            .with_solver(solver),
+    );
     let mut net = Network::new(&[("E".into(), 800), ("I".into(), 200)], &t, 0.1, seed).unwrap();
     net.randomize_v_m(-70.0, -55.0);
     for dst in [0, 1] {
@@ -38,7 +50,7 @@ fn cond(seed: u64) -> Network {
 
 /// The network of `annarchy_ref.py --recurrent`, and its Poisson sources:
 /// (network, targets of each source, source spike probability per step).
-fn annarchy_shaped(seed: u64) -> (Network, Vec<Vec<u32>>, f64) {
+fn annarchy_shaped(seed: u64, solver: Solver) -> (Network, Vec<Vec<u32>>, f64) {
     // PyNN IF_cond_alpha: cm 1 nF, tau_m 20 ms, v_rest = v_reset −65 mV,
     // v_thresh −50 mV, tau_syn 5 ms, e_rev 0 / −70 mV; tau_refrac 2 ms
     let params = ParamSet::from_overrides(
@@ -58,7 +70,11 @@ fn annarchy_shaped(seed: u64) -> (Network, Vec<Vec<u32>>, f64) {
         ],
     )
     .unwrap();
-    let t = Neurons::CondAlpha(IafCondAlpha::new(1, &params, 0.1).unwrap());
+    let t = Neurons::CondAlpha(
+        IafCondAlpha::new(1, &params, 0.1)
+            .unwrap()
+            .with_solver(solver),
+    );
     let mut net = Network::new(&[("E".into(), 800), ("I".into(), 200)], &t, 0.1, seed).unwrap();
     net.randomize_v_m(-65.0, -50.0);
     // weights in nS (ANNarchy's µS × 1000)
@@ -98,15 +114,25 @@ fn brunel(seed: u64) -> Network {
 
 fn main() {
     let bench = std::env::args().any(|a| a == "--bench");
+    // `cargo bench --bench spiking -- NAME` runs the networks whose names
+    // contain NAME
+    let filter = std::env::args()
+        .skip(1)
+        .find(|a| !a.starts_with("--"))
+        .unwrap_or_default();
     let (reps, steps) = if bench { (3, 10_000) } else { (1, 200) };
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
     let nets = [
         ("iaf_cond_alpha_n1000_rec", cond as fn(u64) -> Network),
+        ("iaf_cond_alpha_n1000_rec_rk4", cond_rk4),
         ("iaf_psc_alpha_brunel_n1000", brunel),
     ];
     for (name, make) in nets {
+        if !name.contains(&filter) {
+            continue;
+        }
         let counts = if cores > 1 { vec![1, cores] } else { vec![1] };
         for threads in counts {
             let (best, rate) = best_of(reps, steps, |r| {
@@ -120,8 +146,20 @@ fn main() {
         }
     }
     // the ANNarchy-shaped network: sources drawn and injected every step
+    for (name, solver) in [
+        ("iaf_cond_alpha_n1000_annarchy_shaped", Solver::default()),
+        ("iaf_cond_alpha_n1000_annarchy_shaped_rk4", Solver::Rk4),
+    ] {
+        if name.contains(&filter) {
+            annarchy_run(name, solver, reps, steps);
+        }
+    }
+}
+
+/// Runs the ANNarchy-shaped network and reports it.
+fn annarchy_run(name: &str, solver: Solver, reps: usize, steps: usize) {
     let (best, rate) = best_of(reps, steps, |r| {
-        let (mut net, targets, p) = annarchy_shaped(12345 + r);
+        let (mut net, targets, p) = annarchy_shaped(12345 + r, solver);
         let mut rng = rand::rngs::StdRng::seed_from_u64(r);
         let t = Instant::now();
         let mut spikes = 0usize;
@@ -137,7 +175,7 @@ fn main() {
         }
         (t.elapsed().as_secs_f64(), spikes, net.len())
     });
-    report("iaf_cond_alpha_n1000_annarchy_shaped", 1, steps, best, rate);
+    report(name, 1, steps, best, rate);
 }
 
 /// Best wall time (s) of `reps` runs of `once(rep)` → (wall s, spikes,

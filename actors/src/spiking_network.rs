@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use brainstream_models::params::ParamSet;
 use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF_PARAMS};
-use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND_PARAMS};
+use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver, PARAMS as COND_PARAMS};
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
 use brainstream_models::spiking::{Dist, Network, Neurons, Rule};
 use brainstream_runtime::{
@@ -30,6 +30,7 @@ use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha (weights in pA), iaf_cond_alpha or aeif_cond_exp (weights in nS)" },
+    ParamSpec { name: "solver", ty: ParamType::Str, default: DefaultValue::Str("rkf45"), range: None, unit: "", doc: "How iaf_cond_alpha is integrated: rkf45 (NEST's GSL RKF45, V_m equal to NEST's) or rk4 (exact conductances, 3 RK4 sub-steps for V_m: as accurate as NEST's RKF45, about 7× faster; docs/benchmarks.md)" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
@@ -209,11 +210,31 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             _ => BuildError::at("neuron_params", e.to_string()),
         })?;
     let bad = |e: brainstream_models::ModelError| BuildError::at("neuron_params", e.to_string());
+    let solver_name = p.str("solver")?;
+    let solver = match (Solver::named(&solver_name), model.as_str()) {
+        (Some(s), "iaf_cond_alpha") => s,
+        (Some(s), _) if s == Solver::default() => s,
+        (Some(_), _) => {
+            return Err(BuildError::at(
+                "solver",
+                format!("solver `{solver_name}` is for iaf_cond_alpha only, not {model}"),
+            )
+            .hint("leave `solver` out (NEST's RKF45) for this model"))
+        }
+        (None, _) => {
+            return Err(
+                BuildError::at("solver", format!("unknown solver `{solver_name}`"))
+                    .hint("rkf45 (NEST's, the default) or rk4"),
+            )
+        }
+    };
     let template = match model.as_str() {
         "iaf_psc_alpha" => Neurons::PscAlpha(IafPscAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
-        "iaf_cond_alpha" => {
-            Neurons::CondAlpha(IafCondAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?)
-        }
+        "iaf_cond_alpha" => Neurons::CondAlpha(
+            IafCondAlpha::new(1, &params, ctx.dt_ms)
+                .map_err(bad)?
+                .with_solver(solver),
+        ),
         _ => Neurons::AeifCondExp(AeifCondExp::new(1, &params, ctx.dt_ms).map_err(bad)?),
     };
     let (regions, pops) = crate::util::regions_and_populations(p)?;
