@@ -418,3 +418,198 @@ to = "rec.input"
         "rk4 {rk4} Hz, rkf45 {nest} Hz"
     );
 }
+
+/// One neuron of rM1 fed one spike of one source region's train: the V_m
+/// trace of the run and the graph's text. `input` is the `input` table.
+fn one_spike_into_rm1(dir: &std::path::Path, name: &str, sender: usize, input: &str) -> Vec<f64> {
+    let g = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &g,
+        format!(
+            r#"[simulation]
+dt_ms = 0.1
+duration_ms = 60.0
+sync_ms = 1.0
+[actors.gen]
+kind = "spike_generator"
+spike_times_ms = [5.0]
+senders = [{sender}]
+[actors.net]
+kind = "spiking_network"
+model = "iaf_psc_alpha"
+regions = ["rM1"]
+populations = {{ E = 1 }}
+record_v_m = [0]
+input = {input}
+[actors.rec]
+kind = "hdf5_recorder"
+[[edges]]
+from = "gen.spikes"
+to = "net.spikes_in"
+delay_ms = 1.0
+[[edges]]
+from = "net.v_m"
+to = "rec.input"
+"#
+        ),
+    )
+    .unwrap();
+    let out = dir.join(name);
+    run(&g, &out, &[]).unwrap();
+    h5(&out.join("rec.h5"), "data").1
+}
+
+#[test]
+fn spiking_coupling_applies_the_connectomes_weight_and_delay_to_the_step() {
+    // `coupling = "spiking"`: the trains of source region j reach rM1's
+    // neurons with weight × w_ij and TVB's delay rint(L_ij / speed / dt)
+    // counted from the spike's stamp, the edge's 1 ms included. Checked
+    // against the `tvb` mode (one delay, one weight) on the same neuron.
+    let conn = brainstream::models::Connectivity::tvb76();
+    let n = conn.n;
+    let i = conn.labels.iter().position(|l| l == "rM1").unwrap();
+    // the strongest source of rM1 (not itself)
+    let j = (0..n)
+        .filter(|&j| j != i)
+        .max_by(|&a, &b| conn.weights[i * n + a].total_cmp(&conn.weights[i * n + b]))
+        .unwrap();
+    let w = conn.weights[i * n + j];
+    let d = (conn.tract_lengths[i * n + j] / 3.0 / 0.1).round_ties_even() as usize;
+    assert!(w > 0.0 && d > 10, "w {w}, d {d} steps");
+    let dir = tempfile::tempdir().unwrap();
+    let onset = |v: &[f64]| v.iter().position(|&x| x != v[0]).expect("a PSP");
+    let tvb = one_spike_into_rm1(
+        dir.path(),
+        "tvb",
+        0,
+        r#"{ trains_per_region = 1, targets = ["E"], indegree = 1, weight = 100.0, delay_ms = 0.5 }"#,
+    );
+    let spiking = one_spike_into_rm1(
+        dir.path(),
+        "spiking",
+        j,
+        r#"{ coupling = "spiking", trains_per_region = 1, targets = ["E"], indegree = 1, weight = 100.0 }"#,
+    );
+    // tvb: edge 10 steps + synapse 5; spiking: d in all
+    assert_eq!(
+        onset(&spiking) as i64 - onset(&tvb) as i64,
+        d as i64 - 15,
+        "PSP onset (steps)"
+    );
+    let peak = |v: &[f64]| v.iter().map(|x| x - v[0]).fold(0.0, f64::max);
+    let ratio = peak(&spiking) / peak(&tvb);
+    assert!((ratio - w).abs() < 1e-9 * w, "PSP ratio {ratio}, w_ij {w}");
+    // a train of rM1 itself (a proxy node: exclusive) makes no synapse
+    let own = one_spike_into_rm1(
+        dir.path(),
+        "own",
+        i,
+        r#"{ coupling = "spiking", trains_per_region = 1, targets = ["E"], indegree = 1, weight = 100.0 }"#,
+    );
+    assert!(own.iter().all(|&x| x == own[0]), "no self-coupling");
+}
+
+#[test]
+fn spiking_coupling_refuses_delays_shorter_than_its_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    std::fs::write(
+        &g,
+        r#"[simulation]
+dt_ms = 0.1
+duration_ms = 10.0
+[actors.gen]
+kind = "spike_generator"
+spike_times_ms = [5.0]
+[actors.net]
+kind = "spiking_network"
+regions = ["rM1"]
+populations = { E = 1 }
+input = { coupling = "spiking", speed_mm_per_ms = 1000.0, trains_per_region = 1, targets = ["E"], indegree = 1, weight = 1.0 }
+[[edges]]
+from = "gen.spikes"
+to = "net.spikes_in"
+delay_ms = 1.0
+"#,
+    )
+    .unwrap();
+    let e = run(&g, dir.path(), &[]).unwrap_err().to_string();
+    assert!(e.contains("`net`: the connectome delay from"), "{e}");
+    assert!(e.contains("to rM1 is"), "{e}");
+    assert!(
+        e.contains("not longer than the edge into spikes_in (1 ms)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn spiking_and_tvb_coupling_graphs_agree_on_the_proxy_rates() {
+    // graphs/cosim_wc76_spiking_coupling.toml gives each neuron the mean
+    // drive of graphs/cosim_wc76_spiking.toml through the connectome instead
+    // of the mean field's coupling sum: the populations' mean rates agree
+    // within 5 %
+    let mean_rate = |graph: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        run(
+            &root().join("graphs").join(graph),
+            dir.path(),
+            &["simulation.duration_ms=300"],
+        )
+        .unwrap();
+        let (shape, r) = h5(&dir.path().join("rates.h5"), "data");
+        assert_eq!(shape, vec![3000, 2, 2, 1]);
+        r[1000 * 4..].iter().sum::<f64>() / (2000.0 * 4.0)
+    };
+    let tvb = mean_rate("cosim_wc76_spiking.toml");
+    let spiking = mean_rate("cosim_wc76_spiking_coupling.toml");
+    eprintln!("proxy regions' mean rate: tvb mode {tvb:.2} Hz, spiking mode {spiking:.2} Hz");
+    assert!(tvb > 10.0, "{tvb} Hz");
+    assert!(
+        (spiking - tvb).abs() <= 0.05 * tvb,
+        "spiking {spiking} Hz, tvb {tvb} Hz"
+    );
+}
+
+#[test]
+fn parrot_neurons_repeat_their_trains_one_connection_delay_later() {
+    // spike_generator ─0.3 ms─▶ parrot_neuron ─▶ recorder: NEST's parrot
+    // emits a spike stamped j over a delay of 3 steps at (j + 3 + 1)·dt,
+    // repeated spikes stay repeated, senders are the parrots' indices
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    let graph = |delay: &str, n: u32| {
+        format!(
+            "[simulation]\ndt_ms = 0.1\nduration_ms = 6.0\nsync_ms = 0.1\n[actors.gen]\nkind = \"spike_generator\"\nspike_times_ms = [0.5, 1.0, 1.0, 4.9]\nsenders = [0, 2, 2, 1]\n[actors.parrots]\nkind = \"parrot_neuron\"\nn = {n}\n[actors.rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"gen.spikes\"\nto = \"parrots.spikes\"\ndelay_ms = {delay}\n[[edges]]\nfrom = \"parrots.spikes\"\nto = \"rec.spikes\"\n"
+        )
+    };
+    std::fs::write(&g, graph("0.3", 3)).unwrap();
+    run(&g, dir.path(), &[]).unwrap();
+    let f = hdf5::File::open(dir.path().join("rec.h5")).unwrap();
+    let times = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let want = [0.8, 1.3, 1.3, 5.2];
+    assert_eq!(times.len(), want.len(), "{times:?}");
+    for (a, b) in times.iter().zip(want) {
+        assert!((a - b).abs() < 1e-9, "{times:?}");
+    }
+    assert_eq!(
+        f.dataset("spikes/senders")
+            .unwrap()
+            .read_raw::<u32>()
+            .unwrap(),
+        vec![0, 2, 2, 1]
+    );
+    // a train without its parrot, and a connection faster than a step
+    std::fs::write(&g, graph("0.3", 2)).unwrap();
+    let e = run(&g, &dir.path().join("b"), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("`parrots`: a spike from train 2 at 1.3 ms, but there are 2 parrots"),
+        "{e}"
+    );
+    std::fs::write(&g, graph("0.0", 3)).unwrap();
+    let e = run(&g, &dir.path().join("c"), &[]).unwrap_err().to_string();
+    assert!(e.contains("NEST's minimal delay"), "{e}");
+}

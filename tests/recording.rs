@@ -139,6 +139,7 @@ fn spikes_are_recorded_in_their_own_datasets() {
         window_steps: 10,
         graph_text: "# test".into(),
         graph_path: None,
+        input_delays: vec![],
     })
     .unwrap();
     for (w, (senders, times)) in [(vec![3u32, 1], vec![0.25, 0.71]), (vec![2], vec![1.5])]

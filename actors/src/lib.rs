@@ -4,7 +4,8 @@
 //! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
 //! (`external/`), monitors (`monitors/`: `temporal_average`,
 //! `subsample`, `bold`), recorders (`hdf5_recorder`, `png_plot`), devices
-//! (`devices/`: `spike_generator`, `step_current_generator`), transformers
+//! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
+//! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
 //! `rww_filter`; and `gain`), a test source (`linear_ode`). [`registry`]
 //! returns them all for the runtime.
@@ -38,6 +39,7 @@ pub fn registry() -> Registry {
     r.register(png_plot::KIND);
     r.register(devices::inhomogeneous_poisson_generator::KIND);
     r.register(devices::poisson_generator::KIND);
+    r.register(devices::parrot_neuron::KIND);
     r.register(devices::spike_generator::KIND);
     r.register(devices::step_current_generator::KIND);
     r.register(transformers::poisson_spikes::KIND);

@@ -46,6 +46,20 @@ pub struct RunContext {
     pub graph_text: String,
     /// The graph file's path, if it came from a file.
     pub graph_path: Option<PathBuf>,
+    /// (input port, delay in steps) of every edge into this actor: an input
+    /// stamped k on an edge of delay D is seen stamped k + D.
+    pub input_delays: Vec<(String, u64)>,
+}
+
+impl RunContext {
+    /// The delays (steps) of the edges into input `port`.
+    pub fn delays_into(&self, port: &str) -> impl Iterator<Item = u64> + '_ {
+        let port = port.to_string();
+        self.input_delays
+            .iter()
+            .filter(move |(p, _)| *p == port)
+            .map(|(_, d)| *d)
+    }
 }
 
 /// The window being computed: steps `start_step .. start_step + n_steps`

@@ -549,6 +549,10 @@ pub fn run(
         }
     }
     let n_actors = graph.actors.len();
+    let mut input_delays: Vec<Vec<(String, u64)>> = vec![vec![]; n_actors];
+    for e in &graph.edges {
+        input_delays[e.to].push((e.to_port.to_string(), e.delay_steps));
+    }
     let order = graph.order.clone();
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
@@ -587,6 +591,7 @@ pub fn run(
                     window_steps: n,
                     graph_text: provenance.clone(),
                     graph_path: graph_path.clone(),
+                    input_delays: std::mem::take(&mut input_delays[i]),
                 },
                 name: built.name,
                 kind: built.kind.name,

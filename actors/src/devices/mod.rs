@@ -1,6 +1,8 @@
-//! Devices, NEST's names and semantics: sources of spikes and currents.
+//! Devices, NEST's names and semantics: sources of spikes and currents, and
+//! the spike repeater `parrot_neuron`.
 
 pub mod inhomogeneous_poisson_generator;
+pub mod parrot_neuron;
 pub mod poisson_generator;
 pub mod spike_generator;
 pub mod step_current_generator;

@@ -193,6 +193,7 @@ pub(crate) mod tests {
             window_steps: steps,
             graph_text: String::new(),
             graph_path: None,
+            input_delays: vec![],
         };
         a.start(&ctx).unwrap();
         let mut out = Outputs::default();

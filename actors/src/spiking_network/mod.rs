@@ -5,9 +5,9 @@
 //! Every region listed in `regions` holds the same populations, wired the
 //! same way (with its own random draws); regions are not connected to each
 //! other here — in a co-simulation the mean field couples them. Inputs:
-//! spike trains of proxy devices (e.g. from `poisson_spikes`), trains
-//! `r·T .. (r+1)·T − 1` belonging to region `r` (`T = input.trains_per_region`),
-//! each target neuron drawing `input.indegree` of its region's trains.
+//! spike trains of proxy devices (e.g. from `poisson_spikes`), wired by the
+//! `input` table in tvb-multiscale's `tvb` or `spiking` coupling mode
+//! ([`input`]).
 //! Outputs: every spike (sender = global neuron id, populations of region 0
 //! first), and the population rates of each step (Hz).
 //!
@@ -15,7 +15,11 @@
 //! over a synapse of delay d steps it acts in step k + d. An input spike
 //! stamped k acts in step k + d of its input delay.
 
+mod input;
+
 use std::sync::Arc;
+
+use input::{Fanout, InputSpec};
 
 use brainstream_models::params::ParamSet;
 use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF_PARAMS};
@@ -40,7 +44,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
-    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { trains_per_region, targets = [population names], indegree, weight (pA or nS), delay_ms }" },
+    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking) }" },
 ];
 
 /// The kind.
@@ -109,14 +113,6 @@ fn dist(t: &toml::Table, key: &str, at: &str) -> Result<Dist, BuildError> {
     }
 }
 
-struct InputSpec {
-    trains: usize,
-    targets: Vec<usize>,
-    indegree: usize,
-    weight: f64,
-    delay_steps: usize,
-}
-
 struct SpikingNetwork {
     name: String,
     template: Neurons,
@@ -134,8 +130,8 @@ struct SpikingNetwork {
     net: Option<Network>,
     /// first global id of every population (region-major)
     pop_first: Vec<usize>,
-    /// per input train: the neurons it drives
-    fanout: Vec<Vec<u32>>,
+    /// per input train: the synapses it makes
+    fanout: Option<Fanout>,
     meta: Arc<SeriesMeta>,
 }
 
@@ -341,60 +337,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     };
     let input = match p.table("input")? {
         None => None,
-        Some(t) => {
-            only(
-                t,
-                &[
-                    "trains_per_region",
-                    "targets",
-                    "indegree",
-                    "weight",
-                    "delay_ms",
-                ],
-                "input",
-            )?;
-            let targets = match t.get("targets") {
-                Some(toml::Value::Array(a)) => a
-                    .iter()
-                    .enumerate()
-                    .map(|(i, x)| match x.as_str() {
-                        Some(s) => pop_index(s, format!("input.targets[{i}]")),
-                        None => Err(BuildError::at(
-                            format!("input.targets[{i}]"),
-                            "expected a population name",
-                        )),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-                _ => {
-                    return Err(BuildError::at(
-                        "input",
-                        "missing `targets` (a list of population names)",
-                    ))
-                }
-            };
-            let delay = num(t, "delay_ms", "input")?;
-            let delay_steps = (delay / ctx.dt_ms).round() as usize;
-            if !(1..=64).contains(&delay_steps) {
-                return Err(BuildError::at(
-                    "input.delay_ms",
-                    format!("{delay} ms must be between one step and 64 steps"),
-                ));
-            }
-            let trains = count(t, "trains_per_region", "input")?;
-            if trains == 0 {
-                return Err(BuildError::at(
-                    "input.trains_per_region",
-                    "must be at least 1",
-                ));
-            }
-            Some(InputSpec {
-                trains,
-                targets,
-                indegree: count(t, "indegree", "input")?,
-                weight: num(t, "weight", "input")?,
-                delay_steps,
-            })
-        }
+        Some(t) => Some(InputSpec::parse(t, ctx, &regions, &pop_index)?),
     };
     let current_targets = match p.str_list("current_targets")? {
         None => (0..pops.len()).collect(),
@@ -455,14 +398,14 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         dt: ctx.dt_ms,
         net: None,
         pop_first: vec![],
-        fanout: vec![],
+        fanout: None,
         meta,
     }))
 }
 
 impl Actor for SpikingNetwork {
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let r = self.regions.len();
         let all: Vec<(String, usize)> = self
             .regions
@@ -499,6 +442,11 @@ impl Actor for SpikingNetwork {
         }
         // input spikes of a whole window are scheduled at its start
         net.reserve_input_horizon(ctx.window_steps as usize + 65);
+        if let Some(inp) = &self.input {
+            net.reserve_input_horizon(inp.horizon(ctx.window_steps as usize));
+            let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
+            self.fanout = Some(inp.wire(ctx, net.populations(), np, &mut rng)?);
+        }
         net.build();
         self.threads = match self.threads {
             0 => {
@@ -518,21 +466,6 @@ impl Actor for SpikingNetwork {
             t => t,
         };
         self.pop_first = net.populations().iter().map(|p| p.first).collect();
-        if let Some(inp) = &self.input {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
-            self.fanout = vec![vec![]; r * inp.trains];
-            for reg in 0..r {
-                for &t in &inp.targets {
-                    let pop = &net.populations()[reg * np + t];
-                    for neuron in pop.first..pop.first + pop.size {
-                        for _ in 0..inp.indegree {
-                            let train = reg * inp.trains + rng.gen_range(0..inp.trains);
-                            self.fanout[train].push(neuron as u32);
-                        }
-                    }
-                }
-            }
-        }
         tracing::info!(actor = %self.name, neurons = net.len(), synapses = net.n_synapses(), "spiking network ready");
         self.net = Some(net);
         Ok(())
@@ -568,28 +501,9 @@ impl Actor for SpikingNetwork {
         let steps = w.n_steps as usize;
         let mut rates = Array3::zeros((steps, np, r));
         let mut spikes = Spikes::default();
-        // schedule the window's input spikes: stamped j, they act in step j + d
-        if let (Some(sp), Some(inp)) = (input, &self.input) {
-            for (k, &stamp) in sp.stamps.iter().enumerate() {
-                if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
-                    continue;
-                }
-                let train = sp.senders[k] as usize;
-                let targets = self.fanout.get(train).ok_or_else(|| {
-                    ActorError::new(format!(
-                        "input spike from train {train}, but `{}` has {} trains ({} regions × {})",
-                        self.name,
-                        self.fanout.len(),
-                        r,
-                        inp.trains
-                    ))
-                })?;
-                let ahead = (stamp - w.start_step) as usize + inp.delay_steps;
-                for &t in targets {
-                    net.inject(t as usize, inp.weight, ahead)
-                        .map_err(ActorError::new)?;
-                }
-            }
+        // the window's input spikes: stamped k, they act in step k + s
+        if let (Some(sp), Some(fanout)) = (input, &self.fanout) {
+            fanout.schedule(&self.name, sp, w, net)?;
         }
         // currents: a sample stamped j arrives in step j
         if let Some(c) = crate::util::series(inputs, "current_in")? {

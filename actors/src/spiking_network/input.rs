@@ -1,0 +1,316 @@
+//! How proxy spike trains on `spikes_in` reach a spiking network's neurons:
+//! the `input` table, in tvb-multiscale's two coupling modes.
+//!
+//! * `coupling = "tvb"` (default): one group of `trains_per_region` trains
+//!   per spiking region, fed by the delayed coupling the mean field computes
+//!   for that region (`mean_field.coupling` → `poisson_spikes`). Train
+//!   `r·T + k` belongs to region `r`; every neuron of the `targets`
+//!   populations draws `indegree` of its region's trains, weight `weight`,
+//!   delay `delay_ms` (≥ one step).
+//! * `coupling = "spiking"`: one group of `trains_per_region` trains per
+//!   region of the connectome, fed by that region's own state, undelayed
+//!   (`mean_field.state` → `poisson_spikes`, train `j·T + k` of region j).
+//!   The connectome is applied here, as NEST synapses: every neuron of the
+//!   `targets` populations of spiking region i draws `indegree` trains of
+//!   each source region j with w_ij > 0 (j not simulated here: proxy nodes
+//!   are exclusive), with weight `weight`·w_ij and total delay
+//!   d_ij = rint(L_ij / speed / dt) steps, TVB's delay. The edge into
+//!   `spikes_in` already delays the trains by D steps, so the synapse adds
+//!   d_ij − D ≥ 1 steps: a train drawn from the state stamped m acts in step
+//!   m + d_ij, the step whose coupling TVB computes from that state.
+//!
+//! An input spike stamped k (as seen after the edge's delay) over a synapse
+//! of delay s acts in step k + s.
+
+use brainstream_models::connectivity::Connectivity;
+use brainstream_models::spiking::{Network, Population};
+use brainstream_runtime::{ActorError, BuildCtx, BuildError, RunContext, Spikes, WindowInfo};
+use rand::Rng;
+
+use super::{count, num, only};
+
+/// The parsed `input` table.
+pub(super) struct InputSpec {
+    trains: usize,
+    targets: Vec<usize>,
+    indegree: usize,
+    weight: f64,
+    coupling: Coupling,
+}
+
+enum Coupling {
+    /// One train group per spiking region, one delay.
+    Tvb { delay_steps: usize },
+    /// One train group per connectome region; weights and delays of the
+    /// connectome. `nodes[r]`: spiking region r's index in it.
+    Spiking {
+        conn: Box<Connectivity>,
+        delays: Vec<usize>,
+        nodes: Vec<usize>,
+    },
+}
+
+/// Per input train: (neuron, weight, synaptic delay in steps) of each
+/// synapse it makes.
+pub(super) struct Fanout {
+    trains: Vec<Vec<(u32, f64, u32)>>,
+}
+
+impl InputSpec {
+    /// Parses the `input` table of a network of `regions`; `pop_index`
+    /// resolves a population name (and says where it was named).
+    pub(super) fn parse(
+        t: &toml::Table,
+        ctx: &BuildCtx,
+        regions: &[String],
+        pop_index: &dyn Fn(&str, String) -> Result<usize, BuildError>,
+    ) -> Result<Self, BuildError> {
+        let mode = match t.get("coupling") {
+            None => "tvb",
+            Some(toml::Value::String(s)) => s.as_str(),
+            Some(v) => {
+                return Err(BuildError::at(
+                    "input.coupling",
+                    format!("expected \"tvb\" or \"spiking\", got {v}"),
+                ))
+            }
+        };
+        let common = [
+            "coupling",
+            "trains_per_region",
+            "targets",
+            "indegree",
+            "weight",
+        ];
+        let targets = match t.get("targets") {
+            Some(toml::Value::Array(a)) => a
+                .iter()
+                .enumerate()
+                .map(|(i, x)| match x.as_str() {
+                    Some(s) => pop_index(s, format!("input.targets[{i}]")),
+                    None => Err(BuildError::at(
+                        format!("input.targets[{i}]"),
+                        "expected a population name",
+                    )),
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => {
+                return Err(BuildError::at(
+                    "input",
+                    "missing `targets` (a list of population names)",
+                ))
+            }
+        };
+        let trains = count(t, "trains_per_region", "input")?;
+        if trains == 0 {
+            return Err(BuildError::at(
+                "input.trains_per_region",
+                "must be at least 1",
+            ));
+        }
+        let coupling = match mode {
+            "tvb" => {
+                only(t, &[&common[..], &["delay_ms"]].concat(), "input")?;
+                let delay = num(t, "delay_ms", "input")?;
+                let delay_steps = (delay / ctx.dt_ms).round() as usize;
+                if !(1..=64).contains(&delay_steps) {
+                    return Err(BuildError::at(
+                        "input.delay_ms",
+                        format!("{delay} ms must be between one step and 64 steps"),
+                    ));
+                }
+                Coupling::Tvb { delay_steps }
+            }
+            "spiking" => {
+                if t.contains_key("delay_ms") {
+                    return Err(BuildError::at(
+                        "input.delay_ms",
+                        "with coupling = \"spiking\" the delays are the connectome's (tract length / speed)",
+                    )
+                    .hint("leave delay_ms out; set speed_mm_per_ms (default 3.0) instead"));
+                }
+                only(
+                    t,
+                    &[&common[..], &["connectivity", "speed_mm_per_ms"]].concat(),
+                    "input",
+                )?;
+                let spec = match t.get("connectivity") {
+                    None => "builtin:tvb76",
+                    Some(toml::Value::String(s)) => s.as_str(),
+                    Some(v) => {
+                        return Err(BuildError::at(
+                            "input.connectivity",
+                            format!("expected a path, got {v}"),
+                        ))
+                    }
+                };
+                let conn = Connectivity::load(spec, ctx.params.base_dir())
+                    .map_err(|e| BuildError::at("input.connectivity", e.to_string()))?;
+                let speed = match t.get("speed_mm_per_ms") {
+                    None => 3.0,
+                    Some(_) => num(t, "speed_mm_per_ms", "input")?,
+                };
+                let delays = conn
+                    .delays_steps(speed, ctx.dt_ms)
+                    .map_err(|e| BuildError::at("input.speed_mm_per_ms", e.to_string()))?;
+                let nodes = regions
+                    .iter()
+                    .map(|r| {
+                        conn.labels.iter().position(|l| l == r).ok_or_else(|| {
+                            BuildError::at(
+                                "regions",
+                                format!("region `{r}` is not in the connectome {}", conn.source),
+                            )
+                            .hint("coupling = \"spiking\" needs the spiking regions' labels as the connectome names them")
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Coupling::Spiking {
+                    conn: Box::new(conn),
+                    delays,
+                    nodes,
+                }
+            }
+            other => {
+                return Err(BuildError::at(
+                    "input.coupling",
+                    format!("unknown coupling mode `{other}`"),
+                )
+                .hint("tvb (one train group per spiking region, fed by the mean field's coupling) or spiking (one per connectome region, connectome weights and delays here)"))
+            }
+        };
+        Ok(Self {
+            trains,
+            targets,
+            indegree: count(t, "indegree", "input")?,
+            weight: num(t, "weight", "input")?,
+            coupling,
+        })
+    }
+
+    /// Steps ahead of a window's start that input may reach: the window
+    /// plus the longest synaptic delay.
+    pub(super) fn horizon(&self, window_steps: usize) -> usize {
+        match &self.coupling {
+            Coupling::Tvb { delay_steps } => window_steps + delay_steps + 1,
+            Coupling::Spiking {
+                delays,
+                nodes,
+                conn,
+                ..
+            } => {
+                let n = conn.n;
+                let longest = nodes
+                    .iter()
+                    .flat_map(|&i| delays[i * n..(i + 1) * n].iter().copied())
+                    .max()
+                    .unwrap_or(0);
+                window_steps + longest + 1
+            }
+        }
+    }
+
+    /// Draws the synapses of every train onto the populations `pops`
+    /// (region-major, `np` per region) of `name`.
+    pub(super) fn wire(
+        &self,
+        ctx: &RunContext,
+        pops: &[Population],
+        np: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Fanout, ActorError> {
+        let regions = pops.len() / np.max(1);
+        let mut trains: Vec<Vec<(u32, f64, u32)>>;
+        match &self.coupling {
+            Coupling::Tvb { delay_steps } => {
+                trains = vec![vec![]; regions * self.trains];
+                for reg in 0..regions {
+                    for &t in &self.targets {
+                        let pop = &pops[reg * np + t];
+                        for neuron in pop.first..pop.first + pop.size {
+                            for _ in 0..self.indegree {
+                                let train = reg * self.trains + rng.gen_range(0..self.trains);
+                                trains[train].push((
+                                    neuron as u32,
+                                    self.weight,
+                                    *delay_steps as u32,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            Coupling::Spiking {
+                conn,
+                delays,
+                nodes,
+            } => {
+                let n = conn.n;
+                // the trains arrive already delayed by the edge into spikes_in
+                let edge = ctx.delays_into("spikes_in").min().unwrap_or(0) as usize;
+                trains = vec![vec![]; n * self.trains];
+                for (reg, &i) in nodes.iter().enumerate() {
+                    for j in 0..n {
+                        let w = conn.weights[i * n + j];
+                        if w <= 0.0 || nodes.contains(&j) {
+                            continue;
+                        }
+                        let d = delays[i * n + j];
+                        if d <= edge {
+                            return Err(ActorError::new(format!(
+                                "`{}`: the connectome delay from {} to {} is {} ms ({d} steps), not longer than the edge into spikes_in ({} ms): that input would act before it was sent",
+                                ctx.name,
+                                conn.labels[j],
+                                conn.labels[i],
+                                d as f64 * ctx.dt_ms,
+                                edge as f64 * ctx.dt_ms
+                            )));
+                        }
+                        let s = (d - edge) as u32;
+                        for &t in &self.targets {
+                            let pop = &pops[reg * np + t];
+                            for neuron in pop.first..pop.first + pop.size {
+                                for _ in 0..self.indegree {
+                                    let train = j * self.trains + rng.gen_range(0..self.trains);
+                                    trains[train].push((neuron as u32, self.weight * w, s));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Fanout { trains })
+    }
+}
+
+impl Fanout {
+    /// Schedules the input spikes of window `w` into `net` (at the window's
+    /// start): a spike stamped k acts in step k + s of each of its synapses.
+    pub(super) fn schedule(
+        &self,
+        name: &str,
+        sp: &Spikes,
+        w: &WindowInfo,
+        net: &mut Network,
+    ) -> Result<(), ActorError> {
+        for (k, &stamp) in sp.stamps.iter().enumerate() {
+            if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+                continue;
+            }
+            let train = sp.senders[k] as usize;
+            let synapses = self.trains.get(train).ok_or_else(|| {
+                ActorError::new(format!(
+                    "input spike from train {train}, but `{name}` has {} input trains (input.trains_per_region must match the sender's trains_per_node)",
+                    self.trains.len()
+                ))
+            })?;
+            let at = (stamp - w.start_step) as usize;
+            for &(t, weight, s) in synapses {
+                net.inject(t as usize, weight, at + s as usize)
+                    .map_err(ActorError::new)?;
+            }
+        }
+        Ok(())
+    }
+}
