@@ -17,6 +17,7 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("step_current_generator", "amplitude_values_pA") => toml::Value::Array(vec![10.0.into()]),
         ("inhomogeneous_poisson_generator", "rate_times") => toml::Value::Array(vec![1.0.into()]),
         ("inhomogeneous_poisson_generator", "rate_values") => toml::Value::Array(vec![5.0.into()]),
+        ("parrot_neuron", "n") => toml::Value::Integer(3),
         _ => panic!("no test value for the required parameter {kind}.{name}"),
     }
 }
