@@ -16,7 +16,7 @@ measured in one benchmark run, alternating, median of --reps:
 Exchange overhead = co-simulation loop / NEST alone − 1.
 
   cargo build --release && scripts/pyenv.sh
-  python3 benches/compare_external.py [--python target/pyenv/bin/python3] [--reps 3] [--scale 5] [--recorders auto|stream|memory]
+  python3 benches/compare_external.py [--python target/pyenv/bin/python3] [--reps 3]
 """
 import argparse
 import json
@@ -66,7 +66,7 @@ print(json.dumps(out))
 '''
 
 
-def cosim(bs, py_bin, dur, tmp, k, scale, stream):
+def cosim(bs, py_bin, dur, tmp, k, scale):
     g = open(os.path.join(ROOT, "graphs/cosim_wc76_nest.toml")).read()
     g = g.replace("../examples/external/wc76_nest.py", os.path.join(ROOT, "examples/external/wc76_nest.py"))
     g += '\n[actors.proxy_spikes]\nkind = "hdf5_recorder"\n\n[[edges]]\nfrom = "gen.spikes"\nto = "proxy_spikes.spikes"\n'
@@ -75,8 +75,7 @@ def cosim(bs, py_bin, dur, tmp, k, scale, stream):
     out = os.path.join(tmp, f"cosim{k}")
     env = dict(os.environ, PATH=py_bin + ":" + os.environ["PATH"])
     r = subprocess.run([bs, "run", path, "--out", out, "-q", "--set", f"simulation.duration_ms={dur}",
-                        "--set", "actors.net.config={ scale = %d%s }" % (
-                            scale, {"auto": "", "stream": ", stream = true", "memory": ", stream = false"}[stream]),
+                        "--set", f"actors.net.config={{ scale = {scale} }}",
                         "--set", f"actors.net.populations={{ E = {800 * scale}, I = {200 * scale} }}"],
                        env=env, capture_output=True, text=True)
     if r.returncode:
@@ -100,15 +99,13 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=float, default=1000.0)
     ap.add_argument("--scale", type=int, default=1, help="population sizes × this (in-degrees stay)")
-    ap.add_argument("--recorders", choices=["auto", "stream", "memory"], default="auto",
-                    help="NEST's recorders streamed through files or kept in memory (auto: the adapter's choice)")
     a = ap.parse_args()
     bs = os.path.join(ROOT, "target/release/brainstream")
     py_bin = os.path.dirname(os.path.abspath(a.python))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(a.reps):
-            c, spikes = cosim(bs, py_bin, a.duration, tmp, k, a.scale, a.recorders)
+            c, spikes = cosim(bs, py_bin, a.duration, tmp, k, a.scale)
             r = subprocess.run([a.python, "-c", ALONE.format(root=ROOT, spikes=spikes, dur=a.duration,
                                                              scale=a.scale)],
                                capture_output=True, text=True)

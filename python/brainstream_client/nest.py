@@ -14,22 +14,13 @@ Out: one `spike_recorder` on every population (only the window's new
 events are sent), and a `multimeter` for `v_m`.
 
 NEST runs with `nest.Prepare()` once and `nest.Run(window)` per window.
-Small networks' recorders are streamed: they write to files of their own
-(NEST's `ascii` recording backend, flushed at the end of every Run) in a
-temporary folder, and each window reads only the lines added since the last
-one. Large networks (where NEST's writing costs more than reading from
-memory; see NestInterface), `stream=False`, and networks where the user has
-set NEST's `data_path` or `data_prefix` (the files' names would depend on
-them) keep events in memory until `n_events` is reset, which NEST allows only outside
-Prepare/Cleanup: the adapter reads the new events of each window and resets
-(Cleanup, reset, Prepare) when the reading of accumulated events has cost as
-much as one reset — cost linear in the run length, results identical to one
-long Simulate.
+Recorders keep every event until `n_events` is reset, which NEST allows
+only outside Prepare/Cleanup: the adapter reads the new events of each
+window and resets (Cleanup, reset, Prepare) when the reading of
+accumulated events has cost as much as one reset — cost linear in the run
+length, results identical to one long Simulate.
 """
 
-import os
-import shutil
-import tempfile
 import time
 
 import numpy as np
@@ -45,7 +36,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 # NEST's low-level API, where it has the calls below (3.8 and later): setting
 # the generators that fired through NodeCollection.set costs ~60 µs a call,
-# most of it looking up `local` for every call; straight to the kernel, 6 µs
+# most of it looking up `local` on every call; straight to the kernel, 6 µs
 try:
     from nest import nestkernel_api as _kernel
 
@@ -71,22 +62,7 @@ def _sum(pops):
 
 
 class NestInterface(Interface):
-    """The Interface (see there for the arguments) for a NEST network.
-
-    stream: True streams the recorders through files, False keeps them in
-    memory (read and reset), None (default) streams networks of fewer than
-    STREAM_BELOW neurons. Streaming costs NEST about 1.2 µs per spike
-    written, memory about 0.2 ms per window in reads and resets: measured
-    (benches/compare_external.py), 2 × 1000 neurons at 45 Hz take +75 %
-    streamed and +97 % in memory over NEST alone, 2 × 5000 neurons +23 % and
-    +13 %."""
-
     simulator = f"NEST {getattr(nest, '__version__', '?')}"
-    STREAM_BELOW = 4000
-
-    def __init__(self, session, regions, stream=None, **kwargs):
-        self.stream = stream
-        super().__init__(session, regions, **kwargs)
 
     def _build(self):
         res = nest.resolution
@@ -125,23 +101,10 @@ class NestInterface(Interface):
             for r, label in enumerate(labels):
                 nest.Connect(self.scgs[r], _sum(self.targets(label, self.current_in)),
                              syn_spec={"delay": self.dt})
-        # stream spikes through a file where its name is ours to choose
-        self.stream_dir = None
-        if self.stream is None:
-            self.stream = len(self.all) < self.STREAM_BELOW
-        if self.stream and not nest.GetKernelStatus("data_path") and not nest.GetKernelStatus("data_prefix"):
-            self.stream_dir = tempfile.mkdtemp(prefix="brainstream-nest-")
-            self.rec = nest.Create("spike_recorder", params={
-                "record_to": "ascii", "label": os.path.join(self.stream_dir, "spikes"), "precision": 9})
-        else:
-            self.rec = nest.Create("spike_recorder")
-        self.streams = {}
+        self.rec = nest.Create("spike_recorder")
         nest.Connect(self.all, self.rec)
         if self.record_v_m:
-            mm = {"record_from": ["V_m"], "interval": self.dt}
-            if self.stream_dir is not None:
-                mm.update(record_to="ascii", label=os.path.join(self.stream_dir, "v_m"), precision=17)
-            self.mm = nest.Create("multimeter", params=mm)
+            self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
             nest.Connect(self.mm, self.all)
         self.prepared = False
         self.seen = 0
@@ -173,9 +136,8 @@ class NestInterface(Interface):
     EVENT_COPY_S = 6e-8
 
     def _reset_if_due(self):
-        # (memory backend) keep what re-reading accumulated events has cost
-        # since the last reset in balance with the cost of a reset (Cleanup,
-        # Prepare)
+        # keep what re-reading accumulated events has cost since the last
+        # reset in balance with the cost of a reset (Cleanup, Prepare)
         self.excess += self.seen * self.EVENT_COPY_S * (2 if self.record_v_m else 1)
         if self.excess < self.reset_cost:
             return
@@ -190,33 +152,7 @@ class NestInterface(Interface):
         self.reset_cost = time.perf_counter() - t
         self.excess = 0.0
 
-    def _streamed(self, dev, what):
-        """The columns of the lines `dev`'s files gained since the last call
-        (sender, time and, for a multimeter, V_m)."""
-        streams = self.streams.setdefault(what, {})
-        if not streams:
-            for fn in dev.get("filenames"):
-                f = open(fn, "r")
-                head = f.readline() + f.readline() + f.readline()
-                if not head.startswith("# NEST"):
-                    raise SessionError(f"{fn}: unexpected NEST ascii header {head!r}")
-                streams[fn] = [f, ""]
-        ncols = 3 if what == "v_m" else 2
-        chunks = []
-        for st in streams.values():
-            text = st[1] + st[0].read()
-            cut = text.rfind("\n") + 1
-            st[1] = text[cut:]
-            if cut:
-                chunks.append(np.fromstring(text[:cut], dtype=float, sep=" "))
-        flat = np.concatenate(chunks) if chunks else np.zeros(0)
-        cols = flat.reshape(-1, ncols)
-        return (cols[:, 0].astype(np.int64),) + tuple(cols[:, k] for k in range(1, ncols))
-
     def _spikes(self, w):
-        if self.stream_dir is not None:
-            senders, times = self._streamed(self.rec, "spikes")
-            return self.lut[senders], np.rint(times / self.dt).astype(np.int64) - 1
         ev = self.rec.get("events")
         senders = np.asarray(ev["senders"][self.seen:], dtype=np.int64)
         times = np.asarray(ev["times"][self.seen:], dtype=float)
@@ -226,15 +162,12 @@ class NestInterface(Interface):
         return self.lut[senders], np.rint(times / self.dt).astype(np.int64) - 1
 
     def _v_m(self, w):
-        if self.stream_dir is not None:
-            senders, times, v = self._streamed(self.mm, "v_m")
-        else:
-            ev = self.mm.get("events")
-            senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
-            times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
-            v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
-            self.seen_mm += len(senders)
-            self._reset_if_due()
+        ev = self.mm.get("events")
+        senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
+        times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
+        v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
+        self.seen_mm += len(senders)
+        self._reset_if_due()
         # NEST's multimeter has the sample of time t only after the step
         # that follows: a window brings its last sample in the next one
         npop, nreg = len(self.pop_names), len(self.regions)
@@ -250,9 +183,3 @@ class NestInterface(Interface):
         if self.prepared:
             nest.Cleanup()
             self.prepared = False
-        for streams in self.streams.values():
-            for f, _ in streams.values():
-                f.close()
-        self.streams = {}
-        if self.stream_dir is not None:
-            shutil.rmtree(self.stream_dir, ignore_errors=True)

@@ -1,8 +1,6 @@
 """One NEST iaf_psc_alpha neuron as an external actor, for the runtime's
 tests: its step current comes from the graph (`current_in`), its spikes
-and membrane potential go back (`spikes`, `v_m`). The graph's
-`config = { stream = false }` keeps NEST's recorders in memory, `true`
-streams them through files."""
+and membrane potential go back (`spikes`, `v_m`)."""
 
 import nest
 
@@ -15,5 +13,4 @@ if hasattr(nest, "VerbosityLevel"):
 nest.ResetKernel()
 nest.resolution = s.dt_ms
 n = nest.Create("iaf_psc_alpha", 1)
-NestInterface(s, {s.regions[0]: {"n": n}}, current_in={"targets": ["n"]}, record_v_m=True,
-              stream=s.config.get("stream")).run()
+NestInterface(s, {s.regions[0]: {"n": n}}, current_in={"targets": ["n"]}, record_v_m=True).run()
