@@ -258,10 +258,7 @@ impl Actor for PngPlot {
                 }
             }
         }
-        if let Some(p) = inputs.get("spikes") {
-            let sp = p
-                .as_spikes()
-                .ok_or_else(|| ActorError::new("spikes expected"))?;
+        if let Some(sp) = crate::util::spikes(inputs, "spikes")? {
             for (t, s) in sp.times_ms.iter().zip(&sp.senders) {
                 if *s < self.max_neurons {
                     self.raster.push((*t, *s));

@@ -1,6 +1,6 @@
 //! Small helpers shared by actor kinds.
 
-use brainstream_runtime::{ActorError, BuildError, Inputs, Params, Series};
+use brainstream_runtime::{ActorError, BuildError, Inputs, Params, Series, Spikes};
 
 /// The series on `port`, if one arrived.
 pub fn series<'a>(inputs: &'a Inputs, port: &str) -> Result<Option<&'a Series>, ActorError> {
@@ -10,6 +10,17 @@ pub fn series<'a>(inputs: &'a Inputs, port: &str) -> Result<Option<&'a Series>, 
             .as_series()
             .map(Some)
             .ok_or_else(|| ActorError::new(format!("port `{port}` expected a series"))),
+    }
+}
+
+/// The spikes on `port`, if any arrived.
+pub fn spikes<'a>(inputs: &'a Inputs, port: &str) -> Result<Option<&'a Spikes>, ActorError> {
+    match inputs.get(port) {
+        None => Ok(None),
+        Some(p) => p
+            .as_spikes()
+            .map(Some)
+            .ok_or_else(|| ActorError::new(format!("port `{port}` expected spikes"))),
     }
 }
 

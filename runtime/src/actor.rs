@@ -81,6 +81,10 @@ impl WindowInfo {
     pub fn end_ms(&self) -> f64 {
         (self.start_step + self.n_steps) as f64 * self.dt_ms
     }
+    /// Whether step (stamp) `k` lies in this window.
+    pub fn contains(&self, k: u64) -> bool {
+        (self.start_step..self.start_step + self.n_steps).contains(&k)
+    }
 }
 
 /// The inputs of one window, by port name. A port with no edge, or whose

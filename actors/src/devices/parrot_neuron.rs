@@ -78,12 +78,9 @@ impl Actor for ParrotNeuron {
         out: &mut Outputs,
     ) -> Result<(), ActorError> {
         let mut sp = Spikes::default();
-        if let Some(p) = inputs.get("spikes") {
-            let input = p
-                .as_spikes()
-                .ok_or_else(|| ActorError::new("spikes: expected spikes"))?;
+        if let Some(input) = crate::util::spikes(inputs, "spikes")? {
             for (k, &stamp) in input.stamps.iter().enumerate() {
-                if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+                if !w.contains(stamp) {
                     continue;
                 }
                 let s = input.senders[k];

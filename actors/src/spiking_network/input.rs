@@ -295,7 +295,7 @@ impl Fanout {
         net: &mut Network,
     ) -> Result<(), ActorError> {
         for (k, &stamp) in sp.stamps.iter().enumerate() {
-            if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+            if !w.contains(stamp) {
                 continue;
             }
             let train = sp.senders[k] as usize;

@@ -481,13 +481,7 @@ impl Actor for SpikingNetwork {
             .net
             .as_mut()
             .ok_or_else(|| ActorError::new("not started"))?;
-        let input = match inputs.get("spikes_in") {
-            None => None,
-            Some(p) => Some(
-                p.as_spikes()
-                    .ok_or_else(|| ActorError::new("spikes_in expected spikes"))?,
-            ),
-        };
+        let input = crate::util::spikes(inputs, "spikes_in")?;
         if let (Some(sp), None) = (input, &self.input) {
             if !sp.senders.is_empty() {
                 return Err(ActorError::new(format!(
@@ -515,7 +509,7 @@ impl Actor for SpikingNetwork {
                 )));
             }
             for (k, &stamp) in c.stamps.iter().enumerate() {
-                if stamp < w.start_step || stamp >= w.start_step + w.n_steps {
+                if !w.contains(stamp) {
                     continue;
                 }
                 for reg in 0..r {

@@ -170,12 +170,9 @@ impl Actor for SpikeRates {
         let groups = np * self.regions;
         let steps = w.n_steps as usize;
         let mut counts = vec![0.0; steps * groups];
-        if let Some(p) = inputs.get("spikes") {
-            let sp = p
-                .as_spikes()
-                .ok_or_else(|| ActorError::new("spikes expected"))?;
+        if let Some(sp) = crate::util::spikes(inputs, "spikes")? {
             for (s, st) in sp.senders.iter().zip(&sp.stamps) {
-                if *st < w.start_step || *st >= w.start_step + w.n_steps {
+                if !w.contains(*st) {
                     continue;
                 }
                 let s = *s as usize;
