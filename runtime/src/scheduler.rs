@@ -19,6 +19,7 @@
 //! actor notices within 50 ms at its next wait, and every actor's `finish`
 //! runs so that recorders close valid files.
 
+use crate::transport::Medium;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -514,7 +515,11 @@ pub fn run(
                 ),
             },
         };
-        let ctx = (!shm).then(|| zctx.get_or_insert_with(zmq::Context::new).clone());
+        let medium = if shm {
+            Medium::Shm
+        } else {
+            Medium::Zmq(zctx.get_or_insert_with(zmq::Context::new).clone())
+        };
         if from_local {
             let (tx, rx) = bounded(cap);
             outs[e.from].push(OutEdge {
@@ -522,14 +527,11 @@ pub fn run(
                 port: e.from_port,
                 to: ta.name.clone(),
             });
-            let (l, sh, c) = (link.clone(), shared.clone(), ctx.clone());
+            let (l, sh, m) = (link.clone(), shared.clone(), medium.clone());
             connectors.push(
                 std::thread::Builder::new()
                     .name(format!("edge-out-{k}"))
-                    .spawn(move || match c {
-                        Some(c) => crate::transport::zmq::sender(c, l, rx, sh),
-                        None => crate::transport::shm::sender(l, rx, sh),
-                    })
+                    .spawn(move || crate::transport::sender(m, l, rx, sh))
                     .map_err(spawn_err)?,
             );
         }
@@ -540,10 +542,7 @@ pub fn run(
             connectors.push(
                 std::thread::Builder::new()
                     .name(format!("edge-in-{k}"))
-                    .spawn(move || match ctx {
-                        Some(c) => crate::transport::zmq::receiver(c, link, tx, sh),
-                        None => crate::transport::shm::receiver(link, tx, sh),
-                    })
+                    .spawn(move || crate::transport::receiver(medium, link, tx, sh))
                     .map_err(spawn_err)?,
             );
         }

@@ -13,7 +13,67 @@ pub(crate) mod zmq;
 
 pub use watch::PeerWatch;
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::scheduler::{Msg, Shared};
 use crate::wire::Hello;
+use connector::{fail, Pipe};
+
+/// Which end of an edge a connector serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// Takes the producer's windows and sends them.
+    Producing,
+    /// Receives windows and hands them to the consumer.
+    Consuming,
+}
+
+/// What carries an edge between connectors.
+#[derive(Clone)]
+pub(crate) enum Medium {
+    /// A ZeroMQ PAIR socket of this context.
+    Zmq(::zmq::Context),
+    /// A shared-memory file with two rings.
+    Shm,
+}
+
+impl Medium {
+    fn open(&self, link: &Link, end: End, shared: &Shared) -> Result<Box<dyn Pipe>, String> {
+        match self {
+            Medium::Zmq(ctx) => zmq::open_pipe(ctx, link, end),
+            Medium::Shm => shm::open_pipe(link, end, shared),
+        }
+    }
+}
+
+/// The producing end of `link`: opens its pipe, then sends the windows
+/// that arrive on `rx` until the producer finishes or the run aborts.
+pub(crate) fn sender(medium: Medium, link: Link, rx: Receiver<Msg>, shared: Arc<Shared>) {
+    match medium.open(&link, End::Producing, &shared) {
+        Ok(mut p) => connector::sender(p.as_mut(), &link, rx, &shared),
+        Err(e) => opening_failed(&shared, &link.from.0, e),
+    }
+}
+
+/// The consuming end of `link`: opens its pipe, then puts the windows it
+/// receives into `tx`.
+pub(crate) fn receiver(medium: Medium, link: Link, tx: Sender<Msg>, shared: Arc<Shared>) {
+    match medium.open(&link, End::Consuming, &shared) {
+        Ok(mut p) => connector::receiver(p.as_mut(), &link, tx, &shared),
+        Err(e) => opening_failed(&shared, &link.to.0, e),
+    }
+}
+
+/// A pipe that could not be opened fails the run, unless it already
+/// stopped (a producer waiting for its file then has nothing to report).
+fn opening_failed(shared: &Shared, actor: &str, e: String) {
+    if !shared.abort.load(Ordering::SeqCst) {
+        fail(shared, actor, e)
+    }
+}
 
 /// One edge as a connector sees it.
 #[derive(Debug, Clone)]

@@ -29,12 +29,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
 use memmap2::MmapMut;
 
-use super::connector::{self, fail, Pipe, HANDSHAKE};
-use super::Link;
-use crate::scheduler::{Msg, Shared};
+use super::connector::{Pipe, HANDSHAKE};
+use super::{End, Link};
+use crate::scheduler::Shared;
 
 const MAGIC: u32 = u32::from_le_bytes(*b"BSSH");
 const FWD: u64 = 32 << 20;
@@ -344,46 +343,28 @@ fn open(p: &Path, edge: &str, shared: &Shared) -> Result<Map, String> {
     }
 }
 
-/// The producing end: maps the consumer's file.
-pub(crate) fn sender(link: Link, rx: Receiver<Msg>, shared: Arc<Shared>) {
+/// A pipe for one end of `link`: the consuming end creates the file, the
+/// producing end opens it (waiting for it to appear).
+pub(crate) fn open_pipe(link: &Link, end: End, shared: &Shared) -> Result<Box<dyn Pipe>, String> {
     let p = PathBuf::from(&link.endpoint);
-    match open(&p, &link.name, &shared) {
-        Ok(m) => {
-            let (fw, bk) = rings();
-            let mut pipe = ShmPipe {
-                m,
-                out: fw,
-                inp: bk,
-                peer_pid_at: 8,
-                edge: link.name.clone(),
-            };
-            connector::sender(&mut pipe, &link, rx, &shared);
-        }
-        Err(e) => {
-            if !shared.abort.load(Ordering::SeqCst) {
-                fail(&shared, &link.from.0, e)
-            }
-        }
-    }
-}
-
-/// The consuming end: creates the file.
-pub(crate) fn receiver(link: Link, tx: Sender<Msg>, shared: Arc<Shared>) {
-    let p = PathBuf::from(&link.endpoint);
-    match create(&p, &link.name) {
-        Ok(m) => {
-            let (fw, bk) = rings();
-            let mut pipe = ShmPipe {
-                m,
-                out: bk,
-                inp: fw,
-                peer_pid_at: 12,
-                edge: link.name.clone(),
-            };
-            connector::receiver(&mut pipe, &link, tx, &shared);
-        }
-        Err(e) => fail(&shared, &link.to.0, e),
-    }
+    let (fw, bk) = rings();
+    let edge = link.name.clone();
+    Ok(Box::new(match end {
+        End::Producing => ShmPipe {
+            m: open(&p, &link.name, shared)?,
+            out: fw,
+            inp: bk,
+            peer_pid_at: 8,
+            edge,
+        },
+        End::Consuming => ShmPipe {
+            m: create(&p, &link.name)?,
+            out: bk,
+            inp: fw,
+            peer_pid_at: 12,
+            edge,
+        },
+    }))
 }
 
 /// Round trips of `msg` between two threads over a shared-memory pipe of

@@ -5,15 +5,12 @@
 //! (`ZMQ_MAXMSGSIZE`) before it is read.
 
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender};
-
-use super::connector::{self, fail, Pipe};
+use super::connector::Pipe;
 use super::watch::PeerWatch;
-use super::Link;
-use crate::scheduler::{Msg, Shared, POLL};
+use super::{End, Link};
+use crate::scheduler::{Shared, POLL};
 use crate::wire::{self, Limits};
 
 struct ZmqPipe(zmq::Socket, PeerWatch);
@@ -108,36 +105,29 @@ fn socket(
     Ok((s, w))
 }
 
-/// The producing end.
-pub(crate) fn sender(ctx: zmq::Context, link: Link, rx: Receiver<Msg>, shared: Arc<Shared>) {
-    let (s, w) = match socket(&ctx, &link, &Limits::default()).and_then(|(s, w)| {
-        s.connect(&link.endpoint).map_err(|e| {
+/// A pipe for one end of `link`: the producing end connects, the consuming
+/// end binds (removing a socket file a crashed run left).
+pub(crate) fn open_pipe(
+    ctx: &zmq::Context,
+    link: &Link,
+    end: End,
+) -> Result<Box<dyn Pipe>, String> {
+    if end == End::Consuming {
+        if let Some(path) = link.endpoint.strip_prefix("ipc://") {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+    let (s, w) = socket(ctx, link, &Limits::default())?;
+    match end {
+        End::Producing => s.connect(&link.endpoint).map_err(|e| {
             format!(
                 "edge {}: cannot connect to {}: {e}",
                 link.name, link.endpoint
             )
-        })?;
-        Ok((s, w))
-    }) {
-        Ok(x) => x,
-        Err(e) => return fail(&shared, &link.from.0, e),
-    };
-    connector::sender(&mut ZmqPipe(s, w), &link, rx, &shared);
-}
-
-/// The consuming end.
-pub(crate) fn receiver(ctx: zmq::Context, link: Link, tx: Sender<Msg>, shared: Arc<Shared>) {
-    if let Some(path) = link.endpoint.strip_prefix("ipc://") {
-        // a socket file left by a crashed run
-        let _ = std::fs::remove_file(path);
+        })?,
+        End::Consuming => s
+            .bind(&link.endpoint)
+            .map_err(|e| format!("edge {}: cannot bind {}: {e}", link.name, link.endpoint))?,
     }
-    let (s, w) = match socket(&ctx, &link, &Limits::default()).and_then(|(s, w)| {
-        s.bind(&link.endpoint)
-            .map_err(|e| format!("edge {}: cannot bind {}: {e}", link.name, link.endpoint))?;
-        Ok((s, w))
-    }) {
-        Ok(x) => x,
-        Err(e) => return fail(&shared, &link.to.0, e),
-    };
-    connector::receiver(&mut ZmqPipe(s, w), &link, tx, &shared);
+    Ok(Box::new(ZmqPipe(s, w)))
 }
