@@ -53,11 +53,10 @@ pub struct RunContext {
 
 impl RunContext {
     /// The delays (steps) of the edges into input `port`.
-    pub fn delays_into(&self, port: &str) -> impl Iterator<Item = u64> + '_ {
-        let port = port.to_string();
+    pub fn delays_into<'a>(&'a self, port: &'a str) -> impl Iterator<Item = u64> + 'a {
         self.input_delays
             .iter()
-            .filter(move |(p, _)| *p == port)
+            .filter(move |(p, _)| p == port)
             .map(|(_, d)| *d)
     }
 }

@@ -19,7 +19,6 @@
 //! actor notices within 50 ms at its next wait, and every actor's `finish`
 //! runs so that recorders close valid files.
 
-use crate::transport::Medium;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -37,6 +36,7 @@ use crate::graph::descriptor::{Scheme, Transport};
 use crate::graph::validate::ValidGraph;
 use crate::payload::{Payload, PortType, Series, Spikes};
 use crate::seed::derive_seed;
+use crate::transport::Medium;
 
 pub(crate) const POLL: Duration = Duration::from_millis(50);
 

@@ -50,10 +50,17 @@ enum Coupling {
     },
 }
 
-/// Per input train: (neuron, weight, synaptic delay in steps) of each
-/// synapse it makes.
+/// The synapses of every input train: per train, groups of target neurons
+/// sharing one weight and one synaptic delay (steps): one group in the tvb
+/// mode, one per spiking region it reaches in the spiking mode.
 pub(super) struct Fanout {
-    trains: Vec<Vec<(u32, f64, u32)>>,
+    trains: Vec<Vec<Group>>,
+}
+
+struct Group {
+    weight: f64,
+    delay: u32,
+    neurons: Vec<u32>,
 }
 
 impl InputSpec {
@@ -211,7 +218,7 @@ impl InputSpec {
     }
 
     /// Draws the synapses of every train onto the populations `pops`
-    /// (region-major, `np` per region) of `name`.
+    /// (region-major, `np` per region).
     pub(super) fn wire(
         &self,
         ctx: &RunContext,
@@ -219,25 +226,14 @@ impl InputSpec {
         np: usize,
         rng: &mut impl Rng,
     ) -> Result<Fanout, ActorError> {
-        let regions = pops.len() / np.max(1);
-        let mut trains: Vec<Vec<(u32, f64, u32)>>;
+        let mut fanout;
         match &self.coupling {
             Coupling::Tvb { delay_steps } => {
-                trains = vec![vec![]; regions * self.trains];
+                let regions = pops.len() / np.max(1);
+                fanout = Fanout::new(regions * self.trains);
                 for reg in 0..regions {
-                    for &t in &self.targets {
-                        let pop = &pops[reg * np + t];
-                        for neuron in pop.first..pop.first + pop.size {
-                            for _ in 0..self.indegree {
-                                let train = reg * self.trains + rng.gen_range(0..self.trains);
-                                trains[train].push((
-                                    neuron as u32,
-                                    self.weight,
-                                    *delay_steps as u32,
-                                ));
-                            }
-                        }
-                    }
+                    let delay = *delay_steps as u32;
+                    self.draw(&mut fanout, &pops[reg * np..], reg, self.weight, delay, rng);
                 }
             }
             Coupling::Spiking {
@@ -248,7 +244,7 @@ impl InputSpec {
                 let n = conn.n;
                 // the trains arrive already delayed by the edge into spikes_in
                 let edge = ctx.delays_into("spikes_in").min().unwrap_or(0) as usize;
-                trains = vec![vec![]; n * self.trains];
+                fanout = Fanout::new(n * self.trains);
                 for (reg, &i) in nodes.iter().enumerate() {
                     for j in 0..n {
                         let w = conn.weights[i * n + j];
@@ -266,25 +262,70 @@ impl InputSpec {
                                 edge as f64 * ctx.dt_ms
                             )));
                         }
-                        let s = (d - edge) as u32;
-                        for &t in &self.targets {
-                            let pop = &pops[reg * np + t];
-                            for neuron in pop.first..pop.first + pop.size {
-                                for _ in 0..self.indegree {
-                                    let train = j * self.trains + rng.gen_range(0..self.trains);
-                                    trains[train].push((neuron as u32, self.weight * w, s));
-                                }
-                            }
-                        }
+                        let delay = (d - edge) as u32;
+                        self.draw(
+                            &mut fanout,
+                            &pops[reg * np..],
+                            j,
+                            self.weight * w,
+                            delay,
+                            rng,
+                        );
                     }
                 }
             }
         }
-        Ok(Fanout { trains })
+        Ok(fanout)
+    }
+
+    /// Every neuron of the `targets` populations of one region (`pops`
+    /// starts at its first population) draws `indegree` of the trains of
+    /// group `source` (`source·T .. (source+1)·T`), with `weight` and
+    /// synaptic `delay`.
+    fn draw(
+        &self,
+        fanout: &mut Fanout,
+        pops: &[Population],
+        source: usize,
+        weight: f64,
+        delay: u32,
+        rng: &mut impl Rng,
+    ) {
+        let first = source * self.trains;
+        let groups = first..first + self.trains;
+        for train in &mut fanout.trains[groups.clone()] {
+            train.push(Group {
+                weight,
+                delay,
+                neurons: vec![],
+            });
+        }
+        for &t in &self.targets {
+            let pop = &pops[t];
+            for neuron in pop.first..pop.first + pop.size {
+                for _ in 0..self.indegree {
+                    let train = first + rng.gen_range(0..self.trains);
+                    if let Some(g) = fanout.trains[train].last_mut() {
+                        g.neurons.push(neuron as u32);
+                    }
+                }
+            }
+        }
+        for train in &mut fanout.trains[groups] {
+            if train.last().is_some_and(|g| g.neurons.is_empty()) {
+                train.pop();
+            }
+        }
     }
 }
 
 impl Fanout {
+    fn new(trains: usize) -> Self {
+        Self {
+            trains: (0..trains).map(|_| vec![]).collect(),
+        }
+    }
+
     /// Schedules the input spikes of window `w` into `net` (at the window's
     /// start): a spike stamped k acts in step k + s of each of its synapses.
     pub(super) fn schedule(
@@ -299,16 +340,18 @@ impl Fanout {
                 continue;
             }
             let train = sp.senders[k] as usize;
-            let synapses = self.trains.get(train).ok_or_else(|| {
+            let groups = self.trains.get(train).ok_or_else(|| {
                 ActorError::new(format!(
                     "input spike from train {train}, but `{name}` has {} input trains (input.trains_per_region must match the sender's trains_per_node)",
                     self.trains.len()
                 ))
             })?;
             let at = (stamp - w.start_step) as usize;
-            for &(t, weight, s) in synapses {
-                net.inject(t as usize, weight, at + s as usize)
-                    .map_err(ActorError::new)?;
+            for g in groups {
+                for &t in &g.neurons {
+                    net.inject(t as usize, g.weight, at + g.delay as usize)
+                        .map_err(ActorError::new)?;
+                }
             }
         }
         Ok(())

@@ -53,7 +53,7 @@ pub const KIND: KindSpec = KindSpec {
     doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_cond_alpha, aeif_cond_exp, connection rules, delays, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
-        PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices, senders r·T + k for region r", end_stamped: false },
+        PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region", end_stamped: false },
         PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) into the `current_targets` populations of every region: variable 0, one node for all regions or one per region; a sample stamped j arrives in step j and acts from the next", end_stamped: false },
     ],
     outputs: &[
