@@ -141,6 +141,28 @@ pub trait Actor: Send {
     fn finish(&mut self, _complete: bool) -> Result<Vec<PathBuf>, ActorError> {
         Ok(vec![])
     }
+    /// An actor whose windows are computed elsewhere (another program)
+    /// returns itself here, so that the parallel scheme can hand it the
+    /// inputs of later windows before it gives back the outputs of earlier
+    /// ones, as far as the graph's delays allow
+    /// ([`ValidGraph::lookahead`](crate::ValidGraph::lookahead)): the other
+    /// program then starts its next window without waiting for a round trip.
+    fn pipelined(&mut self) -> Option<&mut dyn Pipelined> {
+        None
+    }
+}
+
+/// The two halves of [`Actor::step`], for an actor that can have several
+/// windows in flight. The scheduler calls `submit` for windows 0, 1, 2, …
+/// and `collect` for the same windows in the same order, each window's
+/// `collect` after its `submit`, with at most the actor's lookahead of
+/// windows submitted and not yet collected. Outputs and results are the
+/// same as with `step`, which must be `submit` then `collect`.
+pub trait Pipelined {
+    /// Sends window `win`'s inputs on their way.
+    fn submit(&mut self, win: &WindowInfo, inputs: &Inputs) -> Result<(), ActorError>;
+    /// Waits for window `win`'s outputs and sets them.
+    fn collect(&mut self, win: &WindowInfo, outputs: &mut Outputs) -> Result<(), ActorError>;
 }
 
 /// What a kind's builder gets.

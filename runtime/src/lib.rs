@@ -23,7 +23,8 @@ pub mod transport;
 pub mod wire;
 
 pub use actor::{
-    Actor, BuildCtx, Inputs, KindSpec, Outputs, PortDecl, Registry, RunContext, WindowInfo,
+    Actor, BuildCtx, Inputs, KindSpec, Outputs, Pipelined, PortDecl, Registry, RunContext,
+    WindowInfo,
 };
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};

@@ -13,7 +13,12 @@
 //! dependency order (no thread hand-offs: every input is already there);
 //! `parallel` gives every actor its own thread, running as soon as its
 //! inputs are there. Both compute exactly the same values: which data an actor sees
-//! depends only on the delays, never on the timing.
+//! depends only on the delays, never on the timing. In `parallel`, an actor
+//! whose windows are computed by another program ([`Pipelined`]) is handed
+//! the inputs of the next windows before it gives back its outputs, as far
+//! as the delays around it allow ([`ValidGraph::lookahead`]).
+//!
+//! [`Pipelined`]: crate::Pipelined
 //!
 //! Failure: an actor's error (or panic) stops the whole run; every other
 //! actor notices within 50 ms at its next wait, and every actor's `finish`
@@ -33,6 +38,7 @@ use tracing::{debug, debug_span, info, trace_span};
 use crate::actor::{Inputs, Outputs, RunContext, WindowInfo};
 use crate::error::{ActorError, RuntimeError};
 use crate::graph::descriptor::{Scheme, Transport};
+use crate::graph::slack::needed_before;
 use crate::graph::validate::ValidGraph;
 use crate::payload::{Payload, PortType, Series, Spikes};
 use crate::seed::derive_seed;
@@ -264,23 +270,11 @@ impl InEdge {
         } else {
             (win.start_step, win.start_step + win.n_steps)
         };
-        // producer stamps needed: k + D < s1  →  k ≤ s1 − 1 − D; stamp k lies
-        // in producer window ceil(k / n) − 1 (raw samples), or k / n (spikes,
-        // stamped by the step they occur in): wait for both.
-        if s1 > self.delay + 1 {
-            let kmax = s1 - 1 - self.delay;
-            // spikes stamped k occur in window k / n; series samples stamped
-            // k are states after step k, emitted by window (k − 1) / n
-            let need = if self.ty == PortType::Spikes {
-                Some(kmax / self.window_steps)
-            } else {
-                (kmax >= 1).then(|| (kmax - 1) / self.window_steps)
-            };
-            while need.is_some_and(|need| self.next <= need) && !self.finished {
-                let m = self.recv(shared)?;
-                if let Some(p) = m.payload {
-                    self.buffer(p);
-                }
+        let need = needed_before(self.delay, self.window_steps, self.ty, s1);
+        while need.is_some_and(|need| self.next <= need) && !self.finished {
+            let m = self.recv(shared)?;
+            if let Some(p) = m.payload {
+                self.buffer(p);
             }
         }
         let d = self.delay;
@@ -553,6 +547,14 @@ pub fn run(
         input_delays[e.to].push((e.to_port.to_string(), e.delay_steps));
     }
     let order = graph.order.clone();
+    // how far ahead a pipelined actor may be handed its inputs (parallel
+    // scheme only: the serial one steps every actor on one thread anyway)
+    let lookahead: Vec<u64> = (0..n_actors)
+        .map(|i| match scheme {
+            Scheme::Parallel => graph.lookahead(i),
+            Scheme::Serial => 0,
+        })
+        .collect();
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let names: Vec<String> = graph.actors.iter().map(|a| a.name.clone()).collect();
@@ -594,6 +596,7 @@ pub fn run(
                 },
                 name: built.name,
                 kind: built.kind.name,
+                lookahead: lookahead[i],
                 actor: built.actor,
                 ins,
                 outs,
@@ -616,7 +619,7 @@ pub fn run(
                         let _g = span.enter();
                         let mut complete = false;
                         if env.start(&mut l) {
-                            complete = (0..env.n_windows).all(|w| env.window(&mut l, w));
+                            complete = env.windows(&mut l);
                         }
                         env.finish(&mut l, complete);
                         debug!("actor done");
@@ -738,6 +741,8 @@ struct Lane {
     ins: Vec<InEdge>,
     outs: Vec<OutEdge>,
     ctx: RunContext,
+    /// Windows of inputs a pipelined actor may be ahead of its outputs.
+    lookahead: u64,
 }
 
 /// What every lane's driver shares.
@@ -807,54 +812,122 @@ impl Env {
         }
     }
 
+    /// Every window of one parallel lane: a pipelined actor is handed the
+    /// inputs of up to `lookahead` windows before it gives back the
+    /// outputs of the first of them; any other is stepped window by window.
+    /// False: stop.
+    fn windows(&self, l: &mut Lane) -> bool {
+        let ahead = l.lookahead;
+        if ahead == 0 || l.actor.pipelined().is_none() {
+            return (0..self.n_windows).all(|w| self.window(l, w));
+        }
+        debug!(lookahead = ahead, "pipelined: inputs ahead of outputs");
+        let mut submitted = 0;
+        for w in 0..self.n_windows {
+            while submitted < self.n_windows && submitted <= w + ahead {
+                let win = self.info(submitted);
+                let Some(inputs) = self.inputs(l, &win) else {
+                    return false;
+                };
+                let sent = self.call(l, submitted, |a| match a.pipelined() {
+                    Some(p) => p.submit(&win, &inputs),
+                    None => Err(ActorError::new(
+                        "internal error: actor stopped being pipelined",
+                    )),
+                });
+                if !sent {
+                    return false;
+                }
+                submitted += 1;
+            }
+            let win = self.info(w);
+            let mut outputs = Outputs::default();
+            let got = self.call(l, w, |a| match a.pipelined() {
+                Some(p) => p.collect(&win, &mut outputs),
+                None => Err(ActorError::new(
+                    "internal error: actor stopped being pipelined",
+                )),
+            });
+            if !got || !self.emit(l, w, outputs) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Window `w`'s extent.
+    fn info(&self, w: u64) -> WindowInfo {
+        WindowInfo {
+            index: w,
+            start_step: w * self.n,
+            n_steps: self.n.min(self.total - w * self.n),
+            dt_ms: self.dt,
+        }
+    }
+
     /// Window `w` of one lane: inputs, step, outputs. False: stop.
     fn window(&self, l: &mut Lane, w: u64) -> bool {
-        let (n, total, dt) = (self.n, self.total, self.dt);
-        let shared = &*self.shared;
-        let win = WindowInfo {
-            index: w,
-            start_step: w * n,
-            n_steps: n.min(total - w * n),
-            dt_ms: dt,
-        };
+        let win = self.info(w);
         let _span = trace_span!("window", actor = %l.name, index = w).entered();
+        let Some(inputs) = self.inputs(l, &win) else {
+            return false;
+        };
+        let mut outputs = Outputs::default();
+        self.call(l, w, |a| a.step(&win, &inputs, &mut outputs)) && self.emit(l, w, outputs)
+    }
+
+    /// What every input edge delivers in window `win`. None: stop.
+    fn inputs(&self, l: &mut Lane, win: &WindowInfo) -> Option<Inputs> {
         let mut inputs = Inputs::default();
         for e in l.ins.iter_mut() {
-            match e.collect(&win, shared) {
+            match e.collect(win, &self.shared) {
                 Ok(Some(p)) => {
                     inputs.map.insert(e.port, p);
                 }
                 Ok(None) => {}
-                Err(RecvFail::Aborted) => return false,
+                Err(RecvFail::Aborted) => return None,
                 Err(RecvFail::Lost(m)) => {
-                    self.fail(&l.name, w, m, true);
-                    return false;
+                    self.fail(&l.name, win.index, m, true);
+                    return None;
                 }
             }
         }
-        let mut outputs = Outputs::default();
+        Some(inputs)
+    }
+
+    /// Calls the actor for window `w`, timing it as busy; an error or a
+    /// panic fails the run. False: stop.
+    fn call(
+        &self,
+        l: &mut Lane,
+        w: u64,
+        f: impl FnOnce(&mut dyn crate::actor::Actor) -> Result<(), ActorError>,
+    ) -> bool {
         let t_step = Instant::now();
-        let actor = &mut l.actor;
-        let stepped =
-            std::panic::catch_unwind(AssertUnwindSafe(|| actor.step(&win, &inputs, &mut outputs)));
+        let actor = &mut *l.actor;
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| f(actor)));
         self.busy[l.idx].fetch_add(t_step.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        match stepped {
-            Ok(Ok(())) => {}
+        match result {
+            Ok(Ok(())) => true,
             Ok(Err(ActorError(m))) => {
                 self.fail(&l.name, w, m, false);
-                return false;
+                false
             }
             Err(p) => {
                 self.fail(&l.name, w, format!("panicked: {}", panic_msg(p)), false);
-                return false;
+                false
             }
         }
+    }
+
+    /// Sends window `w`'s outputs down every outgoing edge. False: stop.
+    fn emit(&self, l: &mut Lane, w: u64, outputs: Outputs) -> bool {
         for e in &l.outs {
             let m = Msg {
                 window: w,
                 payload: outputs.map.get(e.port).cloned(),
             };
-            match send(e, m, shared) {
+            match send(e, m, &self.shared) {
                 Ok(()) => {}
                 Err(RecvFail::Aborted) => return false,
                 Err(RecvFail::Lost(m)) => {

@@ -3,7 +3,10 @@
 //! graph. The runtime starts `command` (or connects to `endpoint`, where the
 //! client listens), shakes hands (protocol version, dt, window, regions,
 //! populations: `docs/protocol.md`), then each window sends the inputs that
-//! arrived, a tick, and takes the outputs back before the window ends.
+//! arrived, a tick, and takes the outputs back before the window ends. In
+//! the parallel scheme the inputs of the next windows go out before a
+//! window's outputs are back, as far as the graph's delays allow, so that
+//! the external simulator never waits for a round trip.
 //!
 //! Its ports are those of `spiking_network`, so that a graph can move a
 //! spiking region between the built-in engine and NEST by changing `kind`:
@@ -31,7 +34,7 @@ use std::time::Duration;
 use brainstream_runtime::wire::{self, Body, VERSION};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, Payload, PortDecl, PortType, RunContext, SeriesMeta, WindowInfo,
+    ParamType, Payload, Pipelined, PortDecl, PortType, RunContext, SeriesMeta, WindowInfo,
 };
 
 use process::Proc;
@@ -298,7 +301,34 @@ impl Actor for External {
         inputs: &Inputs,
         outputs: &mut Outputs,
     ) -> Result<(), ActorError> {
-        let n_neurons = self.n_neurons;
+        self.submit(win, inputs)?;
+        self.collect(win, outputs)
+    }
+
+    fn pipelined(&mut self) -> Option<&mut dyn Pipelined> {
+        Some(self)
+    }
+
+    fn finish(&mut self, complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
+        if let Some(mut s) = self.session.take() {
+            let (ack, grace) = if complete {
+                (Duration::from_secs(60), Duration::from_secs(10))
+            } else {
+                (Duration::from_secs(3), Duration::from_secs(2))
+            };
+            s.close(self.next_window, complete, ack, grace);
+        }
+        Ok(self.log.iter().cloned().collect())
+    }
+}
+
+/// Windows are sent ahead: the external side finds the next window's
+/// inputs waiting when it has sent a window's outputs, instead of idling
+/// for the round trip through the runtime.
+impl Pipelined for External {
+    /// Sends the window's inputs (series names first when they changed) and
+    /// its tick, as one multipart message.
+    fn submit(&mut self, win: &WindowInfo, inputs: &Inputs) -> Result<(), ActorError> {
         let s = self
             .session
             .as_mut()
@@ -327,7 +357,16 @@ impl Actor for External {
             frames.push(bytes);
         }
         frames.push(session::tick(win.index, win.start_step, win.n_steps));
-        s.send_all(&frames)?;
+        s.send_all(&frames)
+    }
+
+    /// Takes the window's outputs, checked, up to its tick.
+    fn collect(&mut self, win: &WindowInfo, outputs: &mut Outputs) -> Result<(), ActorError> {
+        let n_neurons = self.n_neurons;
+        let s = self
+            .session
+            .as_mut()
+            .ok_or_else(|| ActorError::new("the external session is closed"))?;
         let end = win.start_step + win.n_steps;
         let deadline = self.window_timeout.map(|t| std::time::Instant::now() + t);
         loop {
@@ -426,17 +465,5 @@ impl Actor for External {
         }
         self.next_window = win.index + 1;
         Ok(())
-    }
-
-    fn finish(&mut self, complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
-        if let Some(mut s) = self.session.take() {
-            let (ack, grace) = if complete {
-                (Duration::from_secs(60), Duration::from_secs(10))
-            } else {
-                (Duration::from_secs(3), Duration::from_secs(2))
-            };
-            s.close(self.next_window, complete, ack, grace);
-        }
-        Ok(self.log.iter().cloned().collect())
     }
 }
