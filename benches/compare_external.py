@@ -11,7 +11,10 @@ measured in one benchmark run, alternating, median of --reps:
     the same 200 proxy spike generators fed up front with the very spike
     trains the co-simulation sent (recorded from it), one nest.Simulate;
   - NEST alone in 1 ms windows (Prepare, Run per window, Cleanup), no
-    exchange: what lockstep costs NEST itself.
+    exchange: what lockstep costs NEST itself;
+  - the adapter alone: brainstream_client.nest's window function fed the
+    same trains window by window, without a session: its devices, NEST
+    calls and numpy work, without the exchange.
 
 Exchange overhead = co-simulation loop / NEST alone − 1.
 
@@ -37,7 +40,40 @@ wc = importlib.util.module_from_spec(spec); spec.loader.exec_module(wc)
 f = np.load("{spikes}")
 senders, times = f["senders"], f["times"]
 out = {{}}
-for mode in ("simulate", "windows"):
+from brainstream_client.nest import NestInterface
+from brainstream_client.session import Window
+from brainstream_client.wire import Spikes
+
+
+class Alone:
+    """What the adapter needs of a session, without one."""
+    actor, dt_ms, regions, populations = "net", 0.1, ["rM1", "lM1"], [("E", 800 * {scale}), ("I", 200 * {scale})]
+
+
+for mode in ("simulate", "windows", "adapter"):
+    if mode == "adapter":
+        # the adapter itself, window by window, fed the same trains: its
+        # devices, NEST calls and numpy work, without any exchange
+        regions = wc.build(["rM1", "lM1"], 0.1, 11, 1, {scale})
+        steps = np.rint(times / 0.1).astype(np.int64) - 1
+        order = np.argsort(steps, kind="stable")
+        st, se = steps[order], senders[order]
+        bounds = np.searchsorted(st, np.arange(0, int(round({dur} * 10)) + 1, 10))
+        wins = []
+        for w in range(int(round({dur}))):
+            a, b = bounds[w], bounds[w + 1]
+            sp = Spikes(st[a:b].astype(np.uint64), (st[a:b] + 1) * 0.1, se[a:b].astype(np.uint32))
+            wins.append(Window(w, 10 * w, 10, 0.1, {{"spikes_in": sp}}))
+        iface = NestInterface(Alone(), regions, spikes_in=wc.SPIKES_IN)
+        iface.sim_s, iface.windows = 0.0, 0
+        n = 0
+        t0 = time.perf_counter()
+        for win in wins:
+            n += len(iface._window(win)["spikes"].senders)
+        iface._finish()
+        out[mode] = time.perf_counter() - t0
+        out[mode + "_rate_hz"] = n / (2000 * {scale}) / ({dur} / 1000)
+        continue
     regions = wc.build(["rM1", "lM1"], 0.1, 11, 1, {scale})
     d = wc.SPIKES_IN; T = d["trains_per_region"]
     gens = nest.Create("spike_generator", 2 * T)
@@ -115,20 +151,25 @@ def main():
             rows.append((c, alone))
             print(f"rep {k}: co-sim loop {c['loop']:.3f} s (NEST Run {c['nest_run']:.3f} s, whole run "
                   f"{c['run_wall']:.3f} s), NEST alone {alone['simulate']:.3f} s, NEST alone in 1 ms "
-                  f"windows {alone['windows']:.3f} s; rates co-sim {c['rate_hz']:.1f} Hz, alone "
-                  f"{alone['simulate_rate_hz']:.1f} Hz", flush=True)
+                  f"windows {alone['windows']:.3f} s, the adapter alone {alone['adapter']:.3f} s; "
+                  f"rates co-sim {c['rate_hz']:.1f} Hz, alone {alone['simulate_rate_hz']:.1f} Hz, "
+                  f"adapter alone {alone['adapter_rate_hz']:.1f} Hz", flush=True)
     med = lambda f: statistics.median(f(c, al) for c, al in rows)
     alone = med(lambda c, al: al["simulate"])
     print(f"\nmedian of {a.reps}, {a.duration:.0f} ms simulated, {2000 * a.scale} neurons:")
     print(f"  NEST alone (one Simulate)          {alone:.3f} s   1.00")
     print(f"  NEST alone in 1 ms windows         {med(lambda c, al: al['windows']):.3f} s   "
           f"{med(lambda c, al: al['windows'] / al['simulate']):.2f}")
+    print(f"  the adapter alone, no exchange     {med(lambda c, al: al['adapter']):.3f} s   "
+          f"{med(lambda c, al: al['adapter'] / al['simulate']):.2f}")
     print(f"  co-simulation, NEST's Run calls    {med(lambda c, al: c['nest_run']):.3f} s   "
           f"{med(lambda c, al: c['nest_run'] / al['simulate']):.2f}")
     print(f"  co-simulation, window loop         {med(lambda c, al: c['loop']):.3f} s   "
           f"{med(lambda c, al: c['loop'] / al['simulate']):.2f}")
     print(f"  exchange overhead over NEST alone: {100 * (med(lambda c, al: c['loop'] / al['simulate']) - 1):.0f}%"
-          f"; over NEST in the same windows: {100 * (med(lambda c, al: c['loop'] / al['windows']) - 1):.0f}%")
+          f"; over NEST in the same windows: {100 * (med(lambda c, al: c['loop'] / al['windows']) - 1):.0f}%"
+          f"; over the adapter alone (the exchange itself): "
+          f"{100 * (med(lambda c, al: c['loop'] / al['adapter']) - 1):.0f}%")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,13 @@
 //!   `actor`, `graph` (the graph file's text with overrides), `version`,
 //!   `complete` (false until the run ends normally).
 //!
-//! Every window is appended and the file flushed, so a run cut off midway
-//! leaves a valid file up to its last complete window.
+//! Every window is appended; the file is flushed at most every `flush_s`
+//! seconds of wall time (default 1 s; 0: after every window) and whenever
+//! the run ends, normally or not. A run that fails or is stopped keeps every
+//! complete window; a process killed outright keeps a valid file up to its
+//! last flush. Flushing every window cost ~55 µs a window per recorder
+//! (~75 % of the recorder's time on the NEST co-simulation graph), time the
+//! other actors of a small machine then lack.
 
 use std::path::PathBuf;
 
@@ -20,19 +25,29 @@ use brainstream_runtime::{
 };
 use hdf5::types::VarLenUnicode;
 
-const PARAMS: &[ParamSpec] = &[ParamSpec {
-    name: "file",
-    ty: ParamType::Str,
-    default: DefaultValue::Optional,
-    range: None,
-    unit: "",
-    doc: "File name inside the output folder (default: <actor name>.h5)",
-}];
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "file",
+        ty: ParamType::Str,
+        default: DefaultValue::Optional,
+        range: None,
+        unit: "",
+        doc: "File name inside the output folder (default: <actor name>.h5)",
+    },
+    ParamSpec {
+        name: "flush_s",
+        ty: ParamType::Float,
+        default: DefaultValue::Float(1.0),
+        range: Some((0.0, 3600.0)),
+        unit: "s",
+        doc: "Longest wall time between flushes to disk (0: after every window); the end of the run, normal or not, always flushes",
+    },
+];
 
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "hdf5_recorder",
-    doc: "Records a series and/or spikes to an HDF5 file (TVB time-series layout), flushed every window",
+    doc: "Records a series and/or spikes to an HDF5 file (TVB time-series layout), flushed at least every flush_s seconds and at the end",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "input", ty: PortType::Series, doc: "a series to record in /data and /time", end_stamped: false },
@@ -62,6 +77,8 @@ struct Recorder {
     series: Option<Series5>,
     spikes: Option<Spikes5>,
     ctx: Option<RunContext>,
+    flush_every: std::time::Duration,
+    last_flush: std::time::Instant,
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -81,6 +98,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         series: None,
         spikes: None,
         ctx: None,
+        flush_every: std::time::Duration::from_secs_f64(ctx.params.f64("flush_s")?),
+        last_flush: std::time::Instant::now(),
     }))
 }
 
@@ -265,7 +284,10 @@ impl Actor for Recorder {
                 }
             }
         }
-        f.flush().map_err(h5err)?;
+        if self.last_flush.elapsed() >= self.flush_every {
+            f.flush().map_err(h5err)?;
+            self.last_flush = std::time::Instant::now();
+        }
         Ok(())
     }
 

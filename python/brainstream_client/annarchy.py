@@ -109,7 +109,7 @@ class AnnarchyInterface(Interface):
         trains, per_train = self._trains_by_source(sp)
         for k, t in zip(trains, per_train):
             # relative to the window; a spike of step j is emitted in step j
-            times[k] = np.round(t - self.dt - w.start_ms, 9).tolist()
+            times[k] = np.round(np.asarray(t) - self.dt - w.start_ms, 9).tolist()
         self.src.spike_times = times
         self._src_set = True
 

@@ -168,13 +168,15 @@ class Interface:
 
     def _trains_by_source(self, sp):
         """(train indices, [spike times in ms] per train) for the proxy trains
-        that fired; a spike of step k is emitted at (k+1)*dt, as NEST stamps
-        its own."""
-        order = np.lexsort((sp.stamps, sp.senders))
-        senders = sp.senders[order]
-        times = np.round((sp.stamps[order].astype(float) + 1.0) * self.dt, 9)
-        trains, starts = np.unique(senders, return_index=True)
-        return trains.tolist(), np.split(times, starts[1:])
+        that fired, both ascending; a spike of step k is emitted at
+        (k+1)*dt, as NEST stamps its own. Plain lists: a window brings a few
+        dozen spikes, where numpy's per-call cost would dominate."""
+        times = np.round((sp.stamps.astype(float) + 1.0) * self.dt, 9).tolist()
+        by_train = {}
+        for k, t in zip(sp.senders.tolist(), times):
+            by_train.setdefault(k, []).append(t)
+        trains = sorted(by_train)
+        return trains, [sorted(by_train[k]) for k in trains]
 
     # -- adapter hooks -------------------------------------------------------
 

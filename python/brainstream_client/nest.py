@@ -35,23 +35,33 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 
 # NEST's low-level API, where it has the calls below (3.8 and later): setting
-# the generators that fired through NodeCollection.set costs ~60 µs a call,
-# most of it looking up `local` on every call; straight to the kernel, 6 µs
+# a generator through NodeCollection.set costs ~60 µs a call, most of it
+# looking up `local` on every call, and resetting the recorder through it
+# ~300 µs (it reads the recorder's events first); straight to the kernel,
+# 1-6 µs
 try:
     from nest import nestkernel_api as _kernel
 
-    _take = _kernel.llapi_take_array_index
     _set_status = _kernel.llapi_set_nc_status
+    _get_status = _kernel.llapi_get_nc_status
 except (ImportError, AttributeError):  # pragma: no cover - older NEST
     _kernel = None
 
 
-def _set_each(nodes, index, params):
-    """nodes[index].set(params), one dict per indexed node."""
+def _setter(node):
+    """A function setting one node's status from a dict."""
     if _kernel is not None:
-        _set_status(_take(nodes._datum, np.asarray(index, dtype=np.uint64))._datum, params)
-    else:
-        nodes[index].set(params)
+        datum = node._datum
+        return lambda d: _set_status(datum, [d])
+    return node.set
+
+
+def _getter(node, key):
+    """A function reading one status entry of one node."""
+    if _kernel is not None:
+        datum = node._datum
+        return lambda: _get_status(datum, key)
+    return lambda: node.get(key)
 
 
 def _sum(pops):
@@ -83,6 +93,7 @@ class NestInterface(Interface):
                              _sum(self.targets(label, d)),
                              {"rule": "fixed_indegree", "indegree": int(d["indegree"])},
                              {"weight": float(d["weight"]), "delay": float(d.get("delay_ms", self.dt))})
+            self.set_gen = [_setter(self.gens[k]) for k in range(len(self.gens))]
         if self.rates_in is not None:
             d = self.rates_in
             self.ipgs = nest.Create("inhomogeneous_poisson_generator", len(labels))
@@ -103,9 +114,11 @@ class NestInterface(Interface):
                              syn_spec={"delay": self.dt})
         self.rec = nest.Create("spike_recorder")
         nest.Connect(self.all, self.rec)
+        self.rec_events, self.set_rec = _getter(self.rec, "events"), _setter(self.rec)
         if self.record_v_m:
             self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
             nest.Connect(self.mm, self.all)
+            self.mm_events, self.set_mm = _getter(self.mm, "events"), _setter(self.mm)
         self.prepared = False
         self.seen = 0
         self.seen_mm = 0
@@ -113,8 +126,8 @@ class NestInterface(Interface):
         self.reset_cost = 1e-3
 
     def _set_spikes(self, w, sp):
-        trains, times = self._trains_by_source(sp)
-        _set_each(self.gens, trains, [{"spike_times": t.tolist()} for t in times])
+        for k, times in zip(*self._trains_by_source(sp)):
+            self.set_gen[k]({"spike_times": times})
 
     def _set_rates(self, w, stamps, values):
         times = np.round((stamps.astype(float) + 1.0) * self.dt, 9).tolist()
@@ -143,17 +156,17 @@ class NestInterface(Interface):
             return
         t = time.perf_counter()
         nest.Cleanup()
-        self.rec.n_events = 0
+        self.set_rec({"n_events": 0})
         self.seen = 0
         if self.record_v_m:
-            self.mm.n_events = 0
+            self.set_mm({"n_events": 0})
             self.seen_mm = 0
         nest.Prepare()
         self.reset_cost = time.perf_counter() - t
         self.excess = 0.0
 
     def _spikes(self, w):
-        ev = self.rec.get("events")
+        ev = self.rec_events()
         senders = np.asarray(ev["senders"][self.seen:], dtype=np.int64)
         times = np.asarray(ev["times"][self.seen:], dtype=float)
         self.seen += len(senders)
@@ -162,7 +175,7 @@ class NestInterface(Interface):
         return self.lut[senders], np.rint(times / self.dt).astype(np.int64) - 1
 
     def _v_m(self, w):
-        ev = self.mm.get("events")
+        ev = self.mm_events()
         senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
         times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
         v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
