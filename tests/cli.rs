@@ -102,15 +102,10 @@ fn validate_graph_and_list() {
 #[test]
 fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("s.toml");
-    std::fs::write(
-        &file,
-        format!(
+    let file = write(dir.path(), "s.toml", &format!(
             "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.01]\n[analysis]\nfcd_window_ms = 10.0\nfcd_step_ms = 5.0\n",
             root().join("graphs/tvb_g2d76.toml").display()
-        ),
-    )
-    .unwrap();
+        ));
     let out = dir.path().join("o");
     let o = bs()
         .arg("sweep")
@@ -139,15 +134,10 @@ fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 found done)"));
     // ReducedWongWang has no GPU kernel: the Vulkan backend refuses it first
-    let rww = dir.path().join("r.toml");
-    std::fs::write(
-        &rww,
-        format!(
+    let rww = write(dir.path(), "r.toml", &format!(
             "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n",
             root().join("graphs/tvb_rww76.toml").display()
-        ),
-    )
-    .unwrap();
+        ));
     let o = bs()
         .arg("sweep")
         .arg(&rww)

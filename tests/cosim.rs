@@ -238,12 +238,7 @@ fn devices_in_a_graph_reproduce_nest() {
 #[test]
 fn spike_generator_emits_its_times_and_refuses_off_grid_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let g = dir.path().join("g.toml");
-    std::fs::write(
-        &g,
-        "[simulation]\ndt_ms = 0.1\nduration_ms = 5.0\nsync_ms = 1.0\n[actors.gen]\nkind = \"spike_generator\"\nspike_times_ms = [0.5, 1.0, 1.0, 4.9]\nsenders = [0, 1, 2, 0]\n[actors.rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"gen.spikes\"\nto = \"rec.spikes\"\n",
-    )
-    .unwrap();
+    let g = write(dir.path(), "g.toml", "[simulation]\ndt_ms = 0.1\nduration_ms = 5.0\nsync_ms = 1.0\n[actors.gen]\nkind = \"spike_generator\"\nspike_times_ms = [0.5, 1.0, 1.0, 4.9]\nsenders = [0, 1, 2, 0]\n[actors.rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"gen.spikes\"\nto = \"rec.spikes\"\n");
     run(&g, dir.path(), &[]).unwrap();
     let f = hdf5::File::open(dir.path().join("rec.h5")).unwrap();
     assert_eq!(
@@ -313,9 +308,9 @@ fn poisson_devices_in_a_graph_give_their_rates_reproducibly() {
     // inhomogeneous_poisson_generator (50 trains: 10 Hz, then 80 Hz from
     // 500 ms) → spike_rates (one population of 50) → recorder
     let dir = tempfile::tempdir().unwrap();
-    let g = dir.path().join("g.toml");
-    std::fs::write(
-        &g,
+    let g = write(
+        dir.path(),
+        "g.toml",
         r#"[simulation]
 dt_ms = 0.1
 duration_ms = 1000.0
@@ -339,8 +334,7 @@ to = "rates.spikes"
 from = "rates.rates"
 to = "rec.input"
 "#,
-    )
-    .unwrap();
+    );
     run(&g, dir.path(), &[]).unwrap();
     let (shape, r) = h5(&dir.path().join("rec.h5"), "data");
     assert_eq!(shape, vec![10_000, 1, 1, 1]);
@@ -512,9 +506,9 @@ fn spiking_coupling_applies_the_connectomes_weight_and_delay_to_the_step() {
 #[test]
 fn spiking_coupling_refuses_delays_shorter_than_its_edge() {
     let dir = tempfile::tempdir().unwrap();
-    let g = dir.path().join("g.toml");
-    std::fs::write(
-        &g,
+    let g = write(
+        dir.path(),
+        "g.toml",
         r#"[simulation]
 dt_ms = 0.1
 duration_ms = 10.0
@@ -531,8 +525,7 @@ from = "gen.spikes"
 to = "net.spikes_in"
 delay_ms = 1.0
 "#,
-    )
-    .unwrap();
+    );
     let e = run(&g, dir.path(), &[]).unwrap_err().to_string();
     assert!(e.contains("`net`: the connectome delay from"), "{e}");
     assert!(e.contains("to rM1 is"), "{e}");

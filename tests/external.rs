@@ -73,9 +73,7 @@ fn parrot_graph(dir: &Path, config: &str) -> PathBuf {
         )
         .replace("config = { threads = 1 }", &format!("config = {config}"));
     assert!(s.contains("parrot.py"));
-    let p = dir.join("parrot.toml");
-    std::fs::write(&p, s).unwrap();
-    p
+    write(dir, "parrot.toml", &s)
 }
 
 /// Runs `graph`, which must fail; its stderr.
@@ -237,8 +235,7 @@ fn a_command_that_does_not_exist_is_named() {
     let s = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml"))
         .unwrap()
         .replace("\"python3\"", "\"no-such-python-here\"");
-    let g = dir.path().join("g.toml");
-    std::fs::write(&g, s).unwrap();
+    let g = write(dir.path(), "g.toml", &s);
     let err = refused(Path::new("/nonexistent"), &g, &dir.path().join("o"));
     assert!(
         err.contains("cannot start `no-such-python-here") && err.contains("is the program on PATH"),
@@ -331,8 +328,7 @@ fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
             &root().join("examples").display().to_string(),
         );
     assert!(s.contains("net.rates_in") && s.contains("kind = \"gain\""));
-    let g = dir.path().join("rates.toml");
-    std::fs::write(&g, s).unwrap();
+    let g = write(dir.path(), "rates.toml", &s);
     let out = dir.path().join("nest");
     let o = bs_run(
         &bin,
@@ -412,8 +408,7 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
         })
         .collect::<Vec<_>>()
         .join("\n");
-    let g = dir.path().join("by_hand.toml");
-    std::fs::write(&g, s).unwrap();
+    let g = write(dir.path(), "by_hand.toml", &s);
     let start = || {
         Command::new(bin.join("python3"))
             .arg(root().join("tests/external/parrot.py"))
@@ -508,8 +503,7 @@ fn a_nest_neuron_driven_through_current_in_matches_the_built_in_one() {
         ),
     );
     assert!(ext.contains("one_neuron_nest.py"));
-    let g = dir.path().join("ext.toml");
-    std::fs::write(&g, ext).unwrap();
+    let g = write(dir.path(), "ext.toml", &ext);
     let o = bs_run(&bin, &g, &dir.path().join("nest"), &["-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     run(&builtin, &dir.path().join("builtin"), &[]).unwrap();

@@ -9,12 +9,6 @@ use common::*;
 use brainstream::sweep::{run_sweep, Backend, Plan, SweepOptions};
 use std::path::{Path, PathBuf};
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
 fn adex_sweep(dir: &Path, extra: &str) -> PathBuf {
     let g = root().join("graphs/adex68.toml");
     write(

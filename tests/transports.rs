@@ -78,9 +78,7 @@ fn partitioned(dir: &Path) -> PathBuf {
             &format!("[actors.{a}]\nprocess = \"brain\"\n"),
         );
     }
-    let p = dir.join("parts.toml");
-    std::fs::write(&p, s).unwrap();
-    p
+    write(dir, "parts.toml", &s)
 }
 
 fn reference(dir: &Path, ms: u32) -> Vec<(String, Vec<u64>)> {

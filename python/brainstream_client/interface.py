@@ -66,6 +66,11 @@ class Interface:
         # first global id of each (region, population), region-major
         self.firsts = np.array([r * per_region + int(self.sizes[:p].sum())
                                 for r in range(len(regions)) for p in range(len(names))])
+        # each neuron's cell in a step's (population, region) rate table
+        npop, nreg = len(names), len(regions)
+        block = np.searchsorted(self.firsts, np.arange(self.n_neurons), side="right") - 1
+        self.cell = (block % npop) * nreg + block // npop
+        self.rate_denom = self.sizes[:, None] * self.dt
         for d, keys, what in ((spikes_in, self.SPIKES_IN, "spikes_in"),
                               (rates_in, self.RATES_IN, "rates_in"),
                               (current_in, self.CURRENT_IN, "current_in")):
@@ -148,17 +153,15 @@ class Interface:
         self.windows += 1
         gids, stamps = self._spikes(w)
         order = np.argsort(stamps, kind="stable")
-        gids, stamps = gids[order].astype(np.uint32), stamps[order].astype(np.uint64)
+        gids, stamps = gids[order], stamps[order].astype(np.int64)
+        # spikes per (step, population, region) → rates in Hz
         npop, nreg = len(self.pop_names), len(self.regions)
-        counts = np.zeros((n, npop, nreg))
-        if len(gids):
-            k = np.searchsorted(self.firsts, gids, side="right") - 1
-            flat = ((stamps - s0).astype(np.int64) * npop + k % npop) * nreg + k // npop
-            counts = np.bincount(flat, minlength=n * npop * nreg).reshape(n, npop, nreg).astype(float)
-        rates = counts * 1000.0 / (self.sizes[None, :, None] * self.dt)
+        counts = np.bincount((stamps - s0) * (npop * nreg) + self.cell[gids],
+                             minlength=n * npop * nreg).reshape(n, npop, nreg)
+        rates = counts * 1000.0 / self.rate_denom
         out_stamps = np.arange(s0 + 1, s0 + n + 1, dtype=np.uint64)
         out = {
-            "spikes": Spikes(stamps, (stamps + 1) * self.dt, gids),
+            "spikes": Spikes(stamps.astype(np.uint64), (stamps + 1) * self.dt, gids.astype(np.uint32)),
             "rates": Series(out_stamps, out_stamps * self.dt, rates),
         }
         if self.record_v_m:

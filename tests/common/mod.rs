@@ -3,6 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+/// Writes `text` to `dir/name` (a graph or a plan for a test) and returns
+/// the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
 /// The `brainstream` binary of this build, as a command.
 pub fn bs() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_brainstream"))
