@@ -47,7 +47,7 @@ from brainstream_client.wire import Spikes
 
 class Alone:
     """What the adapter needs of a session, without one."""
-    actor, dt_ms, regions, populations = "net", 0.1, ["rM1", "lM1"], [("E", 800 * {scale}), ("I", 200 * {scale})]
+    actor, dt_ms, window_steps, regions, populations = "net", 0.1, 10, ["rM1", "lM1"], [("E", 800 * {scale}), ("I", 200 * {scale})]
 
 
 for mode in ("simulate", "windows", "adapter"):
