@@ -5,7 +5,7 @@ mod common;
 use common::*;
 
 fn h5(path: &std::path::Path, ds: &str) -> (Vec<usize>, Vec<f64>) {
-    let f = hdf5::File::open(path).unwrap();
+    let f = open_h5(path);
     let d = f.dataset(ds).unwrap();
     (d.shape(), d.read_raw::<f64>().unwrap())
 }
@@ -42,7 +42,7 @@ fn spiking_rates_replace_the_proxy_regions_one_millisecond_later() {
     // the spiking regions are active at plausible rates
     let tail: f64 = (1000..2000).map(|k| rate(k, 0, 0)).sum::<f64>() / 1000.0;
     assert!((5.0..200.0).contains(&tail), "E rate of rM1 {tail} Hz");
-    let f = hdf5::File::open(dir.path().join("spikes.h5")).unwrap();
+    let f = open_h5(&dir.path().join("spikes.h5"));
     let senders = f
         .dataset("spikes/senders")
         .unwrap()
@@ -215,7 +215,7 @@ fn devices_in_a_graph_reproduce_nest() {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    let f = hdf5::File::open(dir.path().join("spikes.h5")).unwrap();
+    let f = open_h5(&dir.path().join("spikes.h5"));
     let times = f
         .dataset("spikes/times")
         .unwrap()
@@ -240,7 +240,7 @@ fn spike_generator_emits_its_times_and_refuses_off_grid_ones() {
     let dir = tempfile::tempdir().unwrap();
     let g = write(dir.path(), "g.toml", "[simulation]\ndt_ms = 0.1\nduration_ms = 5.0\nsync_ms = 1.0\n[actors.gen]\nkind = \"spike_generator\"\nspike_times_ms = [0.5, 1.0, 1.0, 4.9]\nsenders = [0, 1, 2, 0]\n[actors.rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"gen.spikes\"\nto = \"rec.spikes\"\n");
     run(&g, dir.path(), &[]).unwrap();
-    let f = hdf5::File::open(dir.path().join("rec.h5")).unwrap();
+    let f = open_h5(&dir.path().join("rec.h5"));
     assert_eq!(
         f.dataset("spikes/times")
             .unwrap()
@@ -577,7 +577,7 @@ fn parrot_neurons_repeat_their_trains_one_connection_delay_later() {
     };
     std::fs::write(&g, graph("0.3", 3)).unwrap();
     run(&g, dir.path(), &[]).unwrap();
-    let f = hdf5::File::open(dir.path().join("rec.h5")).unwrap();
+    let f = open_h5(&dir.path().join("rec.h5"));
     let times = f
         .dataset("spikes/times")
         .unwrap()

@@ -88,8 +88,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn complete(h5: &Path) -> bool {
-    hdf5::File::open(h5)
-        .unwrap()
+    open_h5(h5)
         .attr("complete")
         .unwrap()
         .read_scalar::<bool>()
@@ -98,7 +97,7 @@ fn complete(h5: &Path) -> bool {
 
 /// Spike senders and stamps of a recorder file.
 fn spikes(h5: &Path) -> (Vec<u32>, Vec<f64>) {
-    let f = hdf5::File::open(h5).unwrap();
+    let f = open_h5(h5);
     (
         f.dataset("spikes/senders")
             .unwrap()

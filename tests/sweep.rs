@@ -58,7 +58,7 @@ fn bits(v: &[f64]) -> Vec<u64> {
 }
 
 fn table(out: &Path) -> (Vec<usize>, Vec<f64>) {
-    let f = hdf5::File::open(out.join("sweep.h5")).unwrap();
+    let f = open_h5(&out.join("sweep.h5"));
     let d = f.dataset("table").unwrap();
     (d.shape(), d.read_raw::<f64>().unwrap())
 }

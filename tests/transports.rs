@@ -30,7 +30,7 @@ fn recordings(out: &Path) -> Vec<(String, Vec<u64>)> {
         ("rates.h5", &["data", "time"][..]),
         ("spikes.h5", &["spikes/senders", "spikes/times"][..]),
     ] {
-        let f = hdf5::File::open(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let f = open_h5(&out.join(file));
         for s in sets {
             let d = f.dataset(s).unwrap();
             let bits: Vec<u64> = match d.dtype().unwrap().size() {
@@ -209,7 +209,7 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
     );
     eprintln!("stopped {:.2} s after the kill", waited.as_secs_f64());
     // the surviving partition finished its recording: readable, marked incomplete
-    let f = hdf5::File::open(out.join("raw.h5")).unwrap();
+    let f = open_h5(&out.join("raw.h5"));
     assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
     let (shape, data, _) = read_h5(&out.join("raw.h5"));
     assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));
@@ -353,7 +353,7 @@ fn a_partition_started_by_hand_notices_its_peer_die() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!status.success());
     assert!(err.contains("partition `spiking` lost"), "{err}");
-    let f = hdf5::File::open(out.join("raw.h5")).unwrap();
+    let f = open_h5(&out.join("raw.h5"));
     assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
     let (shape, data, _) = read_h5(&out.join("raw.h5"));
     assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));

@@ -57,9 +57,21 @@ pub fn run(
     )
 }
 
+/// Opens an HDF5 file for reading without HDF5's file lock: tests of one
+/// binary run in parallel threads, and a child process started (forked) by
+/// another test while a recorder had this file open inherits its file
+/// descriptor, and with it the writer's lock, until it exits (the same as
+/// `python_h5py` below).
+pub fn open_h5(path: &Path) -> hdf5::File {
+    hdf5::File::with_options()
+        .with_fapl(|p| p.file_locking(false))
+        .open(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// `/data` and `/time` of a recorder file.
 pub fn read_h5(path: &Path) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
-    let f = hdf5::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let f = open_h5(path);
     let d = f.dataset("data").unwrap();
     let t = f.dataset("time").unwrap();
     (
