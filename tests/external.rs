@@ -485,6 +485,52 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
     assert!(!complete(&out.join("raw.h5")));
 }
 
+/// One leaky neuron under the step current of `step_current_neuron.toml`,
+/// in ANNarchy (injected through a TimedArray and CurrentInjection,
+/// integrated exactly) and in the built-in engine: until the built-in
+/// neuron's first spike (the ANNarchy one never fires) the membrane
+/// potentials agree, ANNarchy's exactly one step later — as NEST's.
+#[test]
+fn an_annarchy_neuron_driven_through_current_in_follows_the_built_in_one() {
+    if std::env::var("BRAINSTREAM_TEST_ANNARCHY").map_or(true, |v| v != "1") {
+        eprintln!("skipped: set BRAINSTREAM_TEST_ANNARCHY=1 (after scripts/pyenv.sh --annarchy)");
+        return;
+    }
+    let Some(bin) = python(", ANNarchy") else {
+        panic!("BRAINSTREAM_TEST_ANNARCHY=1 but no ANNarchy: run scripts/pyenv.sh --annarchy")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let builtin = root().join("tests/graphs/good/step_current_neuron.toml");
+    let ext = std::fs::read_to_string(&builtin).unwrap().replace(
+        "kind = \"spiking_network\"\nregions = [\"r\"]\npopulations = { n = 1 }\nrecord_v_m = [0]",
+        &format!(
+            "kind = \"external\"\ncommand = [\"python3\", \"{}\"]\nregions = [\"r\"]\npopulations = {{ n = 1 }}",
+            root().join("tests/external/one_neuron_annarchy.py").display()
+        ),
+    );
+    assert!(ext.contains("one_neuron_annarchy.py"));
+    let g = write(dir.path(), "ext.toml", &ext);
+    let o = bs_run(&bin, &g, &dir.path().join("ann"), &["-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    run(&builtin, &dir.path().join("builtin"), &[]).unwrap();
+    let (_, va, _) = read_h5(&dir.path().join("ann/vm.h5"));
+    let (_, vb, _) = read_h5(&dir.path().join("builtin/vm.h5"));
+    assert_eq!(va.len(), vb.len());
+    // up to the built-in neuron's first spike (threshold −55 mV)
+    let k = vb
+        .iter()
+        .position(|v| *v > -55.5)
+        .expect("the built-in neuron fires");
+    assert!(k > 600, "{k}");
+    let worst = (0..k - 1)
+        .map(|i| (va[i + 1] - vb[i]).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 1e-9, "V_m differs by {worst} mV (one step apart)");
+    // the current moved it: from −70 mV towards −54 mV
+    assert!(va[k - 1] > -60.0, "{}", va[k - 1]);
+    assert!((va[400] + 70.0).abs() < 1e-12, "{}", va[400]);
+}
+
 /// One iaf_psc_alpha neuron under a step current, in NEST as an external
 /// actor and in the built-in engine (which is NEST-exact for this model):
 /// the same spike steps and the same membrane potential, which checks the

@@ -6,9 +6,11 @@ window's spikes, at their steps), projected with `fixed_number_pre` onto the
 target populations of its region; `rates_in` → one
 `TimedPoissonPopulation` per region (`parrots_per_region` shared trains,
 or one train per target neuron), its rate schedule set per step of each
-window. `current_in` is not offered by this adapter (ANNarchy has no step
-current device; a model variable driven from Python would have to be
-written for the user's neuron model): asking for it is an error.
+window; `current_in` → per region and target population a `TimedArray`
+(one value per step of each window, the same for every neuron) injected
+with `CurrentInjection` into the neurons' `g_<target>` (`target`, default
+"exc"): the neuron model must use that variable as a current, in its own
+unit — `scale` (default 1) converts from the graph's pA (0.001 for nA).
 Out: a spike `Monitor` per population (read and emptied every window) and,
 with `record_v_m`, a monitor of the membrane variable (`v` by default).
 
@@ -29,15 +31,13 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 class AnnarchyInterface(Interface):
     simulator = f"ANNarchy {getattr(ann, '__version__', '?')}"
+    CURRENT_IN = ("targets", "target", "scale")
 
     def __init__(self, session, network, regions, compile_dir="annarchy_build",
                  v_m_variable="v", **kw):
         self.net = network
         self.compile_dir = compile_dir
         self.v_m_variable = v_m_variable
-        if kw.get("current_in") is not None:
-            raise SessionError("current_in: the ANNarchy adapter has no step current device; "
-                               "drive a variable of your neuron model instead, or use NEST")
         super().__init__(session, regions, **kw)
 
     def _size(self, pop):
@@ -92,6 +92,21 @@ class AnnarchyInterface(Interface):
                                                 target="exc" if w >= 0 else "inh")
                         proj.one_to_one(weights=abs(w), delays=float(d.get("delay_ms", self.dt)))
                         first += tgt.size
+        self._current_set = False
+        self.last_current = np.zeros(len(labels))
+        if self.current_in is not None:
+            d = self.current_in
+            self.current_scale = float(d.get("scale", 1.0))
+            # per region: the TimedArrays of its target populations
+            self.currents = []
+            for label in labels:
+                arrays = []
+                for tgt in self.targets(label, d):
+                    ta = self.net.create(ann.TimedArray(geometry=tgt.size))
+                    proj = self.net.connect(ann.CurrentInjection(ta, tgt, str(d.get("target", "exc"))))
+                    proj.connect_current()
+                    arrays.append((ta, tgt.size))
+                self.currents.append(arrays)
         self.mons = [self.net.monitor(pop, ["spike"]) for _, _, pop in self.populations()]
         # a monitor of a PopulationView reports ranks in the whole population
         self.rank_luts = []
@@ -125,6 +140,30 @@ class AnnarchyInterface(Interface):
             self._schedule(p, rates[:, r].tolist())
         self._rates_set = True
 
+    def _set_current(self, w, stamps, values):
+        # CurrentInjection hands step k the value the TimedArray held at step
+        # k − 1: a value stamped j, set at row j + 1 − start (the next
+        # window's first row for the window's last step), acts from step
+        # j + 2 — one step later than in the built-in engine, as with NEST
+        n = w.n_steps
+        cur = np.repeat(self.last_current[None, :], n, axis=0)
+        for j, v in zip(stamps.astype(np.int64) - w.start_step + 1, values):
+            if 0 <= j < n:
+                cur[j:, :] = v
+            if 0 <= j <= n:
+                self.last_current = np.array(v, dtype=float)
+        self._inject(cur)
+        self._current_set = True
+
+    def _inject(self, cur):
+        """cur[step, region] (pA) → each region's TimedArrays for this window."""
+        for r, arrays in enumerate(self.currents):
+            for ta, size in arrays:
+                # the clock restarts at the window, as for the Poisson rates
+                ta.reset()
+                ta.schedule = [i * self.dt for i in range(len(cur))]
+                ta.rates = np.repeat(cur[:, r:r + 1] * self.current_scale, size, axis=1)
+
     def _schedule(self, p, rates):
         # the schedule's clock restarts at the window: one rate per step
         p.reset()
@@ -144,6 +183,10 @@ class AnnarchyInterface(Interface):
                 for r, p in enumerate(self.tpp):
                     self._schedule(p, [float(self.last_rate[r])] * w.n_steps)
             self._rates_set = False
+        if self.current_in is not None:
+            if not self._current_set:
+                self._inject(np.repeat(self.last_current[None, :], w.n_steps, axis=0))
+            self._current_set = False
         self.net.simulate(w.n_steps * self.dt)
 
     def _spikes(self, w):

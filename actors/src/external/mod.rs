@@ -53,7 +53,7 @@ const PARAMS: &[ParamSpec] = &[
 const INPUTS: &[PortDecl] = &[
     PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "proxy spike trains, senders r·T + k for region r (spike generators there)", end_stamped: false },
     PortDecl { name: "rates_in", ty: PortType::Series, doc: "rates (Hz) per region for Poisson generators there: variable 0, one node per region; a sample stamped j sets the rate from step j on (NEST: from step j + 1, it takes changes only after its current time)", end_stamped: false },
-    PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) per region for step current generators there: variable 0, one node per region; a sample stamped j acts one step later than in `spiking_network` (NEST takes changes only after its current time)", end_stamped: false },
+    PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) per region for step current generators there: variable 0, one node per region; a sample stamped j acts one step later than in `spiking_network` (NEST takes changes only after its current time; ANNarchy's CurrentInjection passes on the step before's value)", end_stamped: false },
 ];
 
 const OUTPUTS: &[PortDecl] = &[
