@@ -353,13 +353,7 @@ fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
 
 #[test]
 fn the_annarchy_scenario_runs_end_to_end() {
-    if std::env::var("BRAINSTREAM_TEST_ANNARCHY").map_or(true, |v| v != "1") {
-        eprintln!("skipped: set BRAINSTREAM_TEST_ANNARCHY=1 (after scripts/pyenv.sh --annarchy)");
-        return;
-    }
-    let Some(bin) = python(", ANNarchy") else {
-        panic!("BRAINSTREAM_TEST_ANNARCHY=1 but no ANNarchy: run scripts/pyenv.sh --annarchy")
-    };
+    let Some(bin) = annarchy_python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("ann");
     let o = bs_run(
@@ -485,6 +479,35 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
     assert!(!complete(&out.join("raw.h5")));
 }
 
+/// The Python with ANNarchy where BRAINSTREAM_TEST_ANNARCHY=1 (a separate CI
+/// step), None (the test skipped) otherwise.
+fn annarchy_python() -> Option<PathBuf> {
+    if std::env::var("BRAINSTREAM_TEST_ANNARCHY").map_or(true, |v| v != "1") {
+        eprintln!("skipped: set BRAINSTREAM_TEST_ANNARCHY=1 (after scripts/pyenv.sh --annarchy)");
+        return None;
+    }
+    let Some(bin) = python(", ANNarchy") else {
+        panic!("BRAINSTREAM_TEST_ANNARCHY=1 but no ANNarchy: run scripts/pyenv.sh --annarchy")
+    };
+    Some(bin)
+}
+
+/// `step_current_neuron.toml` (one built-in neuron under a step current)
+/// and, written into `dir`, the same graph with the neuron in
+/// `tests/external/<script>`.
+fn one_neuron_graphs(dir: &Path, script: &str) -> (PathBuf, PathBuf) {
+    let builtin = root().join("tests/graphs/good/step_current_neuron.toml");
+    let ext = std::fs::read_to_string(&builtin).unwrap().replace(
+        "kind = \"spiking_network\"\nregions = [\"r\"]\npopulations = { n = 1 }\nrecord_v_m = [0]",
+        &format!(
+            "kind = \"external\"\ncommand = [\"python3\", \"{}\"]\nregions = [\"r\"]\npopulations = {{ n = 1 }}",
+            root().join("tests/external").join(script).display()
+        ),
+    );
+    assert!(ext.contains(script));
+    (builtin, write(dir, "ext.toml", &ext))
+}
+
 /// One leaky neuron under the step current of `step_current_neuron.toml`,
 /// in ANNarchy (injected through a TimedArray and CurrentInjection,
 /// integrated exactly) and in the built-in engine: until the built-in
@@ -492,24 +515,9 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
 /// potentials agree, ANNarchy's exactly one step later — as NEST's.
 #[test]
 fn an_annarchy_neuron_driven_through_current_in_follows_the_built_in_one() {
-    if std::env::var("BRAINSTREAM_TEST_ANNARCHY").map_or(true, |v| v != "1") {
-        eprintln!("skipped: set BRAINSTREAM_TEST_ANNARCHY=1 (after scripts/pyenv.sh --annarchy)");
-        return;
-    }
-    let Some(bin) = python(", ANNarchy") else {
-        panic!("BRAINSTREAM_TEST_ANNARCHY=1 but no ANNarchy: run scripts/pyenv.sh --annarchy")
-    };
+    let Some(bin) = annarchy_python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let builtin = root().join("tests/graphs/good/step_current_neuron.toml");
-    let ext = std::fs::read_to_string(&builtin).unwrap().replace(
-        "kind = \"spiking_network\"\nregions = [\"r\"]\npopulations = { n = 1 }\nrecord_v_m = [0]",
-        &format!(
-            "kind = \"external\"\ncommand = [\"python3\", \"{}\"]\nregions = [\"r\"]\npopulations = {{ n = 1 }}",
-            root().join("tests/external/one_neuron_annarchy.py").display()
-        ),
-    );
-    assert!(ext.contains("one_neuron_annarchy.py"));
-    let g = write(dir.path(), "ext.toml", &ext);
+    let (builtin, g) = one_neuron_graphs(dir.path(), "one_neuron_annarchy.py");
     let o = bs_run(&bin, &g, &dir.path().join("ann"), &["-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     run(&builtin, &dir.path().join("builtin"), &[]).unwrap();
@@ -539,16 +547,7 @@ fn an_annarchy_neuron_driven_through_current_in_follows_the_built_in_one() {
 fn a_nest_neuron_driven_through_current_in_matches_the_built_in_one() {
     let Some(bin) = python(", nest") else { return };
     let dir = tempfile::tempdir().unwrap();
-    let builtin = root().join("tests/graphs/good/step_current_neuron.toml");
-    let ext = std::fs::read_to_string(&builtin).unwrap().replace(
-        "kind = \"spiking_network\"\nregions = [\"r\"]\npopulations = { n = 1 }\nrecord_v_m = [0]",
-        &format!(
-            "kind = \"external\"\ncommand = [\"python3\", \"{}\"]\nregions = [\"r\"]\npopulations = {{ n = 1 }}",
-            root().join("tests/external/one_neuron_nest.py").display()
-        ),
-    );
-    assert!(ext.contains("one_neuron_nest.py"));
-    let g = write(dir.path(), "ext.toml", &ext);
+    let (builtin, g) = one_neuron_graphs(dir.path(), "one_neuron_nest.py");
     let o = bs_run(&bin, &g, &dir.path().join("nest"), &["-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     run(&builtin, &dir.path().join("builtin"), &[]).unwrap();
