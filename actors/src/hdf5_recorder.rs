@@ -176,6 +176,7 @@ impl Actor for Recorder {
             .and_then(|a| a.write_scalar(&false))
             .map_err(h5err)?;
         f.flush().map_err(h5err)?;
+        self.last_flush = std::time::Instant::now();
         self.file = Some(f);
         self.path = Some(path);
         self.ctx = Some(ctx.clone());

@@ -128,14 +128,23 @@ class AnnarchyInterface(Interface):
         self.src.spike_times = times
         self._src_set = True
 
-    def _set_rates(self, w, stamps, values):
+    @staticmethod
+    def _held(last, w, stamps, values, shift=0):
+        """(table[step, region], last value) for a window: each sample, set
+        at row stamp − start + shift, holds until the next; before the first
+        the value `last` holds. A sample at row n (shift 1, the window's last
+        step) holds from the next window on."""
         n = w.n_steps
-        rates = np.repeat(self.last_rate[None, :], n, axis=0)
-        idx = (stamps.astype(np.int64) - w.start_step)
-        ok = (idx >= 0) & (idx < n)
-        for i, v in zip(idx[ok], values[ok]):
-            rates[i:, :] = v        # a sample holds until the next
-        self.last_rate = rates[-1].copy()
+        table = np.repeat(last[None, :], n, axis=0)
+        for i, v in zip(stamps.astype(np.int64) - w.start_step + shift, values):
+            if 0 <= i < n:
+                table[i:, :] = v
+            if 0 <= i <= n:
+                last = np.array(v, dtype=float)
+        return table, last
+
+    def _set_rates(self, w, stamps, values):
+        rates, self.last_rate = self._held(self.last_rate, w, stamps, values)
         for r, p in enumerate(self.tpp):
             self._schedule(p, rates[:, r].tolist())
         self._rates_set = True
@@ -145,13 +154,7 @@ class AnnarchyInterface(Interface):
         # k − 1: a value stamped j, set at row j + 1 − start (the next
         # window's first row for the window's last step), acts from step
         # j + 2 — one step later than in the built-in engine, as with NEST
-        n = w.n_steps
-        cur = np.repeat(self.last_current[None, :], n, axis=0)
-        for j, v in zip(stamps.astype(np.int64) - w.start_step + 1, values):
-            if 0 <= j < n:
-                cur[j:, :] = v
-            if 0 <= j <= n:
-                self.last_current = np.array(v, dtype=float)
+        cur, self.last_current = self._held(self.last_current, w, stamps, values, shift=1)
         self._inject(cur)
         self._current_set = True
 
@@ -159,13 +162,11 @@ class AnnarchyInterface(Interface):
         """cur[step, region] (pA) → each region's TimedArrays for this window."""
         for r, arrays in enumerate(self.currents):
             for ta, size in arrays:
-                # the clock restarts at the window, as for the Poisson rates
-                ta.reset()
-                ta.schedule = [i * self.dt for i in range(len(cur))]
-                ta.rates = np.repeat(cur[:, r:r + 1] * self.current_scale, size, axis=1)
+                self._schedule(ta, np.repeat(cur[:, r:r + 1] * self.current_scale, size, axis=1))
 
     def _schedule(self, p, rates):
-        # the schedule's clock restarts at the window: one rate per step
+        # the schedule's clock (of a TimedPoissonPopulation or a TimedArray)
+        # restarts at the window: one row per step
         p.reset()
         p.schedule = [i * self.dt for i in range(len(rates))]
         p.rates = rates

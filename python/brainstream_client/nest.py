@@ -50,12 +50,13 @@ except (ImportError, AttributeError):  # pragma: no cover - older NEST
     _kernel = None
 
 
-def _setter(node):
-    """A function setting one node's status from a dict."""
+def _setter(nodes):
+    """A function setting the status of `nodes` from a dict, or from a list
+    of dicts, one per node."""
     if _kernel is not None:
-        datum = node._datum
-        return lambda d: _set_status(datum, [d])
-    return node.set
+        datum = nodes._datum
+        return lambda d: _set_status(datum, d if isinstance(d, list) else [d])
+    return nodes.set
 
 
 def _getter(node, key):
@@ -121,6 +122,7 @@ class NestInterface(Interface):
         self.recs = nest.Create("spike_recorder", self.RECORDERS)
         nest.Connect(self.all, self.recs)
         self.rec_events = [_getter(self.recs[j], "events") for j in range(self.RECORDERS)]
+        self.set_recs = _setter(self.recs)
         self._assign(0)
         if self.record_v_m:
             self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
@@ -164,10 +166,7 @@ class NestInterface(Interface):
         params = [{"n_events": 0, "start": round((first + j) * n * self.dt, 9),
                    "stop": round((first + j + 1) * n * self.dt, 9)}
                   for j in range(self.RECORDERS)]
-        if _kernel is not None:
-            _set_status(self.recs._datum, params)
-        else:
-            self.recs.set(params)
+        self.set_recs(params)
         self.first = first
 
     def _reset_if_due(self, w):

@@ -371,7 +371,7 @@ fn panic_msg(p: Box<dyn std::any::Any + Send>) -> String {
 
 /// Runs a validated graph to the end, calling `progress` from this thread.
 pub fn run(
-    graph: ValidGraph,
+    mut graph: ValidGraph,
     opts: &RunOptions,
     mut progress: impl FnMut(Progress),
 ) -> Result<RunSummary, RuntimeError> {
@@ -549,10 +549,15 @@ pub fn run(
     let order = graph.order.clone();
     // how far ahead a pipelined actor may be handed its inputs (parallel
     // scheme only: the serial one steps every actor on one thread anyway)
+    let pipelined: Vec<bool> = graph
+        .actors
+        .iter_mut()
+        .map(|a| a.actor.pipelined().is_some())
+        .collect();
     let lookahead: Vec<u64> = (0..n_actors)
         .map(|i| match scheme {
-            Scheme::Parallel => graph.lookahead(i),
-            Scheme::Serial => 0,
+            Scheme::Parallel if pipelined[i] => graph.lookahead(i),
+            _ => 0,
         })
         .collect();
     let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
@@ -732,6 +737,14 @@ pub fn run(
     })
 }
 
+/// The pipelined side of an actor the lane was set up to pipeline.
+fn as_pipelined(
+    a: &mut dyn crate::actor::Actor,
+) -> Result<&mut dyn crate::actor::Pipelined, ActorError> {
+    a.pipelined()
+        .ok_or_else(|| ActorError::new("internal error: actor stopped being pipelined"))
+}
+
 /// One actor with its edges and context, as the scheduler drives it.
 struct Lane {
     idx: usize,
@@ -741,7 +754,8 @@ struct Lane {
     ins: Vec<InEdge>,
     outs: Vec<OutEdge>,
     ctx: RunContext,
-    /// Windows of inputs a pipelined actor may be ahead of its outputs.
+    /// Windows of inputs a pipelined actor may be ahead of its outputs (0:
+    /// not pipelined, or not in the parallel scheme).
     lookahead: u64,
 }
 
@@ -818,7 +832,7 @@ impl Env {
     /// False: stop.
     fn windows(&self, l: &mut Lane) -> bool {
         let ahead = l.lookahead;
-        if ahead == 0 || l.actor.pipelined().is_none() {
+        if ahead == 0 {
             return (0..self.n_windows).all(|w| self.window(l, w));
         }
         debug!(lookahead = ahead, "pipelined: inputs ahead of outputs");
@@ -829,12 +843,7 @@ impl Env {
                 let Some(inputs) = self.inputs(l, &win) else {
                     return false;
                 };
-                let sent = self.call(l, submitted, |a| match a.pipelined() {
-                    Some(p) => p.submit(&win, &inputs),
-                    None => Err(ActorError::new(
-                        "internal error: actor stopped being pipelined",
-                    )),
-                });
+                let sent = self.call(l, submitted, |a| as_pipelined(a)?.submit(&win, &inputs));
                 if !sent {
                     return false;
                 }
@@ -842,12 +851,7 @@ impl Env {
             }
             let win = self.info(w);
             let mut outputs = Outputs::default();
-            let got = self.call(l, w, |a| match a.pipelined() {
-                Some(p) => p.collect(&win, &mut outputs),
-                None => Err(ActorError::new(
-                    "internal error: actor stopped being pipelined",
-                )),
-            });
+            let got = self.call(l, w, |a| as_pipelined(a)?.collect(&win, &mut outputs));
             if !got || !self.emit(l, w, outputs) {
                 return false;
             }

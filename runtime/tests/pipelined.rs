@@ -16,13 +16,12 @@ use brainstream_runtime::{
     PortDecl, PortType, Registry, RunOptions, Series, SeriesMeta, ValidGraph, WindowInfo,
 };
 
-/// What each test's `echo` did, in order: ("submit" | "collect", window).
-static LOG: Mutex<Vec<(String, &'static str, u64)>> = Mutex::new(vec![]);
-/// Every value `echo` sent, per actor name.
-static SENT: Mutex<Vec<(String, u64, f64)>> = Mutex::new(vec![]);
+/// What each test's `echo` did, in order: (actor, "submit" | "collect",
+/// window, the sum it took in | the value it sent).
+static LOG: Mutex<Vec<(String, &'static str, u64, f64)>> = Mutex::new(vec![]);
 
-fn log(name: &str, what: &'static str, w: u64) {
-    LOG.lock().unwrap().push((name.to_string(), what, w));
+fn log(name: &str, what: &'static str, w: u64, value: f64) {
+    LOG.lock().unwrap().push((name.to_string(), what, w, value));
 }
 
 struct Echo {
@@ -52,18 +51,18 @@ impl Actor for Echo {
 
 impl Pipelined for Echo {
     fn submit(&mut self, win: &WindowInfo, inputs: &Inputs) -> Result<(), ActorError> {
-        log(&self.name, "submit", win.index);
-        self.pending.push_back(Self::sum(inputs));
+        let sum = Self::sum(inputs);
+        log(&self.name, "submit", win.index, sum);
+        self.pending.push_back(sum);
         Ok(())
     }
     fn collect(&mut self, win: &WindowInfo, outputs: &mut Outputs) -> Result<(), ActorError> {
-        log(&self.name, "collect", win.index);
         let sum = self
             .pending
             .pop_front()
             .ok_or_else(|| ActorError::new("collect before submit"))?;
         let v = 1.0 + sum;
-        SENT.lock().unwrap().push((self.name.clone(), win.index, v));
+        log(&self.name, "collect", win.index, v);
         let end = win.start_step + win.n_steps;
         let s = Series {
             stamps: vec![end],
@@ -173,21 +172,20 @@ fn run_loop(echo: &str, scheme: &str, loop_delay_ms: f64) -> (Vec<f64>, Vec<(&'s
     };
     run(g, &opts, |_| {}).unwrap();
     let _ = std::fs::remove_dir_all(out);
-    let mut sent: Vec<(u64, f64)> = SENT
+    let mine: Vec<(&'static str, u64, f64)> = LOG
         .lock()
         .unwrap()
         .iter()
-        .filter(|(n, _, _)| n == echo)
+        .filter(|(n, ..)| n == echo)
+        .map(|(_, what, w, v)| (*what, *w, *v))
+        .collect();
+    let mut sent: Vec<(u64, f64)> = mine
+        .iter()
+        .filter(|(what, ..)| *what == "collect")
         .map(|(_, w, v)| (*w, *v))
         .collect();
     sent.sort_by_key(|(w, _)| *w);
-    let log = LOG
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(n, _, _)| n == echo)
-        .map(|(_, what, w)| (*what, *w))
-        .collect();
+    let log = mine.iter().map(|(what, w, _)| (*what, *w)).collect();
     (sent.into_iter().map(|(_, v)| v).collect(), log)
 }
 
