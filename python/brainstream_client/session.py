@@ -1,5 +1,8 @@
-"""The external side of a brainstream session: one ZeroMQ PAIR socket to
-the runtime's `external` actor.
+"""The external side of a brainstream session, to the runtime's `external`
+actor: a Unix stream socket when brainstream started this process
+(`$BRAINSTREAM_ENDPOINT` = `unix:PATH`; each message as a 4-byte
+little-endian length, then the message), one ZeroMQ PAIR socket otherwise
+(`endpoint`, e.g. `tcp://...`; a message per ZeroMQ frame).
 
     runtime  -> hello (JSON: dt, window, regions, populations, config, ...)
     external -> hello (JSON: regions, populations, ports it serves)
@@ -8,12 +11,18 @@ the runtime's `external` actor.
       external -> series/spikes for each output port, then a tick
     runtime  -> end;  external -> end (acknowledgement), then exits
 
-Every wait watches the runtime: a closed connection (ZeroMQ heartbeats, 1 s
-interval, 3 s timeout) or, when the runtime started this process, the
-death of the parent ends the session with SessionError instead of a hang.
+Every wait watches the runtime: a closed connection (end of stream; on
+ZeroMQ, heartbeats at 1 s interval, 3 s timeout) or, when the runtime
+started this process, the death of the parent ends the session with
+SessionError instead of a hang. The stream has no I/O thread: a message
+waits in the kernel until this process reads it, so nothing wakes up
+beside the simulator while it runs.
 """
 
 import os
+import select
+import socket
+import struct
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -68,6 +77,34 @@ class Session:
                 "actor's `command`), which sets BRAINSTREAM_ENDPOINT; or pass endpoint=... "
                 "with listen=True")
         self.endpoint = endpoint
+        self._parent = os.getppid() if from_env else None
+        self._meta = {}
+        self._accepted = None
+        self._stream = None
+        if endpoint.startswith("unix:"):
+            if listen:
+                raise SessionError("listen=True needs a ZeroMQ endpoint (tcp://... or ipc://...)")
+            self._stream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                self._stream.connect(endpoint[len("unix:"):])
+            except OSError as e:
+                raise SessionError(f"cannot connect to brainstream at {endpoint}: {e}") from e
+            self._buf = bytearray()
+            self._pos = 0
+        else:
+            self._open_zmq(endpoint, listen)
+        h = self._expect_hello(hello_timeout_s)
+        self.hello = h
+        self.actor = h["actor"]
+        self.dt_ms = float(h["dt_ms"])
+        self.window_steps = int(h["window_steps"])
+        self.total_steps = int(h["total_steps"])
+        self.seed = int(h["seed"])
+        self.regions = list(h["regions"])
+        self.populations = [(p["name"], int(p["size"])) for p in h["populations"]]
+        self.config = h.get("config") or {}
+
+    def _open_zmq(self, endpoint, listen):
         self._ctx = zmq.Context()
         s = self._ctx.socket(zmq.PAIR)
         s.setsockopt(zmq.LINGER, 2000)
@@ -83,25 +120,14 @@ class Session:
         self._sock = s
         self._poller = zmq.Poller()
         self._poller.register(s, zmq.POLLIN)
-        self._parent = os.getppid() if from_env else None
-        self._meta = {}
-        self._accepted = None
-        h = self._expect_hello(hello_timeout_s)
-        self.hello = h
-        self.actor = h["actor"]
-        self.dt_ms = float(h["dt_ms"])
-        self.window_steps = int(h["window_steps"])
-        self.total_steps = int(h["total_steps"])
-        self.seed = int(h["seed"])
-        self.regions = list(h["regions"])
-        self.populations = [(p["name"], int(p["size"])) for p in h["populations"]]
-        self.config = h.get("config") or {}
 
     # -- receiving ---------------------------------------------------------
 
     def _gone(self):
         if self._parent is not None and os.getppid() != self._parent:
             return "brainstream (the parent process) has exited"
+        if self._stream is not None:
+            return None
         try:
             while True:
                 ev = self._monitor.recv_multipart(zmq.NOBLOCK)
@@ -112,6 +138,8 @@ class Session:
         return None
 
     def _recv(self, timeout_s=None):
+        if self._stream is not None:
+            return self._recv_stream(timeout_s)
         t0 = time.monotonic()
         try:
             # the rest of a multipart message, or what is already there
@@ -126,6 +154,46 @@ class Session:
                 raise SessionError(why)
             if timeout_s is not None and time.monotonic() - t0 > timeout_s:
                 raise SessionError(f"nothing from brainstream within {timeout_s} s")
+
+    def _recv_stream(self, timeout_s):
+        """The next length-prefixed message of the stream."""
+        t0 = time.monotonic()
+        buf, s = self._buf, self._stream
+        while True:
+            have = len(buf) - self._pos
+            if have >= 4:
+                n = int.from_bytes(buf[self._pos:self._pos + 4], "little")
+                if n > wire.MAX_PAYLOAD + wire.HEADER.size:
+                    raise SessionError(f"a message of {n} bytes announced: not brainstream, or a "
+                                       "corrupted stream")
+                if have >= 4 + n:
+                    m = bytes(buf[self._pos + 4:self._pos + 4 + n])
+                    self._pos += 4 + n
+                    if self._pos == len(buf):
+                        del buf[:]
+                        self._pos = 0
+                    return m
+            if self._pos:
+                del buf[:self._pos]
+                self._pos = 0
+            try:
+                # usually there already: the runtime sends ahead
+                chunk = s.recv(1 << 16, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                chunk = None
+            except OSError as e:
+                raise SessionError(f"the connection to brainstream broke ({e})") from e
+            if chunk is None:
+                if not select.select([s], [], [], POLL_MS / 1000)[0]:
+                    why = self._gone()
+                    if why:
+                        raise SessionError(why)
+                    if timeout_s is not None and time.monotonic() - t0 > timeout_s:
+                        raise SessionError(f"nothing from brainstream within {timeout_s} s")
+                continue
+            if not chunk:
+                raise SessionError("the connection to brainstream closed")
+            buf += chunk
 
     def _expect_hello(self, timeout_s):
         h, body = wire.decode(self._recv(timeout_s))
@@ -145,6 +213,15 @@ class Session:
 
     def _send_frames(self, frames):
         """One (multipart) message, waiting while the runtime lives."""
+        if self._stream is not None:
+            out = b"".join(struct.pack("<I", len(f)) + bytes(f) for f in frames)
+            try:
+                # blocking: a runtime that dies closes the socket (an error
+                # here), one that hangs stops this process by its timeout
+                self._stream.sendall(out)
+            except OSError as e:
+                raise SessionError(self._gone() or f"the connection to brainstream broke ({e})") from e
+            return
         while True:
             try:
                 self._sock.send_multipart(frames, zmq.NOBLOCK, copy=sum(map(len, frames)) < 65536)
@@ -181,8 +258,16 @@ class Session:
 
     def fail(self, text):
         """Tells the runtime this side failed (it stops the run showing `text`)."""
+        b = wire.encode_text(wire.ERROR, wire.SESSION_EDGE, text)
+        if self._stream is not None:
+            try:
+                self._stream.settimeout(1.0)
+                self._stream.sendall(struct.pack("<I", len(b)) + b)
+            except OSError:
+                pass
+            return
         try:
-            self._sock.send(wire.encode_text(wire.ERROR, wire.SESSION_EDGE, text), zmq.NOBLOCK)
+            self._sock.send(b, zmq.NOBLOCK)
             time.sleep(0.2)
         except zmq.ZMQError:
             pass
@@ -238,6 +323,9 @@ class Session:
     def close(self):
         """Closes the socket (its monitor first: libzmq sends monitor events
         with a blocking send, which must not outlive the monitor)."""
+        if self._stream is not None:
+            self._stream.close()
+            return
         try:
             self._sock.disable_monitor()
         except zmq.ZMQError:

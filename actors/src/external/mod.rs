@@ -27,6 +27,7 @@
 
 mod process;
 mod session;
+mod stream;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -223,13 +224,22 @@ impl Actor for External {
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         let mut s = match &self.target {
             Target::Command(cmd) => {
+                // a Unix socket's path has at most 107 bytes: the actor's
+                // name only when short (the token keeps runs apart)
+                let tag = if self.name.len() <= 24 {
+                    self.name.clone()
+                } else {
+                    format!(
+                        "{:016x}",
+                        brainstream_runtime::seed::derive_seed(0, &self.name)
+                    )
+                };
                 let sock = std::env::temp_dir().join(format!(
-                    "brainstream-{}-{}.ipc",
+                    "brainstream-{}-{tag}.sock",
                     brainstream_runtime::seed::run_token(),
-                    self.name
                 ));
-                let endpoint = format!("ipc://{}", sock.display());
-                let mut s = Session::open(&endpoint, true)?;
+                let mut s = Session::listen(sock)?;
+                let endpoint = s.endpoint.clone();
                 let cwd = ctx
                     .graph_path
                     .as_ref()
@@ -357,6 +367,7 @@ impl Pipelined for External {
             frames.push(bytes);
         }
         frames.push(session::tick(win.index, win.start_step, win.n_steps));
+        let frames: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
         s.send_all(&frames)
     }
 

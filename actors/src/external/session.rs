@@ -1,10 +1,13 @@
-//! The external session protocol over one ZeroMQ PAIR socket
-//! (`docs/protocol.md`, "External actors"): the runtime's hello and the
-//! external side's answer, then per window the inputs, a tick, the outputs
-//! and the answering tick, then the end and its acknowledgement. Every wait
-//! is bounded by the peer's life: the process's exit, or a closed
-//! connection (heartbeats), ends it with an error naming the cause.
+//! The external session protocol (`docs/protocol.md`, "External actors"):
+//! the runtime's hello and the external side's answer, then per window the
+//! inputs, a tick, the outputs and the answering tick, then the end and its
+//! acknowledgement; over a Unix stream socket to a process the runtime
+//! started ([`StreamLink`]), over one ZeroMQ PAIR socket to an `endpoint`.
+//! Every wait is bounded by the peer's life: the process's exit, or a
+//! closed connection (end of stream, or missed heartbeats), ends it with an
+//! error naming the cause.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +17,7 @@ use brainstream_runtime::{ActorError, SeriesMeta};
 use serde::{Deserialize, Serialize};
 
 use super::process::Proc;
+use super::stream::{Stall, StreamLink};
 
 /// Edge index of a window tick.
 pub(crate) const TICK: u32 = u32::MAX;
@@ -62,22 +66,34 @@ pub(crate) struct ExternalHello {
     pub outputs: Vec<String>,
 }
 
+/// The socket under a session.
+enum Link {
+    /// To a process the runtime started.
+    Stream(StreamLink),
+    /// To an `endpoint`.
+    Zmq {
+        sock: zmq::Socket,
+        watch: PeerWatch,
+        /// Kept alive as long as the socket.
+        _ctx: zmq::Context,
+    },
+}
+
 /// The runtime's end of a session.
 pub(crate) struct Session {
-    sock: zmq::Socket,
-    watch: PeerWatch,
+    link: Link,
     /// The external process, when the runtime started it.
     pub(crate) proc: Option<Proc>,
     /// Where it is, for messages.
     pub(crate) endpoint: String,
     pub(crate) limits: Limits,
-    /// Kept alive as long as the socket.
-    _ctx: zmq::Context,
 }
 
 impl Drop for Session {
     fn drop(&mut self) {
-        self.watch.stop(&mut self.sock);
+        if let Link::Zmq { sock, watch, .. } = &mut self.link {
+            watch.stop(sock);
+        }
     }
 }
 
@@ -112,7 +128,22 @@ pub(crate) fn tick(window: u64, start: u64, n: u64) -> Vec<u8> {
 }
 
 impl Session {
-    /// Binds (`bind`) or connects to `endpoint`.
+    /// Listens on a Unix socket at `path` for the process the runtime is
+    /// about to start; [`Self::endpoint`] is what to tell it.
+    pub(crate) fn listen(path: PathBuf) -> Result<Self, ActorError> {
+        let limits = Limits::default();
+        let max = limits.max_payload as usize + HEADER_LEN;
+        let link = StreamLink::bind(path.clone(), max)
+            .map_err(|e| ActorError::new(format!("cannot listen on {}: {e}", path.display())))?;
+        Ok(Self {
+            endpoint: link.endpoint(),
+            link: Link::Stream(link),
+            proc: None,
+            limits,
+        })
+    }
+
+    /// Binds (`bind`) or connects to the ZeroMQ `endpoint`.
     pub(crate) fn open(endpoint: &str, bind: bool) -> Result<Self, ActorError> {
         let ctx = zmq::Context::new();
         let e = |what: &str, err: zmq::Error| ActorError::new(format!("{what} {endpoint}: {err}"));
@@ -133,12 +164,14 @@ impl Session {
                 .map_err(|x| e("cannot connect to", x))?;
         }
         Ok(Self {
-            sock,
-            watch,
+            link: Link::Zmq {
+                sock,
+                watch,
+                _ctx: ctx,
+            },
             proc: None,
             endpoint: endpoint.to_string(),
             limits,
-            _ctx: ctx,
         })
     }
 
@@ -149,7 +182,11 @@ impl Session {
                 return Some(p.obituary());
             }
         }
-        if self.watch.lost() {
+        let lost = match &mut self.link {
+            Link::Zmq { watch, .. } => watch.lost(),
+            Link::Stream(_) => false,
+        };
+        if lost {
             return Some(match &mut self.proc {
                 Some(p) => format!("its connection closed; {}", p.obituary()),
                 None => format!(
@@ -161,14 +198,55 @@ impl Session {
         None
     }
 
-    /// Sends one message, waiting while the peer is alive.
-    pub(crate) fn send(&mut self, bytes: &[u8]) -> Result<(), ActorError> {
-        self.send_flags(bytes, 0)
+    /// Why a stream link ended: the process's obituary once it has exited
+    /// (it is given a moment to, since its socket closes as it exits).
+    fn stream_closed(&mut self, why: String) -> String {
+        match &mut self.proc {
+            Some(p) => {
+                let t0 = Instant::now();
+                while p.exited().is_none() && t0.elapsed() < Duration::from_secs(2) {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                if p.exited().is_some() {
+                    p.obituary()
+                } else {
+                    format!("{why}; {}", p.obituary())
+                }
+            }
+            None => format!("{why} ({})", self.endpoint),
+        }
     }
 
-    /// Sends a window's messages as one ZeroMQ multipart message (frames
-    /// arrive together: one wake-up of the peer, not one per message).
-    pub(crate) fn send_all(&mut self, frames: &[Vec<u8>]) -> Result<(), ActorError> {
+    /// Sends one message, waiting while the peer is alive.
+    pub(crate) fn send(&mut self, bytes: &[u8]) -> Result<(), ActorError> {
+        self.send_all(&[bytes])
+    }
+
+    /// Sends a window's messages together (one write on a stream, one
+    /// ZeroMQ multipart message: one wake-up of the peer, not one per
+    /// message).
+    pub(crate) fn send_all(&mut self, frames: &[&[u8]]) -> Result<(), ActorError> {
+        if let Link::Stream(l) = &mut self.link {
+            let mut proc = self.proc.take();
+            let r = l.send(frames, &mut || {
+                proc.as_mut()
+                    .and_then(|p| p.exited().is_some().then(|| p.obituary()))
+            });
+            self.proc = proc;
+            return match r {
+                Ok(()) => Ok(()),
+                Err(Stall::Closed(why)) => Err(ActorError::new(self.stream_closed(why))),
+                Err(Stall::Fatal(why)) => Err(ActorError::new(format!(
+                    "sending to {}: {why}",
+                    self.endpoint
+                ))),
+                // `send` waits itself while the peer lives
+                Err(Stall::Wait) => Err(ActorError::new(format!(
+                    "sending to {}: the peer is not reading",
+                    self.endpoint
+                ))),
+            };
+        }
         for (k, f) in frames.iter().enumerate() {
             let more = if k + 1 < frames.len() {
                 zmq::SNDMORE
@@ -182,7 +260,10 @@ impl Session {
 
     fn send_flags(&mut self, bytes: &[u8], flags: i32) -> Result<(), ActorError> {
         loop {
-            match self.sock.send(bytes, flags) {
+            let Link::Zmq { sock, .. } = &mut self.link else {
+                unreachable!("send_flags on a stream link")
+            };
+            match sock.send(bytes, flags) {
                 Ok(()) => return Ok(()),
                 Err(zmq::Error::EAGAIN) => {
                     if let Some(why) = self.gone() {
@@ -206,26 +287,47 @@ impl Session {
         deadline: Option<Instant>,
     ) -> Result<Option<Vec<u8>>, ActorError> {
         loop {
-            match self.sock.recv_bytes(0) {
-                Ok(b) => return Ok(Some(b)),
-                Err(zmq::Error::EAGAIN) => {
-                    if let Some(why) = self.gone() {
-                        // what it sent before it went is still readable
-                        if let Ok(b) = self.sock.recv_bytes(zmq::DONTWAIT) {
-                            return Ok(Some(b));
-                        }
-                        return Err(ActorError::new(why));
+            let got = match &mut self.link {
+                Link::Stream(l) => match l.recv() {
+                    Ok(b) => return Ok(Some(b)),
+                    Err(Stall::Wait) => None,
+                    Err(Stall::Closed(why)) => {
+                        return Err(ActorError::new(self.stream_closed(why)))
                     }
-                    if deadline.is_some_and(|d| Instant::now() > d) {
-                        return Ok(None);
+                    Err(Stall::Fatal(why)) => {
+                        return Err(ActorError::new(format!(
+                            "receiving from {}: {why}",
+                            self.endpoint
+                        )))
+                    }
+                },
+                Link::Zmq { sock, .. } => match sock.recv_bytes(0) {
+                    Ok(b) => return Ok(Some(b)),
+                    Err(zmq::Error::EAGAIN) => Some(()),
+                    Err(e) => {
+                        return Err(ActorError::new(format!(
+                            "receiving from {}: {e}",
+                            self.endpoint
+                        )))
+                    }
+                },
+            };
+            if let Some(why) = self.gone() {
+                // what it sent before it went is still readable
+                if let (Some(()), Link::Zmq { sock, .. }) = (got, &mut self.link) {
+                    if let Ok(b) = sock.recv_bytes(zmq::DONTWAIT) {
+                        return Ok(Some(b));
                     }
                 }
-                Err(e) => {
-                    return Err(ActorError::new(format!(
-                        "receiving from {}: {e}",
-                        self.endpoint
-                    )))
+                if let Link::Stream(l) = &mut self.link {
+                    if let Ok(b) = l.recv() {
+                        return Ok(Some(b));
+                    }
                 }
+                return Err(ActorError::new(why));
+            }
+            if deadline.is_some_and(|d| Instant::now() > d) {
+                return Ok(None);
             }
         }
     }
@@ -237,13 +339,33 @@ impl Session {
         timeout: Duration,
     ) -> Result<ExternalHello, ActorError> {
         let json = serde_json::to_vec(ours).map_err(ActorError::new)?;
-        self.send(&hello_bytes(&json))?;
-        let Some(b) = self.recv(Some(Instant::now() + timeout))? else {
-            return Err(ActorError::new(format!(
-                "no handshake from the external side on {} within {} s (raise `startup_timeout_s` if building its network takes longer)",
-                self.endpoint,
+        let deadline = Instant::now() + timeout;
+        let no_answer = |endpoint: &str| {
+            ActorError::new(format!(
+                "no handshake from the external side on {endpoint} within {} s (raise `startup_timeout_s` if building its network takes longer)",
                 timeout.as_secs()
-            )));
+            ))
+        };
+        // a started process connects first (its imports may take seconds)
+        while let Link::Stream(l) = &mut self.link {
+            match l.connected() {
+                Ok(true) => break,
+                Ok(false) => {}
+                Err(Stall::Closed(why)) | Err(Stall::Fatal(why)) => {
+                    return Err(ActorError::new(self.stream_closed(why)))
+                }
+                Err(Stall::Wait) => {}
+            }
+            if let Some(why) = self.gone() {
+                return Err(ActorError::new(why));
+            }
+            if Instant::now() > deadline {
+                return Err(no_answer(&self.endpoint));
+            }
+        }
+        self.send(&hello_bytes(&json))?;
+        let Some(b) = self.recv(Some(deadline))? else {
+            return Err(no_answer(&self.endpoint));
         };
         let h = Header::parse("handshake", &b).map_err(|e| match e {
             wire::WireError::Version { got, want, .. } => ActorError::new(format!(
@@ -282,9 +404,16 @@ impl Session {
     /// Ends the session: the end, its acknowledgement within `ack`, the
     /// process's exit within `grace` (then it is killed).
     pub(crate) fn close(&mut self, window: u64, complete: bool, ack: Duration, grace: Duration) {
-        let _ = self
-            .sock
-            .send(wire::encode_end(TICK, window).as_slice(), zmq::DONTWAIT);
+        let end = wire::encode_end(TICK, window);
+        match &mut self.link {
+            Link::Zmq { sock, .. } => {
+                let _ = sock.send(end.as_slice(), zmq::DONTWAIT);
+            }
+            Link::Stream(l) => {
+                // a peer gone or not reading: nothing to acknowledge
+                let _ = l.send(&[end.as_slice()], &mut || Some(String::new()));
+            }
+        }
         let d = Instant::now() + ack;
         loop {
             match self.recv(Some(d)) {
@@ -318,7 +447,9 @@ impl Session {
                 }
             }
         }
-        let _ = self.sock.set_linger(0);
+        if let Link::Zmq { sock, .. } = &mut self.link {
+            let _ = sock.set_linger(0);
+        }
         if let Some(p) = &mut self.proc {
             p.stop(grace);
         }
