@@ -174,12 +174,25 @@ class Interface:
         that fired, both ascending; a spike of step k is emitted at
         (k+1)*dt, as NEST stamps its own. Plain lists: a window brings a few
         dozen spikes, where numpy's per-call cost would dominate."""
-        times = np.round((sp.stamps.astype(float) + 1.0) * self.dt, 9).tolist()
+        dt = self.dt
         by_train = {}
-        for k, t in zip(sp.senders.tolist(), times):
-            by_train.setdefault(k, []).append(t)
+        # stamps arrive in order (the runtime's channels keep it), so each
+        # train's list is sorted as built; checked, and sorted if not
+        for k, st in zip(sp.senders.tolist(), sp.stamps.tolist()):
+            t = round((st + 1) * dt, 9)
+            lst = by_train.get(k)
+            if lst is None:
+                by_train[k] = [t]
+            else:
+                lst.append(t)
         trains = sorted(by_train)
-        return trains, [sorted(by_train[k]) for k in trains]
+        out = []
+        for k in trains:
+            lst = by_train[k]
+            if len(lst) > 1 and any(a > b for a, b in zip(lst, lst[1:])):
+                lst.sort()
+            out.append(lst)
+        return trains, out
 
     # -- adapter hooks -------------------------------------------------------
 
