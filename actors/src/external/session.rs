@@ -235,7 +235,13 @@ impl Session {
             self.proc = proc;
             return match r {
                 Ok(()) => Ok(()),
-                Err(Stall::Closed(why)) => Err(ActorError::new(self.stream_closed(why))),
+                // a peer that went may have said why before it went (an
+                // error message, still in the stream): the next receive
+                // reads it, then the end of the stream, and reports both
+                Err(Stall::Closed(why)) => {
+                    tracing::debug!(endpoint = %self.endpoint, "send: {why}");
+                    Ok(())
+                }
                 Err(Stall::Fatal(why)) => Err(ActorError::new(format!(
                     "sending to {}: {why}",
                     self.endpoint
