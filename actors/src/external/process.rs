@@ -27,6 +27,42 @@ pub(crate) struct Proc {
     status: Option<ExitStatus>,
 }
 
+/// The child gets stdin, stdout and stderr only. Files the runtime has
+/// open without close-on-exec — the HDF5 library opens its files so, with
+/// their locks — would otherwise stay open in the external process (and in
+/// anything it starts) after the runtime closed them.
+fn close_inherited(c: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: runs in the child between fork and exec, calling only
+    // async-signal-safe system calls (close_range, fcntl), no allocation.
+    // Marked close-on-exec rather than closed: std's own pipe reporting a
+    // failed exec to the parent must stay open until the exec.
+    unsafe {
+        c.pre_exec(|| {
+            #[cfg(target_os = "linux")]
+            {
+                // CLOSE_RANGE_CLOEXEC (Linux 5.11)
+                const CLOEXEC: u32 = 1 << 2;
+                if libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOEXEC) == 0 {
+                    return Ok(());
+                }
+            }
+            // no close_range (older kernels, other systems)
+            let max = match libc::sysconf(libc::_SC_OPEN_MAX) {
+                n if n > 3 => n.min(65536) as libc::c_int,
+                _ => 1024,
+            };
+            for fd in 3..max {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 && flags & libc::FD_CLOEXEC == 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
 fn pump<R: Read + Send + 'static>(
     r: R,
     log: Arc<Mutex<std::fs::File>>,
@@ -71,6 +107,7 @@ impl Proc {
         for (k, v) in env {
             c.env(k, v);
         }
+        close_inherited(&mut c);
         let mut child = c.spawn().map_err(|e| {
             ActorError::new(format!(
                 "cannot start `{line}` in {}: {e}{}",
@@ -186,5 +223,40 @@ impl Drop for Proc {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_child_does_not_inherit_files_the_runtime_has_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("held.h5");
+        std::fs::write(&path, b"x").unwrap();
+        let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // opened as a C library would: without O_CLOEXEC
+        // SAFETY: a valid NUL-terminated path; the descriptor is closed below
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY) };
+        assert!(fd >= 3);
+        let log = dir.path().join("child.log");
+        let mut p = Proc::spawn(
+            &["sh".into(), "-c".into(), "ls -l /proc/self/fd/ >&2".into()],
+            dir.path(),
+            &[],
+            log.clone(),
+        )
+        .unwrap();
+        let t0 = Instant::now();
+        while p.exited().is_none() && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        p.stop(Duration::from_secs(1));
+        // SAFETY: the descriptor opened above
+        unsafe { libc::close(fd) };
+        let listing = std::fs::read_to_string(&log).unwrap();
+        assert!(listing.contains("/proc/"), "{listing}");
+        assert!(!listing.contains("held.h5"), "{listing}");
     }
 }
