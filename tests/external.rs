@@ -214,6 +214,29 @@ fn a_peer_of_another_protocol_version_is_refused() {
     assert!(t0.elapsed() < Duration::from_secs(20));
 }
 
+/// Bytes on the session's stream that are not the protocol stop the run
+/// with an error saying so, in the window they came in, not a hang or a
+/// huge allocation; what was recorded is kept.
+#[test]
+fn garbage_from_an_external_process_stops_the_run_with_a_clear_error() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    for (what, expect) in [("length", "over the limit"), ("magic", "magic")] {
+        let g = parrot_graph(
+            dir.path(),
+            &format!("{{ garbage_at_window = 50, garbage = \"{what}\" }}"),
+        );
+        let out = dir.path().join(what);
+        let t0 = Instant::now();
+        let err = refused(&bin, &g, &out);
+        assert!(err.contains("actor `net` failed in window 50"), "{err}");
+        assert!(err.to_lowercase().contains(expect), "{what}: {err}");
+        assert!(t0.elapsed() < Duration::from_secs(30));
+        let (shape, _, _) = read_h5(&out.join("raw.h5"));
+        assert!(shape[0] >= 490, "{shape:?}");
+    }
+}
+
 #[test]
 fn an_external_network_with_other_populations_is_refused() {
     let Some(bin) = python("") else { return };

@@ -9,6 +9,10 @@ The actor's `config` can make it misbehave, to test the runtime's faults:
   protocol = V          answer the hello with protocol version V
   populations = {..}    announce other populations than the graph's
   stall_at_window = N   stop answering (and stay alive) in window N
+  garbage_at_window = N in window N, write raw bytes to the session's
+                        stream instead of an answer (and stay alive):
+  garbage = "length"    a length prefix over any limit
+  garbage = "magic"     a message of plausible length that is not one
 With `--listen ENDPOINT` it waits for a graph whose actor has `endpoint`.
 """
 
@@ -53,6 +57,12 @@ def step(w):
     if w.index == cfg.get("raise_at_window", -1):
         raise RuntimeError(f"parrot: raising on purpose in window {w.index} at {time.time():.3f}")
     if w.index == cfg.get("stall_at_window", -1):
+        time.sleep(3600)
+    if w.index == cfg.get("garbage_at_window", -1):
+        if cfg.get("garbage") == "length":
+            s._stream.sendall(b"\xf0\xff\xff\xff" + b"x" * 100)
+        else:
+            s._stream.sendall((100).to_bytes(4, "little") + b"NOTBSWF!" + b"\0" * 92)
         time.sleep(3600)
     sp = w.inputs.get("spikes_in", Spikes.empty())
     trains = int(cfg.get("trains_per_region", 100))
