@@ -57,80 +57,17 @@ pub const KIND: KindSpec = KindSpec {
     build,
 };
 
-/// Values are held in memory up to this size (or until the next flush),
-/// then written with one HDF5 resize and write per dataset instead of one
-/// per window (~15 µs a window and dataset). Small, so that a write stays
-/// short beside the windows the producer may run ahead (8 on an edge): 8
-/// MiB writes stalled a 76-node mean field for 6 ms each.
-const HOLD_BYTES: usize = 64 << 10;
-
 struct Series5 {
     data: hdf5::Dataset,
     time: hdf5::Dataset,
-    /// Samples in the file.
     len: usize,
     shape: (usize, usize),
-    /// Samples not yet written: values (sample, variable, node) in order,
-    /// and their times.
-    held: Vec<f64>,
-    held_t: Vec<f64>,
-}
-
-impl Series5 {
-    fn write_held(&mut self) -> Result<(), ActorError> {
-        let k = self.held_t.len();
-        if k == 0 {
-            return Ok(());
-        }
-        let (nv, nn) = self.shape;
-        let new = self.len + k;
-        let view = ndarray::ArrayView4::from_shape((k, nv, nn, 1), &self.held)
-            .map_err(|e| ActorError::new(format!("internal: held samples: {e}")))?;
-        self.data.resize((new, nv, nn, 1)).map_err(h5err)?;
-        self.data
-            .write_slice(view, (self.len..new, .., .., ..))
-            .map_err(h5err)?;
-        self.time.resize(new).map_err(h5err)?;
-        self.time
-            .write_slice(&self.held_t, self.len..new)
-            .map_err(h5err)?;
-        self.len = new;
-        self.held.clear();
-        self.held_t.clear();
-        Ok(())
-    }
 }
 
 struct Spikes5 {
     times: hdf5::Dataset,
     senders: hdf5::Dataset,
-    /// Spikes in the file.
     len: usize,
-    /// Spikes not yet written.
-    held_t: Vec<f64>,
-    held_s: Vec<u32>,
-}
-
-impl Spikes5 {
-    fn write_held(&mut self) -> Result<(), ActorError> {
-        let k = self.held_t.len();
-        if k == 0 {
-            return Ok(());
-        }
-        let new = self.len + k;
-        self.times.resize(new).map_err(h5err)?;
-        self.times
-            .write_slice(&self.held_t, self.len..new)
-            .map_err(h5err)?;
-        self.senders.resize(new).map_err(h5err)?;
-        self.senders
-            .write_slice(&self.held_s, self.len..new)
-            .map_err(h5err)?;
-        self.len = new;
-        self.held_t.clear();
-        self.held_s.clear();
-        Ok(())
-    }
 }
 
 struct Recorder {
@@ -198,17 +135,6 @@ fn str_list_attr(loc: &hdf5::Location, name: &str, v: &[String]) -> Result<(), A
 }
 
 impl Recorder {
-    /// Writes what is held in memory to the datasets.
-    fn write_held(&mut self) -> Result<(), ActorError> {
-        if let Some(d) = &mut self.series {
-            d.write_held()?;
-        }
-        if let Some(d) = &mut self.spikes {
-            d.write_held()?;
-        }
-        Ok(())
-    }
-
     fn set_complete(&self, v: bool) -> Result<(), ActorError> {
         if let Some(f) = &self.file {
             let a = f.attr("complete").map_err(h5err)?;
@@ -297,8 +223,6 @@ impl Actor for Recorder {
                     time,
                     len: 0,
                     shape: (nv, nn),
-                    held: vec![],
-                    held_t: vec![],
                 });
             }
             if let Some(d) = &mut self.series {
@@ -310,11 +234,16 @@ impl Actor for Recorder {
                             (nv, nn)
                         )));
                     }
-                    match s.data.as_slice() {
-                        Some(v) => d.held.extend_from_slice(v),
-                        None => d.held.extend(s.data.iter()),
-                    }
-                    d.held_t.extend_from_slice(&s.times_ms);
+                    let k = s.len();
+                    let new = d.len + k;
+                    d.data.resize((new, nv, nn, 1)).map_err(h5err)?;
+                    let view = s.data.view().insert_axis(ndarray::Axis(3));
+                    d.data
+                        .write_slice(view, (d.len..new, .., .., ..))
+                        .map_err(h5err)?;
+                    d.time.resize(new).map_err(h5err)?;
+                    d.time.write_slice(&s.times_ms, d.len..new).map_err(h5err)?;
+                    d.len = new;
                 }
             }
         }
@@ -338,22 +267,26 @@ impl Actor for Recorder {
                     times,
                     senders,
                     len: 0,
-                    held_t: vec![],
-                    held_s: vec![],
                 });
             }
             if let Some(d) = &mut self.spikes {
-                d.held_t.extend_from_slice(&sp.times_ms);
-                d.held_s.extend_from_slice(&sp.senders);
+                let k = sp.times_ms.len();
+                if k > 0 {
+                    let new = d.len + k;
+                    d.times.resize(new).map_err(h5err)?;
+                    d.times
+                        .write_slice(&sp.times_ms, d.len..new)
+                        .map_err(h5err)?;
+                    d.senders.resize(new).map_err(h5err)?;
+                    d.senders
+                        .write_slice(&sp.senders, d.len..new)
+                        .map_err(h5err)?;
+                    d.len = new;
+                }
             }
         }
-        let held = self.series.as_ref().map_or(0, |d| d.held.len() * 8)
-            + self.spikes.as_ref().map_or(0, |d| d.held_t.len() * 12);
-        if self.last_flush.elapsed() >= self.flush_every || held >= HOLD_BYTES {
-            self.write_held()?;
-            if let Some(f) = &self.file {
-                f.flush().map_err(h5err)?;
-            }
+        if self.last_flush.elapsed() >= self.flush_every {
+            f.flush().map_err(h5err)?;
             self.last_flush = std::time::Instant::now();
         }
         Ok(())
@@ -363,10 +296,7 @@ impl Actor for Recorder {
         if self.file.is_none() {
             return Ok(vec![]);
         }
-        // what was held is written even when the run failed: all it recorded
-        let held = self.write_held();
-        self.set_complete(complete && held.is_ok())?;
-        held?;
+        self.set_complete(complete)?;
         if let Some(f) = &self.file {
             f.flush().map_err(h5err)?;
         }
