@@ -237,6 +237,64 @@ fn garbage_from_an_external_process_stops_the_run_with_a_clear_error() {
     }
 }
 
+/// Windows larger than the socket's buffers in both directions at once —
+/// the runtime sending the next window's many proxy spikes while the
+/// process sends its many spikes — flow instead of leaving both sides
+/// blocked in a write.
+#[test]
+fn large_windows_both_ways_do_not_deadlock() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = parrot_graph(
+        dir.path(),
+        "{ pad_spikes = 100000, trains_per_region = 400000 }",
+    );
+    let out = dir.path().join("o");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    // a deadlock would hang the run: watched, killed after 60 s
+    let mut child = bs()
+        .env("PATH", path)
+        .arg("run")
+        .arg(&g)
+        .arg("--out")
+        .arg(&out)
+        .args([
+            "-q",
+            "--set",
+            "simulation.duration_ms=20",
+            "--set",
+            "actors.gen.trains_per_node=400000",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if t0.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the run did not end within 60 s (both sides blocked writing?)");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    // every window's padding arrived: 100 000 spikes of neuron 0 per window
+    let (senders, _) = spikes(&out.join("spikes.h5"));
+    assert!(
+        senders.iter().filter(|s| **s == 0).count() >= 20 * 100_000,
+        "{} spikes",
+        senders.len()
+    );
+}
+
 #[test]
 fn an_external_network_with_other_populations_is_refused() {
     let Some(bin) = python("") else { return };

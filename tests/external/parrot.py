@@ -13,6 +13,8 @@ The actor's `config` can make it misbehave, to test the runtime's faults:
                         stream instead of an answer (and stay alive):
   garbage = "length"    a length prefix over any limit
   garbage = "magic"     a message of plausible length that is not one
+  pad_spikes = N        also send N spikes of neuron 0 per window (large
+                        answers, to test that big windows both ways flow)
 With `--listen ENDPOINT` it waits for a graph whose actor has `endpoint`.
 """
 
@@ -76,6 +78,11 @@ def step(w):
     sizes = np.array([n for _, n in s.populations], dtype=float)
     rates = counts * 1000.0 / (sizes[None, :, None] * s.dt_ms)
     out_stamps = np.arange(w.start_step + 1, w.start_step + w.n_steps + 1, dtype=np.uint64)
+    pad = int(cfg.get("pad_spikes", 0))
+    if pad:
+        first = np.full(pad, w.start_step, dtype=np.uint64)
+        stamps = np.concatenate([first, stamps])
+        gids = np.concatenate([np.zeros(pad, dtype=np.uint32), gids])
     return {"spikes": Spikes(stamps, (stamps + 1) * s.dt_ms, gids),
             "rates": Series(out_stamps, out_stamps * s.dt_ms, rates)}
 

@@ -110,8 +110,10 @@ impl StreamLink {
     }
 
     /// Writes `frames` as consecutive messages, in one write when it fits.
-    /// `Stall::Wait` only before the first byte went out; once a write has
-    /// begun it is finished (or fails), waiting while `alive` says so.
+    /// While the socket is full it takes in what the peer sends meanwhile
+    /// (kept for [`Self::recv`]): a peer blocked writing its own large
+    /// window to us would otherwise never read ours, and both would wait
+    /// forever. Waits while `alive` says so.
     pub(crate) fn send(
         &mut self,
         frames: &[&[u8]],
@@ -125,31 +127,28 @@ impl StreamLink {
             out.extend_from_slice(&n.to_le_bytes());
             out.extend_from_slice(f);
         }
-        let mut off = 0;
-        while off < out.len() {
-            let s = match self.stream() {
-                Ok(s) => s,
+        loop {
+            match self.stream() {
+                Ok(_) => break,
                 Err(Stall::Wait) => {
                     if let Some(why) = alive() {
                         return Err(Stall::Closed(why));
                     }
-                    continue;
                 }
                 Err(e) => return Err(e),
-            };
-            match s.write(&out[off..]) {
-                Ok(0) => return Err(Stall::Closed("the connection closed".into())),
-                Ok(k) => off += k,
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    if let Some(why) = alive() {
-                        return Err(Stall::Closed(why));
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(Stall::Closed(format!("the connection broke ({e})"))),
             }
         }
-        Ok(())
+        let Some(s) = self.stream.as_mut() else {
+            return Err(Stall::Closed("the connection closed".into()));
+        };
+        let nonblocking = |s: &UnixStream, on: bool| {
+            s.set_nonblocking(on)
+                .map_err(|e| Stall::Fatal(format!("socket options: {e}")))
+        };
+        nonblocking(s, true)?;
+        let r = write_all_draining(s, &out, &mut self.buf, alive);
+        nonblocking(s, false)?;
+        r
     }
 
     /// One message, or why there is none yet (waits up to `POLL`).
@@ -192,6 +191,53 @@ impl StreamLink {
             }
         }
     }
+}
+
+/// Writes `out` to the non-blocking `s`; while it is full, reads what the
+/// peer sent into `inbox` and waits (at most `POLL` at a time, asking
+/// `alive`) until it can read or write again.
+fn write_all_draining(
+    s: &mut UnixStream,
+    out: &[u8],
+    inbox: &mut Vec<u8>,
+    alive: &mut dyn FnMut() -> Option<String>,
+) -> Result<(), Stall> {
+    use std::os::fd::AsRawFd;
+    let mut off = 0;
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut peer_open = true;
+    while off < out.len() {
+        match s.write(&out[off..]) {
+            Ok(0) => return Err(Stall::Closed("the connection closed".into())),
+            Ok(k) => off += k,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                // take in what the peer has sent, then wait for room
+                while peer_open {
+                    match s.read(&mut chunk) {
+                        Ok(0) => peer_open = false,
+                        Ok(k) => inbox.extend_from_slice(&chunk[..k]),
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+                let mut pfd = libc::pollfd {
+                    fd: s.as_raw_fd(),
+                    events: libc::POLLOUT | if peer_open { libc::POLLIN } else { 0 },
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd, for the duration of the call
+                let ready = unsafe { libc::poll(&mut pfd, 1, POLL.as_millis() as libc::c_int) };
+                if ready == 0 {
+                    if let Some(why) = alive() {
+                        return Err(Stall::Closed(why));
+                    }
+                }
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(Stall::Closed(format!("the connection broke ({e})"))),
+        }
+    }
+    Ok(())
 }
 
 impl Drop for StreamLink {
