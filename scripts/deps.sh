@@ -4,7 +4,9 @@
 #   - fontconfig, freetype and the DejaVu fonts for the PNG plots' text;
 #   - Python's h5py and numpy, which the tests use to read our files as users do;
 #   - the Vulkan loader and Mesa's lavapipe (CPU Vulkan driver), on which the
-#     GPU kernels' agreement tests run where no GPU is present.
+#     GPU kernels' agreement tests run where no GPU is present;
+#   - g++ and the Boost and libltdl headers, for the NEST adapter's native
+#     spike reader (without them it reads NEST's memory backend, slower).
 # Idempotent and quick when everything is there.
 set -euo pipefail
 
@@ -15,6 +17,12 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists fontconfig 2>/dev/null || need_apt+=(libfontconfig1-dev)
 pkg-config --exists freetype2 2>/dev/null || need_apt+=(libfreetype-dev)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
+# the NEST adapter's native spike reader (python/brainstream_client/
+# nest_backend.cpp, compiled against the NEST wheel's headers at first use):
+# a C++20 compiler and the Boost and libltdl headers NEST's headers include
+command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+[ -f /usr/include/boost/type_index.hpp ] || need_apt+=(libboost-dev)
+[ -f /usr/include/ltdl.h ] || need_apt+=(libltdl-dev)
 # Vulkan: the loader and at least one driver (lavapipe)
 ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1" || need_apt+=(libvulkan1)
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)

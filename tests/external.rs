@@ -295,6 +295,61 @@ fn large_windows_both_ways_do_not_deadlock() {
     );
 }
 
+/// The NEST adapter reads spikes through its own recording backend
+/// (python/brainstream_client/nest_backend.cpp, compiled against the
+/// wheel's headers) where it can be built: the same spikes, bit for bit,
+/// as through NEST's memory backend (BRAINSTREAM_NEST_NATIVE=0), and the
+/// same mean field. CI (BRAINSTREAM_REQUIRE_EXTERNAL) must get the native
+/// path; elsewhere a missing compiler or header falls back, said in the log.
+#[test]
+fn nest_spikes_through_the_native_backend_equal_the_memory_backend() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let s = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml"))
+        .unwrap()
+        .replace(
+            "../examples/external/wc76_nest.py",
+            root()
+                .join("examples/external/wc76_nest.py")
+                .to_str()
+                .unwrap(),
+        );
+    let g = write(dir.path(), "g.toml", &s);
+    let run = |native: &str| {
+        let out = dir.path().join(format!("o{native}"));
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let o = bs()
+            .env("PATH", path)
+            .env("BRAINSTREAM_NEST_NATIVE", native)
+            .args(["run", g.to_str().unwrap(), "--out", out.to_str().unwrap()])
+            .args(["-q", "--set", "simulation.duration_ms=200"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let log = std::fs::read_to_string(out.join("net.log")).unwrap();
+        (out, log)
+    };
+    let (native, log) = run("1");
+    let (memory, log0) = run("0");
+    let used = log.contains("NEST's spikes through the native recording backend");
+    if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+        assert!(used, "the native reader was not used: {log}");
+    }
+    assert!(!log0.contains("native recording backend"), "{log0}");
+    let (s1, t1) = spikes(&native.join("spikes.h5"));
+    let (s0, t0) = spikes(&memory.join("spikes.h5"));
+    assert!(s0.len() > 1000, "{} spikes", s0.len());
+    assert_eq!(s1, s0);
+    assert_eq!(t1, t0);
+    let (_, raw1, _) = read_h5(&native.join("raw.h5"));
+    let (_, raw0, _) = read_h5(&memory.join("raw.h5"));
+    assert_eq!(raw1, raw0);
+}
+
 #[test]
 fn an_external_network_with_other_populations_is_refused() {
     let Some(bin) = python("") else { return };

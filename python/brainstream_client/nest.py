@@ -10,7 +10,10 @@ step j takes effect at (j+1)*dt, NEST's first time after the window
 starts: one step later than in the built-in engine, where a value of step j
 acts from step j + 1 (the step current, connected with one step of delay,
 moves the neurons from step j + 2).
-Out: spike recorders on every neuron, and a `multimeter` for `v_m`.
+Out: a spike recorder on every neuron, and a `multimeter` for `v_m`. The
+recorder writes to brainstream's own recording backend where it can be
+built (`nest_native`: one call of a few µs per window hands the window's
+spikes over); otherwise to NEST's memory backend, read as follows.
 
 NEST runs with `nest.Prepare()` once and `nest.Run(window)` per window.
 A recorder keeps every event until `n_events` is reset, which NEST allows
@@ -23,10 +26,12 @@ samples has cost as much as a reset — cost linear in the run length,
 results identical to one long Simulate.
 """
 
+import sys
 import time
 
 import numpy as np
 
+from . import nest_native
 from .interface import Interface
 from .session import SessionError
 
@@ -119,15 +124,26 @@ class NestInterface(Interface):
             for r, label in enumerate(labels):
                 nest.Connect(self.scgs[r], _sum(self.targets(label, self.current_in)),
                              syn_spec={"delay": self.dt})
-        # one spike recorder per window of a rotation: each records only its
-        # window (start/stop), so that a window's reading copies only that
-        # window's events; all are emptied and re-assigned every RECORDERS
-        # windows, outside Prepare/Cleanup as NEST requires
-        self.recs = nest.Create("spike_recorder", self.RECORDERS)
-        nest.Connect(self.all, self.recs)
-        self.rec_events = [_getter(self.recs[j], "events") for j in range(self.RECORDERS)]
-        self.set_recs = _setter(self.recs)
-        self._assign(0)
+        # the spikes: through brainstream's own recording backend where it
+        # can be built (nest_native), else from NEST's memory backend
+        self.native = nest_native.load(nest)
+        if self.native is not None:
+            self.recs = nest.Create("spike_recorder", params={"record_to": "brainstream"})
+            nest.Connect(self.all, self.recs)
+            print("brainstream_client: NEST's spikes through the native recording backend",
+                  file=sys.stderr, flush=True)
+        else:
+            # one spike recorder per window of a rotation: each records only
+            # its window (start/stop), so that a window's reading copies only
+            # that window's events; all are emptied and re-assigned every
+            # RECORDERS windows, outside Prepare/Cleanup as NEST requires
+            self.recs = nest.Create("spike_recorder", self.RECORDERS)
+            nest.Connect(self.all, self.recs)
+            self.rec_events = [_getter(self.recs[j], "events") for j in range(self.RECORDERS)]
+            self.set_recs = _setter(self.recs)
+        self.first = 0
+        if self.native is None:
+            self._assign(0)
         if self.record_v_m:
             self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
             nest.Connect(self.mm, self.all)
@@ -186,12 +202,13 @@ class NestInterface(Interface):
         keeps the total linear in the run's length)."""
         if self.record_v_m:
             self.excess += self.seen_mm * self.EVENT_COPY_S
-        used_up = w.index + 1 - self.first >= self.RECORDERS
+        used_up = self.native is None and w.index + 1 - self.first >= self.RECORDERS
         if not used_up and not (self.record_v_m and self.excess >= self.reset_cost):
             return
         t = time.perf_counter()
         nest.Cleanup()
-        self._assign(w.index + 1)
+        if self.native is None:
+            self._assign(w.index + 1)
         if self.record_v_m:
             self.set_mm({"n_events": 0})
             self.seen_mm = 0
@@ -200,6 +217,11 @@ class NestInterface(Interface):
         self.excess = 0.0
 
     def _spikes(self, w):
+        if self.native is not None:
+            senders, steps = self.native.take()
+            if not self.record_v_m:
+                self._reset_if_due(w)
+            return self.lut[senders], steps - 1
         ev = self.rec_events[w.index - self.first]()
         senders = np.asarray(ev["senders"], dtype=np.int64)
         times = np.asarray(ev["times"], dtype=float)
