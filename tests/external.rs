@@ -44,21 +44,27 @@ fn python(modules: &str) -> Option<PathBuf> {
     None
 }
 
-/// `brainstream run GRAPH --out OUT ARGS` with `bin` first on PATH.
-fn bs_run(bin: &Path, graph: &Path, out: &Path, args: &[&str]) -> Output {
+/// The command `brainstream run GRAPH --out OUT ARGS` with `bin` first on
+/// PATH.
+fn bs_cmd(bin: &Path, graph: &Path, out: &Path, args: &[&str]) -> Command {
     let path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    bs().env("PATH", path)
+    let mut c = bs();
+    c.env("PATH", path)
         .arg("run")
         .arg(graph)
         .arg("--out")
         .arg(out)
-        .args(args)
-        .output()
-        .unwrap()
+        .args(args);
+    c
+}
+
+/// Runs `brainstream run GRAPH --out OUT ARGS` with `bin` first on PATH.
+fn bs_run(bin: &Path, graph: &Path, out: &Path, args: &[&str]) -> Output {
+    bs_cmd(bin, graph, out, args).output().unwrap()
 }
 
 /// cosim_wc76_nest.toml with the relay network in NEST's place, `config`
@@ -250,29 +256,23 @@ fn large_windows_both_ways_do_not_deadlock() {
         "{ pad_spikes = 100000, trains_per_region = 400000 }",
     );
     let out = dir.path().join("o");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
     // a deadlock would hang the run: watched, killed after 60 s
-    let mut child = bs()
-        .env("PATH", path)
-        .arg("run")
-        .arg(&g)
-        .arg("--out")
-        .arg(&out)
-        .args([
+    let mut child = bs_cmd(
+        &bin,
+        &g,
+        &out,
+        &[
             "-q",
             "--set",
             "simulation.duration_ms=20",
             "--set",
             "actors.gen.trains_per_node=400000",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     let t0 = Instant::now();
     let status = loop {
         if let Some(st) = child.try_wait().unwrap() {
@@ -317,18 +317,15 @@ fn nest_spikes_through_the_native_backend_equal_the_memory_backend() {
     let g = write(dir.path(), "g.toml", &s);
     let run = |native: &str| {
         let out = dir.path().join(format!("o{native}"));
-        let path = format!(
-            "{}:{}",
-            bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let o = bs()
-            .env("PATH", path)
-            .env("BRAINSTREAM_NEST_NATIVE", native)
-            .args(["run", g.to_str().unwrap(), "--out", out.to_str().unwrap()])
-            .args(["-q", "--set", "simulation.duration_ms=200"])
-            .output()
-            .unwrap();
+        let o = bs_cmd(
+            &bin,
+            &g,
+            &out,
+            &["-q", "--set", "simulation.duration_ms=200"],
+        )
+        .env("BRAINSTREAM_NEST_NATIVE", native)
+        .output()
+        .unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
         let log = std::fs::read_to_string(out.join("net.log")).unwrap();
         (out, log)
@@ -565,22 +562,16 @@ fn an_external_side_started_by_hand_is_reached_and_its_death_noticed() {
     // a long run, the external side killed after a while
     let mut side = start();
     let out = dir.path().join("o2");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let mut run = bs()
-        .env("PATH", path)
-        .arg("run")
-        .arg(&g)
-        .arg("--out")
-        .arg(&out)
-        .args(["-q", "--set", "simulation.duration_ms=600000"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut run = bs_cmd(
+        &bin,
+        &g,
+        &out,
+        &["-q", "--set", "simulation.duration_ms=600000"],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
     let t0 = Instant::now();
     while std::fs::metadata(out.join("raw.h5"))
         .map(|m| m.len())
