@@ -102,10 +102,6 @@ class NestInterface(Interface):
                              {"rule": "fixed_indegree", "indegree": int(d["indegree"])},
                              {"weight": float(d["weight"]), "delay": float(d.get("delay_ms", self.dt))})
             self.set_gen = [_setter(self.gens[k]) for k in range(len(self.gens))]
-            # the kernel's handle of each generator, for the one call per
-            # fired generator and window (_set_spikes)
-            self.gen_datums = ([self.gens[k]._datum for k in range(len(self.gens))]
-                               if _kernel is not None else None)
         if self.rates_in is not None:
             d = self.rates_in
             self.ipgs = nest.Create("inhomogeneous_poisson_generator", len(labels))
@@ -141,8 +137,6 @@ class NestInterface(Interface):
             nest.Connect(self.all, self.recs)
             self.rec_events = [_getter(self.recs[j], "events") for j in range(self.RECORDERS)]
             self.set_recs = _setter(self.recs)
-        self.first = 0
-        if self.native is None:
             self._assign(0)
         if self.record_v_m:
             self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
@@ -154,14 +148,8 @@ class NestInterface(Interface):
         self.reset_cost = 1e-3
 
     def _set_spikes(self, w, sp):
-        trains, times = self._trains_by_source(sp)
-        if self.gen_datums is not None:
-            datums = self.gen_datums
-            for k, t in zip(trains, times):
-                _set_status(datums[k], [{"spike_times": t}])
-            return
-        for k, t in zip(trains, times):
-            self.set_gen[k]({"spike_times": t})
+        for k, times in zip(*self._trains_by_source(sp)):
+            self.set_gen[k]({"spike_times": times})
 
     def _set_rates(self, w, stamps, values):
         times = np.round((stamps.astype(float) + 1.0) * self.dt, 9).tolist()

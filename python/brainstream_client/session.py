@@ -36,6 +36,11 @@ OUTPUT_PORTS = ("spikes", "rates", "v_m")
 POLL_MS = 200
 
 
+def _framed(frames):
+    """Messages as the stream carries them: each a u32 LE length, then it."""
+    return b"".join(struct.pack("<I", len(f)) + bytes(f) for f in frames)
+
+
 class SessionError(Exception):
     """The session cannot go on (runtime gone, protocol violated)."""
 
@@ -214,11 +219,10 @@ class Session:
     def _send_frames(self, frames):
         """One (multipart) message, waiting while the runtime lives."""
         if self._stream is not None:
-            out = b"".join(struct.pack("<I", len(f)) + bytes(f) for f in frames)
             try:
                 # blocking: a runtime that dies closes the socket (an error
                 # here), one that hangs stops this process by its timeout
-                self._stream.sendall(out)
+                self._stream.sendall(_framed(frames))
             except OSError as e:
                 raise SessionError(self._gone() or f"the connection to brainstream broke ({e})") from e
             return
@@ -262,7 +266,7 @@ class Session:
         if self._stream is not None:
             try:
                 self._stream.settimeout(1.0)
-                self._stream.sendall(struct.pack("<I", len(b)) + b)
+                self._stream.sendall(_framed([b]))
             except OSError:
                 pass
             return

@@ -72,10 +72,11 @@ impl StreamLink {
             loop {
                 match l.accept() {
                     Ok((s, _)) => {
+                        // writes go non-blocking (`send`), reads block up
+                        // to POLL at a time
                         let setup = s
                             .set_nonblocking(false)
-                            .and_then(|_| s.set_read_timeout(Some(POLL)))
-                            .and_then(|_| s.set_write_timeout(Some(POLL)));
+                            .and_then(|_| s.set_read_timeout(Some(POLL)));
                         if let Err(e) = setup {
                             return Err(Stall::Fatal(format!("socket options: {e}")));
                         }
@@ -204,7 +205,8 @@ fn write_all_draining(
 ) -> Result<(), Stall> {
     use std::os::fd::AsRawFd;
     let mut off = 0;
-    let mut chunk = vec![0u8; 1 << 16];
+    // only when the socket is full (not on every window's write)
+    let mut chunk = Vec::new();
     let mut peer_open = true;
     while off < out.len() {
         match s.write(&out[off..]) {
@@ -212,6 +214,7 @@ fn write_all_draining(
             Ok(k) => off += k,
             Err(e) if e.kind() == ErrorKind::WouldBlock => {
                 // take in what the peer has sent, then wait for room
+                chunk.resize(1 << 16, 0);
                 while peer_open {
                     match s.read(&mut chunk) {
                         Ok(0) => peer_open = false,
