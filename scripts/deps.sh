@@ -17,8 +17,9 @@ command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 pkg-config --exists fontconfig 2>/dev/null || need_apt+=(libfontconfig1-dev)
 pkg-config --exists freetype2 2>/dev/null || need_apt+=(libfreetype-dev)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
-# the NEST adapter's native spike reader (python/brainstream_client/
-# nest_backend.cpp, compiled against the NEST wheel's headers at first use):
+# the NEST adapter's native spike reader and window loop (python/
+# brainstream_client/nest_backend.cpp and nest_loop.cpp, compiled against
+# the NEST wheel's headers at first use):
 # a C++20 compiler and the Boost and libltdl headers NEST's headers include
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -f /usr/include/boost/type_index.hpp ] || need_apt+=(libboost-dev)

@@ -295,16 +295,8 @@ fn large_windows_both_ways_do_not_deadlock() {
     );
 }
 
-/// The NEST adapter reads spikes through its own recording backend
-/// (python/brainstream_client/nest_backend.cpp, compiled against the
-/// wheel's headers) where it can be built: the same spikes, bit for bit,
-/// as through NEST's memory backend (BRAINSTREAM_NEST_NATIVE=0), and the
-/// same mean field. CI (BRAINSTREAM_REQUIRE_EXTERNAL) must get the native
-/// path; elsewhere a missing compiler or header falls back, said in the log.
-#[test]
-fn nest_spikes_through_the_native_backend_equal_the_memory_backend() {
-    let Some(bin) = python(", nest") else { return };
-    let dir = tempfile::tempdir().unwrap();
+/// cosim_wc76_nest.toml with its script's path made absolute, in `dir`.
+fn nest_graph(dir: &Path) -> PathBuf {
     let s = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml"))
         .unwrap()
         .replace(
@@ -314,9 +306,25 @@ fn nest_spikes_through_the_native_backend_equal_the_memory_backend() {
                 .to_str()
                 .unwrap(),
         );
-    let g = write(dir.path(), "g.toml", &s);
-    let run = |native: &str| {
-        let out = dir.path().join(format!("o{native}"));
+    write(dir, "g.toml", &s)
+}
+
+/// Where its native code can be built (python/brainstream_client/
+/// nest_backend.cpp and nest_loop.cpp, compiled against the wheel's
+/// headers), the NEST adapter reads spikes through its own recording
+/// backend and serves whole windows in C++. Each path gives the same
+/// spikes, bit for bit, and the same mean field as the all-Python one
+/// (NEST's memory backend, BRAINSTREAM_NEST_NATIVE=0): the native loop, the
+/// native reader under the Python loop (BRAINSTREAM_NEST_LOOP=0). CI
+/// (BRAINSTREAM_REQUIRE_EXTERNAL) must get the native paths; elsewhere a
+/// missing compiler or header falls back, said in the log.
+#[test]
+fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = nest_graph(dir.path());
+    let run = |name: &str, native: &str, native_loop: &str| {
+        let out = dir.path().join(name);
         let o = bs_cmd(
             &bin,
             &g,
@@ -324,27 +332,79 @@ fn nest_spikes_through_the_native_backend_equal_the_memory_backend() {
             &["-q", "--set", "simulation.duration_ms=200"],
         )
         .env("BRAINSTREAM_NEST_NATIVE", native)
+        .env("BRAINSTREAM_NEST_LOOP", native_loop)
         .output()
         .unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
         let log = std::fs::read_to_string(out.join("net.log")).unwrap();
         (out, log)
     };
-    let (native, log) = run("1");
-    let (memory, log0) = run("0");
-    let used = log.contains("NEST's spikes through the native recording backend");
+    let (fast, log) = run("loop", "1", "1");
+    let (reader, log_reader) = run("reader", "1", "0");
+    let (python_path, log0) = run("python", "0", "1");
+    let reader_used = "NEST's spikes through the native recording backend";
+    let loop_used = "windows served by the native loop";
     if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
-        assert!(used, "the native reader was not used: {log}");
+        assert!(
+            log.contains(reader_used) && log.contains(loop_used),
+            "{log}"
+        );
+        assert!(log_reader.contains(reader_used), "{log_reader}");
     }
-    assert!(!log0.contains("native recording backend"), "{log0}");
-    let (s1, t1) = spikes(&native.join("spikes.h5"));
-    let (s0, t0) = spikes(&memory.join("spikes.h5"));
+    assert!(!log_reader.contains(loop_used), "{log_reader}");
+    assert!(
+        !log0.contains(reader_used) && !log0.contains(loop_used),
+        "{log0}"
+    );
+    let (s0, t0) = spikes(&python_path.join("spikes.h5"));
+    let (_, raw0, _) = read_h5(&python_path.join("raw.h5"));
+    let (_, rates0, _) = read_h5(&python_path.join("rates.h5"));
     assert!(s0.len() > 1000, "{} spikes", s0.len());
-    assert_eq!(s1, s0);
-    assert_eq!(t1, t0);
-    let (_, raw1, _) = read_h5(&native.join("raw.h5"));
-    let (_, raw0, _) = read_h5(&memory.join("raw.h5"));
-    assert_eq!(raw1, raw0);
+    for out in [&fast, &reader] {
+        let (s, t) = spikes(&out.join("spikes.h5"));
+        assert_eq!(s, s0, "{}", out.display());
+        assert_eq!(t, t0, "{}", out.display());
+        assert_eq!(read_h5(&out.join("raw.h5")).1, raw0, "{}", out.display());
+        assert_eq!(
+            read_h5(&out.join("rates.h5")).1,
+            rates0,
+            "{}",
+            out.display()
+        );
+    }
+}
+
+/// More proxy trains than the NEST side has generators for (the graph's
+/// 150 per region, the script's 100): the run stops naming the first train
+/// NEST cannot take, the same from the native loop and from the Python
+/// one, and keeps what it recorded.
+#[test]
+fn proxy_trains_beyond_the_nest_side_are_refused_by_either_loop() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = nest_graph(dir.path());
+    for native_loop in ["1", "0"] {
+        let out = dir.path().join(format!("o{native_loop}"));
+        let o = bs_cmd(
+            &bin,
+            &g,
+            &out,
+            &["-q", "--set", "actors.gen.trains_per_node=150"],
+        )
+        .env("BRAINSTREAM_NEST_LOOP", native_loop)
+        .output()
+        .unwrap();
+        assert!(!o.status.success(), "the run succeeded");
+        let e = stderr(&o);
+        assert!(e.contains("actor `net`"), "{e}");
+        assert!(
+            e.contains("sender 2")
+                && e.contains("is not a proxy train (< 200: 100 per region here"),
+            "{e}"
+        );
+        // what was recorded is kept, marked incomplete
+        assert!(!complete(&out.join("raw.h5")), "{e}");
+    }
 }
 
 #[test]

@@ -110,12 +110,19 @@ class Interface:
         self.session.accept(ins, outs, peer=self.peer())
         self.sim_s, self.windows = 0.0, 0
         t0 = None
+        native = self._native_loop()
         try:
             def step(w):
                 nonlocal t0
                 t0 = t0 or time.perf_counter()
                 return self._window(w)
-            self.session.run(step, peer=self.peer())
+
+            def serve(pending):
+                nonlocal t0
+                code, left, first, why = native(pending)
+                t0 = t0 or first
+                return code, left, why
+            self.session.run(step, peer=self.peer(), native=serve if native else None)
         finally:
             self._finish()
         if t0 is not None:
@@ -132,7 +139,8 @@ class Interface:
         if sp is not None and len(sp.senders):
             if sp.senders.max() >= self.trains * len(self.regions):
                 raise SessionError(f"spikes_in: sender {int(sp.senders.max())} is not a proxy train "
-                                   f"(< {self.trains * len(self.regions)})")
+                                   f"(< {self.trains * len(self.regions)}: {self.trains} per region here; "
+                                   "the graph's proxy generator must send as many per region)")
             if sp.stamps.min() < s0 or sp.stamps.max() >= s0 + n:
                 raise SessionError(f"spikes_in: spikes outside window {w.index}")
             self._set_spikes(w, sp)
@@ -224,3 +232,10 @@ class Interface:
 
     def _finish(self):
         pass
+
+    def _native_loop(self):
+        """A native window loop where the adapter has one for this
+        interface, else None: `loop(pending) -> (code, leftover, the
+        time.perf_counter() its first window began or None, why)`, as
+        `Session.windows`' `native`, counting self.windows and self.sim_s."""
+        return None

@@ -15,6 +15,12 @@ recorder writes to brainstream's own recording backend where it can be
 built (`nest_native`: one call of a few µs per window hands the window's
 spikes over); otherwise to NEST's memory backend, read as follows.
 
+Where the interface is the common one (spike trains in, spikes and rates
+out, no `v_m`) and the native code builds, whole windows are served in C++
+(nest_loop.cpp through `nest_native`): the stream read, the fired
+generators set, NEST run, the answer sent, without returning to Python —
+the same messages, bit for bit, as the Python path below.
+
 NEST runs with `nest.Prepare()` once and `nest.Run(window)` per window.
 A recorder keeps every event until `n_events` is reset, which NEST allows
 only outside Prepare/Cleanup, and hands all of them out on every read
@@ -26,6 +32,7 @@ samples has cost as much as a reset — cost linear in the run length,
 results identical to one long Simulate.
 """
 
+import os
 import sys
 import time
 
@@ -33,7 +40,7 @@ import numpy as np
 
 from . import nest_native
 from .interface import Interface
-from .session import SessionError
+from .session import NATIVE_FAILED, OUTPUT_PORTS, SessionError
 
 try:
     import nest
@@ -234,6 +241,33 @@ class NestInterface(Interface):
         acc = np.zeros((len(stamps), npop, nreg))
         np.add.at(acc, (idx, k % npop, k // npop), v)
         return stamps.astype(np.uint64), acc / self.sizes[None, :, None]
+
+    def _native_loop(self):
+        """The window loop in C++ (nest_loop.cpp) where the interface is the
+        common one: spike trains in (or nothing), spikes and rates out, on
+        the stream, with the native spike reader. BRAINSTREAM_NEST_LOOP=0
+        keeps the windows in Python."""
+        fd = self.session.stream_fd()
+        if (self.native is None or fd is None or self.rates_in is not None
+                or self.current_in is not None or self.record_v_m
+                or os.environ.get("BRAINSTREAM_NEST_LOOP", "1") == "0"):
+            return None
+        gens = self.gens.tolist() if self.spikes_in is not None else []
+        self.native.configure(fd, self.dt, gens, self.lut, self.cell, self.sizes, len(self.regions),
+                              OUTPUT_PORTS.index("spikes"), OUTPUT_PORTS.index("rates"))
+        print("brainstream_client: windows served by the native loop", file=sys.stderr, flush=True)
+
+        def loop(pending):
+            if not self.prepared:
+                nest.Prepare()
+                self.prepared = True
+            code, left, n, run_s, first, why = self.native.serve(pending)
+            self.windows += n
+            self.sim_s += run_s
+            if code == nest_native.NEST_FAILED:
+                raise nest_native.NativeError(why)
+            return (NATIVE_FAILED if code == nest_native.FAILED else code), left, first, why
+        return loop
 
     def _finish(self):
         if self.prepared:

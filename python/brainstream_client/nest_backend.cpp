@@ -1,5 +1,5 @@
 // A NEST recording backend for brainstream's adapter (brainstream_client.
-// nest_native builds and loads it): every spike a recorder with
+// nest_native builds and loads it, with nest_loop.cpp): every spike a recorder with
 // record_to = "brainstream" sees is appended to one buffer as (sender node
 // id, step stamp), and bs_take copies the buffer out and empties it — one
 // call of a few microseconds per window, where reading NEST's memory
@@ -12,17 +12,14 @@
 #include "recording_device.h"
 #include "event.h"
 
+#include "nest_native.h"
+
 #include <algorithm>
 #include <cstring>
-#include <mutex>
-#include <vector>
 
-namespace
-{
-std::mutex g_lock; // NEST may write from several threads
-std::vector< long > g_senders;
-std::vector< long > g_steps;
-}
+std::mutex bs::spikes_lock;
+std::vector< long > bs::spike_senders;
+std::vector< long > bs::spike_steps;
 
 class BrainstreamBackend : public nest::RecordingBackend
 {
@@ -47,9 +44,9 @@ public:
     const std::vector< double >&,
     const std::vector< long >& ) override
   {
-    std::lock_guard< std::mutex > g( g_lock );
-    g_senders.push_back( static_cast< long >( e.get_sender_node_id() ) );
-    g_steps.push_back( e.get_stamp().get_steps() );
+    std::lock_guard< std::mutex > g( bs::spikes_lock );
+    bs::spike_senders.push_back( static_cast< long >( e.get_sender_node_id() ) );
+    bs::spike_steps.push_back( e.get_stamp().get_steps() );
   }
   void set_status( const Dictionary& ) override {}
   void get_status( Dictionary& ) const override {}
@@ -79,18 +76,20 @@ extern "C" int bs_register()
 // spikes buffered so far
 extern "C" long bs_count()
 {
-  std::lock_guard< std::mutex > g( g_lock );
-  return static_cast< long >( g_senders.size() );
+  std::lock_guard< std::mutex > g( bs::spikes_lock );
+  return static_cast< long >( bs::spike_senders.size() );
 }
 
 // copies up to cap buffered spikes out, oldest first, and drops them
 extern "C" long bs_take( long* senders, long* steps, long cap )
 {
-  std::lock_guard< std::mutex > g( g_lock );
-  const long n = std::min( cap, static_cast< long >( g_senders.size() ) );
-  std::memcpy( senders, g_senders.data(), n * sizeof( long ) );
-  std::memcpy( steps, g_steps.data(), n * sizeof( long ) );
-  g_senders.erase( g_senders.begin(), g_senders.begin() + n );
-  g_steps.erase( g_steps.begin(), g_steps.begin() + n );
+  std::lock_guard< std::mutex > g( bs::spikes_lock );
+  auto& se = bs::spike_senders;
+  auto& st = bs::spike_steps;
+  const long n = std::min( cap, static_cast< long >( se.size() ) );
+  std::memcpy( senders, se.data(), n * sizeof( long ) );
+  std::memcpy( steps, st.data(), n * sizeof( long ) );
+  se.erase( se.begin(), se.begin() + n );
+  st.erase( st.begin(), st.begin() + n );
   return n;
 }

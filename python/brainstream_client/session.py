@@ -34,6 +34,8 @@ from . import wire
 INPUT_PORTS = ("spikes_in", "rates_in", "current_in")
 OUTPUT_PORTS = ("spikes", "rates", "v_m")
 POLL_MS = 200
+# what a native window loop (Session.run's `native`) returns
+NATIVE_HANDED_BACK, NATIVE_IDLE, NATIVE_FAILED = 0, 1, 2
 
 
 def _framed(frames):
@@ -278,14 +280,38 @@ class Session:
 
     # -- the window loop ---------------------------------------------------
 
-    def windows(self):
+    def stream_fd(self):
+        """The stream socket's file descriptor (None on ZeroMQ), for a native
+        window loop."""
+        return None if self._stream is None else self._stream.fileno()
+
+    def windows(self, native=None):
         """Yields each Window with its inputs; after handling one, call
         `reply(window, outputs)` before taking the next. Ends after the
-        runtime's end (acknowledged)."""
+        runtime's end (acknowledged).
+
+        `native(pending) -> (code, leftover, why)`, on the stream only, serves
+        windows itself (reading the socket and answering) from a window's
+        first message on, given the bytes read but not consumed, until it
+        meets something it leaves to Python: NATIVE_HANDED_BACK (read the
+        next message here), NATIVE_IDLE (nothing came for a while),
+        NATIVE_FAILED (`why`)."""
         if self._accepted is None:
             raise SessionError("accept() the hello before the windows")
+        if self._stream is None:
+            native = None
         inputs = {}
         while True:
+            if native is not None and not inputs:
+                code, left, why = native(bytes(self._buf[self._pos:]))
+                self._buf, self._pos = bytearray(left), 0
+                if code == NATIVE_IDLE:
+                    why = self._gone()
+                    if why:
+                        raise SessionError(why)
+                    continue
+                if code == NATIVE_FAILED:
+                    raise SessionError(self._gone() or why)
             b = self._recv()
             h = wire.parse_header(b)
             h, body = wire.decode(b, self._meta.get(h.edge))
@@ -338,11 +364,12 @@ class Session:
         self._sock.close(linger=2000)
         self._ctx.term()
 
-    def run(self, step, peer=""):
-        """Serves every window with `step(window) -> outputs`; any exception
-        is reported to the runtime (with its traceback) and re-raised."""
+    def run(self, step, peer="", native=None):
+        """Serves every window with `step(window) -> outputs` (or `native`:
+        see `windows`); any exception is reported to the runtime (with its
+        traceback) and re-raised."""
         try:
-            for w in self.windows():
+            for w in self.windows(native):
                 self.reply(w, step(w))
         except SessionError:
             raise
