@@ -12,9 +12,10 @@ measured in one benchmark run, alternating, median of --reps:
     trains the co-simulation sent (recorded from it), one nest.Simulate;
   - NEST alone in 1 ms windows (Prepare, Run per window, Cleanup), no
     exchange: what lockstep costs NEST itself;
-  - the adapter alone: brainstream_client.nest's window function fed the
-    same trains window by window, without a session: its devices, NEST
-    calls and numpy work, without the exchange.
+  - the Python adapter alone: brainstream_client.nest's Python window
+    function (the fallback of its native loop) fed the same trains window
+    by window, without a session: its devices, NEST calls and numpy work,
+    without the exchange.
 
 Exchange overhead = co-simulation loop / NEST alone − 1.
 
@@ -160,7 +161,7 @@ def main():
     print(f"  NEST alone (one Simulate)          {alone:.3f} s   1.00")
     print(f"  NEST alone in 1 ms windows         {med(lambda c, al: al['windows']):.3f} s   "
           f"{med(lambda c, al: al['windows'] / al['simulate']):.2f}")
-    print(f"  the adapter alone, no exchange     {med(lambda c, al: al['adapter']):.3f} s   "
+    print(f"  the Python adapter alone           {med(lambda c, al: al['adapter']):.3f} s   "
           f"{med(lambda c, al: al['adapter'] / al['simulate']):.2f}")
     print(f"  co-simulation, NEST's Run calls    {med(lambda c, al: c['nest_run']):.3f} s   "
           f"{med(lambda c, al: c['nest_run'] / al['simulate']):.2f}")
@@ -168,7 +169,7 @@ def main():
           f"{med(lambda c, al: c['loop'] / al['simulate']):.2f}")
     print(f"  exchange overhead over NEST alone: {100 * (med(lambda c, al: c['loop'] / al['simulate']) - 1):.0f}%"
           f"; over NEST in the same windows: {100 * (med(lambda c, al: c['loop'] / al['windows']) - 1):.0f}%"
-          f"; over the adapter alone (the exchange itself): "
+          f"; over the Python adapter alone: "
           f"{100 * (med(lambda c, al: c['loop'] / al['adapter']) - 1):.0f}%")
 
 
