@@ -356,54 +356,93 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
         !log0.contains(reader_used) && !log0.contains(loop_used),
         "{log0}"
     );
-    let (s0, t0) = spikes(&python_path.join("spikes.h5"));
-    let (_, raw0, _) = read_h5(&python_path.join("raw.h5"));
-    let (_, rates0, _) = read_h5(&python_path.join("rates.h5"));
+    let (s0, _) = spikes(&python_path.join("spikes.h5"));
     assert!(s0.len() > 1000, "{} spikes", s0.len());
     for out in [&fast, &reader] {
-        let (s, t) = spikes(&out.join("spikes.h5"));
-        assert_eq!(s, s0, "{}", out.display());
-        assert_eq!(t, t0, "{}", out.display());
-        assert_eq!(read_h5(&out.join("raw.h5")).1, raw0, "{}", out.display());
-        assert_eq!(
-            read_h5(&out.join("rates.h5")).1,
-            rates0,
-            "{}",
-            out.display()
-        );
+        same_outputs(out, &python_path);
     }
-}
-
-/// More proxy trains than the NEST side has generators for (the graph's
-/// 150 per region, the script's 100): the run stops naming the first train
-/// NEST cannot take, the same from the native loop and from the Python
-/// one, and keeps what it recorded.
-#[test]
-fn proxy_trains_beyond_the_nest_side_are_refused_by_either_loop() {
-    let Some(bin) = python(", nest") else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let g = nest_graph(dir.path());
+    // rates in (NEST's inhomogeneous Poisson generators set from C++)
+    let g = nest_rates_graph(dir.path());
+    let mut outs = vec![];
     for native_loop in ["1", "0"] {
-        let out = dir.path().join(format!("o{native_loop}"));
+        let out = dir.path().join(format!("rates{native_loop}"));
         let o = bs_cmd(
             &bin,
             &g,
             &out,
-            &["-q", "--set", "actors.gen.trains_per_node=150"],
+            &["-q", "--set", "simulation.duration_ms=200"],
         )
         .env("BRAINSTREAM_NEST_LOOP", native_loop)
         .output()
         .unwrap();
-        assert!(!o.status.success(), "the run succeeded");
-        let e = stderr(&o);
-        assert!(e.contains("actor `net`"), "{e}");
-        assert!(
-            e.contains("sender 2")
-                && e.contains("is not a proxy train (< 200: 100 per region here"),
-            "{e}"
-        );
-        // what was recorded is kept, marked incomplete
-        assert!(!complete(&out.join("raw.h5")), "{e}");
+        assert!(o.status.success(), "{}", stderr(&o));
+        let log = std::fs::read_to_string(out.join("net.log")).unwrap();
+        if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+            assert_eq!(log.contains(loop_used), native_loop == "1", "{log}");
+        }
+        outs.push(out);
+    }
+    assert!(spikes(&outs[1].join("spikes.h5")).0.len() > 1000);
+    same_outputs(&outs[0], &outs[1]);
+}
+
+/// The same spikes, mean field and rates, bit for bit, in two runs' outputs.
+fn same_outputs(a: &Path, b: &Path) {
+    let what = format!("{} vs {}", a.display(), b.display());
+    assert_eq!(
+        spikes(&a.join("spikes.h5")),
+        spikes(&b.join("spikes.h5")),
+        "{what}"
+    );
+    assert_eq!(
+        read_h5(&a.join("raw.h5")).1,
+        read_h5(&b.join("raw.h5")).1,
+        "{what}"
+    );
+    assert_eq!(
+        read_h5(&a.join("rates.h5")).1,
+        read_h5(&b.join("rates.h5")).1,
+        "{what}"
+    );
+}
+
+/// Inputs the NEST side cannot take stop the run with the same message
+/// from the native loop and from the Python one, keeping what was
+/// recorded: more proxy trains than it has generators for (the graph's 150
+/// per region, the script's 100), and negative rates for its Poisson
+/// generators (`rates_in` through a gain of -300).
+#[test]
+fn inputs_the_nest_side_cannot_take_are_refused_by_either_loop() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let spikes_graph = nest_graph(dir.path());
+    let rates_graph = nest_rates_graph(dir.path());
+    let cases = [
+        (
+            &spikes_graph,
+            "actors.gen.trains_per_node=150",
+            "is not a proxy train (< 200: 100 per region here",
+        ),
+        (
+            &rates_graph,
+            "actors.gen.scale=-300.0",
+            "rates_in: negative or non-finite values in window 1",
+        ),
+    ];
+    for (g, set, why) in cases {
+        for native_loop in ["1", "0"] {
+            let out = dir.path().join(format!("o{native_loop}"));
+            let _ = std::fs::remove_dir_all(&out);
+            let o = bs_cmd(&bin, g, &out, &["-q", "--set", set])
+                .env("BRAINSTREAM_NEST_LOOP", native_loop)
+                .output()
+                .unwrap();
+            assert!(!o.status.success(), "the run succeeded");
+            let e = stderr(&o);
+            assert!(e.contains("actor `net`") && e.contains(why), "{e}");
+            // what was recorded is kept, marked incomplete
+            assert!(!complete(&out.join("raw.h5")), "{e}");
+        }
     }
 }
 
@@ -500,10 +539,9 @@ fn the_nest_scenario_agrees_with_the_built_in_spiking_network() {
 /// field's coupling goes in as rates (`rates_in`: an inhomogeneous Poisson
 /// generator per region through 100 parrot neurons), as tvb-multiscale
 /// does; the rates agree with the built-in network's.
-#[test]
-fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
-    let Some(bin) = python(", nest") else { return };
-    let dir = tempfile::tempdir().unwrap();
+/// cosim_wc76_nest.toml with the proxy trains' rates sent instead of the
+/// trains (`rates_in`: NEST draws them), in `dir`.
+fn nest_rates_graph(dir: &Path) -> PathBuf {
     let s = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml"))
         .unwrap()
         .replace(
@@ -520,7 +558,14 @@ fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
             &root().join("examples").display().to_string(),
         );
     assert!(s.contains("net.rates_in") && s.contains("kind = \"gain\""));
-    let g = write(dir.path(), "rates.toml", &s);
+    write(dir, "rates.toml", &s)
+}
+
+#[test]
+fn the_nest_scenario_with_rates_in_agrees_with_the_built_in_network() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let g = nest_rates_graph(dir.path());
     let out = dir.path().join("nest");
     let o = bs_run(
         &bin,
@@ -776,4 +821,48 @@ fn a_nest_neuron_driven_through_current_in_matches_the_built_in_one() {
     );
     assert!(worst < 1e-9, "V_m differs by {worst} mV (one step apart)");
     assert!(vb.iter().any(|v| *v > -60.0), "the current moved nothing");
+}
+
+/// The one-neuron scenario without `v_m` (so the native loop serves it,
+/// setting the step current generator from C++): the same spikes as the
+/// Python loop's, and as the built-in neuron's one step later.
+#[test]
+fn a_nest_neuron_driven_through_current_in_spikes_alike_through_either_loop() {
+    let Some(bin) = python(", nest") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (builtin, g) = one_neuron_graphs(dir.path(), "one_neuron_nest.py");
+    let s = std::fs::read_to_string(&g)
+        .unwrap()
+        .replace(
+            "populations = { n = 1 }",
+            "populations = { n = 1 }\nconfig = { v_m = false }",
+        )
+        .replace("[[edges]]\nfrom = \"net.v_m\"\nto = \"vm.input\"", "");
+    assert!(s.contains("v_m = false") && !s.contains("net.v_m"), "{s}");
+    let g = write(dir.path(), "no_vm.toml", &s);
+    run(&builtin, &dir.path().join("builtin"), &[]).unwrap();
+    let (sb, tb) = spikes(&dir.path().join("builtin/spikes.h5"));
+    assert!(tb.len() >= 3, "{tb:?}");
+    for native_loop in ["1", "0"] {
+        let out = dir.path().join(format!("nest{native_loop}"));
+        let o = bs_cmd(&bin, &g, &out, &["-q"])
+            .env("BRAINSTREAM_NEST_LOOP", native_loop)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let log = std::fs::read_to_string(out.join("net.log")).unwrap();
+        if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+            assert_eq!(
+                log.contains("windows served by the native loop"),
+                native_loop == "1",
+                "{log}"
+            );
+        }
+        let (sn, tn) = spikes(&out.join("spikes.h5"));
+        assert_eq!(sn, sb);
+        assert_eq!(tn.len(), tb.len(), "{tn:?} vs {tb:?}");
+        for (a, b) in tn.iter().zip(&tb) {
+            assert!((a - b - 0.1).abs() < 1e-9, "{tn:?} vs built-in {tb:?}");
+        }
+    }
 }

@@ -117,9 +117,9 @@ class Interface:
                 t0 = t0 or time.perf_counter()
                 return self._window(w)
 
-            def serve(pending):
+            def serve(pending, meta):
                 nonlocal t0
-                code, left, first, why = native(pending)
+                code, left, first, why = native(pending, meta)
                 t0 = t0 or first
                 return code, left, why
             self.session.run(step, peer=self.peer(), native=serve if native else None)
@@ -235,7 +235,7 @@ class Interface:
 
     def _native_loop(self):
         """A native window loop where the adapter has one for this
-        interface, else None: `loop(pending) -> (code, leftover, the
+        interface, else None: `loop(pending, meta) -> (code, leftover, the
         time.perf_counter() its first window began or None, why)`, as
         `Session.windows`' `native`, counting self.windows and self.sim_s."""
         return None

@@ -15,8 +15,8 @@ recorder writes to brainstream's own recording backend where it can be
 built (`nest_native`: one call of a few µs per window hands the window's
 spikes over); otherwise to NEST's memory backend, read as follows.
 
-Where the interface is the common one (spike trains in, spikes and rates
-out, no `v_m`) and the native code builds, whole windows are served in C++
+Where the interface has no `v_m` and the native code builds, whole
+windows are served in C++
 (nest_loop.cpp through `nest_native`): the stream read, the fired
 generators set, NEST run, the answer sent, without returning to Python —
 the same messages, bit for bit, as the Python path below.
@@ -40,7 +40,7 @@ import numpy as np
 
 from . import nest_native
 from .interface import Interface
-from .session import NATIVE_FAILED, OUTPUT_PORTS, SessionError
+from .session import INPUT_PORTS, NATIVE_FAILED, OUTPUT_PORTS, SessionError
 
 try:
     import nest
@@ -243,24 +243,30 @@ class NestInterface(Interface):
         return stamps.astype(np.uint64), acc / self.sizes[None, :, None]
 
     def _native_loop(self):
-        """The window loop in C++ (nest_loop.cpp) where the interface is the
-        common one: spike trains in (or nothing), spikes and rates out, on
-        the stream, with the native spike reader. BRAINSTREAM_NEST_LOOP=0
-        keeps the windows in Python."""
+        """The window loop in C++ (nest_loop.cpp) where the interface has no
+        `v_m` (its multimeter is read through NEST's Python API), on the
+        stream, with the native spike reader. BRAINSTREAM_NEST_LOOP=0 keeps
+        the windows in Python."""
         fd = self.session.stream_fd()
-        if (self.native is None or fd is None or self.rates_in is not None
-                or self.current_in is not None or self.record_v_m
+        if (self.native is None or fd is None or self.record_v_m
                 or os.environ.get("BRAINSTREAM_NEST_LOOP", "1") == "0"):
             return None
         gens = self.gens.tolist() if self.spikes_in is not None else []
-        self.native.configure(fd, self.dt, gens, self.lut, self.cell, self.sizes, len(self.regions),
-                              OUTPUT_PORTS.index("spikes"), OUTPUT_PORTS.index("rates"))
+        rate_gens = self.ipgs.tolist() if self.rates_in is not None else None
+        current_gens = self.scgs.tolist() if self.current_in is not None else None
+        self.native.configure(fd, self.dt, gens, rate_gens, current_gens, self.lut, self.cell,
+                              self.sizes, len(self.regions), OUTPUT_PORTS.index("spikes"),
+                              OUTPUT_PORTS.index("rates"))
         print("brainstream_client: windows served by the native loop", file=sys.stderr, flush=True)
 
-        def loop(pending):
+        def loop(pending, meta):
             if not self.prepared:
                 nest.Prepare()
                 self.prepared = True
+            for port in ("rates_in", "current_in"):
+                m = meta.get(INPUT_PORTS.index(port))
+                if m is not None:
+                    self.native.meta(INPUT_PORTS.index(port), len(m["variables"]), len(m["nodes"]))
             code, left, n, run_s, first, why = self.native.serve(pending)
             self.windows += n
             self.sim_s += run_s

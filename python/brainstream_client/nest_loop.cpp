@@ -1,11 +1,12 @@
 // The NEST adapter's window loop in C++ (brainstream_client.nest_native
 // builds it with nest_backend.cpp and hands it the session's stream
-// socket): for the common interface — proxy spike trains in, spikes and
-// population rates out — it serves window after window without returning
-// to Python: it reads the window's messages from the stream, sets the
-// spike_generators of the proxy trains that fired, runs NEST for the
-// window, takes the window's spikes from the recording backend, and sends
-// them and the rates back. Per 1 ms window that costs a few µs where the
+// socket): for an interface without `v_m` — proxy spike trains, rates or
+// currents in, spikes and population rates out — it serves window after
+// window without returning to Python: it reads the window's messages from
+// the stream, sets the spike_generators of the proxy trains that fired and
+// the regions' inhomogeneous Poisson and step current generators, runs
+// NEST for the window, takes the window's spikes from the recording
+// backend, and sends them and the rates back. Per 1 ms window that costs a few µs where the
 // Python path costs ~0.15 ms (about a tenth of what NEST itself needs for
 // 2 × 1000 neurons).
 //
@@ -15,7 +16,9 @@
 // handed back to Python untouched (the window's messages stay unread), and
 // Python's own loop answers it with its errors and messages.
 //
-//   bs_loop_configure(...)  once, after the network is built
+//   bs_loop_configure(...)  once, after the network is built; then
+//   bs_loop_meta(edge, variables, nodes) for each series port Python has
+//   the names of (a series of a port without them is handed back)
 //   bs_serve(pending, n, &windows, &run_s, &first_s) -> code (below); then
 //   bs_leftover_size()/bs_leftover() the bytes read but not consumed
 //   bs_error() the message of a failure
@@ -53,13 +56,16 @@ constexpr size_t HEADER = 64;
 constexpr uint64_t MAX_PAYLOAD = 1ull << 30;
 constexpr uint8_t SERIES = 2, SPIKES = 3, EMPTY = 6;
 constexpr uint32_t SESSION_EDGE = 0xFFFFFFFFu;
-constexpr uint32_t SPIKES_IN = 0; // input edge of the proxy trains
+constexpr uint32_t SPIKES_IN = 0, RATES_IN = 1, CURRENT_IN = 2; // input edges
 
 struct Config
 {
   int fd = -1;
   double dt = 0.0;
   std::vector< long > gens;    // NEST node id of proxy train k
+  std::vector< long > series_gens[ 3 ]; // by input edge: the generator of region r (rates_in, current_in)
+  long meta_v[ 3 ] = { -1, -1, -1 };     // by input edge: variables and nodes its names say
+  long meta_n[ 3 ] = { -1, -1, -1 };
   std::vector< long > lut;     // NEST node id -> global neuron index (-1: none)
   std::vector< long > cell;    // global neuron -> population * regions + region
   std::vector< double > sizes; // neurons per population
@@ -287,6 +293,69 @@ set_trains( const char* payload, uint32_t e, const Header& tick )
   return -1;
 }
 
+// sets each region's generator of a series input port (rates_in: the
+// inhomogeneous Poisson generator's rate in Hz; current_in: the step
+// current generator's amplitude in pA) to the window's samples of the
+// port's first variable, each sample of stamp j from (j + 1) * dt on, as
+// the Python path does
+int
+set_series( uint32_t edge, const char* payload, const Header& h, const Header& tick )
+{
+  const size_t n_s = h.d0, n_v = h.d1, n_n = h.d2;
+  if ( n_s == 0 )
+  {
+    return -1;
+  }
+  const char* port = edge == RATES_IN ? "rates_in" : "current_in";
+  if ( static_cast< long >( n_n ) != cfg.nreg )
+  {
+    return fail( FAILED,
+      std::string( port ) + ": " + std::to_string( n_n ) + " nodes, expected one per region ("
+        + std::to_string( cfg.nreg ) + ")" );
+  }
+  const char* values = payload + 16 * n_s;
+  for ( size_t k = 0; k < n_s; ++k )
+  {
+    for ( size_t r = 0; r < n_n; ++r )
+    {
+      const double v = get< double >( values + 8 * ( ( k * n_v ) * n_n + r ) );
+      if ( not std::isfinite( v ) or ( edge == RATES_IN and v < 0.0 ) )
+      {
+        return fail( FAILED,
+          std::string( port ) + ": negative or non-finite values in window " + std::to_string( tick.window ) );
+      }
+    }
+  }
+  std::vector< double > times( n_s );
+  for ( size_t k = 0; k < n_s; ++k )
+  {
+    const uint64_t st = get< uint64_t >( payload + 8 * k );
+    times[ k ] = std::nearbyint( static_cast< double >( st + 1 ) * cfg.dt * 1e9 ) / 1e9;
+  }
+  const std::string t_key = edge == RATES_IN ? "rate_times" : "amplitude_times";
+  const std::string v_key = edge == RATES_IN ? "rate_values" : "amplitude_values";
+  try
+  {
+    for ( size_t r = 0; r < n_n; ++r )
+    {
+      std::vector< double > v( n_s );
+      for ( size_t k = 0; k < n_s; ++k )
+      {
+        v[ k ] = get< double >( values + 8 * ( ( k * n_v ) * n_n + r ) );
+      }
+      Dictionary d;
+      d[ t_key ] = times;
+      d[ v_key ] = std::move( v );
+      nest::set_node_status( cfg.series_gens[ edge ][ r ], d );
+    }
+  }
+  catch ( std::exception& x )
+  {
+    return fail( NEST_FAILED, std::string( "NEST refused " ) + port + ": " + x.what() );
+  }
+  return -1;
+}
+
 // after NEST ran the window: its spikes in step order (stable), as global
 // neuron ids, and the population rates per step, framed as the Python path
 // frames them: spikes, rates, then the tick
@@ -372,9 +441,9 @@ serve( long* windows, double* run_s, double* first_s )
   for ( ;; )
   {
     // the window's messages, up to its tick; offsets, as `in` may move
-    size_t at = rd, spikes_at = 0;
+    size_t at = rd, spikes_at = 0, series_at[ 3 ] = { 0, 0, 0 };
     uint32_t n_spikes = 0;
-    Header tick {};
+    Header tick {}, series[ 3 ] {};
     for ( bool ticked = false; not ticked; )
     {
       const size_t have = in.size() - at;
@@ -397,6 +466,14 @@ serve( long* windows, double* run_s, double* first_s )
           {
             spikes_at = at + 4 + HEADER; // a second one replaces the first, as in Python
             n_spikes = h.d0;
+          }
+          else if ( h.kind == SERIES and ( h.edge == RATES_IN or h.edge == CURRENT_IN ) and h.dtype == 1
+            and h.d1 >= 1 and h.plen == 16ull * h.d0 + 8ull * h.d0 * h.d1 * h.d2
+            and cfg.meta_v[ h.edge ] == h.d1 and cfg.meta_n[ h.edge ] == h.d2
+            and cfg.series_gens[ h.edge ].size() == static_cast< size_t >( cfg.nreg ) )
+          {
+            series_at[ h.edge ] = at + 4 + HEADER; // a second one replaces the first, as in Python
+            series[ h.edge ] = h;
           }
           else if ( h.kind == EMPTY and h.plen == 0 and h.edge == SESSION_EDGE )
           {
@@ -431,6 +508,17 @@ serve( long* windows, double* run_s, double* first_s )
         return r;
       }
     }
+    for ( uint32_t edge : { RATES_IN, CURRENT_IN } )
+    {
+      if ( series_at[ edge ] )
+      {
+        const int r = set_series( edge, in.data() + series_at[ edge ], series[ edge ], tick );
+        if ( r >= 0 )
+        {
+          return r;
+        }
+      }
+    }
     const auto t0 = std::chrono::steady_clock::now();
     try
     {
@@ -463,14 +551,18 @@ serve( long* windows, double* run_s, double* first_s )
 }
 
 // the interface: fd the session's stream socket; dt in ms; gens[k] the
-// NEST node id of proxy train k; lut[node id] the global neuron index (-1:
-// none); cell[neuron] its population * nreg + region; sizes[p] neurons of
-// population p; the output edges of spikes and rates
+// NEST node id of proxy train k; rate_gens[r] and current_gens[r] region
+// r's inhomogeneous Poisson and step current generators (none: null);
+// lut[node id] the global neuron index (-1: none); cell[neuron] its
+// population * nreg + region; sizes[p] neurons of population p; the output
+// edges of spikes and rates
 extern "C" void
 bs_loop_configure( int fd,
   double dt,
   long n_gens,
   const long* gens,
+  const long* rate_gens,
+  const long* current_gens,
   long n_lut,
   const long* lut,
   long n_neurons,
@@ -484,6 +576,20 @@ bs_loop_configure( int fd,
   cfg.fd = fd;
   cfg.dt = dt;
   cfg.gens.assign( gens, gens + n_gens );
+  cfg.series_gens[ RATES_IN ].clear();
+  cfg.series_gens[ CURRENT_IN ].clear();
+  if ( rate_gens )
+  {
+    cfg.series_gens[ RATES_IN ].assign( rate_gens, rate_gens + nreg );
+  }
+  if ( current_gens )
+  {
+    cfg.series_gens[ CURRENT_IN ].assign( current_gens, current_gens + nreg );
+  }
+  for ( int e = 0; e < 3; ++e )
+  {
+    cfg.meta_v[ e ] = cfg.meta_n[ e ] = -1;
+  }
   cfg.lut.assign( lut, lut + n_lut );
   cfg.cell.assign( cell, cell + n_neurons );
   cfg.npop = npop;
@@ -491,6 +597,17 @@ bs_loop_configure( int fd,
   cfg.sizes.assign( sizes, sizes + npop );
   cfg.out_spikes = static_cast< uint32_t >( out_spikes );
   cfg.out_rates = static_cast< uint32_t >( out_rates );
+}
+
+// what the names (meta message) of series input port `edge` say
+extern "C" void
+bs_loop_meta( long edge, long variables, long nodes )
+{
+  if ( edge >= 0 and edge < 3 )
+  {
+    cfg.meta_v[ edge ] = variables;
+    cfg.meta_n[ edge ] = nodes;
+  }
 }
 
 // serves windows until something is Python's to handle: HANDED_BACK (0),

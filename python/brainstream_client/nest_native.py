@@ -7,9 +7,10 @@ wheel ships, loaded into the running NEST.
   call of a few µs (NEST's memory backend, read through its Python API:
   ~80 µs a window, plus resets).
 - The window loop (nest_loop.cpp, `NativeNest.serve`): for proxy spike
-  trains in and spikes and rates out, whole windows served in C++ — the
-  stream's messages read, the fired spike_generators set, NEST run, the
-  answer sent — a few µs a window where the Python path costs ~0.15 ms.
+  trains, rates or currents in and spikes and rates out, whole windows
+  served in C++ — the stream's messages read, the generators set, NEST
+  run, the answer sent — a few µs a window where the Python path costs
+  ~0.2 ms.
 
 Needs a C++20 compiler (`$CXX` or g++) and the Boost and libltdl headers
 NEST's headers include (Debian: g++ libboost-dev libltdl-dev). Where
@@ -103,9 +104,11 @@ class NativeNest:
         lib.bs_count.restype = ctypes.c_long
         p = ctypes.c_void_p
         lib.bs_loop_configure.restype = None
-        lib.bs_loop_configure.argtypes = [ctypes.c_int, ctypes.c_double, ctypes.c_long, p, ctypes.c_long, p,
-                                          ctypes.c_long, p, ctypes.c_long, ctypes.c_long, p, ctypes.c_long,
-                                          ctypes.c_long]
+        lib.bs_loop_configure.argtypes = [ctypes.c_int, ctypes.c_double, ctypes.c_long, p, p, p,
+                                          ctypes.c_long, p, ctypes.c_long, p, ctypes.c_long, ctypes.c_long,
+                                          p, ctypes.c_long, ctypes.c_long]
+        lib.bs_loop_meta.restype = None
+        lib.bs_loop_meta.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_long]
         # the loop runs NEST, which may log through Python: it keeps the GIL
         # (a PyDLL call), as nest.Run does
         self._serve = pylib.bs_serve
@@ -117,17 +120,32 @@ class NativeNest:
         lib.bs_error.restype = ctypes.c_char_p
         self._grow(1 << 16)
 
-    def configure(self, fd, dt, gens, lut, cell, sizes, nreg, out_spikes, out_rates):
+    def configure(self, fd, dt, gens, rate_gens, current_gens, lut, cell, sizes, nreg, out_spikes,
+                  out_rates):
         """The window loop's interface: `gens[k]` the NEST node id of proxy
-        train k, `lut[node id]` its global neuron index (-1: none),
+        train k, `rate_gens[r]` and `current_gens[r]` region r's
+        inhomogeneous Poisson and step current generators (or None),
+        `lut[node id]` its global neuron index (-1: none),
         `cell[neuron]` its population * nreg + region, `sizes[p]` the
         neurons of population p; the output edges of spikes and rates."""
         self._keep = [np.ascontiguousarray(a, dtype=t) for a, t in
                       ((gens, np.int64), (lut, np.int64), (cell, np.int64), (sizes, np.float64))]
         g, lt, c, sz = self._keep
-        npop = len(sz)
-        self.lib.bs_loop_configure(fd, dt, len(g), g.ctypes.data, len(lt), lt.ctypes.data, len(c),
-                                   c.ctypes.data, npop, nreg, sz.ctypes.data, out_spikes, out_rates)
+        series = [None if x is None else np.ascontiguousarray(x, dtype=np.int64)
+                  for x in (rate_gens, current_gens)]
+        for x in series:
+            if x is not None and len(x) != nreg:
+                raise ValueError("one generator per region")
+        self._keep += [x for x in series if x is not None]
+        rp, cp = (None if x is None else x.ctypes.data for x in series)
+        self.lib.bs_loop_configure(fd, dt, len(g), g.ctypes.data, rp, cp, len(lt), lt.ctypes.data,
+                                   len(c), c.ctypes.data, len(sz), nreg, sz.ctypes.data,
+                                   out_spikes, out_rates)
+
+    def meta(self, edge, variables, nodes):
+        """What the names of series input port `edge` say (a series of a
+        port without them is left to Python)."""
+        self.lib.bs_loop_meta(edge, variables, nodes)
 
     def serve(self, pending):
         """Serves windows from the stream, `pending` the bytes already read

@@ -290,9 +290,10 @@ class Session:
         `reply(window, outputs)` before taking the next. Ends after the
         runtime's end (acknowledged).
 
-        `native(pending) -> (code, leftover, why)`, on the stream only, serves
-        windows itself (reading the socket and answering) from a window's
-        first message on, given the bytes read but not consumed, until it
+        `native(pending, meta) -> (code, leftover, why)`, on the stream only,
+        serves windows itself (reading the socket and answering) from a
+        window's first message on, given the bytes read but not consumed
+        and the names of the series ports so far ({edge: meta}), until it
         meets something it leaves to Python: NATIVE_HANDED_BACK (read the
         next message here), NATIVE_IDLE (nothing came for a while),
         NATIVE_FAILED (`why`)."""
@@ -303,7 +304,7 @@ class Session:
         inputs = {}
         while True:
             if native is not None and not inputs:
-                code, left, why = native(bytes(self._buf[self._pos:]))
+                code, left, why = native(bytes(self._buf[self._pos:]), self._meta)
                 self._buf, self._pos = bytearray(left), 0
                 if code == NATIVE_IDLE:
                     why = self._gone()
