@@ -315,7 +315,8 @@ fn nest_graph(dir: &Path) -> PathBuf {
 /// backend and serves whole windows in C++. Each path gives the same
 /// spikes, bit for bit, and the same mean field as the all-Python one
 /// (NEST's memory backend, BRAINSTREAM_NEST_NATIVE=0): the native loop, the
-/// native reader under the Python loop (BRAINSTREAM_NEST_LOOP=0). CI
+/// native reader under the Python loop (BRAINSTREAM_NEST_LOOP=0), also with
+/// two NEST threads. CI
 /// (BRAINSTREAM_REQUIRE_EXTERNAL) must get the native paths; elsewhere a
 /// missing compiler or header falls back, said in the log.
 #[test]
@@ -323,25 +324,34 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     let Some(bin) = python(", nest") else { return };
     let dir = tempfile::tempdir().unwrap();
     let g = nest_graph(dir.path());
-    let run = |name: &str, native: &str, native_loop: &str| {
+    let run = |name: &str, native: &str, native_loop: &str, threads: &str| {
         let out = dir.path().join(name);
+        let config = format!("actors.net.config={{ threads = {threads} }}");
         let o = bs_cmd(
             &bin,
             &g,
             &out,
-            &["-q", "--set", "simulation.duration_ms=200"],
+            &[
+                "-q",
+                "--set",
+                "simulation.duration_ms=200",
+                "--set",
+                &config,
+            ],
         )
         .env("BRAINSTREAM_NEST_NATIVE", native)
         .env("BRAINSTREAM_NEST_LOOP", native_loop)
+        // NEST's idle OpenMP threads must not spin on the runtime's cores
+        .env("OMP_WAIT_POLICY", "passive")
         .output()
         .unwrap();
         assert!(o.status.success(), "{}", stderr(&o));
         let log = std::fs::read_to_string(out.join("net.log")).unwrap();
         (out, log)
     };
-    let (fast, log) = run("loop", "1", "1");
-    let (reader, log_reader) = run("reader", "1", "0");
-    let (python_path, log0) = run("python", "0", "1");
+    let (fast, log) = run("loop", "1", "1", "1");
+    let (reader, log_reader) = run("reader", "1", "0", "1");
+    let (python_path, log0) = run("python", "0", "1", "1");
     let reader_used = "NEST's spikes through the native recording backend";
     let loop_used = "windows served by the native loop";
     if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
@@ -361,6 +371,11 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     for out in [&fast, &reader] {
         same_outputs(out, &python_path);
     }
+    // two NEST threads hand spikes over in no fixed order: each path sorts
+    // a step's spikes by neuron
+    let (fast2, _) = run("loop2", "1", "1", "2");
+    let (python2, _) = run("python2", "0", "1", "2");
+    same_outputs(&fast2, &python2);
     // rates in (NEST's inhomogeneous Poisson generators set from C++)
     let g = nest_rates_graph(dir.path());
     let mut outs = vec![];

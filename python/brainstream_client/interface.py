@@ -160,7 +160,9 @@ class Interface:
         self.sim_s += time.perf_counter() - t
         self.windows += 1
         gids, stamps = self._spikes(w)
-        order = np.argsort(stamps, kind="stable")
+        # by step, then neuron: a simulator's threads hand spikes over in
+        # no fixed order, the output must not depend on it
+        order = np.lexsort((gids, stamps))
         gids, stamps = gids[order], stamps[order].astype(np.int64)
         # spikes per (step, population, region) → rates in Hz
         npop, nreg = len(self.pop_names), len(self.regions)

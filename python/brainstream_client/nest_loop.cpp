@@ -356,7 +356,7 @@ set_series( uint32_t edge, const char* payload, const Header& h, const Header& t
   return -1;
 }
 
-// after NEST ran the window: its spikes in step order (stable), as global
+// after NEST ran the window: its spikes by step, then neuron, as global
 // neuron ids, and the population rates per step, framed as the Python path
 // frames them: spikes, rates, then the tick
 int
@@ -405,6 +405,11 @@ answer( const Header& tick )
     const size_t at = by_step[ steps[ i ] ]++;
     sorted_stamps[ at ] = s0 + steps[ i ];
     sorted_gids[ at ] = static_cast< uint32_t >( senders[ i ] );
+  }
+  // within a step by neuron: NEST's threads hand spikes over in no fixed order
+  for ( long k = 0; k < n; ++k )
+  {
+    std::sort( sorted_gids.begin() + ( k ? by_step[ k - 1 ] : 0 ), sorted_gids.begin() + by_step[ k ] );
   }
   out.clear();
   put_header( SPIKES, 2, cfg.out_spikes, tick.window, s0, static_cast< uint32_t >( e ), 0, 0, 20 * e );
