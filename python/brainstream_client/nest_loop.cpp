@@ -42,6 +42,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
+// the interpreter's (this library is called from Python, with the GIL held)
+extern "C" int PyErr_CheckSignals();
+
 namespace
 {
 // bs_serve's results
@@ -49,6 +52,7 @@ constexpr int HANDED_BACK = 0; // a message for Python to read next
 constexpr int IDLE = 1;        // nothing arrived for POLL_MS: Python checks the runtime lives
 constexpr int FAILED = 2;      // the session cannot go on (bs_error)
 constexpr int NEST_FAILED = 3; // NEST refused or failed (bs_error)
+constexpr int SIGNALLED = 4;   // a Python signal handler raised (e.g. KeyboardInterrupt): it is set
 constexpr int POLL_MS = 200;
 
 // the wire format, version 1 (wire.py, docs/protocol.md)
@@ -188,7 +192,7 @@ fill()
   }
   if ( r < 0 )
   {
-    return errno == EINTR ? 1 : -1;
+    return errno == EINTR ? 0 : -1; // a signal: back to Python, which handles it
   }
   const size_t had = in.size();
   in.resize( had + ( 1 << 16 ) );
@@ -541,6 +545,11 @@ serve( long* windows, double* run_s, double* first_s )
     }
     ++*windows;
     rd = at;
+    // signals that arrived while NEST ran: Python's handlers, at window ends
+    if ( PyErr_CheckSignals() != 0 )
+    {
+      return SIGNALLED;
+    }
     if ( rd == in.size() )
     {
       in.clear();
@@ -616,7 +625,8 @@ bs_loop_meta( long edge, long variables, long nodes )
 }
 
 // serves windows until something is Python's to handle: HANDED_BACK (0),
-// IDLE (1), FAILED (2), NEST_FAILED (3). `pending`: bytes Python had read
+// IDLE (1), FAILED (2), NEST_FAILED (3), SIGNALLED (4: the handler's
+// exception is set, and ctypes raises it). `pending`: bytes Python had read
 // but not consumed. Adds the windows served and NEST's run time (s); sets
 // first_s, where 0, to the CLOCK_MONOTONIC time the first window began.
 extern "C" int
