@@ -421,6 +421,33 @@ fn same_outputs(a: &Path, b: &Path) {
     );
 }
 
+/// The native loop fed crafted streams inside a real NEST
+/// (tests/external/native_loop_wire.py): it serves the windows it knows and
+/// hands anything else back untouched — a series' names, a malformed
+/// message (with the window's earlier messages unread), half a message, a
+/// series whose dimensions overflow to match its length, the end — and
+/// refuses what NEST cannot take, naming it.
+#[test]
+fn the_native_loop_takes_only_what_it_knows() {
+    let Some(bin) = python(", nest") else { return };
+    let o = Command::new(bin.join("python3"))
+        .arg(root().join("tests/external/native_loop_wire.py"))
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    if o.status.code() == Some(3)
+        && !std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")
+    {
+        eprintln!("skipped: {out}");
+        return;
+    }
+    assert!(
+        o.status.success() && out.trim_end().ends_with("ok"),
+        "{out}{}",
+        stderr(&o)
+    );
+}
+
 /// Inputs the NEST side cannot take stop the run with the same message
 /// from the native loop and from the Python one, keeping what was
 /// recorded: more proxy trains than it has generators for (the graph's 150

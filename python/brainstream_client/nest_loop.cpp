@@ -477,7 +477,8 @@ serve( long* windows, double* run_s, double* first_s )
             n_spikes = h.d0;
           }
           else if ( h.kind == SERIES and ( h.edge == RATES_IN or h.edge == CURRENT_IN ) and h.dtype == 1
-            and h.d1 >= 1 and h.plen == 16ull * h.d0 + 8ull * h.d0 * h.d1 * h.d2
+            and h.d1 >= 1
+            and h.plen == 16 * static_cast< unsigned __int128 >( h.d0 ) + 8 * static_cast< unsigned __int128 >( h.d0 ) * h.d1 * h.d2
             and cfg.meta_v[ h.edge ] == h.d1 and cfg.meta_n[ h.edge ] == h.d2
             and cfg.series_gens[ h.edge ].size() == static_cast< size_t >( cfg.nreg ) )
           {
@@ -632,9 +633,17 @@ bs_loop_meta( long edge, long variables, long nodes )
 extern "C" int
 bs_serve( const char* pending, long n_pending, long* windows, double* run_s, double* first_s )
 {
-  in.assign( pending, pending + n_pending );
-  rd = 0;
-  const int code = serve( windows, run_s, first_s );
+  int code;
+  try
+  {
+    in.assign( pending, pending + n_pending );
+    rd = 0;
+    code = serve( windows, run_s, first_s );
+  }
+  catch ( std::exception& x ) // e.g. memory for a window of absurd length
+  {
+    code = fail( FAILED, std::string( "the window loop failed: " ) + x.what() );
+  }
   leftover.assign( in.begin() + rd, in.end() );
   in.clear();
   rd = 0;
