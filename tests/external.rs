@@ -309,6 +309,30 @@ fn nest_graph(dir: &Path) -> PathBuf {
     write(dir, "g.toml", &s)
 }
 
+fn require_external() -> bool {
+    std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")
+}
+
+/// Runs a NEST graph that must succeed, its windows in the native loop or
+/// not (`native_loop` "1" / "0": BRAINSTREAM_NEST_LOOP); under CI
+/// (BRAINSTREAM_REQUIRE_EXTERNAL) the actor's log must say the native loop
+/// served it exactly when asked.
+fn run_nest_loop(bin: &Path, graph: &Path, out: &Path, args: &[&str], native_loop: &str) {
+    let o = bs_cmd(bin, graph, out, args)
+        .env("BRAINSTREAM_NEST_LOOP", native_loop)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let log = std::fs::read_to_string(out.join("net.log")).unwrap();
+    if require_external() {
+        assert_eq!(
+            log.contains("windows served by the native loop"),
+            native_loop == "1",
+            "{log}"
+        );
+    }
+}
+
 /// Where its native code can be built (python/brainstream_client/
 /// nest_backend.cpp and nest_loop.cpp, compiled against the wheel's
 /// headers), the NEST adapter reads spikes through its own recording
@@ -354,7 +378,7 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     let (python_path, log0) = run("python", "0", "1", "1");
     let reader_used = "NEST's spikes through the native recording backend";
     let loop_used = "windows served by the native loop";
-    if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+    if require_external() {
         assert!(
             log.contains(reader_used) && log.contains(loop_used),
             "{log}"
@@ -381,20 +405,8 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     let mut outs = vec![];
     for native_loop in ["1", "0"] {
         let out = dir.path().join(format!("rates{native_loop}"));
-        let o = bs_cmd(
-            &bin,
-            &g,
-            &out,
-            &["-q", "--set", "simulation.duration_ms=200"],
-        )
-        .env("BRAINSTREAM_NEST_LOOP", native_loop)
-        .output()
-        .unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-        let log = std::fs::read_to_string(out.join("net.log")).unwrap();
-        if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
-            assert_eq!(log.contains(loop_used), native_loop == "1", "{log}");
-        }
+        let args = ["-q", "--set", "simulation.duration_ms=200"];
+        run_nest_loop(&bin, &g, &out, &args, native_loop);
         outs.push(out);
     }
     assert!(spikes(&outs[1].join("spikes.h5")).0.len() > 1000);
@@ -435,9 +447,7 @@ fn the_native_loop_takes_only_what_it_knows() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    if o.status.code() == Some(3)
-        && !std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")
-    {
+    if o.status.code() == Some(3) && !require_external() {
         eprintln!("skipped: {out}");
         return;
     }
@@ -887,19 +897,7 @@ fn a_nest_neuron_driven_through_current_in_spikes_alike_through_either_loop() {
     assert!(tb.len() >= 3, "{tb:?}");
     for native_loop in ["1", "0"] {
         let out = dir.path().join(format!("nest{native_loop}"));
-        let o = bs_cmd(&bin, &g, &out, &["-q"])
-            .env("BRAINSTREAM_NEST_LOOP", native_loop)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-        let log = std::fs::read_to_string(out.join("net.log")).unwrap();
-        if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
-            assert_eq!(
-                log.contains("windows served by the native loop"),
-                native_loop == "1",
-                "{log}"
-            );
-        }
+        run_nest_loop(&bin, &g, &out, &["-q"], native_loop);
         let (sn, tn) = spikes(&out.join("spikes.h5"));
         assert_eq!(sn, sb);
         assert_eq!(tn.len(), tb.len(), "{tn:?} vs {tb:?}");
