@@ -16,10 +16,10 @@ built (`nest_native`: one call of a few µs per window hands the window's
 spikes over); otherwise to NEST's memory backend, read as follows.
 
 Where the interface has no `v_m` and the native code builds, whole
-windows are served in C++
-(nest_loop.cpp through `nest_native`): the stream read, the fired
-generators set, NEST run, the answer sent, without returning to Python —
-the same messages, bit for bit, as the Python path below.
+windows are served in C++ (nest_loop.cpp through `nest_native`): the
+stream read, the generators set, NEST run, the answer sent, without
+returning to Python — the same messages, bit for bit, as the Python path
+below.
 
 NEST runs with `nest.Prepare()` once and `nest.Run(window)` per window.
 A recorder keeps every event until `n_events` is reset, which NEST allows
