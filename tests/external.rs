@@ -309,6 +309,14 @@ fn nest_graph(dir: &Path) -> PathBuf {
     write(dir, "g.toml", &s)
 }
 
+/// nest_graph's, with the populations' mean V_m recorded (`vm.h5`; the
+/// script sends it with `config = { v_m = true }`).
+fn nest_graph_v_m(dir: &Path) -> PathBuf {
+    let s = std::fs::read_to_string(nest_graph(dir)).unwrap()
+        + "\n[actors.vm]\nkind = \"hdf5_recorder\"\n\n[[edges]]\nfrom = \"net.v_m\"\nto = \"vm.input\"\n";
+    write(dir, "g_v_m.toml", &s)
+}
+
 fn require_external() -> bool {
     std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1")
 }
@@ -340,17 +348,18 @@ fn run_nest_loop(bin: &Path, graph: &Path, out: &Path, args: &[&str], native_loo
 /// spikes, bit for bit, and the same mean field as the all-Python one
 /// (NEST's memory backend, BRAINSTREAM_NEST_NATIVE=0): the native loop, the
 /// native reader under the Python loop (BRAINSTREAM_NEST_LOOP=0), also with
-/// two NEST threads. CI
+/// two NEST threads, with the populations' mean V_m (a multimeter into the
+/// same backend). CI
 /// (BRAINSTREAM_REQUIRE_EXTERNAL) must get the native paths; elsewhere a
 /// missing compiler or header falls back, said in the log.
 #[test]
 fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     let Some(bin) = python(", nest") else { return };
     let dir = tempfile::tempdir().unwrap();
-    let g = nest_graph(dir.path());
+    let g = nest_graph_v_m(dir.path());
     let run = |name: &str, native: &str, native_loop: &str, threads: &str| {
         let out = dir.path().join(name);
-        let config = format!("actors.net.config={{ threads = {threads} }}");
+        let config = format!("actors.net.config={{ threads = {threads}, v_m = true }}");
         let o = bs_cmd(
             &bin,
             &g,
@@ -413,7 +422,8 @@ fn nest_through_the_native_loop_and_reader_equals_the_python_path() {
     same_outputs(&outs[0], &outs[1]);
 }
 
-/// The same spikes, mean field and rates, bit for bit, in two runs' outputs.
+/// The same spikes, mean field and rates (and V_m where recorded), bit for
+/// bit, in two runs' outputs.
 fn same_outputs(a: &Path, b: &Path) {
     let what = format!("{} vs {}", a.display(), b.display());
     assert_eq!(
@@ -431,6 +441,17 @@ fn same_outputs(a: &Path, b: &Path) {
         read_h5(&b.join("rates.h5")).1,
         "{what}"
     );
+    if a.join("vm.h5").exists() || b.join("vm.h5").exists() {
+        let (shape, vm, time) = read_h5(&a.join("vm.h5"));
+        assert!(
+            shape[0] > 100 && vm.iter().all(|v| v.is_finite()),
+            "{shape:?}"
+        );
+        assert_eq!((vm, time), {
+            let (_, v, t) = read_h5(&b.join("vm.h5"));
+            (v, t)
+        });
+    }
 }
 
 /// The native loop fed crafted streams inside a real NEST

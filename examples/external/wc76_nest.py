@@ -50,11 +50,13 @@ if __name__ == "__main__":
     session = Session()  # connects to brainstream, reads dt, seed, regions, config
     regions = build(session.regions, session.dt_ms, session.seed,
                     int(session.config.get("threads", 1)), int(session.config.get("scale", 1)))
+    # config `v_m = true`: also the populations' mean membrane potential
+    v_m = bool(session.config.get("v_m", False))
     if session.config.get("input", "spikes") == "rates":
         # the rates of the proxy trains instead: NEST draws the trains
         # (one inhomogeneous Poisson generator per region, 100 parrots)
         NestInterface(session, regions, rates_in={
             "targets": ["E", "I"], "parrots_per_region": 100, "indegree": 10,
-            "weight": 20.0, "delay_ms": 0.1}).run()
+            "weight": 20.0, "delay_ms": 0.1}, record_v_m=v_m).run()
     else:
-        NestInterface(session, regions, spikes_in=SPIKES_IN).run()
+        NestInterface(session, regions, spikes_in=SPIKES_IN, record_v_m=v_m).run()

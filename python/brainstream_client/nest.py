@@ -10,16 +10,15 @@ step j takes effect at (j+1)*dt, NEST's first time after the window
 starts: one step later than in the built-in engine, where a value of step j
 acts from step j + 1 (the step current, connected with one step of delay,
 moves the neurons from step j + 2).
-Out: a spike recorder on every neuron, and a `multimeter` for `v_m`. The
-recorder writes to brainstream's own recording backend where it can be
-built (`nest_native`: one call of a few µs per window hands the window's
-spikes over); otherwise to NEST's memory backend, read as follows.
+Out: a spike recorder on every neuron, and a `multimeter` for `v_m`. They
+write to brainstream's own recording backend where it can be built
+(`nest_native`: one call of a few µs per window hands the window's events
+over); otherwise to NEST's memory backend, read as follows.
 
-Where the interface has no `v_m` and the native code builds, whole
-windows are served in C++ (nest_loop.cpp through `nest_native`): the
-stream read, the generators set, NEST run, the answer sent, without
-returning to Python — the same messages, bit for bit, as the Python path
-below.
+Where the native code builds, whole windows are served in C++
+(nest_loop.cpp through `nest_native`): the stream read, the generators
+set, NEST run, the answer sent, without returning to Python — the same
+messages, bit for bit, as the Python path below.
 
 NEST runs with `nest.Prepare()` once and `nest.Run(window)` per window.
 A recorder keeps every event until `n_events` is reset, which NEST allows
@@ -146,7 +145,10 @@ class NestInterface(Interface):
             self.set_recs = _setter(self.recs)
             self._assign(0)
         if self.record_v_m:
-            self.mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": self.dt})
+            params = {"record_from": ["V_m"], "interval": self.dt}
+            if self.native is not None:
+                params["record_to"] = "brainstream"
+            self.mm = nest.Create("multimeter", params=params)
             nest.Connect(self.mm, self.all)
             self.mm_events, self.set_mm = _getter(self.mm, "events"), _setter(self.mm)
         self.prepared = False
@@ -225,16 +227,19 @@ class NestInterface(Interface):
         return self.lut[senders], np.rint(times / self.dt).astype(np.int64) - 1
 
     def _v_m(self, w):
-        ev = self.mm_events()
-        senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
-        times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
-        v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
-        self.seen_mm += len(senders)
-        self._reset_if_due(w)
+        if self.native is not None:
+            senders, st, v = self.native.take_samples()
+        else:
+            ev = self.mm_events()
+            senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
+            times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
+            v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
+            self.seen_mm += len(senders)
+            self._reset_if_due(w)
+            st = np.rint(times / self.dt).astype(np.int64)
         # NEST's multimeter has the sample of time t only after the step
         # that follows: a window brings its last sample in the next one
         npop, nreg = len(self.pop_names), len(self.regions)
-        st = np.rint(times / self.dt).astype(np.int64)
         stamps = np.unique(st)
         idx = np.searchsorted(stamps, st)
         k = np.searchsorted(self.firsts, self.lut[senders], side="right") - 1
@@ -243,12 +248,11 @@ class NestInterface(Interface):
         return stamps.astype(np.uint64), acc / self.sizes[None, :, None]
 
     def _native_loop(self):
-        """The window loop in C++ (nest_loop.cpp) where the interface has no
-        `v_m` (its multimeter is read through NEST's Python API), on the
-        stream, with the native spike reader. BRAINSTREAM_NEST_LOOP=0 keeps
-        the windows in Python."""
+        """The window loop in C++ (nest_loop.cpp) on the stream, where the
+        native backend was built. BRAINSTREAM_NEST_LOOP=0 keeps the windows
+        in Python."""
         fd = self.session.stream_fd()
-        if (self.native is None or fd is None or self.record_v_m
+        if (self.native is None or fd is None
                 or os.environ.get("BRAINSTREAM_NEST_LOOP", "1") == "0"):
             return None
         gens = self.gens.tolist() if self.spikes_in is not None else []
@@ -256,7 +260,8 @@ class NestInterface(Interface):
         current_gens = self.scgs.tolist() if self.current_in is not None else None
         self.native.configure(fd, self.dt, gens, rate_gens, current_gens, self.lut, self.cell,
                               self.sizes, len(self.regions), OUTPUT_PORTS.index("spikes"),
-                              OUTPUT_PORTS.index("rates"))
+                              OUTPUT_PORTS.index("rates"),
+                              OUTPUT_PORTS.index("v_m") if self.record_v_m else -1)
         print("brainstream_client: windows served by the native loop", file=sys.stderr, flush=True)
 
         def loop(pending, meta):

@@ -1,12 +1,12 @@
 // The NEST adapter's window loop in C++ (brainstream_client.nest_native
 // builds it with nest_backend.cpp and hands it the session's stream
-// socket): for an interface without `v_m` — proxy spike trains, rates or
-// currents in, spikes and population rates out — it serves window after
+// socket): for proxy spike trains, rates or currents in and spikes,
+// population rates and mean membrane potentials out, it serves window after
 // window without returning to Python: it reads the window's messages from
 // the stream, sets the spike_generators of the proxy trains that fired and
 // the regions' inhomogeneous Poisson and step current generators, runs
-// NEST for the window, takes the window's spikes from the recording
-// backend, and sends them and the rates back. Per 1 ms window that costs a few µs where the
+// NEST for the window, takes the window's spikes (and V_m samples) from the
+// recording backend, and sends them and the rates back. Per 1 ms window that costs a few µs where the
 // Python path costs ~0.15 ms (about a tenth of what NEST itself needs for
 // 2 × 1000 neurons).
 //
@@ -75,6 +75,7 @@ struct Config
   std::vector< double > sizes; // neurons per population
   long npop = 0, nreg = 0;
   uint32_t out_spikes = 0, out_rates = 1; // output edges
+  long out_v_m = -1;                      // the v_m output's edge (-1: none)
 };
 
 Config cfg;
@@ -86,6 +87,8 @@ std::string error;
 // reused from window to window
 std::vector< long > senders, steps, counts, by_step;
 std::vector< std::pair< uint32_t, double > > fired;
+std::vector< long > sample_senders, sample_steps, row_of;
+std::vector< double > sample_values, acc;
 std::vector< uint64_t > sorted_stamps;
 std::vector< uint32_t > sorted_gids;
 
@@ -360,6 +363,82 @@ set_series( uint32_t edge, const char* payload, const Header& h, const Header& t
   return -1;
 }
 
+// the multimeter's samples that arrived in the window (NEST hands a step's
+// sample over after the step that follows: a window's last one comes with
+// the next window) as the mean V_m per (sample, population, region), summed
+// in arrival order, thread by thread, as the Python path sums them
+int
+put_v_m( const Header& tick )
+{
+  sample_senders.clear();
+  sample_steps.clear();
+  sample_values.clear();
+  bs::take_samples( sample_senders, sample_steps, sample_values );
+  const size_t m = sample_senders.size();
+  const long ncell = cfg.npop * cfg.nreg;
+  long lo = 0, hi = -1;
+  if ( m )
+  {
+    const auto [ a, b ] = std::minmax_element( sample_steps.begin(), sample_steps.end() );
+    lo = *a;
+    hi = *b;
+    if ( hi - lo > ( 1 << 20 ) )
+    {
+      return fail( NEST_FAILED,
+        "NEST's multimeter handed over samples " + std::to_string( hi - lo ) + " steps apart in window "
+          + std::to_string( tick.window ) );
+    }
+  }
+  row_of.assign( hi - lo + 1, -1 );
+  for ( const long st : sample_steps )
+  {
+    row_of[ st - lo ] = 0;
+  }
+  long rows = 0;
+  for ( auto& r : row_of )
+  {
+    if ( r == 0 )
+    {
+      r = ++rows; // 1-based while marking
+    }
+  }
+  acc.assign( rows * ncell, 0.0 );
+  for ( size_t i = 0; i < m; ++i )
+  {
+    const long s = sample_senders[ i ];
+    if ( s < 0 or s >= static_cast< long >( cfg.lut.size() ) or cfg.lut[ s ] < 0 )
+    {
+      return fail( NEST_FAILED, "a V_m sample of NEST node " + std::to_string( s ) + ", not in the proxy populations" );
+    }
+    acc[ ( row_of[ sample_steps[ i ] - lo ] - 1 ) * ncell + cfg.cell[ cfg.lut[ s ] ] ] += sample_values[ i ];
+  }
+  const uint64_t plen = 16 * rows + 8 * rows * ncell;
+  // the first stamp is the smallest, lo (0 without samples, as in Python)
+  put_header( SERIES, 1, cfg.out_v_m, tick.window, rows ? lo : 0, rows, cfg.npop, cfg.nreg, plen );
+  for ( long j = 0; j < static_cast< long >( row_of.size() ); ++j )
+  {
+    if ( row_of[ j ] > 0 )
+    {
+      put< uint64_t >( lo + j );
+    }
+  }
+  for ( long j = 0; j < static_cast< long >( row_of.size() ); ++j )
+  {
+    if ( row_of[ j ] > 0 )
+    {
+      put< double >( static_cast< double >( static_cast< uint64_t >( lo + j ) ) * cfg.dt );
+    }
+  }
+  for ( long k = 0; k < rows; ++k )
+  {
+    for ( long c = 0; c < ncell; ++c )
+    {
+      put< double >( acc[ k * ncell + c ] / cfg.sizes[ c / cfg.nreg ] );
+    }
+  }
+  return -1;
+}
+
 // after NEST ran the window: its spikes by step, then neuron, as global
 // neuron ids, and the population rates per step, framed as the Python path
 // frames them: spikes, rates, then the tick
@@ -370,11 +449,7 @@ answer( const Header& tick )
   const long n = tick.d0;
   senders.clear();
   steps.clear();
-  {
-    std::lock_guard< std::mutex > g( bs::spikes_lock );
-    std::swap( senders, bs::spike_senders );
-    std::swap( steps, bs::spike_steps );
-  }
+  bs::take_spikes( senders, steps );
   const long ncell = cfg.npop * cfg.nreg;
   counts.assign( n * ncell, 0 );
   by_step.assign( n + 1, 0 );
@@ -438,6 +513,14 @@ answer( const Header& tick )
     for ( long c = 0; c < ncell; ++c )
     {
       put< double >( static_cast< double >( counts[ k * ncell + c ] ) * 1000.0 / ( cfg.sizes[ c / cfg.nreg ] * cfg.dt ) );
+    }
+  }
+  if ( cfg.out_v_m >= 0 )
+  {
+    const int r = put_v_m( tick );
+    if ( r >= 0 )
+    {
+      return r;
     }
   }
   put_header( EMPTY, 0, SESSION_EDGE, tick.window, s0, tick.d0, 0, 0, 0 );
@@ -570,7 +653,7 @@ serve( long* windows, double* run_s, double* first_s )
 // r's inhomogeneous Poisson and step current generators (none: null);
 // lut[node id] the global neuron index (-1: none); cell[neuron] its
 // population * nreg + region; sizes[p] neurons of population p; the output
-// edges of spikes and rates
+// edges of spikes, rates and v_m (-1: no v_m)
 extern "C" void
 bs_loop_configure( int fd,
   double dt,
@@ -586,7 +669,8 @@ bs_loop_configure( int fd,
   long nreg,
   const double* sizes,
   long out_spikes,
-  long out_rates )
+  long out_rates,
+  long out_v_m )
 {
   cfg.fd = fd;
   cfg.dt = dt;
@@ -612,6 +696,7 @@ bs_loop_configure( int fd,
   cfg.sizes.assign( sizes, sizes + npop );
   cfg.out_spikes = static_cast< uint32_t >( out_spikes );
   cfg.out_rates = static_cast< uint32_t >( out_rates );
+  cfg.out_v_m = out_v_m;
 }
 
 // what the names (meta message) of series input port `edge` say

@@ -93,20 +93,20 @@ HANDED_BACK, IDLE, FAILED, NEST_FAILED = 0, 1, 2, 3
 
 
 class NativeNest:
-    """The registered backend: `take()` → (senders, steps) of every spike
-    recorded since the last call, oldest first (int64 arrays); and the
-    window loop (`configure`, then `serve`)."""
+    """The registered backend (`take`, `take_samples`) and the window loop
+    (`configure`, then `serve`)."""
 
     def __init__(self, lib, pylib):
         self.lib = lib
         lib.bs_take.restype = ctypes.c_long
-        lib.bs_take.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_long]
-        lib.bs_count.restype = ctypes.c_long
+        lib.bs_take_samples.restype = ctypes.c_long
+        for f in ("bs_taken_senders", "bs_taken_steps", "bs_taken_values"):
+            getattr(lib, f).restype = ctypes.c_void_p
         p = ctypes.c_void_p
         lib.bs_loop_configure.restype = None
         lib.bs_loop_configure.argtypes = [ctypes.c_int, ctypes.c_double, ctypes.c_long, p, p, p,
                                           ctypes.c_long, p, ctypes.c_long, p, ctypes.c_long, ctypes.c_long,
-                                          p, ctypes.c_long, ctypes.c_long]
+                                          p, ctypes.c_long, ctypes.c_long, ctypes.c_long]
         lib.bs_loop_meta.restype = None
         lib.bs_loop_meta.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_long]
         # the loop runs NEST, which may log through Python: it keeps the GIL
@@ -118,16 +118,16 @@ class NativeNest:
         lib.bs_leftover_size.restype = ctypes.c_long
         lib.bs_leftover.restype = ctypes.c_void_p
         lib.bs_error.restype = ctypes.c_char_p
-        self._grow(1 << 16)
 
     def configure(self, fd, dt, gens, rate_gens, current_gens, lut, cell, sizes, nreg, out_spikes,
-                  out_rates):
+                  out_rates, out_v_m):
         """The window loop's interface: `gens[k]` the NEST node id of proxy
         train k, `rate_gens[r]` and `current_gens[r]` region r's
         inhomogeneous Poisson and step current generators (or None),
         `lut[node id]` its global neuron index (-1: none),
         `cell[neuron]` its population * nreg + region, `sizes[p]` the
-        neurons of population p; the output edges of spikes and rates."""
+        neurons of population p; the output edges of spikes, rates and v_m
+        (-1: no v_m)."""
         self._keep = [np.ascontiguousarray(a, dtype=t) for a, t in
                       ((gens, np.int64), (lut, np.int64), (cell, np.int64), (sizes, np.float64))]
         g, lt, c, sz = self._keep
@@ -140,7 +140,7 @@ class NativeNest:
         rp, cp = (None if x is None else x.ctypes.data for x in series)
         self.lib.bs_loop_configure(fd, dt, len(g), g.ctypes.data, rp, cp, len(lt), lt.ctypes.data,
                                    len(c), c.ctypes.data, len(sz), nreg, sz.ctypes.data,
-                                   out_spikes, out_rates)
+                                   out_spikes, out_rates, out_v_m)
 
     def meta(self, edge, variables, nodes):
         """What the names of series input port `edge` say (a series of a
@@ -161,17 +161,26 @@ class NativeNest:
         why = self.lib.bs_error().decode("utf-8", "replace") if code in (FAILED, NEST_FAILED) else ""
         return code, left, windows.value, run_s.value, first.value or None, why
 
-    def _grow(self, n):
-        self.senders = np.empty(n, dtype=np.int64)
-        self.steps = np.empty(n, dtype=np.int64)
-        self._ps, self._pt = self.senders.ctypes.data, self.steps.ctypes.data
+    def _array(self, fn, n, dtype):
+        if n == 0:
+            return np.zeros(0, dtype=dtype)
+        size = np.dtype(dtype).itemsize
+        return np.frombuffer(ctypes.string_at(fn(), n * size), dtype=dtype)
 
     def take(self):
-        n = self.lib.bs_count()
-        if n > len(self.senders):
-            self._grow(max(n, 2 * len(self.senders)))
-        n = self.lib.bs_take(self._ps, self._pt, len(self.senders))
-        return self.senders[:n].copy(), self.steps[:n].copy()
+        """(senders, steps): every spike recorded since the last call,
+        thread by thread, each thread's oldest first."""
+        n = self.lib.bs_take()
+        return (self._array(self.lib.bs_taken_senders, n, np.int64),
+                self._array(self.lib.bs_taken_steps, n, np.int64))
+
+    def take_samples(self):
+        """(senders, steps, values): every multimeter sample (V_m) recorded
+        since the last call, in the same order."""
+        n = self.lib.bs_take_samples()
+        return (self._array(self.lib.bs_taken_senders, n, np.int64),
+                self._array(self.lib.bs_taken_steps, n, np.int64),
+                self._array(self.lib.bs_taken_values, n, np.float64))
 
 
 def load(nest):
