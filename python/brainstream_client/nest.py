@@ -152,7 +152,8 @@ class NestInterface(Interface):
             nest.Connect(self.mm, self.all)
             self.mm_events, self.set_mm = _getter(self.mm, "events"), _setter(self.mm)
         self.prepared = False
-        self.seen_mm = 0
+        self.seen_mm = 0  # the samples the multimeter holds (re-read on every read)
+        self.mm_last = -1  # the last stamp read
         self.excess = 0.0
         self.reset_cost = 1e-3
 
@@ -231,12 +232,19 @@ class NestInterface(Interface):
             senders, st, v = self.native.take_samples()
         else:
             ev = self.mm_events()
-            senders = np.asarray(ev["senders"][self.seen_mm:], dtype=np.int64)
-            times = np.asarray(ev["times"][self.seen_mm:], dtype=float)
-            v = np.asarray(ev["V_m"][self.seen_mm:], dtype=float)
-            self.seen_mm += len(senders)
+            st = np.rint(np.asarray(ev["times"], dtype=float) / self.dt).astype(np.int64)
+            # the samples not read before: those after the last stamp read
+            # (a step's samples all come in one window; with threads NEST
+            # lists each thread's events after the other's, so the new ones
+            # are not only at the end)
+            new = st > self.mm_last
+            senders = np.asarray(ev["senders"], dtype=np.int64)[new]
+            v = np.asarray(ev["V_m"], dtype=float)[new]
+            self.seen_mm = len(st)
+            st = st[new]
+            if len(st):
+                self.mm_last = int(st.max())
             self._reset_if_due(w)
-            st = np.rint(times / self.dt).astype(np.int64)
         # NEST's multimeter has the sample of time t only after the step
         # that follows: a window brings its last sample in the next one
         npop, nreg = len(self.pop_names), len(self.regions)

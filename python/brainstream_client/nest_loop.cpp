@@ -253,28 +253,29 @@ set_trains( const char* payload, uint32_t e, const Header& tick )
   const uint64_t s0 = tick.start, s1 = tick.start + tick.d0;
   const char* stamps = payload;
   const char* ids = payload + 16 * static_cast< size_t >( e );
+  // checked as the Python path checks them: every sender, then every stamp
+  uint32_t worst = 0;
+  for ( uint32_t i = 0; i < e; ++i )
+  {
+    worst = std::max( worst, get< uint32_t >( ids + 4 * i ) );
+  }
+  if ( worst >= cfg.gens.size() )
+  {
+    return fail( FAILED,
+      "spikes_in: sender " + std::to_string( worst ) + " is not a proxy train (< " + std::to_string( cfg.gens.size() )
+        + ": " + std::to_string( cfg.gens.size() / std::max( cfg.nreg, 1L ) )
+        + " per region here; the graph's proxy generator must send as many per region)" );
+  }
   fired.clear();
   for ( uint32_t i = 0; i < e; ++i )
   {
-    const uint32_t k = get< uint32_t >( ids + 4 * i );
     const uint64_t st = get< uint64_t >( stamps + 8 * i );
-    if ( k >= cfg.gens.size() )
-    {
-      uint32_t worst = k;
-      for ( uint32_t j = i; j < e; ++j )
-      {
-        worst = std::max( worst, get< uint32_t >( ids + 4 * j ) );
-      }
-      return fail( FAILED,
-        "spikes_in: sender " + std::to_string( worst ) + " is not a proxy train (< " + std::to_string( cfg.gens.size() )
-          + ": " + std::to_string( cfg.gens.size() / cfg.nreg )
-          + " per region here; the graph's proxy generator must send as many per region)" );
-    }
     if ( st < s0 or st >= s1 )
     {
       return fail( FAILED, "spikes_in: spikes outside window " + std::to_string( tick.window ) );
     }
-    fired.emplace_back( k, std::nearbyint( static_cast< double >( st + 1 ) * cfg.dt * 1e9 ) / 1e9 );
+    fired.emplace_back( get< uint32_t >( ids + 4 * i ),
+      std::nearbyint( static_cast< double >( st + 1 ) * cfg.dt * 1e9 ) / 1e9 );
   }
   std::sort( fired.begin(), fired.end() );
   try
