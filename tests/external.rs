@@ -37,7 +37,7 @@ fn python(modules: &str) -> Option<PathBuf> {
         "no Python with the brainstream client{modules} in {} (run scripts/pyenv.sh)",
         bin.display()
     );
-    if std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").is_ok_and(|v| v == "1") {
+    if require_external() {
         panic!("{msg}");
     }
     eprintln!("skipped: {msg}");
