@@ -12,6 +12,7 @@
 //! window, calls [`Actor::step`], and sends its outputs down its edges.
 
 pub mod actor;
+pub(crate) mod edge;
 pub mod error;
 pub mod graph;
 pub mod params;

@@ -11,8 +11,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender};
 
 use super::Link;
+use crate::edge::{Failure, Msg, Shared, POLL};
 use crate::payload::{Payload, SeriesMeta};
-use crate::scheduler::{Failure, Msg, Shared, POLL};
 use crate::wire::{self, Body, Limits};
 
 /// How long an end waits for the other's handshake.

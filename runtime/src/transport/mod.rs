@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::scheduler::{Msg, Shared};
+use crate::edge::{Msg, Shared};
 use crate::wire::Hello;
 use connector::{fail, Pipe};
 

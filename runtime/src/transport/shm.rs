@@ -33,7 +33,7 @@ use memmap2::MmapMut;
 
 use super::connector::{Pipe, HANDSHAKE};
 use super::{End, Link};
-use crate::scheduler::Shared;
+use crate::edge::Shared;
 
 const MAGIC: u32 = u32::from_le_bytes(*b"BSSH");
 const FWD: u64 = 32 << 20;

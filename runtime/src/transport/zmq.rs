@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::connector::Pipe;
 use super::watch::PeerWatch;
 use super::{End, Link};
-use crate::scheduler::{Shared, POLL};
+use crate::edge::{Shared, POLL};
 use crate::wire::{self, Limits};
 
 struct ZmqPipe(zmq::Socket, PeerWatch);
