@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::ActorError;
 use crate::params::{BuildError, ParamSpec, Params};
@@ -42,8 +43,10 @@ pub struct RunContext {
     pub total_steps: u64,
     /// Steps per synchronisation window.
     pub window_steps: u64,
-    /// The graph file's text (after overrides), for provenance.
-    pub graph_text: String,
+    /// The graph file's text (after overrides), for provenance: one copy
+    /// shared by every actor of the run (a graph of 5000 actors and 457 KB
+    /// held 2.2 GB when each context had its own).
+    pub graph_text: Arc<str>,
     /// The graph file's path, if it came from a file.
     pub graph_path: Option<PathBuf>,
     /// (input port, delay in steps) of every edge into this actor: an input

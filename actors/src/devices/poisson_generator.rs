@@ -191,7 +191,7 @@ pub(crate) mod tests {
             dt_ms: dt,
             total_steps: steps,
             window_steps: steps,
-            graph_text: String::new(),
+            graph_text: "".into(),
             graph_path: None,
             input_delays: vec![],
         };
