@@ -175,3 +175,120 @@ print(f["spikes/times"][:].tolist(), f["spikes/senders"][:].tolist(), f["spikes/
     ));
     assert_eq!(out.trim(), "[0.25, 0.71, 1.5] [3, 1, 2] ms True False");
 }
+
+/// Rows, last time stamp, `complete` and whether every value is finite, of
+/// each recorder file, read by h5py (which must open every one of them).
+fn h5py_summary(files: &[std::path::PathBuf]) -> Vec<(usize, f64, bool, bool)> {
+    let script = format!(
+        r#"
+import h5py, numpy as np
+for p in {files:?}:
+    f = h5py.File(p, "r")
+    d, t = f["data"][:], f["time"][:]
+    assert d.shape[0] == t.shape[0], (p, d.shape, t.shape)
+    print(d.shape[0], t[-1] if len(t) else 0.0, int(bool(f.attrs["complete"])), int(bool(np.isfinite(d).all())))
+"#,
+        files = files
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+    );
+    python_h5py(&script)
+        .lines()
+        .map(|l| {
+            let v: Vec<&str> = l.split_whitespace().collect();
+            (
+                v[0].parse().unwrap(),
+                v[1].parse().unwrap(),
+                v[2] == "1",
+                v[3] == "1",
+            )
+        })
+        .collect()
+}
+
+/// What a run stopped by a full disk (or a file size limit) must leave:
+/// both recorders' files readable; `raw.h5` (100 ms windows of 1000 steps)
+/// holds whole windows up to the time the error names, the other its own
+/// samples; both marked incomplete.
+fn check_stopped_by_space(stderr: &str, out: &std::path::Path, cause: &str) {
+    let s = h5py_summary(&[out.join("raw.h5"), out.join("tavg_rec.h5")]);
+    assert!(stderr.contains(cause), "{stderr}");
+    assert!(stderr.contains("actor `raw` failed in window"), "{stderr}");
+    assert!(
+        !stderr.contains("HDF5"),
+        "HDF5 itself hit the error: {stderr}"
+    );
+    let (rows, t_last, complete, finite) = s[0];
+    assert!(rows >= 1000 && rows % 1000 == 0, "raw.h5: {rows} rows");
+    assert!((t_last - rows as f64 * 0.1).abs() < 1e-9, "{t_last}");
+    assert!(
+        stderr.contains(&format!("keeps everything before t = {} ms", rows / 10)),
+        "{stderr} ({rows} rows)"
+    );
+    assert!(!complete && finite);
+    let (rows, _, complete, finite) = s[1];
+    assert!(rows > 0 && !complete && finite, "tavg_rec.h5: {:?}", s[1]);
+}
+
+#[test]
+fn a_file_size_limit_stops_the_run_and_every_file_stays_readable() {
+    // `ulimit -f` of 2.5 MB, SIGXFSZ ignored so that a write past it fails
+    // with EFBIG instead of killing the process: raw.h5 (608 bytes a step)
+    // reaches it after a few windows, tavg_rec.h5 (a tenth) never
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(r#"trap '' XFSZ; exec prlimit --fsize=2500000 -- "$@""#)
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_brainstream"))
+        .args(["run", "graphs/tvb_rww76.toml", "-q", "--out"])
+        .arg(dir.path())
+        .current_dir(root())
+        .output()
+        .expect("sh and prlimit (util-linux)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    check_stopped_by_space(&stderr, dir.path(), "file size limit (ulimit -f)");
+}
+
+#[test]
+fn a_full_disk_stops_the_run_and_every_file_stays_readable() {
+    // a 3 MB tmpfs in a private mount namespace (as root, or as anyone
+    // where unprivileged user namespaces are allowed); the files are copied
+    // out before the namespace, and the tmpfs with it, goes away.
+    // --allow-large: the run's estimated output (7 MB) would be refused up
+    // front; here the disk fills during the run, as when another program
+    // fills it
+    let dir = tempfile::tempdir().unwrap();
+    let (disk, kept) = (dir.path().join("disk"), dir.path().join("kept"));
+    std::fs::create_dir(&disk).unwrap();
+    std::fs::create_dir(&kept).unwrap();
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+    let ns = if String::from_utf8_lossy(&uid.stdout).trim() == "0" {
+        "--mount"
+    } else {
+        "--mount --map-root-user"
+    };
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            r#"exec unshare {ns} sh -c 'mount -t tmpfs -o size=3m tmpfs "$0" || exit 97
+"$2" run graphs/tvb_rww76.toml -q --allow-large --out "$0"; rc=$?; cp "$0"/* "$1"/; exit $rc' "$@""#
+        ))
+        .arg("sh")
+        .arg(&disk)
+        .arg(&kept)
+        .arg(env!("CARGO_BIN_EXE_brainstream"))
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(
+        out.status.code(),
+        Some(97),
+        "this test mounts a tmpfs in a private mount namespace (unshare): it needs root or unprivileged user namespaces\n{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    check_stopped_by_space(&stderr, &kept, "no space left on the device");
+}

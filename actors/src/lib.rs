@@ -11,6 +11,7 @@
 //! returns them all for the runtime.
 
 pub mod devices;
+pub mod disk_reserve;
 pub mod external;
 pub mod gain;
 pub mod hdf5_recorder;
