@@ -185,6 +185,8 @@ values = [0.0042, 1.0]
 [[axes]]
 param = "model_params.d"
 values = [0.02, 1.0]
+[analysis]
+fcd = false
 "#,
             root().join("graphs/tvb_g2d76.toml").display()
         ),
@@ -286,7 +288,7 @@ values = []"#,
         dir.path(),
         "rww.toml",
         &format!(
-            "graph = \"{}\"\nduration_ms = 50.0\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n",
+            "graph = \"{}\"\nduration_ms = 50.0\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n[analysis]\nfcd = false\n",
             root().join("graphs/tvb_rww76.toml").display()
         ),
     );
@@ -308,6 +310,174 @@ values = []"#,
         "{e}"
     );
     assert!(!out.exists());
+}
+
+/// Analyses the sweep's span cannot hold are refused when the file is
+/// checked, with the numbers that would make them valid: an FCD window
+/// longer than the span, a spectral resolution finer than it allows, a
+/// heat map of a column that could only be NaN.
+#[test]
+fn analyses_the_span_cannot_hold_are_refused_with_the_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/adex68.toml");
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "fcd_window_ms = 1000.0\nfcd_step_ms = 250.0",
+            &[
+                "analysis.fcd_window_ms",
+                "1000 + 2 × 250 = 1500 ms",
+                "400 − 100 = 300 ms",
+                "duration_ms ≥ 1600 ms",
+                "fcd_window_ms = 150 with fcd_step_ms = 75",
+                "analysis.fcd = false",
+            ],
+        ),
+        (
+            "fcd = false\nresolution_hz = 0.5",
+            &[
+                "analysis.resolution_hz",
+                "0.5 Hz needs segments of 2048 ms",
+                "the analysed span is 300 ms",
+                "resolution_hz ≥ 3.90625 Hz",
+                "duration_ms ≥ 2148 ms",
+            ],
+        ),
+        (
+            "fcd = false\nmax_segment = 64\n[[plots]]\nx = \"coupling_params.a\"\ny = \"model_params.b_e\"\nvalue = \"power_delta\"",
+            &[
+                "plots[0].value",
+                "`power_delta` cannot be measured",
+                "segments of 64 samples resolve 15.625 Hz",
+                "max_segment ≥ 256",
+            ],
+        ),
+        (
+            "fcd = false\n[[plots]]\nx = \"coupling_params.a\"\ny = \"model_params.b_e\"\nvalue = \"up_mean_ms\"",
+            &["plots[0].value", "updown_thresholds"],
+        ),
+        (
+            "fcd = false\n[[plots]]\nx = \"coupling_params.a\"\ny = \"model_params.b_e\"\nvalue = \"fcd_var\"",
+            &["plots[0].value", "no column `fcd_var` (analysis.fcd = false)"],
+        ),
+    ];
+    for (analysis, want) in cases {
+        let f = write(
+            dir.path(),
+            "bad.toml",
+            &format!(
+                "graph = \"{}\"\nduration_ms = 400.0\ntransient_ms = 100.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.1]\n[[axes]]\nparam = \"model_params.b_e\"\nvalues = [0.0, 1.0]\n[analysis]\n{analysis}\n",
+                g.display()
+            ),
+        );
+        let e = Plan::load(&f, &brainstream::default_registry())
+            .unwrap_err()
+            .to_string();
+        for w in *want {
+            assert!(e.contains(w), "expected `{w}` in: {e}");
+        }
+    }
+}
+
+/// The shipped AdEx sweep shortened as a user trying it quickly would
+/// (400 ms, 100 ms transient): refused at once for its FCD window, with
+/// the numbers; with the window the hint proposes, all 98 combinations run
+/// and every heat map is drawn — `diverged` (one value everywhere) and
+/// `up_mean_ms` (no up state below a 1 kHz threshold: no finite value)
+/// among them — under a watchdog (the heat map of a column with no finite value once
+/// spun forever).
+#[test]
+fn the_shortened_adex_sweep_finishes_under_a_watchdog() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = std::fs::read_to_string(root().join("graphs/adex68_sweep.toml")).unwrap();
+    let short = shipped
+        .replace("duration_ms = 6000.0", "duration_ms = 400.0")
+        .replace("transient_ms = 1000.0", "transient_ms = 100.0")
+        .replace(
+            "graph = \"adex68.toml\"",
+            &format!(
+                "graph = \"{}\"",
+                root().join("graphs/adex68.toml").display()
+            ),
+        );
+    assert!(short.contains("duration_ms = 400.0") && short.contains("transient_ms = 100.0"));
+    assert!(short.contains("updown_thresholds = [0.5e-3, 2e-3]"));
+    let file = write(dir.path(), "short.toml", &short);
+    let out = dir.path().join("o");
+    let t0 = Instant::now();
+    let mut child = bs()
+        .args(["sweep", file.to_str().unwrap(), "--backend", "cpu", "--out"])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = exit_within(&mut child, t0, Duration::from_secs(60), "the refused sweep");
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success(), "{err}");
+    assert!(
+        err.contains("analysis.fcd_window_ms")
+            && err.contains("fcd_window_ms = 150 with fcd_step_ms = 75"),
+        "{err}"
+    );
+    assert!(
+        !out.join("rows.jsonl").exists(),
+        "work was done before the refusal"
+    );
+
+    // as the hint says, with an up threshold no rate reaches (1 kHz: every
+    // up/down column without a finite value) and one more heat map
+    let fixed = short
+        .replace("fcd_window_ms = 1000.0", "fcd_window_ms = 150.0")
+        .replace("fcd_step_ms = 250.0", "fcd_step_ms = 75.0")
+        .replace("updown_thresholds = [0.5e-3, 2e-3]", "updown_thresholds = [0.9, 1.0]")
+        + "\n[[plots]]\nx = \"coupling_params.a\"\ny = \"model_params.b_e\"\nvalue = \"diverged\"\n";
+    let file = write(dir.path(), "fixed.toml", &fixed);
+    let t0 = Instant::now();
+    let mut child = bs()
+        .args([
+            "sweep",
+            file.to_str().unwrap(),
+            "--backend",
+            "cpu",
+            "-q",
+            "--out",
+        ])
+        .arg(&out)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = exit_within(
+        &mut child,
+        t0,
+        Duration::from_secs(600),
+        "the shortened sweep",
+    );
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    let (shape, t) = table(&out);
+    assert_eq!(shape[0], 98);
+    let up = Plan::load(&file, &brainstream::default_registry())
+        .unwrap()
+        .columns()
+        .iter()
+        .position(|c| c == "up_mean_ms")
+        .unwrap();
+    assert!(
+        (0..98).all(|r| t[r * shape[1] + up].is_nan()),
+        "up_mean_ms was meant to have no finite value"
+    );
+    for v in ["E_mean", "fcd_var", "up_mean_ms", "diverged"] {
+        let png = out.join(format!(
+            "heatmap_{v}_coupling_params_a_model_params_b_e.png"
+        ));
+        assert!(png.exists(), "{} missing", png.display());
+    }
+    assert!(
+        err.contains("up_mean_ms") && err.contains("no finite value"),
+        "{err}"
+    );
 }
 
 /// The Vulkan backend (lavapipe in CI) and the CPU backend give the same

@@ -18,6 +18,7 @@ pub mod hdf5_recorder;
 pub mod linear_ode;
 pub mod mean_field;
 pub mod monitors;
+pub mod plot_scale;
 pub mod png_plot;
 pub mod spiking_network;
 pub mod transformers;

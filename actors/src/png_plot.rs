@@ -10,6 +10,8 @@ use brainstream_runtime::{
 };
 use plotters::prelude::*;
 
+use crate::plot_scale::Scale;
+
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
         name: "title",
@@ -88,6 +90,10 @@ struct PngPlot {
     unit: String,
     var_name: String,
     raster: Vec<(f64, u32)>,
+    /// Whether a spikes payload arrived (a raster with no spike is still a raster).
+    saw_spikes: bool,
+    /// End of the last window stepped, ms.
+    reached_ms: f64,
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -107,89 +113,120 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         unit: String::new(),
         var_name: String::new(),
         raster: vec![],
+        saw_spikes: false,
+        reached_ms: 0.0,
     }))
 }
 
 impl PngPlot {
+    /// The caption: the title, and what the reader must know about the data.
+    fn caption(&self, note: Option<String>) -> String {
+        let title = self.title.clone().unwrap_or_else(|| self.name.clone());
+        match note {
+            Some(n) => format!("{title} ({n})"),
+            None => title,
+        }
+    }
+
     fn draw(&self, path: &PathBuf) -> Result<(), Box<dyn std::error::Error>> {
         let root = BitMapBackend::new(path, self.size).into_drawing_area();
         root.fill(&WHITE)?;
-        let title = self.title.clone().unwrap_or_else(|| self.name.clone());
-        if !self.raster.is_empty() {
-            let tmax = self
-                .raster
-                .iter()
-                .map(|r| r.0)
-                .fold(0.0, f64::max)
-                .max(1e-9);
-            let nmax = self.raster.iter().map(|r| r.1).max().unwrap_or(1) as f64 + 1.0;
-            let mut chart = ChartBuilder::on(&root)
-                .caption(&title, ("sans-serif", 20))
-                .margin(10)
-                .x_label_area_size(35)
-                .y_label_area_size(55)
-                .build_cartesian_2d(0.0..tmax, 0.0..nmax)?;
-            chart
-                .configure_mesh()
-                .x_desc("t (ms)")
-                .y_desc("neuron")
-                .disable_mesh()
-                .draw()?;
-            chart.draw_series(
-                self.raster
-                    .iter()
-                    .map(|(t, n)| Pixel::new((*t, *n as f64), BLACK)),
-            )?;
+        if !self.raster.is_empty() || (self.saw_spikes && self.lines.is_empty()) {
+            self.draw_raster(&root)?;
         } else if !self.lines.is_empty() {
-            let t0 = self.lines.first().map(|l| l.0).unwrap_or(0.0);
-            let t1 = self.lines.last().map(|l| l.0).unwrap_or(1.0).max(t0 + 1e-9);
-            let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (_, v) in &self.lines {
-                for x in v.iter().filter(|x| x.is_finite()) {
-                    lo = lo.min(*x);
-                    hi = hi.max(*x);
-                }
-            }
-            if !(lo.is_finite() && hi.is_finite()) {
-                lo = 0.0;
-                hi = 1.0;
-            }
-            let pad = ((hi - lo) * 0.05).max(1e-9);
-            let mut chart = ChartBuilder::on(&root)
-                .caption(&title, ("sans-serif", 20))
-                .margin(10)
-                .x_label_area_size(35)
-                .y_label_area_size(65)
-                .build_cartesian_2d(t0..t1, (lo - pad)..(hi + pad))?;
-            let ydesc = if self.unit.is_empty() {
-                self.var_name.clone()
-            } else {
-                format!("{} ({})", self.var_name, self.unit)
-            };
-            chart
-                .configure_mesh()
-                .x_desc("t (ms)")
-                .y_desc(ydesc)
-                .draw()?;
-            for (j, label) in self.labels.iter().enumerate() {
-                let color = Palette99::pick(j).to_rgba();
-                chart
-                    .draw_series(LineSeries::new(
-                        self.lines.iter().map(|(t, v)| (*t, v[j])),
-                        color,
-                    ))?
-                    .label(label.clone())
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
-            }
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()?;
+            self.draw_lines(&root)?;
         } else {
-            root.titled(&format!("{title}: no data"), ("sans-serif", 20))?;
+            root.titled(&self.caption(Some("no data".into())), ("sans-serif", 20))?;
         }
         root.present()?;
+        Ok(())
+    }
+
+    /// Spikes as dots, time against sender; with no spike, empty axes over
+    /// the time the run reached and the note "no spike".
+    fn draw_raster(
+        &self,
+        root: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let t = Scale::of(
+            self.raster
+                .iter()
+                .map(|r| r.0)
+                .chain([0.0, self.reached_ms]),
+        );
+        let nmax = self.raster.iter().map(|r| r.1).max().unwrap_or(0) as f64 + 1.0;
+        let note = self.raster.is_empty().then(|| "no spike".to_string());
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.caption(note), ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(55)
+            .build_cartesian_2d(t.lo..t.hi, 0.0..nmax)?;
+        chart
+            .configure_mesh()
+            .x_desc("t (ms)")
+            .y_desc("neuron")
+            .disable_mesh()
+            .draw()?;
+        chart.draw_series(
+            self.raster
+                .iter()
+                .map(|(t, n)| Pixel::new((*t, *n as f64), BLACK)),
+        )?;
+        Ok(())
+    }
+
+    /// One line per chosen node against time; a value that is not finite
+    /// breaks its line (and is counted in the caption), a constant trace
+    /// is drawn mid-axis with its value in the caption.
+    fn draw_lines(
+        &self,
+        root: &DrawingArea<BitMapBackend, plotters::coord::Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let t = Scale::of(self.lines.iter().map(|l| l.0));
+        let y = Scale::of(self.lines.iter().flat_map(|l| l.1.iter().copied()));
+        let (lo, hi) = y.padded(0.05);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.caption(y.note()), ("sans-serif", 20))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(65)
+            .build_cartesian_2d(t.lo..t.hi, lo..hi)?;
+        let ydesc = if self.unit.is_empty() {
+            self.var_name.clone()
+        } else {
+            format!("{} ({})", self.var_name, self.unit)
+        };
+        chart
+            .configure_mesh()
+            .x_desc("t (ms)")
+            .y_desc(ydesc)
+            .draw()?;
+        for (j, label) in self.labels.iter().enumerate() {
+            let color = Palette99::pick(j).to_rgba();
+            // runs of finite samples, each its own line
+            let runs = self
+                .lines
+                .chunk_by(|a, b| a.1[j].is_finite() == b.1[j].is_finite())
+                .filter(|run| run[0].1[j].is_finite());
+            let mut first = true;
+            for run in runs {
+                let series = chart.draw_series(LineSeries::new(
+                    run.iter().map(|(t, v)| (*t, v[j].clamp(lo, hi))),
+                    color,
+                ))?;
+                if std::mem::take(&mut first) {
+                    series
+                        .label(label.clone())
+                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color));
+                }
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
         Ok(())
     }
 }
@@ -202,10 +239,11 @@ impl Actor for PngPlot {
 
     fn step(
         &mut self,
-        _w: &WindowInfo,
+        w: &WindowInfo,
         inputs: &Inputs,
         _out: &mut Outputs,
     ) -> Result<(), ActorError> {
+        self.reached_ms = w.end_ms();
         if let Some(s) = crate::util::series(inputs, "series")? {
             if self.labels.is_empty() && !s.is_empty() {
                 let nn = s.data.shape()[2];
@@ -259,6 +297,7 @@ impl Actor for PngPlot {
             }
         }
         if let Some(sp) = crate::util::spikes(inputs, "spikes")? {
+            self.saw_spikes = true;
             for (t, s) in sp.times_ms.iter().zip(&sp.senders) {
                 if *s < self.max_neurons {
                     self.raster.push((*t, *s));
@@ -275,5 +314,116 @@ impl Actor for PngPlot {
         self.draw(&path)
             .map_err(|e| ActorError::new(format!("cannot draw {}: {e}", path.display())))?;
         Ok(vec![path])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    fn plot() -> PngPlot {
+        PngPlot {
+            name: "p".into(),
+            title: None,
+            variable: None,
+            nodes: None,
+            size: (400, 300),
+            max_neurons: 100,
+            path: None,
+            lines: vec![],
+            labels: vec!["a".into(), "b".into()],
+            unit: "mV".into(),
+            var_name: "V".into(),
+            raster: vec![],
+            saw_spikes: false,
+            reached_ms: 100.0,
+        }
+    }
+
+    /// Draws under a watchdog (a hang fails the test instead of blocking
+    /// it) and returns the image.
+    fn draw(p: PngPlot) -> image::RgbImage {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.png");
+        let (tx, rx) = mpsc::channel();
+        let q = path.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(p.draw(&q).map_err(|e| e.to_string()));
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("drawing hung")
+            .unwrap();
+        image::open(&path).unwrap().to_rgb8()
+    }
+
+    /// Rows of the image holding a pixel of the colour of line `j`.
+    fn rows_of(img: &image::RgbImage, j: usize) -> Vec<u32> {
+        let c = Palette99::pick(j).to_rgba();
+        let mut rows: Vec<u32> = img
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p.0 == [c.0, c.1, c.2])
+            .map(|(_, y, _)| y)
+            .collect();
+        rows.dedup();
+        rows
+    }
+
+    #[test]
+    fn constant_nan_and_infinite_traces_draw() {
+        // a constant trace (a) beside a trace with NaN and ±inf (b)
+        let mut p = plot();
+        for k in 0..100 {
+            let b = match k % 10 {
+                3 => f64::NAN,
+                5 => f64::INFINITY,
+                7 => f64::NEG_INFINITY,
+                _ => -65.0,
+            };
+            p.lines.push((k as f64, vec![-65.0, b]));
+        }
+        let img = draw(p);
+        // both lines are flat at the same height, mid-axis
+        let (a, b) = (rows_of(&img, 0), rows_of(&img, 1));
+        assert!(!a.is_empty() && !b.is_empty());
+        let mid = |r: &[u32]| r.iter().filter(|y| (100..200).contains(*y)).count();
+        assert!(mid(&a) > 0 && mid(&b) > 0, "{a:?} {b:?}");
+    }
+
+    #[test]
+    fn all_nan_and_extreme_traces_draw() {
+        let mut p = plot();
+        for k in 0..50 {
+            p.lines.push((k as f64, vec![f64::NAN, f64::NAN]));
+        }
+        draw(p);
+        let mut p = plot();
+        for k in 0..50 {
+            let s = if k % 2 == 0 { 1.0 } else { -1.0 };
+            p.lines
+                .push((k as f64, vec![s * f64::MAX, 1e-300 * k as f64]));
+        }
+        draw(p);
+        // a single sample
+        let mut p = plot();
+        p.lines.push((1e9, vec![1.0, 2.0]));
+        draw(p);
+    }
+
+    #[test]
+    fn a_raster_with_no_spike_is_empty_axes() {
+        let mut p = plot();
+        p.saw_spikes = true;
+        let img = draw(p);
+        // axes drawn (black pixels), no dot of data
+        let black = img.pixels().filter(|p| p.0 == [0, 0, 0]).count();
+        assert!(black > 100, "{black}");
+        // one spike at t = 0
+        let mut p = plot();
+        p.saw_spikes = true;
+        p.reached_ms = 0.0;
+        p.raster.push((0.0, 0));
+        draw(p);
     }
 }

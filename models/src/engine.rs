@@ -142,9 +142,14 @@ impl MeanFieldSim {
                 )));
             }
         }
-        if cfg.coupling.kind == CouplingKind::SigmoidalJansenRit && model.cvar.len() != 2 {
+        // SigmoidalJansenRit hands the model one coupling term made of its
+        // two coupled variables: only JansenRit reads it so (another model
+        // with two coupled variables, MontbrioPazoRoxin, reads two terms).
+        if cfg.coupling.kind == CouplingKind::SigmoidalJansenRit
+            && (model.cvar.len() != 2 || model.name != "JansenRit")
+        {
             return Err(ModelError::Config(format!(
-                "SigmoidalJansenRit needs a model with two coupled variables (JansenRit); {} has {}",
+                "SigmoidalJansenRit couples JansenRit only (one term from its two coupled variables); {} has {} coupled variable(s)",
                 model.name,
                 model.cvar.len()
             )));
@@ -321,9 +326,12 @@ fn initial_state(cfg: &MeanFieldConfig) -> Result<Vec<f64>, ModelError> {
             use rand::{Rng, SeedableRng};
             let mut rng = rand::rngs::StdRng::seed_from_u64(*seed);
             let mut v = Vec::with_capacity(nv * n);
-            for (lo, hi) in m.range {
+            for &(lo, hi) in m.range {
                 for _ in 0..n {
-                    v.push(rng.gen_range(*lo..*hi));
+                    // a range of one value (Zerlaut's noise variables start
+                    // at 0, as numpy's uniform(0, 0) gives) is that value:
+                    // an empty range would panic in gen_range
+                    v.push(if hi > lo { rng.gen_range(lo..hi) } else { lo });
                 }
             }
             v

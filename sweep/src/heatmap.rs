@@ -4,11 +4,17 @@
 //! equal bins of each axis (random sampling, or more than 64 values; log
 //! bins for log-spaced axes). A cell shows the mean of the finite values
 //! of its combinations (averaging over the other axes); cells with none
-//! are grey. Colours: viridis.
+//! are grey. Colours: viridis. A column with no finite value, a single
+//! value or values at ±inf is drawn all the same (grey cells and the note
+//! "no finite value", a flat colour bar, the finite range) and named in a
+//! warning: the range comes from [`Scale`], which plotters can always
+//! draw (an infinite range once hung the sweep forever).
 
 use std::path::{Path, PathBuf};
 
+use brainstream_actors::plot_scale::{short, Scale};
 use plotters::prelude::*;
+use tracing::warn;
 
 use crate::axes::Range as AxisRange;
 use crate::error::SweepError;
@@ -22,6 +28,9 @@ const VIRIDIS: [(f64, f64, f64); 5] = [
     (94.0, 201.0, 98.0),
     (253.0, 231.0, 37.0),
 ];
+
+/// Colour of a cell without a finite value.
+const GREY_CELL: RGBColor = RGBColor(190, 190, 190);
 
 fn viridis(t: f64) -> RGBColor {
     let t = t.clamp(0.0, 1.0) * 4.0;
@@ -109,15 +118,9 @@ pub fn draw(
     }
     let mean: Vec<Option<f64>> = sum
         .iter()
-        .map(|(s, n)| (*n > 0).then(|| s / *n as f64))
+        .map(|(s, n)| (*n > 0).then(|| s / *n as f64).filter(|m| m.is_finite()))
         .collect();
-    let (lo, hi) = mean
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
-    let span = if hi > lo { hi - lo } else { 1.0 };
+    let not_finite = rows.iter().filter(|r| !r[vi].is_finite()).count();
     let safe = |s: &str| s.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "_");
     let path = out.join(format!(
         "heatmap_{}_{}_{}.png",
@@ -125,79 +128,217 @@ pub fn draw(
         safe(&plot.x),
         safe(&plot.y)
     ));
-    let draw = || -> Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(&path, (900, 700)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let (main, bar) = root.split_horizontally(780);
-        let xl = cx.labels.clone();
-        let yl = cy.labels.clone();
-        let seg = |v: &SegmentValue<i32>, l: &[String]| match v {
-            SegmentValue::CenterOf(i) => l.get(*i as usize).cloned().unwrap_or_default(),
-            _ => String::new(),
-        };
-        let mut chart = ChartBuilder::on(&main)
-            .caption(
-                format!("{} over {} × {}", plot.value, plot.x, plot.y),
-                ("sans-serif", 20),
-            )
-            .margin(10)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(
-                (0..nx as i32 - 1).into_segmented(),
-                (0..ny as i32 - 1).into_segmented(),
-            )?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .x_desc(plot.x.as_str())
-            .y_desc(plot.y.as_str())
-            .x_labels(nx.min(12))
-            .y_labels(ny.min(12))
-            .label_style(("sans-serif", 13))
-            .x_label_formatter(&|v| seg(v, &xl))
-            .y_label_formatter(&|v| seg(v, &yl))
-            .draw()?;
-        chart.draw_series((0..nx * ny).map(|k| {
-            let (i, j) = ((k % nx) as i32, (k / nx) as i32);
-            let c = match mean[k] {
-                Some(v) => viridis((v - lo) / span),
-                None => RGBColor(190, 190, 190),
-            };
-            Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), SegmentValue::Exact(j)),
-                    (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
-                ],
-                c.filled(),
-            )
-        }))?;
-        // colour bar
-        let mut cb = ChartBuilder::on(&bar)
-            .margin_top(40)
-            .margin_bottom(55)
-            .margin_right(10)
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..1.0, lo..(lo + span))?;
-        cb.configure_mesh()
-            .disable_mesh()
-            .disable_x_axis()
-            .y_labels(8)
-            .label_style(("sans-serif", 12))
-            .y_label_formatter(&|v| format!("{v:.3e}"))
-            .draw()?;
-        let steps = 100;
-        cb.draw_series((0..steps).map(|s| {
-            let a = lo + span * s as f64 / steps as f64;
-            let b = lo + span * (s + 1) as f64 / steps as f64;
-            Rectangle::new(
-                [(0.0, a), (1.0, b)],
-                viridis(s as f64 / steps as f64).filled(),
-            )
-        }))?;
-        root.present()?;
-        Ok(())
+    let grid = Grid {
+        xl: &cx.labels,
+        yl: &cy.labels,
+        mean: &mean,
+        not_finite: (not_finite, rows.len()),
     };
-    draw().map_err(|e| SweepError::output(&path, format!("cannot draw: {e}")))?;
+    render(&path, plot, &grid)
+        .map_err(|e| SweepError::output(&path, format!("cannot draw: {e}")))?;
     Ok(path)
+}
+
+/// A heat map's cells: labels of the columns (x) and rows (y), the mean of
+/// each cell (`None`: no finite value, grey), row-major from the bottom.
+struct Grid<'a> {
+    xl: &'a [String],
+    yl: &'a [String],
+    mean: &'a [Option<f64>],
+    /// Combinations whose value was not finite, of all.
+    not_finite: (usize, usize),
+}
+
+/// Draws the cells and the colour bar into `path`.
+fn render(path: &Path, plot: &PlotDesc, g: &Grid) -> Result<(), Box<dyn std::error::Error>> {
+    let (nx, ny) = (g.xl.len(), g.yl.len());
+    let mean = g.mean;
+    let scale = Scale::of(mean.iter().flatten().copied());
+    let mut notes: Vec<String> = vec![];
+    if scale.empty() {
+        notes.push("no finite value".into());
+    } else if let Some(n) = scale.note() {
+        notes.push(n);
+    }
+    if g.not_finite.0 > 0 && !scale.empty() {
+        notes.push(format!(
+            "{} of {} combinations not finite",
+            g.not_finite.0, g.not_finite.1
+        ));
+    }
+    let note = (!notes.is_empty()).then(|| notes.join("; "));
+    if let Some(n) = &note {
+        if scale.empty() || g.not_finite.0 > 0 {
+            warn!(column = %plot.value, "heat map of `{}` over {} × {}: {n}", plot.value, plot.x, plot.y);
+        }
+    }
+    let root = BitMapBackend::new(path, (900, 700)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let (main, bar) = root.split_horizontally(780);
+    let (xl, yl) = (g.xl, g.yl);
+    let seg = |v: &SegmentValue<i32>, l: &[String]| match v {
+        SegmentValue::CenterOf(i) => l.get(*i as usize).cloned().unwrap_or_default(),
+        _ => String::new(),
+    };
+    let caption = match &note {
+        Some(n) => format!("{} over {} × {} ({n})", plot.value, plot.x, plot.y),
+        None => format!("{} over {} × {}", plot.value, plot.x, plot.y),
+    };
+    let mut chart = ChartBuilder::on(&main)
+        .caption(caption, ("sans-serif", 20))
+        .margin(10)
+        .x_label_area_size(45)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (0..nx as i32 - 1).into_segmented(),
+            (0..ny as i32 - 1).into_segmented(),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(plot.x.as_str())
+        .y_desc(plot.y.as_str())
+        .x_labels(nx.min(12))
+        .y_labels(ny.min(12))
+        .label_style(("sans-serif", 13))
+        .x_label_formatter(&|v| seg(v, &xl))
+        .y_label_formatter(&|v| seg(v, &yl))
+        .draw()?;
+    chart.draw_series((0..nx * ny).map(|k| {
+        let (i, j) = ((k % nx) as i32, (k / nx) as i32);
+        let c = match mean[k].and_then(|v| scale.fraction(v)) {
+            Some(t) => viridis(t),
+            None => GREY_CELL,
+        };
+        Rectangle::new(
+            [
+                (SegmentValue::Exact(i), SegmentValue::Exact(j)),
+                (SegmentValue::Exact(i + 1), SegmentValue::Exact(j + 1)),
+            ],
+            c.filled(),
+        )
+    }))?;
+    // colour bar: the value range, flat for a single value, grey and
+    // labelled when there is no finite value
+    let mut cb = ChartBuilder::on(&bar)
+        .margin_top(40)
+        .margin_bottom(55)
+        .margin_right(10)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, scale.lo..scale.hi)?;
+    let empty = scale.empty();
+    cb.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(if empty || scale.single.is_some() {
+            0
+        } else {
+            8
+        })
+        .label_style(("sans-serif", 12))
+        .y_label_formatter(&|v| format!("{v:.3e}"))
+        .draw()?;
+    let steps = 100;
+    let (lo, span) = (scale.lo, scale.hi - scale.lo);
+    cb.draw_series((0..steps).map(|s| {
+        let a = lo + span * s as f64 / steps as f64;
+        let b = lo + span * (s + 1) as f64 / steps as f64;
+        let c = if empty {
+            GREY_CELL
+        } else if scale.single.is_some() {
+            viridis(0.5)
+        } else {
+            viridis(s as f64 / steps as f64)
+        };
+        Rectangle::new([(0.0, a), (1.0, b)], c.filled())
+    }))?;
+    // the bar's one label: what there is instead of a range
+    let label = match scale.single {
+        _ if empty => Some("no finite value".to_string()),
+        Some(v) => Some(short(v)),
+        None => None,
+    };
+    if let Some(l) = label {
+        bar.draw_text(&l, &("sans-serif", 13).into_text_style(&bar), (4, 20))?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Renders under a watchdog (a hang fails instead of blocking) and
+    /// returns the image.
+    fn rendered(mean: Vec<Option<f64>>, nx: usize) -> image::RgbImage {
+        let ny = mean.len() / nx;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.png");
+        let (tx, rx) = mpsc::channel();
+        let q = path.clone();
+        std::thread::spawn(move || {
+            let xl: Vec<String> = (0..nx).map(|i| i.to_string()).collect();
+            let yl: Vec<String> = (0..ny).map(|i| i.to_string()).collect();
+            let plot = PlotDesc {
+                x: "x".into(),
+                y: "y".into(),
+                value: "v".into(),
+            };
+            let g = Grid {
+                xl: &xl,
+                yl: &yl,
+                mean: &mean,
+                not_finite: (mean.iter().filter(|m| m.is_none()).count(), mean.len()),
+            };
+            let _ = tx.send(render(&q, &plot, &g).map_err(|e| e.to_string()));
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("drawing the heat map hung")
+            .unwrap();
+        image::open(&path).unwrap().to_rgb8()
+    }
+
+    /// The colour at the centre of the main area.
+    fn centre(img: &image::RgbImage) -> [u8; 3] {
+        img.get_pixel(430, 350).0
+    }
+
+    #[test]
+    fn a_column_with_no_finite_value_is_grey_not_a_hang() {
+        let img = rendered(vec![None; 49], 7);
+        let g = GREY_CELL;
+        assert_eq!(centre(&img), [g.0, g.1, g.2]);
+        // no viridis colour anywhere: the bar is grey too
+        let (lo, hi) = (viridis(0.0), viridis(1.0));
+        assert!(!img
+            .pixels()
+            .any(|p| p.0 == [lo.0, lo.1, lo.2] || p.0 == [hi.0, hi.1, hi.2]));
+    }
+
+    #[test]
+    fn a_single_value_gives_a_flat_bar() {
+        for v in [0.0, 3.7, -1e300, 1e-300, f64::MAX] {
+            let img = rendered(vec![Some(v); 16], 4);
+            let m = viridis(0.5);
+            assert_eq!(centre(&img), [m.0, m.1, m.2], "{v}");
+            // the colour bar (x ≥ 780) holds no other viridis colour
+            let ends = [viridis(0.0), viridis(1.0)];
+            for (x, _, p) in img.enumerate_pixels() {
+                if x >= 780 {
+                    assert!(!ends.iter().any(|c| p.0 == [c.0, c.1, c.2]), "{v}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn extreme_and_partly_missing_values_draw() {
+        let mut mean = vec![Some(-f64::MAX), Some(f64::MAX), None, Some(0.0)];
+        mean.extend([Some(1.0); 5]);
+        rendered(mean, 3);
+        rendered(vec![Some(1e300), Some(1e300 * (1.0 + 1e-15))], 2);
+    }
 }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use brainstream_actors::mean_field::{mean_field_parts, MeanFieldParts};
+use brainstream_models::analysis::spectrum::{bins_in, Welch, BANDS};
 use brainstream_models::analysis::{AnalysisConfig, Analyzer};
 use brainstream_models::coupling::Coupling;
 use brainstream_models::{InitialConditions, MeanFieldConfig};
@@ -183,11 +184,6 @@ impl Plan {
             }
             Ok(s.round() as usize)
         };
-        let fcd_window = to_samples("analysis.fcd_window_ms", a.fcd_window_ms)?.max(2);
-        let fcd_step = to_samples("analysis.fcd_step_ms", a.fcd_step_ms)?;
-        if a.max_segment < 4 {
-            return Err(inv("analysis.max_segment", "at least 4 samples".into()));
-        }
         if let Some((lo, hi)) = a.updown_thresholds {
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                 return Err(inv(
@@ -289,13 +285,42 @@ impl Plan {
                 ));
             }
         }
+        // what the span can hold, now that what is varied is known to be right
+        let span = Span {
+            samples,
+            period_ms: a.period_ms,
+            transient_ms: file.transient_ms,
+            duration_ms: duration,
+        };
+        let fcd = if a.fcd {
+            let w = to_samples("analysis.fcd_window_ms", a.fcd_window_ms)?.max(2);
+            let s = to_samples("analysis.fcd_step_ms", a.fcd_step_ms)?;
+            span.check_fcd(w, s)
+                .map_err(|(c, h)| inv("analysis.fcd_window_ms", c).hint(h))?;
+            Some((w, s))
+        } else {
+            None
+        };
+        let spectrum = if a.spectrum {
+            Some(
+                span.segment(a.resolution_hz, a.max_segment)
+                    .map_err(|(k, c, h)| {
+                        let e = inv(k, c);
+                        match h {
+                            Some(h) => e.hint(h),
+                            None => e,
+                        }
+                    })?,
+            )
+        } else {
+            None
+        };
         let analysis = AnalysisConfig {
             rates: rate_names,
             period_ms: a.period_ms,
             expected_samples: samples,
-            fcd_window,
-            fcd_step,
-            max_segment: a.max_segment,
+            fcd,
+            spectrum,
             updown: a.updown_thresholds,
         };
         let columns = Analyzer::columns(&analysis);
@@ -315,11 +340,21 @@ impl Plan {
                 ));
             }
             if !columns.contains(&p.value) && p.value != "diverged" {
+                let why = match p.value.as_str() {
+                    "fcd_var" | "fcd_mean" if !a.fcd => " (analysis.fcd = false)",
+                    v if (v == "peak_freq_hz" || v.starts_with("power_")) && !a.spectrum => {
+                        " (analysis.spectrum = false)"
+                    }
+                    _ => "",
+                };
                 return Err(inv(
                     &format!("plots[{k}].value"),
-                    format!("no column `{}`", p.value),
+                    format!("no column `{}`{why}", p.value),
                 )
                 .hint(format!("columns: diverged, {}", columns.join(", "))));
+            }
+            if let Some((c, h)) = span.unmeasurable(&p.value, &analysis) {
+                return Err(inv(&format!("plots[{k}].value"), c).hint(h));
             }
         }
         let gtext = std::fs::read(&gpath).unwrap_or_default();
@@ -450,4 +485,187 @@ fn apply(
             .map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// The analysed part of every combination: `samples` samples of
+/// `period_ms` after `transient_ms` of `duration_ms`. Says, with the
+/// numbers that would make it valid, whether an analysis can be computed
+/// over it.
+struct Span {
+    samples: usize,
+    period_ms: f64,
+    transient_ms: f64,
+    duration_ms: f64,
+}
+
+impl Span {
+    fn ms(&self, samples: usize) -> f64 {
+        samples as f64 * self.period_ms
+    }
+
+    /// The FCD's variance needs at least three windows (two FCD values):
+    /// `window + 2·step ≤ samples`.
+    fn check_fcd(&self, window: usize, step: usize) -> Result<(), (String, String)> {
+        let fit = if self.samples >= window {
+            (self.samples - window) / step + 1
+        } else {
+            0
+        };
+        if fit >= 3 {
+            return Ok(());
+        }
+        let need = window.saturating_add(step.saturating_mul(2));
+        let cause = format!(
+            "the FCD needs at least 3 windows: fcd_window_ms + 2 × fcd_step_ms = {} + 2 × {} = {} ms \
+             of analysed signal, but duration_ms − transient_ms = {} − {} = {} ms holds {fit}",
+            num(self.ms(window)),
+            num(self.ms(step)),
+            num(self.ms(need)),
+            num(self.duration_ms),
+            num(self.transient_ms),
+            num(self.ms(self.samples)),
+        );
+        let mut hint = format!(
+            "set duration_ms ≥ {} ms",
+            num(self.transient_ms + self.ms(need))
+        );
+        if self.samples >= 4 {
+            hint += &format!(
+                ", or fcd_window_ms = {} with fcd_step_ms = {} (or shorter)",
+                num(self.ms(self.samples / 2)),
+                num(self.ms(self.samples / 4))
+            );
+        }
+        hint += ", or analysis.fcd = false";
+        Err((cause, hint))
+    }
+
+    /// The Welch segment length: from `resolution_hz` (refused when longer
+    /// than the span) or the largest power of two ≤ the span and
+    /// `max_segment`. Errors carry the key, the cause and a hint.
+    #[allow(clippy::type_complexity)]
+    fn segment(
+        &self,
+        resolution_hz: Option<f64>,
+        max_segment: usize,
+    ) -> Result<usize, (&'static str, String, Option<String>)> {
+        if self.samples < 4 {
+            return Err((
+                "analysis.spectrum",
+                format!(
+                    "the spectrum needs at least 4 samples; the analysed span ({} ms at period_ms = {}) holds {}",
+                    num(self.ms(self.samples)),
+                    num(self.period_ms),
+                    self.samples
+                ),
+                Some(format!(
+                    "set duration_ms ≥ {} ms, or analysis.spectrum = false",
+                    num(self.transient_ms + self.ms(4))
+                )),
+            ));
+        }
+        let fs = 1000.0 / self.period_ms;
+        match resolution_hz {
+            Some(r) => {
+                if !(r.is_finite() && r > 0.0) {
+                    return Err((
+                        "analysis.resolution_hz",
+                        format!("{} Hz is not a positive resolution", num(r)),
+                        None,
+                    ));
+                }
+                let want = (fs / r).ceil();
+                let available = Welch::segment_len(self.samples, usize::MAX);
+                if want > available as f64 {
+                    let need = if want <= (1u64 << 52) as f64 {
+                        (want as usize).next_power_of_two()
+                    } else {
+                        usize::MAX
+                    };
+                    return Err((
+                        "analysis.resolution_hz",
+                        format!(
+                            "{} Hz needs segments of {} ms ({} samples at period_ms = {}); \
+                             the analysed span is {} ms",
+                            num(r),
+                            num(self.ms(need)),
+                            need,
+                            num(self.period_ms),
+                            num(self.ms(self.samples))
+                        ),
+                        Some(format!(
+                            "set resolution_hz ≥ {} Hz, or duration_ms ≥ {} ms",
+                            num(fs / available as f64),
+                            num(self.transient_ms + self.ms(need))
+                        )),
+                    ));
+                }
+                Ok((want as usize).next_power_of_two().max(4))
+            }
+            None => {
+                if max_segment < 4 {
+                    return Err(("analysis.max_segment", "at least 4 samples".into(), None));
+                }
+                Ok(Welch::segment_len(self.samples, max_segment))
+            }
+        }
+    }
+
+    /// Why column `value` would be NaN in every row whatever the dynamics
+    /// (a plot of it shows nothing), with what would make it measurable.
+    fn unmeasurable(&self, value: &str, a: &AnalysisConfig) -> Option<(String, String)> {
+        if value.starts_with("up_") || value.starts_with("down_") {
+            if a.updown.is_none() {
+                return Some((
+                    format!("`{value}` is not computed without up/down thresholds"),
+                    "set analysis.updown_thresholds = [lo, hi]".into(),
+                ));
+            }
+            return None;
+        }
+        let nfft = a.spectrum?;
+        let band = value.strip_prefix("power_")?;
+        let &(_, lo, hi) = BANDS.iter().find(|b| b.0 == band)?;
+        let fs = 1000.0 / self.period_ms;
+        if bins_in(fs, nfft, lo, hi) > 0 {
+            return None;
+        }
+        let df = fs / nfft as f64;
+        let cause = if lo >= fs / 2.0 {
+            format!(
+                "`{value}` cannot be measured: the {band} band [{lo}, {hi}) Hz lies above Nyquist ({} Hz at period_ms = {})",
+                num(fs / 2.0),
+                num(self.period_ms)
+            )
+        } else {
+            format!(
+                "`{value}` cannot be measured: segments of {nfft} samples resolve {} Hz and the {band} band [{lo}, {hi}) Hz holds no frequency bin",
+                num(df)
+            )
+        };
+        // the shortest segment that holds a bin of the band
+        let need = (2..48)
+            .map(|p| 1usize << p)
+            .find(|&n| bins_in(fs, n, lo, hi) > 0);
+        let hint = match need {
+            Some(n) => format!(
+                "analyse at least {} ms (duration_ms − transient_ms) with max_segment ≥ {n}, or plot another column",
+                num(self.ms(n))
+            ),
+            None => "plot another column".into(),
+        };
+        Some((cause, hint))
+    }
+}
+
+/// A number as a person writes it: 0.1, 1500, 2.5e-7 — never hundreds of
+/// digits.
+fn num(v: f64) -> String {
+    if v == 0.0 || (1e-4..1e9).contains(&v.abs()) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{v:.4e}")
+    }
 }

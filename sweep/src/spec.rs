@@ -18,8 +18,9 @@
 //! signal = "E"                   # FC, FCD, spectra and up/down states
 //! rates = ["E", "I"]             # mean/std/max columns
 //! period_ms = 1.0
-//! fcd_window_ms = 2000.0
-//! fcd_step_ms = 500.0
+//! fcd_window_ms = 2000.0         # at least 3 windows must fit after the transient
+//! fcd_step_ms = 500.0            # (fcd = false: no FCD columns)
+//! resolution_hz = 0.5            # optional; spectrum = false: no spectral columns
 //! updown_thresholds = [0.5e-3, 2e-3]
 //! save_series = [0, 7]           # combinations whose signal is saved
 //!
@@ -89,13 +90,26 @@ pub struct AnalysisDesc {
     /// Sampling period of the analysed signals (averages of the raw states), ms.
     #[serde(default = "one")]
     pub period_ms: f64,
+    /// Whether the FCD is computed (`fcd_var`, `fcd_mean`).
+    #[serde(default = "yes")]
+    pub fcd: bool,
+    /// FCD window, ms; at least three must fit in the analysed span.
     #[serde(default = "fcd_window")]
     pub fcd_window_ms: f64,
+    /// A new FCD window every this many ms.
     #[serde(default = "fcd_step")]
     pub fcd_step_ms: f64,
-    /// Longest Welch segment, samples.
+    /// Whether the spectrum is computed (`peak_freq_hz`, `power_*`).
+    #[serde(default = "yes")]
+    pub spectrum: bool,
+    /// Longest Welch segment, samples (the segment is the largest power of
+    /// two ≤ this and ≤ the analysed samples).
     #[serde(default = "max_segment")]
     pub max_segment: usize,
+    /// Spectral resolution wanted, Hz: the segment is the smallest power of
+    /// two with `1000/(period_ms·nfft) ≤ resolution_hz`, refused when
+    /// longer than the analysed span (overrides `max_segment`).
+    pub resolution_hz: Option<f64>,
     /// Up/down thresholds [lo, hi] on the signal, in its unit.
     pub updown_thresholds: Option<(f64, f64)>,
     /// Combinations whose analysed signal is written to `series.h5`.
@@ -103,6 +117,9 @@ pub struct AnalysisDesc {
     pub save_series: Vec<usize>,
 }
 
+fn yes() -> bool {
+    true
+}
 fn one() -> f64 {
     1.0
 }
@@ -122,9 +139,12 @@ impl Default for AnalysisDesc {
             signal: None,
             rates: None,
             period_ms: one(),
+            fcd: true,
             fcd_window_ms: fcd_window(),
             fcd_step_ms: fcd_step(),
+            spectrum: true,
             max_segment: max_segment(),
+            resolution_hz: None,
             updown_thresholds: None,
             save_series: vec![],
         }

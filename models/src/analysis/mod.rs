@@ -25,13 +25,14 @@ pub struct AnalysisConfig {
     pub rates: Vec<String>,
     /// Sampling period of the analysed signals, ms.
     pub period_ms: f64,
-    /// Samples that will be pushed (after the transient); sizes the spectrum.
+    /// Samples that will be pushed (after the transient).
     pub expected_samples: usize,
-    /// FCD window and step, samples.
-    pub fcd_window: usize,
-    pub fcd_step: usize,
-    /// Longest Welch segment, samples (a power of two is used).
-    pub max_segment: usize,
+    /// FCD window and step, samples (`fcd_*` columns), or no FCD.
+    pub fcd: Option<(usize, usize)>,
+    /// Welch segment length, samples, a power of two ≥ 4 (see
+    /// [`Welch::segment_len`]) (`peak_freq_hz` and `power_*` columns), or no
+    /// spectrum.
+    pub spectrum: Option<usize>,
     /// Up/down thresholds (lo, hi) on the signal, or none.
     pub updown: Option<(f64, f64)>,
 }
@@ -43,8 +44,8 @@ pub struct Analyzer {
     n: usize,
     moments: Vec<Moments>,
     fc: StreamingFc,
-    fcd: StreamingFcd,
-    welch: Welch,
+    fcd: Option<StreamingFcd>,
+    welch: Option<Welch>,
     updown: Option<UpDown>,
     /// structural connectivity, upper triangle of (W + Wᵀ)/2
     sc_upper: Vec<f64>,
@@ -59,18 +60,15 @@ impl Analyzer {
                 c.push(format!("{r}_{s}"));
             }
         }
-        c.extend(
-            [
-                "fc_mean",
-                "fc_sc_corr",
-                "fcd_var",
-                "fcd_mean",
-                "peak_freq_hz",
-            ]
-            .map(String::from),
-        );
-        c.extend(BANDS.iter().map(|b| format!("power_{}", b.0)));
-        c.push("power_total".into());
+        c.extend(["fc_mean", "fc_sc_corr"].map(String::from));
+        if cfg.fcd.is_some() {
+            c.extend(["fcd_var", "fcd_mean"].map(String::from));
+        }
+        if cfg.spectrum.is_some() {
+            c.push("peak_freq_hz".into());
+            c.extend(BANDS.iter().map(|b| format!("power_{}", b.0)));
+            c.push("power_total".into());
+        }
         c.extend(["up_mean_ms", "down_mean_ms", "up_fraction"].map(String::from));
         c
     }
@@ -78,7 +76,6 @@ impl Analyzer {
     /// For `n` regions with structural weights `weights` (`n × n`).
     pub fn new(cfg: AnalysisConfig, n: usize, weights: &[f64]) -> Self {
         let fs_hz = 1000.0 / cfg.period_ms;
-        let seg = Welch::segment_len(cfg.expected_samples, cfg.max_segment);
         let mut sc_upper = Vec::with_capacity(n * (n - 1) / 2);
         for i in 0..n {
             for j in i + 1..n {
@@ -88,8 +85,10 @@ impl Analyzer {
         Self {
             moments: vec![Moments::new(); cfg.rates.len()],
             fc: StreamingFc::new(n),
-            fcd: StreamingFcd::new(n, cfg.fcd_window.max(2), cfg.fcd_step.max(1)),
-            welch: Welch::new(n, seg, fs_hz),
+            fcd: cfg
+                .fcd
+                .map(|(w, s)| StreamingFcd::new(n, w.max(2), s.max(1))),
+            welch: cfg.spectrum.map(|nfft| Welch::new(n, nfft.max(4), fs_hz)),
             updown: cfg
                 .updown
                 .map(|(lo, hi)| UpDown::new(n, lo, hi, cfg.period_ms)),
@@ -108,8 +107,12 @@ impl Analyzer {
             }
         }
         self.fc.push(signal);
-        self.fcd.push(signal);
-        self.welch.push(signal);
+        if let Some(f) = &mut self.fcd {
+            f.push(signal);
+        }
+        if let Some(w) = &mut self.welch {
+            w.push(signal);
+        }
         if let Some(u) = &mut self.updown {
             u.push(signal);
         }
@@ -122,17 +125,17 @@ impl Analyzer {
             row.extend([m.mean(), m.std(), m.max()]);
         }
         let fc = self.fc.upper();
-        let fcd = self.fcd.summary();
-        let sp = self.welch.summary();
-        row.extend([
-            finite_mean(&fc),
-            pearson(&fc, &self.sc_upper),
-            fcd.var,
-            fcd.mean,
-            sp.peak_hz,
-        ]);
-        row.extend(sp.bands);
-        row.push(sp.total);
+        row.extend([finite_mean(&fc), pearson(&fc, &self.sc_upper)]);
+        if let Some(f) = &self.fcd {
+            let s = f.summary();
+            row.extend([s.var, s.mean]);
+        }
+        if let Some(w) = &self.welch {
+            let sp = w.summary();
+            row.push(sp.peak_hz);
+            row.extend(sp.bands);
+            row.push(sp.total);
+        }
         match &self.updown {
             Some(u) => {
                 let s = u.summary();

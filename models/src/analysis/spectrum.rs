@@ -50,12 +50,23 @@ impl std::fmt::Debug for Welch {
     }
 }
 
+/// Number of frequency bins `k·fs/nfft` (k = 0..=nfft/2) in `[lo, hi)` Hz:
+/// a band with none cannot be measured with segments of `nfft` samples.
+pub fn bins_in(fs_hz: f64, nfft: usize, lo: f64, hi: f64) -> usize {
+    let df = fs_hz / nfft as f64;
+    (0..=nfft / 2)
+        .filter(|k| (lo..hi).contains(&(*k as f64 * df)))
+        .count()
+}
+
 /// Spectral summary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SpectrumSummary {
-    /// Frequency of the largest power above 0.5 Hz, Hz (NaN without segments).
+    /// Frequency of the largest power above 0.5 Hz, Hz (NaN without segments
+    /// or without power: a flat signal).
     pub peak_hz: f64,
-    /// Band powers in [`BANDS`] order, signal².
+    /// Band powers in [`BANDS`] order, signal² (NaN for a band that holds no
+    /// frequency bin: too narrow for the resolution, or above Nyquist).
     pub bands: [f64; 5],
     /// Power over [0.5 Hz, Nyquist], signal².
     pub total: f64,
@@ -145,7 +156,8 @@ impl Welch {
         }
         let (f, p) = self.psd();
         let df = self.fs_hz / self.nfft as f64;
-        let mut peak = (f64::NAN, f64::NEG_INFINITY);
+        // a flat signal has no power anywhere, and no peak (NaN)
+        let mut peak = (f64::NAN, 0.0);
         let mut bands = [0.0; 5];
         let mut total = 0.0;
         for (fk, pk) in f.iter().zip(&p) {
@@ -160,6 +172,11 @@ impl Welch {
                 if *fk >= lo && *fk < hi {
                     *b += pk * df;
                 }
+            }
+        }
+        for (b, (_, lo, hi)) in bands.iter_mut().zip(BANDS) {
+            if bins_in(self.fs_hz, self.nfft, lo, hi) == 0 {
+                *b = f64::NAN;
             }
         }
         SpectrumSummary {
@@ -190,5 +207,33 @@ mod tests {
         assert!(s.bands[2] / s.total > 0.97, "{s:?}");
         assert_eq!(Welch::segment_len(3000, 1024), 1024);
         assert_eq!(Welch::segment_len(700, 1024), 512);
+    }
+
+    #[test]
+    fn a_band_without_a_bin_is_nan_not_zero() {
+        // 64-sample segments at 1 kHz: bins every 15.6 Hz, none in delta,
+        // theta or alpha
+        let mut w = Welch::new(1, 64, 1000.0);
+        for t in 0..640 {
+            w.push(&[(t as f64 * 0.3).sin()]);
+        }
+        let s = w.summary();
+        assert!(s.bands[..3].iter().all(|b| b.is_nan()), "{s:?}");
+        assert!(s.bands[3].is_finite() && s.bands[4].is_finite(), "{s:?}");
+        assert_eq!(bins_in(1000.0, 64, 0.5, 4.0), 0);
+        assert_eq!(bins_in(1000.0, 256, 0.5, 4.0), 1);
+    }
+
+    #[test]
+    fn a_flat_signal_has_no_peak_and_zero_power() {
+        let mut w = Welch::new(2, 256, 1000.0);
+        for _ in 0..1000 {
+            w.push(&[3.0, -7.25e5]);
+        }
+        let s = w.summary();
+        // detrended by its mean: no power anywhere, and no peak
+        assert_eq!(s.total, 0.0, "{s:?}");
+        assert!(s.bands.iter().all(|b| *b == 0.0), "{s:?}");
+        assert!(s.peak_hz.is_nan(), "{s:?}");
     }
 }
