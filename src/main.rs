@@ -51,7 +51,8 @@ enum Cmd {
         #[arg(long)]
         partition: Option<String>,
         /// Names the run's private sockets; the partitions of one run must
-        /// share it (the launcher passes it).
+        /// share it. Visible to other users in `ps`: prefer the environment
+        /// variable BRAINSTREAM_RUN_TOKEN (the launcher uses it).
         #[arg(long, hide = true)]
         run_token: Option<String>,
         /// Started by the launcher: stop when standard input closes.
@@ -264,8 +265,11 @@ fn launch(
 ) -> Result<(), String> {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    // the partitions' shared-memory files and sockets are named by it
+    use brainstream::runtime::transport;
+    // the partitions' shared-memory files and sockets are named by it; the
+    // key authenticates the edges at endpoints the graph names
     let token = brainstream::runtime::seed::run_token();
+    let key = transport::RunKey::random_text();
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let t0 = std::time::Instant::now();
     let mut children = vec![];
@@ -273,14 +277,15 @@ fn launch(
         let log = out.join(format!("partition-{p}.log"));
         let f = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut c = Command::new(&exe);
-        c.arg("run").arg(graph).arg("--out").arg(out).args([
-            "--partition",
-            p,
-            "--run-token",
-            &token,
-            "--launched",
-            "-q",
-        ]);
+        c.arg("run")
+            .arg(graph)
+            .arg("--out")
+            .arg(out)
+            .args(["--partition", p, "--launched", "-q"]);
+        // in the environment, which other users cannot read (unlike the
+        // command line, which `ps` shows)
+        c.env(transport::RUN_TOKEN_ENV, &token)
+            .env(transport::RUN_KEY_ENV, &key);
         for s in set {
             c.args(["--set", s]);
         }
@@ -367,6 +372,8 @@ fn launch(
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // what a partition killed outright left (its sockets, its shared-memory files)
+    transport::remove_run_files(&token);
     if let Some(f) = failed {
         return Err(f);
     }
@@ -384,6 +391,11 @@ fn launch(
         say!("wrote {}", f.display());
     }
     Ok(())
+}
+
+/// A variable of the environment, if set and not empty.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn run(
@@ -442,13 +454,15 @@ fn run(
             }
         }
     };
+    use brainstream::runtime::transport as transport_env;
     let res = run_graph(
         g,
         &RunOptions {
             out_dir: out.clone(),
             cancel: launched.then_some(cancel),
             partition,
-            run_token,
+            run_token: run_token.or_else(|| env_var(transport_env::RUN_TOKEN_ENV)),
+            run_key: env_var(transport_env::RUN_KEY_ENV),
             transport,
         },
         progress,

@@ -927,3 +927,102 @@ fn a_nest_neuron_driven_through_current_in_spikes_alike_through_either_loop() {
         }
     }
 }
+
+/// A session peer in Rust that listens on a ZeroMQ PAIR at `endpoint`,
+/// takes the runtime's hello, answers `answer` (crafted bytes) and stays
+/// connected a moment; the error of the parrot graph run in-process with
+/// that endpoint in place of its command.
+fn run_against_crafted_answer(dir: &Path, answer: Vec<u8>) -> String {
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let s = std::fs::read_to_string(parrot_graph(dir, "{}"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("command = ") {
+                format!("endpoint = \"{endpoint}\"")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let g = write(dir, "crafted.toml", &s);
+    let ctx = zmq::Context::new();
+    let sock = ctx.socket(zmq::PAIR).unwrap();
+    sock.bind(&endpoint).unwrap();
+    let peer = std::thread::spawn(move || {
+        sock.set_rcvtimeo(20_000).unwrap();
+        let hello = sock.recv_bytes(0).expect("the runtime's hello");
+        assert_eq!(&hello[..4], b"BSWF");
+        sock.send(answer, 0).unwrap();
+        // stay until the runtime has read it (and refused it)
+        std::thread::sleep(Duration::from_millis(1500));
+    });
+    let t0 = Instant::now();
+    let err = run(
+        &g,
+        &dir.join("out"),
+        &[
+            "simulation.duration_ms=20",
+            "actors.net.startup_timeout_s=20",
+        ],
+    )
+    .expect_err("a crafted handshake was taken")
+    .to_string();
+    assert!(t0.elapsed() < Duration::from_secs(15), "{err}");
+    peer.join().unwrap();
+    err
+}
+
+/// Issue 16, item 5, end to end without Python: the external side's
+/// handshake is checked field by field as the transport codec checks a
+/// window — a hello announcing 2^62 bytes, one with bytes in front of a
+/// valid body, one of another dtype are refused by name, not parsed.
+#[test]
+fn crafted_handshakes_are_refused_by_name() {
+    let body = br#"{"protocol": 1, "role": "external", "regions": ["rM1", "lM1"],
+        "populations": [{"name": "E", "size": 800}, {"name": "I", "size": 200}],
+        "inputs": ["spikes_in"], "outputs": ["spikes", "rates"]}"#;
+    let answer = |len: u64, dtype: u8, front: &[u8]| {
+        let mut m = b"BSWF".to_vec();
+        m.extend_from_slice(&1u16.to_le_bytes());
+        m.extend_from_slice(&[1, dtype]); // kind hello
+        m.extend_from_slice(&[0; 4]); // flags
+        m.extend_from_slice(&u32::MAX.to_le_bytes()); // the session's edge
+        m.extend_from_slice(&[0; 8 + 8 + 12]); // window, start, dims
+        m.extend_from_slice(&len.to_le_bytes());
+        m.extend_from_slice(&[0; 12]);
+        assert_eq!(m.len(), 64);
+        m.extend_from_slice(front);
+        m.extend_from_slice(body);
+        m
+    };
+    let n = body.len() as u64;
+    for (what, bytes, expect) in [
+        (
+            "2^62",
+            answer(1 << 62, 3, b""),
+            "announces a payload of 4611686018427387904 bytes, over the limit".to_string(),
+        ),
+        (
+            "front",
+            answer(n, 3, b"  \n"),
+            format!("announces {n} payload bytes, {} arrived", n + 3),
+        ),
+        (
+            "dtype",
+            answer(n, 1, b""),
+            "header field `dtype` is 1".to_string(),
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run_against_crafted_answer(dir.path(), bytes);
+        assert!(err.contains("actor `net`"), "{what}: {err}");
+        assert!(err.contains(&expect), "{what}: {err}");
+    }
+}

@@ -22,6 +22,49 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Entries of a folder (none if it is not there).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// The files of run `token` left in /dev/shm.
+fn shm_left(token: &str) -> Vec<String> {
+    entries(Path::new("/dev/shm"))
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("bs-{token}-")))
+        .collect()
+}
+
+/// `bs()` with its own temporary folder (where the run's sockets go).
+fn bs_tmp(tmp: &Path) -> Command {
+    std::fs::create_dir_all(tmp).unwrap();
+    let mut c = bs();
+    c.env("TMPDIR", tmp)
+        .env_remove("BRAINSTREAM_RUN_TOKEN")
+        .env_remove("BRAINSTREAM_RUN_KEY");
+    c
+}
+
+/// A process's command line (arguments joined by spaces) and environment.
+fn proc_args_env(pid: &str) -> (String, Vec<String>) {
+    let split = |f: &str| -> Vec<String> {
+        std::fs::read(format!("/proc/{pid}/{f}"))
+            .unwrap_or_default()
+            .split(|b| *b == 0)
+            .map(|a| String::from_utf8_lossy(a).to_string())
+            .collect()
+    };
+    (split("cmdline").join(" "), split("environ"))
+}
+
 /// Every dataset of the co-simulation's three recordings, as bits.
 fn recordings(out: &Path) -> Vec<(String, Vec<u64>)> {
     let mut v = vec![];
@@ -154,15 +197,31 @@ fn zmq_and_shm_edges_and_two_partitions_give_the_channel_bits() {
 #[test]
 fn a_killed_partition_stops_the_run_and_names_itself() {
     let _serial = serial();
+    for t in ["zmq", "shm"] {
+        killed_partition(t);
+    }
+}
+
+/// A partition SIGKILLed mid-run over `transport`: the run stops naming
+/// it; the token and key were in the partitions' environment, not on their
+/// command lines; nothing of the run is left in the temporary folder or
+/// in /dev/shm (the survivors and the launcher remove the dead one's files).
+fn killed_partition(transport: &str) {
     let dir = tempfile::tempdir().unwrap();
     let parts = partitioned(dir.path());
     let out = dir.path().join("o");
-    let mut launcher = bs()
+    let tmp = dir.path().join("tmp");
+    let mut launcher = bs_tmp(&tmp)
         .arg("run")
         .arg(&parts)
         .arg("--out")
         .arg(&out)
-        .args(["--set", "simulation.duration_ms=60000"])
+        .args([
+            "--set",
+            "simulation.duration_ms=60000",
+            "--transport",
+            transport,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -192,6 +251,23 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
             }
         }
     };
+    // the run token and key: in the environment (only this user can read
+    // it), never on the command line (`ps` shows it to everyone)
+    let (cmdline, env) = proc_args_env(&pid);
+    let var = |name: &str| {
+        env.iter()
+            .find_map(|v| v.strip_prefix(&format!("{name}=")).map(str::to_string))
+            .unwrap_or_else(|| panic!("{name} not in the partition's environment"))
+    };
+    let (token, key) = (var("BRAINSTREAM_RUN_TOKEN"), var("BRAINSTREAM_RUN_KEY"));
+    assert!(token.len() > 16 && key.len() >= 32);
+    assert!(
+        !cmdline.contains(&token) && !cmdline.contains(&key) && !cmdline.contains("--run-token"),
+        "{cmdline}"
+    );
+    if transport == "shm" {
+        assert!(!shm_left(&token).is_empty(), "the run's files are there");
+    }
     let killed = Instant::now();
     assert!(Command::new("kill")
         .args(["-9", &pid])
@@ -207,18 +283,33 @@ fn a_killed_partition_stops_the_run_and_names_itself() {
         err.contains("partition `spiking` was killed by a signal"),
         "{err}"
     );
-    eprintln!("stopped {:.2} s after the kill", waited.as_secs_f64());
+    eprintln!(
+        "{transport}: stopped {:.2} s after the kill",
+        waited.as_secs_f64()
+    );
     // the surviving partition finished its recording: readable, marked incomplete
     let f = open_h5(&out.join("raw.h5"));
     assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
     let (shape, data, _) = read_h5(&out.join("raw.h5"));
     assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));
     let brain_log = std::fs::read_to_string(out.join("partition-brain.log")).unwrap();
-    // stopped by the launcher, or by its own ZeroMQ watch first
+    // stopped by the launcher, or by its own watch first
     assert!(
         brain_log.contains("stopped by the launcher")
-            || brain_log.contains("partition `spiking` lost"),
+            || brain_log.contains("partition `spiking` lost")
+            || brain_log.contains("the process at the other end is gone"),
         "{brain_log}"
+    );
+    // nothing of the run is left, not even the dead partition's files
+    assert_eq!(
+        entries(&tmp),
+        Vec::<String>::new(),
+        "{transport}: sockets left"
+    );
+    assert_eq!(
+        shm_left(&token),
+        Vec::<String>::new(),
+        "{transport}: shm files left"
     );
 }
 
@@ -258,12 +349,10 @@ fn partitions_of_different_graphs_refuse_each_other() {
     assert!(both.contains("handshake refused: graph hash"), "{both}");
 }
 
-#[test]
-fn a_graph_split_across_two_loopback_addresses_runs_over_tcp() {
-    let _serial = serial();
-    let dir = tempfile::tempdir().unwrap();
-    let want = reference(dir.path(), 100);
-    let parts = partitioned(dir.path());
+/// The overrides that put edge 0 (brain → gen, received by the "host"
+/// 127.0.0.2) and edge 3 (filt → to_wc, received by 127.0.0.1) on tcp, with
+/// the two endpoints.
+fn tcp_sets(ms: u32) -> (Vec<String>, [String; 2]) {
     let port = |ip: &str| {
         std::net::TcpListener::bind((ip, 0))
             .unwrap()
@@ -271,38 +360,307 @@ fn a_graph_split_across_two_loopback_addresses_runs_over_tcp() {
             .unwrap()
             .port()
     };
-    // edge 0 (brain → gen) is received by the "host" 127.0.0.2, edge 3
-    // (filt → to_wc) by 127.0.0.1
-    let sets = [
-        "simulation.duration_ms=100".to_string(),
-        "edges.0.transport=\"zmq\"".into(),
-        format!("edges.0.endpoint=\"tcp://127.0.0.2:{}\"", port("127.0.0.2")),
-        "edges.3.transport=\"zmq\"".into(),
-        format!("edges.3.endpoint=\"tcp://127.0.0.1:{}\"", port("127.0.0.1")),
+    let eps = [
+        format!("tcp://127.0.0.2:{}", port("127.0.0.2")),
+        format!("tcp://127.0.0.1:{}", port("127.0.0.1")),
     ];
+    let sets = vec![
+        format!("simulation.duration_ms={ms}"),
+        "edges.0.transport=\"zmq\"".into(),
+        format!("edges.0.endpoint=\"{}\"", eps[0]),
+        "edges.3.transport=\"zmq\"".into(),
+        format!("edges.3.endpoint=\"{}\"", eps[1]),
+    ];
+    (sets, eps)
+}
+
+/// Strangers at `endpoints` until `stop` (at most 30 s): raw garbage over
+/// tcp, and a ZeroMQ PAIR socket without the run key sending garbage
+/// messages. Returns how many connections got through to the port.
+fn strangers(endpoints: [String; 2], stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> usize {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    let ctx = zmq::Context::new();
+    let mut n = 0;
+    let t0 = Instant::now();
+    while !stop.load(Ordering::SeqCst) && t0.elapsed() < Duration::from_secs(30) {
+        for ep in &endpoints {
+            let addr: std::net::SocketAddr = ep.trim_start_matches("tcp://").parse().unwrap();
+            if let Ok(mut c) =
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100))
+            {
+                let _ = c.write_all(
+                    b"\xff\x00\x00\x00\x00\x00\x00\x00\x01\x7fGARBAGE GET / HTTP/1.0\r\n\r\n",
+                );
+                n += 1;
+            }
+            let z = ctx.socket(zmq::PAIR).unwrap();
+            z.set_linger(0).unwrap();
+            z.connect(ep).unwrap();
+            let _ = z.send(&b"BSWIgarbage that is not a window"[..], zmq::DONTWAIT);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    n
+}
+
+#[test]
+fn a_graph_split_across_two_loopback_addresses_runs_over_tcp() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let want = reference(dir.path(), 300);
+    let parts = partitioned(dir.path());
+    let (sets, eps) = tcp_sets(300);
     let out = dir.path().join("tcp");
-    let mut c = bs();
+    let mut c = bs_tmp(&dir.path().join("tmp"));
     c.arg("run").arg(&parts).arg("--out").arg(&out);
     for s in &sets {
         c.args(["--set", s]);
     }
+    // strangers connect to both endpoints and send garbage all along
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let st = stop.clone();
+    let pest = std::thread::spawn(move || strangers(eps, st));
     let o = c.output().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let tried = pest.join().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(recordings(&out), want, "over tcp");
+    assert_eq!(recordings(&out), want, "over tcp, with strangers");
+    // they were there, refused and logged by the partitions
+    let logs = ["brain", "spiking"]
+        .map(|p| std::fs::read_to_string(out.join(format!("partition-{p}.log"))).unwrap())
+        .join("\n");
+    assert!(tried > 0, "no stranger reached the endpoints");
+    assert!(
+        logs.contains("refused a connection"),
+        "tried {tried}: {logs}"
+    );
 }
 
-/// Partitions started by hand (no launcher watches them): when one is
-/// killed, the other learns it from its ZeroMQ connection (closed socket,
-/// or heartbeats unanswered for 3 s) and stops naming the lost partition,
-/// its recording finished and marked incomplete.
+/// Partitions started by hand with different run keys refuse each other
+/// (each names the refusal), and one without a key stops at once naming
+/// the variable to set.
+#[test]
+fn a_partition_without_the_run_key_is_refused() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let parts = partitioned(dir.path());
+    let (sets, _) = tcp_sets(60000);
+    let tmp = dir.path().join("tmp");
+    let start = |p: &str, key: Option<&str>| {
+        let mut c = bs_tmp(&tmp);
+        c.arg("run")
+            .arg(&parts)
+            .arg("--out")
+            .arg(dir.path().join(p))
+            .args(["--partition", p, "-q"])
+            .env(
+                "BRAINSTREAM_RUN_TOKEN",
+                format!("key-test-{}", std::process::id()),
+            );
+        if let Some(k) = key {
+            c.env("BRAINSTREAM_RUN_KEY", k);
+        }
+        for s in &sets {
+            c.args(["--set", s]);
+        }
+        c.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let t0 = Instant::now();
+    let mut a = start("brain", Some("a-key-of-this-run-0123456789abcdef0123"));
+    let mut b = start("spiking", Some("a-stranger-key-0123456789abcdef01234567"));
+    let sa = exit_within(&mut a, t0, Duration::from_secs(40), "brain, refused,");
+    let sb = exit_within(&mut b, t0, Duration::from_secs(40), "spiking, refused,");
+    let (ea, eb) = (
+        String::from_utf8_lossy(&a.wait_with_output().unwrap().stderr).to_string(),
+        String::from_utf8_lossy(&b.wait_with_output().unwrap().stderr).to_string(),
+    );
+    assert!(!sa.success() && !sb.success());
+    for e in [&ea, &eb] {
+        assert!(e.contains("refused the connection"), "{e}");
+        assert!(e.contains("BRAINSTREAM_RUN_KEY"), "{e}");
+    }
+    // the refusals are logged where they happened
+    assert!(
+        ea.contains("refused a connection") || eb.contains("refused a connection"),
+        "{ea}\n{eb}"
+    );
+    // without a key: a clear error at once
+    let o = start("spiking", None).wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        e.contains("started without it: set BRAINSTREAM_RUN_KEY"),
+        "{e}"
+    );
+    assert_eq!(entries(&tmp), Vec::<String>::new(), "sockets left");
+}
+
+/// An `ipc://` endpoint naming a file that is not a stale socket of ours
+/// is refused, and the file is kept as it was: a regular file, a
+/// directory, a socket a live process listens on.
+#[test]
+fn an_ipc_endpoint_at_anything_but_a_stale_socket_is_refused_and_kept() {
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let victim = write(dir.path(), "victim.txt", "precious");
+    let sub = dir.path().join("a-dir");
+    std::fs::create_dir(&sub).unwrap();
+    let live_path = dir.path().join("live.sock");
+    let live = std::os::unix::net::UnixListener::bind(&live_path).unwrap();
+    for (path, why) in [
+        (&victim, "is a regular file, not a socket"),
+        (&sub, "is a directory, not a socket"),
+        (&live_path, "is in use: a live process listens on it"),
+    ] {
+        let o = bs_tmp(&dir.path().join("tmp"))
+            .arg("run")
+            .arg(root().join("graphs/cosim_wc76_spiking.toml"))
+            .arg("--out")
+            .arg(dir.path().join("o"))
+            .args([
+                "-q",
+                "--set",
+                "simulation.duration_ms=20",
+                "--set",
+                "edges.0.transport=\"zmq\"",
+                "--set",
+                &format!("edges.0.endpoint=\"ipc://{}\"", path.display()),
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{}", path.display());
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains(why),
+            "{err}"
+        );
+        assert!(err.contains("edge") || err.contains("edges.0"), "{err}");
+    }
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(sub.is_dir() && live_path.exists());
+    drop(live);
+}
+
+/// Under umask 000, the run's sockets — its own in its private directory
+/// and one the graph names — are owner-only; none is left after the run,
+/// normal or failed.
+#[test]
+fn zmq_sockets_are_owner_only_and_removed_after_every_run() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let _serial = serial();
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().join("tmp");
+    let named = dir.path().join("named.sock");
+    // sh -c 'umask 000; exec brainstream run ...'
+    std::fs::create_dir_all(&tmp).unwrap();
+    let cmd = |out: &Path, ms: u32| {
+        let mut c = Command::new("sh");
+        c.env("TMPDIR", &tmp)
+            .arg("-c")
+            .arg("umask 000; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_brainstream"))
+            .arg("run")
+            .arg(root().join("graphs/cosim_wc76_spiking.toml"))
+            .arg("--out")
+            .arg(out)
+            .args([
+                "-q",
+                "--transport",
+                "zmq",
+                "--set",
+                &format!("simulation.duration_ms={ms}"),
+                "--set",
+                "edges.0.transport=\"zmq\"",
+                "--set",
+                &format!("edges.0.endpoint=\"ipc://{}\"", named.display()),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c
+    };
+    let mut child = cmd(&dir.path().join("ok"), 3000).spawn().unwrap();
+    let mut seen: Vec<(String, u32)> = vec![];
+    let t0 = Instant::now();
+    while child.try_wait().unwrap().is_none() && t0.elapsed() < Duration::from_secs(60) {
+        let mut now = vec![];
+        for d in entries(&tmp) {
+            let p = tmp.join(&d);
+            if let Ok(m) = std::fs::symlink_metadata(&p) {
+                now.push((d.clone(), m.permissions().mode() & 0o777));
+            }
+            for f in entries(&p) {
+                if let Ok(m) = std::fs::symlink_metadata(p.join(&f)) {
+                    if m.file_type().is_socket() {
+                        now.push((format!("{d}/{f}"), m.permissions().mode() & 0o777));
+                    }
+                }
+            }
+        }
+        if let Ok(m) = std::fs::symlink_metadata(&named) {
+            now.push(("named".into(), m.permissions().mode() & 0o777));
+        }
+        if now.len() > seen.len() {
+            seen = now;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    eprintln!("saw {seen:?}");
+    assert!(seen.len() > 3, "saw {seen:?}");
+    for (f, mode) in &seen {
+        let want = if f.starts_with("bs-") && !f.contains('/') {
+            0o700
+        } else {
+            0o600
+        };
+        assert_eq!(*mode, want, "{f}: {mode:o} under umask 000 ({seen:?})");
+    }
+    assert!(seen.iter().any(|(f, _)| f == "named"), "{seen:?}");
+    assert_eq!(
+        entries(&tmp),
+        Vec::<String>::new(),
+        "sockets left after a run"
+    );
+    assert!(!named.exists(), "the named socket left after a run");
+    // a failed run: its recorder cannot create its file (a directory is there)
+    let out = dir.path().join("failed");
+    std::fs::create_dir_all(out.join("raw.h5")).unwrap();
+    let o = cmd(&out, 3000).output().unwrap();
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("raw"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        entries(&tmp),
+        Vec::<String>::new(),
+        "sockets left after a failed run"
+    );
+    assert!(!named.exists(), "the named socket left after a failed run");
+}
+
+/// Partitions started by hand (no launcher watches them; the token on the
+/// command line, as documented): when one is killed, the other learns it
+/// from its ZeroMQ connection (closed socket, or heartbeats unanswered for
+/// 3 s) and stops naming the lost partition, its recording finished and
+/// marked incomplete, and removes the sockets of both.
 #[test]
 fn a_partition_started_by_hand_notices_its_peer_die() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let parts = partitioned(dir.path());
     let out = dir.path().join("o");
+    let tmp = dir.path().join("tmp");
     let start = |p: &str| {
-        bs().arg("run")
+        bs_tmp(&tmp)
+            .arg("run")
             .arg(&parts)
             .arg("--out")
             .arg(&out)
@@ -357,4 +715,6 @@ fn a_partition_started_by_hand_notices_its_peer_die() {
     assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
     let (shape, data, _) = read_h5(&out.join("raw.h5"));
     assert!(shape[0] > 0 && data.iter().all(|x| x.is_finite()));
+    // the survivor removed its own sockets and the dead one's (no launcher)
+    assert_eq!(entries(&tmp), Vec::<String>::new(), "sockets left");
 }

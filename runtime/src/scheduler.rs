@@ -40,7 +40,6 @@ use crate::graph::descriptor::{Scheme, Transport};
 use crate::graph::validate::ValidGraph;
 use crate::payload::Spikes;
 use crate::seed::derive_seed;
-use crate::transport::Medium;
 
 /// Options of a run.
 #[derive(Debug, Clone)]
@@ -53,6 +52,12 @@ pub struct RunOptions {
     /// Names the run's private `ipc://` sockets; the partitions of one run
     /// share it (the launcher passes it). None: a random one.
     pub run_token: Option<String>,
+    /// Authenticates the edges at endpoints the graph names (at least 32
+    /// characters); the partitions of one run share it (the launcher passes
+    /// it in `BRAINSTREAM_RUN_KEY`). None: a random one when this process
+    /// runs every actor; for a partition, such edges fail naming the
+    /// variable.
+    pub run_key: Option<String>,
     /// Every edge over this transport (testing the transports on any graph).
     pub transport: Option<Transport>,
     /// Stops the run from outside (a launcher, a signal): actors finish as
@@ -92,6 +97,7 @@ impl Default for RunOptions {
             out_dir: PathBuf::from("out"),
             partition: None,
             run_token: None,
+            run_key: None,
             transport: None,
             cancel: None,
         }
@@ -170,6 +176,9 @@ pub fn run(
         abort: AtomicBool::new(false),
         failures: Mutex::new(vec![]),
     });
+    if let Some(c) = &opts.cancel {
+        c.attach(Some(shared.clone()));
+    }
     // which actors run here
     if let Some(p) = &opts.partition {
         let parts = graph.partitions();
@@ -198,7 +207,12 @@ pub fn run(
         message: format!("cannot spawn a thread: {e}"),
     };
 
-    let mut zctx: Option<zmq::Context> = None;
+    // where the edges meet; removes what is left of them when it drops
+    let mut rendezvous = crate::transport::rendezvous::Rendezvous::new(
+        &token,
+        opts.run_key.as_deref(),
+        opts.partition.is_some(),
+    );
     let mut connectors = vec![];
     let mut ins: Vec<Vec<InEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
     let mut outs: Vec<Vec<OutEdge>> = (0..graph.actors.len()).map(|_| vec![]).collect();
@@ -243,24 +257,21 @@ pub fn run(
             continue;
         }
         let name = format!("{}.{}->{}.{}", fa.name, e.from_port, ta.name, e.to_port);
-        let endpoint = if shm {
-            crate::transport::shm::path(&token, k as u32)
-                .display()
-                .to_string()
-        } else {
-            e.endpoint.clone().unwrap_or_else(|| {
-                format!(
-                    "ipc://{}/bs-{token}-e{k}.sock",
-                    std::env::temp_dir().display()
-                )
-            })
-        };
+        let (endpoint, medium, authenticated) = rendezvous
+            .edge(k as u32, shm, e.endpoint.as_deref())
+            .map_err(|message| RuntimeError::ActorFailed {
+                actor: "runtime".into(),
+                window: 0,
+                time_ms: 0.0,
+                message: format!("edge {name}: {message}"),
+            })?;
         let link = crate::transport::Link {
             index: k as u32,
             name: name.clone(),
             from: (fa.name.clone(), fa.process.clone()),
             to: (ta.name.clone(), ta.process.clone()),
             endpoint,
+            authenticated,
             hello: crate::wire::Hello {
                 protocol: crate::wire::VERSION,
                 graph_hash: graph_hash.clone(),

@@ -25,6 +25,7 @@
 //! stops (within a poll of 0.1 s for a child, 3 s of missed heartbeats for a
 //! remote peer) with the tail of its stderr; what was recorded is kept.
 
+mod hello;
 mod process;
 mod session;
 mod stream;
@@ -38,8 +39,10 @@ use brainstream_runtime::{
     ParamType, Payload, Pipelined, PortDecl, PortType, RunContext, SeriesMeta, WindowInfo,
 };
 
+use hello::RuntimeHello;
+pub use hello::{parse_answer, ExternalHello, HandshakeError, PopDecl, MAX_HELLO};
 use process::Proc;
-use session::{PopDecl, RuntimeHello, Session, TICK};
+use session::{Session, TICK};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "command", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Program and arguments to start, e.g. [\"python3\", \"../examples/external/wc76_nest.py\"]; run in the graph file's folder with BRAINSTREAM_ENDPOINT set (give `command` or `endpoint`)" },
@@ -159,7 +162,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 
 impl External {
     /// Checks the external side's handshake against the graph.
-    fn accept(&mut self, h: session::ExternalHello) -> Result<(), ActorError> {
+    fn accept(&mut self, h: ExternalHello) -> Result<(), ActorError> {
         if h.protocol != VERSION {
             return Err(ActorError::new(format!(
                 "the external side ({}) speaks protocol version {}, this build speaks {VERSION}; install the client of this brainstream (pip install ./python)",
@@ -403,7 +406,10 @@ impl Pipelined for External {
             }
             let kind = m.header.kind;
             match (m.body, port) {
-                (Body::Empty, None) if edge == TICK => break,
+                (Body::Empty, None) if edge == TICK => {
+                    session::check_tick(&m.header, win.index, win.start_step, win.n_steps)?;
+                    break;
+                }
                 (Body::Error(t), _) => {
                     let log = self
                         .log

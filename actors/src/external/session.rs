@@ -14,57 +14,15 @@ use std::time::{Duration, Instant};
 use brainstream_runtime::transport::PeerWatch;
 use brainstream_runtime::wire::{self, Body, Header, Kind, Limits, HEADER_LEN};
 use brainstream_runtime::{ActorError, SeriesMeta};
-use serde::{Deserialize, Serialize};
 
+use super::hello::{parse_answer, ExternalHello, RuntimeHello, SESSION_EDGE};
 use super::process::Proc;
 use super::stream::{Stall, StreamLink};
 
-/// Edge index of a window tick.
-pub(crate) const TICK: u32 = u32::MAX;
+/// Edge index of a window tick: the session's own.
+pub(crate) const TICK: u32 = SESSION_EDGE;
 /// How often a wait looks at the peer's health.
 const POLL_MS: i32 = 100;
-
-/// A population as announced in the handshake.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PopDecl {
-    pub name: String,
-    pub size: u64,
-}
-
-/// What the runtime tells the external side.
-#[derive(Debug, Clone, Serialize)]
-pub(crate) struct RuntimeHello {
-    pub protocol: u16,
-    pub role: &'static str,
-    pub actor: String,
-    pub dt_ms: f64,
-    pub window_steps: u64,
-    pub total_steps: u64,
-    pub seed: u64,
-    pub regions: Vec<String>,
-    pub populations: Vec<PopDecl>,
-    pub inputs: Vec<&'static str>,
-    pub outputs: Vec<&'static str>,
-    pub config: serde_json::Value,
-    pub peer: String,
-}
-
-/// What the external side answers.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ExternalHello {
-    pub protocol: u16,
-    pub role: String,
-    #[serde(default)]
-    pub peer: String,
-    pub regions: Vec<String>,
-    pub populations: Vec<PopDecl>,
-    /// Input ports it serves.
-    pub inputs: Vec<String>,
-    /// Output ports it sends every window.
-    pub outputs: Vec<String>,
-}
 
 /// The socket under a session.
 enum Link {
@@ -97,21 +55,6 @@ impl Drop for Session {
     }
 }
 
-fn hello_bytes(json: &[u8]) -> Vec<u8> {
-    let h = Header {
-        kind: Kind::Hello,
-        dtype: 3,
-        edge: TICK,
-        window: 0,
-        start_step: 0,
-        dims: [0; 3],
-        payload_len: json.len() as u64,
-    };
-    let mut v = h.to_bytes().to_vec();
-    v.extend_from_slice(json);
-    v
-}
-
 /// A tick: "window `window` (steps `start .. start+n`)".
 pub(crate) fn tick(window: u64, start: u64, n: u64) -> Vec<u8> {
     Header {
@@ -125,6 +68,34 @@ pub(crate) fn tick(window: u64, start: u64, n: u64) -> Vec<u8> {
     }
     .to_bytes()
     .to_vec()
+}
+
+/// Checks the external side's answering tick of window `window` (steps
+/// `start .. start+n`) field by field: the codec has checked magic, version,
+/// kind, flags, reserved bytes and the empty payload, the caller the edge
+/// and the window; a tick also has dtype 0, the window's first step and
+/// dims `(n, 0, 0)`, as the runtime's own [`tick`].
+pub(crate) fn check_tick(h: &Header, window: u64, start: u64, n: u64) -> Result<(), ActorError> {
+    let dims = [u32::try_from(n).unwrap_or(u32::MAX), 0, 0];
+    let bad = |field: &str, got: String, want: String| {
+        ActorError::new(format!(
+            "the external side's tick of window {window}: header field `{field}` is {got}, expected {want}"
+        ))
+    };
+    if h.dtype != 0 {
+        return Err(bad("dtype", h.dtype.to_string(), "0".into()));
+    }
+    if h.start_step != start {
+        return Err(bad(
+            "start_step",
+            h.start_step.to_string(),
+            start.to_string(),
+        ));
+    }
+    if h.dims != dims {
+        return Err(bad("dims", format!("{:?}", h.dims), format!("{dims:?}")));
+    }
+    Ok(())
 }
 
 impl Session {
@@ -344,7 +315,7 @@ impl Session {
         ours: &RuntimeHello,
         timeout: Duration,
     ) -> Result<ExternalHello, ActorError> {
-        let json = serde_json::to_vec(ours).map_err(ActorError::new)?;
+        let hello = ours.to_bytes().map_err(ActorError::new)?;
         let deadline = Instant::now() + timeout;
         let no_answer = |endpoint: &str| {
             ActorError::new(format!(
@@ -369,32 +340,11 @@ impl Session {
                 return Err(no_answer(&self.endpoint));
             }
         }
-        self.send(&hello_bytes(&json))?;
+        self.send(&hello)?;
         let Some(b) = self.recv(Some(deadline))? else {
             return Err(no_answer(&self.endpoint));
         };
-        let h = Header::parse("handshake", &b).map_err(|e| match e {
-            wire::WireError::Version { got, want, .. } => ActorError::new(format!(
-                "the external side speaks protocol version {got}, this build speaks {want}; install the client of this brainstream there (pip install ./python)"
-            )),
-            e => ActorError::new(format!("the external side's handshake: {e}")),
-        })?;
-        let body = &b[HEADER_LEN.min(b.len())..];
-        match h.kind {
-            Kind::Hello => {
-                let theirs: ExternalHello = serde_json::from_slice(body).map_err(|e| {
-                    ActorError::new(format!("the external side's handshake is not valid: {e}"))
-                })?;
-                Ok(theirs)
-            }
-            Kind::Error => Err(ActorError::new(format!(
-                "the external side refused: {}",
-                String::from_utf8_lossy(body)
-            ))),
-            k => Err(ActorError::new(format!(
-                "expected the external side's handshake, got a {k:?} message"
-            ))),
-        }
+        parse_answer(&b).map_err(ActorError::new)
     }
 
     /// Decodes a message of output port `edge` (named `port`).
@@ -459,5 +409,133 @@ impl Session {
         if let Some(p) = &mut self.proc {
             p.stop(grace);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+
+    fn ours() -> RuntimeHello {
+        RuntimeHello {
+            protocol: wire::VERSION,
+            role: "brainstream",
+            actor: "net".into(),
+            dt_ms: 0.1,
+            window_steps: 10,
+            total_steps: 100,
+            seed: 1,
+            regions: vec!["rM1".into()],
+            populations: vec![],
+            inputs: vec!["spikes_in"],
+            outputs: vec!["spikes"],
+            config: serde_json::Value::Null,
+            peer: "test".into(),
+        }
+    }
+
+    /// A runtime's session on a Unix stream whose peer, after reading the
+    /// runtime's hello, writes `stream` (raw bytes: length prefixes and all)
+    /// and stays connected; the handshake's result.
+    fn handshake_against(stream: Vec<u8>) -> Result<ExternalHello, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Session::listen(dir.path().join("s.sock")).unwrap();
+        let path = s.endpoint.trim_start_matches("unix:").to_string();
+        let peer = std::thread::spawn(move || {
+            let mut c = UnixStream::connect(path).unwrap();
+            let mut n = [0u8; 4];
+            c.read_exact(&mut n).unwrap();
+            let mut hello = vec![0u8; u32::from_le_bytes(n) as usize];
+            c.read_exact(&mut hello).unwrap();
+            assert_eq!(&hello[..4], b"BSWF");
+            c.write_all(&stream).unwrap();
+            // stay connected until the runtime has read it
+            std::thread::sleep(Duration::from_millis(500));
+        });
+        let r = s
+            .handshake(&ours(), Duration::from_secs(10))
+            .map_err(|e| e.to_string());
+        peer.join().unwrap();
+        r
+    }
+
+    fn framed(m: &[u8]) -> Vec<u8> {
+        let mut v = (m.len() as u32).to_le_bytes().to_vec();
+        v.extend_from_slice(m);
+        v
+    }
+
+    fn answer(len: u64, body: &[u8]) -> Vec<u8> {
+        let mut m = Header {
+            kind: Kind::Hello,
+            dtype: 3,
+            edge: TICK,
+            window: 0,
+            start_step: 0,
+            dims: [0; 3],
+            payload_len: len,
+        }
+        .to_bytes()
+        .to_vec();
+        m.extend_from_slice(body);
+        m
+    }
+
+    const BODY: &[u8] = br#"{"protocol": 1, "role": "external", "regions": ["rM1"],
+        "populations": [], "inputs": [], "outputs": ["spikes"]}"#;
+
+    #[test]
+    fn a_valid_answer_on_the_stream_is_taken() {
+        let h = handshake_against(framed(&answer(BODY.len() as u64, BODY))).unwrap();
+        assert_eq!(h.outputs, ["spikes"]);
+    }
+
+    /// Issue 16, item 5, through the runtime's stream: a hello announcing
+    /// 2^62 bytes, and one with bytes in front of a valid body, were taken.
+    #[test]
+    fn crafted_answers_on_the_stream_are_refused_by_name() {
+        let e = handshake_against(framed(&answer(1 << 62, BODY))).unwrap_err();
+        assert!(
+            e.contains("announces a payload of 4611686018427387904 bytes, over the limit"),
+            "{e}"
+        );
+        let mut front = b"\n\n  ".to_vec();
+        front.extend_from_slice(BODY);
+        let e = handshake_against(framed(&answer(BODY.len() as u64, &front))).unwrap_err();
+        assert!(
+            e.contains(&format!(
+                "announces {} payload bytes, {} arrived",
+                BODY.len(),
+                BODY.len() + 4
+            )),
+            "{e}"
+        );
+        let mut m = answer(BODY.len() as u64, BODY);
+        m[7] = 1; // float64 values
+        let e = handshake_against(framed(&m)).unwrap_err();
+        assert!(e.contains("header field `dtype` is 1"), "{e}");
+        // a stream frame announcing more than any message may be
+        let e = handshake_against(b"\xff\xff\xff\xffBSWF".to_vec()).unwrap_err();
+        assert!(e.contains("over the limit"), "{e}");
+    }
+
+    #[test]
+    fn a_tick_is_checked_field_by_field() {
+        let h = |b: Vec<u8>| Header::parse("tick", &b).unwrap();
+        assert!(check_tick(&h(tick(3, 30, 10)), 3, 30, 10).is_ok());
+        let e = check_tick(&h(tick(3, 31, 10)), 3, 30, 10).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("tick of window 3: header field `start_step` is 31, expected 30"),
+            "{e}"
+        );
+        let e = check_tick(&h(tick(3, 30, 9)), 3, 30, 10).unwrap_err();
+        assert!(e.to_string().contains("`dims` is [9, 0, 0]"), "{e}");
+        let mut b = tick(3, 30, 10);
+        b[7] = 2;
+        let e = check_tick(&h(b), 3, 30, 10).unwrap_err();
+        assert!(e.to_string().contains("`dtype` is 2"), "{e}");
     }
 }

@@ -7,10 +7,15 @@
 //! them in the consumer's channel. Both ends shake hands first (graph hash,
 //! dt, window length, edge, protocol version).
 
+pub mod auth;
 pub(crate) mod connector;
+pub(crate) mod ipc;
+pub mod rendezvous;
 pub mod watch;
 pub(crate) mod zmq;
 
+pub use auth::{RunKey, RUN_KEY_ENV};
+pub use rendezvous::{remove_run_files, RUN_TOKEN_ENV};
 pub use watch::PeerWatch;
 
 use std::sync::atomic::Ordering;
@@ -34,8 +39,8 @@ pub(crate) enum End {
 /// What carries an edge between connectors.
 #[derive(Clone)]
 pub(crate) enum Medium {
-    /// A ZeroMQ PAIR socket of this context.
-    Zmq(::zmq::Context),
+    /// A ZeroMQ PAIR socket of this run's context.
+    Zmq(Arc<zmq::ZmqRun>),
     /// A shared-memory file with two rings.
     Shm,
 }
@@ -43,7 +48,7 @@ pub(crate) enum Medium {
 impl Medium {
     fn open(&self, link: &Link, end: End, shared: &Shared) -> Result<Box<dyn Pipe>, String> {
         match self {
-            Medium::Zmq(ctx) => zmq::open_pipe(ctx, link, end),
+            Medium::Zmq(run) => zmq::open_pipe(run, link, end, shared),
             Medium::Shm => shm::open_pipe(link, end, shared),
         }
     }
@@ -86,8 +91,10 @@ pub(crate) struct Link {
     /// partition (errors name the far one).
     pub from: (String, String),
     pub to: (String, String),
-    /// ZeroMQ endpoint.
+    /// ZeroMQ endpoint, or the shared-memory file.
     pub endpoint: String,
+    /// An endpoint the graph names: authenticated with the run key.
+    pub authenticated: bool,
     /// What this end says in the handshake.
     pub hello: Hello,
 }

@@ -21,7 +21,11 @@
 //! load. Waiting spins briefly, then yields, then sleeps 20 µs (never a pure
 //! busy spin on two cores), checking the run's abort flag and whether the
 //! peer process is still alive (`/proc/<pid>`). A file whose creator is dead
-//! is stale (a crashed run) and is replaced.
+//! is stale (a crashed run) and is replaced, if it is a file of this user.
+//! The producing side uses only a regular file of this user that no one
+//! else may read or write (checked on the open descriptor, links not
+//! followed), and removes the file when it closes if its creator died (a
+//! partition killed outright).
 
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -48,6 +52,8 @@ struct Map {
     map: MmapMut,
     path: PathBuf,
     owner: bool,
+    /// `(device, inode)` of the file mapped, to remove only that one.
+    id: (u64, u64),
 }
 
 impl Map {
@@ -64,8 +70,11 @@ impl Map {
 
 impl Drop for Map {
     fn drop(&mut self) {
-        if self.owner {
-            let _ = std::fs::remove_file(&self.path);
+        // the creator removes its file; a producer removes it too when the
+        // creator is dead (it cannot any more)
+        let creator = self.u32_at(8).load(Ordering::Acquire);
+        if self.owner || !alive(creator) {
+            super::ipc::remove_ours(&self.path, self.id);
         }
     }
 }
@@ -233,11 +242,6 @@ impl Pipe for ShmPipe {
     }
 }
 
-/// The edge's file.
-pub(crate) fn path(token: &str, edge: u32) -> PathBuf {
-    PathBuf::from(format!("/dev/shm/bs-{token}-e{edge}"))
-}
-
 fn rings() -> (Ring, Ring) {
     (
         Ring {
@@ -253,8 +257,27 @@ fn rings() -> (Ring, Ring) {
     )
 }
 
+/// The creator pid written in the file at `p` (0: not written yet).
+fn creator(p: &Path) -> u32 {
+    use std::io::Read;
+    let mut b = [0u8; 12];
+    let read = std::fs::File::open(p).and_then(|mut f| f.read_exact(&mut b));
+    if read.is_ok() {
+        u32::from_le_bytes([b[8], b[9], b[10], b[11]])
+    } else {
+        0
+    }
+}
+
+/// Whether the shared-memory file at `p` is stale: its creator wrote its
+/// pid and is gone.
+pub(crate) fn stale(p: &Path) -> bool {
+    let pid = creator(p);
+    pid != 0 && !alive(pid)
+}
+
 fn create(p: &Path, edge: &str) -> Result<Map, String> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
     let size = DATA as u64 + FWD + BACK;
     let open = || {
         OpenOptions::new()
@@ -267,12 +290,24 @@ fn create(p: &Path, edge: &str) -> Result<Map, String> {
     let f = match open() {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let m = std::fs::symlink_metadata(p)
+                .map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?;
+            if !m.file_type().is_file() {
+                return Err(format!(
+                    "edge {edge}: {} is {}: refusing to replace it",
+                    p.display(),
+                    super::ipc::kind(&m)
+                ));
+            }
+            if m.uid() != super::ipc::euid() {
+                return Err(format!(
+                    "edge {edge}: {} belongs to user id {}, not to this user: refusing to use it",
+                    p.display(),
+                    m.uid()
+                ));
+            }
             // stale if its creator is dead
-            let pid = std::fs::read(p)
-                .ok()
-                .filter(|b| b.len() >= 12)
-                .map(|b| u32::from_le_bytes([b[8], b[9], b[10], b[11]]))
-                .unwrap_or(0);
+            let pid = creator(p);
             if pid != 0 && alive(pid) {
                 return Err(format!(
                     "edge {edge}: {} is in use by process {pid}",
@@ -285,7 +320,12 @@ fn create(p: &Path, edge: &str) -> Result<Map, String> {
         }
         Err(e) => return Err(format!("edge {edge}: cannot create {}: {e}", p.display())),
     };
-    f.set_len(size)
+    // exactly 0600, whatever the umask took away
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .and_then(|_| f.set_len(size))
+        .map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?;
+    let md = f
+        .metadata()
         .map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?;
     // SAFETY: a file we just created, owner-only, mapped whole.
     let map = unsafe { MmapMut::map_mut(&f) }.map_err(|e| format!("edge {edge}: mmap: {e}"))?;
@@ -293,6 +333,7 @@ fn create(p: &Path, edge: &str) -> Result<Map, String> {
         map,
         path: p.to_path_buf(),
         owner: true,
+        id: (md.dev(), md.ino()),
     };
     let (fw, bk) = rings();
     for r in [fw, bk] {
@@ -304,30 +345,74 @@ fn create(p: &Path, edge: &str) -> Result<Map, String> {
     Ok(m)
 }
 
+/// Whether the open file `f` at `p` may be mapped: a regular file of this
+/// user that no one else may read or write. None: it is not complete yet
+/// (its creator has not sized it); an error when it is not ours.
+fn usable(f: &std::fs::File, p: &Path, edge: &str) -> Result<Option<(u64, u64)>, String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = f
+        .metadata()
+        .map_err(|e| format!("edge {edge}: {}: {e}", p.display()))?;
+    if !m.file_type().is_file() {
+        return Err(format!(
+            "edge {edge}: {} is {}, not a shared-memory file: refusing to use it",
+            p.display(),
+            super::ipc::kind(&m)
+        ));
+    }
+    if let Some(why) = super::ipc::private_to(m.uid(), m.mode(), super::ipc::euid()) {
+        return Err(format!(
+            "edge {edge}: {} {why}: refusing to use it",
+            p.display()
+        ));
+    }
+    Ok((m.len() == DATA as u64 + FWD + BACK).then_some((m.dev(), m.ino())))
+}
+
 fn open(p: &Path, edge: &str, shared: &Shared) -> Result<Map, String> {
+    use std::os::unix::fs::OpenOptionsExt;
     let t0 = Instant::now();
     loop {
-        if let Ok(f) = OpenOptions::new().read(true).write(true).open(p) {
-            if f.metadata().map(|m| m.len()).unwrap_or(0) == DATA as u64 + FWD + BACK {
-                // SAFETY: the consumer's file, of the size it set.
-                let map = unsafe { MmapMut::map_mut(&f) }
-                    .map_err(|e| format!("edge {edge}: mmap: {e}"))?;
-                let m = Map {
-                    map,
-                    path: p.to_path_buf(),
-                    owner: false,
-                };
-                if m.u32_at(0).load(Ordering::Acquire) == MAGIC {
-                    if m.u32_at(4).load(Ordering::Relaxed) != 1 {
-                        return Err(format!(
-                            "edge {edge}: {} has another layout version",
-                            p.display()
-                        ));
+        // links are not followed: the file itself must be ours
+        let opened = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(p);
+        match opened {
+            Ok(f) => {
+                if let Some(id) = usable(&f, p, edge)? {
+                    // SAFETY: the consumer's file (ours, owner-only), of the
+                    // size it set.
+                    let map = unsafe { MmapMut::map_mut(&f) }
+                        .map_err(|e| format!("edge {edge}: mmap: {e}"))?;
+                    let m = Map {
+                        map,
+                        path: p.to_path_buf(),
+                        owner: false,
+                        id,
+                    };
+                    if m.u32_at(0).load(Ordering::Acquire) == MAGIC {
+                        if m.u32_at(4).load(Ordering::Relaxed) != 1 {
+                            return Err(format!(
+                                "edge {edge}: {} has another layout version",
+                                p.display()
+                            ));
+                        }
+                        m.u32_at(12).store(std::process::id(), Ordering::Release);
+                        return Ok(m);
                     }
-                    m.u32_at(12).store(std::process::id(), Ordering::Release);
-                    return Ok(m);
+                    // not initialised yet (creator pid 0 counts as alive:
+                    // dropping `m` leaves the file)
                 }
             }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(format!(
+                    "edge {edge}: {} is a symbolic link: refusing to follow it",
+                    p.display()
+                ));
+            }
+            Err(_) => {}
         }
         if shared.abort.load(Ordering::Relaxed) {
             return Err("aborted".into());
@@ -432,5 +517,81 @@ pub fn ping_pong(msg: &[u8], meta: Option<Arc<crate::SeriesMeta>>, n: usize) -> 
         dt / (2 * n) as f64
     } else {
         dt / n as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn shared() -> Shared {
+        Shared {
+            abort: std::sync::atomic::AtomicBool::new(false),
+            failures: std::sync::Mutex::new(vec![]),
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "bs-shm-test-{}-{:016x}-{name}",
+            std::process::id(),
+            rand::random::<u64>()
+        ))
+    }
+
+    #[test]
+    fn the_producer_refuses_a_file_others_may_use_or_a_link() {
+        let p = scratch("open");
+        let m = create(&p, "t").unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // group and others may read it: refused, not mapped
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = open(&p, "t", &shared()).err().unwrap();
+        assert!(e.contains("has mode 0644") && e.contains("refusing"), "{e}");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        open(&p, "t", &shared()).unwrap();
+        // a link to it: not followed
+        let l = scratch("link");
+        std::os::unix::fs::symlink(&p, &l).unwrap();
+        let e = open(&l, "t", &shared()).err().unwrap();
+        assert!(e.contains("symbolic link"), "{e}");
+        let _ = std::fs::remove_file(&l);
+        drop(m);
+        assert!(!p.exists(), "the creator removes its file");
+    }
+
+    #[test]
+    fn the_consumer_replaces_only_a_stale_file_of_its_own() {
+        let p = scratch("dir");
+        std::fs::create_dir(&p).unwrap();
+        let e = create(&p, "t").err().unwrap();
+        assert!(e.contains("a directory: refusing"), "{e}");
+        assert!(p.is_dir());
+        std::fs::remove_dir(&p).unwrap();
+        // a file whose creator (pid written at offset 8) is gone: replaced
+        let mut b = vec![0u8; 64];
+        b[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&p, &b).unwrap();
+        assert!(stale(&p));
+        let m = create(&p, "t").unwrap();
+        assert!(!stale(&p));
+        drop(m);
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn a_producer_removes_the_file_of_a_dead_creator() {
+        let p = scratch("dead");
+        let c = create(&p, "t").unwrap();
+        let m = open(&p, "t", &shared()).unwrap();
+        // the creator is killed: its pid no longer lives
+        c.u32_at(8).store(u32::MAX, Ordering::Release);
+        std::mem::forget(c);
+        drop(m);
+        assert!(!p.exists());
     }
 }
