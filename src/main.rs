@@ -61,12 +61,23 @@ enum Cmd {
         /// Carry every edge over this transport: channel, shm or zmq (testing).
         #[arg(long)]
         transport: Option<String>,
+        /// Run even when the estimated memory or output exceeds what the
+        /// machine has (a warning instead of an error).
+        #[arg(long)]
+        allow_large: bool,
     },
-    /// Check a graph file without running it.
+    /// Check a graph file without running it (with the memory and output
+    /// it would need).
     Validate {
         graph: PathBuf,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
+        /// Also check the output's size against the free space here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Only warn when the run would not fit the machine.
+        #[arg(long)]
+        allow_large: bool,
     },
     /// Print the graph's topology.
     Graph {
@@ -136,6 +147,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             run_token,
             launched,
             transport,
+            allow_large,
         } => {
             let transport = match transport.as_deref() {
                 None => None,
@@ -147,6 +159,15 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 Some(o) => return Err(format!("--transport {o}: use channel, shm or zmq")),
             };
             let g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            if !launched {
+                // before any work: a run that cannot fit is refused
+                for w in g
+                    .check_machine(Some(&out), allow_large)
+                    .map_err(|e| e.to_string())?
+                {
+                    eprintln!("warning: {w}");
+                }
+            }
             let parts = g.partitions();
             if partition.is_none() && parts.len() > 1 {
                 drop(g);
@@ -155,10 +176,22 @@ fn real_main(cli: Cli) -> Result<(), String> {
             }
             run(g, out, quiet, partition, run_token, launched, transport)
         }
-        Cmd::Validate { graph, set } => {
+        Cmd::Validate {
+            graph,
+            set,
+            out,
+            allow_large,
+        } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+            let warnings = g
+                .check_machine(out.as_deref(), allow_large)
+                .map_err(|e| e.to_string())?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            use brainstream::runtime::machine::human;
             say!(
-                "{}: ok — {} actors, {} edges, {} steps of {} ms in {} windows of {} ms ({} scheme)",
+                "{}: ok — {} actors, {} edges, {} steps of {} ms in {} windows of {} ms ({} scheme); needs about {} of memory, writes about {}",
                 graph.display(),
                 g.actors.len(),
                 g.edges.len(),
@@ -166,7 +199,9 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 g.dt_ms,
                 g.n_windows(),
                 g.window_steps as f64 * g.dt_ms,
-                format!("{:?}", g.scheme()).to_lowercase()
+                format!("{:?}", g.scheme()).to_lowercase(),
+                human(g.footprint.memory_bytes),
+                human(g.footprint.disk_bytes)
             );
             Ok(())
         }

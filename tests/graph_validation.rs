@@ -1,6 +1,7 @@
 //! Every file of `tests/graphs/bad/` must be refused with the messages and
-//! location its `# expect:` / `# expect-at: LINE:` header lines name, without
-//! a panic. The shipped graphs must validate.
+//! location its `# expect:` / `# expect-at: LINE:` header lines name, and
+//! without what its `# expect-not:` lines name (what a message must not
+//! quote), without a panic. The shipped graphs must validate.
 
 use std::path::{Path, PathBuf};
 
@@ -10,23 +11,44 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn expectations(path: &Path) -> (Vec<String>, Option<String>) {
+/// What a bad graph's message must hold, where, and what it must not.
+struct Expect {
+    contains: Vec<String>,
+    at: Option<String>,
+    not: Vec<String>,
+}
+
+fn expectations(path: &Path) -> Expect {
+    let fixed = |c: &[&str], at: Option<&str>| Expect {
+        contains: c.iter().map(|s| s.to_string()).collect(),
+        at: at.map(|s| s.to_string()),
+        not: vec![],
+    };
     match path.file_name().and_then(|f| f.to_str()) {
-        Some("syntax.json") => (vec!["JSON syntax".into()], Some(":3:".into())),
-        Some("duplicate_name.json") => (vec!["duplicate key `a`".into()], Some(":3:".into())),
-        Some("binary.toml") => (vec!["not UTF-8 text".into()], None),
+        Some("syntax.json") => fixed(&["JSON syntax"], Some(":3:")),
+        Some("duplicate_name.json") => fixed(&["duplicate key `a`"], Some(":3:")),
+        Some("type_error.json") => fixed(
+            &["simulation.duration_ms: invalid type: string \"ten\", expected f64"],
+            Some(":4:20:"),
+        ),
+        Some("seed_overflow.json") => fixed(
+            &["simulation.seed: a seed is an integer from 0 to 9223372036854775807"],
+            Some(":3:13:"),
+        ),
+        Some("binary.toml") => fixed(&["not UTF-8 text"], None),
         _ => {
             let text = std::fs::read_to_string(path).unwrap();
-            let mut exp = vec![];
-            let mut at = None;
+            let mut e = fixed(&[], None);
             for l in text.lines() {
-                if let Some(e) = l.strip_prefix("# expect: ") {
-                    exp.push(e.to_string());
+                if let Some(x) = l.strip_prefix("# expect: ") {
+                    e.contains.push(x.to_string());
                 } else if let Some(a) = l.strip_prefix("# expect-at: ") {
-                    at = Some(format!(":{a}"));
+                    e.at = Some(format!(":{a}"));
+                } else if let Some(x) = l.strip_prefix("# expect-not: ") {
+                    e.not.push(x.to_string());
                 }
             }
-            (exp, at)
+            e
         }
     }
 }
@@ -37,7 +59,11 @@ fn every_bad_graph_is_refused_with_a_located_message() {
     let mut n = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        let (exp, at) = expectations(&path);
+        let Expect {
+            contains: exp,
+            at,
+            not,
+        } = expectations(&path);
         assert!(
             !exp.is_empty(),
             "{} has no `# expect:` line",
@@ -61,6 +87,13 @@ fn every_bad_graph_is_refused_with_a_located_message() {
             assert!(
                 msg.contains(e.as_str()),
                 "{}: expected `{e}` in\n{msg}",
+                path.display()
+            );
+        }
+        for x in &not {
+            assert!(
+                !msg.contains(x.as_str()),
+                "{}: the message quotes `{x}`:\n{msg}",
                 path.display()
             );
         }

@@ -27,8 +27,8 @@
 use std::path::PathBuf;
 
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, PortDecl, PortType, RunContext, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, WindowInfo,
 };
 use hdf5::types::VarLenUnicode;
 
@@ -127,7 +127,14 @@ struct Recorder {
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let file_name = ctx.params.opt_str("file")?;
     if let Some(f) = &file_name {
-        if f.is_empty() || f.contains('/') || f.contains('\\') || f == ".." {
+        // a name of the folder itself (".", "..") or of anything outside it
+        // is refused: the recorder would fail (or write elsewhere) at run time
+        if f.is_empty()
+            || f == "."
+            || f == ".."
+            || f.contains(['/', '\\', '\0'])
+            || f.chars().any(char::is_control)
+        {
             return Err(
                 BuildError::at("file", format!("`{f}` must be a plain file name"))
                     .hint("files are written into the --out folder"),
@@ -260,6 +267,16 @@ impl Recorder {
 }
 
 impl Actor for Recorder {
+    /// It writes what it receives (values and times; spikes' times and
+    /// senders).
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(Footprint {
+            disk_bytes_per_step: ctx.input_bytes_per_step(),
+            disk_bytes: META_MARGIN as f64,
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         let name = self
             .file_name

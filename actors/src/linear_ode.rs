@@ -13,8 +13,9 @@
 use std::sync::Arc;
 
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
+    SeriesMeta, WindowInfo,
 };
 use ndarray::Array3;
 use rand::SeedableRng;
@@ -134,6 +135,26 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for LinearOde {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        if let Some(nn) = ctx.input("input").and_then(|s| s.nodes) {
+            if nn != 1 && nn != self.n {
+                return Err(BuildError::at(
+                    "n_nodes",
+                    format!(
+                        "{} nodes, but its `input` brings {nn} (give 1 for all, or one per node)",
+                        self.n
+                    ),
+                ));
+            }
+        }
+        Ok(Footprint {
+            // drive, state and a label per node
+            memory_bytes: self.n as f64 * 48.0,
+            outputs: vec![("output", PortShape::series(1, self.n, 1.0))],
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         self.rng = rand::rngs::StdRng::seed_from_u64(ctx.seed);
         let _ = self.tau;

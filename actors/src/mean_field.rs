@@ -12,9 +12,12 @@ use brainstream_models::{
     model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
     ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ParamSet, ProxyInput,
 };
+use brainstream_runtime::limits::short;
+use brainstream_runtime::machine::human;
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
+    SeriesMeta, WindowInfo,
 };
 use ndarray::Array3;
 
@@ -57,6 +60,8 @@ pub const KIND: KindSpec = KindSpec {
 };
 
 struct MeanField {
+    /// the longest connectome delay, steps
+    max_delay_steps: usize,
     name: String,
     cfg: MeanFieldConfig,
     coupling_meta: Arc<SeriesMeta>,
@@ -89,24 +94,17 @@ fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
 }
 
 fn read_ic(path: &std::path::Path, info: &ModelInfo, n: usize) -> Result<Vec<f64>, BuildError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| BuildError::at("initial_conditions", format!("{}: {e}", path.display())))?;
-    let m = brainstream_models::connectivity::parse_matrix(path, "initial_conditions", &text)
-        .map_err(|e| BuildError::at("initial_conditions", e.to_string()))?;
-    if m.rows != info.nvar() || m.cols != n {
-        return Err(BuildError::at(
-            "initial_conditions",
-            format!(
-                "{} is {}×{}; {} needs {} rows (state variables {}) × {n} columns (regions)",
-                path.display(),
-                m.rows,
-                m.cols,
-                info.name,
+    use brainstream_models::datafile::{read_matrix_file, Shape};
+    let m = read_matrix_file(path, "initial_conditions", Shape::Exact(info.nvar(), n)).map_err(
+        |e| {
+            BuildError::at("initial_conditions", e.to_string()).hint(format!(
+                "a CSV of {} rows (state variables {} of {}) × {n} columns (regions)",
                 info.nvar(),
-                info.state_variables.join(", ")
-            ),
-        ));
-    }
+                info.state_variables.join(", "),
+                info.name,
+            ))
+        },
+    )?;
     Ok(m.data)
 }
 
@@ -125,6 +123,8 @@ pub struct MeanFieldParts {
     pub noise_seed_given: bool,
     /// Whether the initial conditions are random (seeded by the run's seed).
     pub random_ic: bool,
+    /// The longest connectome delay, steps.
+    pub max_delay_steps: usize,
 }
 
 /// Resolves a `mean_field` actor's parameters (model, coupling,
@@ -232,12 +232,14 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
     let proxy_nodes = p
         .nodes("proxy_nodes", &connectivity.labels)?
         .unwrap_or_default();
+    let speed_mm_per_ms = p.f64("speed_mm_per_ms")?;
+    let max_delay_steps = history_fits(&connectivity, info, speed_mm_per_ms, ctx.dt_ms)?;
     let cfg = MeanFieldConfig {
         model: info,
         model_params,
         coupling,
         connectivity,
-        speed_mm_per_ms: p.f64("speed_mm_per_ms")?,
+        speed_mm_per_ms,
         dt_ms: ctx.dt_ms,
         scheme,
         noise,
@@ -252,7 +254,43 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
         threads: p.i64("threads")? as usize,
         noise_seed_given: p.has("noise_seed"),
         random_ic: ic == "random",
+        max_delay_steps,
     })
+}
+
+/// The most bytes the engine's delay history (float32, two slots per delay
+/// step, per coupled variable and region) may take: 8 GiB. Longer delays
+/// (a slow `speed_mm_per_ms`, a fine `dt_ms`) are refused before anything
+/// is allocated.
+pub const MAX_HISTORY_BYTES: u64 = 8 << 30;
+
+/// The longest delay in steps, when the history it needs is at most
+/// [`MAX_HISTORY_BYTES`].
+fn history_fits(
+    c: &Connectivity,
+    info: &ModelInfo,
+    speed: f64,
+    dt: f64,
+) -> Result<usize, BuildError> {
+    let longest = c.tract_lengths.iter().copied().fold(0.0, f64::max);
+    let steps = (longest / speed / dt).round_ties_even();
+    let bytes = (info.cvar.len() * c.n) as f64 * 2.0 * (steps + 2.0) * 4.0;
+    if bytes.is_nan() || bytes > MAX_HISTORY_BYTES as f64 {
+        return Err(BuildError::at(
+            "speed_mm_per_ms",
+            format!(
+                "the longest tract ({} mm) at {} mm/ms is a delay of {} steps of {} ms, whose history needs {}; at most {} are allowed",
+                short(longest),
+                short(speed),
+                short(steps),
+                short(dt),
+                human(bytes),
+                human(MAX_HISTORY_BYTES as f64)
+            ),
+        )
+        .hint("a faster conduction speed or a longer dt_ms shortens the delays"));
+    }
+    Ok(steps as usize)
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -295,6 +333,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         threads: parts.threads,
         noise_seed_given: parts.noise_seed_given,
         random_ic: parts.random_ic,
+        max_delay_steps: parts.max_delay_steps,
         sim: None,
         voi: parts.voi,
         meta,
@@ -304,6 +343,36 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for MeanField {
+    fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        let c = &self.cfg.connectivity;
+        let (n, nv, ncv) = (
+            c.n as f64,
+            self.cfg.model.nvar() as f64,
+            self.cfg.model.cvar.len() as f64,
+        );
+        // weights and lengths here and in the engine's copy, its delays
+        // and sparse structure, the history ring, the state and stages
+        let memory = n * n * (4.0 * 8.0 + 8.0 + 16.0)
+            + ncv * n * 2.0 * (self.max_delay_steps as f64 + 2.0) * 4.0
+            + n * nv * 8.0 * 8.0;
+        let proxies = self.cfg.proxy_nodes.len();
+        Ok(Footprint {
+            memory_bytes: memory,
+            outputs: vec![
+                ("state", PortShape::series(self.voi.len(), c.n, 1.0)),
+                (
+                    "coupling",
+                    PortShape::series(
+                        self.coupling_meta.variables.len(),
+                        proxies,
+                        if proxies == 0 { 0.0 } else { 1.0 },
+                    ),
+                ),
+            ],
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         let mut cfg = self.cfg.clone();
         if let (Some(nz), false) = (cfg.noise.as_mut(), self.noise_seed_given) {

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, PortDecl, PortType, RunContext, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, WindowInfo,
 };
 use plotters::prelude::*;
 
@@ -232,6 +232,35 @@ impl PngPlot {
 }
 
 impl Actor for PngPlot {
+    /// Checks `nodes` against the series it will get; it keeps every
+    /// sample drawn until the end.
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        let series = ctx.input("series");
+        if let (Some(nodes), Some(nn)) = (&self.nodes, series.and_then(|s| s.nodes)) {
+            if let Some((k, &bad)) = nodes.iter().enumerate().find(|(_, &i)| i >= nn) {
+                let has = match nn {
+                    0 => "no node".to_string(),
+                    1 => "1 node (node 0)".to_string(),
+                    n => format!("{n} nodes (0 to {})", n - 1),
+                };
+                return Err(BuildError::at(
+                    format!("nodes[{k}]"),
+                    format!("node {bad} does not exist: the series into `series` has {has}"),
+                ));
+            }
+        }
+        let drawn = self.nodes.as_ref().map_or(8, |n| n.len()) as f64;
+        let lines = series.map_or(0.0, |s| s.samples_per_step * (16.0 + 8.0 * drawn));
+        let dots = ctx
+            .input("spikes")
+            .map_or(0.0, |s| s.samples_per_step * 16.0);
+        Ok(Footprint {
+            memory_bytes: (lines + dots) * ctx.total_steps as f64,
+            disk_bytes: self.size.0 as f64 * self.size.1 as f64 * 3.0,
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         self.path = Some(ctx.out_dir.join(format!("{}.png", ctx.name)));
         Ok(())

@@ -40,6 +40,11 @@ pub fn check_consecutive(s: &Series, last: &mut Option<u64>, who: &str) -> Resul
     Ok(())
 }
 
+/// The most neurons one spiking actor may hold (all regions and
+/// populations together): 10^8. Neuron ids are `u32`; memory is checked
+/// against the machine by validation.
+pub const MAX_NEURONS: usize = 100_000_000;
+
 /// Population (name, size) pairs, in name order.
 pub type Populations = Vec<(String, usize)>;
 
@@ -68,6 +73,19 @@ pub fn regions_and_populations(p: &Params) -> Result<(Vec<String>, Populations),
     }
     if pops.is_empty() {
         return Err(BuildError::at("populations", "no population"));
+    }
+    let per_region = pops.iter().try_fold(0usize, |a, p| a.checked_add(p.1));
+    let total = per_region.and_then(|n| n.checked_mul(regions.len()));
+    if total.is_none_or(|n| n > MAX_NEURONS) {
+        return Err(BuildError::at(
+            "populations",
+            format!(
+                "{} regions of {} neurons are more than the {MAX_NEURONS} neurons one actor may hold",
+                regions.len(),
+                per_region.map_or("over 2^64".to_string(), |n| n.to_string())
+            ),
+        )
+        .hint("split the network over several actors, or make the populations smaller"));
     }
     Ok((regions, pops))
 }

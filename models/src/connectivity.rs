@@ -11,7 +11,14 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::datafile::{open_regular, read_centres, read_matrix};
+pub use crate::datafile::{parse_centres, parse_matrix, Matrix, Shape, MAX_REGIONS};
 use crate::error::ModelError;
+
+/// The most a TVB zip may declare for one member, bytes (what is inflated
+/// is capped further by the matrix's size: reading stops at the first row
+/// too many).
+pub const MAX_ZIP_MEMBER_BYTES: u64 = 512 * 1024 * 1024;
 
 /// A region-level connectome.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +61,10 @@ impl Connectivity {
     /// `centres.txt`, …), an HDF5 file (datasets `weights`, `tract_lengths`,
     /// optional `centres`, `region_labels`) or a directory holding
     /// `weights.{txt,csv}`, `tract_lengths.{txt,csv}` and optionally
-    /// `centres.{txt,csv}`.
+    /// `centres.{txt,csv}`. At most [`MAX_REGIONS`] regions; text is read
+    /// with the limits of [`crate::datafile`] (weights square, the other
+    /// matrices of their size), HDF5 datasets' shapes are checked before
+    /// they are read.
     pub fn load(spec: &str, base_dir: &Path) -> Result<Self, ModelError> {
         if spec == BUILTIN_TVB76 || spec == "tvb76" {
             return Ok(Self::tvb76());
@@ -102,6 +112,11 @@ impl Connectivity {
         let n = weights.rows;
         if n == 0 {
             return Err(err("weights matrix is empty".into()));
+        }
+        if n > MAX_REGIONS {
+            return Err(err(format!(
+                "{n} regions; at most {MAX_REGIONS} are supported"
+            )));
         }
         if weights.cols != n {
             return Err(err(format!(
@@ -154,28 +169,22 @@ impl Connectivity {
                 .map(|e| dir.join(format!("{stem}.{e}")))
                 .find(|p| p.exists())
         };
-        let read = |stem: &str| -> Result<Option<(PathBuf, String)>, ModelError> {
-            match find(stem) {
-                None => Ok(None),
-                Some(p) => std::fs::read_to_string(&p)
-                    .map(|s| Some((p.clone(), s)))
-                    .map_err(|e| ModelError::Connectivity {
-                        path: p,
-                        cause: e.to_string(),
-                    }),
-            }
-        };
         let missing = |stem: &str| ModelError::Connectivity {
             path: dir.to_path_buf(),
             cause: format!("directory has no {stem}.txt or {stem}.csv"),
         };
-        let (wp, ws) = read("weights")?.ok_or_else(|| missing("weights"))?;
-        let (lp, ls) = read("tract_lengths")?.ok_or_else(|| missing("tract_lengths"))?;
-        let w = parse_matrix(&wp, "weights", &ws)?;
-        let l = parse_matrix(&lp, "tract_lengths", &ls)?;
-        let (labels, centres) = match read("centres")? {
-            Some((cp, cs)) => {
-                let (l, c) = parse_centres(&cp, &cs)?;
+        let wp = find("weights").ok_or_else(|| missing("weights"))?;
+        let lp = find("tract_lengths").ok_or_else(|| missing("tract_lengths"))?;
+        let w = read_matrix(open_regular(&wp)?, &wp, "weights", Shape::Square)?;
+        let l = read_matrix(
+            open_regular(&lp)?,
+            &lp,
+            "tract_lengths",
+            Shape::Exact(w.rows, w.rows),
+        )?;
+        let (labels, centres) = match find("centres") {
+            Some(cp) => {
+                let (l, c) = read_centres(open_regular(&cp)?, &cp)?;
                 (Some(l), Some(c))
             }
             None => (None, None),
@@ -188,51 +197,40 @@ impl Connectivity {
             path: path.to_path_buf(),
             cause,
         };
-        let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+        let file = open_regular(path)?;
         let mut zip =
             zip::ZipArchive::new(file).map_err(|e| err(format!("not a zip file: {e}")))?;
-        let mut get = |stem: &str| -> Result<Option<String>, ModelError> {
-            let names: Vec<String> = zip.file_names().map(|s| s.to_string()).collect();
-            let Some(name) = names.iter().find(|n| {
-                let base = n.rsplit('/').next().unwrap_or(n);
-                [".txt", ".csv", ".txt.bz2"]
-                    .iter()
-                    .any(|ext| base == format!("{stem}{ext}"))
-            }) else {
-                return Ok(None);
-            };
-            const LIMIT: u64 = 512 * 1024 * 1024;
-            let f = zip.by_name(name).map_err(|e| err(format!("{name}: {e}")))?;
-            if f.size() > LIMIT {
-                return Err(err(format!("{name} is larger than 512 MiB")));
-            }
-            let mut s = String::new();
-            // tvb-data's older zips (connectivity_68) hold bzip2-compressed
-            // members, as tvb-library reads them; the decompressed size is
-            // capped too.
-            let read = if name.ends_with(".bz2") {
-                bzip2::read::BzDecoder::new(f)
-                    .take(LIMIT + 1)
-                    .read_to_string(&mut s)
-            } else {
-                f.take(LIMIT + 1).read_to_string(&mut s)
-            };
-            read.map_err(|e| err(format!("{name}: {e}")))?;
-            if s.len() as u64 > LIMIT {
-                return Err(err(format!("{name} is larger than 512 MiB")));
-            }
-            Ok(Some(s))
+        let names: Vec<String> = zip.file_names().map(|s| s.to_string()).collect();
+        let find = |stem: &str| -> Option<String> {
+            names
+                .iter()
+                .find(|n| {
+                    let base = n.rsplit('/').next().unwrap_or(n);
+                    [".txt", ".csv", ".txt.bz2"]
+                        .iter()
+                        .any(|ext| base == format!("{stem}{ext}"))
+                })
+                .cloned()
         };
-        let ws = get("weights")?.ok_or_else(|| err("zip holds no weights.txt".into()))?;
-        let ls =
-            get("tract_lengths")?.ok_or_else(|| err("zip holds no tract_lengths.txt".into()))?;
-        let cs = get("centres")?;
         let inner = |n: &str| path.join(n);
-        let w = parse_matrix(&inner("weights.txt"), "weights", &ws)?;
-        let l = parse_matrix(&inner("tract_lengths.txt"), "tract_lengths", &ls)?;
-        let (labels, centres) = match cs {
-            Some(cs) => {
-                let (l, c) = parse_centres(&inner("centres.txt"), &cs)?;
+        let wn = find("weights").ok_or_else(|| err("zip holds no weights.txt".into()))?;
+        let w = read_matrix(
+            zip_member(&mut zip, path, &wn)?,
+            &inner(&wn),
+            "weights",
+            Shape::Square,
+        )?;
+        let ln =
+            find("tract_lengths").ok_or_else(|| err("zip holds no tract_lengths.txt".into()))?;
+        let l = read_matrix(
+            zip_member(&mut zip, path, &ln)?,
+            &inner(&ln),
+            "tract_lengths",
+            Shape::Exact(w.rows, w.rows),
+        )?;
+        let (labels, centres) = match find("centres") {
+            Some(cn) => {
+                let (l, c) = read_centres(zip_member(&mut zip, path, &cn)?, &inner(&cn))?;
                 (Some(l), Some(c))
             }
             None => (None, None),
@@ -245,14 +243,26 @@ impl Connectivity {
             path: path.to_path_buf(),
             cause,
         };
+        open_regular(path)?;
         let f = hdf5::File::open(path).map_err(|e| err(format!("cannot open as HDF5: {e}")))?;
-        let mat = |name: &str| -> Result<Matrix, ModelError> {
+        // shapes are checked before anything is read: a dataset may
+        // declare (and compress) far more than the machine holds
+        let mat = |name: &str, cols: Option<usize>| -> Result<Matrix, ModelError> {
             let ds = f
                 .dataset(name)
                 .map_err(|_| err(format!("no dataset `{name}`")))?;
             let shape = ds.shape();
             if shape.len() != 2 {
                 return Err(err(format!("`{name}` has shape {shape:?}, expected 2-D")));
+            }
+            let want = cols.unwrap_or(shape[0]);
+            if shape[0] > MAX_REGIONS || shape[1] != want {
+                return Err(err(format!(
+                    "`{name}` is {}×{}; expected N×{} with N ≤ {MAX_REGIONS}",
+                    shape[0],
+                    shape[1],
+                    cols.map_or("N".to_string(), |c| c.to_string())
+                )));
             }
             let data: Vec<f64> = ds.read_raw().map_err(|e| err(format!("`{name}`: {e}")))?;
             Ok(Matrix {
@@ -261,23 +271,23 @@ impl Connectivity {
                 data,
             })
         };
-        let w = mat("weights")?;
-        let l = mat("tract_lengths")?;
+        let w = mat("weights", None)?;
+        let l = mat("tract_lengths", None)?;
         let centres = match f.dataset("centres") {
             Ok(_) => {
-                let c = mat("centres")?;
-                if c.cols != 3 {
-                    return Err(err(format!(
-                        "`centres` is {}×{}, expected N×3",
-                        c.rows, c.cols
-                    )));
-                }
+                let c = mat("centres", Some(3))?;
                 Some(c.data.chunks(3).map(|r| [r[0], r[1], r[2]]).collect())
             }
             Err(_) => None,
         };
         let labels = match f.dataset("region_labels") {
             Ok(ds) => {
+                if ds.size() > MAX_REGIONS {
+                    return Err(err(format!(
+                        "`region_labels` holds {} labels; at most {MAX_REGIONS}",
+                        ds.size()
+                    )));
+                }
                 // TVB writes labels as numpy bytes (fixed-length ASCII);
                 // h5py's str lists are variable-length UTF-8.
                 if let Ok(v) = ds.read_raw::<hdf5::types::VarLenUnicode>() {
@@ -316,9 +326,9 @@ impl Connectivity {
             .map(|&l| {
                 // TVB: numpy.rint(tract_lengths / speed / dt), round half to even.
                 let d = (l / speed_mm_per_ms / dt_ms).round_ties_even();
-                if d > 1e8 {
+                if d.is_nan() || d > 1e8 {
                     Err(ModelError::Config(format!(
-                        "a delay of {d} steps (tract length {l} mm) is too long for a history buffer"
+                        "a delay of {d:.4e} steps (tract length {l} mm at {speed_mm_per_ms} mm/ms, dt {dt_ms} ms) is too long for a history buffer (at most 1e8 steps)"
                     )))
                 } else {
                     Ok(d as usize)
@@ -328,97 +338,30 @@ impl Connectivity {
     }
 }
 
-/// A dense row-major matrix read from a text file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Matrix {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<f64>,
-}
-
-/// Parses a whitespace- or comma-separated numeric matrix. Blank lines and
-/// lines starting with `#` are skipped.
-pub fn parse_matrix(path: &Path, what: &str, text: &str) -> Result<Matrix, ModelError> {
+/// A member of a zip, inflated as it is read (tvb-data's older zips, such
+/// as connectivity_68, hold bzip2-compressed members, as tvb-library reads
+/// them); what a reader takes is capped by the matrix's size.
+fn zip_member<'z>(
+    zip: &'z mut zip::ZipArchive<std::fs::File>,
+    path: &Path,
+    name: &str,
+) -> Result<Box<dyn Read + 'z>, ModelError> {
     let err = |cause: String| ModelError::Connectivity {
         path: path.to_path_buf(),
         cause,
     };
-    let mut data = Vec::new();
-    let mut rows = 0;
-    let mut cols = None;
-    for (ln, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let mut n = 0;
-        for (cn, tok) in t
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .enumerate()
-        {
-            let v: f64 = tok.parse().map_err(|_| {
-                err(format!(
-                    "{what}: line {}, column {}: `{tok}` is not a number",
-                    ln + 1,
-                    cn + 1
-                ))
-            })?;
-            data.push(v);
-            n += 1;
-        }
-        match cols {
-            None => cols = Some(n),
-            Some(c) if c != n => {
-                return Err(err(format!(
-                    "{what}: line {} has {n} values, earlier lines have {c}",
-                    ln + 1
-                )))
-            }
-            _ => {}
-        }
-        rows += 1;
+    let f = zip.by_name(name).map_err(|e| err(format!("{name}: {e}")))?;
+    if f.size() > MAX_ZIP_MEMBER_BYTES {
+        return Err(err(format!(
+            "{name} declares {} bytes; at most {MAX_ZIP_MEMBER_BYTES} are read",
+            f.size()
+        )));
     }
-    Ok(Matrix {
-        rows,
-        cols: cols.unwrap_or(0),
-        data,
+    Ok(if name.ends_with(".bz2") {
+        Box::new(bzip2::read::BzDecoder::new(f))
+    } else {
+        Box::new(f)
     })
-}
-
-/// Parses TVB's `centres.txt` (`label x y z` per line) or the CSV form
-/// `label,x,y,z` with an optional header.
-pub fn parse_centres(path: &Path, text: &str) -> Result<(Vec<String>, Vec<[f64; 3]>), ModelError> {
-    let mut labels = Vec::new();
-    let mut centres = Vec::new();
-    for (ln, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        let toks: Vec<&str> = t
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter(|s| !s.is_empty())
-            .collect();
-        if ln == 0 && toks.first().map(|s| s.eq_ignore_ascii_case("label")) == Some(true) {
-            continue;
-        }
-        let bad = || ModelError::Connectivity {
-            path: path.to_path_buf(),
-            cause: format!(
-                "centres: line {}: expected `label x y z`, got `{t}`",
-                ln + 1
-            ),
-        };
-        if toks.len() != 4 {
-            return Err(bad());
-        }
-        let xyz: Result<Vec<f64>, _> = toks[1..].iter().map(|s| s.parse::<f64>()).collect();
-        let xyz = xyz.map_err(|_| bad())?;
-        labels.push(toks[0].to_string());
-        centres.push([xyz[0], xyz[1], xyz[2]]);
-    }
-    Ok((labels, centres))
 }
 
 #[cfg(test)]
@@ -442,14 +385,22 @@ mod tests {
         let l3 = parse_matrix(p, "tract_lengths", "1,2,3\n3,4,5\n").unwrap();
         let e = Connectivity::from_parts(w.clone(), l3, None, None, "x").unwrap_err();
         assert!(e.to_string().contains("tract_lengths are 2×3"), "{e}");
-        let bad = parse_matrix(p, "weights", "1,nan\n3,4\n").unwrap();
+        let bad = Matrix {
+            rows: 2,
+            cols: 2,
+            data: vec![1.0, f64::NAN, 3.0, 4.0],
+        };
         let e = Connectivity::from_parts(bad, w.clone(), None, None, "x").unwrap_err();
         assert!(e.to_string().contains("weights[0][1] = NaN"), "{e}");
         let neg = parse_matrix(p, "tract_lengths", "1,-2\n3,4\n").unwrap();
         let e = Connectivity::from_parts(w.clone(), neg, None, None, "x").unwrap_err();
         assert!(e.to_string().contains("tract_lengths[0][1] = -2"), "{e}");
         let e = parse_matrix(p, "weights", "1,2\n3,x\n").unwrap_err();
-        assert!(e.to_string().contains("line 2, column 2"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("x.csv:2:3: weights: expected a number"),
+            "{e}"
+        );
         let e = parse_matrix(p, "weights", "1,2\n3\n").unwrap_err();
         assert!(e.to_string().contains("line 2 has 1 values"), "{e}");
         let c = Connectivity::from_parts(w.clone(), w, None, None, "x").unwrap();

@@ -32,6 +32,14 @@ pub enum ModelError {
     /// A connectivity file that cannot be read or parsed.
     #[error("connectivity {path}: {cause}")]
     Connectivity { path: PathBuf, cause: String },
+    /// A data file (connectome matrix, centres, initial conditions) that
+    /// cannot be read, located to its line and column where known.
+    #[error("{}{}: {cause}", path.display(), loc.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
+    DataFile {
+        path: PathBuf,
+        loc: Option<(usize, usize)>,
+        cause: String,
+    },
     /// Inconsistent configuration.
     #[error("{0}")]
     Config(String),

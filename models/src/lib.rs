@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod connectivity;
 pub mod coupling;
+pub mod datafile;
 pub mod engine;
 pub mod error;
 pub mod integrator;

@@ -126,8 +126,94 @@ impl Outputs {
     }
 }
 
+/// What is known before the run about the data an output port sends.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PortShape {
+    /// Variables of a series (`None`: not known before the run, or spikes).
+    pub variables: Option<usize>,
+    /// Nodes of a series (regions, neurons), or the number of spike senders.
+    pub nodes: Option<usize>,
+    /// Average samples (series) or events (spikes) per simulated step.
+    pub samples_per_step: f64,
+    /// Average bytes per simulated step (values, stamps and times).
+    pub bytes_per_step: f64,
+}
+
+impl PortShape {
+    /// A series of `variables × nodes` values, `samples_per_step` samples
+    /// per step (1 for a raw state, 1/period for a monitor).
+    pub fn series(variables: usize, nodes: usize, samples_per_step: f64) -> Self {
+        Self {
+            variables: Some(variables),
+            nodes: Some(nodes),
+            samples_per_step,
+            // per sample: the values, a u64 stamp and an f64 time
+            bytes_per_step: samples_per_step * ((variables * nodes) as f64 * 8.0 + 16.0),
+        }
+    }
+
+    /// Spikes of `senders` senders at `events_per_step` events per step
+    /// (sender u32, stamp u64, time f64: 20 bytes each).
+    pub fn spikes(senders: usize, events_per_step: f64) -> Self {
+        Self {
+            variables: None,
+            nodes: Some(senders),
+            samples_per_step: events_per_step,
+            bytes_per_step: events_per_step * 20.0,
+        }
+    }
+}
+
+/// What [`Actor::plan`] gets: the run's size and what its inputs will carry.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanCtx<'a> {
+    /// Integration step, ms.
+    pub dt_ms: f64,
+    /// Steps of the run.
+    pub total_steps: u64,
+    /// Steps per window.
+    pub window_steps: u64,
+    /// (input port, shape of the producer's port) of every edge into the actor.
+    pub inputs: &'a [(&'static str, PortShape)],
+}
+
+impl PlanCtx<'_> {
+    /// The shape of what arrives on input `port`, if an edge feeds it.
+    pub fn input(&self, port: &str) -> Option<&PortShape> {
+        self.inputs.iter().find(|(p, _)| *p == port).map(|(_, s)| s)
+    }
+    /// Bytes per step arriving on all inputs together.
+    pub fn input_bytes_per_step(&self) -> f64 {
+        self.inputs.iter().map(|(_, s)| s.bytes_per_step).sum()
+    }
+}
+
+/// What an actor will hold, write and send, estimated before the run so
+/// that a run that cannot fit the machine is refused before any work.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Footprint {
+    /// Bytes held while running (state, tables, buffers), beyond the
+    /// windows travelling on its edges.
+    pub memory_bytes: f64,
+    /// Bytes written to the output folder per simulated step.
+    pub disk_bytes_per_step: f64,
+    /// Bytes written once (a plot, file headers).
+    pub disk_bytes: f64,
+    /// Shapes of output ports; an output not listed is taken to carry as
+    /// much as all its inputs together (a transformer's rule of thumb).
+    pub outputs: Vec<(&'static str, PortShape)>,
+}
+
 /// A component stepped in lockstep windows on its own thread.
 pub trait Actor: Send {
+    /// Checks what will arrive on its inputs (the shapes of the producers'
+    /// ports) against its own parameters, and estimates what it will hold,
+    /// write and send. Validation calls it for every actor, producers
+    /// first, before anything runs; an error is reported at the actor's
+    /// key like a build error. Default: nothing checked, held or written.
+    fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(Footprint::default())
+    }
     /// Called once before the first window: open files, seed generators.
     fn start(&mut self, _ctx: &RunContext) -> Result<(), ActorError> {
         Ok(())

@@ -15,6 +15,8 @@ pub mod actor;
 pub(crate) mod edge;
 pub mod error;
 pub mod graph;
+pub mod limits;
+pub mod machine;
 pub mod params;
 pub mod payload;
 pub mod scheduler;
@@ -24,8 +26,8 @@ pub mod transport;
 pub mod wire;
 
 pub use actor::{
-    Actor, BuildCtx, Inputs, KindSpec, Outputs, Pipelined, PortDecl, Registry, RunContext,
-    WindowInfo,
+    Actor, BuildCtx, Footprint, Inputs, KindSpec, Outputs, Pipelined, PlanCtx, PortDecl,
+    PortShape, Registry, RunContext, WindowInfo,
 };
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};

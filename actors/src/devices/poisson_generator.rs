@@ -14,8 +14,9 @@
 use std::sync::Arc;
 
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, Payload, PortDecl, PortType, RunContext, Spikes, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Spikes,
+    WindowInfo,
 };
 use rand::SeedableRng;
 
@@ -104,6 +105,16 @@ impl PoissonTrains {
 }
 
 impl Actor for PoissonTrains {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        // at the highest rate of the schedule
+        let rate = self.changes.iter().map(|c| c.1).fold(0.0, f64::max);
+        let events = self.trains as f64 * rate * ctx.dt_ms / 1000.0;
+        Ok(Footprint {
+            outputs: vec![("spikes", PortShape::spikes(self.trains as usize, events))],
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         self.rng = rand::rngs::StdRng::seed_from_u64(ctx.seed);
         Ok(())

@@ -4,8 +4,8 @@
 
 use brainstream_models::monitors::Bold;
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, PortDecl, PortType, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, WindowInfo,
 };
 
 use super::{apply, OFFSET};
@@ -66,6 +66,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for B {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        // the kernel keeps hrf_length_ms of samples
+        Ok(super::plan(ctx, self.period, self.hrf / self.dt))
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use brainstream_models::monitors::Sample;
 use brainstream_runtime::{
-    ActorError, DefaultValue, Inputs, Outputs, ParamSpec, ParamType, Payload, Series,
+    ActorError, DefaultValue, Footprint, Inputs, Outputs, ParamSpec, ParamType, Payload, PlanCtx,
+    PortShape, Series,
 };
 use ndarray::Array3;
 
@@ -24,6 +25,32 @@ pub(crate) const OFFSET: ParamSpec = ParamSpec {
     unit: "steps",
     doc: "Added to the step count before sampling; horizon − 1 reproduces tvb-library's sampling phase and time stamps",
 };
+
+/// A monitor's plan: one output sample per `period_ms` for each input
+/// sample per step, and `held` input samples kept (a kernel's length).
+pub(crate) fn plan(ctx: &PlanCtx, period_ms: f64, held: f64) -> Footprint {
+    let Some(i) = ctx.input("input") else {
+        return Footprint::default();
+    };
+    let per_step = (ctx.dt_ms / period_ms).min(1.0) * i.samples_per_step.min(1.0);
+    let values = match (i.variables, i.nodes) {
+        (Some(v), Some(n)) => (v * n) as f64,
+        _ => i.bytes_per_step / 8.0,
+    };
+    let mut out = PortShape {
+        samples_per_step: per_step,
+        bytes_per_step: per_step * (values * 8.0 + 16.0),
+        ..*i
+    };
+    if i.samples_per_step == 0.0 {
+        out.bytes_per_step = 0.0;
+    }
+    Footprint {
+        memory_bytes: held * values * 8.0,
+        outputs: vec![("output", out)],
+        ..Default::default()
+    }
+}
 
 /// Feeds every sample of `input` to `f` and sends what it returns.
 pub(crate) fn apply(

@@ -3,8 +3,8 @@
 
 use brainstream_models::monitors::SubSample;
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, PortDecl, PortType, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, WindowInfo,
 };
 
 use super::{apply, OFFSET};
@@ -42,6 +42,7 @@ pub const KIND: KindSpec = KindSpec {
 };
 
 struct Ss {
+    period: f64,
     mon: SubSample,
     last: Option<u64>,
 }
@@ -51,10 +52,18 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let offset = ctx.params.i64("offset_steps")? as u64;
     let mon = SubSample::new(period, ctx.dt_ms, offset)
         .map_err(|e| BuildError::at("period_ms", e.to_string()))?;
-    Ok(Box::new(Ss { mon, last: None }))
+    Ok(Box::new(Ss {
+        period,
+        mon,
+        last: None,
+    }))
 }
 
 impl Actor for Ss {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(super::plan(ctx, self.period, 0.0))
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,

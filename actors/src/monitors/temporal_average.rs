@@ -4,8 +4,8 @@
 
 use brainstream_models::monitors::TemporalAverage;
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, PortDecl, PortType, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, WindowInfo,
 };
 
 use super::{apply, OFFSET};
@@ -65,6 +65,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for Ta {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(super::plan(ctx, self.period, 1.0))
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,

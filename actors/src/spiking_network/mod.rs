@@ -27,8 +27,9 @@ use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver, PARAMS a
 use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
 use brainstream_models::spiking::{Dist, Network, Neurons, Rule};
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Inputs, KindSpec, Outputs, ParamSpec,
-    ParamType, Payload, PortDecl, PortType, RunContext, Series, SeriesMeta, Spikes, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
+    SeriesMeta, Spikes, WindowInfo,
 };
 use ndarray::Array3;
 
@@ -403,7 +404,52 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     }))
 }
 
+/// Firing rate assumed per neuron when estimating the spikes a network
+/// sends, Hz (the estimate is for memory and disk, not for the dynamics).
+const ESTIMATED_RATE_HZ: f64 = 10.0;
+
+/// Bytes per neuron: state, parameters and the ring of pending input
+/// (about 64 steps of two conductances or currents).
+const BYTES_PER_NEURON: f64 = 64.0 * 16.0 + 128.0;
+
+/// Bytes per synapse: target, weight and delay here, and the pair drawn
+/// while connecting.
+const BYTES_PER_SYNAPSE: f64 = 22.0;
+
 impl Actor for SpikingNetwork {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        let regions = self.regions.len() as f64;
+        let per_region: usize = self.pops.iter().map(|p| p.1).sum();
+        let neurons = regions * per_region as f64;
+        let size = |p: usize| self.pops[p].1 as f64;
+        let synapses: f64 = regions
+            * self
+                .projections
+                .iter()
+                .map(|pr| match pr.rule {
+                    Rule::AllToAll => size(pr.from) * size(pr.to),
+                    Rule::FixedIndegree(k) => k as f64 * size(pr.to),
+                    Rule::PairwiseBernoulli(p) => p * size(pr.from) * size(pr.to),
+                })
+                .sum::<f64>();
+        let n = self.regions.len() * per_region;
+        Ok(Footprint {
+            memory_bytes: neurons * BYTES_PER_NEURON + synapses * BYTES_PER_SYNAPSE,
+            outputs: vec![
+                (
+                    "spikes",
+                    PortShape::spikes(n, neurons * ESTIMATED_RATE_HZ * ctx.dt_ms / 1000.0),
+                ),
+                (
+                    "rates",
+                    PortShape::series(self.pops.len(), self.regions.len(), 1.0),
+                ),
+                ("v_m", PortShape::series(1, self.record.len(), 1.0)),
+            ],
+            ..Default::default()
+        })
+    }
+
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
         use rand::SeedableRng;
         let r = self.regions.len();

@@ -143,9 +143,9 @@ impl GraphSource {
                     None,
                 )])
             })?;
-            match json_to_toml(&v, "")
-                .map_err(|(p, m)| RuntimeError::Invalid(vec![self.issue(None, &p, m, None)]))?
-            {
+            match json_to_toml(&v, "").map_err(|(p, m)| {
+                RuntimeError::Invalid(vec![self.issue(self.locate(&p), &p, m, None)])
+            })? {
                 toml::Value::Table(t) => t,
                 _ => {
                     return Err(RuntimeError::Invalid(vec![self.issue(
@@ -159,12 +159,15 @@ impl GraphSource {
         } else {
             toml::from_str(&self.text).map_err(|e| {
                 let lc = e.span().map(|s| line_col(&self.text, s.start));
-                RuntimeError::Invalid(vec![self.issue(
-                    lc,
-                    "",
-                    format!("TOML syntax: {}", e.message()),
-                    Some("see the graph file tour in README.md".into()),
-                )])
+                let (path, msg, hint) = match e.span() {
+                    Some(sp) => explain_toml_error(&self.text, e.message(), sp.start),
+                    None => (
+                        String::new(),
+                        format!("TOML syntax: {}", e.message()),
+                        Some(TOUR_HINT.into()),
+                    ),
+                };
+                RuntimeError::Invalid(vec![self.issue(lc, &path, msg, hint)])
             })?
         };
         for o in &self.overrides {
@@ -176,7 +179,10 @@ impl GraphSource {
             let path = if path == "." { String::new() } else { path };
             let inner = e.into_inner().to_string();
             // serde appends "in `path`", which the location already says
-            let msg = inner.split("\nin `").next().unwrap_or(&inner).trim().to_string();
+            let mut msg = inner.split("\nin `").next().unwrap_or(&inner).trim().to_string();
+            if path == "simulation.seed" {
+                msg = format!("a seed is an integer from 0 to {} ({msg})", i64::MAX);
+            }
             let lc = self.locate(&path);
             let hint = if msg.contains("missing field") {
                 Some("every graph needs [simulation] with dt_ms and duration_ms; every actor needs `kind`".into())
@@ -190,46 +196,291 @@ impl GraphSource {
     }
 
     /// 1-based line and column of a dotted key path (`actors.brain.model`,
-    /// `edges[2].from`) in a TOML text, or of the nearest enclosing item.
+    /// `edges[2].from`) in the TOML or JSON text, or of the nearest
+    /// enclosing item.
     pub fn locate(&self, path: &str) -> Option<(usize, usize)> {
-        if self.json || path.is_empty() {
+        if path.is_empty() {
             return None;
         }
-        let doc = toml_edit::Document::parse(self.text.as_str()).ok()?;
-        let mut cur = Cursor::Table(doc.as_table());
-        let mut best = None;
-        for seg in split_path(path) {
-            let next = match (&cur, &seg) {
-                (Cursor::Table(t), Seg::Key(k)) => t.get(k).map(Cursor::Item),
-                (Cursor::Item(it), Seg::Key(k)) => match it {
-                    toml_edit::Item::Table(t) => t.get(k).map(Cursor::Item),
-                    toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
-                        t.get(k).map(Cursor::Value)
-                    }
-                    _ => None,
-                },
-                (Cursor::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => {
+        let offset = if self.json {
+            json_offset(&self.text, path)
+        } else {
+            toml_offset(&self.text, path)
+        };
+        offset.map(|o| line_col(&self.text, o))
+    }
+}
+
+const TOUR_HINT: &str = "see the graph file tour in README.md";
+
+/// Byte offset of a dotted key path in a TOML text, or of the nearest
+/// enclosing item; None where the text does not parse.
+fn toml_offset(text: &str, path: &str) -> Option<usize> {
+    toml_find(text, path).map(|f| f.0)
+}
+
+/// [`toml_offset`], and whether the whole path was found (not only an
+/// enclosing item).
+fn toml_find(text: &str, path: &str) -> Option<(usize, bool)> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut cur = Cursor::Table(doc.as_table());
+    let mut best = None;
+    let segs = split_path(path);
+    let mut matched = 0;
+    for seg in &segs {
+        let next = match (&cur, &seg) {
+            (Cursor::Table(t), Seg::Key(k)) => t.get(k).map(Cursor::Item),
+            (Cursor::Item(it), Seg::Key(k)) => match it {
+                toml_edit::Item::Table(t) => t.get(k).map(Cursor::Item),
+                toml_edit::Item::Value(toml_edit::Value::InlineTable(t)) => {
                     t.get(k).map(Cursor::Value)
                 }
-                (Cursor::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => {
-                    a.get(*i).map(Cursor::Table)
-                }
-                (
-                    Cursor::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))),
-                    Seg::Index(i),
-                )
-                | (Cursor::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => {
-                    a.get(*i).map(Cursor::Value)
-                }
                 _ => None,
-            };
-            let Some(n) = next else { break };
-            if let Some(s) = n.span() {
-                best = Some(s.start);
+            },
+            (Cursor::Value(toml_edit::Value::InlineTable(t)), Seg::Key(k)) => {
+                t.get(k).map(Cursor::Value)
             }
-            cur = n;
+            (Cursor::Item(toml_edit::Item::ArrayOfTables(a)), Seg::Index(i)) => {
+                a.get(*i).map(Cursor::Table)
+            }
+            (Cursor::Item(toml_edit::Item::Value(toml_edit::Value::Array(a))), Seg::Index(i))
+            | (Cursor::Value(toml_edit::Value::Array(a)), Seg::Index(i)) => {
+                a.get(*i).map(Cursor::Value)
+            }
+            _ => None,
+        };
+        let Some(n) = next else { break };
+        matched += 1;
+        if let Some(s) = n.span() {
+            best = Some(s.start);
         }
-        best.map(|o| line_col(&self.text, o))
+        cur = n;
+    }
+    best.map(|b| (b, matched == segs.len()))
+}
+
+/// A TOML syntax error at byte `at` explained: (key path, message, hint).
+/// A duplicate key or table names the key and the line it was first set
+/// at; an integer too large for TOML names the key and the range.
+fn explain_toml_error(text: &str, message: &str, at: usize) -> (String, String, Option<String>) {
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let header = line.trim_start().starts_with('[');
+    let path = if header {
+        header_path(line).0
+    } else {
+        let key = line.split('=').next().unwrap_or("");
+        let table = table_at(text, line_start);
+        let mut key = key_segments(key);
+        // a key inside an inline table of this line: `drive = { a = 1, a = 2 }`
+        let at_key = key_segments(text[at..].split(['=', ',', '}', '\n']).next().unwrap_or(""));
+        let after_eq = at > line_start + line.find('=').unwrap_or(line.len());
+        if message == "duplicate key" && after_eq {
+            key.extend(at_key);
+        }
+        let key = key.join(".");
+        if table.is_empty() {
+            key
+        } else {
+            format!("{table}.{key}")
+        }
+    };
+    let first_line = |p: &str| match toml_find(&text[..line_start], p) {
+        Some((o, true)) => Some(line_col(text, o).0),
+        _ => None,
+    };
+    if message == "duplicate key" {
+        if header {
+            let msg = match first_line(&path) {
+                Some(l) => format!("table [{path}] is defined twice (first at line {l})"),
+                None => format!("table [{path}] is defined twice"),
+            };
+            return (path, msg, Some("merge the two tables into one".into()));
+        }
+        let msg = match first_line(&path) {
+            Some(l) => format!("duplicate key: already set at line {l}"),
+            None => "duplicate key: already set earlier on this line".to_string(),
+        };
+        return (path, msg, Some("keep one of the two".into()));
+    }
+    if message.contains("as i128") {
+        // toml reads integers as i64: larger ones fail while parsing
+        let msg = if path == "simulation.seed" {
+            format!("a seed is an integer from 0 to {}", i64::MAX)
+        } else {
+            format!("integers in graph files are at most {}", i64::MAX)
+        };
+        return (path, msg, None);
+    }
+    (
+        String::new(),
+        format!("TOML syntax: {message}"),
+        Some(TOUR_HINT.into()),
+    )
+}
+
+/// The key path of a table header line (`[actors.a]`, `[[edges]]`) and
+/// whether it is an array of tables.
+fn header_path(line: &str) -> (String, bool) {
+    let t = line.trim();
+    let array = t.starts_with("[[");
+    let inner = t.trim_start_matches('[');
+    let inner = inner.split(']').next().unwrap_or("");
+    (key_segments(inner).join("."), array)
+}
+
+/// The segments of a TOML key as written: `a."b c".d` → `a`, `b c`, `d`.
+fn key_segments(k: &str) -> Vec<String> {
+    let mut segs = vec![];
+    let mut cur = String::new();
+    let mut quote = None;
+    for ch in k.chars() {
+        match (quote, ch) {
+            (None, '"' | '\'') => quote = Some(ch),
+            (Some(q), c) if c == q => quote = None,
+            (None, '.') => segs.push(std::mem::take(&mut cur).trim().to_string()),
+            (_, c) => cur.push(c),
+        }
+    }
+    segs.push(cur.trim().to_string());
+    segs
+}
+
+/// The path of the table a line starting at `line_start` belongs to: the
+/// last header above it (`edges[2]` for the third `[[edges]]`), or "".
+fn table_at(text: &str, line_start: usize) -> String {
+    let mut table = String::new();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for l in text[..line_start].lines() {
+        if l.trim_start().starts_with('[') {
+            let (p, array) = header_path(l);
+            table = if array {
+                let c = counts.entry(p.clone()).or_insert(0);
+                *c += 1;
+                format!("{p}[{}]", *c - 1)
+            } else {
+                p
+            };
+        }
+    }
+    table
+}
+
+/// Byte offset of the value at a dotted key path in a JSON text (or of the
+/// nearest enclosing value found), for messages.
+fn json_offset(text: &str, path: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut pos = json_ws(b, 0);
+    let mut best = None;
+    for seg in split_path(path) {
+        let found = match (b.get(pos)?, seg) {
+            (b'{', Seg::Key(k)) => {
+                let mut p = pos + 1;
+                let mut found = None;
+                loop {
+                    p = json_ws(b, p);
+                    if b.get(p)? != &b'"' {
+                        break;
+                    }
+                    let end = json_skip(b, p)?;
+                    let key: String = serde_json::from_str(text.get(p..end)?).ok()?;
+                    p = json_ws(b, end);
+                    if b.get(p)? != &b':' {
+                        return best;
+                    }
+                    p = json_ws(b, p + 1);
+                    if key == k {
+                        found = Some(p);
+                        break;
+                    }
+                    p = json_ws(b, json_skip(b, p)?);
+                    if b.get(p) != Some(&b',') {
+                        break;
+                    }
+                    p += 1;
+                }
+                found
+            }
+            (b'[', Seg::Index(i)) => {
+                let mut p = json_ws(b, pos + 1);
+                for _ in 0..i {
+                    if b.get(p)? == &b']' {
+                        return best;
+                    }
+                    p = json_ws(b, json_skip(b, p)?);
+                    if b.get(p)? != &b',' {
+                        return best;
+                    }
+                    p = json_ws(b, p + 1);
+                }
+                (b.get(p)? != &b']').then_some(p)
+            }
+            _ => None,
+        };
+        match found {
+            Some(p) => {
+                pos = p;
+                best = Some(p);
+            }
+            None => break,
+        }
+    }
+    best
+}
+
+/// Past any JSON whitespace.
+fn json_ws(b: &[u8], mut p: usize) -> usize {
+    while b.get(p).is_some_and(|c| c.is_ascii_whitespace()) {
+        p += 1;
+    }
+    p
+}
+
+/// Past the JSON value (string, number, literal, object or array) at `p`.
+fn json_skip(b: &[u8], p: usize) -> Option<usize> {
+    match b.get(p)? {
+        b'"' => {
+            let mut q = p + 1;
+            loop {
+                match b.get(q)? {
+                    b'\\' => q += 2,
+                    b'"' => return Some(q + 1),
+                    _ => q += 1,
+                }
+            }
+        }
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut q = p;
+            loop {
+                match b.get(q)? {
+                    b'"' => {
+                        q = json_skip(b, q)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(q + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                q += 1;
+            }
+        }
+        _ => {
+            let mut q = p;
+            while b
+                .get(q)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']') && !c.is_ascii_whitespace())
+            {
+                q += 1;
+            }
+            Some(q)
+        }
     }
 }
 
@@ -361,9 +612,19 @@ fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (Strin
             ))
         }
         J::Bool(b) => toml::Value::Boolean(*b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => toml::Value::Integer(i),
-            None => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        J::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => toml::Value::Integer(i),
+            (None, Some(_)) => {
+                return Err((
+                    path.to_string(),
+                    if path == "simulation.seed" {
+                        format!("a seed is an integer from 0 to {}", i64::MAX)
+                    } else {
+                        format!("integers in graph files are at most {}", i64::MAX)
+                    },
+                ))
+            }
+            _ => toml::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         J::String(s) => toml::Value::String(s.clone()),
         J::Array(a) => toml::Value::Array(

@@ -1,7 +1,8 @@
 //! Graph files: the typed descriptor ([`descriptor`]), loading with
 //! `--set` overrides and error locations ([`load`]), validation into a
 //! runnable graph ([`validate`]), how far ahead an actor's inputs are known
-//! ([`slack`]) and Graphviz output ([`dot`]).
+//! ([`slack`]), what a run will hold and write ([`footprint`]) and
+//! Graphviz output ([`dot`]).
 //!
 //! The descriptor is plain data and knows nothing of how it is executed;
 //! validation builds every actor through the [`Registry`](crate::Registry)
@@ -9,6 +10,7 @@
 
 pub mod descriptor;
 pub mod dot;
+pub mod footprint;
 pub mod load;
 pub mod slack;
 pub mod validate;

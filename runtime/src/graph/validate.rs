@@ -7,8 +7,10 @@ use std::path::Path;
 use crate::actor::{Actor, BuildCtx, KindSpec, Registry};
 use crate::error::{GraphIssue, RuntimeError};
 use crate::graph::descriptor::{GraphDesc, Scheme, Transport};
+use crate::graph::footprint::{self, GraphFootprint};
 use crate::graph::load::GraphSource;
-use crate::params::{closest, Params};
+use crate::limits::{self, short, StepsError, MAX_DT_MS, MIN_DT_MS};
+use crate::params::{closest, BuildError, Params};
 use crate::payload::PortType;
 
 /// An edge between two built actors.
@@ -55,12 +57,8 @@ pub struct ValidGraph {
     pub window_steps: u64,
     /// Dependency order over zero-delay edges (the serial scheme's order).
     pub order: Vec<usize>,
-}
-
-fn steps_of(ms: f64, dt: f64) -> Option<u64> {
-    let s = ms / dt;
-    let r = s.round();
-    ((s - r).abs() <= 1e-6 * r.max(1.0) && r >= 0.0).then_some(r as u64)
+    /// What the run is estimated to hold in memory and write.
+    pub footprint: GraphFootprint,
 }
 
 fn valid_name(n: &str) -> bool {
@@ -69,67 +67,103 @@ fn valid_name(n: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
 }
 
-impl ValidGraph {
-    /// Parses, validates and builds `source` with the kinds of `registry`.
-    pub fn load(source: GraphSource, registry: &Registry) -> Result<Self, RuntimeError> {
-        let desc = source.parse()?;
-        Self::from_desc(desc, source, registry)
+/// One resolved end of an edge: actor index, port name, port type.
+type End = (usize, &'static str, PortType);
+
+/// A problem found while checking one end of an edge (key path, message,
+/// hint; an empty message: already reported at the actor).
+type EndError = (String, String, Option<String>);
+
+/// The checks of [`ValidGraph::from_desc`], one method each, collecting
+/// every problem found (located in the file) instead of stopping at the
+/// first.
+struct Checker<'a> {
+    desc: &'a GraphDesc,
+    source: &'a GraphSource,
+    issues: Vec<GraphIssue>,
+}
+
+impl<'a> Checker<'a> {
+    fn push(&mut self, path: String, message: String, hint: Option<String>) {
+        self.issues.push(GraphIssue {
+            file: self.source.file(),
+            line_col: self.source.locate(&path),
+            path,
+            message,
+            hint,
+        });
     }
 
-    /// Validates and builds an already parsed descriptor.
-    pub fn from_desc(
-        desc: GraphDesc,
-        source: GraphSource,
-        registry: &Registry,
-    ) -> Result<Self, RuntimeError> {
-        let mut issues: Vec<GraphIssue> = vec![];
-        let mut push = |path: String, msg: String, hint: Option<String>| {
-            issues.push(GraphIssue {
-                file: source.file(),
-                line_col: source.locate(&path),
-                path,
-                message: msg,
-                hint,
-            });
-        };
-        let sim = &desc.simulation;
+    /// `[simulation]`: the step and the number of steps (0 when invalid:
+    /// the checks that need them are then skipped).
+    fn simulation(&mut self) -> u64 {
+        let sim = &self.desc.simulation;
         let dt = sim.dt_ms;
-        let mut total_steps = 0;
         if !(dt.is_finite() && dt > 0.0) {
-            push(
+            self.push(
                 "simulation.dt_ms".into(),
-                format!("{dt} must be a finite time > 0 ms"),
+                format!("{} must be a finite time > 0 ms", short(dt)),
                 None,
             );
-        } else if !(sim.duration_ms.is_finite() && sim.duration_ms > 0.0) {
-            push(
-                "simulation.duration_ms".into(),
-                format!("{} must be a finite time > 0 ms", sim.duration_ms),
-                None,
-            );
-        } else {
-            match steps_of(sim.duration_ms, dt) {
-                Some(s) if s >= 1 => total_steps = s,
-                _ => push(
-                    "simulation.duration_ms".into(),
-                    format!(
-                        "{} ms is not a whole number of steps of {dt} ms",
-                        sim.duration_ms
-                    ),
-                    Some("make duration_ms a multiple of dt_ms".into()),
+            return 0;
+        }
+        if !(MIN_DT_MS..=MAX_DT_MS).contains(&dt) {
+            self.push(
+                "simulation.dt_ms".into(),
+                format!(
+                    "{} ms is outside [{}, {}] ms",
+                    short(dt),
+                    short(MIN_DT_MS),
+                    short(MAX_DT_MS)
                 ),
+                Some("dt_ms is the integration step, typically 0.01 to 1 ms".into()),
+            );
+            return 0;
+        }
+        if !(sim.duration_ms.is_finite() && sim.duration_ms > 0.0) {
+            self.push(
+                "simulation.duration_ms".into(),
+                format!("{} must be a finite time > 0 ms", short(sim.duration_ms)),
+                None,
+            );
+            return 0;
+        }
+        match limits::steps(sim.duration_ms, dt) {
+            Ok(s) if s >= 1 => s,
+            Ok(_) | Err(StepsError::NotMultiple) => {
+                self.push(
+                    "simulation.duration_ms".into(),
+                    StepsError::NotMultiple.describe(sim.duration_ms, dt),
+                    Some("make duration_ms a multiple of dt_ms".into()),
+                );
+                0
+            }
+            Err(e) => {
+                self.push(
+                    "simulation.duration_ms".into(),
+                    e.describe(sim.duration_ms, dt),
+                    Some("shorten the run, or split it into several runs".into()),
+                );
+                0
             }
         }
-        let dt_ok = total_steps > 0;
+    }
 
-        // actors
-        let base = source.base_dir();
+    /// Builds every actor (in name order); fills `index` (name → position).
+    fn actors(
+        &mut self,
+        registry: &Registry,
+        total_steps: u64,
+        index: &mut BTreeMap<&'a str, usize>,
+    ) -> Vec<BuiltActor> {
+        let desc = self.desc;
+        let sim = &desc.simulation;
+        let base = self.source.base_dir();
         let mut actors: Vec<BuiltActor> = vec![];
-        let mut index: BTreeMap<&str, usize> = BTreeMap::new();
         for (name, a) in &desc.actors {
             let at = format!("actors.{name}");
             if !valid_name(name) {
-                push(
+                self.push(
                     at.clone(),
                     format!("`{name}` is not a valid actor name"),
                     Some("use letters, digits, `_` and `-`, starting with a letter".into()),
@@ -138,7 +172,7 @@ impl ValidGraph {
             }
             if let Some(p) = &a.process {
                 if !valid_name(p) {
-                    push(
+                    self.push(
                         format!("{at}.process"),
                         format!("`{p}` is not a valid partition name"),
                         Some("use letters, digits, `_` and `-`, starting with a letter".into()),
@@ -152,7 +186,7 @@ impl ValidGraph {
                     Some(c) => format!("did you mean `{c}`? `brainstream list` shows every kind"),
                     None => format!("known kinds: {}", names.join(", ")),
                 };
-                push(
+                self.push(
                     format!("{at}.kind"),
                     format!("unknown actor kind `{}`", a.kind),
                     Some(hint),
@@ -163,22 +197,17 @@ impl ValidGraph {
             let errs = params.check();
             if !errs.is_empty() {
                 for e in errs {
-                    let p = if e.key.is_empty() {
-                        at.clone()
-                    } else {
-                        format!("{at}.{}", e.key)
-                    };
-                    push(p, e.message, e.hint);
+                    self.push_build(&at, e);
                 }
                 continue;
             }
-            if !dt_ok {
+            if total_steps == 0 {
                 continue;
             }
             let ctx = BuildCtx {
                 name,
                 params,
-                dt_ms: dt,
+                dt_ms: sim.dt_ms,
                 duration_ms: sim.duration_ms,
             };
             match (kind.build)(&ctx) {
@@ -191,97 +220,180 @@ impl ValidGraph {
                         actor,
                     });
                 }
-                Err(e) => {
-                    let p = if e.key.is_empty() {
-                        at.clone()
-                    } else {
-                        format!("{at}.{}", e.key)
-                    };
-                    push(p, e.message, e.hint);
-                }
+                Err(e) => self.push_build(&at, e),
             }
         }
         if desc.actors.is_empty() {
-            push(
+            self.push(
                 "actors".into(),
                 "the graph has no actors".into(),
                 Some("add an [actors.NAME] table with a `kind`".into()),
             );
         }
+        actors
+    }
 
-        // edges
+    /// A build or plan error of the actor at `at`.
+    fn push_build(&mut self, at: &str, e: BuildError) {
+        let p = if e.key.is_empty() {
+            at.to_string()
+        } else {
+            format!("{at}.{}", e.key)
+        };
+        self.push(p, e.message, e.hint);
+    }
+
+    /// One end (`from` or `to`) of edge `at`.
+    fn end(
+        &self,
+        at: &str,
+        field: &str,
+        s: &str,
+        actors: &[BuiltActor],
+        index: &BTreeMap<&str, usize>,
+    ) -> Result<End, EndError> {
+        let p = format!("{at}.{field}");
+        let Some((actor, port)) = s.split_once('.') else {
+            return Err((p, format!("`{s}` is not of the form actor.port"), None));
+        };
+        let Some(&ai) = index.get(actor) else {
+            if self.desc.actors.contains_key(actor) {
+                return Err((p, String::new(), None)); // actor already reported
+            }
+            let names: Vec<&str> = self.desc.actors.keys().map(|s| s.as_str()).collect();
+            let hint = closest(actor, &names)
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| Some(format!("actors: {}", names.join(", "))));
+            return Err((p, format!("no actor named `{actor}`"), hint));
+        };
+        let kind = &actors[ai].kind;
+        let from = field == "from";
+        let decl = if from {
+            kind.output(port)
+        } else {
+            kind.input(port)
+        };
+        let Some(decl) = decl else {
+            let (what, list) = if from {
+                ("output", kind.outputs)
+            } else {
+                ("input", kind.inputs)
+            };
+            let other = if from {
+                kind.input(port).is_some()
+            } else {
+                kind.output(port).is_some()
+            };
+            let names: Vec<String> = list
+                .iter()
+                .map(|p| format!("{} ({})", p.name, p.ty))
+                .collect();
+            let msg = if other {
+                format!(
+                    "`{port}` of `{actor}` ({}) is an {}, not an {what}",
+                    kind.name,
+                    if from { "input" } else { "output" }
+                )
+            } else {
+                format!("`{actor}` ({}) has no {what} port `{port}`", kind.name)
+            };
+            let hint = if names.is_empty() {
+                format!("`{}` has no {what} ports", kind.name)
+            } else {
+                format!("{what} ports of `{}`: {}", kind.name, names.join(", "))
+            };
+            return Err((p, msg, Some(hint)));
+        };
+        Ok((ai, decl.name, decl.ty))
+    }
+
+    /// An edge's endpoint, if it has one: only for ZeroMQ, and well formed.
+    fn endpoint_ok(&mut self, at: &str, transport: Transport, ep: &str) -> bool {
+        if transport != Transport::Zmq {
+            self.push(
+                format!("{at}.endpoint"),
+                "an endpoint needs transport = \"zmq\" (shared-memory files are named by the run)"
+                    .into(),
+                None,
+            );
+            return false;
+        }
+        let ok = ep.strip_prefix("tcp://").is_some_and(|r| {
+            r.rsplit_once(':')
+                .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
+        }) || ep.strip_prefix("ipc://").is_some_and(|r| !r.is_empty());
+        if !ok {
+            self.push(
+                format!("{at}.endpoint"),
+                format!("`{ep}` is not a ZeroMQ endpoint"),
+                Some("tcp://HOST:PORT or ipc:///PATH".into()),
+            );
+        }
+        ok
+    }
+
+    /// An edge's delay in steps: finite, whole, at most the run.
+    fn delay(&mut self, at: &str, delay_ms: f64, total_steps: u64) -> Option<u64> {
+        let key = format!("{at}.delay_ms");
+        if !(delay_ms.is_finite() && delay_ms >= 0.0) {
+            self.push(
+                key,
+                format!("{} must be a finite time ≥ 0 ms", short(delay_ms)),
+                None,
+            );
+            return None;
+        }
+        if total_steps == 0 {
+            return None;
+        }
+        let sim = &self.desc.simulation;
+        match limits::steps(delay_ms, sim.dt_ms) {
+            Ok(d) if d > total_steps => {
+                self.push(
+                    key,
+                    format!(
+                        "{} ms is longer than the run ({} ms): nothing sent on this edge would arrive",
+                        short(delay_ms),
+                        short(sim.duration_ms)
+                    ),
+                    Some("shorten the delay, or lengthen simulation.duration_ms".into()),
+                );
+                None
+            }
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.push(key, e.describe(delay_ms, sim.dt_ms), None);
+                None
+            }
+        }
+    }
+
+    /// Resolves and type-checks every edge.
+    fn edges(
+        &mut self,
+        actors: &[BuiltActor],
+        index: &BTreeMap<&str, usize>,
+        total_steps: u64,
+    ) -> Vec<ResolvedEdge> {
         let mut edges = vec![];
         let mut fed: BTreeMap<(usize, &str), usize> = BTreeMap::new();
-        for (k, e) in desc.edges.iter().enumerate() {
+        for (k, e) in self.desc.edges.iter().enumerate() {
             let at = format!("edges[{k}]");
-            let ends = [("from", &e.from), ("to", &e.to)].map(|(field, s)| {
-                let p = format!("{at}.{field}");
-                let Some((actor, port)) = s.split_once('.') else {
-                    return Err((p, format!("`{s}` is not of the form actor.port"), None));
-                };
-                let Some(&ai) = index.get(actor) else {
-                    if desc.actors.contains_key(actor) {
-                        return Err((p, String::new(), None)); // actor already reported
-                    }
-                    let names: Vec<&str> = desc.actors.keys().map(|s| s.as_str()).collect();
-                    let hint = closest(actor, &names)
-                        .map(|c| format!("did you mean `{c}`?"))
-                        .or_else(|| Some(format!("actors: {}", names.join(", "))));
-                    return Err((p, format!("no actor named `{actor}`"), hint));
-                };
-                let kind = &actors[ai].kind;
-                let decl = if field == "from" {
-                    kind.output(port)
-                } else {
-                    kind.input(port)
-                };
-                let Some(decl) = decl else {
-                    let (what, list) = if field == "from" {
-                        ("output", kind.outputs)
-                    } else {
-                        ("input", kind.inputs)
-                    };
-                    let other = if field == "from" {
-                        kind.input(port).is_some()
-                    } else {
-                        kind.output(port).is_some()
-                    };
-                    let names: Vec<String> = list
-                        .iter()
-                        .map(|p| format!("{} ({})", p.name, p.ty))
-                        .collect();
-                    let msg = if other {
-                        format!(
-                            "`{port}` of `{actor}` ({}) is an {}, not an {what}",
-                            kind.name,
-                            if field == "from" { "input" } else { "output" }
-                        )
-                    } else {
-                        format!("`{actor}` ({}) has no {what} port `{port}`", kind.name)
-                    };
-                    let hint = if names.is_empty() {
-                        format!("`{}` has no {what} ports", kind.name)
-                    } else {
-                        format!("{what} ports of `{}`: {}", kind.name, names.join(", "))
-                    };
-                    return Err((p, msg, Some(hint)));
-                };
-                Ok((ai, decl.name, decl.ty))
-            });
-            let [from, to] = ends;
+            let from = self.end(&at, "from", &e.from, actors, index);
+            let to = self.end(&at, "to", &e.to, actors, index);
             let (from, to) = match (from, to) {
                 (Ok(f), Ok(t)) => (f, t),
                 (f, t) => {
                     for r in [f.err(), t.err()].into_iter().flatten() {
                         if !r.1.is_empty() {
-                            push(r.0, r.1, r.2);
+                            self.push(r.0, r.1, r.2);
                         }
                     }
                     continue;
                 }
             };
             if from.2 != to.2 {
-                push(
+                self.push(
                     at.clone(),
                     format!(
                         "type mismatch: `{}` sends {} but `{}` takes {}",
@@ -295,54 +407,15 @@ impl ValidGraph {
                 continue;
             }
             if let Some(ep) = &e.endpoint {
-                if e.transport != Transport::Zmq {
-                    push(
-                        format!("{at}.endpoint"),
-                        "an endpoint needs transport = \"zmq\" (shared-memory files are named by the run)".into(),
-                        None,
-                    );
-                    continue;
-                }
-                let ok = ep.strip_prefix("tcp://").is_some_and(|r| {
-                    r.rsplit_once(':')
-                        .is_some_and(|(h, p)| !h.is_empty() && p.parse::<u16>().is_ok())
-                }) || ep.strip_prefix("ipc://").is_some_and(|r| !r.is_empty());
-                if !ok {
-                    push(
-                        format!("{at}.endpoint"),
-                        format!("`{ep}` is not a ZeroMQ endpoint"),
-                        Some("tcp://HOST:PORT or ipc:///PATH".into()),
-                    );
+                if !self.endpoint_ok(&at, e.transport, ep) {
                     continue;
                 }
             }
-            let delay_steps = if !(e.delay_ms.is_finite() && e.delay_ms >= 0.0) {
-                push(
-                    format!("{at}.delay_ms"),
-                    format!("{} must be a finite time ≥ 0 ms", e.delay_ms),
-                    None,
-                );
+            let Some(delay_steps) = self.delay(&at, e.delay_ms, total_steps) else {
                 continue;
-            } else if !dt_ok {
-                continue;
-            } else {
-                match steps_of(e.delay_ms, dt) {
-                    Some(s) => s,
-                    None => {
-                        push(
-                            format!("{at}.delay_ms"),
-                            format!(
-                                "{} ms is not a whole number of steps of {dt} ms",
-                                e.delay_ms
-                            ),
-                            None,
-                        );
-                        continue;
-                    }
-                }
             };
             if let Some(prev) = fed.insert((to.0, to.1), k) {
-                push(
+                self.push(
                     format!("{at}.to"),
                     format!("input `{}` is already fed by edges[{prev}]", e.to),
                     Some("an input port takes one edge; merge streams with an actor".into()),
@@ -360,62 +433,74 @@ impl ValidGraph {
                 endpoint: e.endpoint.clone(),
             });
         }
+        edges
+    }
 
-        // the synchronisation window
-        let mut window_steps = 0;
-        if dt_ok {
-            let min_delay = edges
-                .iter()
-                .filter(|e| e.delay_steps > 0)
-                .map(|e| e.delay_steps)
-                .min();
-            window_steps = match sim.sync_ms {
-                Some(s) => {
-                    if !(s.is_finite() && s > 0.0) {
-                        push(
+    /// The synchronisation window in steps: `sync_ms`, or the smallest edge
+    /// delay, or 10 ms (at most the run).
+    fn window(&mut self, edges: &[ResolvedEdge], total_steps: u64) -> u64 {
+        let sim = &self.desc.simulation;
+        let dt = sim.dt_ms;
+        let min_delay = edges
+            .iter()
+            .filter(|e| e.delay_steps > 0)
+            .map(|e| e.delay_steps)
+            .min();
+        let Some(s) = sim.sync_ms else {
+            return match min_delay {
+                Some(md) => md,
+                None => limits::steps(10.0, dt)
+                    .unwrap_or(1)
+                    .clamp(1, total_steps.max(1)),
+            };
+        };
+        if !(s.is_finite() && s > 0.0) {
+            self.push(
+                "simulation.sync_ms".into(),
+                format!("{} must be a finite time > 0 ms", short(s)),
+                None,
+            );
+            return 0;
+        }
+        match limits::steps(s, dt) {
+            Ok(w) if w >= 1 => {
+                if let Some(md) = min_delay {
+                    if w > md {
+                        self.push(
                             "simulation.sync_ms".into(),
-                            format!("{s} must be a finite time > 0 ms"),
-                            None,
+                            format!(
+                                "a window of {} ms is longer than the smallest edge delay ({} ms): an actor would need data from its future",
+                                short(s),
+                                short(md as f64 * dt)
+                            ),
+                            Some("make sync_ms at most the smallest delay_ms, or leave it out for that default".into()),
                         );
-                        0
-                    } else {
-                        match steps_of(s, dt) {
-                            Some(w) if w >= 1 => {
-                                if let Some(md) = min_delay {
-                                    if w > md {
-                                        push(
-                                            "simulation.sync_ms".into(),
-                                            format!(
-                                                "a window of {s} ms is longer than the smallest edge delay ({} ms): an actor would need data from its future",
-                                                md as f64 * dt
-                                            ),
-                                            Some("make sync_ms at most the smallest delay_ms, or leave it out for that default".into()),
-                                        );
-                                    }
-                                }
-                                w
-                            }
-                            _ => {
-                                push(
-                                    "simulation.sync_ms".into(),
-                                    format!(
-                                        "{s} ms is not a whole number (≥ 1) of steps of {dt} ms"
-                                    ),
-                                    None,
-                                );
-                                0
-                            }
-                        }
                     }
                 }
-                None => match min_delay {
-                    Some(md) => md,
-                    None => steps_of(10.0, dt).unwrap_or(1).clamp(1, total_steps.max(1)),
-                },
-            };
+                w
+            }
+            Err(e @ StepsError::TooMany(_)) => {
+                self.push("simulation.sync_ms".into(), e.describe(s, dt), None);
+                0
+            }
+            _ => {
+                self.push(
+                    "simulation.sync_ms".into(),
+                    format!(
+                        "{} ms is not a whole number (≥ 1) of steps of {} ms",
+                        short(s),
+                        short(dt)
+                    ),
+                    None,
+                );
+                0
+            }
         }
+    }
 
-        // cycles through zero-delay edges
+    /// Dependency order over zero-delay edges; a cycle without delay is an
+    /// error.
+    fn order(&mut self, actors: &[BuiltActor], edges: &[ResolvedEdge]) -> Vec<usize> {
         let n = actors.len();
         let mut indeg = vec![0usize; n];
         let mut adj = vec![vec![]; n];
@@ -440,25 +525,89 @@ impl ValidGraph {
                 .filter(|&i| indeg[i] > 0)
                 .map(|i| actors[i].name.as_str())
                 .collect();
-            push(
+            self.push(
                 "edges".into(),
                 format!("cycle without delay between actors {}", cyc.join(", ")),
                 Some("give one edge of the cycle a delay_ms of at least one window".into()),
             );
         }
+        order
+    }
 
-        if !issues.is_empty() {
-            return Err(RuntimeError::Invalid(issues));
+    /// Every actor's [`Actor::plan`](crate::Actor::plan), producers first,
+    /// and the run's estimated memory and output.
+    fn footprint(
+        &mut self,
+        actors: &[BuiltActor],
+        edges: &[ResolvedEdge],
+        order: &[usize],
+        total_steps: u64,
+        window_steps: u64,
+    ) -> GraphFootprint {
+        let (fp, errors) = footprint::estimate(
+            actors,
+            edges,
+            order,
+            self.desc.simulation.dt_ms,
+            total_steps,
+            window_steps,
+        );
+        for (i, e) in errors {
+            self.push_build(&format!("actors.{}", actors[i].name), e);
         }
+        fp
+    }
+}
+
+impl ValidGraph {
+    /// Parses, validates and builds `source` with the kinds of `registry`.
+    pub fn load(source: GraphSource, registry: &Registry) -> Result<Self, RuntimeError> {
+        let desc = source.parse()?;
+        Self::from_desc(desc, source, registry)
+    }
+
+    /// Validates and builds an already parsed descriptor: the simulation's
+    /// times, every actor, every edge, the window, the order, and what the
+    /// run will hold and write; every problem found is reported.
+    pub fn from_desc(
+        desc: GraphDesc,
+        source: GraphSource,
+        registry: &Registry,
+    ) -> Result<Self, RuntimeError> {
+        let mut c = Checker {
+            desc: &desc,
+            source: &source,
+            issues: vec![],
+        };
+        let total_steps = c.simulation();
+        let mut index = BTreeMap::new();
+        let actors = c.actors(registry, total_steps, &mut index);
+        let edges = c.edges(&actors, &index, total_steps);
+        let window_steps = if total_steps > 0 {
+            c.window(&edges, total_steps)
+        } else {
+            0
+        };
+        let order = c.order(&actors, &edges);
+        let footprint = if c.issues.is_empty() {
+            c.footprint(&actors, &edges, &order, total_steps, window_steps)
+        } else {
+            GraphFootprint::default()
+        };
+        if !c.issues.is_empty() {
+            return Err(RuntimeError::Invalid(c.issues));
+        }
+        let dt_ms = desc.simulation.dt_ms;
         Ok(Self {
             desc,
             source,
             actors,
             edges,
-            dt_ms: dt,
+            dt_ms,
             total_steps,
             window_steps,
             order,
+            footprint,
         })
     }
 

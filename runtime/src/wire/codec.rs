@@ -260,6 +260,12 @@ pub fn decode(
             let (ns, nv, nn) = (ns as usize, nv as usize, nn as usize);
             let stamps: Vec<u64> = u64s(&body[..ns * 8]).collect();
             let times: Vec<f64> = u64s(&body[ns * 8..ns * 16]).map(f64::from_bits).collect();
+            if let Some(k) = times.iter().position(|t| !t.is_finite()) {
+                return Err(bad(format!(
+                    "sample {k} (stamped {}) has a time that is not finite: {}",
+                    stamps[k], times[k]
+                )));
+            }
             let values: Vec<f64> = u64s(&body[ns * 16..]).map(f64::from_bits).collect();
             if stamps.windows(2).any(|w| w[1] <= w[0]) {
                 return Err(bad("sample stamps are not increasing".into()));
@@ -299,6 +305,12 @@ pub fn decode(
                 .collect();
             if stamps.iter().any(|s| *s < h.start_step) {
                 return Err(bad("a spike stamped before its window".into()));
+            }
+            if let Some(k) = times.iter().position(|t| !t.is_finite()) {
+                return Err(bad(format!(
+                    "spike {k} (stamped {}) has a time that is not finite: {}",
+                    stamps[k], times[k]
+                )));
             }
             Body::Window(Payload::Spikes(Arc::new(Spikes {
                 senders,
@@ -355,7 +367,33 @@ mod tests {
         };
         let b = encode_spikes(2, 1, 10, &sp);
         let d = decode("x", &b, &Limits::default(), None).unwrap();
-        assert_eq!(d.body, Body::Window(Payload::Spikes(Arc::new(sp))));
+        assert_eq!(d.body, Body::Window(Payload::Spikes(Arc::new(sp.clone()))));
+        // times that are not finite are refused, not recorded as NaN
+        let mut nan = sp.clone();
+        nan.times_ms[1] = f64::NAN;
+        let e = decode(
+            "x",
+            &encode_spikes(2, 1, 10, &nan),
+            &Limits::default(),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("spike 1 (stamped 15) has a time that is not finite: NaN"),
+            "{e}"
+        );
+        let mut inf = series();
+        inf.times_ms[0] = f64::INFINITY;
+        let e = decode(
+            "x",
+            &encode_series(7, 3, &inf),
+            &Limits::default(),
+            Some(&m),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("sample 0 (stamped"), "{e}");
         let h = Hello {
             protocol: 1,
             graph_hash: "ab".into(),
