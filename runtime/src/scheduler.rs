@@ -176,9 +176,6 @@ pub fn run(
         abort: AtomicBool::new(false),
         failures: Mutex::new(vec![]),
     });
-    if let Some(c) = &opts.cancel {
-        c.attach(Some(shared.clone()));
-    }
     // which actors run here
     if let Some(p) = &opts.partition {
         let parts = graph.partitions();
@@ -288,11 +285,6 @@ pub fn run(
                     opts.partition.as_deref().unwrap_or("(all)")
                 ),
             },
-        };
-        let medium = if shm {
-            Medium::Shm
-        } else {
-            Medium::Zmq(zctx.get_or_insert_with(zmq::Context::new).clone())
         };
         if from_local {
             let (tx, rx) = bounded(cap);
