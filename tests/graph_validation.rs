@@ -210,3 +210,54 @@ fn json_graphs_are_accepted() {
     let json_graph = load_graph(&root().join("tests/graphs/good/cosim_loop.json"), vec![]).unwrap();
     assert_eq!(toml_graph.desc, json_graph.desc);
 }
+
+#[test]
+fn sweep_file_errors_are_located() {
+    // sweep-plan errors said "FILE: key: cause", without line:col; parse
+    // errors quoted TOML's multi-line report
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/adex68.toml");
+    let head = format!("graph = \"{}\"\ntransient_ms = 10.0\n", g.display());
+    let cases: &[(&str, &str)] = &[
+        (
+            "[[axes]]\nparam = \"model_params.nope\"\nvalues = [1.0]\n",
+            ":4:9: axes[0].param: ",
+        ),
+        (
+            "[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1.0]\n[analysis]\nperiod_ms = \"one\"\n",
+            ":7:13: analysis.period_ms: invalid type: string \"one\", expected f64",
+        ),
+        (
+            "seed = 1\nseed = 2\n[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1.0]\n",
+            ":4:1: seed: duplicate key: already set at line 3",
+        ),
+        (
+            "seed = 99999999999999999999\naxes = []\n",
+            ":3:8: seed: a seed is an integer from 0 to 9223372036854775807",
+        ),
+    ];
+    for (body, want) in cases {
+        let f = dir.path().join("s.toml");
+        std::fs::write(&f, format!("{head}{body}")).unwrap();
+        let e = brainstream::sweep::Plan::load(&f, &brainstream::default_registry())
+            .unwrap_err()
+            .to_string();
+        let fname = f.display().to_string();
+        assert!(
+            e.starts_with(&format!("{fname}{want}")),
+            "expected `{want}` in:\n{e}"
+        );
+    }
+    // a value out of the parameter's range: located at the axis
+    let f = dir.path().join("s.toml");
+    std::fs::write(
+        &f,
+        format!("{head}[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1e9]\n"),
+    )
+    .unwrap();
+    let e = brainstream::sweep::Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    let want = ":4:9: axes[0].param: ZerlautAdaptationSecondOrder.b_e = 1000000000 is outside";
+    assert!(e.starts_with(&format!("{}{want}", f.display())), "{e}");
+}

@@ -3,16 +3,24 @@
 
 use std::path::PathBuf;
 
+use brainstream_runtime::graph::load::{locate_toml, MAX_GRAPH_BYTES};
+
 /// Everything that can stop a sweep.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
     /// The sweep file cannot be read or parsed.
     #[error("{path}: {cause}")]
     File { path: PathBuf, cause: String },
-    /// A value of the sweep file is wrong (`key` is its path, e.g. `axes[1].param`).
-    #[error("{path}: {key}: {cause}{}", hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
+    /// A value of the sweep file (or of its graph) is wrong: `key` is its
+    /// path, e.g. `axes[1].param`, `at` its line and column in `path`.
+    #[error("{}{}: {}{cause}{}",
+        path.display(),
+        at.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default(),
+        if key.is_empty() { String::new() } else { format!("{key}: ") },
+        hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default())]
     Invalid {
         path: PathBuf,
+        at: Option<(usize, usize)>,
         key: String,
         cause: String,
         hint: Option<String>,
@@ -39,18 +47,53 @@ impl SweepError {
     ) -> Self {
         Self::Invalid {
             path: path.to_path_buf(),
+            at: None,
             key: key.into(),
             cause: cause.into(),
             hint: None,
         }
     }
 
+    /// An [`Invalid`](Self::Invalid) error located: the line and column of
+    /// its key in its file (the sweep file or the graph), read again for it
+    /// within the limits of graph files.
+    pub(crate) fn located(self) -> Self {
+        match self {
+            Self::Invalid {
+                path,
+                at: None,
+                key,
+                cause,
+                hint,
+            } => {
+                let at = std::fs::metadata(&path)
+                    .ok()
+                    .filter(|m| m.is_file() && m.len() <= MAX_GRAPH_BYTES)
+                    .and_then(|_| std::fs::read_to_string(&path).ok())
+                    .and_then(|t| locate_toml(&t, &key));
+                Self::Invalid {
+                    path,
+                    at,
+                    key,
+                    cause,
+                    hint,
+                }
+            }
+            e => e,
+        }
+    }
+
     pub(crate) fn hint(self, h: impl Into<String>) -> Self {
         match self {
             Self::Invalid {
-                path, key, cause, ..
+                path,
+                at,
+                key,
+                cause,
+                ..
             } => Self::Invalid {
                 path,
+                at,
                 key,
                 cause,
                 hint: Some(h.into()),

@@ -56,8 +56,13 @@ fn steps_of(ms: f64, dt: f64) -> Option<usize> {
 }
 
 impl Plan {
-    /// Reads the sweep file and its graph and checks everything.
+    /// Reads the sweep file and its graph and checks everything; an error
+    /// names the line and column of its key.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, SweepError> {
+        Self::check(path, registry).map_err(SweepError::located)
+    }
+
+    fn check(path: &Path, registry: &Registry) -> Result<Self, SweepError> {
         let (file, text) = SweepFile::read(path)?;
         let inv = |k: &str, c: String| SweepError::invalid(path, k, c);
         let dir = path.parent().unwrap_or(Path::new("."));
@@ -429,6 +434,7 @@ impl Plan {
 fn berr(graph: &Path, actor: &str, e: brainstream_runtime::BuildError) -> SweepError {
     SweepError::Invalid {
         path: graph.to_path_buf(),
+        at: None,
         key: format!("actors.{actor}.{}", e.key),
         cause: e.message,
         hint: e.hint,

@@ -33,6 +33,8 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+use brainstream_runtime::graph::load::{explain_toml, key_path_at, line_col, MAX_GRAPH_BYTES};
+
 use crate::error::SweepError;
 
 /// The sweep file as written.
@@ -161,15 +163,47 @@ pub struct PlotDesc {
 }
 
 impl SweepFile {
-    /// Reads and parses a sweep file (TOML).
+    /// Reads and parses a sweep file (TOML), with the limits of graph
+    /// files (at most 16 MiB, UTF-8); errors name the line, column and key.
     pub fn read(path: &Path) -> Result<(Self, String), SweepError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SweepError::File {
+        let file_err = |cause: String| SweepError::File {
             path: path.to_path_buf(),
-            cause: format!("cannot read: {e}"),
+            cause,
+        };
+        let meta = std::fs::metadata(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+        if meta.len() > MAX_GRAPH_BYTES {
+            return Err(file_err(format!(
+                "file is {} bytes; sweep files are at most 16 MiB",
+                meta.len()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            file_err(format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
         })?;
-        let file: SweepFile = toml::from_str(&text).map_err(|e| SweepError::File {
+        let invalid = |at, key, cause, hint| SweepError::Invalid {
             path: path.to_path_buf(),
-            cause: e.to_string().trim_end().to_string(),
+            at,
+            key,
+            cause,
+            hint,
+        };
+        // syntax first, explained as in graph files (duplicate keys with the
+        // line of the first, integers out of range)
+        if let Err(e) = toml::from_str::<toml::Table>(&text) {
+            let (at, key, cause, hint) = explain_toml(&text, &e);
+            return Err(invalid(at, key, cause, hint));
+        }
+        let file: SweepFile = toml::from_str(&text).map_err(|e| {
+            let at = e.span().map(|s| line_col(&text, s.start));
+            let key = match e.span() {
+                Some(s) if s.start > 0 || s.end < text.len() => key_path_at(&text, s.start),
+                _ => String::new(),
+            };
+            invalid(at, key, e.message().trim_end().to_string(), None)
         })?;
         Ok((file, text))
     }

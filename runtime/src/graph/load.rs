@@ -267,25 +267,7 @@ fn explain_toml_error(text: &str, message: &str, at: usize) -> (String, String, 
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
     let header = line.trim_start().starts_with('[');
-    let path = if header {
-        header_path(line).0
-    } else {
-        let key = line.split('=').next().unwrap_or("");
-        let table = table_at(text, line_start);
-        let mut key = key_segments(key);
-        // a key inside an inline table of this line: `drive = { a = 1, a = 2 }`
-        let at_key = key_segments(text[at..].split(['=', ',', '}', '\n']).next().unwrap_or(""));
-        let after_eq = at > line_start + line.find('=').unwrap_or(line.len());
-        if message == "duplicate key" && after_eq {
-            key.extend(at_key);
-        }
-        let key = key.join(".");
-        if table.is_empty() {
-            key
-        } else {
-            format!("{table}.{key}")
-        }
-    };
+    let path = key_path_of(text, at, message == "duplicate key");
     let first_line = |p: &str| match toml_find(&text[..line_start], p) {
         Some((o, true)) => Some(line_col(text, o).0),
         _ => None,
@@ -306,10 +288,13 @@ fn explain_toml_error(text: &str, message: &str, at: usize) -> (String, String, 
     }
     if message.contains("as i128") {
         // toml reads integers as i64: larger ones fail while parsing
-        let msg = if path == "simulation.seed" {
+        let msg = if path == "seed" || path.ends_with(".seed") {
             format!("a seed is an integer from 0 to {}", i64::MAX)
         } else {
-            format!("integers in graph files are at most {}", i64::MAX)
+            format!(
+                "integers are at most {} (TOML's are signed 64-bit)",
+                i64::MAX
+            )
         };
         return (path, msg, None);
     }
@@ -318,6 +303,68 @@ fn explain_toml_error(text: &str, message: &str, at: usize) -> (String, String, 
         format!("TOML syntax: {message}"),
         Some(TOUR_HINT.into()),
     )
+}
+
+/// The dotted key path of what the TOML line holding byte `at` sets: the
+/// table of a header line, or the table above and the key before `=` (with
+/// `inline`, the key of an inline table at `at` too). For messages about a
+/// place in a TOML file (also used by sweep files).
+pub fn key_path_at(text: &str, at: usize) -> String {
+    key_path_of(text, at.min(text.len()), false)
+}
+
+fn key_path_of(text: &str, at: usize, inline: bool) -> String {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    if line.trim_start().starts_with('[') {
+        return header_path(line).0;
+    }
+    let key = line.split('=').next().unwrap_or("");
+    let table = table_at(text, line_start);
+    let mut key = key_segments(key);
+    // a key inside an inline table of this line: `drive = { a = 1, a = 2 }`
+    let after_eq = at > line_start + line.find('=').unwrap_or(line.len());
+    if inline && after_eq {
+        key.extend(key_segments(
+            text[at..].split(['=', ',', '}', '\n']).next().unwrap_or(""),
+        ));
+    }
+    let key = key.join(".");
+    if table.is_empty() {
+        key
+    } else {
+        format!("{table}.{key}")
+    }
+}
+
+/// A TOML error of `text` explained as in graph files: (line and column,
+/// key path, message, hint). Duplicate keys and tables name the line of
+/// the first; integers too large for TOML name their range.
+pub fn explain_toml(
+    text: &str,
+    e: &toml::de::Error,
+) -> (Option<(usize, usize)>, String, String, Option<String>) {
+    match e.span() {
+        Some(sp) => {
+            let (path, msg, hint) = explain_toml_error(text, e.message(), sp.start);
+            (Some(line_col(text, sp.start)), path, msg, hint)
+        }
+        None => (
+            None,
+            String::new(),
+            format!("TOML syntax: {}", e.message()),
+            Some(TOUR_HINT.into()),
+        ),
+    }
+}
+
+/// 1-based line and column of a dotted key path (`axes[1].param`) in a
+/// TOML text, or of its nearest enclosing item.
+pub fn locate_toml(text: &str, path: &str) -> Option<(usize, usize)> {
+    if path.is_empty() {
+        return None;
+    }
+    toml_offset(text, path).map(|o| line_col(text, o))
 }
 
 /// The key path of a table header line (`[actors.a]`, `[[edges]]`) and
@@ -620,7 +667,7 @@ fn json_to_toml(v: &serde_json::Value, path: &str) -> Result<toml::Value, (Strin
                     if path == "simulation.seed" {
                         format!("a seed is an integer from 0 to {}", i64::MAX)
                     } else {
-                        format!("integers in graph files are at most {}", i64::MAX)
+                        format!("integers are at most {}", i64::MAX)
                     },
                 ))
             }
