@@ -550,6 +550,31 @@ fn an_ipc_endpoint_at_anything_but_a_stale_socket_is_refused_and_kept() {
         );
         assert!(err.contains("edge") || err.contains("edges.0"), "{err}");
     }
+    // `validate` says so too, for what it can see without running: a path
+    // that is there and is not a socket
+    for (path, why) in [
+        (&victim, "is a regular file, not a socket"),
+        (&sub, "is a directory, not a socket"),
+    ] {
+        let o = bs()
+            .arg("validate")
+            .arg(root().join("graphs/cosim_wc76_spiking.toml"))
+            .args([
+                "--set",
+                "edges.0.transport=\"zmq\"",
+                "--set",
+                &format!("edges.0.endpoint=\"ipc://{}\"", path.display()),
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{}", path.display());
+        assert!(
+            err.contains("edges[0].endpoint") || err.contains("edges.0.endpoint"),
+            "{err}"
+        );
+        assert!(err.contains(why), "{err}");
+    }
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
     assert!(sub.is_dir() && live_path.exists());
     drop(live);

@@ -328,8 +328,21 @@ impl<'a> Checker<'a> {
                 format!("`{ep}` is not a ZeroMQ endpoint"),
                 Some("tcp://HOST:PORT or ipc:///PATH".into()),
             );
+            return false;
         }
-        ok
+        // a run binds only where nothing is, or over a stale socket of ours
+        let problem = ep
+            .strip_prefix("ipc://")
+            .and_then(|p| crate::transport::ipc::static_problem(std::path::Path::new(p)));
+        if let Some(why) = problem {
+            self.push(
+                format!("{at}.endpoint"),
+                why,
+                Some("name a path where nothing is yet, e.g. ipc:///tmp/NAME.sock".into()),
+            );
+            return false;
+        }
+        true
     }
 
     /// An edge's delay in steps: finite, whole, at most the run.
