@@ -8,6 +8,8 @@ use brainstream::runtime::params::DefaultValue;
 use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, RunOptions};
 use clap::{Parser, Subcommand};
 
+mod signals;
+
 /// `println!` that ignores a closed stdout (`brainstream list | head`)
 /// instead of panicking.
 macro_rules! say {
@@ -129,10 +131,17 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     match real_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
+        // stopped by Ctrl-C or SIGTERM: where it stopped, 128 + the signal
+        Err(e) => match signals::received() {
+            Some(sig) => {
+                eprintln!("{e}");
+                ExitCode::from(signals::exit_status(sig))
+            }
+            None => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -234,7 +243,7 @@ fn sweep(
     backend: &str,
     quiet: bool,
 ) -> Result<(), String> {
-    use brainstream::sweep::{run_sweep, Plan, SweepOptions};
+    use brainstream::sweep::{run_sweep_until, Plan, SweepOptions};
     let backend = backend.parse()?;
     let plan = Plan::load(&file, &default_registry()).map_err(|e| e.to_string())?;
     let total = plan.points.len() as u64;
@@ -255,7 +264,12 @@ fn sweep(
         threads,
         backend,
     };
-    let res = run_sweep(&plan, &opts, |p| {
+    // Ctrl-C: running combinations are dropped, finished ones are kept
+    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
+    let c = cancel.clone();
+    signals::watch(move |sig| c.cancel(signals::name(sig)), |_| {})
+        .map_err(|e| format!("cannot watch signals: {e}"))?;
+    let res = run_sweep_until(&plan, &opts, &cancel, |p| {
         if let Some(b) = &bar {
             b.set_position(p.done as u64);
             b.set_message(format!("({} diverged)", p.diverged));
@@ -289,7 +303,10 @@ fn sweep(
 
 /// Runs each partition as its own process (this program, `--partition
 /// NAME`) and waits for all; when one fails or dies, the others are stopped
-/// and the error names it, with the tail of its messages.
+/// and the error names it, with the tail of its messages. The partitions
+/// are in a process group of their own: Ctrl-C at a terminal reaches only
+/// this launcher, which forwards it (and SIGTERM) to each and waits for
+/// them to finish their recordings.
 fn launch(
     graph: &std::path::Path,
     out: &std::path::Path,
@@ -307,6 +324,23 @@ fn launch(
     let key = transport::RunKey::random_text();
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let t0 = std::time::Instant::now();
+    // a signal goes on to every partition; a second one too, then the
+    // run's files are removed and this process exits at once
+    let pids = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u32>::new()));
+    let (p1, p2, t) = (pids.clone(), pids.clone(), token.clone());
+    let to_all = |pids: &std::sync::Mutex<Vec<u32>>, sig: i32| {
+        for &pid in pids.lock().map(|v| v.clone()).unwrap_or_default().iter() {
+            signals::forward(pid, sig);
+        }
+    };
+    signals::watch(
+        move |sig| to_all(&p1, sig),
+        move |sig| {
+            to_all(&p2, sig);
+            transport::remove_run_files(&t);
+        },
+    )
+    .map_err(|e| format!("cannot watch signals: {e}"))?;
     let mut children = vec![];
     for p in parts {
         let log = out.join(format!("partition-{p}.log"));
@@ -327,7 +361,9 @@ fn launch(
         if let Some(t) = transport {
             c.args(["--transport", t]);
         }
+        use std::os::unix::process::CommandExt;
         let child = c
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::from(f))
@@ -340,7 +376,14 @@ fn launch(
                 log.display()
             );
         }
+        if let Ok(mut v) = pids.lock() {
+            v.push(child.id());
+        }
         children.push((p.clone(), child, log));
+    }
+    // a signal that came while they were starting
+    if let Some(sig) = signals::received() {
+        to_all(&pids, sig);
     }
     let tail = |log: &std::path::Path| {
         let t = std::fs::read_to_string(log).unwrap_or_default();
@@ -357,7 +400,8 @@ fn launch(
             match c.try_wait() {
                 Ok(Some(st)) => {
                     running[k] = false;
-                    if !st.success() && failed.is_none() {
+                    // after a signal, partitions stop (non-zero) as asked
+                    if !st.success() && failed.is_none() && signals::received().is_none() {
                         let how = match st.code() {
                             Some(code) => format!("exited with status {code}"),
                             None => "was killed by a signal".to_string(),
@@ -379,7 +423,8 @@ fn launch(
             // stop the others (they would wait on the lost one): their input
             // closes with the reason, they finish their recordings and exit;
             // whoever is still there after 4 s is killed
-            let why = f.lines().next().unwrap_or("").to_string();
+            let why = f.lines().next().unwrap_or("");
+            let why = why.trim_end_matches("; its last messages:").to_string();
             for (k, (_, c, _)) in children.iter_mut().enumerate() {
                 if running[k] {
                     if let Some(mut stdin) = c.stdin.take() {
@@ -409,6 +454,12 @@ fn launch(
     }
     // what a partition killed outright left (its sockets, its shared-memory files)
     transport::remove_run_files(&token);
+    if let Some(sig) = signals::received() {
+        let logs: Vec<_> = children.iter().map(|(_, _, log)| log.as_path()).collect();
+        if let Some(m) = stopped_partitions(sig, out, &logs) {
+            return Err(m);
+        }
+    }
     if let Some(f) = failed {
         return Err(f);
     }
@@ -428,6 +479,55 @@ fn launch(
     Ok(())
 }
 
+/// Where partitions stopped by a signal stopped, in one line, from the
+/// last "stopped by …" line of each one's log: the furthest window reached,
+/// and the time up to which every partition's recordings are complete.
+/// None: no partition said it stopped (they had all finished).
+fn stopped_partitions(
+    sig: i32,
+    out: &std::path::Path,
+    logs: &[&std::path::Path],
+) -> Option<String> {
+    // "stopped by X in window W (t = T ms); recordings in OUT are complete up to t = C ms"
+    let number = |s: &str, after: &str| -> Option<f64> {
+        let rest = &s[s.rfind(after)? + after.len()..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+            .unwrap_or(rest.len());
+        rest[..end].parse().ok()
+    };
+    let mut furthest: Option<(f64, f64)> = None;
+    let mut complete: Option<f64> = None;
+    let mut none_recorded = true;
+    for log in logs {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let Some(line) = text.lines().rev().find(|l| l.starts_with("stopped by ")) else {
+            continue;
+        };
+        if let (Some(w), Some(t)) = (number(line, " in window "), number(line, "(t = ")) {
+            if furthest.is_none_or(|(fw, _)| w > fw) {
+                furthest = Some((w, t));
+            }
+        }
+        if let Some(c) = number(line, "complete up to t = ") {
+            none_recorded = false;
+            complete = Some(complete.map_or(c, |m: f64| m.min(c)));
+        }
+    }
+    let (w, t) = furthest?;
+    Some(format!(
+        "stopped by {} in window {w} (t = {t} ms); {}",
+        signals::name(sig),
+        match complete {
+            Some(c) if !none_recorded => format!(
+                "recordings in {} are complete up to t = {c} ms",
+                out.display()
+            ),
+            _ => "nothing was recorded".to_string(),
+        }
+    ))
+}
+
 /// A variable of the environment, if set and not empty.
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -442,10 +542,26 @@ fn run(
     launched: bool,
     transport: Option<brainstream::runtime::graph::descriptor::Transport>,
 ) -> Result<(), String> {
+    use brainstream::runtime::transport as transport_env;
+    // names the run's shared-memory files and sockets
+    let token = run_token
+        .or_else(|| env_var(transport_env::RUN_TOKEN_ENV))
+        .unwrap_or_else(brainstream::runtime::seed::run_token);
+    // Ctrl-C or SIGTERM stops the run as a failure would: every actor
+    // finishes, recorders keep every complete window, plots are drawn, the
+    // edges' files are removed. A second one exits at once, removing them.
+    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
+    let (c, t) = (cancel.clone(), token.clone());
+    signals::watch(
+        move |sig| c.cancel(signals::name(sig)),
+        move |_| {
+            transport_env::remove_run_files(&t);
+        },
+    )
+    .map_err(|e| format!("cannot watch signals: {e}"))?;
     // A partition started by the launcher stops when its standard input
     // closes (the launcher stopping it, or the launcher gone): the first
     // line, if any, is the reason.
-    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
     if launched {
         let c = cancel.clone();
         let _ = std::thread::Builder::new()
@@ -456,9 +572,9 @@ fn run(
                 let _ = std::io::stdin().lock().read_line(&mut line);
                 let why = line.trim();
                 c.cancel(if why.is_empty() {
-                    "stopped: the launcher closed this partition's input".to_string()
+                    "the launcher (it closed this partition's input)".to_string()
                 } else {
-                    format!("stopped by the launcher: {why}")
+                    format!("the launcher ({why})")
                 });
             });
     }
@@ -489,14 +605,13 @@ fn run(
             }
         }
     };
-    use brainstream::runtime::transport as transport_env;
     let res = run_graph(
         g,
         &RunOptions {
             out_dir: out.clone(),
-            cancel: launched.then_some(cancel),
+            cancel: Some(cancel),
             partition,
-            run_token: run_token.or_else(|| env_var(transport_env::RUN_TOKEN_ENV)),
+            run_token: Some(token),
             run_key: env_var(transport_env::RUN_KEY_ENV),
             transport,
         },

@@ -135,7 +135,7 @@ fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 found done)"));
     // ReducedWongWang has no GPU kernel: the Vulkan backend refuses it first
     let rww = write(dir.path(), "r.toml", &format!(
-            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n",
+            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n[analysis]\nfcd = false\n",
             root().join("graphs/tvb_rww76.toml").display()
         ));
     let o = bs()

@@ -292,3 +292,41 @@ fn a_full_disk_stops_the_run_and_every_file_stays_readable() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     check_stopped_by_space(&stderr, &kept, "no space left on the device");
 }
+
+#[test]
+fn a_divergence_names_the_window_it_happened_in() {
+    // the run: diverges at step 1442 (t = 144.2 ms), in the second
+    // 100 ms window (index 1); the mean field sends the finite samples of
+    // that window first and reports the divergence when the next window
+    // starts — or from `finish` when it was the last window (200 ms)
+    for duration in ["1000", "200"] {
+        let dir = tempfile::tempdir().unwrap();
+        let err = run(
+            &root().join("graphs/tvb_g2d76.toml"),
+            dir.path(),
+            &[
+                "actors.brain.coupling_params.a=0.33",
+                "actors.brain.model_params.d=1.0",
+                &format!("simulation.duration_ms={duration}"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        let step: u64 = err
+            .split("diverged at step ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("{err}"));
+        // step k produces the state stamped k: window (k - 1) / 1000
+        let w = (step - 1) / 1000;
+        assert_eq!(w, 1, "{err}");
+        assert!(
+            err.contains(&format!(
+                "actor `brain` failed in window {w} (t = {} ms)",
+                w * 100
+            )),
+            "{duration} ms: {err}"
+        );
+    }
+}

@@ -76,8 +76,9 @@ struct MeanField {
     voi: Vec<usize>,
     meta: Arc<SeriesMeta>,
     buf: Vec<f64>,
-    /// divergence found in the previous window, reported now
-    deferred: Option<String>,
+    /// divergence found in the previous window (named in the error),
+    /// reported now
+    deferred: Option<ActorError>,
 }
 
 fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
@@ -403,7 +404,7 @@ impl Actor for MeanField {
         out: &mut Outputs,
     ) -> Result<(), ActorError> {
         if let Some(e) = self.deferred.take() {
-            return Err(ActorError::new(e));
+            return Err(e);
         }
         let sim = self
             .sim
@@ -543,14 +544,14 @@ impl Actor for MeanField {
         }
         if let Err(e) = res {
             // Send what was computed before the divergence, stop next window.
-            self.deferred = Some(e.to_string());
+            self.deferred = Some(ActorError::new(e).in_window(w.index));
         }
         Ok(())
     }
 
     fn finish(&mut self, _complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
         match self.deferred.take() {
-            Some(e) => Err(ActorError::new(e)),
+            Some(e) => Err(e),
             None => Ok(vec![]),
         }
     }

@@ -2,15 +2,25 @@
 
 use std::path::PathBuf;
 
-/// An error raised by an actor while it runs.
+/// An error raised by an actor while it runs: the message, and the window
+/// it happened in where that is not the window the actor was called for
+/// (None: that one).
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct ActorError(pub String);
+pub struct ActorError(pub String, pub Option<u64>);
 
 impl ActorError {
     /// From anything printable.
     pub fn new(msg: impl std::fmt::Display) -> Self {
-        Self(msg.to_string())
+        Self(msg.to_string(), None)
+    }
+
+    /// The error happened in window `window` (0-based), though it is
+    /// reported later: e.g. found while stepping that window and returned
+    /// when the next one starts, or from `finish`.
+    pub fn in_window(mut self, window: u64) -> Self {
+        self.1 = Some(window);
+        self
     }
 }
 
@@ -69,6 +79,26 @@ pub enum RuntimeError {
         time_ms: f64,
         message: String,
     },
+    /// The run was stopped from outside (a signal, the launcher) before its
+    /// end; every actor finished, recorders closed their files.
+    #[error(
+        "stopped by {cause} in window {window} (t = {} ms); {}",
+        (time_ms * 1e6).round() / 1e6,
+        recorded(out, *complete_ms)
+    )]
+    Stopped {
+        /// Who stopped it: `SIGINT`, `SIGTERM`, `the launcher (why)`.
+        cause: String,
+        /// The furthest window any actor of this process had reached.
+        window: u64,
+        /// Start of that window, ms.
+        time_ms: f64,
+        /// The output folder.
+        out: PathBuf,
+        /// Every recording of this process holds everything before this
+        /// time, ms (None: nothing recorded).
+        complete_ms: Option<f64>,
+    },
     /// `--partition` names no partition of the graph.
     #[error("partition `{name}` is not in the graph (partitions: {known})")]
     UnknownPartition { name: String, known: String },
@@ -78,6 +108,17 @@ pub enum RuntimeError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+fn recorded(out: &std::path::Path, complete_ms: Option<f64>) -> String {
+    match complete_ms {
+        Some(t) => format!(
+            "recordings in {} are complete up to t = {} ms",
+            out.display(),
+            (t * 1e6).round() / 1e6
+        ),
+        None => "nothing was recorded".to_string(),
+    }
 }
 
 fn fmt_issues(v: &[GraphIssue]) -> String {

@@ -65,11 +65,25 @@ pub struct RunOptions {
     pub cancel: Option<Arc<Cancel>>,
 }
 
-/// A request to stop a run, with its reason.
-#[derive(Debug, Default)]
+/// A request to stop a run (or a sweep) from outside, with who asked.
+#[derive(Default)]
 pub struct Cancel {
     flag: AtomicBool,
     reason: Mutex<String>,
+    /// The failures of the run it stops (once the run has started).
+    run: Mutex<Option<Arc<Shared>>>,
+    /// How many failures the run had when it was cancelled: those came
+    /// first, the others may be the stop's echoes (a partition stopped by
+    /// the same signal, a child process killed by it).
+    failures_before: std::sync::atomic::AtomicUsize,
+}
+
+impl std::fmt::Debug for Cancel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cancel")
+            .field("cause", &self.taken())
+            .finish()
+    }
 }
 
 impl Cancel {
@@ -77,14 +91,37 @@ impl Cancel {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Stops the run; `reason` becomes its error.
-    pub fn cancel(&self, reason: impl Into<String>) {
-        if let Ok(mut r) = self.reason.lock() {
-            *r = reason.into();
+    /// Stops the run; `cause` says who stopped it, as in "stopped by
+    /// CAUSE": `SIGINT`, `the launcher (partition `a` exited with status
+    /// 1)`. The first cause stays.
+    pub fn cancel(&self, cause: impl Into<String>) {
+        let Ok(mut r) = self.reason.lock() else {
+            return;
+        };
+        if self.flag.load(Ordering::SeqCst) {
+            return;
         }
+        *r = cause.into();
+        let before = match self.run.lock().ok().as_deref() {
+            Some(Some(shared)) => shared.failures.lock().map(|f| f.len()).unwrap_or(0),
+            _ => 0,
+        };
+        self.failures_before.store(before, Ordering::SeqCst);
         self.flag.store(true, Ordering::SeqCst);
     }
-    fn taken(&self) -> Option<String> {
+
+    /// From now on, a cancellation notes how many failures `shared` had.
+    fn attach(&self, shared: Option<Arc<Shared>>) {
+        if let Ok(mut r) = self.run.lock() {
+            *r = shared;
+        }
+    }
+    /// Whether the run has been asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.flag.load(Ordering::Relaxed)
+    }
+    /// Who stopped it, once someone has.
+    pub fn taken(&self) -> Option<String> {
         self.flag
             .load(Ordering::SeqCst)
             .then(|| self.reason.lock().map(|r| r.clone()).unwrap_or_default())
@@ -176,6 +213,9 @@ pub fn run(
         abort: AtomicBool::new(false),
         failures: Mutex::new(vec![]),
     });
+    if let Some(c) = &opts.cancel {
+        c.attach(Some(shared.clone()));
+    }
     // which actors run here
     if let Some(p) = &opts.partition {
         let parts = graph.partitions();
@@ -336,11 +376,14 @@ pub fn run(
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let names: Vec<String> = graph.actors.iter().map(|a| a.name.clone()).collect();
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
+    let wrote: Arc<Vec<AtomicBool>> =
+        Arc::new((0..n_actors).map(|_| AtomicBool::new(false)).collect());
     let env = Env {
         shared: shared.clone(),
         done: done.clone(),
         busy: busy.clone(),
         files: files.clone(),
+        wrote: wrote.clone(),
         n,
         total,
         dt,
@@ -439,37 +482,52 @@ pub fn run(
 
     drop(ended_tx);
     // Wait for the actor threads, waking at once when one ends (or when all
-    // are gone, even by an unexpected unwind) and every 100 ms for progress.
+    // are gone, even by an unexpected unwind), every 20 ms for a stop from
+    // outside and every 100 ms for progress.
     let mut remaining = handles.len();
+    // windows done by this process's actors: (slowest, furthest)
+    let reached = || {
+        let local_done = || {
+            done.iter()
+                .zip(&local)
+                .filter(|(_, l)| **l)
+                .map(|(d, _)| d.load(Ordering::SeqCst))
+        };
+        (
+            local_done().min().unwrap_or(n_windows),
+            local_done().max().unwrap_or(0),
+        )
+    };
+    // a stop from outside: the furthest window reached then
+    let mut stop_window: Option<u64> = None;
+    let mut last_progress = Instant::now();
     while remaining > 0 {
-        match ended_rx.recv_timeout(Duration::from_millis(100)) {
+        // Stopped from outside: every actor stops as after a failure (at its
+        // next wait), finishes, and recorders keep every complete window. A
+        // run whose every window is done goes on to its end.
+        if stop_window.is_none() {
+            if let Some(cause) = opts.cancel.as_ref().and_then(|c| c.taken()) {
+                let (slowest, furthest) = reached();
+                if slowest < n_windows {
+                    info!(%cause, window = furthest, "stopping");
+                    stop_window = Some(furthest.min(n_windows.saturating_sub(1)));
+                    shared.abort.store(true, Ordering::SeqCst);
+                }
+            }
+        }
+        match ended_rx.recv_timeout(Duration::from_millis(20)) {
             Ok(()) => remaining -= 1,
             Err(RecvTimeoutError::Disconnected) => break,
-            Err(RecvTimeoutError::Timeout) => {
-                if let Some(reason) = opts.cancel.as_ref().and_then(|c| c.taken()) {
-                    if !shared.abort.load(Ordering::SeqCst) {
-                        shared.fail(Failure {
-                            actor: "runtime".into(),
-                            window: 0,
-                            time_ms: 0.0,
-                            message: reason,
-                            secondary: false,
-                        });
-                    }
-                }
-                let w = done
-                    .iter()
-                    .zip(&local)
-                    .filter(|(_, l)| **l)
-                    .map(|(d, _)| d.load(Ordering::Relaxed))
-                    .min()
-                    .unwrap_or(0);
-                progress(Progress {
-                    steps_done: (w * n).min(total),
-                    total_steps: total,
-                    dt_ms: dt,
-                });
-            }
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if last_progress.elapsed() >= Duration::from_millis(100) {
+            last_progress = Instant::now();
+            let w = reached().0;
+            progress(Progress {
+                steps_done: (w * n).min(total),
+                total_steps: total,
+                dt_ms: dt,
+            });
         }
     }
     for h in handles {
@@ -480,6 +538,39 @@ pub fn run(
         let _ = h.join();
     }
     let failures = std::mem::take(&mut *shared.failures.lock().unwrap_or_else(|e| e.into_inner()));
+    // Stopped from outside, unless the run had failed before: what failed
+    // after the stop may be its echo (a partition stopped by the same
+    // signal, a child process killed by it)
+    let stopped = opts.cancel.as_ref().and_then(|c| {
+        c.attach(None);
+        let cause = c.taken()?;
+        let before = c.failures_before.load(Ordering::SeqCst).min(failures.len());
+        let failed_first = failures[..before].iter().any(|f| !f.secondary);
+        (!failed_first && (stop_window.is_some() || !failures.is_empty())).then(|| {
+            let w = stop_window.unwrap_or_else(|| reached().1);
+            (cause, w.min(n_windows.saturating_sub(1)))
+        })
+    });
+    if let Some((cause, window)) = stopped {
+        // what every recording holds: the windows its actor completed
+        let complete = done
+            .iter()
+            .zip(wrote.iter())
+            .zip(&local)
+            .filter(|((_, w), l)| **l && w.load(Ordering::SeqCst))
+            .map(|((d, _), _)| d.load(Ordering::SeqCst))
+            .min();
+        for f in &failures {
+            debug!(actor = %f.actor, window = f.window, "after the stop: {}", f.message);
+        }
+        return Err(RuntimeError::Stopped {
+            cause,
+            window,
+            time_ms: (window * n).min(total) as f64 * dt,
+            out: opts.out_dir.clone(),
+            complete_ms: complete.map(|w| (w * n).min(total) as f64 * dt),
+        });
+    }
     if let Some(f) = failures.iter().find(|f| !f.secondary).or(failures.first()) {
         return Err(RuntimeError::ActorFailed {
             actor: f.actor.clone(),
@@ -538,6 +629,8 @@ struct Env {
     done: Arc<Vec<AtomicU64>>,
     busy: Arc<Vec<AtomicU64>>,
     files: Arc<Mutex<Vec<PathBuf>>>,
+    /// which actors' `finish` returned files (recorders, plots)
+    wrote: Arc<Vec<AtomicBool>>,
     n: u64,
     total: u64,
     dt: f64,
@@ -579,13 +672,16 @@ impl Env {
         let complete = complete && !self.shared.abort.load(Ordering::SeqCst);
         match std::panic::catch_unwind(AssertUnwindSafe(|| l.actor.finish(complete))) {
             Ok(Ok(f)) => {
+                if !f.is_empty() {
+                    self.wrote[l.idx].store(true, Ordering::SeqCst);
+                }
                 if let Ok(mut v) = self.files.lock() {
                     v.extend(f);
                 }
             }
             Ok(Err(e)) => self.fail(
                 &l.name,
-                self.n_windows,
+                e.1.unwrap_or(self.n_windows),
                 format!("could not finish: {e}"),
                 false,
             ),
@@ -685,8 +781,9 @@ impl Env {
         self.busy[l.idx].fetch_add(t_step.elapsed().as_nanos() as u64, Ordering::Relaxed);
         match result {
             Ok(Ok(())) => true,
-            Ok(Err(ActorError(m))) => {
-                self.fail(&l.name, w, m, false);
+            // an error found in an earlier window names that one
+            Ok(Err(ActorError(m, at))) => {
+                self.fail(&l.name, at.unwrap_or(w), m, false);
                 false
             }
             Err(p) => {

@@ -5,6 +5,7 @@
 
 use brainstream_models::analysis::Analyzer;
 use brainstream_models::{MeanFieldSim, ModelError};
+use brainstream_runtime::Cancel;
 
 use crate::error::SweepError;
 use crate::plan::Plan;
@@ -23,6 +24,20 @@ pub struct Outcome {
 
 /// Runs combination `index` of `plan`.
 pub fn run_combination(plan: &Plan, index: usize) -> Result<Outcome, SweepError> {
+    let never = Cancel::new();
+    run_combination_until(plan, index, &never)?.ok_or_else(|| SweepError::Combination {
+        index,
+        cause: "stopped without being asked to (please report)".into(),
+    })
+}
+
+/// Runs combination `index` of `plan` unless `stop` is cancelled first
+/// (checked every analysis period): None, nothing of it kept.
+pub fn run_combination_until(
+    plan: &Plan,
+    index: usize,
+    stop: &Cancel,
+) -> Result<Option<Outcome>, SweepError> {
     let fail = |cause: String| SweepError::Combination { index, cause };
     let cfg = plan.config(index).map_err(fail)?;
     let n = cfg.connectivity.n;
@@ -38,6 +53,9 @@ pub fn run_combination(plan: &Plan, index: usize) -> Result<Outcome, SweepError>
     let mut diverged = None;
     let inv_p = 1.0 / p as f64;
     for block in 0..plan.steps / p {
+        if stop.is_cancelled() {
+            return Ok(None);
+        }
         match sim.run(p, &mut buf) {
             Ok(()) => {}
             Err(e @ ModelError::Diverged { .. }) => {
@@ -70,10 +88,10 @@ pub fn run_combination(plan: &Plan, index: usize) -> Result<Outcome, SweepError>
         }
     }
     let row = plan.row(index, diverged.is_none().then(|| analyzer.row()));
-    Ok(Outcome {
+    Ok(Some(Outcome {
         index,
         row,
         series,
         diverged,
-    })
+    }))
 }

@@ -37,6 +37,15 @@ pub enum SweepError {
     /// A worker failed for a reason other than the model diverging.
     #[error("combination {index}: {cause}")]
     Combination { index: usize, cause: String },
+    /// Stopped from outside (a signal) before every combination ran; the
+    /// finished ones are in `rows.jsonl`, and the same command continues.
+    #[error("stopped by {cause} with {done} of {total} combinations done; {} holds them: the same command continues the sweep", .out.join("rows.jsonl").display())]
+    Stopped {
+        cause: String,
+        done: usize,
+        total: usize,
+        out: PathBuf,
+    },
 }
 
 impl SweepError {

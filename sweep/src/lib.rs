@@ -30,7 +30,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-pub use combination::{run_combination, Outcome};
+use brainstream_runtime::Cancel;
+pub use combination::{run_combination, run_combination_until, Outcome};
 pub use error::SweepError;
 pub use plan::Plan;
 
@@ -129,6 +130,21 @@ pub fn run_sweep(
     opts: &SweepOptions,
     progress: impl FnMut(SweepProgress),
 ) -> Result<SweepSummary, SweepError> {
+    run_sweep_until(plan, opts, &Cancel::new(), progress)
+}
+
+/// [`run_sweep`], stopped when `stop` is cancelled (a signal): combinations
+/// running then are dropped (within one analysis period on the CPU, after
+/// the batch on Vulkan), every finished one is already in `rows.jsonl`, no
+/// table or plot is written, and the error says how far it got. Running
+/// the same sweep again continues it, with the same rows as an
+/// uninterrupted sweep.
+pub fn run_sweep_until(
+    plan: &Plan,
+    opts: &SweepOptions,
+    stop: &Cancel,
+    progress: impl FnMut(SweepProgress),
+) -> Result<SweepSummary, SweepError> {
     let device = match opts.backend {
         Backend::Cpu => None,
         Backend::Vulkan => {
@@ -173,11 +189,21 @@ pub fn run_sweep(
         total,
         progress,
     };
+    let stopped = |rec: &Recorder<_>| SweepError::Stopped {
+        cause: stop.taken().unwrap_or_default(),
+        done: rec.done.len(),
+        total,
+        out: out.clone(),
+    };
     let workers = match device {
         Some(dev) => {
             vulkan::run(plan, dev, &todo, threads, |outs| {
                 for o in outs {
                     rec.take(o)?;
+                }
+                // between batches
+                if stop.is_cancelled() && rec.done.len() < total {
+                    return Err(stopped(&rec));
                 }
                 Ok(())
             })?;
@@ -186,19 +212,21 @@ pub fn run_sweep(
         None => {
             let workers = threads.min(todo.len().max(1));
             let next = AtomicUsize::new(0);
-            let stop = AtomicBool::new(false);
+            let failed = AtomicBool::new(false);
             let result: Result<(), SweepError> = std::thread::scope(|s| {
                 let (tx, rx) = std::sync::mpsc::channel::<Result<Outcome, SweepError>>();
                 for _ in 0..workers {
                     let tx = tx.clone();
-                    let (next, stop, todo) = (&next, &stop, &todo);
+                    let (next, todo, failed) = (&next, &todo, &failed);
                     s.spawn(move || loop {
-                        if stop.load(Ordering::Relaxed) {
+                        if failed.load(Ordering::Relaxed) || stop.is_cancelled() {
                             break;
                         }
                         let k = next.fetch_add(1, Ordering::Relaxed);
                         let Some(&index) = todo.get(k) else { break };
-                        if tx.send(run_combination(plan, index)).is_err() {
+                        let r = run_combination_until(plan, index, stop).transpose();
+                        // None: stopped from outside, nothing to keep
+                        if r.is_some_and(|r| tx.send(r).is_err()) {
                             break;
                         }
                     });
@@ -206,13 +234,16 @@ pub fn run_sweep(
                 drop(tx);
                 for r in rx {
                     if let Err(e) = r.and_then(|o| rec.take(o)) {
-                        stop.store(true, Ordering::Relaxed);
+                        failed.store(true, Ordering::Relaxed);
                         return Err(e);
                     }
                 }
                 Ok(())
             });
             result?;
+            if stop.is_cancelled() && rec.done.len() < total {
+                return Err(stopped(&rec));
+            }
             workers
         }
     };

@@ -266,9 +266,13 @@ pub(crate) fn receiver(p: &mut dyn Pipe, link: &Link, tx: Sender<Msg>, shared: &
             }
             Body::Error(t) => {
                 p.abandon();
-                return fail(
+                // the window the far end had not sent yet
+                let at = next as f64 * link.hello.window_steps as f64 * link.hello.dt_ms;
+                return fail_in(
                     shared,
                     &link.from.0,
+                    next,
+                    at,
                     format!("partition `{}`: {t}", link.from.1),
                 );
             }
