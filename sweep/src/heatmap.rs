@@ -201,8 +201,8 @@ fn render(path: &Path, plot: &PlotDesc, g: &Grid) -> Result<(), Box<dyn std::err
         .x_labels(nx.min(12))
         .y_labels(ny.min(12))
         .label_style(("sans-serif", 13))
-        .x_label_formatter(&|v| seg(v, &xl))
-        .y_label_formatter(&|v| seg(v, &yl))
+        .x_label_formatter(&|v| seg(v, xl))
+        .y_label_formatter(&|v| seg(v, yl))
         .draw()?;
     chart.draw_series((0..nx * ny).map(|k| {
         let (i, j) = ((k % nx) as i32, (k / nx) as i32);
