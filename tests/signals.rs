@@ -371,3 +371,39 @@ fcd_step_ms = 50.0
     );
     assert_eq!(table_bits(&out), table_bits(&full));
 }
+
+#[test]
+fn a_run_stopped_by_its_launcher_names_the_window_it_had_reached() {
+    // what a partition's input watch does when the launcher stops it (the
+    // message said "window 0 (t = 0 ms)" whatever the window)
+    let dir = tempfile::tempdir().unwrap();
+    let g = brainstream::load_graph(
+        &root().join("graphs/tvb_rww76.toml"),
+        vec!["simulation.duration_ms=600000".into()],
+    )
+    .unwrap();
+    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
+    let c = cancel.clone();
+    let err = brainstream::run_graph(
+        g,
+        &brainstream::RunOptions {
+            out_dir: dir.path().to_path_buf(),
+            cancel: Some(cancel),
+            ..Default::default()
+        },
+        // after 2 s of simulated time
+        move |p| {
+            if p.steps_done >= 20_000 {
+                c.cancel("the launcher (partition `x` exited with status 1)");
+            }
+        },
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    let (cause, window, t_ms, complete) = stop_line(&msg);
+    assert_eq!(cause, "the launcher (partition `x` exited with status 1)");
+    assert!(window >= 20, "{msg}");
+    assert!((t_ms - window as f64 * 100.0).abs() < 1e-6, "{msg}");
+    assert!(complete >= 2000.0, "{msg}");
+    whole_windows(&dir.path().join("raw.h5"), 1000, complete);
+}
