@@ -8,6 +8,7 @@ use brainstream::runtime::params::DefaultValue;
 use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, RunOptions};
 use clap::{Parser, Subcommand};
 
+mod model_cmd;
 mod signals;
 
 /// `println!` that ignores a closed stdout (`brainstream list | head`)
@@ -109,6 +110,21 @@ enum Cmd {
     },
     /// List actor kinds with their ports and parameters, and the models, couplings and integrators.
     List,
+    /// Neural mass model declarations: print a built-in one, check your own.
+    Model {
+        #[command(subcommand)]
+        cmd: ModelCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum ModelCmd {
+    /// Print a built-in model's declaration, as your own file would be
+    /// written (e.g. `brainstream model show Generic2dOscillator > mine.toml`).
+    Show { name: String },
+    /// Check a model declaration: syntax, names, a derivative for every
+    /// state variable, vectors; every problem as FILE:LINE:COL with a hint.
+    Check { file: PathBuf },
 }
 
 fn init_tracing(v: u8) {
@@ -224,6 +240,14 @@ fn real_main(cli: Cli) -> Result<(), String> {
         }
         Cmd::List => {
             list();
+            Ok(())
+        }
+        Cmd::Model { cmd } => {
+            let text = match cmd {
+                ModelCmd::Show { name } => model_cmd::show(&name)?,
+                ModelCmd::Check { file } => model_cmd::check(&file)?,
+            };
+            say!("{}", text.trim_end());
             Ok(())
         }
         Cmd::Sweep {
@@ -678,7 +702,7 @@ fn list() {
         }
         say!();
     }
-    say!("MODELS (mean_field.model; parameters go in model_params)\n");
+    say!("MODELS (mean_field.model; parameters go in model_params; `brainstream model show NAME` prints one's declaration)\n");
     for m in brainstream::models::MODELS {
         say!("{} — {}", m.name, m.doc);
         say!(
@@ -691,10 +715,18 @@ fn list() {
                 .join(", ")
         );
         for p in m.params {
+            let (name, default) = if p.is_vector() {
+                (
+                    format!("{}[{}]", p.name, p.len),
+                    format!("[{}, …]", p.default),
+                )
+            } else {
+                (p.name.to_string(), p.default.to_string())
+            };
             say!(
                 "  {:<14} = {:<12} {:<6} in [{}, {}]  {}",
-                p.name,
-                p.default,
+                name,
+                default,
                 p.unit,
                 p.lo,
                 p.hi,

@@ -152,3 +152,118 @@ fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
         "{err}"
     );
 }
+
+/// `brainstream model show` prints a built-in model's declaration; renamed,
+/// it is a user's model that `model check` accepts and a graph runs (by
+/// path) to the same bits as the built-in; `model check` locates every
+/// problem of a broken declaration, and a graph naming one is refused with
+/// them.
+#[test]
+fn a_model_from_model_show_runs_as_the_built_in_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = bs()
+        .args(["model", "show", "Generic2dOscillator"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let shown = String::from_utf8(o.stdout).unwrap();
+    let decl =
+        std::fs::read_to_string(root().join("models/decl/Generic2dOscillator.toml")).unwrap();
+    assert_eq!(shown.trim_end(), decl.trim_end());
+    let mine = shown.replace("name = \"Generic2dOscillator\"", "name = \"MyOscillator\"");
+    let model = write(dir.path(), "mine.toml", &mine);
+    let o = bs().args(["model", "check"]).arg(&model).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("model MyOscillator checks: 2 state variable(s) (V, W)"),
+        "{out}"
+    );
+
+    // the built-in and the user's model, same graph otherwise
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
+        .unwrap()
+        .replace("duration_ms = 1000.0", "duration_ms = 200.0");
+    let builtin = write(dir.path(), "builtin.toml", &graph);
+    let user = write(
+        dir.path(),
+        "user.toml",
+        &graph.replace("model = \"Generic2dOscillator\"", "model = \"mine.toml\""),
+    );
+    let mut data = vec![];
+    for (g, out) in [(&builtin, "a"), (&user, "b")] {
+        let o = bs()
+            .arg("run")
+            .arg(g)
+            .args(["-q", "--out"])
+            .arg(dir.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (shape, d, _) = read_h5(&dir.path().join(out).join("raw.h5"));
+        assert_eq!(shape[0], 2000);
+        data.push(d.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        data[0], data[1],
+        "the user's model differs from the built-in"
+    );
+
+    // a broken declaration: every problem, located
+    let broken = write(
+        dir.path(),
+        "broken.toml",
+        &mine
+            .replace("W = \"d * (a + b * V", "W = \"d * (a + bb * V")
+            .replace("V2 = \"V * V\"", "V2 = \"V ** 2\""),
+    );
+    let o = bs().args(["model", "check"]).arg(&broken).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("broken.toml:") && err.contains("`**` is written `^`"),
+        "{err}"
+    );
+    let line_of = |pat: &str| mine.lines().position(|l| l.contains(pat)).unwrap() + 1;
+    assert!(
+        err.contains(&format!("broken.toml:{}:", line_of("V2 = "))),
+        "{err}"
+    );
+    // the graph naming it is refused, naming the graph's key and the declaration's place
+    let g = write(
+        dir.path(),
+        "g.toml",
+        &graph.replace("model = \"Generic2dOscillator\"", "model = \"broken.toml\""),
+    );
+    let o = bs().arg("validate").arg(&g).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("actors.brain.model")
+            && err.contains(&format!("broken.toml:{}:", line_of("V2 = "))),
+        "{err}"
+    );
+    // a missing file, and a model named as a built-in
+    let g = write(
+        dir.path(),
+        "h.toml",
+        &graph.replace(
+            "model = \"Generic2dOscillator\"",
+            "model = \"nowhere.toml\"",
+        ),
+    );
+    let err =
+        String::from_utf8_lossy(&bs().arg("validate").arg(&g).output().unwrap().stderr).to_string();
+    assert!(
+        err.contains("nowhere.toml: cannot read the model declaration"),
+        "{err}"
+    );
+    write(dir.path(), "same.toml", &shown);
+    let g = write(
+        dir.path(),
+        "k.toml",
+        &graph.replace("model = \"Generic2dOscillator\"", "model = \"same.toml\""),
+    );
+    let err =
+        String::from_utf8_lossy(&bs().arg("validate").arg(&g).output().unwrap().stderr).to_string();
+    assert!(err.contains("the name of a built-in model"), "{err}");
+}

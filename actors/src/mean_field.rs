@@ -17,13 +17,13 @@ use brainstream_runtime::machine::human;
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
-    SeriesMeta, WindowInfo,
+    SeriesMeta, TableValue, WindowInfo,
 };
 use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model, tvb-library's class name (`brainstream list` shows them)" },
-    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by tvb-library name, e.g. { J_N = 0.2609 }; a list sets numbered ones (P_e = [..] is P_e0, P_e1, ..)" },
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model: tvb-library's class name (`brainstream list` shows them), or the path of your own declaration (.toml, relative to the graph; docs/models.md)" },
+    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name, e.g. { J_N = 0.2609 }; a vector parameter takes a list (P_e = [..]), or one element as P_e[k]" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
     ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference or Kuramoto" },
@@ -134,14 +134,30 @@ pub struct MeanFieldParts {
 pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
     let p = &ctx.params;
     let model_name = p.str("model")?;
-    let info = model_info(&model_name).map_err(|e| BuildError::at("model", e.to_string()))?;
-    let mp = p.number_table("model_params")?;
-    let model_params = ParamSet::from_overrides(
-        info.name,
-        info.params,
-        mp.iter().map(|(k, v)| (k.as_str(), *v)),
-    )
-    .map_err(|e| model_err(e, "model_params"))?;
+    let info = if model_name.ends_with(".toml") {
+        // a user's declaration, relative to the graph
+        let path = p.base_dir().join(&model_name);
+        brainstream_models::user_model::load(&path, &model_name)
+            .map_err(|e| BuildError::at("model", e.to_string()).hint(
+                "`brainstream model check FILE` lists every problem; `brainstream model show NAME` prints a built-in model to start from",
+            ))?
+    } else {
+        model_info(&model_name).map_err(|e| {
+            BuildError::at("model", e.to_string())
+                .hint("a path ending in .toml uses your own model declaration")
+        })?
+    };
+    let mut model_params = ParamSet::defaults(info.params);
+    for (k, v) in p.value_table("model_params")? {
+        match v {
+            TableValue::Number(x) => model_params.set(info.name, &k, x),
+            TableValue::List(xs) => model_params.set_vector(info.name, &k, &xs),
+        }
+        .map_err(|e| match e {
+            ModelError::Config(_) => BuildError::at(format!("model_params.{k}"), e.to_string()),
+            e => model_err(e, "model_params"),
+        })?;
+    }
     let cname = p.str("coupling")?;
     let cp = p.number_table("coupling_params")?;
     let coupling =

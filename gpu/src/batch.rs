@@ -277,7 +277,7 @@ impl GpuBatch {
         ints.extend(&col);
         ints.extend(&dly);
         ints.extend(spec.outputs.iter().map(|&o| o as u32));
-        let np = info.params.len();
+        let np = info.n_values();
         let mut floats = vec![spec.dt_ms as f32];
         floats.extend(&w);
         floats.extend(info.bounds.iter().map(|b| b.0 as f32));

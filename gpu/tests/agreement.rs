@@ -60,12 +60,7 @@ fn compare_noisy(
     let mut initial = vec![];
     for (over, a) in combos {
         let ps = ParamSet::from_overrides(info.name, info.params, over.iter().copied()).unwrap();
-        params.push(
-            info.params
-                .iter()
-                .map(|d| ps.get(d.name))
-                .collect::<Vec<f64>>(),
-        );
+        params.push(ps.values().to_vec());
         let cfg = MeanFieldConfig {
             model: info,
             model_params: ps,
@@ -204,7 +199,7 @@ fn shader_parameter_lists_match_the_parameter_tables() {
             .expect("a `// params:` line");
         let names: Vec<&str> = line["// params:".len()..].split_whitespace().collect();
         let info = model_info(model).unwrap();
-        let table: Vec<&str> = info.params.iter().map(|p| p.name).collect();
+        let table = info.value_names();
         assert_eq!(names, table, "{stem}.wgsl");
         assert!(
             src.contains(&format!("const NP: u32 = {}u;", table.len())),

@@ -184,9 +184,34 @@ impl MeanFieldSim {
         } else {
             threads
         };
-        let inner: Box<dyn Stepper> = crate::with_model!(model, &cfg.model_params, |m| {
-            Box::new(Engine::new(m, &cfg, structure, x0, threads)) as Box<dyn Stepper>
-        });
+        struct Build<'a> {
+            cfg: &'a MeanFieldConfig,
+            structure: Structure,
+            x0: Vec<f64>,
+            threads: usize,
+        }
+        impl crate::models::ModelVisitor for Build<'_> {
+            type Out = Box<dyn Stepper>;
+            fn visit<M: Dfun>(self, m: M) -> Self::Out {
+                Box::new(Engine::new(
+                    m,
+                    self.cfg,
+                    self.structure,
+                    self.x0,
+                    self.threads,
+                ))
+            }
+        }
+        let inner = crate::models::with_model(
+            model,
+            &cfg.model_params,
+            Build {
+                cfg: &cfg,
+                structure,
+                x0,
+                threads,
+            },
+        );
         Ok(Self {
             inner,
             proxy_nodes: cfg.proxy_nodes.clone(),
@@ -654,8 +679,14 @@ impl<M: Dfun> Engine<M> {
                 }
             },
             kind: nz.kind.clone(),
+            // one nsig applies to the model's noisy variables (every one
+            // unless its declaration names some); one per variable as given
             g: (0..nv)
-                .map(|k| (2.0 * nz.nsig[if nz.nsig.len() == 1 { 0 } else { k }]).sqrt())
+                .map(|k| match (nz.nsig.len(), info.noise) {
+                    (1, Some(noisy)) if !noisy.contains(&k) => 0.0,
+                    (1, _) => (2.0 * nz.nsig[0]).sqrt(),
+                    _ => (2.0 * nz.nsig[k]).sqrt(),
+                })
                 .collect(),
             sqrt_dt: cfg.dt_ms.sqrt(),
             z: vec![],
@@ -887,13 +918,7 @@ impl<M: Dfun> StepCtx<'_, M> {
 
     #[inline(always)]
     fn eval(m: &M, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
-        for ((xs, cs), ds) in x
-            .chunks_exact(nv)
-            .zip(c.chunks_exact(nt))
-            .zip(dx.chunks_exact_mut(nv))
-        {
-            m.dfun(xs, cs, ds);
-        }
+        m.dfun_rows(nv, nt, x, c, dx);
     }
 
     /// One integration step of the regions `r` (step `s` of this call). The

@@ -21,7 +21,9 @@ pub mod philox;
 pub mod spiking;
 pub mod sync;
 pub mod tvb_sum;
+pub mod user_model;
 
+pub use brainstream_modeldecl as modeldecl;
 pub use connectivity::Connectivity;
 pub use coupling::Coupling;
 pub use engine::{InitialConditions, MeanFieldConfig, MeanFieldSim, ProxyInput};

@@ -7,15 +7,17 @@
 
 use crate::error::ModelError;
 
-/// One declared scalar parameter.
+/// One declared parameter: a scalar, or a vector of fixed length (the
+/// AdEx polynomials `P_e`, `P_i`), whose elements are `NAME[k]`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParamDef {
     /// Name, spelled as in tvb-library (e.g. `J_N`, `tau_s`).
     pub name: &'static str,
-    /// Default value (tvb-library's default).
+    /// Default value (tvb-library's default); a vector's first element.
     pub default: f64,
     /// Lowest accepted value (tvb-library's `domain.lo`, widened where TVB's
-    /// own defaults or published settings fall outside it).
+    /// own defaults or published settings fall outside it); for every
+    /// element of a vector.
     pub lo: f64,
     /// Highest accepted value.
     pub hi: f64,
@@ -23,9 +25,29 @@ pub struct ParamDef {
     pub unit: &'static str,
     /// One line of meaning.
     pub doc: &'static str,
+    /// Number of values: 1 for a scalar.
+    pub len: usize,
+    /// A vector's defaults (empty for a scalar: `default`).
+    pub defaults: &'static [f64],
 }
 
-/// Shorthand used by the parameter tables.
+impl ParamDef {
+    /// Whether it is a vector (declared as a list, even of length 1).
+    pub fn is_vector(&self) -> bool {
+        !self.defaults.is_empty()
+    }
+
+    /// Default values: one for a scalar.
+    pub fn default_values(&self) -> &[f64] {
+        if self.is_vector() {
+            self.defaults
+        } else {
+            std::slice::from_ref(&self.default)
+        }
+    }
+}
+
+/// Shorthand used by the parameter tables: a scalar.
 pub const fn p(
     name: &'static str,
     default: f64,
@@ -41,6 +63,8 @@ pub const fn p(
         hi,
         unit,
         doc,
+        len: 1,
+        defaults: &[],
     }
 }
 
@@ -56,13 +80,17 @@ impl ParamSet {
     pub fn defaults(defs: &'static [ParamDef]) -> Self {
         Self {
             defs,
-            values: defs.iter().map(|d| d.default).collect(),
+            values: defs
+                .iter()
+                .flat_map(|d| d.default_values().iter().copied())
+                .collect(),
         }
     }
 
-    /// Defaults overridden by `overrides` (name, value). `owner` names the
-    /// model or coupling in errors. Unknown names, non-finite values and
-    /// values outside the documented range are refused.
+    /// Defaults overridden by `overrides` (name, value): a scalar's name,
+    /// or `NAME[k]` for one element of a vector. `owner` names the model or
+    /// coupling in errors. Unknown names, non-finite values and values
+    /// outside the documented range are refused.
     pub fn from_overrides<'a>(
         owner: &str,
         defs: &'static [ParamDef],
@@ -75,23 +103,28 @@ impl ParamSet {
         Ok(set)
     }
 
-    /// Set one value, validated.
-    pub fn set(&mut self, owner: &str, name: &str, value: f64) -> Result<(), ModelError> {
-        let idx = self
-            .defs
-            .iter()
-            .position(|d| d.name == name)
-            .ok_or_else(|| ModelError::UnknownParameter {
-                owner: owner.to_string(),
-                name: name.to_string(),
-                known: self
-                    .defs
-                    .iter()
-                    .map(|d| d.name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            })?;
-        let d = &self.defs[idx];
+    /// The declaration of `name` and its first slot.
+    fn slot(&self, owner: &str, name: &str) -> Result<(&'static ParamDef, usize), ModelError> {
+        let mut off = 0;
+        for d in self.defs {
+            if d.name == name {
+                return Ok((d, off));
+            }
+            off += d.len;
+        }
+        Err(ModelError::UnknownParameter {
+            owner: owner.to_string(),
+            name: name.to_string(),
+            known: self
+                .defs
+                .iter()
+                .map(|d| d.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    fn check(owner: &str, name: &str, d: &ParamDef, value: f64) -> Result<(), ModelError> {
         if !value.is_finite() || value < d.lo || value > d.hi {
             return Err(ModelError::ParameterOutOfRange {
                 owner: owner.to_string(),
@@ -102,16 +135,81 @@ impl ParamSet {
                 unit: d.unit,
             });
         }
-        self.values[idx] = value;
         Ok(())
     }
 
-    /// Value by name. Panics only on a name that is not in the table, which
-    /// is a programming error inside this crate (names are static).
+    /// Set one value, validated: a scalar by name, or element `k` of a
+    /// vector as `NAME[k]`.
+    pub fn set(&mut self, owner: &str, name: &str, value: f64) -> Result<(), ModelError> {
+        let (base, index) = match name.strip_suffix(']').and_then(|n| n.split_once('[')) {
+            Some((b, k)) => (b, Some(k)),
+            None => (name, None),
+        };
+        let (d, off) = self.slot(owner, base)?;
+        let k = match (index, d.is_vector()) {
+            (None, false) => 0,
+            (None, true) => {
+                return Err(ModelError::Config(format!(
+                    "{owner}.{name} is a vector of {} values: give a list of {}, or one element as {name}[k]",
+                    d.len, d.len
+                )))
+            }
+            (Some(_), false) => {
+                return Err(ModelError::Config(format!(
+                    "{owner}.{base} is a scalar: it has no elements"
+                )))
+            }
+            (Some(k), true) => match k.parse::<usize>() {
+                Ok(k) if k < d.len => k,
+                _ => {
+                    return Err(ModelError::Config(format!(
+                        "{owner}.{name}: {base} has elements {base}[0] to {base}[{}]",
+                        d.len - 1
+                    )))
+                }
+            },
+        };
+        Self::check(owner, name, d, value)?;
+        self.values[off + k] = value;
+        Ok(())
+    }
+
+    /// Set a whole vector (or a scalar, from a list of one), validated.
+    pub fn set_vector(
+        &mut self,
+        owner: &str,
+        name: &str,
+        values: &[f64],
+    ) -> Result<(), ModelError> {
+        let (d, off) = self.slot(owner, name)?;
+        if values.len() != d.len {
+            return Err(ModelError::Config(if d.is_vector() {
+                format!(
+                    "{owner}.{name} has {} values, {} given",
+                    d.len,
+                    values.len()
+                )
+            } else {
+                format!(
+                    "{owner}.{name} is a scalar, a list of {} given",
+                    values.len()
+                )
+            }));
+        }
+        for (k, v) in values.iter().enumerate() {
+            Self::check(owner, &format!("{name}[{k}]"), d, *v)?;
+        }
+        self.values[off..off + d.len].copy_from_slice(values);
+        Ok(())
+    }
+
+    /// Value of a scalar by name. Panics only on a name that is not a
+    /// scalar of the table, a programming error inside this crate (names
+    /// are static).
     pub fn get(&self, name: &str) -> f64 {
-        match self.defs.iter().position(|d| d.name == name) {
-            Some(i) => self.values[i],
-            None => panic!("parameter table has no `{name}`"),
+        match self.slot("", name) {
+            Ok((d, off)) if !d.is_vector() => self.values[off],
+            _ => panic!("parameter table has no scalar `{name}`"),
         }
     }
 
@@ -120,7 +218,8 @@ impl ParamSet {
         self.defs
     }
 
-    /// The values, in declaration order.
+    /// The values, in declaration order (a vector's elements in order, in
+    /// its place).
     pub fn values(&self) -> &[f64] {
         &self.values
     }

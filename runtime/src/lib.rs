@@ -26,11 +26,11 @@ pub mod transport;
 pub mod wire;
 
 pub use actor::{
-    Actor, BuildCtx, Footprint, Inputs, KindSpec, Outputs, Pipelined, PlanCtx, PortDecl,
-    PortShape, Registry, RunContext, WindowInfo,
+    Actor, BuildCtx, Footprint, Inputs, KindSpec, Outputs, Pipelined, PlanCtx, PortDecl, PortShape,
+    Registry, RunContext, WindowInfo,
 };
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
-pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params};
+pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params, TableValue};
 pub use payload::{Payload, PortType, Series, SeriesMeta, Spikes};
 pub use scheduler::{run, Cancel, Progress, RunOptions, RunSummary};

@@ -3,6 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+/// A value of a nested table of numbers: a number, or a list of numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableValue {
+    Number(f64),
+    List(Vec<f64>),
+}
+
 /// Value type of a parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParamType {
@@ -396,36 +403,54 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// A nested table of numbers (e.g. model parameters), as (name, value)
-    /// pairs in file order. A list sets numbered scalars: `P_e = [a, b]`
-    /// gives `("P_e0", a), ("P_e1", b)`.
+    /// A nested table of numbers (e.g. coupling parameters), as (name,
+    /// value) pairs in file order.
     pub fn number_table(&self, name: &str) -> Result<Vec<(String, f64)>, BuildError> {
+        self.value_table(name)?
+            .into_iter()
+            .map(|(k, v)| match v {
+                TableValue::Number(x) => Ok((k, x)),
+                TableValue::List(_) => Err(BuildError::at(
+                    format!("{name}.{k}"),
+                    "expected a number, got a list".to_string(),
+                )),
+            })
+            .collect()
+    }
+
+    /// A nested table of numbers and lists of numbers (model parameters:
+    /// a vector parameter takes a list), as (name, value) pairs in file
+    /// order.
+    pub fn value_table(&self, name: &str) -> Result<Vec<(String, TableValue)>, BuildError> {
         match self.table.get(name) {
             None => Ok(vec![]),
             Some(toml::Value::Table(t)) => {
                 let mut out = Vec::with_capacity(t.len());
                 for (k, v) in t {
                     match v {
-                        // a list sets numbered scalars: P_e = [a, b] is P_e0 = a, P_e1 = b
                         toml::Value::Array(items) => {
+                            let mut list = Vec::with_capacity(items.len());
                             for (i, item) in items.iter().enumerate() {
-                                let x = as_f64(item).ok_or_else(|| {
+                                list.push(as_f64(item).ok_or_else(|| {
                                     BuildError::at(
                                         format!("{name}.{k}[{i}]"),
                                         format!("expected a number, got {}", type_name(item)),
                                     )
-                                })?;
-                                out.push((format!("{k}{i}"), x));
+                                })?);
                             }
+                            out.push((k.clone(), TableValue::List(list)));
                         }
                         v => out.push((
                             k.clone(),
-                            as_f64(v).ok_or_else(|| {
+                            TableValue::Number(as_f64(v).ok_or_else(|| {
                                 BuildError::at(
                                     format!("{name}.{k}"),
-                                    format!("expected a number, got {}", type_name(v)),
+                                    format!(
+                                        "expected a number or a list of numbers, got {}",
+                                        type_name(v)
+                                    ),
                                 )
-                            })?,
+                            })?),
                         )),
                     }
                 }

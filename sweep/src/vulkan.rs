@@ -109,12 +109,7 @@ pub fn run(
             let cfg = plan
                 .config(index)
                 .map_err(|cause| SweepError::Combination { index, cause })?;
-            params.push(
-                info.params
-                    .iter()
-                    .map(|d| cfg.model_params.get(d.name))
-                    .collect::<Vec<f64>>(),
-            );
+            params.push(cfg.model_params.values().to_vec());
             coupling.push((cfg.coupling.params.get("a"), cfg.coupling.params.get("b")));
             if k == 0 {
                 initial = MeanFieldSim::new(cfg.clone())

@@ -1,5 +1,5 @@
 // Generic2dOscillator (tvb-library), f32. The equations and parameter
-// meanings are in models/src/models/generic_2d_oscillator.rs.
+// meanings are in models/decl/Generic2dOscillator.toml.
 // params: tau I a b c d e f g alpha beta gamma
 const NV: u32 = 2u;
 const NC: u32 = 1u;

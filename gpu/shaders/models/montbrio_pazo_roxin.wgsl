@@ -1,5 +1,5 @@
 // MontbrioPazoRoxin (Montbrió et al. 2015; tvb-library), f32. The equations
-// and parameter meanings are in models/src/models/montbrio_pazo_roxin.rs.
+// and parameter meanings are in models/decl/MontbrioPazoRoxin.toml.
 // params: tau I Delta J eta Gamma cr cv
 const NV: u32 = 2u;
 const NC: u32 = 2u;

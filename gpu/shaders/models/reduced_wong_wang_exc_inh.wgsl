@@ -1,5 +1,5 @@
 // ReducedWongWangExcInh (Deco et al. 2014; tvb-library), f32. The equations
-// and parameter meanings are in models/src/models/reduced_wong_wang_exc_inh.rs.
+// and parameter meanings are in models/decl/ReducedWongWangExcInh.toml.
 // params: a_e b_e d_e gamma_e tau_e w_p J_N W_e a_i b_i d_i gamma_i tau_i J_i W_i I_o I_ext G lamda
 const NV: u32 = 2u;
 const NC: u32 = 1u;

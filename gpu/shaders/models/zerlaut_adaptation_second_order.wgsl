@@ -5,9 +5,9 @@
 // here in f64 (Vulkan's exp is f32 only): erfc by the Chebyshev fit of
 // Numerical Recipes (erfcc, fractional error < 1.2e-7, smooth, so the
 // finite differences stay accurate). Equations and parameter meanings:
-// models/src/models/zerlaut_adaptation_second_order.rs and
-// zerlaut_transfer_function.rs.
-// params: g_L E_L_e E_L_i C_m b_e a_e b_i a_i tau_w_e tau_w_i E_e E_i Q_e Q_i tau_e tau_i N_tot p_connect_e p_connect_i g K_ext_e K_ext_i T P_e0 P_e1 P_e2 P_e3 P_e4 P_e5 P_e6 P_e7 P_e8 P_e9 P_i0 P_i1 P_i2 P_i3 P_i4 P_i5 P_i6 P_i7 P_i8 P_i9 external_input_ex_ex external_input_ex_in external_input_in_ex external_input_in_in tau_OU weight_noise S_i
+// models/decl/ZerlautAdaptationSecondOrder.toml (the transfer function TF
+// and its finite differences).
+// params: g_L E_L_e E_L_i C_m b_e a_e b_i a_i tau_w_e tau_w_i E_e E_i Q_e Q_i tau_e tau_i N_tot p_connect_e p_connect_i g K_ext_e K_ext_i T P_e[0] P_e[1] P_e[2] P_e[3] P_e[4] P_e[5] P_e[6] P_e[7] P_e[8] P_e[9] P_i[0] P_i[1] P_i[2] P_i[3] P_i[4] P_i[5] P_i[6] P_i[7] P_i[8] P_i[9] external_input_ex_ex external_input_ex_in external_input_in_ex external_input_in_in tau_OU weight_noise S_i
 const NV: u32 = 8u;
 const NC: u32 = 1u;
 const NP: u32 = 50u;

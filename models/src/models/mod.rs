@@ -1,39 +1,47 @@
-//! Neural mass models, one per file, with tvb-library's names, parameters,
-//! defaults, ranges and equations.
+//! Neural mass models. Each built-in model is one declaration file in
+//! `models/decl/` (its parameters, state variables, coupled variables and
+//! derivatives as expressions; format in `docs/models.md`), from which
+//! `build.rs` generates, at build time, its parameter table, its
+//! [`ModelInfo`], a struct implementing [`Dfun`], the [`MODELS`] list and
+//! the [`with_model`] dispatch. A declaration that does
+//! not check is a compile error, never a run-time panic.
 //!
-//! Adding a model: write `models/<name>.rs` with a parameter table, a struct
-//! built from a [`ParamSet`], an implementation of [`Dfun`] and a
-//! [`ModelInfo`]; then add one line to [`MODELS`] and one arm to
-//! [`with_model!`](crate::with_model).
+//! Adding a built-in model: its declaration in `models/decl/` and its
+//! reference test. A user's model (`model = "mine.toml"` in a graph) runs
+//! the same declaration through [`crate::user_model`], with no compiler.
 
-use crate::params::{ParamDef, ParamSet};
+use crate::params::ParamDef;
 
-pub mod generic_2d_oscillator;
-pub mod jansen_rit;
-pub mod kuramoto;
-pub mod montbrio_pazo_roxin;
-pub mod reduced_wong_wang;
-pub mod reduced_wong_wang_exc_inh;
-pub mod wilson_cowan;
-pub mod zerlaut_adaptation_first_order;
-pub mod zerlaut_adaptation_second_order;
-pub mod zerlaut_transfer_function;
-
-/// The right-hand side of a model for one node: `dx = f(x, c)`.
+/// The right-hand side of a model: `dx = f(x, c)`.
 ///
-/// `x` holds the node's state variables in the order of
+/// `x` holds a node's state variables in the order of
 /// [`ModelInfo::state_variables`], `c` its coupling terms (one per entry of
 /// [`ModelInfo::cvar`], or one for SigmoidalJansenRit), `dx` receives the
 /// time derivatives per ms.
 pub trait Dfun: Send + Sync + Clone + 'static {
-    /// Evaluates the derivatives.
+    /// Evaluates the derivatives of one node.
     fn dfun(&self, x: &[f64], c: &[f64], dx: &mut [f64]);
+
+    /// Evaluates the derivatives of consecutive nodes: `x` and `dx` hold
+    /// `nv` values per node, `c` holds `nt` terms per node (row-major).
+    /// Built-in models evaluate node by node (the compiler inlines `dfun`
+    /// into this loop); users' models evaluate whole blocks at once.
+    #[inline(always)]
+    fn dfun_rows(&self, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        for ((xs, cs), ds) in x
+            .chunks_exact(nv)
+            .zip(c.chunks_exact(nt))
+            .zip(dx.chunks_exact_mut(nv))
+        {
+            self.dfun(xs, cs, ds);
+        }
+    }
 }
 
 /// Static description of a model: everything but the equations.
 #[derive(Debug)]
 pub struct ModelInfo {
-    /// tvb-library's class name.
+    /// tvb-library's class name (or the user's model name).
     pub name: &'static str,
     /// One paragraph: what it models and its reference.
     pub doc: &'static str,
@@ -41,6 +49,8 @@ pub struct ModelInfo {
     pub params: &'static [ParamDef],
     /// State variable names.
     pub state_variables: &'static [&'static str],
+    /// Unit of each state variable.
+    pub units: &'static [&'static str],
     /// Indices of the coupled state variables (tvb-library's `cvar`).
     pub cvar: &'static [usize],
     /// `state_variable_range`: the range of random initial conditions.
@@ -50,6 +60,13 @@ pub struct ModelInfo {
     pub bounds: &'static [(f64, f64)],
     /// Default variables of interest.
     pub voi: &'static [&'static str],
+    /// The variables a single noise intensity applies to (`None`: all, as
+    /// tvb-library's integrators do).
+    pub noise: Option<&'static [usize]>,
+    /// The declaration, as written (`brainstream model show`).
+    pub source: &'static str,
+    /// A user's model: the checked declaration the engine evaluates.
+    pub user: Option<&'static brainstream_modeldecl::Program>,
 }
 
 impl ModelInfo {
@@ -67,25 +84,42 @@ impl ModelInfo {
     pub fn var_index(&self, name: &str) -> Option<usize> {
         self.state_variables.iter().position(|v| *v == name)
     }
+    /// Number of parameter values (a vector counts its elements).
+    pub fn n_values(&self) -> usize {
+        self.params.iter().map(|p| p.len).sum()
+    }
+    /// The name of every parameter value: a scalar's name, `NAME[k]` for a
+    /// vector's elements.
+    pub fn value_names(&self) -> Vec<String> {
+        self.params
+            .iter()
+            .flat_map(|p| {
+                if p.is_vector() {
+                    (0..p.len).map(|k| format!("{}[{k}]", p.name)).collect()
+                } else {
+                    vec![p.name.to_string()]
+                }
+            })
+            .collect()
+    }
 }
 
 /// Unbounded.
 pub const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
 
-/// Every model, for lookup and listing.
-pub const MODELS: &[&ModelInfo] = &[
-    &reduced_wong_wang::INFO,
-    &reduced_wong_wang_exc_inh::INFO,
-    &generic_2d_oscillator::INFO,
-    &jansen_rit::INFO,
-    &wilson_cowan::INFO,
-    &kuramoto::INFO,
-    &montbrio_pazo_roxin::INFO,
-    &zerlaut_adaptation_first_order::INFO,
-    &zerlaut_adaptation_second_order::INFO,
-];
+/// Something to do with a model whatever its type: [`with_model`] calls
+/// `visit` with the concrete model (a generic "closure", so that the engine
+/// is monomorphised per model and the right-hand side inlines into the
+/// integrator loop).
+pub trait ModelVisitor {
+    type Out;
+    fn visit<M: Dfun>(self, m: M) -> Self::Out;
+}
 
-/// Finds a model by tvb-library class name.
+// The built-in models (one module each), `MODELS` and `with_model`.
+include!(concat!(env!("OUT_DIR"), "/models.rs"));
+
+/// Finds a built-in model by tvb-library class name.
 pub fn model_info(name: &str) -> Result<&'static ModelInfo, crate::ModelError> {
     MODELS
         .iter()
@@ -96,58 +130,4 @@ pub fn model_info(name: &str) -> Result<&'static ModelInfo, crate::ModelError> {
             name: name.to_string(),
             known: MODELS.iter().map(|m| m.name).collect::<Vec<_>>().join(", "),
         })
-}
-
-/// Calls `$body` with `$m` bound to the concrete model struct named by
-/// `$info.name`, built from `$params`; monomorphises the engine per model.
-#[macro_export]
-macro_rules! with_model {
-    ($info:expr, $params:expr, |$m:ident| $body:expr) => {{
-        use $crate::models::*;
-        match $info.name {
-            "ReducedWongWang" => {
-                let $m = reduced_wong_wang::ReducedWongWang::new($params);
-                $body
-            }
-            "ReducedWongWangExcInh" => {
-                let $m = reduced_wong_wang_exc_inh::ReducedWongWangExcInh::new($params);
-                $body
-            }
-            "Generic2dOscillator" => {
-                let $m = generic_2d_oscillator::Generic2dOscillator::new($params);
-                $body
-            }
-            "JansenRit" => {
-                let $m = jansen_rit::JansenRit::new($params);
-                $body
-            }
-            "WilsonCowan" => {
-                let $m = wilson_cowan::WilsonCowan::new($params);
-                $body
-            }
-            "Kuramoto" => {
-                let $m = kuramoto::Kuramoto::new($params);
-                $body
-            }
-            "MontbrioPazoRoxin" => {
-                let $m = montbrio_pazo_roxin::MontbrioPazoRoxin::new($params);
-                $body
-            }
-            "ZerlautAdaptationFirstOrder" => {
-                let $m = zerlaut_adaptation_first_order::ZerlautAdaptationFirstOrder::new($params);
-                $body
-            }
-            "ZerlautAdaptationSecondOrder" => {
-                let $m =
-                    zerlaut_adaptation_second_order::ZerlautAdaptationSecondOrder::new($params);
-                $body
-            }
-            other => unreachable!("model {other} is in MODELS but not in with_model!"),
-        }
-    }};
-}
-
-/// Helper for model constructors.
-pub(crate) fn get(p: &ParamSet, n: &str) -> f64 {
-    p.get(n)
 }
