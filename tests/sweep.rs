@@ -312,6 +312,58 @@ values = []"#,
     assert!(!out.exists());
 }
 
+/// A sweep may vary one element of a vector parameter (`P_e[0]` of the
+/// AdEx threshold polynomial); an element past the end is refused.
+#[test]
+fn a_sweep_varies_one_element_of_a_vector_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/adex68.toml");
+    let sweep = |axis: &str| {
+        write(
+            dir.path(),
+            "v.toml",
+            &format!(
+                "graph = \"{}\"\nduration_ms = 100.0\ntransient_ms = 10.0\n[[axes]]\nparam = \"{axis}\"\nvalues = [-0.05, -0.04]\n[analysis]\nfcd = false\n",
+                g.display()
+            ),
+        )
+    };
+    let plan = Plan::load(
+        &sweep("model_params.P_e[0]"),
+        &brainstream::default_registry(),
+    )
+    .unwrap();
+    let info = plan.base.model;
+    let slot = info
+        .value_names()
+        .iter()
+        .position(|n| n == "P_e[0]")
+        .unwrap();
+    for (k, want) in [(0, -0.05), (1, -0.04)] {
+        let cfg = plan.config(k).unwrap();
+        assert_eq!(cfg.model_params.values()[slot], want);
+        // the rest of the vector keeps its defaults
+        assert_eq!(
+            cfg.model_params.values()[slot + 1],
+            info.params
+                .iter()
+                .find(|p| p.name == "P_e")
+                .unwrap()
+                .defaults[1]
+        );
+    }
+    let e = Plan::load(
+        &sweep("model_params.P_e[10]"),
+        &brainstream::default_registry(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("axes[0].param") && e.contains("P_e[0] to P_e[9]"),
+        "{e}"
+    );
+}
+
 /// Analyses the sweep's span cannot hold are refused when the file is
 /// checked, with the numbers that would make them valid: an FCD window
 /// longer than the span, a spectral resolution finer than it allows, a
