@@ -1,7 +1,7 @@
 //! The wire decoder on arbitrary bytes: it must return a message or an
 //! error naming the edge, never panic, never allocate beyond its limit.
 //!
-//!   RUSTC_BOOTSTRAP=1 cargo fuzz run wire_decode -- -max_total_time=300
+//!   cargo +nightly fuzz run wire_decode fuzz/corpus/wire_decode fuzz/seeds/wire_decode -- -max_total_time=600
 #![no_main]
 
 use std::sync::Arc;
@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
         nodes: (0..3).map(|i| format!("r{i}")).collect(),
         unit: String::new(),
     });
-    let limits = Limits { max_payload: 1 << 20 };
+    let limits = Limits {
+        max_payload: 1 << 20,
+    };
     let _ = decode("fuzz", data, &limits, None);
     let _ = decode("fuzz", data, &limits, Some(&meta));
 });
