@@ -59,6 +59,17 @@ fn the_model_ranges_are_ordered_and_finite() {
     }
 }
 
+/// Models whose tvb-library default dynamics diverge at this test's
+/// dt = 0.1 ms from random initial states in their ranges, in tvb-library
+/// as here (checked with tvb-library 2.10, four seeds): SupHopf (the cubic
+/// −(x² + y²)·x from |x|, |y| up to 5; runs at 0.01 ms), CoombesByrne
+/// (V² − π²·r² with η = 20, r up to 6; diverges from some states at 0.01 ms
+/// too) and GastSchmidtKnosche_SF (α = 10; runs at 0.01 ms). The reference
+/// cases (models/tests/tvb_cases.rs) run them from tvb-library's golden
+/// state, SupHopf at 0.1 ms, the others at 0.01 ms. Under every coupling
+/// they end as the others: finite, refused or a reported divergence.
+const STIFF_AT_0_1_MS: &[&str] = &["SupHopf", "CoombesByrne", "GastSchmidtKnosche_SF"];
+
 #[test]
 fn every_model_runs_with_every_default_under_each_coupling() {
     assert!(MODELS.len() >= 9 && COUPLINGS.len() >= 6);
@@ -122,8 +133,13 @@ fn every_model_runs_with_every_default_under_each_coupling() {
             }
         }
     }
-    // every model runs to the end under the default coupling (Linear)
+    // every model runs to the end under the default coupling (Linear), but
+    // those whose tvb-library dynamics, from random initial states in
+    // tvb-library's ranges, diverge at dt = 0.1 ms in tvb-library too
     for m in MODELS {
+        if STIFF_AT_0_1_MS.contains(&m.name) {
+            continue;
+        }
         assert!(
             ran.contains(&(m.name, "Linear")),
             "{} did not run under Linear; diverged: {diverged:?}; refused: {refused:?}",

@@ -7,7 +7,8 @@
 //! doc = "Generic 2-D oscillator with cubic and configurable nullclines"
 //! reference = "Sanz-Leon et al. 2015, NeuroImage 111:385"
 //!
-//! [parameters]        # in order; default, range [lo, hi], unit, doc
+//! [parameters]        # in order; default, range [lo, hi] (documented, a hint),
+//!                     # optional limits [lo, hi] (hard), unit, doc
 //! tau = { default = 1.0, range = [1.0, 5.0], unit = "1", doc = "Time-scale hierarchy" }
 //! P = { default = [0.1, 0.2], range = [-1.0, 1.0], unit = "V", doc = "a vector: P[0], P[1]" }
 //!
@@ -27,6 +28,9 @@
 //!
 //! [derivatives]       # one per state variable, per ms
 //! V = "d * tau * (alpha*W - f*V2*V + e*V2 + g*V + gamma*I + gamma*c_V)"
+//!
+//! [observables]       # optional: recorded like state variables, any name
+//! "V - W" = "V - W"
 //! ```
 //! Top-level keys must come before the first `[table]` (TOML's rule).
 
@@ -45,6 +49,8 @@ pub struct ParamDecl {
     pub vector: bool,
     pub lo: f64,
     pub hi: f64,
+    /// Hard limits (default ±∞): what the model cannot compute outside.
+    pub limits: (f64, f64),
     pub unit: String,
     pub doc: String,
 }
@@ -121,6 +127,9 @@ pub struct Decl {
     pub functions: Vec<FnDecl>,
     pub lets: Vec<Binding>,
     pub derivatives: Vec<Binding>,
+    /// Expressions of the state recorded like state variables (tvb-library's
+    /// variables of interest such as Epileptor's `x2 - x1`); any name.
+    pub observables: Vec<Binding>,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -135,6 +144,7 @@ const TOP_KEYS: &[&str] = &[
     "functions",
     "let",
     "derivatives",
+    "observables",
 ];
 
 /// Reads a declaration's text. All problems found are reported together.
@@ -181,6 +191,7 @@ pub fn read(text: &str) -> Result<Decl, Diags> {
         functions: r.functions(root),
         lets: r.bindings(root, "let", false),
         derivatives: r.bindings(root, "derivatives", true),
+        observables: r.bindings(root, "observables", false),
         name,
     };
     r.diags.into_result(decl)
@@ -377,7 +388,7 @@ impl Reader<'_> {
                 );
                 continue;
             };
-            self.check_keys(p, &["default", "range", "unit", "doc"], &owner);
+            self.check_keys(p, &["default", "range", "limits", "unit", "doc"], &owner);
             let dat = item_at(p, "default");
             let (default, vector) = match p.get("default").and_then(|i| i.as_value()) {
                 Some(toml_edit::Value::Array(a)) => {
@@ -419,6 +430,23 @@ impl Reader<'_> {
             }) else {
                 continue;
             };
+            let limits = if p.get("limits").is_some() {
+                match self.pair(p, "limits", &owner) {
+                    Some(l) => l,
+                    None => continue,
+                }
+            } else {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            };
+            if let Some(bad) = default.iter().find(|v| **v < limits.0 || **v > limits.1) {
+                self.diags.push(Diag::new(
+                    dat,
+                    format!(
+                        "{owner}: default {bad} is outside its limits [{}, {}]",
+                        limits.0, limits.1
+                    ),
+                ));
+            }
             if let Some(bad) = default
                 .iter()
                 .find(|v| !v.is_finite() || **v < lo || **v > hi)
@@ -435,6 +463,7 @@ impl Reader<'_> {
                 vector,
                 lo,
                 hi,
+                limits,
                 unit: self.string(p, "unit", false).unwrap_or_else(|| "1".into()),
                 doc: self.string(p, "doc", false).unwrap_or_default(),
             });
@@ -642,7 +671,15 @@ impl Reader<'_> {
             } else {
                 "derivative of"
             };
-            if !self.name_ok(name, at, what) {
+            // an observable's name is only a label (`x2 - x1`): never read by
+            // an expression, so any printable text will do
+            if k == "observables" {
+                if name.trim().is_empty() || name.chars().any(char::is_control) {
+                    self.diags
+                        .push(Diag::new(at, "an observable needs a printable name"));
+                    continue;
+                }
+            } else if !self.name_ok(name, at, what) {
                 continue;
             }
             if let Some(b) = self.binding(t, name, &format!("{k}.{name}")) {

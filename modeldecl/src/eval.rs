@@ -26,27 +26,80 @@ enum Arg {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
-    State { dst: u32, k: u32 },
-    Coupling { dst: u32, k: u32 },
-    Neg { dst: u32, a: u32 },
-    Bin { op: BinOp, dst: u32, a: Arg, b: Arg },
-    F1 { f: F1, dst: u32, a: u32 },
-    F2 { f: F2, dst: u32, a: Arg, b: Arg },
-    Cmp { op: CmpOp, dst: u32, a: Arg, b: Arg },
-    And { dst: u32, a: Arg, b: Arg },
-    Or { dst: u32, a: Arg, b: Arg },
-    Not { dst: u32, a: u32 },
-    Select { dst: u32, c: Arg, a: Arg, b: Arg },
+    State {
+        dst: u32,
+        k: u32,
+    },
+    /// A per-region parameter value (column `col` of [`Tape::columns`]).
+    Param {
+        dst: u32,
+        col: u32,
+    },
+    Coupling {
+        dst: u32,
+        k: u32,
+    },
+    Neg {
+        dst: u32,
+        a: u32,
+    },
+    Bin {
+        op: BinOp,
+        dst: u32,
+        a: Arg,
+        b: Arg,
+    },
+    F1 {
+        f: F1,
+        dst: u32,
+        a: u32,
+    },
+    F2 {
+        f: F2,
+        dst: u32,
+        a: Arg,
+        b: Arg,
+    },
+    Cmp {
+        op: CmpOp,
+        dst: u32,
+        a: Arg,
+        b: Arg,
+    },
+    And {
+        dst: u32,
+        a: Arg,
+        b: Arg,
+    },
+    Or {
+        dst: u32,
+        a: Arg,
+        b: Arg,
+    },
+    Not {
+        dst: u32,
+        a: u32,
+    },
+    Select {
+        dst: u32,
+        c: Arg,
+        a: Arg,
+        b: Arg,
+    },
 }
 
 /// A program compiled for one parameter set.
 #[derive(Debug, Clone)]
 pub struct Tape {
     ops: Vec<Op>,
+    /// Per-region parameter values, one column per varying slot.
+    columns: Vec<Vec<f64>>,
     regs: usize,
     /// Where each derivative is.
     out: Vec<Arg>,
     nv: usize,
+    /// Outputs per row.
+    nout: usize,
     nt: usize,
 }
 
@@ -108,27 +161,50 @@ fn cmp(op: CmpOp, a: f64, b: f64) -> bool {
 
 impl Tape {
     /// Compiles `p` for the parameter values `values` (flat, as
-    /// [`Program::default_values`]).
-    pub fn new(p: &Program, values: &[f64]) -> Self {
+    /// [`Program::default_values`]), of which the slots in `regional`
+    /// (slot, one value per region) differ per region.
+    pub fn new(p: &Program, values: &[f64], regional: &[(usize, Vec<f64>)]) -> Self {
+        Self::with_outputs(p, values, regional, &p.derivatives)
+    }
+
+    /// As [`new`](Self::new), computing `outputs` (e.g. the observables)
+    /// instead of the derivatives.
+    pub fn with_outputs(
+        p: &Program,
+        values: &[f64],
+        regional: &[(usize, Vec<f64>)],
+        outputs: &[crate::lower::Id],
+    ) -> Self {
         assert_eq!(values.len(), p.n_values, "parameter values");
-        let live = p.live();
+        let live = p.live_for(outputs);
+        // what differs per region is not uniform, nor is what reads it
+        let col_of = |k: u32| regional.iter().position(|(s, _)| *s == k as usize);
+        let mut uniform = p.uniform.clone();
+        for (i, n) in p.nodes.iter().enumerate() {
+            uniform[i] = match *n {
+                Node::Param(k) => col_of(k).is_none(),
+                Node::Const(_) => true,
+                Node::State(_) | Node::Coupling(_) => false,
+                _ => operands(n).all(|a| uniform[a as usize]),
+            };
+        }
         // uniform values, once
         let mut val = vec![0.0; p.nodes.len()];
         for (i, n) in p.nodes.iter().enumerate() {
-            if live[i] && p.uniform[i] {
+            if live[i] && uniform[i] {
                 val[i] = scalar(n, &val, values);
             }
         }
         // last use of each operation, for register reuse
         let mut last = vec![0usize; p.nodes.len()];
         for (i, n) in p.nodes.iter().enumerate() {
-            if live[i] && !p.uniform[i] {
+            if live[i] && !uniform[i] {
                 for a in operands(n) {
                     last[a as usize] = i;
                 }
             }
         }
-        for &d in &p.derivatives {
+        for &d in outputs {
             last[d as usize] = usize::MAX;
         }
         let mut reg = vec![u32::MAX; p.nodes.len()];
@@ -136,11 +212,11 @@ impl Tape {
         let mut regs = 0u32;
         let mut ops = vec![];
         for (i, n) in p.nodes.iter().enumerate() {
-            if !live[i] || p.uniform[i] {
+            if !live[i] || uniform[i] {
                 continue;
             }
             let arg = |a: u32| -> Arg {
-                if p.uniform[a as usize] {
+                if uniform[a as usize] {
                     Arg::Val(val[a as usize])
                 } else {
                     Arg::Reg(reg[a as usize])
@@ -155,6 +231,10 @@ impl Tape {
             });
             let o = match *n {
                 Node::State(k) => Op::State { dst, k },
+                Node::Param(k) => Op::Param {
+                    dst,
+                    col: col_of(k).expect("a varying parameter") as u32,
+                },
                 Node::Coupling(k) => Op::Coupling { dst, k },
                 Node::Neg(a) => Op::Neg { dst, a: r(a) },
                 Node::Bin(op, a, b) => Op::Bin {
@@ -193,24 +273,23 @@ impl Tape {
                     a: arg(a),
                     b: arg(b),
                 },
-                Node::Const(_) | Node::Param(_) => unreachable!("uniform"),
+                Node::Const(_) => unreachable!("constants are uniform"),
             };
             ops.push(o);
             reg[i] = dst;
             let mut seen = vec![];
             for a in operands(n) {
                 let au = a as usize;
-                if !p.uniform[au] && last[au] == i && !seen.contains(&a) {
+                if !uniform[au] && last[au] == i && !seen.contains(&a) {
                     seen.push(a);
                     free.push(reg[au]);
                 }
             }
         }
-        let out = p
-            .derivatives
+        let out = outputs
             .iter()
             .map(|&d| {
-                if p.uniform[d as usize] {
+                if uniform[d as usize] {
                     Arg::Val(val[d as usize])
                 } else {
                     Arg::Reg(reg[d as usize])
@@ -219,9 +298,11 @@ impl Tape {
             .collect();
         Self {
             ops,
+            columns: regional.iter().map(|(_, v)| v.clone()).collect(),
             regs: regs as usize,
             out,
             nv: p.states.len(),
+            nout: outputs.len(),
             nt: p.cvar.len(),
         }
     }
@@ -231,11 +312,20 @@ impl Tape {
         self.regs * BLOCK
     }
 
-    /// Derivatives of every row: `x` holds `rows × nv` states, `c`
-    /// `rows × nt` coupling terms (row-major, the engine's layout), `dx`
-    /// receives `rows × nv` derivatives. `nt` may exceed the program's
-    /// coupling terms (the extra ones are not read).
-    pub fn eval(&self, scratch: &mut Vec<f64>, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+    /// Derivatives (or the outputs asked for) of every row, the first being
+    /// region `first`: `x` holds `rows × nv` states, `c` `rows × nt`
+    /// coupling terms (row-major, the engine's layout), `dx` receives
+    /// `rows × outputs` values. `nt` may
+    /// exceed the program's coupling terms (the extra ones are not read).
+    pub fn eval(
+        &self,
+        scratch: &mut Vec<f64>,
+        first: usize,
+        nt: usize,
+        x: &[f64],
+        c: &[f64],
+        dx: &mut [f64],
+    ) {
         let nv = self.nv;
         debug_assert!(nt >= self.nt);
         let rows = x.len() / nv;
@@ -247,17 +337,28 @@ impl Tape {
             let n = BLOCK.min(rows - r0);
             self.block(
                 scratch,
+                first + r0,
                 n,
                 &x[r0 * nv..],
                 &c[r0 * nt..],
                 nt,
-                &mut dx[r0 * nv..(r0 + n) * nv],
+                &mut dx[r0 * self.nout..(r0 + n) * self.nout],
             );
             r0 += n;
         }
     }
 
-    fn block(&self, reg: &mut [f64], n: usize, x: &[f64], c: &[f64], nt: usize, dx: &mut [f64]) {
+    #[allow(clippy::too_many_arguments)]
+    fn block(
+        &self,
+        reg: &mut [f64],
+        region: usize,
+        n: usize,
+        x: &[f64],
+        c: &[f64],
+        nt: usize,
+        dx: &mut [f64],
+    ) {
         let nv = self.nv;
         // splits the register file into the destination and the rest
         // (an operation never reads its own destination)
@@ -284,6 +385,10 @@ impl Tape {
                     for (j, o) in d.iter_mut().enumerate() {
                         *o = x[j * nv + k as usize];
                     }
+                }
+                Op::Param { dst, col } => {
+                    let (d, ..) = regs!(dst);
+                    d.copy_from_slice(&self.columns[col as usize][region..region + n]);
                 }
                 Op::Coupling { dst, k } => {
                     let (d, ..) = regs!(dst);
@@ -424,12 +529,12 @@ impl Tape {
                 Arg::Reg(r) => {
                     let s = &reg[r as usize * BLOCK..r as usize * BLOCK + n];
                     for (j, v) in s.iter().enumerate() {
-                        dx[j * nv + k] = *v;
+                        dx[j * self.nout + k] = *v;
                     }
                 }
                 Arg::Val(v) => {
                     for j in 0..n {
-                        dx[j * nv + k] = v;
+                        dx[j * self.nout + k] = v;
                     }
                 }
             }

@@ -9,6 +9,7 @@
 //! ([`eval`]) — the same operations in the same order either way, so the
 //! two give the same bits.
 
+pub mod coupling;
 pub mod decl;
 pub mod error;
 pub mod eval;
@@ -16,6 +17,7 @@ pub mod expr;
 pub mod fns;
 pub mod lower;
 pub mod rust;
+pub mod wgsl;
 
 pub use error::DeclError;
 pub use lower::Program;

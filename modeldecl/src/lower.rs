@@ -60,6 +60,8 @@ pub struct Param {
     pub default: Vec<f64>,
     pub lo: f64,
     pub hi: f64,
+    /// Hard limits.
+    pub limits: (f64, f64),
     pub unit: String,
     pub doc: String,
 }
@@ -86,8 +88,11 @@ pub struct Program {
     pub states: Vec<State>,
     /// Coupled state variables, in order (coupling term `k` is `c_<states[cvar[k]]>`).
     pub cvar: Vec<usize>,
-    /// Default variables of interest.
-    pub observe: Vec<usize>,
+    /// Default variables of interest: state variables or observables.
+    pub observe: Vec<String>,
+    /// Observables: (name, operation), expressions of the state and the
+    /// parameters recorded like state variables.
+    pub observables: Vec<(String, Id)>,
     /// Variables a single noise intensity applies to (`None`: all).
     pub noise: Option<Vec<usize>>,
     /// Operations in evaluation order.
@@ -101,8 +106,13 @@ pub struct Program {
 impl Program {
     /// Operations the derivatives need, in order (the others are dead).
     pub fn live(&self) -> Vec<bool> {
+        self.live_for(&self.derivatives)
+    }
+
+    /// Operations `outputs` need, in order.
+    pub fn live_for(&self, outputs: &[Id]) -> Vec<bool> {
         let mut live = vec![false; self.nodes.len()];
-        for &d in &self.derivatives {
+        for &d in outputs {
             live[d as usize] = true;
         }
         for i in (0..self.nodes.len()).rev() {
@@ -210,10 +220,43 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
         l.coupling.insert(format!("c_{}", d.states[v].name), k);
     }
     l.check_names(&mut diags);
-    let observe = if d.observe.is_empty() {
-        vec![0]
+    let observe: Vec<String> = if d.observe.is_empty() {
+        d.states
+            .first()
+            .map(|s| s.name.clone())
+            .into_iter()
+            .collect()
     } else {
-        l.list_of_states(&d.observe, "observe", &mut diags)
+        let mut out = vec![];
+        for n in &d.observe {
+            let known = d.states.iter().any(|s| s.name == n.name)
+                || d.observables.iter().any(|o| o.name == n.name);
+            if !known {
+                let mut names: Vec<&str> = d.states.iter().map(|s| s.name.as_str()).collect();
+                names.extend(d.observables.iter().map(|o| o.name.as_str()));
+                diags.push(
+                    Diag::new(
+                        n.at,
+                        format!(
+                            "`observe` names `{}`, neither a state variable nor an observable",
+                            n.name
+                        ),
+                    )
+                    .hint(
+                        suggest(&n.name, &names)
+                            .unwrap_or_else(|| format!("names: {}", names.join(", "))),
+                    ),
+                );
+            } else if out.contains(&n.name) {
+                diags.push(Diag::new(
+                    n.at,
+                    format!("`{}` is listed twice in `observe`", n.name),
+                ));
+            } else {
+                out.push(n.name.clone());
+            }
+        }
+        out
     };
     let noise = d
         .noise
@@ -262,6 +305,40 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
                 )
                 .hint(format!("add `{} = \"...\"` to [derivatives]", s.name)),
             );
+        }
+    }
+    // observables: expressions of the state and the parameters (monitors
+    // see no coupling)
+    let mut observables = vec![];
+    for (k, b) in d.observables.iter().enumerate() {
+        if d.states.iter().any(|s| s.name == b.name)
+            || d.observables[..k].iter().any(|o| o.name == b.name)
+        {
+            diags.push(Diag::new(
+                b.at,
+                format!(
+                    "observable `{}` has the name of a state variable or of another observable",
+                    b.name
+                ),
+            ));
+            continue;
+        }
+        match l.expr(&b.expr, b, None) {
+            Ok(Val::Num(id)) => {
+                if l.reads_coupling(id) {
+                    diags.push(
+                        Diag::new(b.at, format!("observable `{}` reads a coupling term", b.name))
+                            .hint("an observable is an expression of the state variables and the parameters"),
+                    );
+                } else {
+                    observables.push((b.name.clone(), id));
+                }
+            }
+            Ok(_) => diags.push(Diag::new(
+                b.offset(b.expr.span().start),
+                format!("observable `{}` must be a number", b.name),
+            )),
+            Err(e) => diags.push(e),
         }
     }
     // every intermediate is checked, used or not
@@ -326,6 +403,7 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
                 .collect(),
             cvar,
             observe,
+            observables,
             noise,
             nodes: l.nodes,
             uniform: l.uniform,
@@ -355,6 +433,7 @@ impl<'a> Lower<'a> {
                 default: p.default.clone(),
                 lo: p.lo,
                 hi: p.hi,
+                limits: p.limits,
                 unit: p.unit.clone(),
                 doc: p.doc.clone(),
             });
@@ -949,6 +1028,22 @@ impl<'a> Lower<'a> {
 }
 
 impl<'a> Lower<'a> {
+    /// Whether operation `id` reads a coupling term.
+    fn reads_coupling(&self, id: Id) -> bool {
+        let mut stack = vec![id];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(i) = stack.pop() {
+            if !seen.insert(i) {
+                continue;
+            }
+            match self.nodes[i as usize] {
+                Node::Coupling(_) => return true,
+                n => stack.extend(operands(&n)),
+            }
+        }
+        false
+    }
+
     /// Names and calls of a function's body and intermediates: each an
     /// argument, an intermediate of the function, a parameter, a constant,
     /// or a function with the right number of arguments.

@@ -179,7 +179,7 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
     writeln!(out, "pub mod {m} {{")?;
     writeln!(
         out,
-        "    #![allow(clippy::all, unused_parens, unused_variables)]"
+        "    #![allow(clippy::all, unused_parens, unused_variables, non_camel_case_types)]"
     )?;
     let calls = p
         .nodes
@@ -197,7 +197,7 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
     for q in &p.params {
         writeln!(
             out,
-            "        ParamDef {{ name: {}, default: {}, lo: {}, hi: {}, unit: {}, doc: {}, len: {}, defaults: &[{}] }},",
+            "        ParamDef {{ name: {}, default: {}, lo: {}, hi: {}, unit: {}, doc: {}, len: {}, defaults: &[{}], min: {}, max: {} }},",
             s(&q.name),
             lit(q.default[0]),
             lit(q.lo),
@@ -205,7 +205,9 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
             s(&q.unit),
             s(&q.doc),
             q.len,
-            if q.vector { q.default.iter().map(|v| lit(*v)).collect::<Vec<_>>().join(", ") } else { String::new() }
+            if q.vector { q.default.iter().map(|v| lit(*v)).collect::<Vec<_>>().join(", ") } else { String::new() },
+            lit(q.limits.0),
+            lit(q.limits.1)
         )?;
     }
     writeln!(out, "    ];")?;
@@ -256,7 +258,16 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
         "        voi: &[{}],",
         p.observe
             .iter()
-            .map(|&k| s(&p.states[k].name))
+            .map(|n| s(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    writeln!(
+        out,
+        "        observables: &[{}],",
+        p.observables
+            .iter()
+            .map(|(n, _)| s(n))
             .collect::<Vec<_>>()
             .join(", ")
     )?;
@@ -396,7 +407,7 @@ pub fn generate(targets: &[Target]) -> String {
         let n = &t.program.name;
         let _ = writeln!(
             out,
-            "        {n:?} => v.visit({}::{n}::new(params)),",
+            "        {n:?} => build(params, {}::{n}::new, v),",
             module_name(n)
         );
     }

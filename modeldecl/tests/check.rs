@@ -290,3 +290,38 @@ fn exponential_inlining_is_refused_not_a_hang() {
     assert!(e.contains("expands to more than"), "{e}");
     assert!(t0.elapsed().as_secs() < 30);
 }
+
+#[test]
+fn observables_are_expressions_of_the_state() {
+    let text = GOOD.replace(
+        "coupling = [\"x\"]",
+        "coupling = [\"x\"]\nobserve = [\"x - y\", \"y\"]",
+    ) + "\n[observables]\n\"x - y\" = \"x - y\"\nsx = \"a * sq(x)\"\n";
+    let (p, _) = compile("m.toml", &text).unwrap();
+    assert_eq!(p.observe, vec!["x - y".to_string(), "y".to_string()]);
+    assert_eq!(p.observables.len(), 2);
+    assert_eq!(p.observables[0].0, "x - y");
+    // refused: reading a coupling term, a name taken, an unknown observe
+    let cases: &[(&str, &str)] = &[
+        (
+            "\"x - y\" = \"x - y\"",
+            "observable `x - y` reads a coupling term",
+        ),
+        ("sx = \"a * sq(x)\"", "has the name of a state variable"),
+        (
+            "observe = [\"x - y\", \"y\"]",
+            "neither a state variable nor an observable",
+        ),
+    ];
+    for (what, want) in cases {
+        let bad = match *what {
+            "\"x - y\" = \"x - y\"" => {
+                text.replace("\"x - y\" = \"x - y\"", "\"x - y\" = \"x - c_x\"")
+            }
+            "sx = \"a * sq(x)\"" => text.replace("sx = \"a * sq(x)\"", "y = \"a * sq(x)\""),
+            _ => text.replace("observe = [\"x - y\", \"y\"]", "observe = [\"x + y\"]"),
+        };
+        let e = compile("m.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains(want), "{what}: {e}");
+    }
+}

@@ -11,6 +11,8 @@
 //! | `SigmoidalJansenRit` | `cmin + (cmax − cmin)/(1 + exp(r·(midpoint − (x_j,0 − x_j,1))))` | `a·gx` |
 //! | `Difference` | `x_j − x_i` | `a·gx` |
 //! | `Kuramoto` | `sin(x_j − x_i)` | `a/n_cvar·gx` |
+//! | `HyperbolicTangent` | `a·(1 + tanh((b·x_j − midpoint)/σ))` | `gx` |
+//! | `PreSigmoidal` | `H·(Q + tanh(G·(P·x_j − θ)))` | see below |
 //!
 //! with `gx = Σ_j w_ij·pre(x_i, x_j)`. `SigmoidalJansenRit` turns the two
 //! coupled variables of Jansen-Rit (`y1`, `y2`) into one coupling term.
@@ -21,6 +23,30 @@
 //! `SigmoidalJansenRit` the difference `x_j,0 − x_j,1` is float32 and the rest
 //! float64. TVB's `Kuramoto` divides by `gx.shape[0]`, which is the number of
 //! coupled variables (1), not the number of regions: we do the same.
+//!
+//! `HyperbolicTangent` is a sparse coupling whose `pre` is float64 (its
+//! parameters are float64 arrays): float64 products and `reduceat` sum,
+//! rounded to float32 when TVB stores the sums (`zeros_like(x_i)`), then the
+//! identity `post`.
+//!
+//! `PreSigmoidal` overrides tvb-library's `__call__`, and what 2.10 computes
+//! is not the docstring's sum over afferents. With `X(i, v, j)` the value
+//! tvb-library's `history.query` gives (region `j`'s coupled variable `v`
+//! delayed by `d_ij`, **0 where `w_ij = 0`**) and `A(u) = H·(Q + tanh(G·u))`,
+//! all float64, sums over `i` from 0 in order (numpy's `sum(axis=0)`):
+//!
+//! * static (`dynamic = 0`), one term per coupled variable:
+//!   `c_v[j] = Σ_i w_ji·A(P·X(i, v, j) − θ)` (the weights transposed);
+//! * dynamic (`dynamic = 1`, the default; two coupled variables `x`, `θ`,
+//!   two terms): `c_0[j] = Σ_i w_ij·A(P·X(i, 0, j) − X(i, 1, j))` and the
+//!   region's "direct output" `c_1[j] = A(P·X(j, 0, j) − X(j, 1, j))`
+//!   (`numpy.diag`).
+//!
+//! Both weight a region's *own* delayed state; `c_1` is `H·Q` wherever the
+//! connectome's diagonal is 0. `globalT` changes nothing in the static form
+//! (`theta[0]` and `theta[:]` are the same scalar); with the dynamic form
+//! tvb-library 2.10 fails at the first step (`c_1[:] = c_1.mean()` writes
+//! into `numpy.diag`'s read-only view), so that combination is refused.
 
 use crate::error::ModelError;
 use crate::params::{p, ParamDef, ParamSet};
@@ -34,6 +60,8 @@ pub enum CouplingKind {
     SigmoidalJansenRit,
     Difference,
     Kuramoto,
+    HyperbolicTangent,
+    PreSigmoidal,
 }
 
 /// A coupling function's declaration.
@@ -182,6 +210,59 @@ pub const COUPLINGS: &[CouplingInfo] = &[
             "Rescales the connection strength",
         )],
     },
+    CouplingInfo {
+        kind: CouplingKind::HyperbolicTangent,
+        name: "HyperbolicTangent",
+        doc: "c = Σ w_ij a(1 + tanh((b·x_j(t−d_ij) − midpoint)/sigma)), summed in float64, stored in float32",
+        params: &[
+            p("a", 1.0, -1000.0, 1000.0, "1", "Minimum of the sigmoid function"),
+            p("b", 1.0, -1.0, 1.0, "1", "Scaling factor for the variable"),
+            p(
+                "midpoint",
+                0.0,
+                -1000.0,
+                1000.0,
+                "1",
+                "Midpoint of the linear portion of the sigmoid",
+            ),
+            p(
+                "sigma",
+                1.0,
+                0.01,
+                1000.0,
+                "1",
+                "Standard deviation of the coupling",
+            ),
+        ],
+    },
+    CouplingInfo {
+        kind: CouplingKind::PreSigmoidal,
+        name: "PreSigmoidal",
+        doc: "H(Q + tanh(G(P·x − θ))) before the sum, θ static or the second coupled variable (dynamic, HopfieldDynamic); as tvb-library 2.10 computes it (docs/design.md)",
+        params: &[
+            p("H", 0.5, -100.0, 100.0, "1", "Global factor"),
+            p("Q", 1.0, -100.0, 100.0, "1", "Average"),
+            p("G", 60.0, -1000.0, 1000.0, "1", "Gain"),
+            p("P", 1.0, -100.0, 100.0, "1", "Excitation-inhibition ratio"),
+            p("theta", 0.5, -100.0, 100.0, "1", "Threshold (static form)"),
+            p(
+                "dynamic",
+                1.0,
+                0.0,
+                1.0,
+                "bool",
+                "1: the threshold is the second coupled variable (HopfieldDynamic's theta); 0: static threshold theta",
+            ),
+            p(
+                "globalT",
+                0.0,
+                0.0,
+                1.0,
+                "bool",
+                "1: global threshold (dynamic form); 0: local",
+            ),
+        ],
+    },
 ];
 
 /// A configured coupling function.
@@ -190,7 +271,7 @@ pub struct Coupling {
     pub kind: CouplingKind,
     pub params: ParamSet,
     // cached parameter values, in table order
-    v: [f64; 5],
+    v: [f64; 8],
 }
 
 impl Coupling {
@@ -213,8 +294,23 @@ impl Coupling {
                         .join(", "),
                 })?;
         let params = ParamSet::from_overrides(name, info.params, overrides)?;
-        let mut v = [0.0; 5];
+        let mut v = [0.0; 8];
         v[..params.values().len()].copy_from_slice(params.values());
+        if info.kind == CouplingKind::PreSigmoidal {
+            for (k, opt) in [(5, "dynamic"), (6, "globalT")] {
+                if v[k] != 0.0 && v[k] != 1.0 {
+                    return Err(ModelError::Config(format!(
+                        "PreSigmoidal's `{opt}` is 0 or 1 (a switch), got {}",
+                        v[k]
+                    )));
+                }
+            }
+            if v[5] == 1.0 && v[6] == 1.0 {
+                return Err(ModelError::Config(
+                    "PreSigmoidal with dynamic = 1 and globalT = 1 is refused: tvb-library 2.10 fails on it at the first step (`c_1[:] = c_1.mean()` writes into numpy.diag's read-only view), so there is nothing to reproduce; globalT = 0, or dynamic = 0 (where globalT changes nothing)".into(),
+                ));
+            }
+        }
         Ok(Self {
             kind: info.kind,
             params,
@@ -227,8 +323,39 @@ impl Coupling {
     pub fn n_terms(&self, ncvar: usize) -> usize {
         match self.kind {
             CouplingKind::SigmoidalJansenRit => 1,
+            CouplingKind::PreSigmoidal if self.presigmoidal_dynamic() => 2,
             _ => ncvar,
         }
+    }
+
+    /// PreSigmoidal's dynamic form (`dynamic = 1`).
+    pub fn presigmoidal_dynamic(&self) -> bool {
+        self.kind == CouplingKind::PreSigmoidal && self.v[5] != 0.0
+    }
+
+    /// `pre` of HyperbolicTangent (float64) from the float32 delayed value.
+    #[inline(always)]
+    pub fn pre_tanh(&self, xj: f32) -> f64 {
+        let [a, b, midpoint, sigma, ..] = self.v;
+        a * (1.0 + ((b * xj as f64 - midpoint) / sigma).tanh())
+    }
+
+    /// PreSigmoidal's `H·(Q + tanh(G·u))`.
+    #[inline(always)]
+    pub fn presig(&self, u: f64) -> f64 {
+        let [h, q, g, ..] = self.v;
+        h * (q + (g * u).tanh())
+    }
+
+    /// PreSigmoidal's argument `P·x − t` (x float32, promoted).
+    #[inline(always)]
+    pub fn presig_arg(&self, x: f32, t: f64) -> f64 {
+        self.v[3] * x as f64 - t
+    }
+
+    /// PreSigmoidal's static threshold θ.
+    pub fn presig_theta(&self) -> f64 {
+        self.v[4]
     }
 
     /// Whether `pre` needs the target's own current state `x_i`.
@@ -249,7 +376,7 @@ impl Coupling {
     /// `pre` of SigmoidalJansenRit from the float32 delayed `y1`, `y2`.
     #[inline(always)]
     pub fn pre_sjr(&self, y1: f32, y2: f32) -> f64 {
-        let [cmin, cmax, midpoint, r, _a] = self.v;
+        let [cmin, cmax, midpoint, r, ..] = self.v;
         let d = (y1 - y2) as f64;
         cmin + (cmax - cmin) / (1.0 + (r * (midpoint - d)).exp())
     }
@@ -269,10 +396,11 @@ impl Coupling {
                 a * gx
             }
             CouplingKind::Sigmoidal => {
-                let [cmin, cmax, midpoint, a, sigma] = *v;
+                let [cmin, cmax, midpoint, a, sigma, ..] = *v;
                 cmin + ((cmax - cmin) / (1.0 + (-a * ((gx - midpoint) / sigma)).exp()))
             }
             CouplingKind::Kuramoto => v[0] / ncvar as f64 * gx,
+            CouplingKind::HyperbolicTangent | CouplingKind::PreSigmoidal => gx,
         }
     }
 }

@@ -24,7 +24,7 @@ use crate::models::{Dfun, ModelInfo};
 use crate::noise::{NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
-use crate::tvb_sum::{reduceat, Lanes8};
+use crate::tvb_sum::{reduce, reduceat, Lanes8};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -154,6 +154,15 @@ impl MeanFieldSim {
                 model.cvar.len()
             )));
         }
+        // PreSigmoidal's dynamic form reads two coupled variables (x and
+        // its threshold) and hands the model two terms
+        if cfg.coupling.presigmoidal_dynamic() && model.cvar.len() != 2 {
+            return Err(ModelError::Config(format!(
+                "PreSigmoidal's dynamic form (coupling_params.dynamic = 1, the default) reads two coupled variables, a value and its threshold (HopfieldDynamic's x, theta); {} has {} coupled variable(s): use HopfieldDynamic, or dynamic = 0",
+                model.name,
+                model.cvar.len()
+            )));
+        }
         let mut seen = vec![false; n];
         for &p in &cfg.proxy_nodes {
             if p >= n {
@@ -172,11 +181,23 @@ impl MeanFieldSim {
             &cfg.connectivity,
             &delays,
             model.cvar.len(),
-            cfg.coupling.kind == CouplingKind::Sigmoidal,
+            matches!(
+                cfg.coupling.kind,
+                CouplingKind::Sigmoidal
+                    | CouplingKind::SigmoidalJansenRit
+                    | CouplingKind::PreSigmoidal
+            ),
             &seen,
         );
         // tvb-library's horizon counts every entry, zero weights included;
         // the ring buffer only needs the delays of non-zero weights.
+        if let Some(k) = cfg.model_params.n_regions() {
+            if k != n {
+                return Err(ModelError::Config(format!(
+                    "per-region parameters have {k} values, the connectome has {n} regions"
+                )));
+            }
+        }
         let horizon = delays.iter().copied().max().unwrap_or(0) + 1;
         let nnz = structure.col.len();
         let threads = if threads == 0 {
@@ -787,22 +808,97 @@ impl<M: Dfun> StepCtx<'_, M> {
         let buf = unsafe { self.prod32.part(p * n..(p + 1) * n) };
         match cp.kind {
             CouplingKind::SigmoidalJansenRit => {
+                // dense, as Sigmoidal below, in float64: a zero weight's
+                // product is 0·pre(0, 0) = +0
                 let blk = n * h2;
                 let buf = unsafe { self.prod64.part(p * n..(p + 1) * n) };
                 for i in r.clone() {
-                    let (a, b) = (s.row_start[i], s.row_start[i + 1]);
-                    for ((q, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
-                        let idx = *off as usize + w;
-                        let (y1, y2) = unsafe { (hist.get(idx), hist.get(blk + idx)) };
-                        *q = *wt as f64 * cp.pre_sjr(y1, y2);
+                    for (q, &ed) in buf.iter_mut().zip(&s.dense_edge[i * n..(i + 1) * n]) {
+                        *q = match ed {
+                            u32::MAX => 0.0,
+                            ed => {
+                                let ed = ed as usize;
+                                let idx = s.off[ed] as usize + w;
+                                let (y1, y2) = unsafe { (hist.get(idx), hist.get(blk + idx)) };
+                                s.w32[ed] as f64 * cp.pre_sjr(y1, y2)
+                            }
+                        };
                     }
-                    c[i * nt - c0] = cp.post(reduceat(&buf[..b - a]), ncv);
+                    c[i * nt - c0] = cp.post(reduce(&buf[..n]), ncv);
+                }
+            }
+            CouplingKind::HyperbolicTangent => {
+                // sparse, float64 pre and products, float64 reduceat,
+                // stored in float32 by TVB (`zeros_like(x_i)`), post = gx
+                let buf = unsafe { self.prod64.part(p * n..(p + 1) * n) };
+                for ci in 0..ncv {
+                    let blk = ci * n * h2;
+                    for i in r.clone() {
+                        let (a, b) = (s.row_start[i], s.row_start[i + 1]);
+                        for ((q, wt), off) in buf.iter_mut().zip(&s.w32[a..b]).zip(&s.off[a..b]) {
+                            *q = *wt as f64
+                                * cp.pre_tanh(unsafe { hist.get(blk + *off as usize + w) });
+                        }
+                        let gx = reduceat(&buf[..b - a]) as f32;
+                        c[i * nt + ci - c0] = cp.post(gx as f64, ncv);
+                    }
+                }
+            }
+            CouplingKind::PreSigmoidal => {
+                // tvb-library 2.10's own `__call__` (module doc): X(i, v, j)
+                // is region j's variable v delayed by d_ij, 0 where w_ij = 0
+                let x = |i: usize, v: usize, j: usize| -> f32 {
+                    match s.dense_edge[i * n + j] {
+                        u32::MAX => 0.0,
+                        ed => unsafe { hist.get(v * n * h2 + s.off[ed as usize] as usize + w) },
+                    }
+                };
+                let wt = |i: usize, j: usize| -> f64 {
+                    match s.dense_edge[i * n + j] {
+                        u32::MAX => 0.0,
+                        ed => s.w32[ed as usize] as f64,
+                    }
+                };
+                if cp.presigmoidal_dynamic() {
+                    for j in r.clone() {
+                        // c_0[j] = Σ_i w_ij·A(P·X(i, 0, j) − X(i, 1, j)), from
+                        // 0, i ascending; a zero weight adds 0·A = ±0 (A is
+                        // finite there: X = 0), which changes nothing
+                        let mut c_0 = 0.0f64;
+                        for i in 0..n {
+                            if s.dense_edge[i * n + j] != u32::MAX {
+                                let u = cp.presig_arg(x(i, 0, j), x(i, 1, j) as f64);
+                                c_0 += wt(i, j) * cp.presig(u);
+                            }
+                        }
+                        c[j * nt - c0] = c_0;
+                        // the direct output, numpy.diag: X(j, ·, j)
+                        let u = cp.presig_arg(x(j, 0, j), x(j, 1, j) as f64);
+                        c[j * nt + 1 - c0] = cp.presig(u);
+                    }
+                } else {
+                    let theta = cp.presig_theta();
+                    for ci in 0..ncv {
+                        for j in r.clone() {
+                            // c[j] = Σ_i w_ji·A(X(i, v, j)), i ascending
+                            let mut acc = 0.0f64;
+                            for i in 0..n {
+                                let w_ji = wt(j, i);
+                                let has = s.dense_edge[i * n + j] != u32::MAX;
+                                if w_ji != 0.0 || has {
+                                    acc += w_ji * cp.presig(cp.presig_arg(x(i, ci, j), theta));
+                                }
+                            }
+                            c[j * nt + ci - c0] = acc;
+                        }
+                    }
                 }
             }
             CouplingKind::Sigmoidal => {
                 // tvb-library's dense `Coupling.__call__`: `(g_ij * x_j).sum(axis=2)`
                 // over all N sources (zero weights included, which changes
-                // numpy's pairwise grouping), in float32.
+                // numpy's pairwise grouping), in float32, from 0 (numpy's
+                // `add.reduce`).
                 for ci in 0..ncv {
                     let blk = ci * n * h2;
                     for i in r.clone() {
@@ -815,7 +911,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                                 }
                             };
                         }
-                        c[i * nt + ci - c0] = cp.post(reduceat(&buf[..n]) as f64, ncv);
+                        c[i * nt + ci - c0] = cp.post(reduce(&buf[..n]) as f64, ncv);
                     }
                 }
             }
@@ -917,14 +1013,15 @@ impl<M: Dfun> StepCtx<'_, M> {
     }
 
     #[inline(always)]
-    fn eval(m: &M, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
-        m.dfun_rows(nv, nt, x, c, dx);
+    fn eval(m: &M, first: usize, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        m.dfun_rows(first, nv, nt, x, c, dx);
     }
 
     /// One integration step of the regions `r` (step `s` of this call). The
     /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`).
     unsafe fn integrate_rows(&self, r: Range<usize>, s: usize) {
         let e = self.e;
+        let r0 = r.start;
         let (nv, nt, dt) = (e.nv, e.nt, e.dt);
         let n = e.s.n;
         let rv = r.start * nv..r.end * nv;
@@ -967,7 +1064,7 @@ impl<M: Dfun> StepCtx<'_, M> {
         let (lo, hi, bounded) = (&e.lo[..], &e.hi[..], e.bounded);
         match e.scheme {
             Scheme::Euler => {
-                Self::eval(&e.m, nv, nt, x, c, k1);
+                Self::eval(&e.m, r0, nv, nt, x, c, k1);
                 if stochastic {
                     for ((x, k), h) in x.iter_mut().zip(k1.iter()).zip(eta.iter()) {
                         *x = *x + *k * dt + *h;
@@ -979,7 +1076,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                 }
             }
             Scheme::Heun => {
-                Self::eval(&e.m, nv, nt, x, c, k1);
+                Self::eval(&e.m, r0, nv, nt, x, c, k1);
                 if stochastic {
                     for (((t, x), k), h) in
                         tmp.iter_mut().zip(x.iter()).zip(k1.iter()).zip(eta.iter())
@@ -992,7 +1089,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                     }
                 }
                 clamp_with(lo, hi, bounded, nv, tmp);
-                Self::eval(&e.m, nv, nt, tmp, c, k2);
+                Self::eval(&e.m, r0, nv, nt, tmp, c, k2);
                 if stochastic {
                     for (((x, a), b), h) in
                         x.iter_mut().zip(k1.iter()).zip(k2.iter()).zip(eta.iter())
@@ -1010,22 +1107,22 @@ impl<M: Dfun> StepCtx<'_, M> {
             Scheme::Rk4 => {
                 let dt2 = dt / 2.0;
                 let dt6 = dt / 6.0;
-                Self::eval(&e.m, nv, nt, x, c, k1);
+                Self::eval(&e.m, r0, nv, nt, x, c, k1);
                 for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k1.iter()) {
                     *t = *x + dt2 * *k;
                 }
                 clamp_with(lo, hi, bounded, nv, tmp);
-                Self::eval(&e.m, nv, nt, tmp, c, k2);
+                Self::eval(&e.m, r0, nv, nt, tmp, c, k2);
                 for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k2.iter()) {
                     *t = *x + dt2 * *k;
                 }
                 clamp_with(lo, hi, bounded, nv, tmp);
-                Self::eval(&e.m, nv, nt, tmp, c, k3);
+                Self::eval(&e.m, r0, nv, nt, tmp, c, k3);
                 for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k3.iter()) {
                     *t = *x + dt * *k;
                 }
                 clamp_with(lo, hi, bounded, nv, tmp);
-                Self::eval(&e.m, nv, nt, tmp, c, k4);
+                Self::eval(&e.m, r0, nv, nt, tmp, c, k4);
                 for (i, x) in x.iter_mut().enumerate() {
                     let dx = dt6 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
                     *x = if stochastic {

@@ -12,9 +12,20 @@ pub enum ModelError {
         name: String,
         known: String,
     },
-    /// A value outside the documented range.
+    /// A value outside the documented range (refused where the graph asks
+    /// for strict ranges) or outside the hard limits (always refused).
     #[error("{owner}.{name} = {value} is outside its documented range [{lo}, {hi}] {unit}")]
     ParameterOutOfRange {
+        owner: String,
+        name: String,
+        value: f64,
+        lo: f64,
+        hi: f64,
+        unit: &'static str,
+    },
+    /// A value outside what the model can compute (its hard limits).
+    #[error("{owner}.{name} = {value} is outside its limits [{lo}, {hi}] {unit}: the model cannot compute with it")]
+    ParameterOutsideLimits {
         owner: String,
         name: String,
         value: f64,

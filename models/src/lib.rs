@@ -16,6 +16,7 @@ pub mod integrator;
 pub mod models;
 pub mod monitors;
 pub mod noise;
+pub mod observe;
 pub mod params;
 pub mod philox;
 pub mod spiking;

@@ -63,6 +63,15 @@ pub fn reduceat<T: SumFloat>(a: &[T]) -> T {
     }
 }
 
+/// `0 + pairwise(a)`, numpy's `add.reduce` (`sum`) along a contiguous axis:
+/// numpy 2 starts a reduction from the identity, 0, and adds the pairwise
+/// sum of every element to it (`reduceat` starts from the first element
+/// instead). tvb-library's dense couplings sum so.
+#[inline(always)]
+pub fn reduce<T: SumFloat>(a: &[T]) -> T {
+    T::ZERO + pairwise(a)
+}
+
 /// numpy's `pairwise_sum` of a slice.
 #[inline(always)]
 pub fn pairwise<T: SumFloat>(a: &[T]) -> T {

@@ -41,10 +41,11 @@ pub struct UserModel {
 }
 
 impl UserModel {
-    /// Compiles `program` for the values of `params`.
+    /// Compiles `program` for the values of `params` (per-region values
+    /// are read per region; the rest enter as constants).
     pub fn new(program: &'static Program, params: &ParamSet) -> Self {
         Self {
-            tape: Tape::new(program, params.values()),
+            tape: Tape::new(program, params.values(), params.regional()),
             nt: program.cvar.len(),
         }
     }
@@ -56,11 +57,11 @@ thread_local! {
 
 impl Dfun for UserModel {
     fn dfun(&self, x: &[f64], c: &[f64], dx: &mut [f64]) {
-        self.dfun_rows(x.len(), c.len().max(self.nt), x, c, dx);
+        self.dfun_rows(0, x.len(), c.len().max(self.nt), x, c, dx);
     }
 
-    fn dfun_rows(&self, _nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
-        SCRATCH.with(|s| self.tape.eval(&mut s.borrow_mut(), nt, x, c, dx));
+    fn dfun_rows(&self, first: usize, _nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        SCRATCH.with(|s| self.tape.eval(&mut s.borrow_mut(), first, nt, x, c, dx));
     }
 }
 
@@ -91,6 +92,8 @@ pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
             } else {
                 &[]
             },
+            min: q.limits.0,
+            max: q.limits.1,
         })
         .collect();
     let doc = if p.reference.is_empty() {
@@ -107,12 +110,8 @@ pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
         cvar: leak(p.cvar.clone()),
         range: leak(p.states.iter().map(|s| s.range).collect()),
         bounds: leak(p.states.iter().map(|s| s.bounds).collect()),
-        voi: leak(
-            p.observe
-                .iter()
-                .map(|&k| leak_str(&p.states[k].name))
-                .collect(),
-        ),
+        voi: leak(p.observe.iter().map(|n| leak_str(n)).collect()),
+        observables: leak(p.observables.iter().map(|(n, _)| leak_str(n)).collect()),
         noise: p.noise.as_ref().map(|n| leak(n.clone())),
         source: leak_str(source),
         user: Some(p),

@@ -184,6 +184,21 @@ fn any_thread_count_gives_the_same_bits() {
             None,
         ),
         cfg_for("Generic2dOscillator", "Sigmoidal", &[], Scheme::Heun, None),
+        cfg_for(
+            "Generic2dOscillator",
+            "HyperbolicTangent",
+            &[("a", 0.005)],
+            Scheme::Heun,
+            None,
+        ),
+        cfg_for(
+            "Hopfield",
+            "PreSigmoidal",
+            &[("dynamic", 0.0)],
+            Scheme::Heun,
+            None,
+        ),
+        cfg_for("HopfieldDynamic", "PreSigmoidal", &[], Scheme::Heun, None),
     ];
     for cfg in cases {
         let name = cfg.model.name;

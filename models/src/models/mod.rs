@@ -10,7 +10,7 @@
 //! reference test. A user's model (`model = "mine.toml"` in a graph) runs
 //! the same declaration through [`crate::user_model`], with no compiler.
 
-use crate::params::ParamDef;
+use crate::params::{ParamDef, ParamSet};
 
 /// The right-hand side of a model: `dx = f(x, c)`.
 ///
@@ -22,12 +22,15 @@ pub trait Dfun: Send + Sync + Clone + 'static {
     /// Evaluates the derivatives of one node.
     fn dfun(&self, x: &[f64], c: &[f64], dx: &mut [f64]);
 
-    /// Evaluates the derivatives of consecutive nodes: `x` and `dx` hold
-    /// `nv` values per node, `c` holds `nt` terms per node (row-major).
-    /// Built-in models evaluate node by node (the compiler inlines `dfun`
-    /// into this loop); users' models evaluate whole blocks at once.
+    /// Evaluates the derivatives of consecutive nodes, the first being
+    /// region `first`: `x` and `dx` hold `nv` values per node, `c` holds
+    /// `nt` terms per node (row-major). Built-in models evaluate node by
+    /// node (the compiler inlines `dfun` into this loop); users' models
+    /// evaluate whole blocks at once; per-region parameter sets pick each
+    /// region's.
     #[inline(always)]
-    fn dfun_rows(&self, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+    fn dfun_rows(&self, first: usize, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        let _ = first;
         for ((xs, cs), ds) in x
             .chunks_exact(nv)
             .zip(c.chunks_exact(nt))
@@ -58,8 +61,11 @@ pub struct ModelInfo {
     /// `state_variable_boundaries`: states are clamped into these after each
     /// integration stage (±∞ where unbounded).
     pub bounds: &'static [(f64, f64)],
-    /// Default variables of interest.
+    /// Default variables of interest: state variables or observables.
     pub voi: &'static [&'static str],
+    /// Observables: expressions of the state recorded like state variables
+    /// (their names; [`crate::observe::Observer`] evaluates them).
+    pub observables: &'static [&'static str],
     /// The variables a single noise intensity applies to (`None`: all, as
     /// tvb-library's integrators do).
     pub noise: Option<&'static [usize]>,
@@ -106,6 +112,43 @@ impl ModelInfo {
 
 /// Unbounded.
 pub const FREE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+
+/// A built-in model with a parameter set per region (tvb-library's
+/// per-region parameter arrays): region `i` is stepped by `models[i]`,
+/// whose parameter-only operations were computed from region `i`'s values.
+#[derive(Debug, Clone)]
+pub struct Regional<M> {
+    models: Vec<M>,
+}
+
+impl<M: Dfun> Dfun for Regional<M> {
+    fn dfun(&self, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        self.models[0].dfun(x, c, dx);
+    }
+
+    #[inline(always)]
+    fn dfun_rows(&self, first: usize, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {
+        for (((m, xs), cs), ds) in self.models[first..]
+            .iter()
+            .zip(x.chunks_exact(nv))
+            .zip(c.chunks_exact(nt))
+            .zip(dx.chunks_exact_mut(nv))
+        {
+            m.dfun(xs, cs, ds);
+        }
+    }
+}
+
+/// Builds a built-in model from `params` (one per region where some values
+/// are per region) and hands it to `v`.
+fn build<M: Dfun, V: ModelVisitor>(params: &ParamSet, new: fn(&ParamSet) -> M, v: V) -> V::Out {
+    match params.n_regions() {
+        None => v.visit(new(params)),
+        Some(n) => v.visit(Regional {
+            models: (0..n).map(|i| new(&params.for_region(i))).collect(),
+        }),
+    }
+}
 
 /// Something to do with a model whatever its type: [`with_model`] calls
 /// `visit` with the concrete model (a generic "closure", so that the engine
