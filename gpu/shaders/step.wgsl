@@ -1,7 +1,9 @@
 // One integration step of a whole-brain network for C parameter
 // combinations at once: thread (c, i) advances region i of combination c
-// from x(t) to x(t+1). Prepended by build.rs with one model file from
-// shaders/models/, which defines NV, NC, CVAR, NP and `dfun`.
+// from x(t) to x(t+1). Preceded by a model part generated from the model's
+// declaration (brainstream_modeldecl::wgsl), which defines NV, NC, CVAR,
+// NP, `prepare` (what depends on the parameters alone, once per thread and
+// step) and `dfun` (the right-hand side, in f64 or f32).
 //
 // Layouts (combination index innermost, so that neighbouring threads read
 // neighbouring words):
@@ -109,6 +111,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     g_comb = c;
     g_c = C;
+    prepare();
     let t = clock[0] + pc.t;
     let dt = floats[0];
     let pa = ints[H_PARAMS] + u32(NP) * C + c;

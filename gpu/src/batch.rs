@@ -3,8 +3,8 @@
 //! integration step, and a command buffer per sampling period that sums
 //! the output variables over the period and copies the sums back.
 //!
-//! The step is `shaders/step.wgsl` with the model's right-hand side from
-//! `shaders/models/<model>.wgsl` (see the layouts there). History: a ring
+//! The step is `shaders/step.wgsl` preceded by the model part generated
+//! from the model's declaration (see the layouts there; `shaders.rs`). History: a ring
 //! of `H = max delay + 2` slots, so that the slot a step writes is never
 //! one another thread of the same step reads.
 
@@ -28,7 +28,7 @@ use vulkano::sync::GpuFuture;
 
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
-use crate::shaders::shader_for;
+use crate::shaders::{self, Precision};
 
 /// Threads per workgroup along the combinations (the shader's workgroup_size).
 const WG: u32 = 64;
@@ -59,6 +59,9 @@ pub struct BatchSpec {
     pub outputs: Vec<usize>,
     /// Global index of the first combination (keys the noise).
     pub first_combination: u32,
+    /// Arithmetic of the right-hand side; `None`: f64 where the device has
+    /// shaderFloat64, f32 elsewhere ([`shaders::precision_for`]).
+    pub precision: Option<Precision>,
 }
 
 /// Push constants: the step within the period (`struct Push` of
@@ -87,6 +90,7 @@ pub struct GpuBatch {
     nvar: usize,
     nout: usize,
     steps_done: u64,
+    precision: Precision,
 }
 
 impl std::fmt::Debug for GpuBatch {
@@ -188,13 +192,13 @@ impl GpuBatch {
     /// Uploads a batch.
     pub fn new(dev: Arc<GpuDevice>, spec: &BatchSpec) -> Result<Self, GpuError> {
         let info = spec.model;
-        let (spv, uses_f64) = shader_for(info.name)?;
-        if uses_f64 && !dev.has_f64 {
-            return Err(GpuError::Unsupported(format!(
-                "{}'s kernel computes in f64 and {} has no shaderFloat64",
-                info.name, dev.name
-            )));
-        }
+        let precision = shaders::precision_for(info, spec.precision, dev.has_f64, &dev.name)?;
+        let kernel = shaders::kernel(info, precision)?;
+        tracing::debug!(
+            model = info.name,
+            precision = precision.ty(),
+            "Vulkan kernel"
+        );
         let c = spec.params.len();
         let n = spec.n;
         let nv = info.nvar();
@@ -235,8 +239,14 @@ impl GpuBatch {
                         d.len()
                     )));
                 }
+                // one nsig applies to the model's noisy variables (every
+                // one unless its declaration names some), as on the CPU
                 let nsig: Vec<f32> = (0..nv)
-                    .map(|v| d[if d.len() == 1 { 0 } else { v }] as f32)
+                    .map(|v| match (d.len(), info.noise) {
+                        (1, Some(noisy)) if !noisy.contains(&v) => 0.0,
+                        (1, _) => d[0] as f32,
+                        _ => d[v] as f32,
+                    })
                     .collect();
                 (*seed, 1u32, nsig)
             }
@@ -327,11 +337,16 @@ impl GpuBatch {
         )?;
         let x_download = host_buffer(&dev, BufferUsage::TRANSFER_DST, &vec![0f32; nv * n * c])?;
 
-        let words = vulkano::shader::spirv::bytes_to_words(spv).map_err(vk)?;
-        // SAFETY: the SPIR-V is naga's output for our own shader, validated at build time.
-        let module =
-            unsafe { ShaderModule::new(dev.device.clone(), ShaderModuleCreateInfo::new(&words)) }
-                .map_err(vk)?;
+        // SAFETY: the SPIR-V is naga's output for a kernel generated from a
+        // checked declaration and validated by naga (at build time for a
+        // built-in model, just now for a user's).
+        let module = unsafe {
+            ShaderModule::new(
+                dev.device.clone(),
+                ShaderModuleCreateInfo::new(&kernel.words),
+            )
+        }
+        .map_err(vk)?;
         let entry = module
             .entry_point("main")
             .ok_or_else(|| GpuError::Vulkan("shader has no entry point `main`".into()))?;
@@ -391,6 +406,7 @@ impl GpuBatch {
             nvar: nv,
             nout,
             steps_done: 0,
+            precision,
         })
     }
 
@@ -483,6 +499,11 @@ impl GpuBatch {
     /// Steps done.
     pub fn steps_done(&self) -> u64 {
         self.steps_done
+    }
+
+    /// Arithmetic of the kernel's right-hand side.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Combinations in the batch.

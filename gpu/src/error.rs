@@ -9,6 +9,9 @@ pub enum GpuError {
     /// The model has no compute shader.
     #[error("model {0} has no Vulkan compute shader yet (shaders exist for {1}); run with --backend cpu")]
     NoShader(String, String),
+    /// A model whose generated kernel cannot be made (a user's model).
+    #[error("model {model}: no Vulkan kernel: {cause}; run with --backend cpu")]
+    Kernel { model: String, cause: String },
     /// A configuration the kernel does not handle.
     #[error("the Vulkan backend cannot run this configuration: {0}; run with --backend cpu")]
     Unsupported(String),

@@ -2,18 +2,22 @@
 //!
 //! Whole-brain mean-field models stepped as Vulkan compute shaders
 //! (vulkano), many parameter combinations at once: the backend of
-//! `brainstream sweep --backend vulkan`. Shaders are WGSL compiled to SPIR-V
-//! by naga in `build.rs`; one shader per model in `shaders/models/`, one
-//! shared step in `shaders/step.wgsl`. f32 on the device; the noise is
-//! Philox4x32-10 (`brainstream_models::philox`) so that the CPU engine
-//! reproduces it.
+//! `brainstream sweep --backend vulkan`. A kernel is the model part
+//! generated from the model's declaration (`brainstream_modeldecl::wgsl`)
+//! followed by the shared step (`shaders/step.wgsl`), compiled to SPIR-V
+//! by naga: in `build.rs` for the built-in models, at run time for users'
+//! models. State f32, the right-hand side in f64 where the device has
+//! shaderFloat64 (f32 otherwise); the noise is Philox4x32-10
+//! (`brainstream_models::philox`) so that the CPU engine reproduces it.
 
 pub mod batch;
 pub mod device;
 pub mod error;
 
 pub mod shaders;
+pub mod spirv;
 
 pub use batch::{BatchSpec, GpuBatch};
 pub use device::GpuDevice;
 pub use error::GpuError;
+pub use shaders::Precision;

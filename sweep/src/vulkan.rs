@@ -3,8 +3,9 @@
 //! the same analyses as on the CPU (threads over combinations).
 //!
 //! What the kernels cover is checked before any work: a model with a
-//! shader, Linear coupling, Heun or Euler, additive noise, one conduction
-//! speed for the whole sweep.
+//! kernel (every built-in model; a user's model's kernel is generated and
+//! compiled here), Linear coupling, Heun or Euler, additive noise, one
+//! conduction speed for the whole sweep.
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ fn refuse(cause: impl Into<String>) -> SweepError {
 /// Why the kernels cannot run `plan`, if they cannot.
 pub fn check(plan: &Plan) -> Result<(), SweepError> {
     let cfg = &plan.base;
-    brainstream_gpu::shaders::shader_for(cfg.model.name).map_err(|e| refuse(e.to_string()))?;
+    brainstream_gpu::shaders::check_model(cfg.model).map_err(|e| refuse(e.to_string()))?;
     if cfg.coupling.kind != CouplingKind::Linear {
         return Err(refuse(
             "the kernels implement Linear coupling only; run with --backend cpu",
@@ -46,6 +47,9 @@ pub fn check(plan: &Plan) -> Result<(), SweepError> {
                 "the kernels add additive noise only; run with --backend cpu",
             ));
         }
+    }
+    if !cfg.model_params.regional().is_empty() || plan.axes.iter().any(|a| !a.regions.is_empty()) {
+        return Err(refuse("the kernels take one parameter set per combination: per-region model parameters cannot run here; run with --backend cpu"));
     }
     if plan.axes.iter().any(|a| a.target == Target::NoiseSeed) {
         return Err(refuse("the kernels key noise by one seed per batch: noise_seed cannot be swept here; run with --backend cpu"));
@@ -150,6 +154,7 @@ pub fn run(
                 initial: initial.clone(),
                 outputs: outputs.clone(),
                 first_combination: g[0] as u32,
+                precision: None,
             };
             outcomes.extend(run_batch(plan, &dev, &spec, g, blocks, sig_o, threads)?);
         }
