@@ -66,6 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed: 1,
             scheme: Scheme::Parallel,
             sync_ms: Some(50.0),
+            strict_ranges: false,
         },
         actors,
         edges: vec![

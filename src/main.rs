@@ -68,6 +68,10 @@ enum Cmd {
         /// machine has (a warning instead of an error).
         #[arg(long)]
         allow_large: bool,
+        /// Refuse model parameters outside their documented range (by default
+        /// they are used with a warning): `simulation.strict_ranges = true`.
+        #[arg(long)]
+        strict: bool,
     },
     /// Check a graph file without running it (with the memory and output
     /// it would need).
@@ -81,6 +85,9 @@ enum Cmd {
         /// Only warn when the run would not fit the machine.
         #[arg(long)]
         allow_large: bool,
+        /// Refuse model parameters outside their documented range.
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the graph's topology.
     Graph {
@@ -166,14 +173,18 @@ fn real_main(cli: Cli) -> Result<(), String> {
         Cmd::Run {
             graph,
             out,
-            set,
+            mut set,
             quiet,
             partition,
             run_token,
             launched,
             transport,
             allow_large,
+            strict,
         } => {
+            if strict {
+                set.push("simulation.strict_ranges=true".into());
+            }
             let transport = match transport.as_deref() {
                 None => None,
                 Some("channel") => {
@@ -203,10 +214,14 @@ fn real_main(cli: Cli) -> Result<(), String> {
         }
         Cmd::Validate {
             graph,
-            set,
+            mut set,
             out,
             allow_large,
+            strict,
         } => {
+            if strict {
+                set.push("simulation.strict_ranges=true".into());
+            }
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
             let warnings = g
                 .check_machine(out.as_deref(), allow_large)

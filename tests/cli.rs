@@ -100,7 +100,7 @@ fn validate_graph_and_list() {
 }
 
 #[test]
-fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
+fn sweep_runs_resumes_and_refuses_what_the_gpu_kernels_cannot_run() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "s.toml", &format!(
             "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.01]\n[analysis]\nfcd_window_ms = 10.0\nfcd_step_ms = 5.0\n",
@@ -133,9 +133,10 @@ fn sweep_runs_resumes_and_refuses_a_model_without_gpu_kernel() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 found done)"));
-    // ReducedWongWang has no GPU kernel: the Vulkan backend refuses it first
+    // the kernels take one parameter set per combination: a sweep of a
+    // parameter of some regions is refused by the Vulkan backend first
     let rww = write(dir.path(), "r.toml", &format!(
-            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0]\n[analysis]\nfcd = false\n",
+            "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"model_params.J_N\"\nvalues = [0.3]\nregions = [\"rM1\"]\n[analysis]\nfcd = false\n",
             root().join("graphs/tvb_rww76.toml").display()
         ));
     let o = bs()
@@ -266,4 +267,123 @@ fn a_model_from_model_show_runs_as_the_built_in_does() {
     let err =
         String::from_utf8_lossy(&bs().arg("validate").arg(&g).output().unwrap().stderr).to_string();
     assert!(err.contains("the name of a built-in model"), "{err}");
+}
+
+/// Per-region model parameters in each of their forms (a list of N
+/// values, `{ default, regions }` by label or index, a CSV column) give the
+/// same run as each other; a per-region value equal everywhere gives the
+/// run of the plain value.
+#[test]
+fn per_region_parameters_in_every_form_give_the_same_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = root().join("tests/data/params_rww76.csv");
+    let table: Vec<Vec<String>> = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .map(|l| l.split(',').map(|c| c.trim().to_string()).collect())
+        .collect();
+    assert_eq!(table.len(), 76);
+    let jn: Vec<String> = table.iter().map(|r| r[1].clone()).collect();
+    let graph = |params: &str| {
+        std::fs::read_to_string(root().join("graphs/tvb_rww76.toml"))
+            .unwrap()
+            .replace("duration_ms = 1000.0", "duration_ms = 100.0")
+            .replace(
+                "[actors.brain]",
+                &format!("[actors.brain]\nmodel_params = {{ {params} }}"),
+            )
+    };
+    let run_with = |name: &str, params: &str| -> Vec<u64> {
+        let g = write(dir.path(), &format!("{name}.toml"), &graph(params));
+        let out = dir.path().join(name);
+        run(&g, &out, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let (_, d, _) = read_h5(&out.join("raw.h5"));
+        d.iter().map(|v| v.to_bits()).collect()
+    };
+    let list = run_with("list", &format!("J_N = [{}]", jn.join(", ")));
+    let file = run_with(
+        "file",
+        &format!("J_N = {{ file = \"{}\", column = \"J_N\" }}", csv.display()),
+    );
+    assert_eq!(list, file, "CSV column and list differ");
+    // two regions changed, by label and by index
+    let (rm1, lm1) = (
+        table.iter().position(|r| r[0] == "rM1").unwrap(),
+        table.iter().position(|r| r[0] == "lM1").unwrap(),
+    );
+    let mut two = vec!["0.2609".to_string(); 76];
+    two[rm1] = "0.3".into();
+    two[lm1] = "0.35".into();
+    let a = run_with("two_list", &format!("J_N = [{}]", two.join(", ")));
+    let b = run_with(
+        "two_regions",
+        &format!("J_N = {{ default = 0.2609, regions = {{ rM1 = 0.3, \"{lm1}\" = 0.35 }} }}"),
+    );
+    assert_eq!(a, b, "regions table and list differ");
+    assert_ne!(a, list);
+    // the same value everywhere is the plain value
+    let same = run_with("same", &format!("J_N = [{}]", vec!["0.3"; 76].join(", ")));
+    let plain = run_with("plain", "J_N = 0.3");
+    assert_eq!(same, plain);
+}
+
+/// An observable (an expression of the state declared in the model) is
+/// recorded like a state variable: `variables = ["V", "V - W"]` records V
+/// and V − W, computed from the same state as a run recording V and W.
+#[test]
+fn observables_are_recorded_like_state_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let decl = std::fs::read_to_string(root().join("models/decl/Generic2dOscillator.toml"))
+        .unwrap()
+        .replace("name = \"Generic2dOscillator\"", "name = \"Observed\"")
+        + "\n[observables]\n\"V - W\" = \"V - W\"\n";
+    write(dir.path(), "observed.toml", &decl);
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
+        .unwrap()
+        .replace("duration_ms = 1000.0", "duration_ms = 50.0")
+        .replace(
+            "model = \"Generic2dOscillator\"",
+            "model = \"observed.toml\"",
+        );
+    let both = write(
+        dir.path(),
+        "both.toml",
+        &graph.replace("variables = [\"V\"]", "variables = [\"V\", \"W\"]"),
+    );
+    let obs = write(
+        dir.path(),
+        "obs.toml",
+        &graph.replace("variables = [\"V\"]", "variables = [\"V\", \"V - W\"]"),
+    );
+    run(&both, &dir.path().join("a"), &[]).unwrap();
+    run(&obs, &dir.path().join("b"), &[]).unwrap();
+    let (sa, a, _) = read_h5(&dir.path().join("a/raw.h5"));
+    let (sb, b, _) = read_h5(&dir.path().join("b/raw.h5"));
+    assert_eq!(sa, sb);
+    let n = 76;
+    for s in 0..sa[0] {
+        for i in 0..n {
+            let (v, w) = (a[(s * 2) * n + i], a[(s * 2 + 1) * n + i]);
+            assert_eq!(b[(s * 2) * n + i].to_bits(), v.to_bits());
+            assert_eq!(
+                b[(s * 2 + 1) * n + i].to_bits(),
+                (v - w).to_bits(),
+                "sample {s} region {i}"
+            );
+        }
+    }
+    // an unknown variable names the observables too
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &graph.replace("variables = [\"V\"]", "variables = [\"V + W\"]"),
+    );
+    let err = String::from_utf8_lossy(&bs().arg("validate").arg(&bad).output().unwrap().stderr)
+        .to_string();
+    assert!(
+        err.contains("no state variable or observable `V + W`") && err.contains("V - W"),
+        "{err}"
+    );
 }

@@ -175,9 +175,17 @@ fn set_overrides_change_values_and_report_bad_keys() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("out of range"), "{e}");
-    let e = load_graph(&g, vec!["actors.brain.model_params.J_N=9".into()])
-        .unwrap_err()
-        .to_string();
+    // out of its documented range: a warning, refused with strict ranges
+    assert!(load_graph(&g, vec!["actors.brain.model_params.J_N=9".into()]).is_ok());
+    let e = load_graph(
+        &g,
+        vec![
+            "actors.brain.model_params.J_N=9".into(),
+            "simulation.strict_ranges=true".into(),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("outside its documented range"), "{e}");
 }
 
@@ -248,16 +256,26 @@ fn sweep_file_errors_are_located() {
             "expected `{want}` in:\n{e}"
         );
     }
-    // a value out of the parameter's range: located at the axis
+    // a value out of the parameter's range, where the graph asks for
+    // strict ranges (otherwise a warning): located at the axis
+    let strict = dir.path().join("strict.toml");
+    let text = std::fs::read_to_string(root().join("graphs/tvb_rww76.toml"))
+        .unwrap()
+        .replace("[simulation]\n", "[simulation]\nstrict_ranges = true\n");
+    assert!(text.contains("strict_ranges = true"));
+    std::fs::write(&strict, text).unwrap();
     let f = dir.path().join("s.toml");
     std::fs::write(
         &f,
-        format!("{head}[[axes]]\nparam = \"model_params.b_e\"\nvalues = [1e9]\n"),
+        format!(
+            "graph = \"{}\"\ntransient_ms = 10.0\n[[axes]]\nparam = \"model_params.J_N\"\nvalues = [9.0]\n[analysis]\nfcd = false\n",
+            strict.display()
+        ),
     )
     .unwrap();
     let e = brainstream::sweep::Plan::load(&f, &brainstream::default_registry())
         .unwrap_err()
         .to_string();
-    let want = ":4:9: axes[0].param: ZerlautAdaptationSecondOrder.b_e = 1000000000 is outside";
+    let want = ":4:9: axes[0].param: ReducedWongWang.J_N = 9 is outside";
     assert!(e.starts_with(&format!("{}{want}", f.display())), "{e}");
 }

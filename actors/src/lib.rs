@@ -8,7 +8,9 @@
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
 //! `rww_filter`; and `gain`), a test source (`linear_ode`). [`registry`]
-//! returns them all for the runtime.
+//! returns them all for the runtime. [`memory_recorder`] is not a kind of
+//! graph files: a program embedding brainstream (the Python package) puts
+//! it in place of recorders to keep results in memory.
 
 pub mod devices;
 pub mod disk_reserve;
@@ -17,6 +19,8 @@ pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
 pub mod mean_field;
+pub mod memory_recorder;
+pub mod model_params;
 pub mod monitors;
 pub mod plot_scale;
 pub mod png_plot;

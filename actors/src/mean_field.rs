@@ -8,22 +8,23 @@ use std::sync::Arc;
 
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::integrator;
+use brainstream_models::observe::Observer;
 use brainstream_models::{
     model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
-    ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ParamSet, ProxyInput,
+    ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ProxyInput,
 };
 use brainstream_runtime::limits::short;
 use brainstream_runtime::machine::human;
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
-    SeriesMeta, TableValue, WindowInfo,
+    SeriesMeta, WindowInfo,
 };
 use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model: tvb-library's class name (`brainstream list` shows them), or the path of your own declaration (.toml, relative to the graph; docs/models.md)" },
-    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name, e.g. { J_N = 0.2609 }; a vector parameter takes a list (P_e = [..]), or one element as P_e[k]" },
+    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name: { J_N = 0.2609 }; per region as a list of N values, { default = .., regions = { LABEL = .. } } or { file = \"x.csv\", column = \"J_N\" }; a vector parameter takes a list (P_e = [..]), one element is \"P_e[k]\"" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
     ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference or Kuramoto" },
@@ -74,11 +75,34 @@ struct MeanField {
     random_ic: bool,
     sim: Option<MeanFieldSim>,
     voi: Vec<usize>,
+    /// Evaluates the chosen observables (variables from `nvar` on), if any.
+    observer: Option<Observer>,
+    /// their values for one sample, `observables × N`
+    obs_buf: Vec<f64>,
     meta: Arc<SeriesMeta>,
     buf: Vec<f64>,
     /// divergence found in the previous window (named in the error),
     /// reported now
     deferred: Option<ActorError>,
+}
+
+/// The name of variable `k`: a state variable, or (from `nvar`) an observable.
+fn variable_name(info: &ModelInfo, k: usize) -> &'static str {
+    match info.state_variables.get(k) {
+        Some(v) => v,
+        None => info.observables[k - info.nvar()],
+    }
+}
+
+/// The unit the recorded variables `voi` share (a state variable's declared
+/// unit), or empty where they differ or one is an observable (whose unit
+/// is not declared).
+fn common_unit(info: &ModelInfo, voi: &[usize]) -> String {
+    let mut units = voi.iter().map(|&k| info.units.get(k).copied());
+    match units.next().flatten() {
+        Some(first) if units.all(|u| u == Some(first)) => first.to_string(),
+        _ => String::new(),
+    }
 }
 
 fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
@@ -147,17 +171,6 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
                 .hint("a path ending in .toml uses your own model declaration")
         })?
     };
-    let mut model_params = ParamSet::defaults(info.params);
-    for (k, v) in p.value_table("model_params")? {
-        match v {
-            TableValue::Number(x) => model_params.set(info.name, &k, x),
-            TableValue::List(xs) => model_params.set_vector(info.name, &k, &xs),
-        }
-        .map_err(|e| match e {
-            ModelError::Config(_) => BuildError::at(format!("model_params.{k}"), e.to_string()),
-            e => model_err(e, "model_params"),
-        })?;
-    }
     let cname = p.str("coupling")?;
     let cp = p.number_table("coupling_params")?;
     let coupling =
@@ -168,6 +181,7 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
     let conn_spec = p.str("connectivity")?;
     let connectivity = Connectivity::load(&conn_spec, p.base_dir())
         .map_err(|e| BuildError::at("connectivity", e.to_string()))?;
+    let model_params = crate::model_params::model_params(p, info, &connectivity.labels)?;
     let (scheme, stochastic) = integrator(&p.str("integrator")?)
         .map_err(|e| BuildError::at("integrator", e.to_string()))?;
     let noise = if stochastic {
@@ -221,24 +235,28 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
         "golden" => InitialConditions::Golden,
         path => InitialConditions::Values(read_ic(&p.base_dir().join(path), info, connectivity.n)?),
     };
+    // a state variable is its index, an observable nv + its index
+    let index_of = |v: &str| {
+        info.var_index(v).or_else(|| {
+            info.observables
+                .iter()
+                .position(|o| *o == v)
+                .map(|j| info.nvar() + j)
+        })
+    };
     let voi: Vec<usize> = match p.str_list("variables")? {
-        None => info
-            .voi
-            .iter()
-            .map(|v| info.var_index(v).unwrap_or(0))
-            .collect(),
+        None => info.voi.iter().map(|v| index_of(v).unwrap_or(0)).collect(),
         Some(list) => list
             .iter()
             .map(|v| {
-                info.var_index(v).ok_or_else(|| {
+                index_of(v).ok_or_else(|| {
+                    let mut names: Vec<&str> = info.state_variables.to_vec();
+                    names.extend(info.observables);
                     BuildError::at(
                         "variables",
-                        format!("{} has no state variable `{v}`", info.name),
+                        format!("{} has no state variable or observable `{v}`", info.name),
                     )
-                    .hint(format!(
-                        "state variables: {}",
-                        info.state_variables.join(", ")
-                    ))
+                    .hint(format!("variables: {}", names.join(", ")))
                 })
             })
             .collect::<Result<_, _>>()?,
@@ -318,11 +336,33 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         variables: parts
             .voi
             .iter()
-            .map(|&k| info.state_variables[k].to_string())
+            .map(|&k| variable_name(info, k).to_string())
             .collect(),
         nodes: cfg.connectivity.labels.clone(),
-        unit: String::new(),
+        unit: common_unit(info, &parts.voi),
     });
+    let observed: Vec<&str> = parts
+        .voi
+        .iter()
+        .filter(|&&k| k >= info.nvar())
+        .map(|&k| variable_name(info, k))
+        .collect();
+    let n_obs = observed.len();
+    let n_regions = cfg.connectivity.n;
+    let observer = if observed.is_empty() {
+        None
+    } else {
+        Some(
+            Observer::new(info, &cfg.model_params, &observed, cfg.connectivity.n).ok_or_else(
+                || {
+                    BuildError::at(
+                        "variables",
+                        format!("{}: its observables do not compile", info.name),
+                    )
+                },
+            )?,
+        )
+    };
     let coupling_meta = Arc::new(SeriesMeta {
         variables: if cfg.coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
             vec!["c".to_string()]
@@ -352,6 +392,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         random_ic: parts.random_ic,
         max_delay_steps: parts.max_delay_steps,
         sim: None,
+        observer,
+        obs_buf: vec![0.0; n_obs * n_regions],
         voi: parts.voi,
         meta,
         buf: vec![],
@@ -521,8 +563,17 @@ impl Actor for MeanField {
         let nvoi = self.voi.len();
         let mut data = Array3::zeros((good, nvoi, n));
         for s in 0..good {
+            if let Some(o) = &mut self.observer {
+                o.observe(&self.buf[s * nv * n..(s + 1) * nv * n], &mut self.obs_buf);
+            }
+            let mut next_obs = 0;
             for (j, &k) in self.voi.iter().enumerate() {
-                let src = &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n];
+                let src = if k < nv {
+                    &self.buf[(s * nv + k) * n..(s * nv + k + 1) * n]
+                } else {
+                    next_obs += 1;
+                    &self.obs_buf[(next_obs - 1) * n..next_obs * n]
+                };
                 data.slice_mut(ndarray::s![s, j, ..])
                     .assign(&ndarray::ArrayView1::from(src));
             }

@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-/// A value of a nested table of numbers: a number, or a list of numbers.
+/// A value of a nested table of numbers: a number, a list of numbers, or
+/// a table (interpreted by the kind, e.g. per-region values).
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableValue {
     Number(f64),
     List(Vec<f64>),
+    Table(toml::Table),
 }
 
 /// Value type of a parameter.
@@ -116,6 +118,7 @@ pub struct Params<'a> {
     table: &'a toml::Table,
     specs: &'static [ParamSpec],
     base_dir: &'a Path,
+    strict_ranges: bool,
 }
 
 fn type_name(v: &toml::Value) -> &'static str {
@@ -137,7 +140,20 @@ impl<'a> Params<'a> {
             table,
             specs,
             base_dir,
+            strict_ranges: false,
         }
+    }
+
+    /// With the graph's `simulation.strict_ranges`: whether model parameters
+    /// outside their documented range are refused (else warned about).
+    pub fn with_strict_ranges(mut self, on: bool) -> Self {
+        self.strict_ranges = on;
+        self
+    }
+
+    /// Whether model parameters outside their documented range are refused.
+    pub fn strict_ranges(&self) -> bool {
+        self.strict_ranges
     }
 
     /// Checks names, types, ranges and required parameters; returns every
@@ -414,13 +430,17 @@ impl<'a> Params<'a> {
                     format!("{name}.{k}"),
                     "expected a number, got a list".to_string(),
                 )),
+                TableValue::Table(_) => Err(BuildError::at(
+                    format!("{name}.{k}"),
+                    "expected a number, got a table".to_string(),
+                )),
             })
             .collect()
     }
 
-    /// A nested table of numbers and lists of numbers (model parameters:
-    /// a vector parameter takes a list), as (name, value) pairs in file
-    /// order.
+    /// A nested table of numbers, lists of numbers and tables (model
+    /// parameters: a vector parameter takes a list, a per-region value a
+    /// list or a table), as (name, value) pairs in file order.
     pub fn value_table(&self, name: &str) -> Result<Vec<(String, TableValue)>, BuildError> {
         match self.table.get(name) {
             None => Ok(vec![]),
@@ -439,6 +459,9 @@ impl<'a> Params<'a> {
                                 })?);
                             }
                             out.push((k.clone(), TableValue::List(list)));
+                        }
+                        toml::Value::Table(t) => {
+                            out.push((k.clone(), TableValue::Table(t.clone())))
                         }
                         v => out.push((
                             k.clone(),

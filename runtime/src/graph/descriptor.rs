@@ -65,6 +65,10 @@ pub struct SimulationDesc {
     /// delayed edge, or 10 ms (at most the duration) when there is none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sync_ms: Option<f64>,
+    /// Refuse model parameters outside their documented range (tvb-library's
+    /// domain, a hint); by default they are used with a warning. `--strict`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict_ranges: bool,
 }
 
 /// `[actors.NAME]`: a kind and its parameters.

@@ -193,7 +193,8 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             };
-            let params = Params::new(&a.params, kind.params, &base);
+            let params =
+                Params::new(&a.params, kind.params, &base).with_strict_ranges(sim.strict_ranges);
             let errs = params.check();
             if !errs.is_empty() {
                 for e in errs {
