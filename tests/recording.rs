@@ -169,7 +169,7 @@ fn spikes_are_recorded_in_their_own_datasets() {
         r#"
 import h5py
 f = h5py.File({p:?}, "r")
-print(f["spikes/times"][:].tolist(), f["spikes/senders"][:].tolist(), f["spikes/times"].attrs["unit"], bool(f.attrs["complete"]), "data" in f)
+print(f["spikes/times"][:].tolist(), f["spikes/senders"][:].tolist(), f["spikes/times"].attrs["units"], bool(f.attrs["complete"]), "data" in f)
 "#,
         p = dir.path().join("spk.h5").display().to_string()
     ));
@@ -328,5 +328,111 @@ fn a_divergence_names_the_window_it_happened_in() {
             )),
             "{duration} ms: {err}"
         );
+    }
+}
+
+/// Every series file opens in xarray (h5netcdf) with named dimensions and
+/// coordinates, the sample period and the phase convention of its times,
+/// the run's clock (`step`), and what produced it: the connectome and every
+/// resolved model parameter per region (issue 19).
+#[test]
+fn xarray_opens_recordings_with_dimensions_coordinates_and_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/tvb_rww76.toml");
+    run(
+        &g,
+        dir.path(),
+        &[
+            "simulation.duration_ms=30",
+            "actors.brain.model_params.J_N=0.25",
+        ],
+    )
+    .unwrap();
+    let script = format!(
+        r#"
+import xarray as xr, numpy as np
+raw = xr.open_dataset({raw:?}, engine="h5netcdf")
+tavg = xr.open_dataset({tavg:?}, engine="h5netcdf")
+for ds in (raw, tavg):
+    d = ds["data"]
+    assert d.dims == ("time", "variable", "region", "mode"), d.dims
+    assert list(ds["variable"].values) == ["S"]
+    assert list(ds["region"].values[:2]) == ["rA1", "rA2"] and ds.sizes["region"] == 76
+    assert ds["time"].attrs["units"] == "ms"
+    assert ds["unit"].dims == ("variable",)
+    assert ds["step"].dims == ("time",)
+    assert ds.attrs["dt_ms"] == 0.1 and bool(ds.attrs["complete"])
+# raw: the state after `step` steps, at step·dt
+assert raw.sizes["time"] == 300
+assert np.allclose(raw["time"].values, raw["step"].values * 0.1)
+assert raw["time"].attrs["sample_period_ms"] == 0.1 or abs(raw["time"].attrs["sample_period_ms"] - 0.1) < 1e-12
+assert abs(raw["time"].attrs["first_sample_ms"] - 0.1) < 1e-12
+# tavg: tvb-library's times, 51.2 ms ahead of the run's clock; the
+# convention says so, and `step` gives the run's clock
+tt = tavg["time"]
+assert abs(tt.attrs["first_sample_ms"] - 51.5) < 1e-9 and abs(tt.attrs["sample_period_ms"] - 1.0) < 1e-9
+assert "51.2 ms ahead" in tt.attrs["convention"], tt.attrs["convention"]
+assert np.allclose(tt.values - tavg["step"].values * 0.1, 51.2 - 0.5)
+# what produced them
+conn = xr.open_dataset({raw:?}, engine="h5netcdf", group="connectivity")
+assert conn["weights"].dims == ("region", "source") and conn["weights"].shape == (76, 76)
+assert conn["tract_lengths"].attrs["units"] == "mm" and conn["centres"].shape == (76, 3)
+assert conn.attrs["source"] == "builtin:tvb76"
+ref = np.loadtxt({w:?}, delimiter=",")
+assert np.array_equal(conn["weights"].values, ref)
+par = xr.open_dataset({raw:?}, engine="h5netcdf", group="parameters")
+assert par.attrs["model"] == "ReducedWongWang"
+m = par["model"]
+assert m.dims == ("parameter", "region") and m.shape[1] == 76
+assert (m.sel(parameter="J_N").values == 0.25).all()
+assert (m.sel(parameter="tau_s").values == 100.0).all()
+assert str(par["unit"].sel(parameter="tau_s").values) == "ms"
+assert par["coupling"].sel(coupling_parameter="a").item() == 0.0042
+print("ok")
+"#,
+        raw = dir.path().join("raw.h5").display().to_string(),
+        tavg = dir.path().join("tavg_rec.h5").display().to_string(),
+        w = root()
+            .join("models/data/tvb76_weights.csv")
+            .display()
+            .to_string(),
+    );
+    if let Some(out) = python_xarray(&script) {
+        assert!(out.starts_with("ok"), "{out}");
+    }
+}
+
+/// A spike file maps every sender to its region, population and index in
+/// the population, and gives each population's size (issue 19).
+#[test]
+fn spike_files_map_senders_to_regions_and_populations() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = root().join("graphs/cosim_wc76_spiking.toml");
+    run(&g, dir.path(), &["simulation.duration_ms=20"]).unwrap();
+    let script = format!(
+        r#"
+import xarray as xr, numpy as np
+s = xr.open_dataset({p:?}, engine="h5netcdf", group="spikes")
+assert s.attrs["producer"] == "net" and s.attrs["producer_kind"] == "spiking_network"
+assert list(s["population_region"].values) == ["rM1", "rM1", "lM1", "lM1"]
+assert list(s["population_name"].values) == ["E", "I", "E", "I"]
+assert list(s["population_size"].values) == [800, 200, 800, 200]
+assert list(s["first_sender"].values) == [0, 800, 1000, 1800]
+assert s.sizes["sender"] == 2000 and s.sizes["spike"] > 0
+snd = s["senders"].values
+assert snd.max() < 2000
+reg = s["sender_region"].values[snd]
+pop = s["sender_population"].values[snd]
+idx = s["sender_neuron"].values[snd]
+assert (reg[snd < 1000] == "rM1").all() and (reg[snd >= 1000] == "lM1").all()
+assert (pop[(snd % 1000) < 800] == "E").all() and (pop[(snd % 1000) >= 800] == "I").all()
+assert (idx == np.where((snd % 1000) < 800, snd % 1000, snd % 1000 - 800)).all()
+assert s["times"].attrs["units"] == "ms"
+print("ok", len(snd))
+"#,
+        p = dir.path().join("spikes.h5").display().to_string(),
+    );
+    if let Some(out) = python_xarray(&script) {
+        assert!(out.starts_with("ok"), "{out}");
     }
 }

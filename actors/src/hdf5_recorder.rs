@@ -1,13 +1,25 @@
 //! `hdf5_recorder`: writes what it receives to `OUT/<actor name>.h5`, in the
-//! layout of TVB time series, readable by h5py.
+//! layout of TVB time series, readable by h5py — and laid out as netCDF-4
+//! ([`netcdf`]), so that `xarray.open_dataset(path, engine="h5netcdf")`
+//! gives named dimensions and coordinates (`docs/outputs.md`):
 //!
-//! * `/data`: float64 `(time, variable, node, mode)`, mode = 1;
-//! * `/time`: float64 ms from the start of the simulation (a raw recording's
-//!   first sample is at `t = dt`, the state after one step);
-//! * `/spikes/times` (ms) and `/spikes/senders` for spike input;
-//! * attributes: `variables`, `nodes` (labels), `unit`, `dt_ms`, `seed`,
-//!   `actor`, `graph` (the graph file's text with overrides), `version`,
-//!   `complete` (false until the run ends normally).
+//! * `/data`: float64 `(time, variable, region, mode)`, mode = 1;
+//! * coordinates `/time` (ms from the start of the simulation, as the
+//!   producer stamped it: a raw recording's first sample is at `t = dt`, the
+//!   state after one step; how to read a monitor's times is its attribute
+//!   `convention`), `/variable` (names), `/region` (labels), `/mode`, and
+//!   along them `/step` (the run's own clock: a sample ends step `step`,
+//!   at `step·dt_ms`) and `/unit` (the unit of each variable);
+//! * `/spikes/times` (ms) and `/spikes/senders` along `spike`, and for a
+//!   network's spikes the map of its senders (region, population, neuron
+//!   index; each population's first sender and size);
+//! * what produced it: `/connectivity` (weights, tract lengths, centres,
+//!   labels) and `/parameters` (every model parameter per region, the
+//!   coupling's) of the mean field upstream ([`provenance`]);
+//! * attributes: `actor`, `graph` (the graph file's text with overrides),
+//!   `graph_file`, `dt_ms`, `seed`, `version`, `complete` (false until the
+//!   run ends normally); on `/data` the older `variables`, `nodes`, `unit`
+//!   and `dims`.
 //!
 //! Every window is appended; the file is flushed at most every `flush_s`
 //! seconds of wall time (default 1 s; 0: after every window) and whenever
@@ -24,13 +36,15 @@
 //! anything, and closes its file inside what it holds, readable up to its
 //! last complete window. HDF5 itself cannot recover from a failed write.
 
+pub mod netcdf;
+pub mod provenance;
+
 use std::path::PathBuf;
 
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
-    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, WindowInfo,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, Series, WindowInfo,
 };
-use hdf5::types::VarLenUnicode;
 
 use crate::disk_reserve::DiskReserve;
 
@@ -79,21 +93,33 @@ pub const KIND: KindSpec = KindSpec {
 struct Series5 {
     data: hdf5::Dataset,
     time: hdf5::Dataset,
+    step: hdf5::Dataset,
     len: usize,
     /// `len` at the last flush
     flushed: usize,
     shape: (usize, usize),
     /// time samples per chunk of `/data`
     chunk_t: usize,
+    /// the first two times, until the sample period is written
+    first_times: Vec<f64>,
 }
 
 struct Spikes5 {
+    /// the `spike` dimension (no values)
+    spike: hdf5::Dataset,
     times: hdf5::Dataset,
     senders: hdf5::Dataset,
     len: usize,
     /// `len` at the last flush
     flushed: usize,
 }
+
+/// Most regions whose connectome matrices a recording holds (two N×N
+/// float64 matrices: 16 MiB at 1024); above, only the connectome's source.
+const MAX_STORED_REGIONS: usize = 1024;
+/// Most senders listed one by one in a spike map (besides the table of
+/// populations, which maps any number).
+const MAX_LISTED_SENDERS: u64 = 1 << 20;
 
 /// Bytes of chunks (`chunk` samples of `sample_bytes` each) that growing a
 /// dataset from `flushed` to `new` samples may allocate before the next
@@ -120,6 +146,8 @@ struct Recorder {
     series: Option<Series5>,
     spikes: Option<Spikes5>,
     ctx: Option<RunContext>,
+    /// the run's graph, to find what produced the inputs
+    graph: Option<provenance::Graph>,
     flush_every: std::time::Duration,
     last_flush: std::time::Instant,
 }
@@ -149,6 +177,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         series: None,
         spikes: None,
         ctx: None,
+        graph: None,
         flush_every: std::time::Duration::from_secs_f64(ctx.params.f64("flush_s")?),
         last_flush: std::time::Instant::now(),
     }))
@@ -158,31 +187,109 @@ fn h5err(e: hdf5::Error) -> ActorError {
     ActorError::new(format!("HDF5: {e}"))
 }
 
-fn str_attr(loc: &hdf5::Location, name: &str, v: &str) -> Result<(), ActorError> {
-    let s: VarLenUnicode = v
-        .replace('\0', " ")
-        .parse()
-        .map_err(|e| ActorError::new(format!("attribute {name}: {e:?}")))?;
-    loc.new_attr::<VarLenUnicode>()
-        .create(name)
-        .and_then(|a| a.write_scalar(&s))
-        .map_err(h5err)
+/// The unit all of `units` share, if they do.
+fn common_unit(units: &[String]) -> Option<&str> {
+    let first = units.first()?;
+    units.iter().all(|u| u == first).then_some(first.as_str())
 }
 
-fn str_list_attr(loc: &hdf5::Location, name: &str, v: &[String]) -> Result<(), ActorError> {
-    let list: Vec<VarLenUnicode> = v
-        .iter()
-        .map(|s| {
-            s.replace('\0', " ")
-                .parse::<VarLenUnicode>()
-                .map_err(|e| ActorError::new(format!("{e:?}")))
-        })
-        .collect::<Result<_, _>>()?;
-    loc.new_attr::<VarLenUnicode>()
-        .shape(list.len())
-        .create(name)
-        .and_then(|a| a.write(&list))
-        .map_err(h5err)
+/// What the mean field upstream contributes to a file: its connectome and
+/// its resolved parameters, written under `/connectivity` and
+/// `/parameters`.
+struct Source {
+    name: String,
+    parts: crate::mean_field::MeanFieldParts,
+}
+
+impl Source {
+    /// Bytes it adds to the file, about.
+    fn bytes(&self) -> u64 {
+        let c = &self.parts.cfg.connectivity;
+        let n = c.n as u64;
+        let matrices = if c.n <= MAX_STORED_REGIONS {
+            2 * n * n * 8
+        } else {
+            0
+        };
+        let labels: u64 = c.labels.iter().map(|l| l.len() as u64 + 16).sum();
+        let values = self.parts.cfg.model.n_values() as u64;
+        matrices + n * 24 + 3 * labels + values * (n + 1) * 8 + values * 64
+    }
+
+    fn write(&self, f: &hdf5::File) -> hdf5::Result<()> {
+        let cfg = &self.parts.cfg;
+        let c = &cfg.connectivity;
+        let n = c.n;
+        let g = f.create_group("connectivity")?;
+        netcdf::str_attr(&g, "producer", &self.name)?;
+        netcdf::str_attr(&g, "source", &c.source)?;
+        netcdf::str_attr(
+            &g,
+            "convention",
+            "weights[region, source] and tract_lengths[region, source]: from region `source` to region `region` (row: target, column: source), as tvb-library's Connectivity",
+        )?;
+        let region = netcdf::str_coordinate(&g, "region", &c.labels)?;
+        if n <= MAX_STORED_REGIONS {
+            let source = netcdf::str_coordinate(&g, "source", &c.labels)?;
+            let w = netcdf::f64_dataset(&g, "weights", &[n, n], &c.weights, "1")?;
+            netcdf::attach(&w, &[&region, &source])?;
+            let l = netcdf::f64_dataset(&g, "tract_lengths", &[n, n], &c.tract_lengths, "mm")?;
+            netcdf::attach(&l, &[&region, &source])?;
+        } else {
+            netcdf::str_attr(
+                &g,
+                "matrices",
+                &format!("not stored: {n} regions, more than {MAX_STORED_REGIONS}; see `source`"),
+            )?;
+        }
+        if let Some(centres) = &c.centres {
+            let xyz = netcdf::str_coordinate(&g, "xyz", &["x", "y", "z"].map(String::from))?;
+            let flat: Vec<f64> = centres.iter().flatten().copied().collect();
+            let d = netcdf::f64_dataset(&g, "centres", &[n, 3], &flat, "mm")?;
+            netcdf::attach(&d, &[&region, &xyz])?;
+        }
+
+        let g = f.create_group("parameters")?;
+        let info = cfg.model;
+        netcdf::str_attr(&g, "producer", &self.name)?;
+        netcdf::str_attr(&g, "model", info.name)?;
+        netcdf::str_attr(
+            &g,
+            "description",
+            "model[parameter, region]: every value of the model's parameters as the run used it, per region (a vector parameter's elements are NAME[k]); coupling[coupling_parameter]: the coupling function's",
+        )?;
+        let names = info.value_names();
+        let units: Vec<String> = info
+            .params
+            .iter()
+            .flat_map(|p| std::iter::repeat_n(p.unit.to_string(), p.len))
+            .collect();
+        let values = cfg.model_params.values();
+        let mut table = vec![0.0; names.len() * n];
+        for (k, v) in values.iter().enumerate().take(names.len()) {
+            table[k * n..(k + 1) * n].fill(*v);
+        }
+        let parameter = netcdf::str_coordinate(&g, "parameter", &names)?;
+        let region = netcdf::str_coordinate(&g, "region", &c.labels)?;
+        let unit = netcdf::str_dataset(&g, "unit", &units)?;
+        netcdf::attach(&unit, &[&parameter])?;
+        let m = netcdf::f64_dataset(&g, "model", &[names.len(), n], &table, "")?;
+        netcdf::attach(&m, &[&parameter, &region])?;
+        netcdf::str_attr(&m, "coordinates", "unit")?;
+        let cp = &cfg.coupling.params;
+        let cnames: Vec<String> = cp.defs().iter().map(|p| p.name.to_string()).collect();
+        let cunits: Vec<String> = cp.defs().iter().map(|p| p.unit.to_string()).collect();
+        let coupling_parameter = netcdf::str_coordinate(&g, "coupling_parameter", &cnames)?;
+        let cu = netcdf::str_dataset(&g, "coupling_unit", &cunits)?;
+        netcdf::attach(&cu, &[&coupling_parameter])?;
+        let cv = netcdf::f64_dataset(&g, "coupling", &[cnames.len()], cp.values(), "")?;
+        netcdf::attach(&cv, &[&coupling_parameter])?;
+        netcdf::str_attr(&cv, "coordinates", "coupling_unit")?;
+        netcdf::str_attr(&cv, "function", &format!("{:?}", cfg.coupling.kind))?;
+        netcdf::f64_attr(&g, "speed_mm_per_ms", cfg.speed_mm_per_ms)?;
+        netcdf::f64_attr(&g, "dt_ms", cfg.dt_ms)?;
+        Ok(())
+    }
 }
 
 impl Recorder {
@@ -211,12 +318,12 @@ impl Recorder {
             (Some(d), Some((k, _, _))) => {
                 let (nv, nn) = d.shape;
                 need += chunk_bytes(d.flushed, d.len + k, d.chunk_t, nv * nn * 8);
-                need += chunk_bytes(d.flushed, d.len + k, TIME_CHUNK, 8);
+                need += 2 * chunk_bytes(d.flushed, d.len + k, TIME_CHUNK, 8);
             }
             // created now: its headers and labels too
             (None, Some((k, nv, nn))) => {
                 need += chunk_bytes(0, k, series_chunk(nv, nn), nv * nn * 8);
-                need += chunk_bytes(0, k, TIME_CHUNK, 8) + META_MARGIN;
+                need += 2 * chunk_bytes(0, k, TIME_CHUNK, 8) + META_MARGIN;
             }
             _ => {}
         }
@@ -224,7 +331,16 @@ impl Recorder {
             let (flushed, len) = match &self.spikes {
                 Some(d) => (d.flushed, d.len),
                 None => {
-                    need += META_MARGIN;
+                    // headers, and the sender map
+                    let map = self
+                        .graph
+                        .as_ref()
+                        .zip(self.ctx.as_ref())
+                        .and_then(|(g, c)| g.spike_map(&c.name))
+                        .map_or(0, |m| {
+                            m.neurons().min(MAX_LISTED_SENDERS) * 48 + m.rows().len() as u64 * 64
+                        });
+                    need += META_MARGIN + map;
                     (0, 0)
                 }
             };
@@ -264,6 +380,190 @@ impl Recorder {
         self.last_flush = std::time::Instant::now();
         Ok(())
     }
+
+    /// `/data` and its coordinates, for a series shaped as `s`.
+    fn create_series(&self, f: &hdf5::File, s: &Series) -> hdf5::Result<Series5> {
+        let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
+        let chunk_t = series_chunk(nv, nn);
+        let data = f
+            .new_dataset::<f64>()
+            .chunk((chunk_t, nv, nn, 1))
+            .shape((0.., nv, nn, 1))
+            .create("data")?;
+        let time = f
+            .new_dataset::<f64>()
+            .chunk(TIME_CHUNK)
+            .shape(0..)
+            .create("time")?;
+        netcdf::set_scale(&time, "time")?;
+        netcdf::str_attr(&time, "units", "ms")?;
+        netcdf::str_attr(&time, "long_name", "time")?;
+        let (note, dt) = match &self.ctx {
+            Some(c) => (
+                self.graph
+                    .as_ref()
+                    .map(|g| provenance::time_note(&g.series_chain(&c.name), c.dt_ms))
+                    .unwrap_or_else(|| provenance::time_note(&[], c.dt_ms)),
+                c.dt_ms,
+            ),
+            None => (provenance::time_note(&[], 0.0), 0.0),
+        };
+        netcdf::str_attr(&time, "convention", &note)?;
+        let step = f
+            .new_dataset::<u64>()
+            .chunk(TIME_CHUNK)
+            .shape(0..)
+            .create("step")?;
+        netcdf::str_attr(
+            &step,
+            "long_name",
+            "the step that completes the sample: it ends at step·dt_ms on the run's own clock",
+        )?;
+        netcdf::f64_attr(&step, "dt_ms", dt)?;
+        let meta = &s.meta;
+        let variable = netcdf::str_coordinate(f, "variable", &meta.variables)?;
+        let region = netcdf::str_coordinate(f, "region", &meta.nodes)?;
+        let mode = f.new_dataset::<i64>().shape(1).create("mode")?;
+        mode.write(&[0i64])?;
+        netcdf::set_scale(&mode, "mode")?;
+        let units = vec![meta.unit.clone(); meta.variables.len()];
+        let unit = netcdf::str_dataset(f, "unit", &units)?;
+        netcdf::str_attr(&unit, "long_name", "unit of each variable")?;
+        netcdf::attach(&unit, &[&variable])?;
+        netcdf::attach(&step, &[&time])?;
+        netcdf::attach(&data, &[&time, &variable, &region, &mode])?;
+        netcdf::str_attr(&data, "coordinates", "step unit")?;
+        if let Some(u) = common_unit(&units).filter(|u| !u.is_empty()) {
+            netcdf::str_attr(&data, "units", u)?;
+        }
+        // the layout's first attributes, kept for existing readers
+        netcdf::str_list_attr(&data, "variables", &meta.variables)?;
+        netcdf::str_list_attr(&data, "nodes", &meta.nodes)?;
+        netcdf::str_attr(&data, "unit", common_unit(&units).unwrap_or(""))?;
+        netcdf::str_list_attr(
+            &data,
+            "dims",
+            &["time", "variable", "region", "mode"].map(String::from),
+        )?;
+        Ok(Series5 {
+            data,
+            time,
+            step,
+            len: 0,
+            flushed: 0,
+            shape: (nv, nn),
+            chunk_t,
+            first_times: vec![],
+        })
+    }
+
+    /// `/spikes` and, for a network's spikes, the map of its senders.
+    fn create_spikes(&self, f: &hdf5::File) -> hdf5::Result<Spikes5> {
+        let g = f.create_group("spikes")?;
+        let spike = netcdf::dimension_only(&g, "spike", 0, true)?;
+        let times = growing_h5::<f64>(&g, "times")?;
+        netcdf::str_attr(&times, "units", "ms")?;
+        netcdf::str_attr(
+            &times,
+            "long_name",
+            "spike time: during step floor(time/dt_ms), stamped at the step's end",
+        )?;
+        let senders = growing_h5::<u32>(&g, "senders")?;
+        netcdf::str_attr(
+            &senders,
+            "long_name",
+            "sender id in the producer's numbering",
+        )?;
+        netcdf::attach(&times, &[&spike])?;
+        netcdf::attach(&senders, &[&spike])?;
+        let map = self
+            .graph
+            .as_ref()
+            .zip(self.ctx.as_ref())
+            .and_then(|(gr, c)| gr.spike_map(&c.name));
+        if let Some(m) = map {
+            write_spike_map(&g, &m)?;
+        }
+        Ok(Spikes5 {
+            spike,
+            times,
+            senders,
+            len: 0,
+            flushed: 0,
+        })
+    }
+}
+
+fn growing_h5<T: hdf5::H5Type>(g: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Dataset> {
+    g.new_dataset::<T>()
+        .chunk(SPIKE_CHUNK)
+        .shape(0..)
+        .create(name)
+}
+
+/// The numbering of a network's neurons, under `/spikes`: one row per
+/// population of each region (`population` dimension: region, name, first
+/// sender id, size) and, for up to 2^20 neurons, one row per sender
+/// (`sender` dimension: region, population and index in its population).
+fn write_spike_map(g: &hdf5::Group, m: &provenance::SpikeMap) -> hdf5::Result<()> {
+    netcdf::str_attr(g, "producer", &m.producer)?;
+    netcdf::str_attr(g, "producer_kind", &m.kind)?;
+    netcdf::str_attr(
+        g,
+        "numbering",
+        "senders are numbered region after region, populations in the order of the population table; sender s is neuron s − first_sender[p] of the population p with first_sender[p] ≤ s < first_sender[p] + population_size[p]",
+    )?;
+    let rows = m.rows();
+    let population = netcdf::dimension_only(g, "population", rows.len(), false)?;
+    let col = |k: usize| -> Vec<String> {
+        rows.iter()
+            .map(|r| if k == 0 { r.0.clone() } else { r.1.clone() })
+            .collect()
+    };
+    let region = netcdf::str_dataset(g, "population_region", &col(0))?;
+    let name = netcdf::str_dataset(g, "population_name", &col(1))?;
+    let first = g
+        .new_dataset::<u64>()
+        .shape(rows.len())
+        .create("first_sender")?;
+    first.write(&rows.iter().map(|r| r.2).collect::<Vec<_>>())?;
+    let size = g
+        .new_dataset::<u64>()
+        .shape(rows.len())
+        .create("population_size")?;
+    size.write(&rows.iter().map(|r| r.3).collect::<Vec<_>>())?;
+    netcdf::str_attr(&size, "units", "neurons")?;
+    for d in [&region, &name, &first, &size] {
+        netcdf::attach(d, &[&population])?;
+    }
+    let n = m.neurons();
+    if n <= MAX_LISTED_SENDERS {
+        let sender = g.new_dataset::<u32>().shape(n as usize).create("sender")?;
+        sender.write(&(0..n as u32).collect::<Vec<_>>())?;
+        netcdf::set_scale(&sender, "sender")?;
+        let mut reg = Vec::with_capacity(n as usize);
+        let mut pop = Vec::with_capacity(n as usize);
+        let mut idx = Vec::with_capacity(n as usize);
+        for r in &rows {
+            for k in 0..r.3 {
+                reg.push(r.0.clone());
+                pop.push(r.1.clone());
+                idx.push(k as u32);
+            }
+        }
+        let a = netcdf::str_dataset(g, "sender_region", &reg)?;
+        let b = netcdf::str_dataset(g, "sender_population", &pop)?;
+        let c = g
+            .new_dataset::<u32>()
+            .shape(n as usize)
+            .create("sender_neuron")?;
+        c.write(&idx)?;
+        netcdf::str_attr(&c, "long_name", "index of the neuron in its population")?;
+        for d in [&a, &b, &c] {
+            netcdf::attach(d, &[&sender])?;
+        }
+    }
+    Ok(())
 }
 
 impl Actor for Recorder {
@@ -283,10 +583,27 @@ impl Actor for Recorder {
             .clone()
             .unwrap_or_else(|| format!("{}.h5", ctx.name));
         let path = ctx.out_dir.join(name);
+        self.graph = provenance::graph(ctx);
+        // the mean field upstream, resolved as it resolves itself
+        let source = self.graph.as_ref().and_then(|g| {
+            let chain = g.series_chain(&ctx.name);
+            let (name, d) = chain.last()?;
+            if d.kind != "mean_field" {
+                return None;
+            }
+            let parts = g.mean_field(name, ctx.dt_ms, ctx.total_steps as f64 * ctx.dt_ms)?;
+            Some(Source {
+                name: name.clone(),
+                parts,
+            })
+        });
         let f = hdf5::File::create(&path)
             .map_err(|e| ActorError::new(format!("cannot create {}: {e}", path.display())))?;
-        // the superblock and the attributes, the graph's text among them
-        let first = 2 * META_MARGIN + 2 * ctx.graph_text.len() as u64;
+        // the superblock and the attributes, the graph's text among them,
+        // and what produced the inputs
+        let first = 2 * META_MARGIN
+            + 2 * ctx.graph_text.len() as u64
+            + source.as_ref().map_or(0, Source::bytes);
         let held = DiskReserve::open(&path)
             .map_err(|e| crate::disk_reserve::NoRoom::Io {
                 path: path.clone(),
@@ -305,28 +622,30 @@ impl Actor for Recorder {
                 )));
             }
         };
-        str_attr(&f, "actor", &ctx.name)?;
-        str_attr(&f, "graph", &ctx.graph_text)?;
-        if let Some(p) = &ctx.graph_path {
-            str_attr(&f, "graph_file", &p.display().to_string())?;
-        }
-        str_attr(
-            &f,
-            "version",
-            concat!("brainstream ", env!("CARGO_PKG_VERSION")),
-        )?;
-        f.new_attr::<f64>()
-            .create("dt_ms")
-            .and_then(|a| a.write_scalar(&ctx.dt_ms))
-            .map_err(h5err)?;
-        f.new_attr::<u64>()
-            .create("seed")
-            .and_then(|a| a.write_scalar(&ctx.graph_seed))
-            .map_err(h5err)?;
-        f.new_attr::<bool>()
-            .create("complete")
-            .and_then(|a| a.write_scalar(&false))
-            .map_err(h5err)?;
+        let attrs = || -> hdf5::Result<()> {
+            netcdf::str_attr(&f, "actor", &ctx.name)?;
+            netcdf::str_attr(&f, "graph", &ctx.graph_text)?;
+            if let Some(p) = &ctx.graph_path {
+                netcdf::str_attr(&f, "graph_file", &p.display().to_string())?;
+            }
+            netcdf::str_attr(
+                &f,
+                "version",
+                concat!("brainstream ", env!("CARGO_PKG_VERSION")),
+            )?;
+            netcdf::f64_attr(&f, "dt_ms", ctx.dt_ms)?;
+            f.new_attr::<u64>()
+                .create("seed")
+                .and_then(|a| a.write_scalar(&ctx.graph_seed))?;
+            f.new_attr::<bool>()
+                .create("complete")
+                .and_then(|a| a.write_scalar(&false))?;
+            if let Some(s) = &source {
+                s.write(&f)?;
+            }
+            Ok(())
+        };
+        attrs().map_err(h5err)?;
         self.file = Some(f);
         self.reserve = Some(reserve);
         self.path = Some(path);
@@ -365,41 +684,12 @@ impl Actor for Recorder {
         )?;
         let f = self
             .file
-            .as_ref()
+            .clone()
             .ok_or_else(|| ActorError::new("not started"))?;
         if let Some(s) = series {
             let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
             if self.series.is_none() {
-                let chunk_t = series_chunk(nv, nn);
-                let data = f
-                    .new_dataset::<f64>()
-                    .chunk((chunk_t, nv, nn, 1))
-                    .shape((0.., nv, nn, 1))
-                    .create("data")
-                    .map_err(h5err)?;
-                str_list_attr(&data, "variables", &s.meta.variables)?;
-                str_list_attr(&data, "nodes", &s.meta.nodes)?;
-                str_attr(&data, "unit", &s.meta.unit)?;
-                str_list_attr(
-                    &data,
-                    "dims",
-                    &["time", "variable", "node", "mode"].map(String::from),
-                )?;
-                let time = f
-                    .new_dataset::<f64>()
-                    .chunk(TIME_CHUNK)
-                    .shape(0..)
-                    .create("time")
-                    .map_err(h5err)?;
-                str_attr(&time, "unit", "ms")?;
-                self.series = Some(Series5 {
-                    data,
-                    time,
-                    len: 0,
-                    flushed: 0,
-                    shape: (nv, nn),
-                    chunk_t,
-                });
+                self.series = Some(self.create_series(&f, s).map_err(h5err)?);
             }
             if let Some(d) = &mut self.series {
                 let k = s.len();
@@ -411,36 +701,29 @@ impl Actor for Recorder {
                     .map_err(h5err)?;
                 d.time.resize(new).map_err(h5err)?;
                 d.time.write_slice(&s.times_ms, d.len..new).map_err(h5err)?;
+                d.step.resize(new).map_err(h5err)?;
+                d.step.write_slice(&s.stamps, d.len..new).map_err(h5err)?;
                 d.len = new;
+                if d.first_times.len() < 2 {
+                    d.first_times.extend(s.times_ms.iter().take(2));
+                    if d.first_times.len() >= 2 {
+                        let period = d.first_times[1] - d.first_times[0];
+                        netcdf::f64_attr(&d.time, "sample_period_ms", period).map_err(h5err)?;
+                    }
+                    netcdf::f64_attr(&d.time, "first_sample_ms", d.first_times[0])
+                        .map_err(h5err)?;
+                }
             }
         }
         if let Some(sp) = spikes {
             if self.spikes.is_none() {
-                let g = f.create_group("spikes").map_err(h5err)?;
-                let times = g
-                    .new_dataset::<f64>()
-                    .chunk(SPIKE_CHUNK)
-                    .shape(0..)
-                    .create("times")
-                    .map_err(h5err)?;
-                str_attr(&times, "unit", "ms")?;
-                let senders = g
-                    .new_dataset::<u32>()
-                    .chunk(SPIKE_CHUNK)
-                    .shape(0..)
-                    .create("senders")
-                    .map_err(h5err)?;
-                self.spikes = Some(Spikes5 {
-                    times,
-                    senders,
-                    len: 0,
-                    flushed: 0,
-                });
+                self.spikes = Some(self.create_spikes(&f).map_err(h5err)?);
             }
             if let Some(d) = &mut self.spikes {
                 let k = sp.times_ms.len();
                 if k > 0 {
                     let new = d.len + k;
+                    d.spike.resize(new).map_err(h5err)?;
                     d.times.resize(new).map_err(h5err)?;
                     d.times
                         .write_slice(&sp.times_ms, d.len..new)

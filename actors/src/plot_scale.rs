@@ -131,6 +131,77 @@ impl Scale {
     }
 }
 
+/// A tick label for `v` on an axis whose ticks are about `step` apart:
+/// integers without a decimal point (`5`, not `5.0`), as many decimals as
+/// the step needs (`0.25`), powers of ten where plain numbers would be
+/// long (`1.5e-7`, `2e6`).
+pub fn tick(v: f64, step: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    let step = step.abs();
+    let big = v.abs().max(step);
+    if v == 0.0 || (step == 0.0 && v.fract() == 0.0 && v.abs() < 1e6) {
+        return format!("{v:.0}");
+    }
+    if big >= 1e6 || (step > 0.0 && step < 1e-4) || (step == 0.0 && big < 1e-4) {
+        // d significant digits of the step
+        let exp = v.abs().log10().floor();
+        let mant = v / 10f64.powf(exp);
+        let digits = if step > 0.0 {
+            ((exp - step.log10().floor()).max(0.0) as usize).min(6)
+        } else {
+            2
+        };
+        let m = format!("{mant:.digits$}");
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            m
+        };
+        return format!("{m}e{exp}");
+    }
+    let decimals = if step > 0.0 {
+        (-(step.log10().floor())).max(0.0) as usize
+    } else {
+        4
+    };
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        let t = s.trim_end_matches('0').trim_end_matches('.');
+        if t == "-0" {
+            "0".into()
+        } else {
+            t.to_string()
+        }
+    } else if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+/// How a quantity in `unit` is shown on a plot: the factor its values are
+/// multiplied by and the unit then written. Rates in kHz (the TVB-AdEx
+/// models' unit) are shown in Hz; a dimensionless unit (`1`, empty) is not
+/// written.
+pub fn display_unit(unit: &str) -> (f64, String) {
+    match unit.trim() {
+        "kHz" => (1000.0, "Hz".into()),
+        "1" | "" => (1.0, String::new()),
+        u => (1.0, u.to_string()),
+    }
+}
+
+/// An axis title: `E (Hz)`, or `E` for a dimensionless quantity.
+pub fn axis_label(name: &str, shown_unit: &str) -> String {
+    if shown_unit.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name} ({shown_unit})")
+    }
+}
+
 /// A value for a caption: `0`, `0.0125`, `-65`, `3.2e-7`.
 pub fn short(v: f64) -> String {
     if v == 0.0 {
@@ -200,6 +271,22 @@ mod tests {
         let s = Scale::of([1e10, 1e10 + 1e-3]);
         assert!(s.single.is_some());
         drawable(&s);
+    }
+
+    #[test]
+    fn ticks_read_as_people_write_them() {
+        assert_eq!(tick(5.0, 5.0), "5");
+        assert_eq!(tick(200.0, 200.0), "200");
+        assert_eq!(tick(-65.0, 5.0), "-65");
+        assert_eq!(tick(0.25, 0.05), "0.25");
+        assert_eq!(tick(0.3, 0.1), "0.3");
+        assert_eq!(tick(-0.0, 0.1), "0");
+        assert_eq!(tick(1.5e-7, 5e-8), "1.5e-7");
+        assert_eq!(tick(2e6, 1e6), "2e6");
+        assert_eq!(tick(1000.0, 100.0), "1000");
+        assert_eq!(display_unit("kHz"), (1000.0, "Hz".to_string()));
+        assert_eq!(axis_label("E", &display_unit("1").1), "E");
+        assert_eq!(axis_label("V", "mV"), "V (mV)");
     }
 
     #[test]

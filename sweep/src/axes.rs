@@ -37,10 +37,15 @@ pub enum Range {
 /// A checked axis.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Axis {
-    /// As written (`model_params.b_e`): the column name.
+    /// The column name: as written (`model_params.b_e`), with its regions
+    /// when it varies some only (`model_params.J_N@rM1+lM1`).
     pub name: String,
     pub target: Target,
     pub range: Range,
+    /// Regions as written (labels or indices); empty: every region.
+    pub region_names: Vec<String>,
+    /// The regions, resolved against the connectome by the plan.
+    pub regions: Vec<usize>,
 }
 
 impl Axis {
@@ -120,10 +125,30 @@ impl Axis {
                 ));
             }
         }
+        let region_names = d.regions.clone().unwrap_or_default();
+        if !region_names.is_empty() && !matches!(target, Target::Model(_)) {
+            return Err(err(
+                "regions",
+                "only a model parameter can be varied in some regions".into(),
+            ));
+        }
+        if d.regions.as_ref().is_some_and(|r| r.is_empty()) {
+            return Err(err(
+                "regions",
+                "empty list (leave it out for every region)".into(),
+            ));
+        }
+        let name = if region_names.is_empty() {
+            d.param.clone()
+        } else {
+            format!("{}@{}", d.param, region_names.join("+"))
+        };
         Ok(Self {
-            name: d.param.clone(),
+            name,
             target,
             range,
+            region_names,
+            regions: vec![],
         })
     }
 
@@ -192,6 +217,7 @@ mod tests {
             values,
             linspace: lin,
             logspace: None,
+            regions: None,
         }
     }
 

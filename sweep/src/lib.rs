@@ -253,7 +253,12 @@ pub fn run_sweep_until(
         mut files,
         ..
     } = rec;
-    files.push(output::write_table(out, plan, &done)?);
+    let averaged: Vec<String> = plan
+        .plots
+        .iter()
+        .map(|p| heatmap::averaged(plan, p))
+        .collect();
+    files.push(output::write_table(out, plan, &done, &averaged)?);
     let rows: Vec<Vec<f64>> = done.values().cloned().collect();
     for p in &plan.plots {
         files.push(heatmap::draw(out, plan, &rows, p, plan.random)?);

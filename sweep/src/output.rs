@@ -5,9 +5,15 @@
 //!   sweep (hash of the sweep file, the graph and every combination's
 //!   values); a restarted sweep reads it and runs only the combinations not
 //!   yet there (a line cut by a crash is ignored and redone).
-//! - `sweep.h5`, written when every combination is done: `/table`
-//!   (combinations × columns, float64), `/columns/NAME` (one dataset per
-//!   column), attributes `column_names`, `sweep_file`, `hash`.
+//! - `sweep.h5`, written when every combination is done, laid out as
+//!   netCDF-4 (`xarray.open_dataset(p, engine="h5netcdf")`): `/table`
+//!   (`combination × column`, float64) with coordinates `column` (names),
+//!   `unit` and `long_name` (per column) and `combination` (its index);
+//!   `/columns/NAME` (one dataset per column, with `units` and
+//!   `long_name`: `group="columns"` in xarray gives one variable per
+//!   column); attributes `column_names`, `sweep_file`, `sweep` (the sweep
+//!   file's text), `graph_file`, `graph` (its text), `version`, `hash`,
+//!   and per heat map what its cells average over (`heatmaps`).
 //! - `series/combination_NNNNNN.npy`: the analysed signal (samples ×
 //!   regions, float64) of the combinations listed in `save_series`.
 
@@ -16,12 +22,116 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
-use hdf5::types::VarLenUnicode;
+use brainstream_actors::hdf5_recorder::netcdf;
+use brainstream_models::coupling::COUPLINGS;
 use serde_json::{json, Value};
 
+use crate::axes::Target;
 use crate::combination::Outcome;
 use crate::error::SweepError;
 use crate::plan::Plan;
+
+/// What a column of the table holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// Its unit (UDUNITS spelling; `1`: dimensionless; empty: not declared).
+    pub unit: String,
+    /// One line of meaning.
+    pub long_name: String,
+}
+
+/// The unit and meaning of every column of `plan`'s table, in order.
+pub fn column_info(plan: &Plan) -> Vec<ColumnInfo> {
+    let info = plan.base.model;
+    let var_unit = |name: &str| -> String {
+        info.state_variables
+            .iter()
+            .position(|v| *v == name)
+            .and_then(|k| info.units.get(k))
+            .map_or(String::new(), |u| u.to_string())
+    };
+    let param_unit = |defs: &[brainstream_models::params::ParamDef], n: &str| -> String {
+        let base = n.split('[').next().unwrap_or(n);
+        defs.iter()
+            .find(|d| d.name == base)
+            .map_or(String::new(), |d| d.unit.to_string())
+    };
+    let squared = |u: &str| match u {
+        "" => String::new(),
+        "1" => "1".to_string(),
+        u if u.contains(['/', '*', '·', ' ']) => format!("({u})^2"),
+        u => format!("{u}^2"),
+    };
+    let col = |name: &str, unit: String, long_name: String| ColumnInfo {
+        name: name.to_string(),
+        unit,
+        long_name,
+    };
+    let mut out = vec![];
+    for ax in &plan.axes {
+        let (unit, what) = match &ax.target {
+            Target::Model(n) => (
+                param_unit(info.params, n),
+                format!("model parameter {n} of {}", info.name),
+            ),
+            Target::Coupling(n) => (
+                COUPLINGS
+                    .iter()
+                    .find(|c| c.name == plan.coupling.0)
+                    .map_or(String::new(), |c| param_unit(c.params, n)),
+                format!("coupling parameter {n} of {}", plan.coupling.0),
+            ),
+            Target::Speed => ("mm/ms".into(), "conduction speed".into()),
+            Target::NoiseSeed => ("1".into(), "seed of the noise".into()),
+        };
+        let regions = if ax.region_names.is_empty() {
+            String::new()
+        } else {
+            format!(" in regions {}", ax.region_names.join(", "))
+        };
+        out.push(col(&ax.name, unit, format!("swept axis: {what}{regions}")));
+    }
+    out.push(col(
+        "diverged",
+        "1".into(),
+        "1 when the combination diverged (its analyses are NaN), else 0".into(),
+    ));
+    let sig = info
+        .state_variables
+        .get(plan.signal)
+        .copied()
+        .unwrap_or("signal");
+    let su = var_unit(sig);
+    for name in plan.columns().into_iter().skip(plan.axes.len() + 1) {
+        let (unit, what) = if let Some((r, stat)) = name.rsplit_once('_').filter(|(r, s)| {
+            matches!(*s, "mean" | "std" | "max") && plan.analysis.rates.iter().any(|x| x == r)
+        }) {
+            let what = match stat {
+                "mean" => "mean over time and regions",
+                "std" => "standard deviation over time and regions",
+                _ => "largest value over time and regions",
+            };
+            (var_unit(r), format!("{r}: {what}, after the transient"))
+        } else {
+            match name.as_str() {
+                "fc_mean" => ("1".into(), format!("mean functional connectivity (Pearson correlation of {sig} between regions, off-diagonal)")),
+                "fc_sc_corr" => ("1".into(), "correlation between the functional and the structural connectivity (upper triangles)".into()),
+                "fcd_var" => ("1".into(), "variance of the FCD matrix's upper triangle (functional connectivity dynamics)".into()),
+                "fcd_mean" => ("1".into(), "mean of the FCD matrix's upper triangle".into()),
+                "peak_freq_hz" => ("Hz".into(), format!("frequency of the largest power of {sig} above 0.5 Hz (Welch), averaged over regions")),
+                "power_total" => (squared(&su), format!("power of {sig} over every frequency (Welch, integrated)")),
+                "up_mean_ms" => ("ms".into(), format!("mean duration of up states of {sig}")),
+                "down_mean_ms" => ("ms".into(), format!("mean duration of down states of {sig}")),
+                "up_fraction" => ("1".into(), format!("fraction of the time {sig} is in an up state")),
+                n if n.starts_with("power_") => (squared(&su), format!("power of {sig} in the {} band (Welch, integrated over the band)", &n[6..])),
+                _ => (String::new(), String::new()),
+            }
+        };
+        out.push(col(&name, unit, what));
+    }
+    out
+}
 
 /// Appends finished rows to `rows.jsonl`.
 #[derive(Debug)]
@@ -183,15 +293,18 @@ pub fn write_series(
     Ok(path)
 }
 
-/// Writes `sweep.h5` from every row.
+/// Writes `sweep.h5` from every row; `heatmaps` says, per heat map drawn,
+/// what its cells average over.
 pub fn write_table(
     out: &Path,
     plan: &Plan,
     rows: &BTreeMap<usize, Vec<f64>>,
+    heatmaps: &[String],
 ) -> Result<PathBuf, SweepError> {
     let path = out.join("sweep.h5");
     let e = |e: hdf5::Error| SweepError::output(&path, format!("HDF5: {e}"));
-    let columns = plan.columns();
+    let info = column_info(plan);
+    let columns: Vec<String> = info.iter().map(|c| c.name.clone()).collect();
     let n = plan.points.len();
     let mut flat = Vec::with_capacity(n * columns.len());
     for i in 0..n {
@@ -206,41 +319,50 @@ pub fn write_table(
         }
     }
     let tmp = out.join("sweep.h5.part");
-    {
-        let f = hdf5::File::create(&tmp).map_err(e)?;
-        f.new_dataset::<f64>()
-            .shape((n, columns.len()))
-            .create("table")
-            .and_then(|d| d.write_raw(&flat))
-            .map_err(e)?;
-        let g = f.create_group("columns").map_err(e)?;
-        for (c, name) in columns.iter().enumerate() {
+    let write = || -> hdf5::Result<()> {
+        let f = hdf5::File::create(&tmp)?;
+        let combination = f.new_dataset::<u64>().shape(n).create("combination")?;
+        combination.write(&(0..n as u64).collect::<Vec<_>>())?;
+        netcdf::set_scale(&combination, "combination")?;
+        netcdf::str_attr(
+            &combination,
+            "long_name",
+            "index of the combination (rows.jsonl's `index`)",
+        )?;
+        let column = netcdf::str_coordinate(&f, "column", &columns)?;
+        let units: Vec<String> = info.iter().map(|c| c.unit.clone()).collect();
+        let long: Vec<String> = info.iter().map(|c| c.long_name.clone()).collect();
+        let unit = netcdf::str_dataset(&f, "unit", &units)?;
+        let long_name = netcdf::str_dataset(&f, "long_name", &long)?;
+        netcdf::attach(&unit, &[&column])?;
+        netcdf::attach(&long_name, &[&column])?;
+        let table = netcdf::f64_dataset(&f, "table", &[n, columns.len()], &flat, "")?;
+        netcdf::attach(&table, &[&combination, &column])?;
+        netcdf::str_attr(&table, "coordinates", "unit long_name")?;
+        let g = f.create_group("columns")?;
+        for (c, ci) in info.iter().enumerate() {
             let col: Vec<f64> = (0..n).map(|i| flat[i * columns.len() + c]).collect();
-            g.new_dataset::<f64>()
-                .shape(n)
-                .create(name.as_str())
-                .and_then(|d| d.write_raw(&col))
-                .map_err(e)?;
+            let d = netcdf::f64_dataset(&g, &ci.name, &[n], &col, &ci.unit)?;
+            netcdf::str_attr(&d, "long_name", &ci.long_name)?;
+            netcdf::attach(&d, &[&combination])?;
         }
-        let names: Vec<VarLenUnicode> = columns
-            .iter()
-            .map(|c| c.parse().unwrap_or_default())
-            .collect();
-        f.new_attr::<VarLenUnicode>()
-            .shape(names.len())
-            .create("column_names")
-            .and_then(|a| a.write(&names))
-            .map_err(e)?;
-        let sf: VarLenUnicode = plan.path.display().to_string().parse().unwrap_or_default();
-        f.new_attr::<VarLenUnicode>()
-            .create("sweep_file")
-            .and_then(|a| a.write_scalar(&sf))
-            .map_err(e)?;
+        netcdf::str_list_attr(&f, "column_names", &columns)?;
+        netcdf::str_attr(&f, "sweep_file", &plan.path.display().to_string())?;
+        netcdf::str_attr(&f, "sweep", &plan.text)?;
+        netcdf::str_attr(&f, "graph_file", &plan.graph_path.display().to_string())?;
+        netcdf::str_attr(&f, "graph", &plan.graph_text)?;
+        netcdf::str_attr(
+            &f,
+            "version",
+            concat!("brainstream ", env!("CARGO_PKG_VERSION")),
+        )?;
+        netcdf::str_list_attr(&f, "heatmaps", heatmaps)?;
         f.new_attr::<u64>()
             .create("hash")
-            .and_then(|a| a.write_scalar(&plan.hash))
-            .map_err(e)?;
-    }
+            .and_then(|a| a.write_scalar(&plan.hash))?;
+        Ok(())
+    };
+    write().map_err(e)?;
     std::fs::rename(&tmp, &path).map_err(|er| SweepError::output(&path, er))?;
     Ok(path)
 }

@@ -47,6 +47,10 @@ pub struct Plan {
     pub random: bool,
     /// Identifies the sweep (file, graph, resolved combinations) for resuming.
     pub hash: u64,
+    /// The sweep file's text, the graph's path and text (recorded in `sweep.h5`).
+    pub text: String,
+    pub graph_path: PathBuf,
+    pub graph_text: String,
 }
 
 fn steps_of(ms: f64, dt: f64) -> Option<usize> {
@@ -108,7 +112,8 @@ impl Plan {
             .unwrap_or(graph.desc.simulation.duration_ms);
         let ctx = BuildCtx {
             name: &actor,
-            params: Params::new(&desc.params, kind.params, &base_dir),
+            params: Params::new(&desc.params, kind.params, &base_dir)
+                .with_strict_ranges(graph.desc.simulation.strict_ranges),
             dt_ms: dt,
             duration_ms: duration,
         };
@@ -224,7 +229,32 @@ impl Plan {
         let mut axes = vec![];
         for (k, d) in file.axes.iter().enumerate() {
             let key = format!("axes[{k}]");
-            let ax = Axis::parse(path, &key, d)?;
+            let mut ax = Axis::parse(path, &key, d)?;
+            for r in &ax.region_names {
+                let labels = &cfg.connectivity.labels;
+                let i = labels
+                    .iter()
+                    .position(|l| l == r)
+                    .or_else(|| r.parse::<usize>().ok().filter(|i| *i < labels.len()));
+                match i {
+                    Some(i) if ax.regions.contains(&i) => {
+                        return Err(inv(
+                            &format!("{key}.regions"),
+                            format!("region `{r}` is listed twice"),
+                        ))
+                    }
+                    Some(i) => ax.regions.push(i),
+                    None => {
+                        return Err(inv(
+                            &format!("{key}.regions"),
+                            format!(
+                                "no region `{r}` in the connectome (labels, or indices 0 to {})",
+                                labels.len().saturating_sub(1)
+                            ),
+                        ))
+                    }
+                }
+            }
             if axes.iter().any(|o: &Axis| o.name == ax.name) {
                 return Err(inv(
                     &format!("{key}.param"),
@@ -386,6 +416,9 @@ impl Plan {
             plots: file.plots.clone(),
             random: file.sampling == "random",
             hash,
+            graph_text: String::from_utf8_lossy(&gtext).into_owned(),
+            graph_path: gpath,
+            text,
         })
     }
 
@@ -465,10 +498,18 @@ fn apply(
     let mut coupling_changed = false;
     for (ax, v) in vals {
         match &ax.target {
-            Target::Model(n) => cfg
+            Target::Model(n) if ax.regions.is_empty() => cfg
                 .model_params
                 .set(cfg.model.name, n, *v)
                 .map_err(|e| e.to_string())?,
+            Target::Model(n) => {
+                let nr = cfg.connectivity.n;
+                for &i in &ax.regions {
+                    cfg.model_params
+                        .set_region(cfg.model.name, n, nr, i, *v)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
             Target::Coupling(n) => {
                 cp.retain(|(k, _)| k != n);
                 cp.push((n.clone(), *v));

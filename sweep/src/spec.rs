@@ -14,6 +14,8 @@
 //! linspace = [0.0, 0.6, 13]      # speed_mm_per_ms or noise_seed; exactly one of
 //!                                # values = [..], linspace = [lo, hi, n],
 //!                                # logspace = [lo_exp, hi_exp, n] (base 10)
+//! # regions = ["rM1", "lM1"]     # a model parameter of these regions only
+//! #                              # (column model_params.NAME@rM1+lM1)
 //! [analysis]
 //! signal = "E"                   # FC, FCD, spectra and up/down states
 //! rates = ["E", "I"]             # mean/std/max columns
@@ -28,6 +30,7 @@
 //! x = "coupling_params.a"
 //! y = "model_params.b_e"
 //! value = "E_mean"
+//! # format = "svg"               # default png
 //! ```
 
 use serde::Deserialize;
@@ -78,6 +81,9 @@ pub struct AxisDesc {
     pub values: Option<Vec<f64>>,
     pub linspace: Option<(f64, f64, usize)>,
     pub logspace: Option<(f64, f64, usize)>,
+    /// Regions (labels or indices) whose value of a model parameter is
+    /// varied; the others keep the graph's (default: every region).
+    pub regions: Option<Vec<String>>,
 }
 
 /// The analyses.
@@ -160,6 +166,16 @@ pub struct PlotDesc {
     pub x: String,
     pub y: String,
     pub value: String,
+    /// `png` (default) or `svg`.
+    pub format: Option<PlotFormat>,
+}
+
+/// The file format of a figure.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum PlotFormat {
+    Png,
+    Svg,
 }
 
 impl SweepFile {

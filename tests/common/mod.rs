@@ -98,3 +98,43 @@ pub fn python_h5py(script: &str) -> String {
     assert!(out.status.success(), "python failed:\n{stdout}\n{stderr}");
     stdout
 }
+
+/// Python with xarray and h5netcdf (target/pyenv, made by scripts/pyenv.sh,
+/// or the bin folder in BRAINSTREAM_PYTHON_BIN): runs `script` and returns
+/// its stdout. Where there is none the test says it skipped and gets None,
+/// unless BRAINSTREAM_REQUIRE_EXTERNAL=1 (CI), where that fails it.
+pub fn python_xarray(script: &str) -> Option<String> {
+    let bin = std::env::var_os("BRAINSTREAM_PYTHON_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/pyenv/bin"));
+    let py = bin.join("python3");
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import xarray, h5netcdf, h5py"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        let msg = format!(
+            "no Python with xarray and h5netcdf in {} (run scripts/pyenv.sh)",
+            bin.display()
+        );
+        assert!(
+            !matches!(
+                std::env::var("BRAINSTREAM_REQUIRE_EXTERNAL").as_deref(),
+                Ok("1")
+            ),
+            "{msg}"
+        );
+        eprintln!("skipped: {msg}");
+        return None;
+    }
+    let out = std::process::Command::new(&py)
+        .env("HDF5_USE_FILE_LOCKING", "FALSE")
+        .arg("-c")
+        .arg(script)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "python failed:\n{stdout}\n{stderr}");
+    Some(stdout)
+}
