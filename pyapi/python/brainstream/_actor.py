@@ -1,0 +1,295 @@
+"""Python actors: a function called once per window of a graph.
+
+A :class:`PyActor` joins a graph with ``Graph.add_actor(name, PyActor(...))``
+and edges to and from its ports (``Graph.connect``). Each window, the
+function gets the window (:class:`Window`) and a dict of its inputs, port
+by port (:class:`Series` or :class:`Spikes`, numpy arrays with integer time
+stamps), and returns a dict of its outputs. The runtime calls it on the
+actor's own thread, taking the GIL for that call only; the same inputs in
+the same order every run, so a function whose randomness is seeded from
+``window.seed`` (or ``Context.seed``) gives the same outputs every run,
+whatever the scheme or the machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+__all__ = ["Context", "PyActor", "Series", "Spikes", "Window"]
+
+PORT_TYPES = ("series", "current", "spikes")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The window being computed: steps ``start_step .. start_step + n_steps``
+    of ``dt_ms`` each.
+
+    A series sample stamped ``k`` is the value at ``k·dt`` (a state after
+    ``k`` steps is stamped ``k``); a spike stamped ``k`` happened during step
+    ``k``. ``seed`` is the actor's own seed (from the graph's seed and the
+    actor's name), the same every run.
+    """
+
+    index: int
+    start_step: int
+    n_steps: int
+    dt_ms: float
+    seed: int
+
+    @property
+    def start_ms(self) -> float:
+        """Start time, ms."""
+        return self.start_step * self.dt_ms
+
+    @property
+    def end_ms(self) -> float:
+        """End time, ms."""
+        return (self.start_step + self.n_steps) * self.dt_ms
+
+    @property
+    def steps(self) -> np.ndarray:
+        """The window's steps, ``start_step .. start_step + n_steps - 1``."""
+        return np.arange(self.start_step, self.start_step + self.n_steps, dtype=np.uint64)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a Python actor learns when the run starts (its ``start`` hook):
+    its name, its seed and the graph's, the step (ms), the run's steps and
+    the steps per window."""
+
+    name: str
+    seed: int
+    graph_seed: int
+    dt_ms: float
+    total_steps: int
+    window_steps: int
+
+
+@dataclass
+class Series:
+    """A window of a time series.
+
+    Attributes:
+        data: ``samples × variables × nodes`` float64 (a 2-D array is one
+            variable: ``samples × nodes``).
+        stamps: integer time stamp of each sample (the value at
+            ``stamp·dt``), increasing.
+        times: time of each sample, ms (default ``stamps·dt``).
+        variables: one name per variable (default ``v0, v1, …``).
+        nodes: one label per node (default ``0, 1, …``).
+        unit: unit of the values.
+    """
+
+    data: Any
+    stamps: Any
+    times: Any = None
+    variables: Optional[Sequence[str]] = None
+    nodes: Optional[Sequence[str]] = None
+    unit: str = ""
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+
+@dataclass
+class Spikes:
+    """A window of spikes, in time order.
+
+    Attributes:
+        senders: index of the emitting neuron (or proxy) of each spike.
+        stamps: step during which each spike happened, non-decreasing.
+        times: spike times, ms (default ``stamps·dt``).
+    """
+
+    senders: Any
+    stamps: Any
+    times: Any = None
+
+    def __len__(self) -> int:
+        return len(self.stamps)
+
+
+Ports = Union[Mapping[str, str], Sequence[str], None]
+
+
+def _ports(ports: Ports, what: str) -> dict[str, str]:
+    if ports is None:
+        return {}
+    if isinstance(ports, str):
+        ports = [ports]
+    if not isinstance(ports, Mapping):
+        ports = {p: "series" for p in ports}
+    out = {}
+    for name, ty in ports.items():
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(f"{what} port {name!r}: a name without dots")
+        if ty not in PORT_TYPES:
+            raise ValueError(f"{what} port {name!r}: type {ty!r} is not one of {', '.join(PORT_TYPES)}")
+        out[name] = ty
+    return out
+
+
+class PyActor:
+    """A transformer, device or probe written in Python.
+
+    Args:
+        fn: ``fn(window, inputs) -> outputs``: ``window`` a :class:`Window`,
+            ``inputs`` a dict port → :class:`Series` or :class:`Spikes` (a port
+            that received nothing this window is absent), ``outputs`` a dict
+            port → :class:`Series` / :class:`Spikes` / ``None`` (or ``None``
+            for no output).
+        inputs, outputs: the ports, ``{"name": "series" | "current" |
+            "spikes"}``, or a list of names (series).
+        start: called once before the first window with a :class:`Context`.
+        finish: called once at the end with ``complete`` (False after a
+            failure or a stop).
+
+    An exception in any of them stops the run (every recorder keeps what it
+    received) and is raised as the ``__cause__`` of a
+    :class:`brainstream.RunError`, traceback included.
+
+    Example — a transformer from population rates (Hz) to a mean-field
+    activity, as tvb-multiscale's transformers::
+
+        def to_activity(window, inputs):
+            r = inputs["rates"]
+            return {"activity": bs.Series(r.data * 0.01, r.stamps, variables=r.variables, nodes=r.nodes)}
+
+        g.add_actor("tf", bs.PyActor(to_activity, inputs=["rates"], outputs=["activity"]))
+    """
+
+    def __init__(
+        self,
+        fn: Callable[[Window, dict[str, Union[Series, Spikes]]], Optional[Mapping[str, Any]]],
+        inputs: Ports = None,
+        outputs: Ports = None,
+        *,
+        start: Optional[Callable[[Context], None]] = None,
+        finish: Optional[Callable[[bool], None]] = None,
+    ):
+        if not callable(fn):
+            raise TypeError(f"fn must be callable, got {type(fn).__name__}")
+        self.fn = fn
+        self.inputs = _ports(inputs, "input")
+        self.outputs = _ports(outputs, "output")
+        self.start = start
+        self.finish = finish
+        self._seed = 0
+        self._dt = 0.0
+        self._name = "?"
+
+    def __repr__(self) -> str:
+        name = getattr(self.fn, "__qualname__", repr(self.fn))
+        return f"PyActor({name}, inputs={self.inputs}, outputs={self.outputs})"
+
+    # --- called by the runtime (brainstream/_native), one call per window ---
+
+    def _start(self, ctx: Mapping[str, Any]) -> None:
+        self._seed = int(ctx["seed"])
+        self._dt = float(ctx["dt_ms"])
+        self._name = str(ctx["name"])
+        if self.start is not None:
+            self.start(Context(**ctx))
+
+    def _finish(self, complete: bool) -> None:
+        if self.finish is not None:
+            self.finish(bool(complete))
+
+    def _step(self, win: tuple, raw: Mapping[str, tuple]) -> dict[str, tuple]:
+        window = Window(win[0], win[1], win[2], win[3], self._seed)
+        inputs: dict[str, Union[Series, Spikes]] = {}
+        for port, t in raw.items():
+            if t[0] == "series":
+                _, stamps, times, data, variables, nodes, unit = t
+                inputs[port] = Series(data, stamps, times, list(variables), list(nodes), unit)
+            else:
+                _, senders, times, stamps = t
+                inputs[port] = Spikes(senders, stamps, times)
+        outs = self.fn(window, inputs)
+        if outs is None:
+            return {}
+        if not isinstance(outs, Mapping):
+            raise TypeError(
+                f"Python actor `{self._name}` returned {type(outs).__name__}: return a dict of output port → Series/Spikes (or None)"
+            )
+        res: dict[str, tuple] = {}
+        for port, v in outs.items():
+            if port not in self.outputs:
+                raise KeyError(
+                    f"Python actor `{self._name}` returned port {port!r}, which it does not declare (outputs: {', '.join(self.outputs) or 'none'})"
+                )
+            if v is None:
+                continue
+            ty = self.outputs[port]
+            if ty == "spikes":
+                res[port] = self._spikes(port, v)
+            else:
+                res[port] = self._series(port, v)
+        return res
+
+    def _series(self, port: str, v: Any) -> tuple:
+        where = f"Python actor `{self._name}`, output {port!r}"
+        if isinstance(v, Mapping):
+            v = Series(**v)
+        if not isinstance(v, Series):
+            raise TypeError(f"{where}: expected a brainstream.Series, got {type(v).__name__}")
+        data = np.asarray(v.data, dtype=np.float64)
+        if data.ndim == 2:
+            data = data[:, None, :]
+        if data.ndim != 3:
+            raise ValueError(f"{where}: data must be samples × variables × nodes (or samples × nodes), got shape {data.shape}")
+        stamps = _stamps(v.stamps, where)
+        if len(stamps) != data.shape[0]:
+            raise ValueError(f"{where}: {len(stamps)} stamps for {data.shape[0]} samples")
+        if len(stamps) > 1 and np.any(np.diff(stamps.astype(np.int64)) <= 0):
+            raise ValueError(f"{where}: stamps must increase")
+        times = stamps * self._dt if v.times is None else np.asarray(v.times, dtype=np.float64)
+        if times.shape != stamps.shape:
+            raise ValueError(f"{where}: {len(times)} times for {len(stamps)} stamps")
+        nv, nn = data.shape[1], data.shape[2]
+        variables = [f"v{k}" for k in range(nv)] if v.variables is None else [str(x) for x in v.variables]
+        nodes = [str(k) for k in range(nn)] if v.nodes is None else [str(x) for x in v.nodes]
+        if len(variables) != nv or len(nodes) != nn:
+            raise ValueError(
+                f"{where}: {len(variables)} variable names and {len(nodes)} node labels for data of {nv} variables and {nn} nodes"
+            )
+        return ("series", stamps, np.ascontiguousarray(times), np.ascontiguousarray(data), variables, nodes, str(v.unit))
+
+    def _spikes(self, port: str, v: Any) -> tuple:
+        where = f"Python actor `{self._name}`, output {port!r}"
+        if isinstance(v, Mapping):
+            v = Spikes(**v)
+        if not isinstance(v, Spikes):
+            raise TypeError(f"{where}: expected a brainstream.Spikes, got {type(v).__name__}")
+        senders = np.asarray(v.senders)
+        if senders.size and (not np.issubdtype(senders.dtype, np.integer) or senders.min() < 0 or senders.max() > 2**32 - 1):
+            raise ValueError(f"{where}: senders must be integers in [0, 2^32)")
+        senders = np.ascontiguousarray(senders, dtype=np.uint32)
+        stamps = _stamps(v.stamps, where)
+        if len(stamps) > 1 and np.any(np.diff(stamps.astype(np.int64)) < 0):
+            raise ValueError(f"{where}: spikes must be in time order (stamps non-decreasing)")
+        times = stamps * self._dt if v.times is None else np.asarray(v.times, dtype=np.float64)
+        if not (len(senders) == len(stamps) == len(times)):
+            raise ValueError(f"{where}: {len(senders)} senders, {len(stamps)} stamps, {len(times)} times")
+        return ("spikes", senders, np.ascontiguousarray(times), stamps)
+
+
+def _stamps(s: Any, where: str) -> np.ndarray:
+    a = np.asarray(s)
+    if a.ndim != 1:
+        raise ValueError(f"{where}: stamps must be a 1-D array of steps")
+    if a.size == 0:
+        return np.zeros(0, dtype=np.uint64)
+    if not np.issubdtype(a.dtype, np.integer):
+        if np.issubdtype(a.dtype, np.floating) and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+            a = a.astype(np.int64)
+        else:
+            raise ValueError(f"{where}: stamps must be whole steps, got {a.dtype}")
+    if a.min() < 0:
+        raise ValueError(f"{where}: stamps must be ≥ 0")
+    return np.ascontiguousarray(a, dtype=np.uint64)
