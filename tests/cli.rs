@@ -387,3 +387,40 @@ fn observables_are_recorded_like_state_variables() {
         "{err}"
     );
 }
+
+/// The shipped Epileptor graph shows what it says: from the resting state,
+/// the epileptogenic zone (lPHC, lHC, lAMYG, x0 = −1.6) seizes, the
+/// propagation zone (lTCI, lTCV, x0 = −1.8) is recruited, and healthy
+/// regions (rA1, lA1) stay at rest; x2 − x1 is recorded as an observable
+/// (a seizure drives it from about 0.8 at rest to below −1).
+#[test]
+fn the_epileptor_graph_shows_a_seizure_and_its_propagation() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/epileptor76.toml"),
+        dir.path(),
+        &["simulation.duration_ms=1500"],
+    )
+    .unwrap();
+    let (shape, data, time) = read_h5(&dir.path().join("tavg.h5"));
+    let (nt, nv, n) = (shape[0], shape[1], shape[2]);
+    assert_eq!((nv, n), (2, 76));
+    assert!(nt >= 1400 && time[nt - 1] <= 1500.0 + 1e-9, "{nt} {:?}", time.last());
+    let lowest = |region: usize| {
+        (0..nt)
+            .map(|s| data[(s * nv) * n + region])
+            .fold(f64::INFINITY, f64::min)
+    };
+    // lPHC 62, lHC 47, lAMYG 40 (epileptogenic), lTCI 69, lTCV 72 (propagation)
+    for r in [62, 47, 40, 69, 72] {
+        assert!(lowest(r) < -1.0, "region {r} did not seize: {}", lowest(r));
+    }
+    // rA1 0, lA1 38: healthy
+    for r in [0, 38] {
+        assert!(lowest(r) > 0.5, "region {r} left rest: {}", lowest(r));
+    }
+    // the first samples are at rest everywhere (the graph's initial state)
+    for r in 0..n {
+        assert!((data[r] - 0.78).abs() < 0.1, "region {r} starts at {}", data[r]);
+    }
+}

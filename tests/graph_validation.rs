@@ -279,3 +279,38 @@ fn sweep_file_errors_are_located() {
     let want = ":4:9: axes[0].param: ReducedWongWang.J_N = 9 is outside";
     assert!(e.starts_with(&format!("{}{want}", f.display())), "{e}");
 }
+
+/// Every actor kind the docs name in a graph snippet (`kind = "X"`, in
+/// README.md, docs/*.md and the tutorials) is one the registry has: the
+/// docs never show a kind that does not exist (issue 19).
+#[test]
+fn every_kind_named_in_the_docs_exists() {
+    let reg = brainstream::default_registry();
+    let mut files = vec![root().join("README.md")];
+    for dir in ["docs", "docs/tutorials"] {
+        for e in std::fs::read_dir(root().join(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "md" || x == "ipynb") {
+                files.push(p);
+            }
+        }
+    }
+    let mut seen = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap().replace("\\\"", "\"");
+        for (i, _) in text.match_indices("kind = \"") {
+            let rest = &text[i + 8..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            assert!(
+                reg.get(&name).is_some(),
+                "{}: kind `{name}` is not an actor kind",
+                f.display()
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen >= 5, "only {seen} kinds found in {files:?}");
+}

@@ -141,7 +141,10 @@ pub fn tick(v: f64, step: f64) -> String {
     }
     let step = step.abs();
     let big = v.abs().max(step);
-    if v == 0.0 || (step == 0.0 && v.fract() == 0.0 && v.abs() < 1e6) {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if step == 0.0 && v.fract() == 0.0 && v.abs() < 1e6 {
         return format!("{v:.0}");
     }
     if big >= 1e6 || (step > 0.0 && step < 1e-4) || (step == 0.0 && big < 1e-4) {
@@ -179,6 +182,15 @@ pub fn tick(v: f64, step: f64) -> String {
     } else {
         s
     }
+}
+
+/// About the distance between the ticks of an axis spanning `span` (about
+/// ten ticks): a power of ten, what [`tick`] needs to choose its decimals.
+pub fn tick_step(span: f64) -> f64 {
+    if !(span.is_finite() && span > 0.0) {
+        return 0.0;
+    }
+    10f64.powf((span / 10.0).log10().floor())
 }
 
 /// How a quantity in `unit` is shown on a plot: the factor its values are
@@ -284,6 +296,10 @@ mod tests {
         assert_eq!(tick(1.5e-7, 5e-8), "1.5e-7");
         assert_eq!(tick(2e6, 1e6), "2e6");
         assert_eq!(tick(1000.0, 100.0), "1000");
+        assert_eq!(tick(500.0, tick_step(6000.0)), "500");
+        assert_eq!(tick(-1.5, tick_step(4.5)), "-1.5");
+        assert_eq!(tick(2.0, tick_step(4.5)), "2");
+        assert_eq!(tick_step(0.0), 0.0);
         assert_eq!(display_unit("kHz"), (1000.0, "Hz".to_string()));
         assert_eq!(axis_label("E", &display_unit("1").1), "E");
         assert_eq!(axis_label("V", "mV"), "V (mV)");

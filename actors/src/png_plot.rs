@@ -10,7 +10,7 @@ use brainstream_runtime::{
 };
 use plotters::prelude::*;
 
-use crate::plot_scale::Scale;
+use crate::plot_scale::{axis_label, tick, tick_step, Scale};
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -162,10 +162,13 @@ impl PngPlot {
             .x_label_area_size(35)
             .y_label_area_size(55)
             .build_cartesian_2d(t.lo..t.hi, 0.0..nmax)?;
+        let tstep = tick_step(t.hi - t.lo);
         chart
             .configure_mesh()
             .x_desc("t (ms)")
             .y_desc("neuron")
+            .x_label_formatter(&|v| tick(*v, tstep))
+            .y_label_formatter(&|v| tick(*v, 1.0))
             .disable_mesh()
             .draw()?;
         chart.draw_series(
@@ -192,15 +195,16 @@ impl PngPlot {
             .x_label_area_size(35)
             .y_label_area_size(65)
             .build_cartesian_2d(t.lo..t.hi, lo..hi)?;
-        let ydesc = if self.unit.is_empty() {
-            self.var_name.clone()
-        } else {
-            format!("{} ({})", self.var_name, self.unit)
-        };
+        // a dimensionless unit (`1`) is not written
+        let unit = if self.unit == "1" { "" } else { &self.unit };
+        let ydesc = axis_label(&self.var_name, unit);
+        let (tstep, ystep) = (tick_step(t.hi - t.lo), tick_step(hi - lo));
         chart
             .configure_mesh()
             .x_desc("t (ms)")
             .y_desc(ydesc)
+            .x_label_formatter(&|v| tick(*v, tstep))
+            .y_label_formatter(&|v| tick(*v, ystep))
             .draw()?;
         for (j, label) in self.labels.iter().enumerate() {
             let color = Palette99::pick(j).to_rgba();
