@@ -785,3 +785,67 @@ fcd_step_ms = 30.0
         );
     }
 }
+
+/// A user's coupling declaration (`coupling = "mine.toml"` in the graph):
+/// a sweep over its parameter gives the table of the built-in coupling it
+/// declares (Linear, renamed), to the last bit; a declaration that does not
+/// check is refused before any work, located in its own file.
+#[test]
+fn a_users_coupling_runs_in_a_sweep_as_the_built_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let decl = std::fs::read_to_string(root().join("models/decl/couplings/Linear.toml"))
+        .unwrap()
+        .replace("name = \"Linear\"", "name = \"MyLinear\"");
+    write(dir.path(), "mylinear.toml", &decl);
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml")).unwrap();
+    assert!(graph.contains("coupling = \"Linear\""));
+    write(dir.path(), "builtin.toml", &graph);
+    write(
+        dir.path(),
+        "mine.toml",
+        &graph.replace("coupling = \"Linear\"", "coupling = \"mylinear.toml\""),
+    );
+    let sweep = |g: &str| {
+        write(
+            dir.path(),
+            &format!("s_{g}"),
+            &format!(
+                "graph = \"{g}\"\nduration_ms = 100.0\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.01]\n[analysis]\nfcd = false\n"
+            ),
+        )
+    };
+    let mut tables = vec![];
+    for g in ["builtin.toml", "mine.toml"] {
+        let plan = Plan::load(&sweep(g), &brainstream::default_registry()).unwrap();
+        let out = dir.path().join(format!("o_{g}"));
+        run_sweep(
+            &plan,
+            &SweepOptions {
+                out_dir: out.clone(),
+                threads: 1,
+                backend: Backend::Cpu,
+            },
+            |_| {},
+        )
+        .unwrap();
+        tables.push(table(&out).1);
+    }
+    let bits = |t: &[f64]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&tables[0]), bits(&tables[1]));
+    // the two combinations differ (the coupling's parameter reached it)
+    let c = tables[0].len() / 2;
+    assert_ne!(bits(&tables[0][1..c]), bits(&tables[0][c + 1..]));
+    // a broken declaration: refused, located in the declaration
+    write(
+        dir.path(),
+        "mylinear.toml",
+        &decl.replace("post = \"a * gx + b\"", "post = \"a * gx + c\""),
+    );
+    let e = Plan::load(&sweep("mine.toml"), &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("mylinear.toml:") && e.contains("unknown name `c`"),
+        "{e}"
+    );
+}

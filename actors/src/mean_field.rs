@@ -27,7 +27,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name: { J_N = 0.2609 }; per region as a list of N values, { default = .., regions = { LABEL = .. } } or { file = \"x.csv\", column = \"J_N\" }; a vector parameter takes a list (P_e = [..]), one element is \"P_e[k]\"" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
-    ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference or Kuramoto" },
+    ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Linear, Scaling, Sigmoidal, SigmoidalJansenRit, Difference, Kuramoto, HyperbolicTangent or PreSigmoidal, or the path of your own coupling declaration (.toml, relative to the graph; docs/models.md)" },
     ParamSpec { name: "coupling_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Coupling parameters, e.g. { a = 0.0042, b = 0.0 }" },
     ParamSpec { name: "integrator", ty: ParamType::Str, default: DefaultValue::Str("HeunDeterministic"), range: None, unit: "", doc: "HeunDeterministic, HeunStochastic, EulerDeterministic, EulerStochastic, RungeKutta4thOrderDeterministic, RungeKutta4thOrderStochastic" },
     ParamSpec { name: "noise", ty: ParamType::Str, default: DefaultValue::Str("additive"), range: None, unit: "", doc: "Noise of stochastic integrators: additive or multiplicative" },
@@ -173,11 +173,20 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
     };
     let cname = p.str("coupling")?;
     let cp = p.number_table("coupling_params")?;
-    let coupling =
-        Coupling::new(&cname, cp.iter().map(|(k, v)| (k.as_str(), *v))).map_err(|e| match e {
-            ModelError::UnknownName { .. } => BuildError::at("coupling", e.to_string()),
-            e => model_err(e, "coupling_params"),
-        })?;
+    let overrides = cp.iter().map(|(k, v)| (k.as_str(), *v));
+    let coupling = if cname.ends_with(".toml") {
+        // a user's coupling declaration, relative to the graph
+        let info = brainstream_models::user_coupling::load(&p.base_dir().join(&cname), &cname)
+            .map_err(|e| BuildError::at("coupling", e.to_string()))?;
+        Coupling::from_info(info, overrides)
+    } else {
+        Coupling::new(&cname, overrides)
+    }
+    .map_err(|e| match e {
+        ModelError::UnknownName { .. } => BuildError::at("coupling", e.to_string())
+            .hint("a path ending in .toml uses your own coupling declaration (docs/models.md)"),
+        e => model_err(e, "coupling_params"),
+    })?;
     let conn_spec = p.str("connectivity")?;
     let connectivity = Connectivity::load(&conn_spec, p.base_dir())
         .map_err(|e| BuildError::at("connectivity", e.to_string()))?;

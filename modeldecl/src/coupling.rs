@@ -1,5 +1,5 @@
 //! Coupling functions as data: one declaration per coupling (TOML, see
-//! `docs/models.md`, "Coupling declarations"), read, checked and lowered
+//! `docs/models.md`, "Coupling functions"), read, checked and lowered
 //! with the models' machinery ([`crate::expr`], [`crate::lower`]), and
 //! evaluated at run time by [`CouplingEval`].
 //!

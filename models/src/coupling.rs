@@ -48,6 +48,10 @@
 //! tvb-library 2.10 fails at the first step (`c_1[:] = c_1.mean()` writes
 //! into `numpy.diag`'s read-only view), so that combination is refused.
 
+use std::sync::Arc;
+
+use brainstream_modeldecl::coupling::{CouplingEval, CouplingProgram};
+
 use crate::error::ModelError;
 use crate::params::{p, ParamDef, ParamSet};
 
@@ -62,6 +66,8 @@ pub enum CouplingKind {
     Kuramoto,
     HyperbolicTangent,
     PreSigmoidal,
+    /// A user's declaration (`crate::user_coupling`), evaluated from it.
+    Declared,
 }
 
 /// A coupling function's declaration.
@@ -71,6 +77,10 @@ pub struct CouplingInfo {
     pub name: &'static str,
     pub doc: &'static str,
     pub params: &'static [ParamDef],
+    /// A user's coupling: its checked declaration.
+    pub user: Option<&'static CouplingProgram>,
+    /// A user's coupling: the declaration's text.
+    pub source: &'static str,
 }
 
 /// Every coupling function.
@@ -97,6 +107,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
                 "Shifts the base of the connection strength",
             ),
         ],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::Scaling,
@@ -110,6 +122,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
             "1",
             "Rescales the connection strength",
         )],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::Sigmoidal,
@@ -143,6 +157,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
                 "Standard deviation of the sigmoid",
             ),
         ],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::SigmoidalJansenRit,
@@ -183,6 +199,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
             ),
             p("a", 1.0, 0.01, 1000.0, "1", "Scaling of the coupling term"),
         ],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::Difference,
@@ -196,6 +214,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
             "1",
             "Rescales the connection strength",
         )],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::Kuramoto,
@@ -209,6 +229,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
             "1",
             "Rescales the connection strength",
         )],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::HyperbolicTangent,
@@ -234,6 +256,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
                 "Standard deviation of the coupling",
             ),
         ],
+        user: None,
+        source: "",
     },
     CouplingInfo {
         kind: CouplingKind::PreSigmoidal,
@@ -262,6 +286,8 @@ pub const COUPLINGS: &[CouplingInfo] = &[
                 "1: global threshold (dynamic form); 0: local",
             ),
         ],
+        user: None,
+        source: "",
     },
 ];
 
@@ -269,9 +295,13 @@ pub const COUPLINGS: &[CouplingInfo] = &[
 #[derive(Debug, Clone)]
 pub struct Coupling {
     pub kind: CouplingKind,
+    /// What it is: a built-in's table or a user's declaration.
+    pub info: &'static CouplingInfo,
     pub params: ParamSet,
     // cached parameter values, in table order
     v: [f64; 8],
+    /// A declared coupling's evaluator, for these parameter values.
+    eval: Option<Arc<CouplingEval>>,
 }
 
 impl Coupling {
@@ -293,9 +323,22 @@ impl Coupling {
                         .collect::<Vec<_>>()
                         .join(", "),
                 })?;
-        let params = ParamSet::from_overrides(name, info.params, overrides)?;
+        Self::from_info(info, overrides)
+    }
+
+    /// The coupling of `info` (a built-in's or a user's,
+    /// [`crate::user_coupling`]) with parameter overrides.
+    pub fn from_info<'a>(
+        info: &'static CouplingInfo,
+        overrides: impl IntoIterator<Item = (&'a str, f64)>,
+    ) -> Result<Self, ModelError> {
+        let params = ParamSet::from_overrides(info.name, info.params, overrides)?;
         let mut v = [0.0; 8];
-        v[..params.values().len()].copy_from_slice(params.values());
+        let k = params.values().len().min(8);
+        v[..k].copy_from_slice(&params.values()[..k]);
+        let eval = info
+            .user
+            .map(|prog| Arc::new(CouplingEval::new(prog, params.values())));
         if info.kind == CouplingKind::PreSigmoidal {
             for (k, opt) in [(5, "dynamic"), (6, "globalT")] {
                 if v[k] != 0.0 && v[k] != 1.0 {
@@ -313,9 +356,16 @@ impl Coupling {
         }
         Ok(Self {
             kind: info.kind,
+            info,
             params,
             v,
+            eval,
         })
+    }
+
+    /// A declared coupling's program and evaluator.
+    pub fn declared(&self) -> Option<(&'static CouplingProgram, &CouplingEval)> {
+        Some((self.info.user?, self.eval.as_deref()?))
     }
 
     /// Number of coupling terms handed to the model for `ncvar` coupled
@@ -324,6 +374,10 @@ impl Coupling {
         match self.kind {
             CouplingKind::SigmoidalJansenRit => 1,
             CouplingKind::PreSigmoidal if self.presigmoidal_dynamic() => 2,
+            CouplingKind::Declared => match self.info.user {
+                Some(p) => p.n_terms(ncvar, self.params.values()),
+                None => ncvar,
+            },
             _ => ncvar,
         }
     }
@@ -360,7 +414,11 @@ impl Coupling {
 
     /// Whether `pre` needs the target's own current state `x_i`.
     pub fn uses_target_state(&self) -> bool {
-        matches!(self.kind, CouplingKind::Difference | CouplingKind::Kuramoto)
+        match self.kind {
+            CouplingKind::Difference | CouplingKind::Kuramoto => true,
+            CouplingKind::Declared => self.info.user.is_some_and(|p| p.reads_x_i()),
+            _ => false,
+        }
     }
 
     /// `pre` for the float32 couplings (all but SigmoidalJansenRit).
@@ -401,6 +459,9 @@ impl Coupling {
             }
             CouplingKind::Kuramoto => v[0] / ncvar as f64 * gx,
             CouplingKind::HyperbolicTangent | CouplingKind::PreSigmoidal => gx,
+            // the engine evaluates a declared coupling's post itself
+            // (`CouplingEval::post`, with its scratch)
+            CouplingKind::Declared => f64::NAN,
         }
     }
 }

@@ -25,8 +25,10 @@ use crate::noise::{NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
 use crate::tvb_sum::{reduce, reduceat, Lanes8};
+use brainstream_modeldecl::coupling::{Precision, Sum, Ty, BLOCK as DECL_BLOCK};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +165,18 @@ impl MeanFieldSim {
                 model.cvar.len()
             )));
         }
+        // a declared coupling that combines coupled variables reads that many
+        if let Some((prog, _)) = cfg.coupling.declared() {
+            let need = prog.min_cvar(cfg.coupling.params.values());
+            if model.cvar.len() < need {
+                return Err(ModelError::Config(format!(
+                    "coupling {} reads {need} coupled variables; {} has {}",
+                    prog.name,
+                    model.name,
+                    model.cvar.len()
+                )));
+            }
+        }
         let mut seen = vec![false; n];
         for &p in &cfg.proxy_nodes {
             if p >= n {
@@ -186,7 +200,10 @@ impl MeanFieldSim {
                 CouplingKind::Sigmoidal
                     | CouplingKind::SigmoidalJansenRit
                     | CouplingKind::PreSigmoidal
-            ),
+            ) || cfg
+                .coupling
+                .declared()
+                .is_some_and(|(p, _)| p.sum == Sum::Dense),
             &seen,
         );
         // tvb-library's horizon counts every entry, zero weights included;
@@ -625,6 +642,26 @@ struct Engine<M: Dfun> {
     /// index among the proxy regions, u32::MAX for the others
     proxy_slot: Vec<u32>,
     n_proxy: usize,
+    /// A declared coupling's scratch, one per part (each part locks its own)
+    decl: Vec<Mutex<DeclScratch>>,
+}
+
+/// What evaluating a declared coupling over one row needs.
+#[derive(Debug, Default)]
+struct DeclScratch {
+    /// `CouplingEval`'s scratch, with its uniform values in place
+    scratch: Vec<f64>,
+    /// inputs of a block of connections, `inputs × DECL_BLOCK`
+    inputs: Vec<f64>,
+    /// `pre` of a block
+    pre: Vec<f64>,
+    /// the row's products, float32 or float64 (`N` each)
+    p32: Vec<f32>,
+    p64: Vec<f64>,
+    /// input slots of `x_i` and `x_j` (or `x_i[k]`, `x_j[k]`) by coupled
+    /// variable read
+    slot_i: Vec<Option<usize>>,
+    slot_j: Vec<Option<usize>>,
 }
 
 /// What the threads of one `run` call share: the model, the structure and
@@ -762,6 +799,30 @@ impl<M: Dfun> Engine<M> {
                 v
             },
             n_proxy: cfg.proxy_nodes.len(),
+            decl: match cfg.coupling.declared() {
+                Some((prog, ev)) => (0..np)
+                    .map(|_| {
+                        let reads = prog.combine.max(1);
+                        let slot = |side: &str, k: usize| {
+                            if prog.combine > 0 {
+                                prog.input(&format!("{side}[{k}]"))
+                            } else {
+                                prog.input(side)
+                            }
+                        };
+                        Mutex::new(DeclScratch {
+                            scratch: ev.scratch(),
+                            inputs: vec![0.0; ev.n_inputs() * DECL_BLOCK],
+                            pre: vec![0.0; DECL_BLOCK],
+                            p32: vec![0.0; s.n],
+                            p64: vec![0.0; s.n],
+                            slot_i: (0..reads).map(|k| slot("x_i", k)).collect(),
+                            slot_j: (0..reads).map(|k| slot("x_j", k)).collect(),
+                        })
+                    })
+                    .collect(),
+                None => vec![],
+            },
             s,
         }
     }
@@ -981,6 +1042,83 @@ impl<M: Dfun> StepCtx<'_, M> {
                             sums[i - r.start].0[kb]
                         };
                         c[i * nt + ci - c0] = cp.post(gx as f64, ncv);
+                    }
+                }
+            }
+            CouplingKind::Declared => {
+                // a user's declaration (`crate::user_coupling`): `pre` over
+                // the row's connections in blocks (sparse: its non-zero
+                // weights, ascending; dense: every source, x_j = 0 and
+                // w = 0 where there is no connection), products in `pre`'s
+                // type, summed as numpy's reduceat (sparse) or sum (dense),
+                // a sparse numpy sum stored in float32, then `post(gx)`
+                let Some((prog, ev)) = cp.declared() else {
+                    return;
+                };
+                let mut guard = e.decl[p].lock().unwrap_or_else(|e| e.into_inner());
+                let d = &mut *guard;
+                let dense = prog.sum == Sum::Dense;
+                let f32_products = prog.product_ty == Ty::F32;
+                let round_gx = !dense && prog.precision == Precision::Numpy;
+                let terms = if prog.combine > 0 { 1 } else { ncv };
+                let reads = prog.combine.max(1);
+                for t in 0..terms {
+                    for i in r.clone() {
+                        let a = s.row_start[i];
+                        let m_edges = if dense { n } else { s.row_start[i + 1] - a };
+                        let mut done = 0;
+                        while done < m_edges {
+                            let m = DECL_BLOCK.min(m_edges - done);
+                            for k in 0..reads {
+                                // the coupled variable read: term t, or the k-th
+                                let v = if prog.combine > 0 { k } else { t };
+                                let blk = v * n * h2;
+                                if let Some(si) = d.slot_i[k] {
+                                    let xi = f64::from(unsafe { hist.get(blk + i * h2 + w) });
+                                    d.inputs[si * DECL_BLOCK..si * DECL_BLOCK + m].fill(xi);
+                                }
+                                if let Some(sj) = d.slot_j[k] {
+                                    for q in 0..m {
+                                        let ed = if dense {
+                                            s.dense_edge[i * n + done + q]
+                                        } else {
+                                            (a + done + q) as u32
+                                        };
+                                        d.inputs[sj * DECL_BLOCK + q] = match ed {
+                                            u32::MAX => 0.0,
+                                            ed => f64::from(unsafe {
+                                                hist.get(blk + s.off[ed as usize] as usize + w)
+                                            }),
+                                        };
+                                    }
+                                }
+                            }
+                            ev.pre_block(&mut d.scratch, &d.inputs, m, &mut d.pre);
+                            for q in 0..m {
+                                let wt = if dense {
+                                    match s.dense_edge[i * n + done + q] {
+                                        u32::MAX => 0.0f32,
+                                        ed => s.w32[ed as usize],
+                                    }
+                                } else {
+                                    s.w32[a + done + q]
+                                };
+                                if f32_products {
+                                    d.p32[done + q] = wt * d.pre[q] as f32;
+                                } else {
+                                    d.p64[done + q] = wt as f64 * d.pre[q];
+                                }
+                            }
+                            done += m;
+                        }
+                        let gx = match (dense, f32_products) {
+                            (false, true) => reduceat(&d.p32[..m_edges]) as f64,
+                            (false, false) => reduceat(&d.p64[..m_edges]),
+                            (true, true) => reduce(&d.p32[..m_edges]) as f64,
+                            (true, false) => reduce(&d.p64[..m_edges]),
+                        };
+                        let gx = if round_gx { gx as f32 as f64 } else { gx };
+                        c[i * nt + t - c0] = ev.post(&mut d.scratch, &mut d.inputs, gx, ncv as f64);
                     }
                 }
             }

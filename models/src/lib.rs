@@ -22,6 +22,7 @@ pub mod philox;
 pub mod spiking;
 pub mod sync;
 pub mod tvb_sum;
+pub mod user_coupling;
 pub mod user_model;
 
 pub use brainstream_modeldecl as modeldecl;

@@ -31,6 +31,10 @@ pub enum UserModelError {
     Declaration(#[from] DeclError),
     #[error("{path}: the model is named `{name}`, the name of a built-in model; give yours another name")]
     BuiltinName { path: String, name: String },
+    #[error("{path}: the coupling is named `{name}`, the name of a built-in coupling; give yours another name")]
+    BuiltinCoupling { path: String, name: String },
+    #[error("{path}: {cause}")]
+    Unsupported { path: String, cause: String },
 }
 
 /// A user's model with one parameter set, ready for the engine.

@@ -215,3 +215,122 @@ fn per_region_parameters_are_bit_identical_both_ways() {
         assert!(uniform.regional().len() < ps.regional().len());
     }
 }
+
+/// A run of `info` under `coupling` (`[("a", 0.01)]`-like overrides given),
+/// its raw states up to the end or to a divergence.
+fn run_coupled(info: &'static ModelInfo, coupling: Coupling) -> Vec<f64> {
+    let nv = info.nvar();
+    let mut sim = MeanFieldSim::new(MeanFieldConfig {
+        model: info,
+        model_params: ParamSet::defaults(info.params),
+        coupling,
+        connectivity: Connectivity::tvb76(),
+        speed_mm_per_ms: 3.0,
+        dt_ms: 0.1,
+        scheme: Scheme::Heun,
+        noise: Some(NoiseConfig {
+            kind: NoiseKind::Additive,
+            nsig: vec![1e-6; nv],
+            seed: 5,
+            stream: Default::default(),
+        }),
+        initial: InitialConditions::Golden,
+        proxy_nodes: vec![],
+    })
+    .unwrap();
+    let steps = 300;
+    let mut out = vec![0.0; steps * nv * 76];
+    match sim.run(steps, &mut out) {
+        Ok(()) => out,
+        Err(ModelError::Diverged { step, .. }) => out[..(step as usize - 1) * nv * 76].to_vec(),
+        Err(e) => panic!("{}: {e}", info.name),
+    }
+}
+
+/// Every built-in coupling's declaration (`models/decl/couplings/`),
+/// loaded as a user's coupling under another name and evaluated from it,
+/// gives the built-in's runs to the last bit: sparse and dense sums,
+/// float32 and float64 products, the target's own state (Difference,
+/// Kuramoto), two coupled variables combined into one term
+/// (SigmoidalJansenRit) and a term per coupled variable (SupHopf, two).
+/// PreSigmoidal's own sum rule is the built-in's alone: its declaration is
+/// refused as a user's coupling, by name.
+#[test]
+fn declared_couplings_give_the_built_ins_bits() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/decl/couplings");
+    let mut checked = 0;
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = path.file_stem().unwrap().to_str().unwrap().to_string();
+        let renamed = text.replace(
+            &format!("name = \"{name}\""),
+            &format!("name = \"My{name}\""),
+        );
+        assert_ne!(text, renamed, "{name}: its declaration names it so");
+        // its own name is refused: that of a built-in
+        let e = brainstream_models::user_coupling::compile("c.toml", &text).unwrap_err();
+        assert!(e.to_string().contains("built-in coupling"), "{e}");
+        let declared = brainstream_models::user_coupling::compile("c.toml", &renamed);
+        if name == "PreSigmoidal" {
+            let e = declared.unwrap_err().to_string();
+            assert!(e.contains("presigmoidal"), "{e}");
+            continue;
+        }
+        let info = declared.unwrap();
+        // the declaration is the built-in's table: names, defaults, ranges,
+        // units and docs (what `list` and validation use)
+        let builtin = brainstream_models::coupling::coupling_info(&name).unwrap();
+        let table = |ps: &[ParamDef]| -> Vec<String> {
+            ps.iter()
+                .map(|p| {
+                    format!(
+                        "{} {} {} {} {} {}",
+                        p.name, p.default, p.lo, p.hi, p.unit, p.doc
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(table(builtin.params), table(info.params), "{name}");
+        assert_eq!(
+            builtin.doc,
+            info.doc.split(" (tvb-library").next().unwrap(),
+            "{name}"
+        );
+        // a parameter set off the defaults, as a graph would give
+        let over: Vec<(&str, f64)> = match name.as_str() {
+            "Linear" => vec![("a", 0.01), ("b", 0.001)],
+            "Sigmoidal" => vec![("a", 2.0), ("sigma", 1.5), ("midpoint", 0.1)],
+            "SigmoidalJansenRit" => vec![("a", 2.0)],
+            "HyperbolicTangent" => vec![("a", 0.01), ("b", 0.5)],
+            _ => vec![("a", 0.01)],
+        };
+        let models: &[&str] = match name.as_str() {
+            "SigmoidalJansenRit" => &["JansenRit"],
+            "Kuramoto" => &["Kuramoto"],
+            _ => &["Generic2dOscillator", "SupHopf"],
+        };
+        for m in models {
+            let model = model_info(m).unwrap();
+            let built_in = Coupling::new(&name, over.iter().copied()).unwrap();
+            let mine = Coupling::from_info(info, over.iter().copied()).unwrap();
+            assert_eq!(
+                built_in.n_terms(model.cvar.len()),
+                mine.n_terms(model.cvar.len()),
+                "{name} {m}"
+            );
+            let (a, b) = (run_coupled(model, built_in), run_coupled(model, mine));
+            assert!(
+                a.len() > 76 * model.nvar() * 10,
+                "{name} {m} diverged at once"
+            );
+            assert_eq!(bits(&a), bits(&b), "{name} on {m}");
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        2 * 5 + 2,
+        "every coupling file but PreSigmoidal checked"
+    );
+}

@@ -263,7 +263,7 @@ impl Plan {
             }
             let mut probe = cfg.clone();
             for v in ax.values() {
-                apply(&mut probe, &cname, &cparams, &[(&ax, v)])
+                apply(&mut probe, &cparams, &[(&ax, v)])
                     .map_err(|c| inv(&format!("{key}.param"), c))?;
             }
             if let Some((lo, hi, _)) = d.linspace.or(d.logspace) {
@@ -273,7 +273,7 @@ impl Plan {
                     [lo, hi]
                 };
                 for v in ends {
-                    apply(&mut probe, &cname, &cparams, &[(&ax, v)])
+                    apply(&mut probe, &cparams, &[(&ax, v)])
                         .map_err(|c| inv(&format!("{key}.param"), c))?;
                 }
             }
@@ -430,7 +430,7 @@ impl Plan {
             .iter()
             .zip(self.points[index].iter().copied())
             .collect();
-        apply(&mut cfg, &self.coupling.0, &self.coupling.1, &pairs)?;
+        apply(&mut cfg, &self.coupling.1, &pairs)?;
         // every backend draws the same noise: Philox keyed by the noise seed
         // and the combination's index
         if let Some(nz) = cfg.noise.as_mut() {
@@ -490,7 +490,6 @@ fn check_size(path: &Path, n: usize, rates: &[String]) -> Result<(), SweepError>
 /// Sets the axes' values in a configuration; the error says why a value is refused.
 fn apply(
     cfg: &mut MeanFieldConfig,
-    cname: &str,
     cparams: &[(String, f64)],
     vals: &[(&Axis, f64)],
 ) -> Result<(), String> {
@@ -528,8 +527,10 @@ fn apply(
         }
     }
     if coupling_changed {
-        cfg.coupling = Coupling::new(cname, cp.iter().map(|(k, v)| (k.as_str(), *v)))
-            .map_err(|e| e.to_string())?;
+        // the graph's coupling (a built-in's or a user's declaration)
+        cfg.coupling =
+            Coupling::from_info(cfg.coupling.info, cp.iter().map(|(k, v)| (k.as_str(), *v)))
+                .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
