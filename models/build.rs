@@ -71,4 +71,77 @@ fn main() {
         .collect();
     let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("models.rs");
     std::fs::write(out, brainstream_modeldecl::rust::generate(&targets)).expect("writable OUT_DIR");
+    couplings();
+}
+
+/// tvb-library's order of its couplings (`brainstream list`, messages); a
+/// declaration not listed here comes after them, by name.
+const COUPLING_ORDER: &[&str] = &[
+    "Linear",
+    "Scaling",
+    "Sigmoidal",
+    "SigmoidalJansenRit",
+    "Difference",
+    "Kuramoto",
+    "HyperbolicTangent",
+    "PreSigmoidal",
+];
+
+/// The built-in couplings' table (`COUPLINGS`) from `decl/couplings/*.toml`:
+/// a declaration that does not check stops the build, located; one whose
+/// name is not a `CouplingKind` does not compile.
+fn couplings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("decl/couplings");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("models/decl/couplings")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    let rank = |p: &Path| {
+        let stem = p
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let k = COUPLING_ORDER
+            .iter()
+            .position(|n| *n == stem)
+            .unwrap_or(usize::MAX);
+        (k, stem)
+    };
+    files.sort_by_key(|p| rank(p));
+    let mut programs = vec![];
+    let mut failed = false;
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let text = std::fs::read_to_string(f).expect("readable declaration");
+        let shown = format!(
+            "models/decl/couplings/{}",
+            f.file_name().unwrap_or_default().to_string_lossy()
+        );
+        match brainstream_modeldecl::coupling::compile(&shown, &text) {
+            Ok((p, _)) => {
+                if f.file_stem().unwrap_or_default().to_string_lossy() != p.name {
+                    eprintln!(
+                        "{shown}: the file of coupling `{}` must be named {}.toml",
+                        p.name, p.name
+                    );
+                    failed = true;
+                }
+                programs.push((p, f.display().to_string()));
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        panic!("coupling declarations do not check (see above)");
+    }
+    let targets: Vec<_> = programs.iter().map(|(p, f)| (p, f.as_str())).collect();
+    let out = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("couplings.rs");
+    std::fs::write(out, brainstream_modeldecl::rust::couplings(&targets))
+        .expect("writable OUT_DIR");
 }

@@ -278,15 +278,16 @@ fn declared_couplings_give_the_built_ins_bits() {
             continue;
         }
         let info = declared.unwrap();
-        // the declaration is the built-in's table: names, defaults, ranges,
-        // units and docs (what `list` and validation use)
+        // loaded as a user's, the declaration gives the table the build
+        // generated from it for the built-in: names, defaults, ranges (a
+        // coupling's range is also its limit), units and docs
         let builtin = brainstream_models::coupling::coupling_info(&name).unwrap();
         let table = |ps: &[ParamDef]| -> Vec<String> {
             ps.iter()
                 .map(|p| {
                     format!(
-                        "{} {} {} {} {} {}",
-                        p.name, p.default, p.lo, p.hi, p.unit, p.doc
+                        "{} {} {} {} {} {} {} {}",
+                        p.name, p.default, p.lo, p.hi, p.min, p.max, p.unit, p.doc
                     )
                 })
                 .collect()
