@@ -92,6 +92,46 @@ impl SweepError {
         }
     }
 
+    /// An [`Invalid`](Self::Invalid) error about a key that one of
+    /// `overrides` (`KEY=VALUE`) set, or set inside of, says so, with no
+    /// line (the file's line holds the value overridden).
+    pub(crate) fn blame(self, overrides: &[String]) -> Self {
+        let Self::Invalid {
+            path,
+            at,
+            key,
+            cause,
+            hint,
+        } = self
+        else {
+            return self;
+        };
+        // `axes[0].param` is `axes.0.param` in an override
+        let norm = |k: &str| k.replace('[', ".").replace(']', "");
+        let k = norm(&key);
+        let by = overrides.iter().rev().find(|o| {
+            let ok = norm(o.split('=').next().unwrap_or("").trim());
+            !ok.is_empty()
+                && (ok == k || k.starts_with(&format!("{ok}.")) || ok.starts_with(&format!("{k}.")))
+        });
+        match by {
+            Some(o) => Self::Invalid {
+                path,
+                at: None,
+                key,
+                cause: format!("{cause} (set by --set {o})"),
+                hint,
+            },
+            None => Self::Invalid {
+                path,
+                at,
+                key,
+                cause,
+                hint,
+            },
+        }
+    }
+
     pub(crate) fn hint(self, h: impl Into<String>) -> Self {
         match self {
             Self::Invalid {

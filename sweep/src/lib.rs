@@ -20,6 +20,7 @@
 pub mod axes;
 pub mod combination;
 pub mod error;
+pub mod estimate;
 pub mod heatmap;
 pub mod output;
 pub mod plan;
@@ -33,6 +34,7 @@ use std::time::Instant;
 use brainstream_runtime::Cancel;
 pub use combination::{run_combination, run_combination_until, Outcome};
 pub use error::SweepError;
+pub use estimate::{estimate, Estimate};
 pub use plan::Plan;
 
 /// Where combinations run.

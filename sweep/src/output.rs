@@ -162,6 +162,86 @@ fn parse_num(v: &Value) -> Option<f64> {
     }
 }
 
+/// The first line of `rows.jsonl`: what identifies `plan`.
+fn header(plan: &Plan) -> Value {
+    json!({
+        "brainstream_sweep": 1,
+        "hash": format!("{:016x}", plan.hash),
+        "sweep_file": plan.path.display().to_string(),
+        "combinations": plan.points.len(),
+        "columns": plan.columns(),
+    })
+}
+
+/// Reads `path` (a `rows.jsonl`): its first line, checked to be `plan`'s
+/// header, and the other lines.
+fn read_rows(path: &Path, plan: &Plan) -> Result<(String, Vec<String>), SweepError> {
+    let f = File::open(path).map_err(|e| SweepError::output(path, e))?;
+    let mut lines = BufReader::new(f).lines();
+    let first = lines
+        .next()
+        .transpose()
+        .map_err(|e| SweepError::output(path, e))?
+        .unwrap_or_default();
+    let h: Value = serde_json::from_str(&first).map_err(|e| {
+        SweepError::output(path, format!("line 1 is not a sweep header ({e}); remove the folder, choose another --out, or give --force to start afresh"))
+    })?;
+    let ours = header(plan);
+    if h["hash"] != ours["hash"] || h["columns"] != ours["columns"] {
+        return Err(SweepError::output(
+            path,
+            format!(
+                "holds the rows of another sweep ({}); a changed sweep file, graph or --set starts afresh: choose another --out, or give --force to start afresh there",
+                h["sweep_file"].as_str().unwrap_or("?")
+            ),
+        ));
+    }
+    let all: Vec<String> = lines
+        .collect::<Result<_, _>>()
+        .map_err(|e| SweepError::output(path, e))?;
+    Ok((first, all))
+}
+
+/// One line of `rows.jsonl` as (combination, row), if it is one of `plan`'s.
+fn parse_row(line: &str, plan: &Plan, columns: usize) -> Option<(usize, Vec<f64>)> {
+    serde_json::from_str::<Value>(line).ok().and_then(|v| {
+        let i = v["index"].as_u64()? as usize;
+        let row = v["row"]
+            .as_array()?
+            .iter()
+            .map(parse_num)
+            .collect::<Option<Vec<f64>>>()?;
+        (i < plan.points.len() && row.len() == columns).then_some((i, row))
+    })
+}
+
+/// How many of `plan`'s combinations `out/rows.jsonl` holds, read without
+/// changing anything: None where there is no `rows.jsonl`; an error where
+/// it is another sweep's.
+pub fn rows_done(out: &Path, plan: &Plan) -> Result<Option<usize>, SweepError> {
+    let path = out.join("rows.jsonl");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let (_, all) = read_rows(&path, plan)?;
+    let columns = plan.columns().len();
+    let done: std::collections::BTreeSet<usize> = all
+        .iter()
+        .filter_map(|l| parse_row(l, plan, columns).map(|(i, _)| i))
+        .collect();
+    Ok(Some(done.len()))
+}
+
+/// Whether `out/rows.jsonl` is a sweep's (whichever), and that sweep's file.
+pub fn sweep_in(out: &Path) -> Option<String> {
+    let f = File::open(out.join("rows.jsonl")).ok()?;
+    let mut first = String::new();
+    BufReader::new(f).read_line(&mut first).ok()?;
+    let h: Value = serde_json::from_str(&first).ok()?;
+    h.get("brainstream_sweep")?;
+    Some(h["sweep_file"].as_str().unwrap_or("?").to_string())
+}
+
 impl RowLog {
     /// Opens `out/rows.jsonl`, creating it with its header, or reads the rows
     /// already there (same sweep only).
@@ -170,49 +250,13 @@ impl RowLog {
             .map_err(|e| SweepError::output(out, format!("cannot create: {e}")))?;
         let path = out.join("rows.jsonl");
         let columns = plan.columns();
-        let header = json!({
-            "brainstream_sweep": 1,
-            "hash": format!("{:016x}", plan.hash),
-            "sweep_file": plan.path.display().to_string(),
-            "combinations": plan.points.len(),
-            "columns": columns,
-        });
+        let header = header(plan);
         let mut done = BTreeMap::new();
         if path.exists() {
-            let f = File::open(&path).map_err(|e| SweepError::output(&path, e))?;
-            let mut lines = BufReader::new(f).lines();
-            let first = lines
-                .next()
-                .transpose()
-                .map_err(|e| SweepError::output(&path, e))?
-                .unwrap_or_default();
-            let h: Value = serde_json::from_str(&first).map_err(|e| {
-                SweepError::output(&path, format!("line 1 is not a sweep header ({e}); remove the folder or choose another --out"))
-            })?;
-            if h["hash"] != header["hash"] || h["columns"] != header["columns"] {
-                return Err(SweepError::output(
-                    &path,
-                    format!(
-                        "holds the rows of another sweep ({}); a changed sweep file or graph starts afresh: remove the folder or choose another --out",
-                        h["sweep_file"].as_str().unwrap_or("?")
-                    ),
-                ));
-            }
-            let all: Vec<String> = lines
-                .collect::<Result<_, _>>()
-                .map_err(|e| SweepError::output(&path, e))?;
+            let (first, all) = read_rows(&path, plan)?;
             let last = all.len();
             for (k, line) in all.iter().enumerate() {
-                let parsed: Option<(usize, Vec<f64>)> =
-                    serde_json::from_str::<Value>(line).ok().and_then(|v| {
-                        let i = v["index"].as_u64()? as usize;
-                        let row = v["row"]
-                            .as_array()?
-                            .iter()
-                            .map(parse_num)
-                            .collect::<Option<Vec<f64>>>()?;
-                        (i < plan.points.len() && row.len() == columns.len()).then_some((i, row))
-                    });
+                let parsed = parse_row(line, plan, columns.len());
                 match parsed {
                     Some((i, row)) => {
                         done.entry(i).or_insert(row);

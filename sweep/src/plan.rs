@@ -63,15 +63,46 @@ impl Plan {
     /// Reads the sweep file and its graph and checks everything; an error
     /// names the line and column of its key.
     pub fn load(path: &Path, registry: &Registry) -> Result<Self, SweepError> {
-        Self::check(path, registry).map_err(SweepError::located)
+        Self::load_with(path, registry, &[])
     }
 
-    fn check(path: &Path, registry: &Registry) -> Result<Self, SweepError> {
-        let (file, text) = SweepFile::read(path)?;
+    /// [`load`](Self::load) with `--set KEY=VALUE` overrides: of the sweep
+    /// file's keys (`duration_ms=2000`, `axes.0.linspace=[0, 1, 5]`), or,
+    /// prefixed with `graph.`, of its graph's
+    /// (`graph.simulation.dt_ms=0.05`). They are part of the sweep's
+    /// identity (its hash): resuming a sweep takes the same overrides.
+    pub fn load_with(
+        path: &Path,
+        registry: &Registry,
+        overrides: &[String],
+    ) -> Result<Self, SweepError> {
+        let (graph_sets, sweep_sets): (Vec<String>, Vec<String>) = overrides
+            .iter()
+            .cloned()
+            .partition(|o| o.trim_start().starts_with("graph."));
+        let graph_sets: Vec<String> = graph_sets
+            .into_iter()
+            .map(|o| o.trim_start()["graph.".len()..].to_string())
+            .collect();
+        Self::check(path, registry, &sweep_sets, &graph_sets)
+            .map_err(SweepError::located)
+            .map_err(|e| e.blame(&sweep_sets))
+    }
+
+    fn check(
+        path: &Path,
+        registry: &Registry,
+        sweep_sets: &[String],
+        graph_sets: &[String],
+    ) -> Result<Self, SweepError> {
+        let (file, text) = SweepFile::read_with(path, sweep_sets)?;
         let inv = |k: &str, c: String| SweepError::invalid(path, k, c);
         let dir = path.parent().unwrap_or(Path::new("."));
         let gpath = dir.join(&file.graph);
-        let graph = ValidGraph::load(GraphSource::from_file(&gpath)?, registry)?;
+        let graph = ValidGraph::load(
+            GraphSource::from_file(&gpath)?.with_overrides(graph_sets.iter().cloned()),
+            registry,
+        )?;
         let means: Vec<&str> = graph
             .actors
             .iter()
@@ -392,9 +423,10 @@ impl Plan {
                 return Err(inv(&format!("plots[{k}].value"), c).hint(h));
             }
         }
-        let gtext = std::fs::read(&gpath).unwrap_or_default();
+        // the graph's text and its overrides (the file's bytes where none)
+        let gtext = graph.source.provenance();
         let mut hash = fnv1a(text.as_bytes(), FNV_OFFSET);
-        hash = fnv1a(&gtext, hash);
+        hash = fnv1a(gtext.as_bytes(), hash);
         for p in &points {
             for v in p {
                 hash = fnv1a(&v.to_le_bytes(), hash);
@@ -416,7 +448,7 @@ impl Plan {
             plots: file.plots.clone(),
             random: file.sampling == "random",
             hash,
-            graph_text: String::from_utf8_lossy(&gtext).into_owned(),
+            graph_text: gtext,
             graph_path: gpath,
             text,
         })

@@ -36,7 +36,9 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-use brainstream_runtime::graph::load::{explain_toml, key_path_at, line_col, MAX_GRAPH_BYTES};
+use brainstream_runtime::graph::load::{
+    apply_override, explain_toml, key_path_at, line_col, MAX_GRAPH_BYTES,
+};
 
 use crate::error::SweepError;
 
@@ -182,6 +184,16 @@ impl SweepFile {
     /// Reads and parses a sweep file (TOML), with the limits of graph
     /// files (at most 16 MiB, UTF-8); errors name the line, column and key.
     pub fn read(path: &Path) -> Result<(Self, String), SweepError> {
+        Self::read_with(path, &[])
+    }
+
+    /// [`read`](Self::read), then `--set KEY=VALUE` overrides of the sweep
+    /// file's keys applied in order (as a graph's: the value read as TOML,
+    /// numeric segments index arrays, e.g. `axes.0.values=[1, 2]`). The text
+    /// returned is the file's followed by one `# --set KEY=VALUE` line per
+    /// override (what `sweep.h5` records and the sweep's hash covers). A
+    /// problem with an overridden key says which override set it.
+    pub fn read_with(path: &Path, overrides: &[String]) -> Result<(Self, String), SweepError> {
         let file_err = |cause: String| SweepError::File {
             path: path.to_path_buf(),
             cause,
@@ -213,14 +225,48 @@ impl SweepFile {
             let (at, key, cause, hint) = explain_toml(&text, &e);
             return Err(invalid(at, key, cause, hint));
         }
-        let file: SweepFile = toml::from_str(&text).map_err(|e| {
-            let at = e.span().map(|s| line_col(&text, s.start));
+        if overrides.is_empty() {
+            let file: SweepFile = toml::from_str(&text).map_err(|e| {
+                let at = e.span().map(|s| line_col(&text, s.start));
+                let key = match e.span() {
+                    Some(s) if s.start > 0 || s.end < text.len() => key_path_at(&text, s.start),
+                    _ => String::new(),
+                };
+                invalid(at, key, e.message().trim_end().to_string(), None)
+            })?;
+            return Ok((file, text));
+        }
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
+            invalid(
+                None,
+                String::new(),
+                e.message().trim_end().to_string(),
+                None,
+            )
+        })?;
+        for o in overrides {
+            apply_override(&mut table, o).map_err(|e| SweepError::File {
+                path: path.to_path_buf(),
+                cause: e.to_string(),
+            })?;
+        }
+        // the overridden file, as text: its errors name their key (their
+        // line is that of the rewritten text, so not given)
+        let rewritten = toml::to_string(&table)
+            .map_err(|e| invalid(None, String::new(), format!("after --set: {e}"), None))?;
+        let file: SweepFile = toml::from_str(&rewritten).map_err(|e| {
             let key = match e.span() {
-                Some(s) if s.start > 0 || s.end < text.len() => key_path_at(&text, s.start),
+                Some(s) if s.start > 0 || s.end < rewritten.len() => {
+                    key_path_at(&rewritten, s.start)
+                }
                 _ => String::new(),
             };
-            invalid(at, key, e.message().trim_end().to_string(), None)
+            invalid(None, key, e.message().trim_end().to_string(), None)
         })?;
-        Ok((file, text))
+        let mut provenance = text;
+        for o in overrides {
+            provenance.push_str(&format!("\n# --set {o}"));
+        }
+        Ok((file, provenance))
     }
 }
