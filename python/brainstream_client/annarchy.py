@@ -18,6 +18,8 @@ Construct the interface after creating the populations and before
 `compile()`: the adapter adds its devices, then compiles the network.
 """
 
+import sys
+
 import numpy as np
 
 from .interface import Interface
@@ -117,6 +119,10 @@ class AnnarchyInterface(Interface):
             self.rank_luts.append(lut)
         if self.record_v_m:
             self.vmons = [self.net.monitor(pop, [self.v_m_variable]) for _, _, pop in self.populations()]
+        # a line brainstream shows as it comes ("note: ..."): ANNarchy
+        # generates and compiles C++ (slow the first time, cached after)
+        print(f"brainstream-notice: compiling the ANNarchy network in {self.compile_dir} "
+              "(C++; the first time takes a minute or more)...", file=sys.stderr, flush=True)
         self.net.compile(directory=self.compile_dir, silent=True)
 
     def _set_spikes(self, w, sp):

@@ -75,6 +75,11 @@ def _build(nest, kernel_so):
     os.makedirs(_cache_dir(), exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=_cache_dir())
     os.close(fd)
+    # a line brainstream shows as it comes ("note: ..."), instead of
+    # sitting at 0 % while the compiler runs
+    print("brainstream-notice: building the NEST adapter's native part for NEST "
+          f"{getattr(nest, '__version__', '?')} (one time per NEST version, about a minute; "
+          f"cached in {_cache_dir()})...", file=sys.stderr, flush=True)
     r = subprocess.run([cxx] + flags + _SOURCES + ["-o", tmp], capture_output=True, text=True)
     if r.returncode:
         os.unlink(tmp)

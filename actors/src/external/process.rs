@@ -15,6 +15,17 @@ use brainstream_runtime::ActorError;
 /// Lines of stderr kept for error messages.
 const TAIL: usize = 30;
 
+/// A line of the external process's output that starts with this is also
+/// shown to the user as it comes (a `tracing` event of target
+/// [`NOTICE_TARGET`], which the CLI prints as `note: ACTOR: …` at its
+/// default verbosity): a slow one-time step says so instead of the run
+/// sitting at 0 % (`brainstream_client` prints one before building the
+/// NEST adapter's native part).
+pub const NOTICE: &str = "brainstream-notice: ";
+
+/// The `tracing` target of the external processes' notices.
+pub const NOTICE_TARGET: &str = "brainstream::notice";
+
 /// A running external process.
 pub(crate) struct Proc {
     child: Child,
@@ -68,10 +79,14 @@ fn pump<R: Read + Send + 'static>(
     log: Arc<Mutex<std::fs::File>>,
     tail: Option<Arc<Mutex<VecDeque<String>>>>,
     tag: &'static str,
+    who: String,
 ) -> JoinHandle<()> {
     std::thread::spawn(move || {
         for line in BufReader::new(r).lines() {
             let Ok(line) = line else { break };
+            if let Some(note) = line.strip_prefix(NOTICE) {
+                tracing::info!(target: NOTICE_TARGET, "{who}: {note}");
+            }
             if let Ok(mut f) = log.lock() {
                 let _ = writeln!(f, "{tag}{line}");
             }
@@ -122,11 +137,15 @@ impl Proc {
         let file = Arc::new(Mutex::new(file));
         let tail = Arc::new(Mutex::new(VecDeque::new()));
         let mut readers = vec![];
+        // notices name the actor (its log is OUT/<actor>.log)
+        let who = log
+            .file_stem()
+            .map_or_else(|| line.clone(), |s| s.to_string_lossy().into_owned());
         if let Some(o) = child.stdout.take() {
-            readers.push(pump(o, file.clone(), None, ""));
+            readers.push(pump(o, file.clone(), None, "", who.clone()));
         }
         if let Some(e) = child.stderr.take() {
-            readers.push(pump(e, file, Some(tail.clone()), "[stderr] "));
+            readers.push(pump(e, file, Some(tail.clone()), "[stderr] ", who));
         }
         tracing::info!(command = %line, log = %log.display(), "started external process");
         Ok(Self {
