@@ -4,12 +4,8 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use brainstream::runtime::params::DefaultValue;
-use brainstream::{default_registry, load_graph, run_graph, to_dot, Progress, RunOptions};
+use brainstream::{load_graph, run_graph, to_dot, Progress, RunOptions};
 use clap::{Parser, Subcommand};
-
-mod model_cmd;
-mod signals;
 
 /// `println!` that ignores a closed stdout (`brainstream list | head`)
 /// instead of panicking.
@@ -19,6 +15,16 @@ macro_rules! say {
         let _ = writeln!(std::io::stdout(), $($t)*);
     }};
 }
+
+mod list_cmd;
+mod model_cmd;
+mod out_dir;
+mod progress;
+mod signals;
+mod sweep_cmd;
+
+use out_dir::Writer;
+use progress::count;
 
 #[derive(Parser)]
 #[command(
@@ -72,11 +78,17 @@ enum Cmd {
         /// they are used with a warning): `simulation.strict_ranges = true`.
         #[arg(long)]
         strict: bool,
+        /// Write into --out even when it holds another run's files (files of
+        /// the same names are replaced; nothing else is removed).
+        #[arg(long)]
+        force: bool,
     },
-    /// Check a graph file without running it (with the memory and output
-    /// it would need).
+    /// Check a graph file, or a sweep file, without running it (with the
+    /// memory and output it would need).
     Validate {
+        /// A graph file (TOML or JSON) or a sweep file (TOML with `axes`).
         graph: PathBuf,
+        /// Override a value, as `run` and `sweep` take it.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// Also check the output's size against the free space here.
@@ -89,11 +101,11 @@ enum Cmd {
         #[arg(long)]
         strict: bool,
     },
-    /// Print the graph's topology.
+    /// Print the graph's topology (--dot: Graphviz DOT, the only format for now).
     Graph {
         graph: PathBuf,
-        /// Graphviz DOT (the only format for now).
-        #[arg(long, default_value_t = true)]
+        /// Graphviz DOT, e.g. `--dot | dot -Tsvg > graph.svg` (the only format for now).
+        #[arg(long)]
         dot: bool,
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
@@ -114,9 +126,34 @@ enum Cmd {
         /// Print no progress.
         #[arg(long, short)]
         quiet: bool,
+        /// Override a value of the sweep file (`duration_ms=2000`,
+        /// `axes.0.values=[0.1, 0.2]`) or, prefixed `graph.`, of its graph
+        /// (`graph.simulation.dt_ms=0.05`); repeatable. A sweep resumes
+        /// only with the same overrides.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Say what the sweep would do (its combinations, the time they
+        /// would take from a short calibration run, the disk needed) and
+        /// write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write into --out even when it holds another run's or another
+        /// sweep's files (another sweep's rows.jsonl is started afresh;
+        /// nothing else is removed).
+        #[arg(long)]
+        force: bool,
     },
-    /// List actor kinds with their ports and parameters, and the models, couplings and integrators.
-    List,
+    /// List actor kinds (ports, parameters, units), models (parameters,
+    /// state variables, coupled variables, observables), couplings and
+    /// integrators: all, or the one named.
+    List {
+        /// An actor kind, model, coupling or integrator, e.g. `mean_field`
+        /// or `ReducedWongWang`.
+        name: Option<String>,
+        /// JSON for tools (its shape: docs/design.md, "The command line").
+        #[arg(long)]
+        json: bool,
+    },
     /// Neural mass model declarations: print a built-in one, check your own.
     Model {
         #[command(subcommand)]
@@ -134,7 +171,15 @@ enum ModelCmd {
     Check { file: PathBuf },
 }
 
+/// The `tracing` target of notices from external processes (a slow
+/// one-time step, e.g. building the NEST adapter): the external actor's
+/// `NOTICE_TARGET` (brainstream-actors, external/process.rs).
+const NOTICE_TARGET: &str = "brainstream::notice";
+
+/// Logs on stderr at the verbosity asked; notices of slow one-time steps
+/// always, as `note: …` lines (unless RUST_LOG turns them off).
 fn init_tracing(v: u8) {
+    use tracing_subscriber::prelude::*;
     let default = match v {
         0 => "warn",
         1 => "info",
@@ -143,10 +188,48 @@ fn init_tracing(v: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let notices = std::env::var("RUST_LOG").map_or(true, |r| !r.contains(NOTICE_TARGET));
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(filter)
+        .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
+            !notices || m.target() != NOTICE_TARGET
+        }));
+    let notes = notices.then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .without_time()
+            .with_target(false)
+            .with_level(false)
+            .event_format(Note)
+            .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+                m.target() == NOTICE_TARGET
+            }))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(logs)
+        .with(notes)
         .try_init();
+}
+
+/// A notice as one plain line: `note: MESSAGE`.
+struct Note;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Note
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut w: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        write!(w, "note: ")?;
+        ctx.field_format().format_fields(w.by_ref(), event)?;
+        writeln!(w)
+    }
 }
 
 fn main() -> ExitCode {
@@ -181,6 +264,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             transport,
             allow_large,
             strict,
+            force,
         } => {
             if strict {
                 set.push("simulation.strict_ranges=true".into());
@@ -195,22 +279,54 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 Some(o) => return Err(format!("--transport {o}: use channel, shm or zmq")),
             };
             let g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            let mut record = None;
             if !launched {
-                // before any work: a run that cannot fit is refused
+                // before any work: a folder holding another run's files, or
+                // a run that cannot fit, is refused
+                let hash = g.hash();
+                out_dir::check(
+                    &out,
+                    &Writer::Run {
+                        graph_file: &graph,
+                        hash: &hash,
+                    },
+                    force,
+                )?;
                 for w in g
                     .check_machine(Some(&out), allow_large)
                     .map_err(|e| e.to_string())?
                 {
                     eprintln!("warning: {w}");
                 }
+                record = Some(out_dir::record(&out, &graph, &hash)?);
             }
             let parts = g.partitions();
             if partition.is_none() && parts.len() > 1 {
                 drop(g);
                 let forced = transport.map(|t| format!("{t:?}").to_lowercase());
-                return launch(&graph, &out, &set, &parts, forced.as_deref(), quiet);
+                return launch(
+                    &graph,
+                    &out,
+                    &set,
+                    &parts,
+                    forced.as_deref(),
+                    quiet,
+                    record.as_ref(),
+                );
             }
-            run(g, out, quiet, partition, run_token, launched, transport)
+            let res = run(
+                g,
+                out.clone(),
+                quiet,
+                partition,
+                run_token,
+                launched,
+                transport,
+            );
+            if let Some(r) = &record {
+                r.finish();
+            }
+            res
         }
         Cmd::Validate {
             graph,
@@ -219,10 +335,26 @@ fn real_main(cli: Cli) -> Result<(), String> {
             allow_large,
             strict,
         } => {
+            if is_sweep_file(&graph) {
+                if strict {
+                    set.push("graph.simulation.strict_ranges=true".into());
+                }
+                return validate_sweep(&graph, &set);
+            }
             if strict {
                 set.push("simulation.strict_ranges=true".into());
             }
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+            if let Some(out) = &out {
+                let hash = g.hash();
+                let me = Writer::Run {
+                    graph_file: &graph,
+                    hash: &hash,
+                };
+                if let Err(why) = out_dir::check(out, &me, false) {
+                    eprintln!("warning: a run would be refused: {why}");
+                }
+            }
             let warnings = g
                 .check_machine(out.as_deref(), allow_large)
                 .map_err(|e| e.to_string())?;
@@ -231,13 +363,13 @@ fn real_main(cli: Cli) -> Result<(), String> {
             }
             use brainstream::runtime::machine::human;
             say!(
-                "{}: ok — {} actors, {} edges, {} steps of {} ms in {} windows of {} ms ({} scheme); needs about {} of memory, writes about {}",
+                "{}: ok — {}, {}, {} of {} ms in {} of {} ms ({} scheme); needs about {} of memory, writes about {}",
                 graph.display(),
-                g.actors.len(),
-                g.edges.len(),
-                g.total_steps,
+                count(g.actors.len() as u64, "actor"),
+                count(g.edges.len() as u64, "edge"),
+                count(g.total_steps, "step"),
                 g.dt_ms,
-                g.n_windows(),
+                count(g.n_windows(), "window"),
                 g.window_steps as f64 * g.dt_ms,
                 format!("{:?}", g.scheme()).to_lowercase(),
                 human(g.footprint.memory_bytes),
@@ -245,16 +377,24 @@ fn real_main(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Cmd::Graph { graph, set, .. } => {
+        Cmd::Graph { graph, set, dot } => {
             let g = load_graph(&graph, set).map_err(|e| e.to_string())?;
+            if !dot {
+                return Err(format!(
+                    "{}: ok, but which format? --dot prints Graphviz DOT, the only format for now\n  hint: brainstream graph {} --dot | dot -Tsvg > graph.svg",
+                    graph.display(),
+                    graph.display()
+                ));
+            }
             {
                 use std::io::Write;
                 let _ = write!(std::io::stdout(), "{}", to_dot(&g));
             }
             Ok(())
         }
-        Cmd::List => {
-            list();
+        Cmd::List { name, json } => {
+            let text = list_cmd::list(name.as_deref(), json)?;
+            say!("{}", text.trim_end());
             Ok(())
         }
         Cmd::Model { cmd } => {
@@ -271,72 +411,64 @@ fn real_main(cli: Cli) -> Result<(), String> {
             threads,
             backend,
             quiet,
-        } => sweep(file, out, threads, &backend, quiet),
+            set,
+            dry_run,
+            force,
+        } => sweep_cmd::sweep(sweep_cmd::Args {
+            file,
+            out,
+            threads,
+            backend,
+            quiet,
+            set,
+            dry_run,
+            force,
+        }),
     }
 }
 
-fn sweep(
-    file: PathBuf,
-    out: PathBuf,
-    threads: usize,
-    backend: &str,
-    quiet: bool,
-) -> Result<(), String> {
-    use brainstream::sweep::{run_sweep_until, Plan, SweepOptions};
-    let backend = backend.parse()?;
-    let plan = Plan::load(&file, &default_registry()).map_err(|e| e.to_string())?;
-    let total = plan.points.len() as u64;
-    let tty = std::io::stderr().is_terminal();
-    let bar = (!quiet && tty).then(|| {
-        let b = indicatif::ProgressBar::new(total);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} combinations {msg} (eta {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
-    let mut last = 0;
-    let opts = SweepOptions {
-        out_dir: out,
-        threads,
-        backend,
+/// Whether `path` is a sweep file: TOML whose top level has `axes`, or a
+/// `graph` that is a file name (a graph file has neither).
+fn is_sweep_file(path: &std::path::Path) -> bool {
+    if path.extension().is_some_and(|e| e == "json") {
+        return false;
+    }
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
     };
-    // Ctrl-C: running combinations are dropped, finished ones are kept
-    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
-    let c = cancel.clone();
-    signals::watch(move |sig| c.cancel(signals::name(sig)), |_| {})
-        .map_err(|e| format!("cannot watch signals: {e}"))?;
-    let res = run_sweep_until(&plan, &opts, &cancel, |p| {
-        if let Some(b) = &bar {
-            b.set_position(p.done as u64);
-            b.set_message(format!("({} diverged)", p.diverged));
-        } else if !quiet && (p.done * 10 / p.total.max(1) != last || p.done == p.total) {
-            last = p.done * 10 / p.total.max(1);
-            eprintln!(
-                "sweep: {}/{} combinations done ({} diverged)",
-                p.done, p.total, p.diverged
-            );
-        }
-    });
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+    if meta.len() > brainstream::runtime::graph::load::MAX_GRAPH_BYTES {
+        return false;
     }
-    let s = res.map_err(|e| e.to_string())?;
+    let Ok(t) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    match toml::from_str::<toml::Table>(&t) {
+        Ok(t) => t.contains_key("axes") || t.get("graph").is_some_and(|g| g.is_str()),
+        // a broken file: a sweep file's keys at the start of a line
+        Err(_) => t.lines().any(|l| {
+            let l = l.trim_start();
+            l.starts_with("[[axes]]") || (l.starts_with("graph") && l.contains('"'))
+        }),
+    }
+}
+
+/// `brainstream validate SWEEP`: every check of the sweep and its graph.
+fn validate_sweep(file: &std::path::Path, set: &[String]) -> Result<(), String> {
+    let plan = sweep_cmd::load(file, set)?;
+    let axes: Vec<&str> = plan.axes.iter().map(|a| a.name.as_str()).collect();
+    use brainstream::runtime::machine::human;
     say!(
-        "{} combinations ({} run now, {} found done), {} diverged, {:.2} s wall, backend {} ({} threads)",
-        s.combinations,
-        s.ran,
-        s.combinations - s.ran,
-        s.diverged,
-        s.wall_s,
-        s.backend,
-        s.threads
+        "{}: ok — sweep of {} ({}): {} over {}, {} of {} ms each, {} per combination; writes about {}",
+        file.display(),
+        plan.graph_path.display(),
+        plan.base.model.name,
+        count(plan.points.len() as u64, "combination"),
+        axes.join(", "),
+        count(plan.steps as u64, "step"),
+        plan.base.dt_ms,
+        count(plan.columns().len() as u64, "column"),
+        human(brainstream::sweep::estimate::disk_bytes(&plan) as f64)
     );
-    for f in &s.files {
-        say!("wrote {}", f.display());
-    }
     Ok(())
 }
 
@@ -353,6 +485,7 @@ fn launch(
     parts: &[String],
     transport: Option<&str>,
     quiet: bool,
+    record: Option<&out_dir::Record>,
 ) -> Result<(), String> {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
@@ -493,6 +626,7 @@ fn launch(
     }
     // what a partition killed outright left (its sockets, its shared-memory files)
     transport::remove_run_files(&token);
+    let written = record.map(|r| r.finish()).unwrap_or_default();
     if let Some(sig) = signals::received() {
         let logs: Vec<_> = children.iter().map(|(_, _, log)| log.as_path()).collect();
         if let Some(m) = stopped_partitions(sig, out, &logs) {
@@ -503,16 +637,12 @@ fn launch(
         return Err(f);
     }
     say!(
-        "ran {} partitions ({}) in {:.3} s wall",
-        parts.len(),
+        "ran {} ({}) in {:.3} s wall",
+        count(parts.len() as u64, "partition"),
         parts.join(", "),
         t0.elapsed().as_secs_f64()
     );
-    let mut files: Vec<_> = std::fs::read_dir(out)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    files.sort();
-    for f in files {
+    for f in written {
         say!("wrote {}", f.display());
     }
     Ok(())
@@ -629,7 +759,7 @@ fn run(
         );
         b
     });
-    let mut last_pct = u64::MAX;
+    let mut lines = progress::Lines::new(0);
     let progress = |p: Progress| {
         let sim_ms = p.steps_done as f64 * p.dt_ms;
         let tot_ms = p.total_steps as f64 * p.dt_ms;
@@ -637,10 +767,9 @@ fn run(
             b.set_position(p.steps_done);
             b.set_message(format!("{sim_ms:.1}/{tot_ms:.1} ms"));
         } else if !quiet {
-            let pct = p.steps_done * 100 / p.total_steps.max(1);
-            if pct / 10 != last_pct / 10 || last_pct == u64::MAX {
-                last_pct = pct;
-                eprintln!("progress: {pct:3}% ({sim_ms:.1} of {tot_ms:.1} ms simulated)");
+            let what = format!("{sim_ms:.1} of {tot_ms:.1} ms simulated");
+            if let Some(l) = lines.line(p.steps_done, p.total_steps, &what) {
+                eprintln!("{l}");
             }
         }
     };
@@ -661,12 +790,12 @@ fn run(
     }
     let s = res.map_err(|e| e.to_string())?;
     say!(
-        "simulated {:.1} ms in {:.3} s wall (real-time factor {:.2}), {} windows of {} steps",
+        "simulated {:.1} ms in {:.3} s wall (real-time factor {:.2}), {} of {}",
         s.simulated_ms,
         s.wall.as_secs_f64(),
         s.real_time_factor(),
-        s.windows,
-        s.window_steps
+        count(s.windows, "window"),
+        count(s.window_steps, "step")
     );
     for f in &s.files {
         say!("wrote {}", f.display());
@@ -681,98 +810,4 @@ fn run(
         tracing::info!(actor = %name, busy_s = b.as_secs_f64(), "actor compute time");
     }
     Ok(())
-}
-
-fn list() {
-    let reg = default_registry();
-    say!("ACTOR KINDS\n");
-    for k in reg.kinds() {
-        say!("{} — {}", k.name, k.doc);
-        for p in k.inputs {
-            say!("  input  {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
-        }
-        for p in k.outputs {
-            say!("  output {:<10} {:<8} {}", p.name, p.ty.to_string(), p.doc);
-        }
-        for p in k.params {
-            let range = p
-                .range
-                .map(|(a, b)| format!(" in [{a}, {b}]"))
-                .unwrap_or_default();
-            let unit = if p.unit.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", p.unit)
-            };
-            let def = match p.default {
-                DefaultValue::Optional | DefaultValue::Required => p.default.to_string(),
-                d => format!("= {d}"),
-            };
-            say!(
-                "  param  {:<20} {:<11} {def}{unit}{range}\n         {}",
-                p.name,
-                p.ty.to_string(),
-                p.doc
-            );
-        }
-        say!();
-    }
-    say!("MODELS (mean_field.model; parameters go in model_params; `brainstream model show NAME` prints one's declaration)\n");
-    for m in brainstream::models::MODELS {
-        say!("{} — {}", m.name, m.doc);
-        say!(
-            "  state variables: {} (coupled: {})",
-            m.state_variables.join(", "),
-            m.cvar
-                .iter()
-                .map(|&i| m.state_variables[i])
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        for p in m.params {
-            let (name, default) = if p.is_vector() {
-                (
-                    format!("{}[{}]", p.name, p.len),
-                    format!("[{}, …]", p.default),
-                )
-            } else {
-                (p.name.to_string(), p.default.to_string())
-            };
-            say!(
-                "  {:<14} = {:<12} {:<6} in [{}, {}]  {}",
-                name,
-                default,
-                p.unit,
-                p.lo,
-                p.hi,
-                p.doc
-            );
-        }
-        say!();
-    }
-    say!("COUPLINGS (mean_field.coupling; parameters go in coupling_params)\n");
-    for c in brainstream::models::coupling::COUPLINGS {
-        say!("{} — {}", c.name, c.doc);
-        for p in c.params {
-            say!(
-                "  {:<10} = {:<12} in [{}, {}]  {}",
-                p.name,
-                p.default,
-                p.lo,
-                p.hi,
-                p.doc
-            );
-        }
-    }
-    say!("\nINTEGRATORS (mean_field.integrator)\n");
-    for (n, _, st) in brainstream::models::integrator::INTEGRATORS {
-        say!(
-            "  {n}{}",
-            if *st {
-                " (noise: additive|multiplicative, nsig, noise_seed)"
-            } else {
-                ""
-            }
-        );
-    }
 }

@@ -18,16 +18,37 @@ fn run_prints_progress_and_a_summary() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    // every plain line says how long it has run; those before the end how
+    // long is left
     assert!(
-        stderr.contains("progress: 100% (300.0 of 300.0 ms simulated)"),
+        stderr.contains("progress: 100% (300.0 of 300.0 ms simulated; ")
+            && stderr.contains(" s elapsed)"),
         "{stderr}"
     );
+    for l in stderr.lines().filter(|l| l.starts_with("progress:")) {
+        assert!(l.contains(" elapsed"), "{l}");
+        let pct: u32 = l[9..13].trim().trim_end_matches('%').parse().unwrap();
+        if (1..100).contains(&pct) {
+            assert!(l.contains(" left)"), "{l}");
+        }
+    }
     assert!(stdout.contains("simulated 300.0 ms in"), "{stdout}");
     assert!(stdout.contains("real-time factor"), "{stdout}");
+    // 300 ms of 0.1 ms steps in windows of 100 ms
+    assert!(stdout.contains("3 windows of 1000 steps"), "{stdout}");
     assert!(stdout.contains("raw.h5"), "{stdout}");
+    let one = bs()
+        .args(["run", "graphs/tvb_rww76.toml", "-q", "--out"])
+        .arg(dir.path().join("one"))
+        .args(["--set", "simulation.duration_ms=100"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let one_out = String::from_utf8_lossy(&one.stdout);
+    assert!(one_out.contains(", 1 window of 1000 steps"), "{one_out}");
     let quiet = bs()
         .args(["run", "graphs/tvb_rww76.toml", "-q", "--out"])
-        .arg(dir.path())
+        .arg(dir.path().join("quiet"))
         .args(["--set", "simulation.duration_ms=10"])
         .current_dir(root())
         .output()
@@ -405,7 +426,11 @@ fn the_epileptor_graph_shows_a_seizure_and_its_propagation() {
     let (shape, data, time) = read_h5(&dir.path().join("tavg.h5"));
     let (nt, nv, n) = (shape[0], shape[1], shape[2]);
     assert_eq!((nv, n), (2, 76));
-    assert!(nt >= 1400 && time[nt - 1] <= 1500.0 + 1e-9, "{nt} {:?}", time.last());
+    assert!(
+        nt >= 1400 && time[nt - 1] <= 1500.0 + 1e-9,
+        "{nt} {:?}",
+        time.last()
+    );
     let lowest = |region: usize| {
         (0..nt)
             .map(|s| data[(s * nv) * n + region])
@@ -420,7 +445,468 @@ fn the_epileptor_graph_shows_a_seizure_and_its_propagation() {
         assert!(lowest(r) > 0.5, "region {r} left rest: {}", lowest(r));
     }
     // the first samples are at rest everywhere (the graph's initial state)
-    for r in 0..n {
-        assert!((data[r] - 0.78).abs() < 0.1, "region {r} starts at {}", data[r]);
+    for (r, v) in data.iter().enumerate().take(n) {
+        assert!((v - 0.78).abs() < 0.1, "region {r} starts at {v}");
     }
+}
+
+/// The files of `dir` (not its folders), by name, with their size and
+/// modification time.
+fn listing(dir: &std::path::Path) -> Vec<(String, u64, std::time::SystemTime)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            let m = e.metadata().unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                m.len(),
+                m.modified().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn run_into(out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    bs().args(["run", "graphs/tvb_rww76.toml", "-q", "--out"])
+        .arg(out)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// `--out` holding another run's files: refused before anything is
+/// written, naming the folder and the files; the same run again rewrites
+/// its own; `--force` writes over them; a user's own file there is neither
+/// counted, nor listed, nor removed.
+#[test]
+fn an_out_folder_holding_another_runs_files_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    // a user's file alone does not count
+    let o = run_into(&out, &["--set", "simulation.duration_ms=20"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let record = std::fs::read_to_string(out.join(".brainstream-run")).unwrap();
+    assert!(
+        record.contains("\"raw.h5\"") && !record.contains("notes.txt"),
+        "{record}"
+    );
+    // the same run again
+    let o = run_into(&out, &["--set", "simulation.duration_ms=20"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // another: refused, nothing touched
+    let before = listing(&out);
+    let o = run_into(&out, &["--set", "simulation.duration_ms=10"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.starts_with(&format!("error: {} holds another run", out.display()))
+            && err.contains("raw.h5, tavg_rec.h5")
+            && !err.contains("notes.txt")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(listing(&out), before);
+    // validate --out says a run would be refused
+    let v = bs()
+        .args([
+            "validate",
+            "graphs/tvb_rww76.toml",
+            "--set",
+            "simulation.duration_ms=10",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(v.status.success());
+    assert!(
+        String::from_utf8_lossy(&v.stderr).contains("warning: a run would be refused"),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    // --force: written over, the user's file kept
+    let o = run_into(&out, &["--set", "simulation.duration_ms=10", "--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("--force: files of the same names are replaced"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    let (shape, _, _) = read_h5(&out.join("raw.h5"));
+    assert_eq!(shape[0], 100);
+
+    // files written without a record (the library, the Python package):
+    // brainstream's HDF5 files are recognised
+    let lib = dir.path().join("lib");
+    run(
+        &root().join("graphs/tvb_rww76.toml"),
+        &lib,
+        &["simulation.duration_ms=10"],
+    )
+    .unwrap();
+    let o = run_into(&lib, &["--set", "simulation.duration_ms=10"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("HDF5 files brainstream wrote")
+            && err.contains("raw.h5"),
+        "{err}"
+    );
+    // a sweep's folder
+    let sweep = dir.path().join("sweep");
+    std::fs::create_dir(&sweep).unwrap();
+    std::fs::write(
+        sweep.join("rows.jsonl"),
+        "{\"brainstream_sweep\":1,\"hash\":\"0\",\"sweep_file\":\"s.toml\",\"columns\":[]}\n",
+    )
+    .unwrap();
+    let o = run_into(&sweep, &["--set", "simulation.duration_ms=10"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("a sweep's files (of s.toml)"),
+        "{err}"
+    );
+    assert_eq!(listing(&sweep).len(), 1, "nothing written");
+}
+
+fn small_sweep(dir: &std::path::Path) -> std::path::PathBuf {
+    write(dir, "s.toml", &format!(
+        "graph = \"{}\"\nduration_ms = 60.0\ntransient_ms = 20.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0, 0.01]\n[analysis]\nfcd_window_ms = 10.0\nfcd_step_ms = 5.0\n",
+        root().join("graphs/tvb_g2d76.toml").display()
+    ))
+}
+
+fn sweep_cmd(file: &std::path::Path, out: &std::path::Path, args: &[&str]) -> std::process::Output {
+    bs().arg("sweep")
+        .arg(file)
+        .args(["--backend", "cpu", "-q", "--out"])
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `sweep --set` overrides the sweep file's keys and, prefixed `graph.`,
+/// its graph's; both are part of the sweep's identity (resumed with the
+/// same, refused without, started afresh with --force) and recorded in
+/// sweep.h5; a bad one names its key and the override.
+#[test]
+fn sweep_takes_set_on_its_keys_and_on_its_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = small_sweep(dir.path());
+    let out = dir.path().join("o");
+    let sets = [
+        "--set",
+        "axes.0.values=[0.0, 0.01, 0.02]",
+        "--set",
+        "graph.simulation.dt_ms=0.05",
+    ];
+    let o = sweep_cmd(&file, &out, &sets);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("3 combinations (3 run now, 0 found done)"),
+        "{stdout}"
+    );
+    let f = open_h5(&out.join("sweep.h5"));
+    let attr = |n: &str| {
+        f.attr(n)
+            .unwrap()
+            .read_scalar::<hdf5::types::VarLenUnicode>()
+            .unwrap()
+            .to_string()
+    };
+    assert!(attr("sweep").ends_with("# --set axes.0.values=[0.0, 0.01, 0.02]"));
+    assert!(attr("graph").ends_with("# --set simulation.dt_ms=0.05"));
+    drop(f);
+    let o = sweep_cmd(&file, &out, &sets);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 3 found done)"));
+    // without the overrides it is another sweep
+    let o = sweep_cmd(&file, &out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && err.contains("holds the rows of another sweep")
+            && err.contains("--force"),
+        "{err}"
+    );
+    let o = sweep_cmd(&file, &out, &["--force"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 combinations (2 run now, 0 found done)"));
+    // bad overrides
+    for (set, want) in [
+        ("transient_ms=-1", "transient_ms: -1 ms is not a non-negative multiple of dt = 0.1 ms (set by --set transient_ms=-1)"),
+        ("axes.0.param=model_params.nope", "axes[0].param: Generic2dOscillator has no parameter `nope`"),
+        ("axes.3.param=x", "--set axes.3.param=x: index 3 is out of range"),
+        ("graph.simulation.dt_ms=-1", "simulation.dt_ms"),
+    ] {
+        let o = sweep_cmd(&file, &dir.path().join("bad"), &["--set", set]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(want), "{set}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    assert!(!dir.path().join("bad").exists());
+    // a sweep into a run's folder
+    let run_out = dir.path().join("run");
+    let o = run_into(&run_out, &["--set", "simulation.duration_ms=10"]);
+    assert!(o.status.success());
+    let o = sweep_cmd(&file, &run_out, &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("holds another run's files (of graphs/tvb_rww76.toml)"),
+        "{err}"
+    );
+    assert!(!run_out.join("rows.jsonl").exists());
+}
+
+/// `sweep --dry-run`: the combinations, a time from a calibration run and
+/// the disk needed; nothing written.
+#[test]
+fn sweep_dry_run_estimates_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = small_sweep(dir.path());
+    let out = dir.path().join("o");
+    let o = sweep_cmd(
+        &file,
+        &out,
+        &[
+            "--dry-run",
+            "--threads",
+            "2",
+            "--set",
+            "axes.0.values=[0.0, 0.01, 0.02]",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("3 combinations over coupling_params.a (3 values)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("calibration: ") && stdout.contains("per combination on one thread"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("estimated time: about ") && stdout.contains("with 2 threads"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("disk needed: about ") && stdout.contains("kB"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nothing was written"), "{stdout}");
+    assert!(!out.exists());
+    // a resumed sweep: what is left
+    let o = sweep_cmd(&file, &out, &[]);
+    assert!(o.status.success());
+    let o = sweep_cmd(&file, &out, &["--dry-run"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("holds 2 of this sweep already: 0 left"),
+        "{stdout}"
+    );
+}
+
+/// `validate` recognises a sweep file: all its checks (and its graph's),
+/// its errors located in it.
+#[test]
+fn validate_checks_a_sweep_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = small_sweep(dir.path());
+    let o = bs().arg("validate").arg(&file).output().unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("ok — sweep of")
+            && stdout.contains("2 combinations over coupling_params.a"),
+        "{stdout}"
+    );
+    let o = bs()
+        .arg("validate")
+        .arg(&file)
+        .args([
+            "--set",
+            "graph.simulation.duration_ms=120",
+            "--set",
+            "duration_ms=120",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("1200 steps"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &text.replace("transient_ms", "trasient_ms"),
+    );
+    let o = bs().arg("validate").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("bad.toml:3:1: trasient_ms: unknown field `trasient_ms`"),
+        "{err}"
+    );
+    let bad = write(
+        dir.path(),
+        "bad2.toml",
+        &text.replace("coupling_params.a", "coupling_params.zz"),
+    );
+    let o = bs().arg("validate").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("bad2.toml:5:") && err.contains("axes[0].param"),
+        "{err}"
+    );
+}
+
+/// `list NAME` shows one kind or model; `list --json` is the documented
+/// document, all or one.
+#[test]
+fn list_shows_one_entry_and_json_for_tools() {
+    let l = |args: &[&str]| bs().arg("list").args(args).output().unwrap();
+    let o = l(&["ReducedWongWang"]);
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    assert!(t.starts_with("model (mean_field.model"), "{t}");
+    assert!(
+        t.contains("S          1      initial values in [0, 1], coupled"),
+        "{t}"
+    );
+    assert!(
+        t.contains("coupled variables: S") && t.contains("observables: none"),
+        "{t}"
+    );
+    assert!(t.contains("J_N            = 0.2609       nA"), "{t}");
+    assert!(
+        t.contains("tau_s          = 100          ms     in [50, 150] (refused below 0)"),
+        "{t}"
+    );
+    assert!(!t.contains("mean_field —"), "only the model: {t}");
+    let o = l(&["Epileptor"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("observables: x2 - x1"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = l(&["hdf5_recorder"]);
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        t.starts_with("actor kind") && t.contains("input  input") && t.contains("param  flush_s"),
+        "{t}"
+    );
+    assert!(!t.contains("ReducedWongWang —"), "{t}");
+    let o = l(&["reducedwongwang"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("(did you mean `ReducedWongWang`?)"),
+        "{err}"
+    );
+
+    let all: serde_json::Value = serde_json::from_slice(&l(&["--json"]).stdout).unwrap();
+    assert_eq!(all["format"], 1);
+    let kind = |n: &str| {
+        all["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == n)
+            .cloned()
+            .unwrap()
+    };
+    let mf = kind("mean_field");
+    assert!(mf["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "proxy" && p["type"] == "series"));
+    let model = mf["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "model")
+        .unwrap();
+    assert_eq!(model["default"], "ReducedWongWang");
+    assert_eq!(model["required"], false);
+    assert!(all["models"].as_array().unwrap().len() >= 24);
+    assert!(all["integrators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["name"] == "HeunStochastic" && i["stochastic"] == true));
+    let one: serde_json::Value =
+        serde_json::from_slice(&l(&["--json", "ReducedWongWang"]).stdout).unwrap();
+    assert_eq!(one["kinds"].as_array().unwrap().len(), 0);
+    let m = &one["models"][0];
+    assert_eq!(m["name"], "ReducedWongWang");
+    assert_eq!(
+        m["state_variables"][0],
+        serde_json::json!({"name": "S", "unit": "1", "coupled": true, "initial_range": [0.0, 1.0]})
+    );
+    assert_eq!(m["coupled"], serde_json::json!(["S"]));
+    let tau = m["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "tau_s")
+        .unwrap();
+    assert_eq!(tau["unit"], "ms");
+    assert_eq!(tau["range"], serde_json::json!([50.0, 150.0]));
+    assert_eq!(tau["limits"], serde_json::json!([0.0, null]));
+}
+
+/// An external process's notice (a slow one-time step: building the NEST
+/// adapter) is shown as it comes, not only in its log.
+#[test]
+fn an_external_processs_notice_of_a_slow_step_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml")).unwrap();
+    let g = g.replace(
+        "command = [\"python3\", \"../examples/external/wc76_nest.py\"]",
+        "command = [\"sh\", \"-c\", \"echo 'brainstream-notice: building the adapter (one time)' >&2; exit 3\"]",
+    );
+    assert!(g.contains("brainstream-notice"));
+    let g = write(dir.path(), "g.toml", &g);
+    let o = bs()
+        .args(["run", "--set", "simulation.duration_ms=10", "--out"])
+        .arg(dir.path().join("o"))
+        .arg(&g)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    let note = err.find("note: net: building the adapter (one time)\n");
+    let error = err.find("error: actor `net`");
+    assert!(note.is_some() && error.is_some() && note < error, "{err}");
+}
+
+/// `graph` without a format says which exist.
+#[test]
+fn graph_without_a_format_names_the_formats() {
+    let o = bs()
+        .args(["graph", "graphs/tvb_rww76.toml"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && o.stdout.is_empty());
+    assert!(
+        err.contains("--dot prints Graphviz DOT, the only format for now")
+            && err.contains("dot -Tsvg"),
+        "{err}"
+    );
 }

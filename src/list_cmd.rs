@@ -1,0 +1,332 @@
+//! `brainstream list [NAME] [--json]`: the actor kinds, models, couplings
+//! and integrators, all or one, as text or as JSON for tools.
+//!
+//! The JSON document (`docs/design.md`, "The command line"), the
+//! same shape for all entries and for one (`list --json NAME` keeps the
+//! entries named NAME):
+//!
+//! ```json
+//! { "format": 1,
+//!   "kinds": [{ "name", "doc",
+//!               "inputs":  [{ "name", "type", "doc" }],
+//!               "outputs": [{ "name", "type", "doc" }],
+//!               "params":  [{ "name", "type", "required", "default", "unit", "range", "doc" }] }],
+//!   "models": [{ "name", "doc",
+//!                "state_variables": [{ "name", "unit", "coupled", "initial_range" }],
+//!                "coupled": [names], "observables": [names], "variables_of_interest": [names],
+//!                "params": [{ "name", "len", "default", "unit", "range", "limits", "doc" }] }],
+//!   "couplings":   [{ "name", "doc", "params": [same as models'] }],
+//!   "integrators": [{ "name", "stochastic" }] }
+//! ```
+//!
+//! `default` is a number, string or boolean, a list for a vector parameter,
+//! or null (none: `required` says whether it must be given); `range` is the
+//! documented range `[lo, hi]` (a hint for model parameters), `limits` what
+//! the model can compute (always enforced); an infinite bound is null.
+//! Fields may be added; none is renamed or removed without a new `format`.
+
+use brainstream::models::coupling::COUPLINGS;
+use brainstream::models::integrator::INTEGRATORS;
+use brainstream::models::params::ParamDef;
+use brainstream::models::{ModelInfo, MODELS};
+use brainstream::runtime::params::{DefaultValue, ParamSpec};
+use brainstream::runtime::KindSpec;
+use serde_json::{json, Value};
+
+/// Version of the JSON document's shape.
+pub const FORMAT: u64 = 1;
+
+/// The text or JSON of every entry, or of those named `name`; an unknown
+/// name is an error listing the names, with the closest one.
+pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
+    let reg = brainstream::default_registry();
+    let kinds: Vec<&KindSpec> = reg.kinds().collect();
+    let want = |n: &str| name.is_none_or(|w| w == n);
+    let k: Vec<&KindSpec> = kinds.iter().copied().filter(|k| want(k.name)).collect();
+    let m: Vec<&ModelInfo> = MODELS.iter().copied().filter(|m| want(m.name)).collect();
+    let c: Vec<_> = COUPLINGS.iter().filter(|c| want(c.name)).collect();
+    let i: Vec<_> = INTEGRATORS.iter().filter(|i| want(i.0)).collect();
+    if let Some(n) = name {
+        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() {
+            let all: Vec<&str> = kinds
+                .iter()
+                .map(|k| k.name)
+                .chain(MODELS.iter().map(|m| m.name))
+                .chain(COUPLINGS.iter().map(|c| c.name))
+                .chain(INTEGRATORS.iter().map(|i| i.0))
+                .collect();
+            let close = all
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(n))
+                .copied()
+                .or_else(|| brainstream::runtime::params::closest(n, &all));
+            return Err(format!(
+                "no actor kind, model, coupling or integrator `{n}`{}\n  hint: `brainstream list` shows them all",
+                close.map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default()
+            ));
+        }
+    }
+    if as_json {
+        let doc = json!({
+            "format": FORMAT,
+            "kinds": k.iter().map(|k| kind_json(k)).collect::<Vec<_>>(),
+            "models": m.iter().map(|m| model_json(m)).collect::<Vec<_>>(),
+            "couplings": c.iter().map(|c| json!({
+                "name": c.name,
+                "doc": c.doc,
+                "params": c.params.iter().map(param_def_json).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "integrators": i.iter().map(|(n, _, st)| json!({"name": n, "stochastic": st})).collect::<Vec<_>>(),
+        });
+        return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let mut out = String::new();
+    let all = name.is_none();
+    if !k.is_empty() {
+        if all {
+            out += "ACTOR KINDS\n\n";
+        }
+        for k in &k {
+            out += &kind_text(k, all);
+            out += "\n";
+        }
+    }
+    if !m.is_empty() {
+        if all {
+            out += "MODELS (mean_field.model; parameters go in model_params; `brainstream model show NAME` prints one's declaration)\n\n";
+        }
+        for m in &m {
+            out += &model_text(m, all);
+            out += "\n";
+        }
+    }
+    if !c.is_empty() {
+        if all {
+            out += "COUPLINGS (mean_field.coupling; parameters go in coupling_params)\n\n";
+        }
+        for c in &c {
+            if !all {
+                out += "coupling (mean_field.coupling; parameters go in coupling_params)\n";
+            }
+            out += &format!("{} — {}\n", c.name, c.doc);
+            for p in c.params {
+                out += &format!(
+                    "  {:<10} = {:<12} in [{}, {}]  {}\n",
+                    p.name, p.default, p.lo, p.hi, p.doc
+                );
+            }
+        }
+    }
+    if !i.is_empty() {
+        out += if all {
+            "\nINTEGRATORS (mean_field.integrator)\n\n"
+        } else {
+            "integrator (mean_field.integrator)\n"
+        };
+        for (n, _, st) in &i {
+            out += &format!(
+                "  {n}{}\n",
+                if *st {
+                    " (noise: additive|multiplicative, nsig, noise_seed)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn kind_text(k: &KindSpec, all: bool) -> String {
+    let mut s = String::new();
+    if !all {
+        s += "actor kind (kind = \"…\" in [actors.NAME])\n";
+    }
+    s += &format!("{} — {}\n", k.name, k.doc);
+    for p in k.inputs {
+        s += &format!(
+            "  input  {:<10} {:<8} {}\n",
+            p.name,
+            p.ty.to_string(),
+            p.doc
+        );
+    }
+    for p in k.outputs {
+        s += &format!(
+            "  output {:<10} {:<8} {}\n",
+            p.name,
+            p.ty.to_string(),
+            p.doc
+        );
+    }
+    for p in k.params {
+        let range = p
+            .range
+            .map(|(a, b)| format!(" in [{a}, {b}]"))
+            .unwrap_or_default();
+        let unit = if p.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", p.unit)
+        };
+        let def = match p.default {
+            DefaultValue::Optional | DefaultValue::Required => p.default.to_string(),
+            d => format!("= {d}"),
+        };
+        s += &format!(
+            "  param  {:<20} {:<11} {def}{unit}{range}\n         {}\n",
+            p.name,
+            p.ty.to_string(),
+            p.doc
+        );
+    }
+    s
+}
+
+fn model_text(m: &ModelInfo, all: bool) -> String {
+    let mut s = String::new();
+    if !all {
+        s += "model (mean_field.model; parameters go in model_params; `brainstream model show NAME` prints its declaration)\n";
+    }
+    s += &format!("{} — {}\n", m.name, m.doc);
+    let coupled: Vec<&str> = m.cvar.iter().map(|&i| m.state_variables[i]).collect();
+    if all {
+        s += &format!(
+            "  state variables: {} (coupled: {})\n",
+            m.state_variables.join(", "),
+            coupled.join(", ")
+        );
+    } else {
+        s += "  state variables:\n";
+        for (k, v) in m.state_variables.iter().enumerate() {
+            let unit = m.units.get(k).copied().unwrap_or("");
+            let (lo, hi) = m.range.get(k).copied().unwrap_or((f64::NAN, f64::NAN));
+            s += &format!(
+                "    {:<10} {:<6} initial values in [{lo}, {hi}]{}\n",
+                v,
+                unit,
+                if m.cvar.contains(&k) { ", coupled" } else { "" }
+            );
+        }
+        s += &format!("  coupled variables: {}\n", coupled.join(", "));
+        s += &format!(
+            "  observables: {}\n",
+            if m.observables.is_empty() {
+                "none".to_string()
+            } else {
+                m.observables.join(", ")
+            }
+        );
+        s += &format!("  variables of interest (default): {}\n", m.voi.join(", "));
+        s += "  parameters:\n";
+    }
+    for p in m.params {
+        let (name, default) = if p.is_vector() {
+            (
+                format!("{}[{}]", p.name, p.len),
+                format!("[{}, …]", p.default),
+            )
+        } else {
+            (p.name.to_string(), p.default.to_string())
+        };
+        // the range is a hint; what the model cannot compute is refused
+        let limits = match (p.min.is_finite(), p.max.is_finite()) {
+            _ if all || (p.min, p.max) == (p.lo, p.hi) => String::new(),
+            (false, false) => String::new(),
+            (true, false) => format!(" (refused below {})", p.min),
+            (false, true) => format!(" (refused above {})", p.max),
+            (true, true) => format!(" (refused outside [{}, {}])", p.min, p.max),
+        };
+        s += &format!(
+            "{}{:<14} = {:<12} {:<6} in [{}, {}]{limits}  {}\n",
+            if all { "  " } else { "    " },
+            name,
+            default,
+            p.unit,
+            p.lo,
+            p.hi,
+            p.doc
+        );
+    }
+    s
+}
+
+/// A bound as JSON: null where infinite (or NaN).
+fn bound(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+fn kind_json(k: &KindSpec) -> Value {
+    let port = |p: &brainstream::runtime::PortDecl| json!({"name": p.name, "type": p.ty.to_string(), "doc": p.doc});
+    json!({
+        "name": k.name,
+        "doc": k.doc,
+        "inputs": k.inputs.iter().map(port).collect::<Vec<_>>(),
+        "outputs": k.outputs.iter().map(port).collect::<Vec<_>>(),
+        "params": k.params.iter().map(param_spec_json).collect::<Vec<_>>(),
+    })
+}
+
+fn param_spec_json(p: &ParamSpec) -> Value {
+    let default = match p.default {
+        DefaultValue::Required | DefaultValue::Optional => Value::Null,
+        DefaultValue::Float(v) => bound(v),
+        DefaultValue::Int(v) => json!(v),
+        DefaultValue::Bool(v) => json!(v),
+        DefaultValue::Str(v) => json!(v),
+    };
+    json!({
+        "name": p.name,
+        "type": p.ty.to_string(),
+        "required": p.default == DefaultValue::Required,
+        "default": default,
+        "unit": p.unit,
+        "range": p.range.map(|(a, b)| json!([bound(a), bound(b)])),
+        "doc": p.doc,
+    })
+}
+
+fn param_def_json(p: &ParamDef) -> Value {
+    let default = if p.is_vector() {
+        json!(p
+            .default_values()
+            .iter()
+            .map(|v| bound(*v))
+            .collect::<Vec<_>>())
+    } else {
+        bound(p.default)
+    };
+    json!({
+        "name": p.name,
+        "len": p.len,
+        "default": default,
+        "unit": p.unit,
+        "range": [bound(p.lo), bound(p.hi)],
+        "limits": [bound(p.min), bound(p.max)],
+        "doc": p.doc,
+    })
+}
+
+fn model_json(m: &ModelInfo) -> Value {
+    json!({
+        "name": m.name,
+        "doc": m.doc,
+        "state_variables": m.state_variables.iter().enumerate().map(|(k, v)| {
+            let (lo, hi) = m.range.get(k).copied().unwrap_or((f64::NAN, f64::NAN));
+            json!({
+                "name": v,
+                "unit": m.units.get(k).copied().unwrap_or(""),
+                "coupled": m.cvar.contains(&k),
+                "initial_range": [bound(lo), bound(hi)],
+            })
+        }).collect::<Vec<_>>(),
+        "coupled": m.cvar.iter().map(|&i| m.state_variables[i]).collect::<Vec<_>>(),
+        "observables": m.observables,
+        "variables_of_interest": m.voi,
+        "params": m.params.iter().map(param_def_json).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,193 @@
+//! `brainstream sweep`: runs (or, with `--dry-run`, estimates) a sweep
+//! file, with `--set` overrides of its keys and, prefixed `graph.`, of its
+//! graph's.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use brainstream::default_registry;
+use brainstream::runtime::machine::human as bytes;
+use brainstream::sweep::{output, run_sweep_until, Plan, SweepOptions};
+
+use crate::out_dir::{self, Writer};
+use crate::progress::{count, human, Lines};
+use crate::signals;
+
+/// What `brainstream sweep` was given.
+pub struct Args {
+    pub file: PathBuf,
+    pub out: PathBuf,
+    pub threads: usize,
+    pub backend: String,
+    pub quiet: bool,
+    pub set: Vec<String>,
+    pub dry_run: bool,
+    pub force: bool,
+}
+
+/// Loads the sweep file with its overrides: every check, no work.
+pub fn load(file: &Path, set: &[String]) -> Result<Plan, String> {
+    Plan::load_with(file, &default_registry(), set).map_err(|e| e.to_string())
+}
+
+pub fn sweep(a: Args) -> Result<(), String> {
+    let backend: brainstream::sweep::Backend = a.backend.parse()?;
+    let plan = load(&a.file, &a.set)?;
+    if a.dry_run {
+        return dry_run(&plan, &a);
+    }
+    out_dir::check(&a.out, &Writer::Sweep, a.force)?;
+    if let Err(e) = output::rows_done(&a.out, &plan) {
+        // another sweep's rows: --force starts this one afresh there
+        match (a.force, output::sweep_in(&a.out)) {
+            (true, Some(other)) => {
+                let rows = a.out.join("rows.jsonl");
+                eprintln!(
+                    "warning: {} holds the rows of another sweep ({other}); --force: starting afresh",
+                    rows.display()
+                );
+                std::fs::remove_file(&rows).map_err(|e| format!("{}: {e}", rows.display()))?;
+            }
+            _ => return Err(e.to_string()),
+        }
+    }
+    let total = plan.points.len() as u64;
+    let tty = std::io::stderr().is_terminal();
+    let bar = (!a.quiet && tty).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} combinations {msg} (eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    let mut lines: Option<Lines> = None;
+    let opts = SweepOptions {
+        out_dir: a.out.clone(),
+        threads: a.threads,
+        backend,
+    };
+    // Ctrl-C: running combinations are dropped, finished ones are kept
+    let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
+    let c = cancel.clone();
+    signals::watch(move |sig| c.cancel(signals::name(sig)), |_| {})
+        .map_err(|e| format!("cannot watch signals: {e}"))?;
+    let res = run_sweep_until(&plan, &opts, &cancel, |p| {
+        if let Some(b) = &bar {
+            b.set_position(p.done as u64);
+            b.set_message(format!("({} diverged)", p.diverged));
+        } else if !a.quiet {
+            // the first report counts what a resumed sweep found done
+            let l = lines.get_or_insert_with(|| Lines::new(p.done.saturating_sub(1) as u64));
+            if let Some((_, timing)) = l.due(p.done as u64, p.total as u64) {
+                eprintln!(
+                    "sweep: {}/{} done ({} diverged; {timing})",
+                    p.done,
+                    count(p.total as u64, "combination"),
+                    p.diverged
+                );
+            }
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let s = res.map_err(|e| e.to_string())?;
+    say!(
+        "{} ({} run now, {} found done), {} diverged, {:.2} s wall, backend {} ({})",
+        count(s.combinations as u64, "combination"),
+        s.ran,
+        s.combinations - s.ran,
+        s.diverged,
+        s.wall_s,
+        s.backend,
+        count(s.threads as u64, "thread")
+    );
+    for f in &s.files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
+}
+
+/// What the sweep would do, from a short calibration run; writes nothing.
+fn dry_run(plan: &Plan, a: &Args) -> Result<(), String> {
+    let e = brainstream::sweep::estimate(plan, &a.out, a.threads, Duration::from_millis(500))
+        .map_err(|e| e.to_string())?;
+    let axes: Vec<String> = plan
+        .axes
+        .iter()
+        .map(|ax| {
+            if plan.random {
+                ax.name.clone()
+            } else {
+                format!("{} ({})", ax.name, count(ax.values().len() as u64, "value"))
+            }
+        })
+        .collect();
+    say!(
+        "{}: {} {} {}; {} of {} ms each (dt = {} ms)",
+        a.file.display(),
+        count(e.combinations as u64, "combination"),
+        if plan.random {
+            "drawn at random over"
+        } else {
+            "over"
+        },
+        axes.join(" × "),
+        count(plan.steps as u64, "step"),
+        plan.steps as f64 * plan.base.dt_ms,
+        plan.base.dt_ms
+    );
+    if e.done > 0 {
+        say!(
+            "{} holds {} of this sweep already: {} left",
+            a.out.join("rows.jsonl").display(),
+            e.done,
+            e.combinations - e.done
+        );
+    }
+    say!(
+        "calibration: {} of combination 0 in {}{} → about {} per combination on one thread",
+        count(e.calibration_steps as u64, "step"),
+        human(Duration::from_secs_f64(e.calibration_s)),
+        if e.calibration_diverged {
+            " (it diverged: the estimate is from the steps before)"
+        } else {
+            ""
+        },
+        human(Duration::from_secs_f64(e.combination_s))
+    );
+    say!(
+        "estimated time: about {} on the CPU with {} (the analyses add a little; --backend vulkan on a GPU is usually faster)",
+        human(Duration::from_secs_f64(e.total_s)),
+        count(e.threads as u64, "thread")
+    );
+    say!(
+        "disk needed: about {} in {} (rows.jsonl, sweep.h5{}{})",
+        bytes(e.disk_bytes as f64),
+        a.out.display(),
+        if plan.save_series.is_empty() {
+            String::new()
+        } else {
+            match plan.save_series.len() {
+                1 => ", 1 saved series".to_string(),
+                n => format!(", {n} saved series"),
+            }
+        },
+        if plan.plots.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", count(plan.plots.len() as u64, "heat map"))
+        }
+    );
+    if let Err(why) = out_dir::check(&a.out, &Writer::Sweep, false)
+        .and_then(|_| output::rows_done(&a.out, plan).map_err(|e| e.to_string()))
+    {
+        say!("note: this --out would be refused: {why}");
+    }
+    say!("dry run: nothing was written");
+    Ok(())
+}
