@@ -458,12 +458,13 @@ fn validate_sweep(file: &std::path::Path, set: &[String]) -> Result<(), String> 
     let axes: Vec<&str> = plan.axes.iter().map(|a| a.name.as_str()).collect();
     use brainstream::runtime::machine::human;
     say!(
-        "{}: ok — sweep of {} ({}): {} over {}, {} of {} ms each, {} per combination; writes about {}",
+        "{}: ok — sweep of {} ({}): {} over {}, {} ms each ({} of {} ms), {} per combination; writes about {}",
         file.display(),
         plan.graph_path.display(),
         plan.base.model.name,
         count(plan.points.len() as u64, "combination"),
         axes.join(", "),
+        plan.steps as f64 * plan.base.dt_ms,
         count(plan.steps as u64, "step"),
         plan.base.dt_ms,
         count(plan.columns().len() as u64, "column"),

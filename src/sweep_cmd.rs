@@ -128,7 +128,7 @@ fn dry_run(plan: &Plan, a: &Args) -> Result<(), String> {
         })
         .collect();
     say!(
-        "{}: {} {} {}; {} of {} ms each (dt = {} ms)",
+        "{}: {} {} {}; {} ms each ({} of {} ms)",
         a.file.display(),
         count(e.combinations as u64, "combination"),
         if plan.random {
@@ -137,8 +137,8 @@ fn dry_run(plan: &Plan, a: &Args) -> Result<(), String> {
             "over"
         },
         axes.join(" × "),
-        count(plan.steps as u64, "step"),
         plan.steps as f64 * plan.base.dt_ms,
+        count(plan.steps as u64, "step"),
         plan.base.dt_ms
     );
     if e.done > 0 {
