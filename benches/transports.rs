@@ -105,11 +105,11 @@ fn main() {
         us(tz - tc)
     );
 
-    let meta = Arc::new(SeriesMeta {
-        variables: vec!["E".into()],
-        nodes: (0..76).map(|i| format!("r{i}")).collect(),
-        unit: String::new(),
-    });
+    let meta = Arc::new(SeriesMeta::new(
+        vec!["E".into()],
+        (0..76).map(|i| format!("r{i}")).collect(),
+        "",
+    ));
     let series = Series {
         stamps: vec![1],
         times_ms: vec![0.1],

@@ -348,9 +348,23 @@ fn xarray_opens_recordings_with_dimensions_coordinates_and_provenance() {
         ],
     )
     .unwrap();
+    // AdEx records E, I (kHz) and W_e (pA): one unit per variable
+    let adex = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/adex68.toml"),
+        adex.path(),
+        &["simulation.duration_ms=20"],
+    )
+    .unwrap();
     let script = format!(
         r#"
 import xarray as xr, numpy as np
+ad = xr.open_dataset({adex:?}, engine="h5netcdf")
+assert list(ad["variable"].values) == ["E", "I", "W_e"]
+assert list(ad["unit"].values) == ["kHz", "kHz", "pA"], ad["unit"].values
+assert list(ad["unit"].sel(variable=["E", "W_e"]).values) == ["kHz", "pA"]
+# no one unit for /data when the variables differ
+assert "units" not in ad["data"].attrs and ad["data"].attrs["unit"] == ""
 raw = xr.open_dataset({raw:?}, engine="h5netcdf")
 tavg = xr.open_dataset({tavg:?}, engine="h5netcdf")
 for ds in (raw, tavg):
@@ -360,6 +374,7 @@ for ds in (raw, tavg):
     assert list(ds["region"].values[:2]) == ["rA1", "rA2"] and ds.sizes["region"] == 76
     assert ds["time"].attrs["units"] == "ms"
     assert ds["unit"].dims == ("variable",)
+    assert list(ds["unit"].values) == ["1"] and ds["data"].attrs["units"] == "1"
     assert ds["step"].dims == ("time",)
     assert ds.attrs["dt_ms"] == 0.1 and bool(ds.attrs["complete"])
 # raw: the state after `step` steps, at step·dt
@@ -392,6 +407,7 @@ print("ok")
 "#,
         raw = dir.path().join("raw.h5").display().to_string(),
         tavg = dir.path().join("tavg_rec.h5").display().to_string(),
+        adex = adex.path().join("rec.h5").display().to_string(),
         w = root()
             .join("models/data/tvb76_weights.csv")
             .display()

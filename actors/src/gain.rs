@@ -33,7 +33,7 @@ const PARAMS: &[ParamSpec] = &[
         default: DefaultValue::Optional,
         range: None,
         unit: "",
-        doc: "Unit of the output (default: the input's)",
+        doc: "Unit of every output variable (default: each input variable's own)",
     },
 ];
 
@@ -86,10 +86,11 @@ impl Actor for Gain {
         };
         let meta = match (&self.meta, &self.unit) {
             (Some(m), _) if m.variables == s.meta.variables && m.nodes == s.meta.nodes => m.clone(),
-            (_, Some(u)) => Arc::new(SeriesMeta {
-                unit: u.clone(),
-                ..(*s.meta).clone()
-            }),
+            (_, Some(u)) => Arc::new(SeriesMeta::new(
+                s.meta.variables.clone(),
+                s.meta.nodes.clone(),
+                u,
+            )),
             (_, None) => s.meta.clone(),
         };
         self.meta = Some(meta.clone());
@@ -120,11 +121,11 @@ mod tests {
             unit: None,
             meta: None,
         };
-        let meta = Arc::new(SeriesMeta {
-            variables: vec!["x".into()],
-            nodes: vec!["a".into(), "b".into()],
-            unit: "1".into(),
-        });
+        let meta = Arc::new(SeriesMeta::new(
+            vec!["x".into()],
+            vec!["a".into(), "b".into()],
+            "1",
+        ));
         let s = Series {
             stamps: vec![1, 2],
             times_ms: vec![0.1, 0.2],

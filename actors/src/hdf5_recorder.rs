@@ -187,12 +187,6 @@ fn h5err(e: hdf5::Error) -> ActorError {
     ActorError::new(format!("HDF5: {e}"))
 }
 
-/// The unit all of `units` share, if they do.
-fn common_unit(units: &[String]) -> Option<&str> {
-    let first = units.first()?;
-    units.iter().all(|u| u == first).then_some(first.as_str())
-}
-
 /// What the mean field upstream contributes to a file: its connectome and
 /// its resolved parameters, written under `/connectivity` and
 /// `/parameters`.
@@ -426,20 +420,23 @@ impl Recorder {
         let mode = f.new_dataset::<i64>().shape(1).create("mode")?;
         mode.write(&[0i64])?;
         netcdf::set_scale(&mode, "mode")?;
-        let units = vec![meta.unit.clone(); meta.variables.len()];
+        // one per variable, as the producer declared them
+        let units: Vec<String> = (0..meta.variables.len())
+            .map(|v| meta.unit_of(v).to_string())
+            .collect();
         let unit = netcdf::str_dataset(f, "unit", &units)?;
         netcdf::str_attr(&unit, "long_name", "unit of each variable")?;
         netcdf::attach(&unit, &[&variable])?;
         netcdf::attach(&step, &[&time])?;
         netcdf::attach(&data, &[&time, &variable, &region, &mode])?;
         netcdf::str_attr(&data, "coordinates", "step unit")?;
-        if let Some(u) = common_unit(&units).filter(|u| !u.is_empty()) {
+        if let Some(u) = meta.common_unit().filter(|u| !u.is_empty()) {
             netcdf::str_attr(&data, "units", u)?;
         }
         // the layout's first attributes, kept for existing readers
         netcdf::str_list_attr(&data, "variables", &meta.variables)?;
         netcdf::str_list_attr(&data, "nodes", &meta.nodes)?;
-        netcdf::str_attr(&data, "unit", common_unit(&units).unwrap_or(""))?;
+        netcdf::str_attr(&data, "unit", meta.common_unit().unwrap_or(""))?;
         netcdf::str_list_attr(
             &data,
             "dims",

@@ -126,11 +126,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         sigma: p.f64("sigma")?,
         e: (-ctx.dt_ms / tau).exp(),
         rng: rand::rngs::StdRng::seed_from_u64(0),
-        meta: Arc::new(SeriesMeta {
-            variables: vec!["x".into()],
-            nodes: (0..n).map(|i| format!("{}[{i}]", ctx.name)).collect(),
-            unit: "1".into(),
-        }),
+        meta: Arc::new(SeriesMeta::new(
+            vec!["x".into()],
+            (0..n).map(|i| format!("{}[{i}]", ctx.name)).collect(),
+            "1",
+        )),
     }))
 }
 
@@ -246,11 +246,7 @@ mod tests {
             sigma: 0.0,
             e: (-0.1f64 / 10.0).exp(),
             rng: rand::rngs::StdRng::seed_from_u64(1),
-            meta: Arc::new(SeriesMeta {
-                variables: vec!["x".into()],
-                nodes: vec!["n".into()],
-                unit: "1".into(),
-            }),
+            meta: Arc::new(SeriesMeta::new(vec!["x".into()], vec!["n".into()], "1")),
         };
         let w = WindowInfo {
             index: 0,

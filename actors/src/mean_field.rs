@@ -94,15 +94,12 @@ fn variable_name(info: &ModelInfo, k: usize) -> &'static str {
     }
 }
 
-/// The unit the recorded variables `voi` share (a state variable's declared
-/// unit), or empty where they differ or one is an observable (whose unit
-/// is not declared).
-fn common_unit(info: &ModelInfo, voi: &[usize]) -> String {
-    let mut units = voi.iter().map(|&k| info.units.get(k).copied());
-    match units.next().flatten() {
-        Some(first) if units.all(|u| u == Some(first)) => first.to_string(),
-        _ => String::new(),
-    }
+/// The unit of each recorded variable of `voi`: a state variable's declared
+/// unit, empty for an observable (whose unit is not declared).
+fn variable_units(info: &ModelInfo, voi: &[usize]) -> Vec<String> {
+    voi.iter()
+        .map(|&k| info.units.get(k).copied().unwrap_or("").to_string())
+        .collect()
 }
 
 fn model_err(e: ModelError, key_prefix: &str) -> BuildError {
@@ -348,7 +345,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             .map(|&k| variable_name(info, k).to_string())
             .collect(),
         nodes: cfg.connectivity.labels.clone(),
-        unit: common_unit(info, &parts.voi),
+        units: variable_units(info, &parts.voi),
     });
     let observed: Vec<&str> = parts
         .voi
@@ -372,8 +369,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             )?,
         )
     };
-    let coupling_meta = Arc::new(SeriesMeta {
-        variables: if cfg.coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
+    let coupling_meta = Arc::new(SeriesMeta::new(
+        if cfg.coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
             vec!["c".to_string()]
         } else {
             info.cvar
@@ -381,13 +378,12 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
                 .map(|&k| format!("c_{}", info.state_variables[k]))
                 .collect()
         },
-        nodes: cfg
-            .proxy_nodes
+        cfg.proxy_nodes
             .iter()
             .map(|&i| cfg.connectivity.labels[i].clone())
             .collect(),
-        unit: String::new(),
-    });
+        "",
+    ));
     Ok(Box::new(MeanField {
         name: ctx.name.to_string(),
         coupling_meta,
@@ -427,12 +423,15 @@ impl Actor for MeanField {
         Ok(Footprint {
             memory_bytes: memory,
             outputs: vec![
-                ("state", PortShape::series(self.voi.len(), c.n, 1.0)),
+                (
+                    "state",
+                    PortShape::named_series(&self.meta.variables, &self.meta.nodes, 1.0),
+                ),
                 (
                     "coupling",
-                    PortShape::series(
-                        self.coupling_meta.variables.len(),
-                        proxies,
+                    PortShape::named_series(
+                        &self.coupling_meta.variables,
+                        &self.coupling_meta.nodes,
                         if proxies == 0 { 0.0 } else { 1.0 },
                     ),
                 ),

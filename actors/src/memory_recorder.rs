@@ -30,8 +30,8 @@ pub struct SeriesRecording {
     pub variables: Vec<String>,
     /// One label per node (region).
     pub nodes: Vec<String>,
-    /// Unit of the values.
-    pub unit: String,
+    /// Unit of each variable (as `variables`; `""` where not known).
+    pub units: Vec<String>,
     /// Integer stamp of each sample (value at `stamp·dt`).
     pub stamps: Vec<u64>,
     /// Time of each sample, ms.
@@ -138,7 +138,7 @@ impl MemoryRecorder {
         let d = r.series.get_or_insert_with(|| SeriesRecording {
             variables: s.meta.variables.clone(),
             nodes: s.meta.nodes.clone(),
-            unit: s.meta.unit.clone(),
+            units: s.meta.units.clone(),
             ..Default::default()
         });
         if (d.variables.len(), d.nodes.len()) != (nv, nn) {
@@ -298,11 +298,11 @@ mod tests {
     }
 
     fn series(first: u64) -> Payload {
-        let meta = Arc::new(SeriesMeta {
-            variables: vec!["S".into()],
-            nodes: vec!["a".into(), "b".into()],
-            unit: "".into(),
-        });
+        let meta = Arc::new(SeriesMeta::new(
+            vec!["S".into()],
+            vec!["a".into(), "b".into()],
+            "kHz",
+        ));
         let data = Array3::from_shape_fn((2, 1, 2), |(t, _, n)| {
             (first + t as u64) as f64 * 10.0 + n as f64
         });
@@ -335,6 +335,7 @@ mod tests {
         assert_eq!(s.times_ms, vec![0.5, 1.0, 1.5, 2.0, 2.5, 3.0]);
         assert_eq!(s.data[..4], [10.0, 11.0, 20.0, 21.0]);
         assert_eq!(s.data.len(), 12);
+        assert_eq!(s.units, ["kHz"]);
         assert_eq!((r.windows, r.complete, r.seed), (3, true, 7));
         assert_eq!(r.complete_up_to_ms(), 3.0);
     }
@@ -354,11 +355,11 @@ mod tests {
             stamps: vec![3],
             times_ms: vec![1.5],
             data: Array3::zeros((1, 2, 2)),
-            meta: Arc::new(SeriesMeta {
-                variables: vec!["a".into(), "b".into()],
-                nodes: vec!["a".into(), "b".into()],
-                unit: "".into(),
-            }),
+            meta: Arc::new(SeriesMeta::new(
+                vec!["a".into(), "b".into()],
+                vec!["a".into(), "b".into()],
+                "",
+            )),
         }));
         let e = m
             .step(

@@ -301,11 +301,17 @@ impl Actor for PngPlot {
                     })
                     .collect();
                 self.nodes = Some(nodes);
-                self.unit = s.meta.unit.clone();
                 self.var_name = self
                     .variable
                     .clone()
                     .unwrap_or_else(|| s.meta.variables.first().cloned().unwrap_or_default());
+                self.unit = s
+                    .meta
+                    .variables
+                    .iter()
+                    .position(|x| *x == self.var_name)
+                    .map_or("", |v| s.meta.unit_of(v))
+                    .to_string();
             }
             if let Some(nodes) = &self.nodes {
                 let v = s

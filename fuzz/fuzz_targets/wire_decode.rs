@@ -11,11 +11,11 @@ use brainstream_runtime::SeriesMeta;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let meta = Arc::new(SeriesMeta {
-        variables: vec!["E".into(), "I".into()],
-        nodes: (0..3).map(|i| format!("r{i}")).collect(),
-        unit: String::new(),
-    });
+    let meta = Arc::new(SeriesMeta::new(
+        vec!["E".into(), "I".into()],
+        (0..3).map(|i| format!("r{i}")).collect(),
+        "",
+    ));
     let limits = Limits {
         max_payload: 1 << 20,
     };

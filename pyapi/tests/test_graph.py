@@ -59,7 +59,8 @@ def test_the_data_array_has_tvbs_layout_coordinates_and_provenance():
     assert raw.attrs["dt"] == 0.1 and raw.attrs["seed"] == 42
     assert raw.attrs["version"] == f"brainstream {bs.__version__}"
     assert "ReducedWongWang" in raw.attrs["graph"] and "# --set simulation.duration_ms=50" in raw.attrs["graph"]
-    assert "units" in raw.attrs and raw.attrs["complete"] is True
+    assert list(raw["unit"].values) == ["1"] and raw.attrs["units"] == "1"
+    assert raw.attrs["complete"] is True
     # selection by label works as in xarray
     assert raw.sel(region="rA1", variable="S").shape == (500, 1)
 

@@ -127,7 +127,7 @@ impl Outputs {
 }
 
 /// What is known before the run about the data an output port sends.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PortShape {
     /// Variables of a series (`None`: not known before the run, or spikes).
     pub variables: Option<usize>,
@@ -137,6 +137,18 @@ pub struct PortShape {
     pub samples_per_step: f64,
     /// Average bytes per simulated step (values, stamps and times).
     pub bytes_per_step: f64,
+    /// A series' variable names and node labels, where the producer knows
+    /// them before the run (a consumer then checks names against them).
+    pub names: Option<Arc<SeriesNames>>,
+}
+
+/// The names of a series' axes known before the run.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesNames {
+    /// One name per variable.
+    pub variables: Vec<String>,
+    /// One label per node (region).
+    pub nodes: Vec<String>,
 }
 
 impl PortShape {
@@ -149,6 +161,18 @@ impl PortShape {
             samples_per_step,
             // per sample: the values, a u64 stamp and an f64 time
             bytes_per_step: samples_per_step * ((variables * nodes) as f64 * 8.0 + 16.0),
+            names: None,
+        }
+    }
+
+    /// A series whose variable names and node labels are known.
+    pub fn named_series(variables: &[String], nodes: &[String], samples_per_step: f64) -> Self {
+        Self {
+            names: Some(Arc::new(SeriesNames {
+                variables: variables.to_vec(),
+                nodes: nodes.to_vec(),
+            })),
+            ..Self::series(variables.len(), nodes.len(), samples_per_step)
         }
     }
 
@@ -160,6 +184,7 @@ impl PortShape {
             nodes: Some(senders),
             samples_per_step: events_per_step,
             bytes_per_step: events_per_step * 20.0,
+            names: None,
         }
     }
 }

@@ -27,7 +27,7 @@ pub mod wire;
 
 pub use actor::{
     Actor, BuildCtx, Footprint, Inputs, KindSpec, Outputs, Pipelined, PlanCtx, PortDecl, PortShape,
-    Registry, RunContext, WindowInfo,
+    Registry, RunContext, SeriesNames, WindowInfo,
 };
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};

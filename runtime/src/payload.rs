@@ -39,8 +39,36 @@ pub struct SeriesMeta {
     pub variables: Vec<String>,
     /// One label per node (region).
     pub nodes: Vec<String>,
-    /// Unit of the values.
-    pub unit: String,
+    /// One unit per variable (`"1"` dimensionless, `""` not known), as
+    /// `variables`; AdEx's E, I are in kHz and its W_e in pA.
+    pub units: Vec<String>,
+}
+
+impl SeriesMeta {
+    /// Axes whose variables all share `unit`.
+    pub fn new(variables: Vec<String>, nodes: Vec<String>, unit: &str) -> Self {
+        let units = vec![unit.to_string(); variables.len()];
+        Self {
+            variables,
+            nodes,
+            units,
+        }
+    }
+
+    /// The unit of variable `v` (`""` when not known).
+    pub fn unit_of(&self, v: usize) -> &str {
+        self.units.get(v).map_or("", String::as_str)
+    }
+
+    /// The unit all variables share, if they do (`None` for none or for
+    /// different units).
+    pub fn common_unit(&self) -> Option<&str> {
+        let first = self.units.first()?;
+        self.units
+            .iter()
+            .all(|u| u == first)
+            .then_some(first.as_str())
+    }
 }
 
 /// A window of samples.

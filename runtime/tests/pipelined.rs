@@ -68,11 +68,7 @@ impl Pipelined for Echo {
             stamps: vec![end],
             times_ms: vec![end as f64 * win.dt_ms],
             data: ndarray::Array3::from_elem((1, 1, 1), v),
-            meta: Arc::new(SeriesMeta {
-                variables: vec!["x".into()],
-                nodes: vec!["n".into()],
-                unit: String::new(),
-            }),
+            meta: Arc::new(SeriesMeta::new(vec!["x".into()], vec!["n".into()], "")),
         };
         outputs.set("out", Payload::Series(Arc::new(s)));
         Ok(())

@@ -68,11 +68,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         changes,
         level: 0.0,
         next: 0,
-        meta: Arc::new(SeriesMeta {
-            variables: vec!["I".into()],
-            nodes: vec![ctx.name.to_string()],
-            unit: "pA".into(),
-        }),
+        meta: Arc::new(SeriesMeta::new(
+            vec!["I".into()],
+            vec![ctx.name.to_string()],
+            "pA",
+        )),
     }))
 }
 

@@ -299,11 +299,11 @@ impl Actor for External {
         self.accept(answer)?;
         let pops: Vec<String> = self.pops.iter().map(|(n, _)| n.clone()).collect();
         for (k, unit) in [(1, "Hz"), (2, "mV")] {
-            self.out_meta[k] = Some(Arc::new(SeriesMeta {
-                variables: pops.clone(),
-                nodes: self.regions.clone(),
-                unit: unit.into(),
-            }));
+            self.out_meta[k] = Some(Arc::new(SeriesMeta::new(
+                pops.clone(),
+                self.regions.clone(),
+                unit,
+            )));
         }
         Ok(())
     }

@@ -2,10 +2,12 @@
 //! the Balloon–Windkessel model convolved with 4 ms averages of the input,
 //! sampled every `period_ms`.
 
+use std::sync::Arc;
+
 use brainstream_models::monitors::Bold;
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
-    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, WindowInfo,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, SeriesMeta, WindowInfo,
 };
 
 use super::{apply, OFFSET};
@@ -36,7 +38,7 @@ pub const KIND: KindSpec = KindSpec {
     doc: "tvb-library's Bold monitor: Balloon–Windkessel first-order Volterra kernel (Friston et al. 2000)",
     params: PARAMS,
     inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step", end_stamped: false }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "BOLD signal, one sample per period", end_stamped: false }],
+    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "BOLD signal (dimensionless, unit 1), one sample per period", end_stamped: false }],
     build,
 };
 
@@ -47,6 +49,8 @@ struct B {
     offset: u64,
     mon: Option<Bold>,
     last: Option<u64>,
+    /// the output's names, with unit `1`
+    meta: Option<Arc<SeriesMeta>>,
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -62,6 +66,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         offset,
         mon: None,
         last: None,
+        meta: None,
     }))
 }
 
@@ -79,11 +84,60 @@ impl Actor for B {
     ) -> Result<(), ActorError> {
         let (period, hrf, dt, offset) = (self.period, self.hrf, self.dt, self.offset);
         let mon = &mut self.mon;
-        apply("bold", inputs, out, &mut self.last, |step, x| {
+        // the BOLD signal is a fractional change: dimensionless
+        let unit = Some(("1", &mut self.meta));
+        apply("bold", inputs, out, &mut self.last, unit, |step, x| {
             if mon.is_none() {
                 *mon = Some(Bold::new(period, hrf, dt, offset, x.len()).map_err(ActorError::new)?);
             }
             Ok(mon.as_mut().and_then(|m| m.sample(step, x)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brainstream_runtime::{Payload, Series};
+    use ndarray::Array3;
+
+    /// BOLD of a rate in kHz is dimensionless: the output's unit is `1`
+    /// for every variable, whatever the input's.
+    #[test]
+    fn the_bold_signal_is_dimensionless() {
+        let mut b = B {
+            period: 1.0,
+            hrf: 20.0,
+            dt: 1.0,
+            offset: 0,
+            mon: None,
+            last: None,
+            meta: None,
+        };
+        let meta = Arc::new(SeriesMeta {
+            variables: vec!["E".into(), "W_e".into()],
+            nodes: vec!["a".into()],
+            units: vec!["kHz".into(), "pA".into()],
+        });
+        let s = Series {
+            stamps: (1..=40).collect(),
+            times_ms: (1..=40).map(f64::from).collect(),
+            data: Array3::from_elem((40, 2, 1), 0.01),
+            meta,
+        };
+        let inputs = Inputs::from_pairs([("input", Payload::Series(Arc::new(s)))]);
+        let mut out = Outputs::default();
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: 40,
+            dt_ms: 1.0,
+        };
+        b.step(&w, &inputs, &mut out).unwrap();
+        let o = out.take("output").unwrap();
+        let o = o.as_series().unwrap();
+        assert!(!o.is_empty());
+        assert_eq!(o.meta.variables, ["E", "W_e"]);
+        assert_eq!(o.meta.units, ["1", "1"]);
     }
 }

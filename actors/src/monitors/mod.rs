@@ -11,7 +11,7 @@ use std::sync::Arc;
 use brainstream_models::monitors::Sample;
 use brainstream_runtime::{
     ActorError, DefaultValue, Footprint, Inputs, Outputs, ParamSpec, ParamType, Payload, PlanCtx,
-    PortShape, Series,
+    PortShape, Series, SeriesMeta,
 };
 use ndarray::Array3;
 
@@ -40,7 +40,7 @@ pub(crate) fn plan(ctx: &PlanCtx, period_ms: f64, held: f64) -> Footprint {
     let mut out = PortShape {
         samples_per_step: per_step,
         bytes_per_step: per_step * (values * 8.0 + 16.0),
-        ..*i
+        ..i.clone()
     };
     if i.samples_per_step == 0.0 {
         out.bytes_per_step = 0.0;
@@ -52,12 +52,15 @@ pub(crate) fn plan(ctx: &PlanCtx, period_ms: f64, held: f64) -> Footprint {
     }
 }
 
-/// Feeds every sample of `input` to `f` and sends what it returns.
+/// Feeds every sample of `input` to `f` and sends what it returns, with
+/// the input's names and units (`unit`: one unit for every variable
+/// instead, kept in `meta` from window to window).
 pub(crate) fn apply(
     who: &str,
     inputs: &Inputs,
     out: &mut Outputs,
     last: &mut Option<u64>,
+    unit: Option<(&str, &mut Option<Arc<SeriesMeta>>)>,
     mut f: impl FnMut(u64, &[f64]) -> Result<Option<Sample>, ActorError>,
 ) -> Result<(), ActorError> {
     let Some(s) = series(inputs, "input")? else {
@@ -78,13 +81,28 @@ pub(crate) fn apply(
         }
     }
     let data = Array3::from_shape_vec((stamps.len(), nv, nn), vals).map_err(ActorError::new)?;
+    let meta = match unit {
+        None => s.meta.clone(),
+        Some((u, kept)) => match kept {
+            Some(m) if m.variables == s.meta.variables && m.nodes == s.meta.nodes => m.clone(),
+            _ => {
+                let m = Arc::new(SeriesMeta::new(
+                    s.meta.variables.clone(),
+                    s.meta.nodes.clone(),
+                    u,
+                ));
+                *kept = Some(m.clone());
+                m
+            }
+        },
+    };
     out.set(
         "output",
         Payload::Series(Arc::new(Series {
             stamps,
             times_ms: times,
             data,
-            meta: s.meta.clone(),
+            meta,
         })),
     );
     Ok(())

@@ -71,7 +71,7 @@ impl Actor for Ss {
         out: &mut Outputs,
     ) -> Result<(), ActorError> {
         let mon = &mut self.mon;
-        apply("subsample", inputs, out, &mut self.last, |step, x| {
+        apply("subsample", inputs, out, &mut self.last, None, |step, x| {
             Ok(mon.sample(step, x))
         })
     }

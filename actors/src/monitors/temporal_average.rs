@@ -82,6 +82,7 @@ impl Actor for Ta {
             inputs,
             out,
             &mut self.last,
+            None,
             |step, x| {
                 if mon.is_none() {
                     *mon = Some(

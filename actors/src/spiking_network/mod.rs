@@ -374,11 +374,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             ))
         }
     };
-    let meta = Arc::new(SeriesMeta {
-        variables: pops.iter().map(|p| p.0.clone()).collect(),
-        nodes: regions.clone(),
-        unit: "Hz".into(),
-    });
+    let meta = Arc::new(SeriesMeta::new(
+        pops.iter().map(|p| p.0.clone()).collect(),
+        regions.clone(),
+        "Hz",
+    ));
     Ok(Box::new(SpikingNetwork {
         name: ctx.name.to_string(),
         template,
@@ -390,11 +390,11 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         v_m_init,
         threads: p.i64("threads")? as usize,
         current_targets,
-        vm_meta: Arc::new(SeriesMeta {
-            variables: vec!["V_m".into()],
-            nodes: record.iter().map(|i| format!("neuron{i}")).collect(),
-            unit: "mV".into(),
-        }),
+        vm_meta: Arc::new(SeriesMeta::new(
+            vec!["V_m".into()],
+            record.iter().map(|i| format!("neuron{i}")).collect(),
+            "mV",
+        )),
         record,
         dt: ctx.dt_ms,
         net: None,
@@ -442,7 +442,7 @@ impl Actor for SpikingNetwork {
                 ),
                 (
                     "rates",
-                    PortShape::series(self.pops.len(), self.regions.len(), 1.0),
+                    PortShape::named_series(&self.meta.variables, &self.meta.nodes, 1.0),
                 ),
                 ("v_m", PortShape::series(1, self.record.len(), 1.0)),
             ],

@@ -268,11 +268,7 @@ mod tests {
             rng: rand::rngs::StdRng::seed_from_u64(3),
             held: vec![],
         };
-        let meta = Arc::new(SeriesMeta {
-            variables: vec!["r".into()],
-            nodes: vec!["n".into()],
-            unit: "Hz".into(),
-        });
+        let meta = Arc::new(SeriesMeta::new(vec!["r".into()], vec!["n".into()], "Hz"));
         let s = Series {
             stamps: vec![0],
             times_ms: vec![0.0],

@@ -130,11 +130,11 @@ impl Actor for RwwFilter {
         let nn = x.data.shape()[2];
         if self.s.is_empty() {
             self.s = vec![(0.0, 0.0); nn];
-            self.meta = Some(Arc::new(SeriesMeta {
-                variables: vec!["S_e".into(), "S_i".into()],
-                nodes: x.meta.nodes.clone(),
-                unit: String::new(),
-            }));
+            self.meta = Some(Arc::new(SeriesMeta::new(
+                vec!["S_e".into(), "S_i".into()],
+                x.meta.nodes.clone(),
+                "",
+            )));
         }
         let mut data = Array3::zeros((x.len(), 2, nn));
         let ((te, ti), (ge, gi), dt) = (self.tau, self.gamma, self.dt);
@@ -185,11 +185,11 @@ mod tests {
             meta: None,
             last: None,
         };
-        let meta = Arc::new(SeriesMeta {
-            variables: vec!["E".into(), "I".into()],
-            nodes: vec!["r".into()],
-            unit: "Hz".into(),
-        });
+        let meta = Arc::new(SeriesMeta::new(
+            vec!["E".into(), "I".into()],
+            vec!["r".into()],
+            "Hz",
+        ));
         let n = 20_000; // 2 s at 20 Hz and 40 Hz
         let mut data = Array3::zeros((n, 2, 1));
         for k in 0..n {

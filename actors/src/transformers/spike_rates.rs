@@ -144,11 +144,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         name: ctx.name.to_string(),
         total: per_region * regions.len(),
         regions: regions.len(),
-        meta: Arc::new(SeriesMeta {
-            variables: names,
-            nodes: regions,
-            unit: "Hz".into(),
-        }),
+        meta: Arc::new(SeriesMeta::new(names, regions, "Hz")),
         sizes,
         firsts,
         kernel,

@@ -28,6 +28,7 @@ def series_array(rec: Mapping[str, Any]):
     import xarray as xr
 
     s = rec["series"]
+    units = list(s["units"])
     time = xr.Variable("time", s["time"], attrs={"units": "ms", "long_name": "time"})
     da = xr.DataArray(
         s["data"],
@@ -38,10 +39,11 @@ def series_array(rec: Mapping[str, Any]):
             "region": list(s["nodes"]),
             "mode": [0],
             "step": ("time", s["stamps"]),
+            # one unit per variable, as the HDF5 file's /unit
+            "unit": ("variable", units),
         },
         name=rec["actor"],
         attrs={
-            "units": s["unit"],
             "dt": rec["dt_ms"],
             "dt_units": "ms",
             "seed": rec["seed"],
@@ -51,6 +53,9 @@ def series_array(rec: Mapping[str, Any]):
             "complete": bool(rec["complete"]),
         },
     )
+    # the unit all variables share, if they do (the HDF5 file's /data units)
+    if units and all(u == units[0] for u in units) and units[0]:
+        da.attrs["units"] = units[0]
     return da
 
 

@@ -90,7 +90,12 @@ fn series_tuple<'py>(py: Python<'py>, s: &Series) -> PyResult<Bound<'py, PyTuple
             data.into_any(),
             s.meta.variables.clone().into_pyobject(py)?.into_any(),
             s.meta.nodes.clone().into_pyobject(py)?.into_any(),
-            s.meta.unit.as_str().into_pyobject(py)?.into_any(),
+            // Python's Series has one unit: the one its variables share
+            s.meta
+                .common_unit()
+                .unwrap_or("")
+                .into_pyobject(py)?
+                .into_any(),
         ],
     )
 }
@@ -139,15 +144,15 @@ fn payload(
                 )));
             }
             let m = match meta {
-                Some(m) if m.variables == variables && m.nodes == nodes && m.unit == unit => {
+                Some(m)
+                    if m.variables == variables
+                        && m.nodes == nodes
+                        && m.common_unit().unwrap_or("") == unit =>
+                {
                     m.clone()
                 }
                 _ => {
-                    let m = Arc::new(SeriesMeta {
-                        variables,
-                        nodes,
-                        unit,
-                    });
+                    let m = Arc::new(SeriesMeta::new(variables, nodes, &unit));
                     *meta = Some(m.clone());
                     m
                 }

@@ -48,7 +48,7 @@ pub fn recording<'py>(
             sd.set_item("stamps", fitted(s.stamps).into_pyarray(py))?;
             sd.set_item("variables", s.variables)?;
             sd.set_item("nodes", s.nodes)?;
-            sd.set_item("unit", s.unit)?;
+            sd.set_item("units", s.units)?;
             d.set_item("series", sd)?;
         }
         None => d.set_item("series", py.None())?,

@@ -67,7 +67,11 @@ pub(crate) fn estimate(
             let inputs: Vec<(&'static str, PortShape)> = edges
                 .iter()
                 .filter(|e| e.to == i)
-                .filter_map(|e| shapes[e.from].get(e.from_port).map(|s| (e.to_port, *s)))
+                .filter_map(|e| {
+                    shapes[e.from]
+                        .get(e.from_port)
+                        .map(|s| (e.to_port, s.clone()))
+                })
                 .collect();
             let ctx = PlanCtx {
                 dt_ms,
@@ -86,8 +90,8 @@ pub(crate) fn estimate(
                         .outputs
                         .iter()
                         .map(|p| {
-                            let s = fp.outputs.iter().find(|o| o.0 == p.name).map(|o| o.1);
-                            (p.name, s.unwrap_or(default))
+                            let s = fp.outputs.iter().find(|o| o.0 == p.name);
+                            (p.name, s.map_or_else(|| default.clone(), |o| o.1.clone()))
                         })
                         .collect();
                     plans[i] = fp;

@@ -132,10 +132,13 @@ pub fn encode_empty(edge: u32, window: u64) -> Vec<u8> {
     header(Kind::Empty, 0, edge, window, 0, [0; 3], 0)
 }
 
-/// The names of the series windows that follow.
+/// The names of the series windows that follow: `units` one per variable,
+/// and `unit` the one they share (`""` when they differ), for peers that
+/// read only that.
 pub fn encode_meta(edge: u32, m: &SeriesMeta) -> Vec<u8> {
     let json = serde_json::to_vec(&serde_json::json!({
-        "variables": m.variables, "nodes": m.nodes, "unit": m.unit
+        "variables": m.variables, "nodes": m.nodes,
+        "unit": m.common_unit().unwrap_or(""), "units": m.units
     }))
     .unwrap_or_default();
     let mut v = header(Kind::Meta, 3, edge, 0, 0, [0; 3], json.len());
@@ -209,14 +212,29 @@ pub fn decode(
                     struct M {
                         variables: Vec<String>,
                         nodes: Vec<String>,
+                        #[serde(default)]
                         unit: String,
+                        /// one per variable; without it, `unit` for all
+                        #[serde(default)]
+                        units: Option<Vec<String>>,
                     }
                     let m: M = serde_json::from_str(text)
                         .map_err(|e| bad(format!("series meta is not valid: {e}")))?;
+                    let units = match m.units {
+                        Some(u) if u.len() != m.variables.len() => {
+                            return Err(bad(format!(
+                                "series meta names {} variables and {} units",
+                                m.variables.len(),
+                                u.len()
+                            )))
+                        }
+                        Some(u) => u,
+                        None => vec![m.unit; m.variables.len()],
+                    };
                     Body::Meta(SeriesMeta {
                         variables: m.variables,
                         nodes: m.nodes,
-                        unit: m.unit,
+                        units,
                     })
                 }
                 _ => Body::Error(text.to_string()),
@@ -334,7 +352,7 @@ mod tests {
         Arc::new(SeriesMeta {
             variables: vec!["E".into(), "I".into()],
             nodes: (0..3).map(|i| format!("r{i}")).collect(),
-            unit: "kHz".into(),
+            units: vec!["kHz".into(), "pA".into()],
         })
     }
 
@@ -431,6 +449,39 @@ mod tests {
                 .unwrap()
                 .body,
             Body::Error("peer died".into())
+        );
+    }
+
+    /// A meta message with one unit per variable; one with only `unit`
+    /// (the first layout) gives it to every variable; a count of units
+    /// other than of variables is refused.
+    #[test]
+    fn meta_carries_one_unit_per_variable() {
+        let text = |json: &str| {
+            let mut v = header(Kind::Meta, 3, 0, 0, 0, [0; 3], json.len());
+            v.extend_from_slice(json.as_bytes());
+            v
+        };
+        let b = encode_meta(0, &meta());
+        let json: serde_json::Value = serde_json::from_slice(&b[HEADER_LEN..]).unwrap();
+        assert_eq!(json["units"], serde_json::json!(["kHz", "pA"]));
+        assert_eq!(json["unit"], "");
+        let old = r#"{"variables": ["E", "I"], "nodes": ["a"], "unit": "kHz"}"#;
+        let Body::Meta(m) = decode("x", &text(old), &Limits::default(), None)
+            .unwrap()
+            .body
+        else {
+            panic!("not a meta message")
+        };
+        assert_eq!(m.units, ["kHz", "kHz"]);
+        assert_eq!(m.common_unit(), Some("kHz"));
+        let bad = r#"{"variables": ["E", "I"], "nodes": ["a"], "units": ["kHz"]}"#;
+        let e = decode("e.out->f.in", &text(bad), &Limits::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("e.out->f.in") && e.contains("2 variables and 1 units"),
+            "{e}"
         );
     }
 
