@@ -146,6 +146,14 @@ fn sweep_runs_resumes_and_refuses_what_the_gpu_kernels_cannot_run() {
         "{stdout}"
     );
     assert!(stdout.contains("sweep.h5"), "{stdout}");
+    // plain progress lines (stderr is not a terminal) with the time
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("sweep: 1/2 combinations done (0 diverged; ")
+            && stderr.contains(" elapsed, about ")
+            && stderr.contains("sweep: 2/2 combinations done (0 diverged; "),
+        "{stderr}"
+    );
     let o = bs()
         .arg("sweep")
         .arg(&file)
@@ -629,7 +637,12 @@ fn sweep_takes_set_on_its_keys_and_on_its_graph() {
     assert!(attr("graph").ends_with("# --set simulation.dt_ms=0.05"));
     drop(f);
     let o = sweep_cmd(&file, &out, &sets);
-    assert!(String::from_utf8_lossy(&o.stdout).contains("(0 run now, 3 found done)"));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("3 combinations (0 run now, 3 found done)")
+            && stdout.contains("backend cpu (1 thread)"),
+        "{stdout}"
+    );
     // without the overrides it is another sweep
     let o = sweep_cmd(&file, &out, &[]);
     let err = String::from_utf8_lossy(&o.stderr);
@@ -743,7 +756,18 @@ fn validate_checks_a_sweep_file() {
         .output()
         .unwrap();
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("1200 steps"),
+        String::from_utf8_lossy(&o.stdout).contains("120 ms each (1200 steps of 0.1 ms)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = bs()
+        .arg("validate")
+        .arg(&file)
+        .args(["--set", "axes.0.values=[0.0]"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(": 1 combination over coupling_params.a,"),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
