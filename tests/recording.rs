@@ -452,3 +452,73 @@ print("ok", len(snd))
         assert!(out.starts_with("ok"), "{out}");
     }
 }
+
+/// The figures of a run (issue 19): `png_plot` by region label as SVG,
+/// smoothed, AdEx's kHz rates drawn in Hz; `fc_plot` with region labels;
+/// `spectrum_plot` on log axes.
+#[test]
+fn figures_carry_units_labels_and_come_as_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("figures.toml");
+    std::fs::write(
+        &g,
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 300.0
+[actors.brain]
+kind = "mean_field"
+[actors.tavg]
+kind = "temporal_average"
+period_ms = 1.0
+[actors.plot]
+kind = "png_plot"
+nodes = ["rM1", "lA1"]
+smooth_ms = 2.0
+format = "svg"
+[actors.fc]
+kind = "fc_plot"
+transient_ms = 100.0
+format = "svg"
+[actors.psd]
+kind = "spectrum_plot"
+nodes = ["rM1", "lM1"]
+[[edges]]
+from = "brain.state"
+to = "tavg.input"
+[[edges]]
+from = "brain.state"
+to = "plot.series"
+[[edges]]
+from = "tavg.output"
+to = "fc.series"
+[[edges]]
+from = "brain.state"
+to = "psd.series"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let svg = std::fs::read_to_string(out.join("plot.svg")).unwrap();
+    assert!(svg.starts_with("<svg"), "{svg:.100}");
+    for s in ["rM1", "lA1", "t (ms)", "smoothed: mean over"] {
+        assert!(svg.contains(s), "plot.svg lacks {s}");
+    }
+    let fc = std::fs::read_to_string(out.join("fc.svg")).unwrap();
+    for s in ["Pearson r", "region", "rA1", "functional connectivity of S"] {
+        assert!(fc.contains(s), "fc.svg lacks {s}");
+    }
+    let psd = std::fs::read(out.join("psd.png")).unwrap();
+    assert!(psd.starts_with(b"\x89PNG"));
+    // AdEx's E is computed in kHz and drawn in Hz
+    let adex = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/adex68.toml"),
+        adex.path(),
+        &["simulation.duration_ms=20", "actors.plot.format=\"svg\""],
+    )
+    .unwrap();
+    let svg = std::fs::read_to_string(adex.path().join("plot.svg")).unwrap();
+    assert!(svg.contains("E (Hz)") && !svg.contains("kHz"), "no E (Hz)");
+}

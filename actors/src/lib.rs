@@ -3,7 +3,9 @@
 //! Every actor kind of brainstream, one file each: the model wrappers
 //! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
 //! (`external/`), monitors (`monitors/`: `temporal_average`,
-//! `subsample`, `bold`), recorders (`hdf5_recorder`, `png_plot`), devices
+//! `subsample`, `bold`), recorders (`hdf5_recorder`), figures (`png_plot`,
+//! `fc_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
+//! `plot_matrix`), devices
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
@@ -15,6 +17,7 @@
 pub mod devices;
 pub mod disk_reserve;
 pub mod external;
+pub mod fc_plot;
 pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
@@ -22,8 +25,11 @@ pub mod mean_field;
 pub mod memory_recorder;
 pub mod model_params;
 pub mod monitors;
+pub mod plot_matrix;
 pub mod plot_scale;
+pub mod plot_style;
 pub mod png_plot;
+pub mod spectrum_plot;
 pub mod spiking_network;
 pub mod transformers;
 pub(crate) mod util;
@@ -43,6 +49,8 @@ pub fn registry() -> Registry {
     r.register(spiking_network::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);
+    r.register(fc_plot::KIND);
+    r.register(spectrum_plot::KIND);
     r.register(devices::inhomogeneous_poisson_generator::KIND);
     r.register(devices::poisson_generator::KIND);
     r.register(devices::parrot_neuron::KIND);
