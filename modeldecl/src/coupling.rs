@@ -646,6 +646,7 @@ fn check(text: &str) -> Result<(CouplingProgram, Diags), Diags> {
         coupling: vec![],
         observe: vec![],
         noise: None,
+        stimulus: None,
         functions: vec![],
         lets: vec![],
         derivatives,

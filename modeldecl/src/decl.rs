@@ -19,6 +19,7 @@
 //! coupling = ["V"]    # coupled variables; their terms are named c_V, ...
 //! observe = ["V"]     # default variables of interest
 //! noise = ["V"]       # optional: where a single nsig applies (default: every variable)
+//! stimulus = ["V"]    # optional: where a stimulus enters (tvb-library's `stvar`; default: `coupling`)
 //!
 //! [functions]         # pure functions of their arguments and the parameters
 //! sigm = { args = ["v"], value = "1 / (1 + exp(-v))" }
@@ -106,7 +107,7 @@ pub struct FnDecl {
     pub value: Binding,
 }
 
-/// A name in a list (`coupling`, `observe`, `noise`), with where.
+/// A name in a list (`coupling`, `observe`, `noise`, `stimulus`), with where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Named {
     pub name: String,
@@ -124,6 +125,9 @@ pub struct Decl {
     pub coupling: Vec<Named>,
     pub observe: Vec<Named>,
     pub noise: Option<Vec<Named>>,
+    /// The variables a stimulus enters (tvb-library's `stvar`; `None`: the
+    /// coupled variables, tvb-library's default).
+    pub stimulus: Option<Vec<Named>>,
     pub functions: Vec<FnDecl>,
     pub lets: Vec<Binding>,
     pub derivatives: Vec<Binding>,
@@ -141,6 +145,7 @@ const TOP_KEYS: &[&str] = &[
     "coupling",
     "observe",
     "noise",
+    "stimulus",
     "functions",
     "let",
     "derivatives",
@@ -188,6 +193,7 @@ pub fn read(text: &str) -> Result<Decl, Diags> {
         coupling: r.names(root, "coupling", true).unwrap_or_default(),
         observe: r.names(root, "observe", false).unwrap_or_default(),
         noise: r.names(root, "noise", false),
+        stimulus: r.names(root, "stimulus", false),
         functions: r.functions(root),
         lets: r.bindings(root, "let", false),
         derivatives: r.bindings(root, "derivatives", true),
@@ -486,7 +492,7 @@ impl Reader<'_> {
                 if TOP_KEYS.contains(&name) {
                     self.diags.push(
                         Diag::new(at, format!("`{name}` is read as a state variable of `[state]`"))
-                            .hint("top-level keys (name, doc, coupling, observe, noise) go before the first [table]"),
+                            .hint("top-level keys (name, doc, coupling, observe, noise, stimulus) go before the first [table]"),
                     );
                     continue;
                 }
@@ -594,7 +600,7 @@ impl Reader<'_> {
         };
         let Some(src) = v.as_str() else {
             let hint = if TOP_KEYS.contains(&k) {
-                "top-level keys (name, doc, coupling, observe, noise) go before the first [table]"
+                "top-level keys (name, doc, coupling, observe, noise, stimulus) go before the first [table]"
             } else if num(v).is_some() {
                 "write numbers as expressions too: \"0.5\""
             } else {

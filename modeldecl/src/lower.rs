@@ -95,6 +95,9 @@ pub struct Program {
     pub observables: Vec<(String, Id)>,
     /// Variables a single noise intensity applies to (`None`: all).
     pub noise: Option<Vec<usize>>,
+    /// The variables a stimulus enters (tvb-library's `stvar`): the
+    /// declaration's `stimulus`, or the coupled variables.
+    pub stimulus: Vec<usize>,
     /// Operations in evaluation order.
     pub nodes: Vec<Node>,
     /// Whether each operation reads only parameters and constants.
@@ -262,6 +265,10 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
         .noise
         .as_ref()
         .map(|n| l.list_of_states(n, "noise", &mut diags));
+    let stimulus = match &d.stimulus {
+        Some(n) => l.list_of_states(n, "stimulus", &mut diags),
+        None => cvar.clone(),
+    };
 
     // derivatives: exactly one per state variable
     let mut derivatives = vec![None; d.states.len()];
@@ -405,6 +412,7 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
             observe,
             observables,
             noise,
+            stimulus,
             nodes: l.nodes,
             uniform: l.uniform,
             derivatives,

@@ -275,6 +275,7 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
         Some(n) => writeln!(out, "        noise: Some(&{n:?}),")?,
         None => writeln!(out, "        noise: None,")?,
     }
+    writeln!(out, "        stimulus: &{:?},", p.stimulus)?;
     writeln!(out, "        source: include_str!({}),", s(t.source_path))?;
     writeln!(out, "        user: None,")?;
     writeln!(out, "    }};")?;

@@ -325,3 +325,30 @@ fn observables_are_expressions_of_the_state() {
         assert!(e.contains(want), "{what}: {e}");
     }
 }
+
+#[test]
+fn stimulus_variables_default_to_the_coupled_ones() {
+    // tvb-library's stvar defaults to cvar
+    let (p, _) = compile("m.toml", GOOD).unwrap();
+    assert_eq!(p.stimulus, vec![0]);
+    let text = GOOD.replacen(
+        "coupling = [\"x\"]",
+        "coupling = [\"x\"]\nstimulus = [\"y\"]",
+        1,
+    );
+    let (p, _) = compile("m.toml", &text).unwrap();
+    assert_eq!(p.stimulus, vec![1]);
+    let e = problems(
+        "coupling = [\"x\"]",
+        "coupling = [\"x\"]\nstimulus = [\"z\"]",
+    );
+    assert!(
+        e.contains("`stimulus` names `z`, which is not a state variable"),
+        "{e}"
+    );
+    let e = problems(
+        "coupling = [\"x\"]",
+        "coupling = [\"x\"]\nstimulus = [\"y\", \"y\"]",
+    );
+    assert!(e.contains("`y` is listed twice in `stimulus`"), "{e}");
+}

@@ -81,6 +81,26 @@ pub struct ProxyInput<'a> {
     pub vars: &'a [usize],
 }
 
+/// A stimulus for the steps of one `run_stimulated` call: tvb-library's
+/// `StimuliRegion` (or anything driving the mean field's `stimulus` port).
+///
+/// `values[s·N + i]` is region `i`'s stimulus for the step from
+/// `steps_done + s` to `steps_done + s + 1` (tvb-library's
+/// `stimulus(stim_step)`, `weight_i · temporal(t)` at that step's start
+/// `t`). It is added to each of the model's stimulus variables
+/// ([`ModelInfo::stimulus`], tvb-library's `stvar`) where tvb-library's
+/// schemes add it, in their order:
+/// - Euler: `x + dt·(f(x) + u)`; stochastic: `x + f(x)·dt + η + dt·u`;
+/// - Heun: predictor `x + dt·(f(x) + u)`, corrector `x + dx + dt·u`;
+///   stochastic: `x + dt·f(x) + η + dt·u` and `x + dx + η + dt·u`;
+/// - RK4: `x + dx + dt·u` (the stages see no stimulus);
+///
+/// held for the whole step, then clamped to the model's boundaries.
+#[derive(Debug, Clone, Copy)]
+pub struct StimulusInput<'a> {
+    pub values: &'a [f64],
+}
+
 trait Stepper: Send {
     fn run(
         &mut self,
@@ -88,6 +108,7 @@ trait Stepper: Send {
         out: &mut [f64],
         proxy: Option<ProxyInput<'_>>,
         coupling_out: Option<&mut [f64]>,
+        stimulus: Option<StimulusInput<'_>>,
     ) -> Result<(), ModelError>;
     fn steps_done(&self) -> u64;
     fn state(&self) -> Vec<f64>;
@@ -283,6 +304,23 @@ impl MeanFieldSim {
         proxy: Option<ProxyInput<'_>>,
         coupling_out: Option<&mut [f64]>,
     ) -> Result<(), ModelError> {
+        self.run_stimulated(nsteps, out, proxy, coupling_out, None)
+    }
+
+    /// As [`run_cosim`](Self::run_cosim), with a stimulus (`nsteps × N`
+    /// values, see [`StimulusInput`]) entering the model's stimulus
+    /// variables.
+    pub fn run_stimulated(
+        &mut self,
+        nsteps: usize,
+        out: &mut [f64],
+        proxy: Option<ProxyInput<'_>>,
+        coupling_out: Option<&mut [f64]>,
+        stimulus: Option<StimulusInput<'_>>,
+    ) -> Result<(), ModelError> {
+        if let Some(st) = &stimulus {
+            assert_eq!(st.values.len(), nsteps * self.n, "stimulus values length");
+        }
         assert_eq!(
             out.len(),
             nsteps * self.model.nvar() * self.n,
@@ -308,7 +346,7 @@ impl MeanFieldSim {
                 "coupling output length"
             );
         }
-        self.inner.run(nsteps, out, proxy, coupling_out)
+        self.inner.run(nsteps, out, proxy, coupling_out, stimulus)
     }
 
     /// The proxy regions.
@@ -608,6 +646,8 @@ struct Engine<M: Dfun> {
     nt: usize,
     dt: f64,
     cvar: Vec<usize>,
+    /// the model's stimulus variables (tvb-library's `stvar`)
+    stvar: Vec<usize>,
     lo: Vec<f64>,
     hi: Vec<f64>,
     bounded: bool,
@@ -683,6 +723,8 @@ struct StepCtx<'a, M: Dfun> {
     /// this call's standard normals (`nsteps × nvar × N`), if stochastic
     z: &'a [f64],
     proxy: Option<ProxyInput<'a>>,
+    /// this call's stimulus, `nsteps × N`
+    stim: Option<&'a [f64]>,
     /// coupling of the proxy regions, `nsteps × P × nt`
     cpl_out: Option<RawBuf<f64>>,
 }
@@ -763,6 +805,7 @@ impl<M: Dfun> Engine<M> {
             nt,
             dt: cfg.dt_ms,
             cvar: info.cvar.to_vec(),
+            stvar: info.stimulus.to_vec(),
             lo: info.bounds.iter().map(|b| b.0).collect(),
             hi: info.bounds.iter().map(|b| b.1).collect(),
             bounded: info.has_bounds(),
@@ -1156,7 +1199,8 @@ impl<M: Dfun> StepCtx<'_, M> {
     }
 
     /// One integration step of the regions `r` (step `s` of this call). The
-    /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`).
+    /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`);
+    /// a stimulus enters as [`StimulusInput`] says.
     unsafe fn integrate_rows(&self, r: Range<usize>, s: usize) {
         let e = self.e;
         let r0 = r.start;
@@ -1200,6 +1244,19 @@ impl<M: Dfun> StepCtx<'_, M> {
             None => false,
         };
         let (lo, hi, bounded) = (&e.lo[..], &e.hi[..], e.bounded);
+        // this step's stimulus of the rows, if any: (row, variable) slots
+        let stim = self.stim.map(|v| &v[s * n + r.start..s * n + r.end]);
+        let stim_slots = |f: &mut dyn FnMut(usize, f64)| {
+            if let Some(u) = stim {
+                for (li, &ui) in u.iter().enumerate() {
+                    for &v in &e.stvar {
+                        f(li * nv + v, ui);
+                    }
+                }
+            }
+        };
+        // `x + dt·u` after the scheme's last addition (tvb-library's `+ self.dt * stimulus`)
+        let add_stim = |x: &mut [f64]| stim_slots(&mut |i, u| x[i] += dt * u);
         match e.scheme {
             Scheme::Euler => {
                 Self::eval(&e.m, r0, nv, nt, x, c, k1);
@@ -1207,7 +1264,10 @@ impl<M: Dfun> StepCtx<'_, M> {
                     for ((x, k), h) in x.iter_mut().zip(k1.iter()).zip(eta.iter()) {
                         *x = *x + *k * dt + *h;
                     }
+                    add_stim(x);
                 } else {
+                    // X + dt·(dX + stimulus)
+                    stim_slots(&mut |i, u| k1[i] += u);
                     for (x, k) in x.iter_mut().zip(k1.iter()) {
                         *x += dt * *k;
                     }
@@ -1221,10 +1281,13 @@ impl<M: Dfun> StepCtx<'_, M> {
                     {
                         *t = *x + dt * *k + *h;
                     }
+                    add_stim(tmp);
                 } else {
                     for ((t, x), k) in tmp.iter_mut().zip(x.iter()).zip(k1.iter()) {
                         *t = *x + dt * *k;
                     }
+                    // X + dt·(dX + stimulus)
+                    stim_slots(&mut |i, u| tmp[i] = x[i] + dt * (k1[i] + u));
                 }
                 clamp_with(lo, hi, bounded, nv, tmp);
                 Self::eval(&e.m, r0, nv, nt, tmp, c, k2);
@@ -1241,6 +1304,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                         *x += dx;
                     }
                 }
+                add_stim(x);
             }
             Scheme::Rk4 => {
                 let dt2 = dt / 2.0;
@@ -1269,6 +1333,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                         *x + dx
                     };
                 }
+                add_stim(x);
             }
         }
         clamp_with(lo, hi, bounded, nv, x);
@@ -1327,6 +1392,7 @@ impl<M: Dfun> Stepper for Engine<M> {
         out: &mut [f64],
         proxy: Option<ProxyInput<'_>>,
         coupling_out: Option<&mut [f64]>,
+        stimulus: Option<StimulusInput<'_>>,
     ) -> Result<(), ModelError> {
         let (n, nv) = (self.s.n, self.nv);
         // this call's noise, drawn in tvb-library's order before any step
@@ -1397,6 +1463,7 @@ impl<M: Dfun> Stepper for Engine<M> {
                 out: RawBuf::new(out),
                 z: &z,
                 proxy,
+                stim: stimulus.map(|st| st.values),
                 cpl_out: coupling_out.map(RawBuf::new),
             };
             let work = |p: usize, r: Range<usize>| {

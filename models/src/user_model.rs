@@ -117,6 +117,7 @@ pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
         voi: leak(p.observe.iter().map(|n| leak_str(n)).collect()),
         observables: leak(p.observables.iter().map(|(n, _)| leak_str(n)).collect()),
         noise: p.noise.as_ref().map(|n| leak(n.clone())),
+        stimulus: leak(p.stimulus.clone()),
         source: leak_str(source),
         user: Some(p),
     }))

@@ -3,7 +3,8 @@
 //! regions, speed 3 mm/ms, dt 0.1 ms (0.01 ms for three models), constant
 //! initial history, every state variable). Tolerance: max |ours − TVB| ≤
 //! 1e-6 · max |TVB| over every sample, for every state variable on its own
-//! scale (the bar); the measured errors are printed.
+//! scale (the bar); the measured errors are printed. The stimulus
+//! cases (`make_refs_stimulus.py`) are bit-identical.
 
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::Scheme;
@@ -78,6 +79,47 @@ fn check(c: &Case) -> f64 {
 /// (`horizon`), and one sample per ms is compared (every 10th step at 0.1 ms,
 /// every 100th at 0.01 ms), as make_refs.py keeps them.
 fn check_at(c: &Case, dt: f64) -> f64 {
+    check_stim(c, dt, true)
+}
+
+/// tvb-library's stimulus of a case (its JSON's `stimulus`: a temporal
+/// equation and weights by label) for `steps` steps: `steps × N` values,
+/// `weight_i · temporal(k·dt)` for step k (tvb-library's time grid starts
+/// at 0 with the run). Checks the JSON's `stvar` against the model's.
+fn stimulus_of(meta: &serde_json::Value, info: &ModelInfo, steps: usize, dt: f64) -> Vec<f64> {
+    let st = &meta["stimulus"];
+    let stvar: Vec<usize> = serde_json::from_value(st["stvar"].clone()).unwrap();
+    assert_eq!(stvar, info.stimulus, "{}: stvar", info.name);
+    let params: Vec<(String, f64)> = st["params"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+        .collect();
+    let eq = stimulus::Temporal::new(
+        st["equation"].as_str().unwrap(),
+        params.iter().map(|(k, v)| (k.as_str(), *v)),
+    )
+    .unwrap();
+    let conn = Connectivity::tvb76();
+    let mut w = vec![0.0; conn.n];
+    for (label, v) in st["weights"].as_object().unwrap() {
+        let i = conn.labels.iter().position(|l| l == label).unwrap();
+        w[i] = v.as_f64().unwrap();
+    }
+    let mut out = vec![0.0; steps * conn.n];
+    for k in 0..steps {
+        let v = eq.eval(k as f64 * dt);
+        for (i, wi) in w.iter().enumerate() {
+            out[k * conn.n + i] = wi * v;
+        }
+    }
+    out
+}
+
+/// `check_at`, with the case's stimulus (if its JSON has one) applied or
+/// not (`with_stimulus`).
+fn check_stim(c: &Case, dt: f64, with_stimulus: bool) -> f64 {
     let info = model_info(c.model).unwrap();
     let mut model_params =
         ParamSet::from_overrides(info.name, info.params, c.mparams.iter().copied()).unwrap();
@@ -133,7 +175,20 @@ fn check_at(c: &Case, dt: f64) -> f64 {
     let nv = info.nvar();
     let steps = (c.length_ms / dt).round() as usize;
     let mut raw = vec![0.0; steps * nv * n];
-    sim.run(steps, &mut raw).unwrap();
+    match meta.get("stimulus").filter(|_| with_stimulus) {
+        Some(_) => {
+            let values = stimulus_of(&meta, info, steps, dt);
+            sim.run_stimulated(
+                steps,
+                &mut raw,
+                None,
+                None,
+                Some(StimulusInput { values: &values }),
+            )
+            .unwrap()
+        }
+        None => sim.run(steps, &mut raw).unwrap(),
+    }
     let state = |k: usize| &raw[k * nv * n..(k + 1) * nv * n];
     // our samples: (time, values)
     let ours: Vec<(f64, Vec<f64>)> = match c.mon {
@@ -954,4 +1009,91 @@ fn hopfield_dynamic_pre_sigmoidal_parameters_heun() {
         "PreSigmoidal",
         &[("H", 0.2), ("Q", 0.8), ("G", 5.0), ("P", 1.3)],
     );
+}
+
+// A stimulus (tvb-library's StimuliRegion: a pulse train on rM1, lM1, rV1
+// and lPFCDL, one negative weight) entering the model's stimulus variables,
+// against tests/data/tvb_cases/make_refs_stimulus.py's runs.
+
+fn stim_case(name: &'static str, scheme: Scheme, noise: Option<(&'static [f64], u32)>) -> Case {
+    Case {
+        name,
+        model: "Generic2dOscillator",
+        coupling: "Linear",
+        cparams: LIN,
+        scheme,
+        noise,
+        multiplicative: false,
+        mon: Mon::Raw,
+        length_ms: 200.0,
+        mparams: &[],
+        ic_file: false,
+    }
+}
+
+/// Bit-identical: tvb-library's Heun adds `dt·(dX + stimulus)` in the
+/// predictor and `dt·stimulus` after the corrector, in that order.
+#[test]
+fn stimulus_pulse_train_heun_is_tvb_to_the_bit() {
+    let c = stim_case("g2d_stimulus_heun", Scheme::Heun, None);
+    assert_eq!(check(&c), 0.0, "{}: not bit-identical", c.name);
+    // the stimulus matters: without it the run is far from tvb-library's
+    let off = check_stim(&c, 0.1, false);
+    assert!(
+        off > 1e-2,
+        "{}: without the stimulus, relative error only {off:e}",
+        c.name
+    );
+}
+
+/// Bit-identical with tvb-library's noise: `X + dt·dX + noise + dt·stimulus`.
+#[test]
+fn stimulus_pulse_train_heun_stochastic_is_tvb_to_the_bit() {
+    let c = stim_case(
+        "g2d_stimulus_heun_stochastic",
+        Scheme::Heun,
+        Some((&[1e-3], 42)),
+    );
+    assert_eq!(check(&c), 0.0, "{}: not bit-identical", c.name);
+}
+
+/// Bit-identical: Euler's `X + dt·(dX + stimulus)`.
+#[test]
+fn stimulus_pulse_train_euler_is_tvb_to_the_bit() {
+    let c = stim_case("g2d_stimulus_euler", Scheme::Euler, None);
+    assert_eq!(check(&c), 0.0, "{}: not bit-identical", c.name);
+}
+
+/// MontbrioPazoRoxin's stimulus enters V only (tvb-library's stvar = [1],
+/// while r and V are coupled), after RK4's last stage: `X + dX + dt·stimulus`;
+/// bit-identical.
+#[test]
+fn stimulus_sinusoid_rk4_enters_stvar_only() {
+    let c = Case {
+        name: "mpr_stimulus_rk4",
+        model: "MontbrioPazoRoxin",
+        coupling: "Linear",
+        cparams: LIN,
+        scheme: Scheme::Rk4,
+        noise: None,
+        multiplicative: false,
+        mon: Mon::Raw,
+        length_ms: 100.0,
+        mparams: &[],
+        ic_file: false,
+    };
+    assert_eq!(check(&c), 0.0, "{}: not bit-identical", c.name);
+}
+
+/// Every built-in model's stimulus variables are tvb-library 2.10's
+/// `stvar`: its `cvar`, except MontbrioPazoRoxin's and KIonEx's `[1]` (V).
+#[test]
+fn stimulus_variables_are_tvb_stvar() {
+    for m in MODELS {
+        let want: &[usize] = match m.name {
+            "MontbrioPazoRoxin" | "KIonEx" => &[1],
+            _ => m.cvar,
+        };
+        assert_eq!(m.stimulus, want, "{}", m.name);
+    }
 }

@@ -69,6 +69,9 @@ pub struct ModelInfo {
     /// The variables a single noise intensity applies to (`None`: all, as
     /// tvb-library's integrators do).
     pub noise: Option<&'static [usize]>,
+    /// The variables a stimulus enters (tvb-library's `stvar`: the coupled
+    /// variables unless the declaration names others).
+    pub stimulus: &'static [usize],
     /// The declaration, as written (`brainstream model show`).
     pub source: &'static str,
     /// A user's model: the checked declaration the engine evaluates.
