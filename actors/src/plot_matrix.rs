@@ -87,13 +87,22 @@ where
     let area = (longest * font * 6 / 10 + 30).clamp(50, 180);
     let labels = m.labels;
     let lab = |v: &SegmentValue<i32>, flip: bool| match v {
-        SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(every) => {
+        SegmentValue::CenterOf(i) => {
+            // every `every`-th label from row/column 0
             let k = if flip {
                 n - 1 - *i as usize
             } else {
                 *i as usize
             };
-            labels.get(k).cloned().unwrap_or_default()
+            match labels.get(k) {
+                // a rotated label is centred on its tick: leading spaces
+                // (about half a character wide each) move it below the axis
+                Some(l) if k.is_multiple_of(every) && !flip => {
+                    format!("{}{l}", " ".repeat(2 * l.chars().count() + 1))
+                }
+                Some(l) if k.is_multiple_of(every) => l.clone(),
+                _ => String::new(),
+            }
         }
         _ => String::new(),
     };
@@ -105,23 +114,6 @@ where
             (0..n as i32 - 1).into_segmented(),
             (0..n as i32 - 1).into_segmented(),
         )?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .x_desc(m.axis)
-        .y_desc(m.axis)
-        .x_labels(n)
-        .y_labels(n)
-        .axis_desc_style(("sans-serif", AXIS))
-        .x_label_style(
-            ("sans-serif", font)
-                .into_font()
-                .transform(FontTransform::Rotate90),
-        )
-        .y_label_style(("sans-serif", font))
-        .x_label_formatter(&|v| lab(v, false))
-        .y_label_formatter(&|v| lab(v, true))
-        .draw()?;
     chart.draw_series((0..n * n).map(|k| {
         let (row, col) = (k / n, k % n);
         // row 0 at the top: the y axis counts from the bottom
@@ -138,6 +130,30 @@ where
             c.filled(),
         )
     }))?;
+    // axes and labels over the cells (a label must not be hidden)
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(m.axis)
+        .y_desc(m.axis)
+        .x_labels(n)
+        .y_labels(n)
+        .axis_desc_style(("sans-serif", AXIS))
+        .x_label_style(
+            TextStyle::from(
+                ("sans-serif", font)
+                    .into_font()
+                    .transform(FontTransform::Rotate90),
+            )
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Left,
+                plotters::style::text_anchor::VPos::Center,
+            )),
+        )
+        .y_label_style(("sans-serif", font))
+        .x_label_formatter(&|v| lab(v, false))
+        .y_label_formatter(&|v| lab(v, true))
+        .draw()?;
     // the colour bar, with its title and readable numbers
     let mut cb = ChartBuilder::on(&bar)
         .margin_top(10)
