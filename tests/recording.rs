@@ -1,6 +1,6 @@
 //! HDF5 recordings: h5py reads every file; the layout is TVB's; a run cut off
 //! by a diverging model keeps everything up to its last complete window and
-//! says where it diverged.
+//! says where it diverged. A stimulus actor's run is tvb-library's.
 
 mod common;
 use common::*;
@@ -521,4 +521,86 @@ to = "psd.series"
     .unwrap();
     let svg = std::fs::read_to_string(adex.path().join("plot.svg")).unwrap();
     assert!(svg.contains("E (Hz)") && !svg.contains("kHz"), "no E (Hz)");
+}
+
+/// A little-endian float64 C-order `.npy` file of tests/data/tvb_cases.
+fn tvb_case_npy(name: &str) -> (Vec<usize>, Vec<f64>) {
+    let b = std::fs::read(root().join("tests/data/tvb_cases").join(name)).unwrap();
+    assert_eq!(&b[..8], b"\x93NUMPY\x01\x00", "{name}: npy version 1");
+    let hlen = u16::from_le_bytes([b[8], b[9]]) as usize;
+    let header = std::str::from_utf8(&b[10..10 + hlen]).unwrap();
+    assert!(header.contains("'descr': '<f8'") && header.contains("'fortran_order': False"));
+    let sh = &header[header.find("'shape': (").unwrap() + 10..];
+    let shape = sh[..sh.find(')').unwrap()]
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect();
+    let data = b[10 + hlen..]
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    (shape, data)
+}
+
+/// A `stimulus` actor wired into `mean_field.stimulus` gives tvb-library
+/// 2.10's run with the same StimuliRegion (make_refs_stimulus.py's
+/// g2d_stimulus_heun: a pulse train on four regions, one weight negative)
+/// to the last bit, through the graph's windows and recorder.
+#[test]
+fn a_stimulus_actor_drives_the_mean_field_as_tvb_stimuli_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 200.0
+sync_ms = 7.0
+[actors.pulse]
+kind = "stimulus"
+equation = "PulseTrain"
+equation_params = { T = 50.0, tau = 10.0, amp = 0.5, onset = 20.0 }
+weights = { rM1 = 1.0, lM1 = 0.5, rV1 = 0.8, lPFCDL = -0.6 }
+[actors.brain]
+kind = "mean_field"
+model = "Generic2dOscillator"
+coupling = "Linear"
+coupling_params = { a = 0.0042, b = 0.0 }
+integrator = "HeunDeterministic"
+initial_conditions = "golden"
+variables = ["V", "W"]
+[actors.raw]
+kind = "hdf5_recorder"
+[[edges]]
+from = "pulse.stimulus"
+to = "brain.stimulus"
+[[edges]]
+from = "brain.state"
+to = "raw.input"
+"#,
+    );
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let (shape, ours, _) = read_h5(&out.join("raw.h5"));
+    assert_eq!(shape, vec![2000, 2, 76, 1]);
+    // tvb-library keeps the state after every 10th step: ours after step 10j + 10
+    let (tshape, tvb) = tvb_case_npy("g2d_stimulus_heun_data.npy");
+    assert_eq!(tshape, vec![200, 2, 76]);
+    let per = 2 * 76;
+    for j in 0..200 {
+        let a = &ours[(10 * j + 9) * per..(10 * j + 10) * per];
+        let b = &tvb[j * per..(j + 1) * per];
+        assert_eq!(a, b, "sample {j} (t = {} ms) differs", (j + 1) as f64);
+    }
+    // without the stimulus edge the run is another one
+    let edge = "[[edges]]\nfrom = \"pulse.stimulus\"\nto = \"brain.stimulus\"\n";
+    let text = std::fs::read_to_string(&g).unwrap();
+    assert!(text.contains(edge));
+    let g2 = write(dir.path(), "plain.toml", &text.replacen(edge, "", 1));
+    let plain = dir.path().join("plain");
+    run(&g2, &plain, &[]).unwrap();
+    let (_, unstim, _) = read_h5(&plain.join("raw.h5"));
+    assert_ne!(unstim, ours);
 }

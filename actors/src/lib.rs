@@ -9,7 +9,8 @@
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
-//! `rww_filter`; and `gain`), a test source (`linear_ode`). [`registry`]
+//! `rww_filter`; and `gain`), a stimulus (`stimulus`, tvb-library's
+//! `StimuliRegion`), a test source (`linear_ode`). [`registry`]
 //! returns them all for the runtime. [`memory_recorder`] is not a kind of
 //! graph files: a program embedding brainstream (the Python package) puts
 //! it in place of recorders to keep results in memory.
@@ -31,6 +32,7 @@ pub mod plot_style;
 pub mod png_plot;
 pub mod spectrum_plot;
 pub mod spiking_network;
+pub mod stimulus;
 pub mod transformers;
 pub(crate) mod util;
 
@@ -60,5 +62,6 @@ pub fn registry() -> Registry {
     r.register(transformers::rate_filter::KIND);
     r.register(transformers::rww_filter::KIND);
     r.register(transformers::spike_rates::KIND);
+    r.register(stimulus::KIND);
     r
 }

@@ -11,7 +11,7 @@ use brainstream_models::integrator::integrator;
 use brainstream_models::observe::Observer;
 use brainstream_models::{
     model_info, Connectivity, InitialConditions, MeanFieldConfig, MeanFieldSim, ModelError,
-    ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ProxyInput,
+    ModelInfo, NoiseConfig, NoiseKind, NoiseStream, ProxyInput, StimulusInput,
 };
 use brainstream_runtime::limits::short;
 use brainstream_runtime::machine::human;
@@ -47,12 +47,20 @@ pub const KIND: KindSpec = KindSpec {
     name: "mean_field",
     doc: "Whole-brain network of neural masses with delayed coupling, numerically identical to tvb-library 2.10",
     params: PARAMS,
-    inputs: &[PortDecl {
-        name: "proxy",
-        ty: PortType::Series,
-        doc: "states of the proxy regions (variables named as the model's state variables, one node per proxy region, in proxy_nodes order); each replaces the model's state at its time stamp",
-        end_stamped: true,
-    }],
+    inputs: &[
+        PortDecl {
+            name: "proxy",
+            ty: PortType::Series,
+            doc: "states of the proxy regions (variables named as the model's state variables, one node per proxy region, in proxy_nodes order); each replaces the model's state at its time stamp",
+            end_stamped: true,
+        },
+        PortDecl {
+            name: "stimulus",
+            ty: PortType::Series,
+            doc: "stimulus of every region (one variable, one node per region): the sample stamped k is added, as tvb-library adds a stimulus, to the model's stimulus variables during step k (none where no sample)",
+            end_stamped: false,
+        },
+    ],
     outputs: &[
         PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false },
         PortDecl { name: "coupling", ty: PortType::Series, doc: "coupling terms of the proxy regions, one sample per step (stamped at the step's start)", end_stamped: false },
@@ -69,6 +77,8 @@ struct MeanField {
     proxy_vals: Vec<f64>,
     proxy_present: Vec<bool>,
     proxy_started: bool,
+    /// this window's stimulus, `steps × N` (see `StimulusInput`)
+    stim_vals: Vec<f64>,
     cpl_buf: Vec<f64>,
     threads: usize,
     noise_seed_given: bool,
@@ -390,6 +400,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         proxy_vals: vec![],
         proxy_present: vec![],
         proxy_started: false,
+        stim_vals: vec![],
         cpl_buf: vec![],
         cfg,
         threads: parts.threads,
@@ -406,8 +417,27 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     }))
 }
 
+/// A stimulus series must have one variable and one node per region.
+fn check_stimulus_shape(
+    variables: Option<usize>,
+    nodes: Option<usize>,
+    n: usize,
+) -> Result<(), String> {
+    if let Some(v) = variables.filter(|&v| v != 1) {
+        return Err(format!(
+            "the series into `stimulus` has {v} variables; a stimulus has one"
+        ));
+    }
+    if let Some(k) = nodes.filter(|&k| k != n) {
+        return Err(format!(
+            "the series into `stimulus` has {k} nodes; the connectome has {n} regions"
+        ));
+    }
+    Ok(())
+}
+
 impl Actor for MeanField {
-    fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         let c = &self.cfg.connectivity;
         let (n, nv, ncv) = (
             c.n as f64,
@@ -420,6 +450,11 @@ impl Actor for MeanField {
             + ncv * n * 2.0 * (self.max_delay_steps as f64 + 2.0) * 4.0
             + n * nv * 8.0 * 8.0;
         let proxies = self.cfg.proxy_nodes.len();
+        if let Some(st) = ctx.input("stimulus") {
+            check_stimulus_shape(st.variables, st.nodes, c.n).map_err(|m| {
+                BuildError::at("", m).hint("a `stimulus` actor on the same connectivity sends one")
+            })?;
+        }
         Ok(Footprint {
             memory_bytes: memory,
             outputs: vec![
@@ -562,7 +597,36 @@ impl Actor for MeanField {
             vars: &vars,
         });
         let cpl = (np > 0).then_some(&mut self.cpl_buf[..]);
-        let res = sim.run_cosim(steps, &mut self.buf, proxy, cpl);
+        let stim = match crate::util::series(inputs, "stimulus")?.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(st) => {
+                let sh = st.data.shape();
+                check_stimulus_shape(Some(sh[1]), Some(sh[2]), n).map_err(ActorError::new)?;
+                self.stim_vals.clear();
+                self.stim_vals.resize(steps * n, 0.0);
+                for (k, &stamp) in st.stamps.iter().enumerate() {
+                    if stamp < before || stamp >= before + steps as u64 {
+                        continue;
+                    }
+                    let s = (stamp - before) as usize;
+                    for i in 0..n {
+                        let u = st.data[[k, 0, i]];
+                        if !u.is_finite() {
+                            return Err(ActorError::new(format!(
+                                "stimulus of region {i} (`{}`) is {u} at t = {} ms",
+                                st.meta.nodes.get(i).map_or("", |l| l.as_str()),
+                                stamp as f64 * w.dt_ms
+                            )));
+                        }
+                        self.stim_vals[s * n + i] = u;
+                    }
+                }
+                Some(StimulusInput {
+                    values: &self.stim_vals,
+                })
+            }
+        };
+        let res = sim.run_stimulated(steps, &mut self.buf, proxy, cpl, stim);
         let good = match &res {
             Ok(()) => steps,
             Err(ModelError::Diverged { step, .. }) => (*step - 1 - before) as usize,

@@ -160,10 +160,14 @@ impl Temporal {
                 }
             })?;
             if !v.is_finite() {
-                return Err(ModelError::Config(format!(
-                    "{}.{k} = {v}: a temporal equation's parameters must be finite",
-                    info.name
-                )));
+                return Err(ModelError::ParameterOutsideLimits {
+                    owner: info.name.to_string(),
+                    name: k.to_string(),
+                    value: v,
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                    unit: "",
+                });
             }
             values[i] = v;
         }
@@ -268,6 +272,6 @@ mod tests {
         let e = Temporal::new("Linear", [("a", f64::NAN)])
             .unwrap_err()
             .to_string();
-        assert!(e.contains("must be finite"), "{e}");
+        assert!(e.contains("Linear.a = NaN is outside its limits"), "{e}");
     }
 }

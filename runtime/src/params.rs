@@ -29,6 +29,9 @@ pub enum ParamType {
     Table,
     /// A list of tables (e.g. connection rules), checked by the kind itself.
     TableList,
+    /// One number per region: a list of N numbers, or a table of region
+    /// labels to numbers (the others taking a default).
+    RegionValues,
 }
 
 impl std::fmt::Display for ParamType {
@@ -44,6 +47,9 @@ impl std::fmt::Display for ParamType {
             ParamType::NodeList => "list of region indices or labels",
             ParamType::Table => "table",
             ParamType::TableList => "list of tables",
+            ParamType::RegionValues => {
+                "list of one number per region, or table of region labels to numbers"
+            }
         })
     }
 }
@@ -384,6 +390,73 @@ impl<'a> Params<'a> {
             .map(Some)
     }
 
+    /// One value per region (a [`ParamType::RegionValues`] parameter), if
+    /// given: a list of `labels.len()` numbers, or a table of labels to
+    /// numbers where unlisted regions take `default`.
+    pub fn region_values(
+        &self,
+        name: &str,
+        labels: &[String],
+        default: f64,
+    ) -> Result<Option<Vec<f64>>, BuildError> {
+        let Some(v) = self.table.get(name) else {
+            return Ok(None);
+        };
+        let number = |key: String, x: &toml::Value| {
+            as_f64(x).ok_or_else(|| {
+                BuildError::at(key, format!("expected a number, got {}", type_name(x)))
+            })
+        };
+        match v {
+            toml::Value::Array(a) => {
+                if a.len() != labels.len() {
+                    return Err(BuildError::at(
+                        name,
+                        format!(
+                            "{} values for {} regions: one per region of the connectome, in its order",
+                            a.len(),
+                            labels.len()
+                        ),
+                    )
+                    .hint(format!(
+                        "or a table by label: {name} = {{ {} = 1.0 }}",
+                        labels.first().map_or("LABEL", |l| l.as_str())
+                    )));
+                }
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| number(format!("{name}[{i}]"), x))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            }
+            toml::Value::Table(t) => {
+                let mut out = vec![default; labels.len()];
+                let known: Vec<&str> = labels.iter().map(|s| s.as_str()).collect();
+                for (l, x) in t {
+                    let i = labels.iter().position(|s| s == l).ok_or_else(|| {
+                        let mut e = BuildError::at(
+                            format!("{name}.{l}"),
+                            format!("no region labelled `{l}`"),
+                        );
+                        if let Some(c) = closest(l, &known) {
+                            e = e.hint(format!("did you mean `{c}`?"));
+                        }
+                        e
+                    })?;
+                    out[i] = number(format!("{name}.{l}"), x)?;
+                }
+                Ok(Some(out))
+            }
+            other => Err(BuildError::at(
+                name,
+                format!(
+                    "expected a list of numbers or a table of labels, got {}",
+                    type_name(other)
+                ),
+            )),
+        }
+    }
+
     /// A nested table, if given.
     pub fn table(&self, name: &str) -> Result<Option<&'a toml::Table>, BuildError> {
         match self.table.get(name) {
@@ -549,6 +622,28 @@ fn check_value(spec: &ParamSpec, v: &toml::Value) -> Result<(), BuildError> {
             toml::Value::Array(a) if a.iter().all(|x| x.is_table()) => Ok(()),
             _ => Err(bad("a list of tables, e.g. [[actors.NAME.connections]]")),
         },
+        ParamType::RegionValues => {
+            let items: Vec<(String, &toml::Value)> = match v {
+                toml::Value::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| (format!("{k}[{i}]"), x))
+                    .collect(),
+                toml::Value::Table(t) => t.iter().map(|(l, x)| (format!("{k}.{l}"), x)).collect(),
+                _ => {
+                    return Err(bad(
+                        "a list of numbers (one per region) or a table { LABEL = number }",
+                    ))
+                }
+            };
+            for (key, x) in items {
+                let f = as_f64(x).ok_or_else(|| {
+                    BuildError::at(&key, format!("expected a number, got {}", type_name(x)))
+                })?;
+                check_range(spec, f).map_err(|e| BuildError { key, ..e })?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -594,4 +689,62 @@ fn levenshtein(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &[ParamSpec] = &[ParamSpec {
+        name: "w",
+        ty: ParamType::RegionValues,
+        default: DefaultValue::Optional,
+        range: Some((-1.0, 1.0)),
+        unit: "1",
+        doc: "weights",
+    }];
+
+    fn values(text: &str) -> Result<Option<Vec<f64>>, BuildError> {
+        let t: toml::Table = toml::from_str(text).unwrap();
+        let p = Params::new(&t, SPEC, Path::new("."));
+        if let Some(e) = p.check().into_iter().next() {
+            return Err(e);
+        }
+        let labels: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        p.region_values("w", &labels, 0.0)
+    }
+
+    #[test]
+    fn region_values_take_a_list_or_a_table_by_label() {
+        assert_eq!(values("").unwrap(), None);
+        assert_eq!(
+            values("w = [0.5, 0, -1]").unwrap(),
+            Some(vec![0.5, 0.0, -1.0])
+        );
+        assert_eq!(
+            values("w = { c = 0.25 }").unwrap(),
+            Some(vec![0.0, 0.0, 0.25])
+        );
+        let e = values("w = [0.5, 0.1]").unwrap_err();
+        assert_eq!(e.key, "w");
+        assert!(
+            e.message.contains("2 values for 3 regions"),
+            "{}",
+            e.message
+        );
+        let e = values("w = { d = 0.5 }").unwrap_err();
+        assert_eq!(e.key, "w.d");
+        assert!(
+            e.message.contains("no region labelled `d`"),
+            "{}",
+            e.message
+        );
+        let e = values("w = { b = 2.0 }").unwrap_err();
+        assert_eq!(e.key, "w.b");
+        assert!(e.message.contains("outside [-1, 1]"), "{}", e.message);
+        let e = values("w = [0.5, \"x\", 1]").unwrap_err();
+        assert_eq!(e.key, "w[1]");
+        let e = values("w = 0.5").unwrap_err();
+        assert!(e.message.contains("a list of numbers"), "{}", e.message);
+    }
 }
