@@ -849,3 +849,27 @@ fn a_users_coupling_runs_in_a_sweep_as_the_built_in() {
         "{e}"
     );
 }
+
+/// A sweep runs the mean field alone: one whose graph feeds it (a stimulus
+/// wired into `brain.stimulus`) is refused, naming the edge, rather than
+/// swept without its input.
+#[test]
+fn a_sweep_refuses_a_mean_field_fed_by_a_stimulus() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "s.toml",
+        &format!(
+            "graph = \"{}\"\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0042]\n",
+            root().join("graphs/stimulus_pulse76.toml").display()
+        ),
+    );
+    let e = Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`brain` receives `brain.stimulus` from `pulse.stimulus`")
+            && e.contains("sweeps run the mean field alone"),
+        "{e}"
+    );
+}

@@ -162,6 +162,21 @@ impl Plan {
                 ),
             ));
         }
+        // nothing may feed the swept mean field: sweeps run it alone
+        if let Some(e) = graph
+            .desc
+            .edges
+            .iter()
+            .find(|e| e.to.split_once('.').map(|(a, _)| a) == Some(actor.as_str()))
+        {
+            return Err(inv(
+                "actor",
+                format!(
+                    "`{actor}` receives `{}` from `{}`; sweeps run the mean field alone, without its inputs",
+                    e.to, e.from
+                ),
+            ));
+        }
         if let (Some(nz), false) = (cfg.noise.as_mut(), noise_seed_given) {
             nz.seed = (file.seed & 0xffff_ffff) as u32;
         }
