@@ -352,3 +352,23 @@ fn stimulus_variables_default_to_the_coupled_ones() {
     );
     assert!(e.contains("`y` is listed twice in `stimulus`"), "{e}");
 }
+
+/// Inputs the fuzzer found (fuzz/fuzz_targets/model_decl.rs,
+/// coupling_decl.rs) on which toml_edit 0.23 panicked inside its parser
+/// ("all items have spans", dotted keys after a broken table): each is
+/// refused with a located TOML syntax error, never a panic.
+#[test]
+fn toml_the_parser_choked_on_is_a_syntax_error() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let model = std::fs::read(format!("{dir}/fuzz_toml_edit_span_model.toml")).unwrap();
+    let e = brainstream_modeldecl::compile("m.toml", std::str::from_utf8(&model).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("m.toml:") && e.contains("TOML syntax"), "{e}");
+    let coupling = std::fs::read(format!("{dir}/fuzz_toml_edit_span_coupling.toml")).unwrap();
+    let e =
+        brainstream_modeldecl::coupling::compile("c.toml", std::str::from_utf8(&coupling).unwrap())
+            .unwrap_err()
+            .to_string();
+    assert!(e.contains("c.toml:") && e.contains("TOML syntax"), "{e}");
+}
