@@ -118,6 +118,15 @@ put("connectome", "csv", b"\1" + csv(W) + b"\0" + csv(L) + b"\0" + C.encode())
 put("connectome", "txt", b"\2" + W.encode() + b"\0" + L.encode())
 
 # --- connectome_h5
+# model and coupling declarations: the built-in ones, as written
+DECL = os.path.join(os.path.dirname(ROOT), "..", "models", "decl")
+for target, sub in (("model_decl", ""), ("coupling_decl", "couplings")):
+    d = os.path.join(DECL, sub)
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".toml"):
+            with open(os.path.join(d, name), "rb") as f:
+                put(target, name, f.read())
+
 try:
     import h5py
     import numpy as np
