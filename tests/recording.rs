@@ -604,3 +604,29 @@ to = "raw.input"
     let (_, unstim, _) = read_h5(&plain.join("raw.h5"));
     assert_ne!(unstim, ours);
 }
+
+/// Every actor starts before any steps a window (issue 16's "nothing
+/// recorded is lost" made deterministic): a recorder that cannot start
+/// (its file's path is a directory) stops the run before the other
+/// recorder has written a window, whatever the threads' timing — with
+/// actors starting while others already ran, a full disk was taken by
+/// whichever recorder came first (tests/recording.rs's full-disk test
+/// failed under load).
+#[test]
+fn a_start_that_fails_stops_the_run_before_any_window() {
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tavg_rec.h5")).unwrap();
+        let err = run(&root().join("graphs/tvb_rww76.toml"), dir.path(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("tavg_rec") && err.contains("could not start"),
+            "{err}"
+        );
+        let f = open_h5(&dir.path().join("raw.h5"));
+        let rows = f.dataset("data").map(|d| d.shape()[0]).unwrap_or(0);
+        assert_eq!(rows, 0, "raw.h5 holds {rows} samples: a window ran");
+        assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
+    }
+}

@@ -27,7 +27,7 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, RecvTimeoutError};
@@ -429,24 +429,36 @@ pub fn run(
     match scheme {
         // every actor on its own thread, each as soon as its inputs allow
         Scheme::Parallel => {
+            let gate = Arc::new(StartGate::new(lanes.iter().filter(|l| l.is_some()).count()));
             for lane in lanes.iter_mut() {
                 let Some(mut l) = lane.take() else { continue };
-                let (env, ended) = (env.clone(), ended_tx.clone());
-                let h = std::thread::Builder::new()
+                let (env, ended, g) = (env.clone(), ended_tx.clone(), gate.clone());
+                let spawned = std::thread::Builder::new()
                     .name(format!("actor-{}", l.name))
                     .spawn(move || {
                         let span = debug_span!("actor", name = %l.name, kind = l.kind);
                         let _g = span.enter();
                         let mut complete = false;
-                        if env.start(&mut l) {
+                        let started = env.start(&mut l);
+                        // no window before every actor of the partition has
+                        // started: a start that fails stops the run before
+                        // any other actor has done work, whatever the timing
+                        g.arrive_and_wait();
+                        if started {
                             complete = env.windows(&mut l);
                         }
                         env.finish(&mut l, complete);
                         debug!("actor done");
                         let _ = ended.send(());
-                    })
-                    .map_err(spawn_err)?;
-                handles.push(h);
+                    });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        // the threads already there must not wait for it
+                        gate.open();
+                        return Err(spawn_err(e));
+                    }
+                }
             }
         }
         // one thread steps the actors one after the other, in dependency
@@ -635,6 +647,43 @@ struct Env {
     total: u64,
     dt: f64,
     n_windows: u64,
+}
+
+/// Where the actors of a parallel partition wait for each other between
+/// their `start` and their first window (a `Barrier` that can be opened
+/// when a thread could not be spawned).
+struct StartGate {
+    /// actors arrived, and whether the gate was opened for good
+    state: Mutex<(usize, bool)>,
+    cv: Condvar,
+    n: usize,
+}
+
+impl StartGate {
+    fn new(n: usize) -> Self {
+        Self {
+            state: Mutex::new((0, false)),
+            cv: Condvar::new(),
+            n,
+        }
+    }
+
+    /// Counts this actor in and waits for the others (or the gate opened).
+    fn arrive_and_wait(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.0 += 1;
+        self.cv.notify_all();
+        while s.0 < self.n && !s.1 {
+            s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Lets everyone through.
+    fn open(&self) {
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.1 = true;
+        self.cv.notify_all();
+    }
 }
 
 impl Env {
