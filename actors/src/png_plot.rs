@@ -563,10 +563,22 @@ impl PngPlot {
                 .label_style(("sans-serif", TICKS))
                 .x_label_formatter(&xfmt)
                 .y_label_formatter(&yfmt);
-            if last {
-                mesh.x_desc(tdesc);
-            }
             mesh.draw()?;
+            if last {
+                // the time axis' title, in black: the mesh's description
+                // style carries this panel's colour (its y label)
+                let (w, h) = area.dim_in_pixel();
+                area.draw(&Text::new(
+                    tdesc,
+                    (w as i32 / 2, h as i32 - AXIS as i32 - 4),
+                    TextStyle::from(("sans-serif", AXIS).into_font()).pos(
+                        plotters::style::text_anchor::Pos::new(
+                            plotters::style::text_anchor::HPos::Center,
+                            plotters::style::text_anchor::VPos::Top,
+                        ),
+                    ),
+                ))?;
+            }
             let pts: Vec<(f64, f64)> = t.iter().copied().zip(tr.iter().copied()).collect();
             for run in pts
                 .chunk_by(|a, b| a.1.is_finite() == b.1.is_finite())
