@@ -77,3 +77,19 @@ def test_sweep_errors_are_located():
         bs.sweep(GRAPHS / "adex68_sweep.toml", set={"transient_ms": 1e9}, progress=False)
     with pytest.raises(ValueError, match="unknown backend"):
         bs.sweep(GRAPHS / "adex68_sweep.toml", backend="quantum")
+
+
+def test_graph_overrides_reach_the_sweeps_graph():
+    # `graph.KEY`: the sweep's graph, as `brainstream sweep --set graph.KEY=...`
+    sweep = {
+        "graph": str(GRAPHS / "tvb_rww76.toml"),
+        "duration_ms": 600.0,
+        "transient_ms": 100.0,
+        "axes": [{"param": "coupling_params.a", "values": [0.0042]}],
+        "analysis": {"signal": "S", "fcd": False},
+    }
+    base = bs.sweep(sweep, backend="cpu", progress=False)
+    moved = bs.sweep(sweep, set={"graph.actors.brain.model_params.J_N": 0.3}, backend="cpu", progress=False)
+    assert base["S_mean"].iloc[0] != moved["S_mean"].iloc[0]
+    with pytest.raises(bs.BrainstreamError, match="J_NN"):
+        bs.sweep(sweep, set={"graph.actors.brain.model_params.J_NN": 0.3}, backend="cpu", progress=False)

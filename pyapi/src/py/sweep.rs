@@ -87,6 +87,11 @@ pub fn sweep<'py>(
         .map_err(pyo3::exceptions::PyValueError::new_err)?;
     let tmp = tempfile::tempdir()
         .map_err(|e| pyo3::exceptions::PyOSError::new_err(format!("temporary folder: {e}")))?;
+    // `graph.KEY=VALUE` overrides the sweep's graph (as `brainstream sweep
+    // --set`): handed to the plan; the others rewrite the sweep file
+    let (graph_sets, overrides): (Vec<String>, Vec<String>) = overrides
+        .into_iter()
+        .partition(|o| o.trim_start().starts_with("graph."));
     let file = match sweep_file(path.as_deref(), text.as_deref(), &overrides, tmp.path()) {
         Ok(f) => f,
         Err(m) => return Err(err_class("SweepError", m)?),
@@ -103,12 +108,12 @@ pub fn sweep<'py>(
         }
     };
     let registry = brainstream::default_registry();
-    let plan = py.detach(|| Plan::load(&file, &registry)).map_err(|e| {
-        match sweep_error(py, &e, &shown) {
+    let plan = py
+        .detach(|| Plan::load_with(&file, &registry, &graph_sets))
+        .map_err(|e| match sweep_error(py, &e, &shown) {
             Ok(v) => PyErr::from_value(v),
             Err(e) => e,
-        }
-    })?;
+        })?;
     let out_tmp =
         match &out {
             Some(_) => None,
