@@ -2,16 +2,22 @@
 //! a declaration that does not check stops the build with its problems,
 //! located (`decl/NAME.toml:LINE:COL: ...`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("decl");
+/// The declaration files (`*.toml`) of `models/<sub>`; the build runs again
+/// when the folder changes.
+fn declarations(sub: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(sub);
     println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("models/decl")
+    std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("models/{sub}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+        .collect()
+}
+
+fn main() {
+    let mut files = declarations("decl");
     files.sort();
     let mut programs = vec![];
     let mut failed = false;
@@ -91,13 +97,7 @@ const COUPLING_ORDER: &[&str] = &[
 /// a declaration that does not check stops the build, located; one whose
 /// name is not a `CouplingKind` does not compile.
 fn couplings() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("decl/couplings");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("models/decl/couplings")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut files = declarations("decl/couplings");
     let rank = |p: &Path| {
         let stem = p
             .file_stem()

@@ -19,54 +19,19 @@ use std::sync::Mutex;
 use brainstream_modeldecl::coupling::{self as decl, CouplingProgram, Sum};
 
 use crate::coupling::{CouplingInfo, CouplingKind, COUPLINGS};
-use crate::params::ParamDef;
-use crate::user_model::UserModelError;
-
-/// Largest declaration file read, bytes (as a model's).
-const MAX_DECLARATION_BYTES: u64 = 1 << 20;
-
-fn leak<T>(v: Vec<T>) -> &'static [T] {
-    Box::leak(v.into_boxed_slice())
-}
-
-fn leak_str(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
-}
+use crate::user_model::{
+    doc_with_reference, leak_str, param_defs, read_declaration, UserModelError,
+};
 
 /// The [`CouplingInfo`] of a checked coupling program whose declaration is
 /// `source`.
 pub fn info_of(program: CouplingProgram, source: &str) -> &'static CouplingInfo {
     let p: &'static CouplingProgram = Box::leak(Box::new(program));
-    let params: Vec<ParamDef> = p
-        .params
-        .iter()
-        .map(|q| ParamDef {
-            name: leak_str(&q.name),
-            default: q.default[0],
-            lo: q.lo,
-            hi: q.hi,
-            unit: leak_str(&q.unit),
-            doc: leak_str(&q.doc),
-            len: q.len,
-            defaults: if q.vector {
-                leak(q.default.clone())
-            } else {
-                &[]
-            },
-            min: q.limits.0,
-            max: q.limits.1,
-        })
-        .collect();
-    let doc = if p.reference.is_empty() {
-        p.doc.clone()
-    } else {
-        format!("{} ({})", p.doc, p.reference)
-    };
     Box::leak(Box::new(CouplingInfo {
         kind: CouplingKind::Declared,
         name: leak_str(&p.name),
-        doc: leak_str(&doc),
-        params: leak(params),
+        doc: doc_with_reference(&p.doc, &p.reference),
+        params: param_defs(&p.params),
         user: Some(p),
         source: leak_str(source),
     }))
@@ -78,21 +43,7 @@ pub fn info_of(program: CouplingProgram, source: &str) -> &'static CouplingInfo 
 pub fn load(path: &Path, shown: &str) -> Result<&'static CouplingInfo, UserModelError> {
     static LOADED: Mutex<Option<HashMap<PathBuf, &'static CouplingInfo>>> = Mutex::new(None);
     let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let read_err = |cause: String| UserModelError::Read {
-        path: shown.to_string(),
-        cause,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(read_err("not a regular file".into()));
-    }
-    if meta.len() > MAX_DECLARATION_BYTES {
-        return Err(read_err(format!(
-            "{} bytes, more than the {MAX_DECLARATION_BYTES} a declaration may have",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+    let text = read_declaration(path, shown)?;
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     let map = loaded.get_or_insert_with(HashMap::new);
     if let Some(info) = map.get(&key) {

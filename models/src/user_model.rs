@@ -69,46 +69,76 @@ impl Dfun for UserModel {
     }
 }
 
-fn leak<T>(v: Vec<T>) -> &'static [T] {
+pub(crate) fn leak<T>(v: Vec<T>) -> &'static [T] {
     Box::leak(v.into_boxed_slice())
 }
 
-fn leak_str(s: &str) -> &'static str {
+pub(crate) fn leak_str(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
+}
+
+/// The parameter table of a checked declaration (a model's or a
+/// coupling's), for the process's lifetime.
+pub(crate) fn param_defs(params: &[brainstream_modeldecl::lower::Param]) -> &'static [ParamDef] {
+    leak(
+        params
+            .iter()
+            .map(|q| ParamDef {
+                name: leak_str(&q.name),
+                default: q.default[0],
+                lo: q.lo,
+                hi: q.hi,
+                unit: leak_str(&q.unit),
+                doc: leak_str(&q.doc),
+                len: q.len,
+                defaults: if q.vector {
+                    leak(q.default.clone())
+                } else {
+                    &[]
+                },
+                min: q.limits.0,
+                max: q.limits.1,
+            })
+            .collect(),
+    )
+}
+
+/// A declaration's one line of meaning, with its reference where it has one.
+pub(crate) fn doc_with_reference(doc: &str, reference: &str) -> &'static str {
+    if reference.is_empty() {
+        leak_str(doc)
+    } else {
+        leak_str(&format!("{doc} ({reference})"))
+    }
+}
+
+/// The text of a declaration file (a model's or a coupling's): a regular
+/// file of at most [`MAX_DECLARATION_BYTES`]; `shown` names it in messages.
+pub(crate) fn read_declaration(path: &Path, shown: &str) -> Result<String, UserModelError> {
+    let read_err = |cause: String| UserModelError::Read {
+        path: shown.to_string(),
+        cause,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(read_err("not a regular file".into()));
+    }
+    if meta.len() > MAX_DECLARATION_BYTES {
+        return Err(read_err(format!(
+            "{} bytes, more than the {MAX_DECLARATION_BYTES} a declaration may have",
+            meta.len()
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))
 }
 
 /// The `ModelInfo` of a checked program whose declaration is `source`.
 pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
     let p: &'static Program = Box::leak(Box::new(program));
-    let params: Vec<ParamDef> = p
-        .params
-        .iter()
-        .map(|q| ParamDef {
-            name: leak_str(&q.name),
-            default: q.default[0],
-            lo: q.lo,
-            hi: q.hi,
-            unit: leak_str(&q.unit),
-            doc: leak_str(&q.doc),
-            len: q.len,
-            defaults: if q.vector {
-                leak(q.default.clone())
-            } else {
-                &[]
-            },
-            min: q.limits.0,
-            max: q.limits.1,
-        })
-        .collect();
-    let doc = if p.reference.is_empty() {
-        p.doc.clone()
-    } else {
-        format!("{} ({})", p.doc, p.reference)
-    };
     Box::leak(Box::new(ModelInfo {
         name: leak_str(&p.name),
-        doc: leak_str(&doc),
-        params: leak(params),
+        doc: doc_with_reference(&p.doc, &p.reference),
+        params: param_defs(&p.params),
         state_variables: leak(p.states.iter().map(|s| leak_str(&s.name)).collect()),
         units: leak(p.states.iter().map(|s| leak_str(&s.unit)).collect()),
         cvar: leak(p.cvar.clone()),
@@ -128,21 +158,7 @@ pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
 pub fn load(path: &Path, shown: &str) -> Result<&'static ModelInfo, UserModelError> {
     static LOADED: Mutex<Option<HashMap<PathBuf, &'static ModelInfo>>> = Mutex::new(None);
     let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let read_err = |cause: String| UserModelError::Read {
-        path: shown.to_string(),
-        cause,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
-    if !meta.is_file() {
-        return Err(read_err("not a regular file".into()));
-    }
-    if meta.len() > MAX_DECLARATION_BYTES {
-        return Err(read_err(format!(
-            "{} bytes, more than the {MAX_DECLARATION_BYTES} a declaration may have",
-            meta.len()
-        )));
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+    let text = read_declaration(path, shown)?;
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     let map = loaded.get_or_insert_with(HashMap::new);
     if let Some(info) = map.get(&key) {
