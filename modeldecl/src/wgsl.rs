@@ -361,6 +361,24 @@ fn horner(v: &str, coef: &[String]) -> String {
     s
 }
 
+/// The Taylor coefficients of sin or cos with their signs: `coeffs` are
+/// 1/n! for n = `top`, `top` − 2, ..., each negated where (−1)^(⌊n/2⌋) is
+/// −1 (written `(-c)`).
+fn alternating(coeffs: Vec<String>, top: u32) -> Vec<String> {
+    coeffs
+        .into_iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let n = top - 2 * k as u32;
+            if (n / 2) % 2 == 1 {
+                format!("(-{c})")
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The WGSL functions `m_*` of every built-in function, in `prec`, and
 /// `opq` (the identity, which naga does not fold).
 pub fn library(prec: Precision) -> String {
@@ -377,31 +395,8 @@ pub fn library(prec: Precision) -> String {
             // exp: Taylor to r^13 on |r| ≤ ln2/2 (truncation < 4e-18)
             let exp_poly = horner("r", &inv_factorials(0, 13, 1));
             // sin: odd terms to r^21, cos: even terms to r^20, |r| ≤ π/4
-            let sin_c: Vec<String> = inv_factorials(1, 21, 2)
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    // (-1)^((n-1)/2) for n = 21, 19, ..., 1
-                    let n = 21 - 2 * k as u32;
-                    if (n / 2) % 2 == 1 {
-                        format!("(-{c})")
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect();
-            let cos_c: Vec<String> = inv_factorials(0, 20, 2)
-                .iter()
-                .enumerate()
-                .map(|(k, c)| {
-                    let n = 20 - 2 * k as u32;
-                    if (n / 2) % 2 == 1 {
-                        format!("(-{c})")
-                    } else {
-                        c.clone()
-                    }
-                })
-                .collect();
+            let sin_c = alternating(inv_factorials(1, 21, 2), 21);
+            let cos_c = alternating(inv_factorials(0, 20, 2), 20);
             // sin(r) = r·S(r²): coefficients of S in r²
             let sin_poly = horner("r2", &sin_c);
             let cos_poly = horner("r2", &cos_c);
