@@ -248,7 +248,10 @@ impl InputSpec {
                 for (reg, &i) in nodes.iter().enumerate() {
                     for j in 0..n {
                         let w = conn.weights[i * n + j];
-                        if w <= 0.0 || nodes.contains(&j) {
+                        // connectome weights are ≥ 0 (checked when loaded):
+                        // a zero is no tract; the sign of `weight` chooses
+                        // the synapse, as NEST's
+                        if w == 0.0 || nodes.contains(&j) {
                             continue;
                         }
                         let d = delays[i * n + j];

@@ -15,17 +15,19 @@
 //! over a synapse of delay d steps it acts in step k + d. An input spike
 //! stamped k acts in step k + d of its input delay.
 
+mod connections;
 mod input;
 
 use std::sync::Arc;
 
+use connections::{PortSynapses, Projection, Source, SPIKE_PORTS};
 use input::{Fanout, InputSpec};
 
 use brainstream_models::params::ParamSet;
-use brainstream_models::spiking::aeif_cond_exp::{AeifCondExp, PARAMS as AEIF_PARAMS};
-use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver, PARAMS as COND_PARAMS};
-use brainstream_models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as IAF_PARAMS};
-use brainstream_models::spiking::{Dist, Network, Neurons, Rule};
+use brainstream_models::spiking::aeif_cond_exp::AeifCondExp;
+use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver};
+use brainstream_models::spiking::iaf_psc_alpha::IafPscAlpha;
+use brainstream_models::spiking::{neuron_info, Dist, Network, Neurons, NEURONS};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
@@ -39,7 +41,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
-    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections within each region: { from, to, rule = all_to_all | fixed_indegree | pairwise_bernoulli, indegree, p, weight, delay_ms }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
@@ -54,7 +56,10 @@ pub const KIND: KindSpec = KindSpec {
     doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_cond_alpha, aeif_cond_exp, connection rules, delays, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
-        PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region", end_stamped: false },
+        PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region; without an `input` table, a device's trains wired by `connections` with from = \"spikes_in\"", end_stamped: false },
+        PortDecl { name: "spikes_in_2", ty: PortType::Spikes, doc: "spike trains of a device (spike_generator, poisson_generator, parrot_neuron, …), wired by `connections` with from = \"spikes_in_2\"", end_stamped: false },
+        PortDecl { name: "spikes_in_3", ty: PortType::Spikes, doc: "as spikes_in_2", end_stamped: false },
+        PortDecl { name: "spikes_in_4", ty: PortType::Spikes, doc: "as spikes_in_2", end_stamped: false },
         PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) into the `current_targets` populations of every region: variable 0, one node for all regions or one per region; a sample stamped j arrives in step j and acts from the next", end_stamped: false },
     ],
     outputs: &[
@@ -64,14 +69,6 @@ pub const KIND: KindSpec = KindSpec {
     ],
     build,
 };
-
-struct Projection {
-    from: usize,
-    to: usize,
-    rule: Rule,
-    weight: Dist,
-    delay_ms: Dist,
-}
 
 /// A number, or `{ dist = "normal", mean, std }` / `{ dist = "uniform", low, high }`.
 fn dist(t: &toml::Table, key: &str, at: &str) -> Result<Dist, BuildError> {
@@ -133,6 +130,10 @@ struct SpikingNetwork {
     pop_first: Vec<usize>,
     /// per input train: the synapses it makes
     fanout: Option<Fanout>,
+    /// the synapses of the device trains on the spike ports
+    port_synapses: PortSynapses,
+    /// whether spikes of unconnected trains were reported, per port
+    warned_unconnected: [bool; 4],
     meta: Arc<SeriesMeta>,
 }
 
@@ -185,18 +186,21 @@ fn only(t: &toml::Table, keys: &[&str], at: &str) -> Result<(), BuildError> {
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
     let model = p.str("model")?;
-    let table = match model.as_str() {
-        "iaf_psc_alpha" => IAF_PARAMS,
-        "iaf_cond_alpha" => COND_PARAMS,
-        "aeif_cond_exp" => AEIF_PARAMS,
-        _ => {
-            return Err(BuildError::at(
-                "model",
-                format!("neuron model `{model}` is not available yet"),
-            )
-            .hint("available: iaf_psc_alpha, iaf_cond_alpha, aeif_cond_exp"))
-        }
-    };
+    let info = neuron_info(&model).ok_or_else(|| {
+        BuildError::at(
+            "model",
+            format!("neuron model `{model}` is not available yet"),
+        )
+        .hint(format!(
+            "available: {}",
+            NEURONS
+                .iter()
+                .map(|n| n.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let table = info.params;
     let np = p.number_table("neuron_params")?;
     let params = ParamSet::from_overrides(&model, table, np.iter().map(|(k, v)| (k.as_str(), *v)))
         .map_err(|e| match &e {
@@ -246,53 +250,6 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             ))
         })
     };
-    let mut projections = vec![];
-    for (k, c) in p.tables("connections")?.into_iter().enumerate() {
-        let at = format!("connections[{k}]");
-        only(
-            c,
-            &["from", "to", "rule", "indegree", "p", "weight", "delay_ms"],
-            &at,
-        )?;
-        let from = pop_index(text(c, "from", &at)?, format!("{at}.from"))?;
-        let to = pop_index(text(c, "to", &at)?, format!("{at}.to"))?;
-        let rule = match text(c, "rule", &at)? {
-            "all_to_all" => Rule::AllToAll,
-            "fixed_indegree" => Rule::FixedIndegree(count(c, "indegree", &at)?),
-            "pairwise_bernoulli" => {
-                let pr = num(c, "p", &at)?;
-                if !(0.0..=1.0).contains(&pr) {
-                    return Err(BuildError::at(
-                        format!("{at}.p"),
-                        format!("{pr} is outside [0, 1]"),
-                    ));
-                }
-                Rule::PairwiseBernoulli(pr)
-            }
-            other => {
-                return Err(
-                    BuildError::at(format!("{at}.rule"), format!("unknown rule `{other}`"))
-                        .hint("all_to_all, fixed_indegree or pairwise_bernoulli"),
-                )
-            }
-        };
-        let delay_ms = dist(c, "delay_ms", &at)?;
-        if let Dist::Constant(d) = delay_ms {
-            if d < ctx.dt_ms - 1e-12 {
-                return Err(BuildError::at(
-                    format!("{at}.delay_ms"),
-                    format!("{d} ms is shorter than one step ({} ms)", ctx.dt_ms),
-                ));
-            }
-        }
-        projections.push(Projection {
-            from,
-            to,
-            rule,
-            weight: dist(c, "weight", &at)?,
-            delay_ms,
-        });
-    }
     let background = match p.table("background")? {
         None => None,
         Some(b) => {
@@ -340,6 +297,15 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         None => None,
         Some(t) => Some(InputSpec::parse(t, ctx, &regions, &pop_index)?),
     };
+    let projections = connections::parse(&connections::Context {
+        params: p,
+        model: info,
+        dt_ms: ctx.dt_ms,
+        pops: &pops,
+        regions: &regions,
+        input_on_spikes_in: input.is_some(),
+        pop_index: &pop_index,
+    })?;
     let current_targets = match p.str_list("current_targets")? {
         None => (0..pops.len()).collect(),
         Some(list) => list
@@ -400,6 +366,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         net: None,
         pop_first: vec![],
         fanout: None,
+        port_synapses: PortSynapses::default(),
+        warned_unconnected: [false; 4],
         meta,
     }))
 }
@@ -421,17 +389,12 @@ impl Actor for SpikingNetwork {
         let regions = self.regions.len() as f64;
         let per_region: usize = self.pops.iter().map(|p| p.1).sum();
         let neurons = regions * per_region as f64;
-        let size = |p: usize| self.pops[p].1 as f64;
-        let synapses: f64 = regions
-            * self
-                .projections
-                .iter()
-                .map(|pr| match pr.rule {
-                    Rule::AllToAll => size(pr.from) * size(pr.to),
-                    Rule::FixedIndegree(k) => k as f64 * size(pr.to),
-                    Rule::PairwiseBernoulli(p) => p * size(pr.from) * size(pr.to),
-                })
-                .sum::<f64>();
+        let sizes: Vec<usize> = self.pops.iter().map(|p| p.1).collect();
+        let synapses: f64 = self
+            .projections
+            .iter()
+            .map(|pr| pr.expected_synapses(&sizes))
+            .sum::<f64>();
         let n = self.regions.len() * per_region;
         Ok(Footprint {
             memory_bytes: neurons * BYTES_PER_NEURON + synapses * BYTES_PER_SYNAPSE,
@@ -467,14 +430,20 @@ impl Actor for SpikingNetwork {
         let np = self.pops.len();
         for reg in 0..r {
             for pr in &self.projections {
+                let Source::Population(from) = pr.from else {
+                    continue;
+                };
+                if !pr.regions.contains(&reg) {
+                    continue;
+                }
                 net.connect_dist(
-                    reg * np + pr.from,
+                    reg * np + from,
                     reg * np + pr.to,
                     pr.rule,
                     pr.weight,
                     pr.delay_ms,
                 )
-                .map_err(ActorError::new)?;
+                .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, pr.at)))?;
             }
             if let Some((rate, w, d, targets)) = &self.background {
                 for &t in targets {
@@ -492,6 +461,20 @@ impl Actor for SpikingNetwork {
             net.reserve_input_horizon(inp.horizon(ctx.window_steps as usize));
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
             self.fanout = Some(inp.wire(ctx, net.populations(), np, &mut rng)?);
+        }
+        if self
+            .projections
+            .iter()
+            .any(|p| matches!(p.from, Source::Port { .. }))
+        {
+            // a stream of its own: graphs without device connections keep
+            // their draws
+            let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0xc0_22ec_7105);
+            self.port_synapses =
+                PortSynapses::wire(&self.projections, ctx, net.populations(), np, &mut rng)?;
+            net.reserve_input_horizon(
+                ctx.window_steps as usize + self.port_synapses.longest_delay() + 1,
+            );
         }
         net.build();
         self.threads = match self.threads {
@@ -528,12 +511,36 @@ impl Actor for SpikingNetwork {
             .as_mut()
             .ok_or_else(|| ActorError::new("not started"))?;
         let input = crate::util::spikes(inputs, "spikes_in")?;
-        if let (Some(sp), None) = (input, &self.input) {
-            if !sp.senders.is_empty() {
+        // the devices' trains: stamped k, they act in step k + s
+        for (port, name) in SPIKE_PORTS.iter().enumerate() {
+            let Some(sp) = crate::util::spikes(inputs, name)? else {
+                continue;
+            };
+            if port == 0 && self.input.is_some() {
+                continue;
+            }
+            let wired = self
+                .projections
+                .iter()
+                .any(|p| matches!(p.from, Source::Port { port: q, .. } if q == port));
+            if !wired {
+                if sp.senders.is_empty() {
+                    continue;
+                }
                 return Err(ActorError::new(format!(
-                    "`{}` receives spikes on spikes_in but has no `input` table saying where they go",
-                    self.name
+                    "`{}` receives spikes on {name} but no connection has from = \"{name}\"{}",
+                    self.name,
+                    if port == 0 {
+                        " and there is no `input` table saying where they go"
+                    } else {
+                        ""
+                    }
                 )));
+            }
+            let lost = self.port_synapses.schedule(port, sp, w, net)?;
+            if lost > 0 && !self.warned_unconnected[port] {
+                self.warned_unconnected[port] = true;
+                tracing::warn!(actor = %self.name, port = %name, spikes = lost, "spikes of trains that no connection names reach no neuron");
             }
         }
         let r = self.regions.len();

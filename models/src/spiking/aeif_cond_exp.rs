@@ -12,9 +12,19 @@
 //! adaptation jump matters within the step). V in mV, g in nS, w and
 //! currents in pA, times in ms.
 
+use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
 use super::rkf45::{self, Control};
 use crate::error::ModelError;
 use crate::params::{p, ParamDef, ParamSet};
+
+/// The model as a graph and `brainstream list` know it.
+pub const INFO: NeuronInfo = NeuronInfo {
+    name: "aeif_cond_exp",
+    doc: "Adaptive exponential integrate-and-fire neuron (AdEx), exponential conductances (GSL RKF45)",
+    params: PARAMS,
+    weight_unit: "nS",
+    receptors: SIGNED_RECEPTOR,
+};
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

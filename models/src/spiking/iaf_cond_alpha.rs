@@ -30,9 +30,19 @@
 //!   in the same steps, and costs twelve cheap scalar right-hand sides per
 //!   neuron and step.
 
+use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
 use super::rkf45;
 use crate::error::ModelError;
 use crate::params::{p, ParamDef, ParamSet};
+
+/// The model as a graph and `brainstream list` know it.
+pub const INFO: NeuronInfo = NeuronInfo {
+    name: "iaf_cond_alpha",
+    doc: "Leaky integrate-and-fire neuron, alpha-shaped conductances (GSL RKF45, or rk4)",
+    params: PARAMS,
+    weight_unit: "nS",
+    receptors: SIGNED_RECEPTOR,
+};
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

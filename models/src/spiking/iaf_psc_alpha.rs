@@ -18,8 +18,18 @@
 //! for |τ_m − τ_syn| < 0.01 ms the singular limits `P32 = h/C_m·e^{−h/τ_m}`,
 //! `P31 = h²/(2C_m)·e^{−h/τ_m}`.
 
+use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
 use crate::error::ModelError;
 use crate::params::{p, ParamDef, ParamSet};
+
+/// The model as a graph and `brainstream list` know it.
+pub const INFO: NeuronInfo = NeuronInfo {
+    name: "iaf_psc_alpha",
+    doc: "Leaky integrate-and-fire neuron, alpha-shaped post-synaptic currents, exact integration",
+    params: PARAMS,
+    weight_unit: "pA",
+    receptors: SIGNED_RECEPTOR,
+};
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

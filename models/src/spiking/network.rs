@@ -120,7 +120,8 @@ pub enum Dist {
 }
 
 impl Dist {
-    fn check(&self, what: &str) -> Result<(), ModelError> {
+    /// Whether finite and well-formed; the error names `what`.
+    pub fn check(&self, what: &str) -> Result<(), ModelError> {
         let ok = match *self {
             Dist::Constant(v) => v.is_finite(),
             Dist::Normal { mean, std } => mean.is_finite() && std.is_finite() && std >= 0.0,
@@ -135,7 +136,8 @@ impl Dist {
         }
     }
 
-    fn sample(&self, rng: &mut impl Rng) -> f64 {
+    /// One draw (a constant is itself).
+    pub fn sample(&self, rng: &mut impl Rng) -> f64 {
         match *self {
             Dist::Constant(v) => v,
             Dist::Normal { mean, std } => {
@@ -147,12 +149,96 @@ impl Dist {
     }
 }
 
-/// How sources are chosen for a projection.
+/// How sources and targets are paired for a projection (NEST's rules;
+/// autapses and multapses allowed, NEST's defaults).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rule {
+    /// Every source to every target.
     AllToAll,
+    /// Source i to target i (as many sources as targets).
+    OneToOne,
+    /// Every target draws K sources uniformly, with repetition.
     FixedIndegree(usize),
+    /// Every source draws K targets uniformly, with repetition.
+    FixedOutdegree(usize),
+    /// Every (source, target) pair with probability p.
     PairwiseBernoulli(f64),
+}
+
+impl Rule {
+    /// The (source, target) index pairs for `n_src` sources and `n_dst`
+    /// targets, drawn from `rng` in NEST's loop order (targets outer,
+    /// except `fixed_outdegree`: sources outer). `one_to_one` needs
+    /// `n_src == n_dst`.
+    pub fn pairs(
+        &self,
+        n_src: usize,
+        n_dst: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Vec<(usize, usize)>, ModelError> {
+        let mut pairs = vec![];
+        match *self {
+            Rule::AllToAll => {
+                for t in 0..n_dst {
+                    for s in 0..n_src {
+                        pairs.push((s, t));
+                    }
+                }
+            }
+            Rule::OneToOne => {
+                if n_src != n_dst {
+                    return Err(ModelError::Config(format!(
+                        "one_to_one needs as many sources as targets, got {n_src} and {n_dst}"
+                    )));
+                }
+                pairs.extend((0..n_dst).map(|i| (i, i)));
+            }
+            Rule::FixedIndegree(k) => {
+                if n_src > 0 {
+                    for t in 0..n_dst {
+                        for _ in 0..k {
+                            pairs.push((rng.gen_range(0..n_src), t));
+                        }
+                    }
+                }
+            }
+            Rule::FixedOutdegree(k) => {
+                if n_dst > 0 {
+                    for s in 0..n_src {
+                        for _ in 0..k {
+                            pairs.push((s, rng.gen_range(0..n_dst)));
+                        }
+                    }
+                }
+            }
+            Rule::PairwiseBernoulli(p) => {
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(ModelError::Config(format!(
+                        "connection probability {p} is outside [0, 1]"
+                    )));
+                }
+                for t in 0..n_dst {
+                    for s in 0..n_src {
+                        if rng.gen::<f64>() < p {
+                            pairs.push((s, t));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(pairs)
+    }
+
+    /// Expected number of synapses, for memory estimates.
+    pub fn expected_synapses(&self, n_src: usize, n_dst: usize) -> f64 {
+        match *self {
+            Rule::AllToAll => n_src as f64 * n_dst as f64,
+            Rule::OneToOne => n_dst as f64,
+            Rule::FixedIndegree(k) => k as f64 * n_dst as f64,
+            Rule::FixedOutdegree(k) => k as f64 * n_src as f64,
+            Rule::PairwiseBernoulli(p) => p * n_src as f64 * n_dst as f64,
+        }
+    }
 }
 
 /// A population.
@@ -326,33 +412,11 @@ impl Network {
             }
         }
         let (src, dst) = (self.pops[from].clone(), self.pops[to].clone());
-        let mut pairs: Vec<(u32, u32)> = vec![];
-        match rule {
-            Rule::AllToAll => {
-                for t in dst.first..dst.first + dst.size {
-                    for s in src.first..src.first + src.size {
-                        pairs.push((s as u32, t as u32));
-                    }
-                }
-            }
-            Rule::FixedIndegree(k) => {
-                for t in dst.first..dst.first + dst.size {
-                    for _ in 0..k {
-                        let s = src.first + self.rng.gen_range(0..src.size);
-                        pairs.push((s as u32, t as u32));
-                    }
-                }
-            }
-            Rule::PairwiseBernoulli(p) => {
-                for t in dst.first..dst.first + dst.size {
-                    for s in src.first..src.first + src.size {
-                        if self.rng.gen::<f64>() < p {
-                            pairs.push((s as u32, t as u32));
-                        }
-                    }
-                }
-            }
-        }
+        let pairs: Vec<(u32, u32)> = rule
+            .pairs(src.size, dst.size, &mut self.rng)?
+            .into_iter()
+            .map(|(s, t)| ((src.first + s) as u32, (dst.first + t) as u32))
+            .collect();
         for (s, t) in pairs {
             let w = weight.sample(&mut self.rng);
             let dm = delay_ms.sample(&mut self.rng).max(self.h);

@@ -1,0 +1,493 @@
+//! The `connections` table list: every projection into a population, from
+//! another population of the same region or from the spike trains of an
+//! input port (a device: `spike_generator`, `poisson_generator`,
+//! `parrot_neuron`, …), each with its own rule, weight (either sign),
+//! delay and receptor, as NEST's `Connect(source, target, conn_spec,
+//! syn_spec)`.
+//!
+//! ```toml
+//! connections = [
+//!   { from = "E", to = "I", rule = "fixed_indegree", indegree = 80, weight = 20.0, delay_ms = 1.5 },
+//!   { from = "spikes_in_2", trains = [0], to = "E", weight = 120.0, delay_ms = 1.0 },
+//!   { from = "spikes_in_2", trains = [1], to = "E", weight = -90.0, delay_ms = 2.5 },
+//! ]
+//! ```
+//!
+//! * `from`: a population, or an input port (`spikes_in` when no `input`
+//!   table claims it, `spikes_in_2` … `spikes_in_4`); `trains` (port only):
+//!   the senders of that port that are the sources, a list of indices or a
+//!   count N (trains 0..N); default `[0]`.
+//! * `rule` (default `all_to_all`, NEST's default): `one_to_one`,
+//!   `fixed_indegree` (`indegree`), `fixed_outdegree` (`outdegree`),
+//!   `pairwise_bernoulli` (`p`); autapses and multapses allowed.
+//! * `weight` (pA or nS, the model's unit) and `delay_ms`: numbers or
+//!   distributions. The weight's sign chooses the synapse as NEST does for
+//!   the model (`receptor` 0 of the built-in models: > 0 excitatory, ≤ 0
+//!   inhibitory; a conductance model takes the magnitude). From a port,
+//!   `delay_ms` is NEST's delay counted from the device's spike, the graph
+//!   edge's delay included (it must be longer than the edge's).
+//! * `receptor` (default 0): NEST's `receptor_type`, checked against the
+//!   model; `regions` (default all): the regions whose populations are
+//!   connected.
+
+use std::collections::HashMap;
+
+use brainstream_models::spiking::{Dist, Network, NeuronInfo, Population, Rule, Signs};
+use brainstream_runtime::{ActorError, BuildError, Params, RunContext, Spikes, WindowInfo};
+use rand::Rng;
+
+use super::{count, dist, num, only, text};
+
+/// The spike input ports, in port order; `spikes_in` also takes the
+/// proxy trains of the `input` table.
+pub(super) const SPIKE_PORTS: [&str; 4] =
+    ["spikes_in", "spikes_in_2", "spikes_in_3", "spikes_in_4"];
+
+/// Where a projection's spikes come from.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Source {
+    /// A population of the same region.
+    Population(usize),
+    /// Trains (senders) of the input port `SPIKE_PORTS[port]`.
+    Port { port: usize, trains: Vec<u32> },
+}
+
+/// One entry of `connections`.
+#[derive(Debug, Clone)]
+pub(super) struct Projection {
+    /// `connections[k]`, for messages.
+    pub at: String,
+    pub from: Source,
+    pub to: usize,
+    /// region indices it applies to
+    pub regions: Vec<usize>,
+    pub rule: Rule,
+    pub weight: Dist,
+    pub delay_ms: Dist,
+}
+
+impl Projection {
+    /// Expected synapses in one region, `sizes` the population sizes.
+    pub fn expected_synapses(&self, sizes: &[usize]) -> f64 {
+        let n_src = match &self.from {
+            Source::Population(p) => sizes[*p],
+            Source::Port { trains, .. } => trains.len(),
+        };
+        self.rule.expected_synapses(n_src, sizes[self.to]) * self.regions.len() as f64
+    }
+}
+
+/// What `parse` needs to know of the network.
+pub(super) struct Context<'a> {
+    pub params: &'a Params<'a>,
+    pub model: &'static NeuronInfo,
+    pub dt_ms: f64,
+    pub pops: &'a [(String, usize)],
+    pub regions: &'a [String],
+    /// whether the `input` table claims `spikes_in`
+    pub input_on_spikes_in: bool,
+    pub pop_index: &'a dyn Fn(&str, String) -> Result<usize, BuildError>,
+}
+
+/// Parses `connections`.
+pub(super) fn parse(c: &Context) -> Result<Vec<Projection>, BuildError> {
+    let mut out = vec![];
+    for (k, t) in c.params.tables("connections")?.into_iter().enumerate() {
+        out.push(parse_one(c, t, &format!("connections[{k}]"))?);
+    }
+    Ok(out)
+}
+
+fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, BuildError> {
+    only(
+        t,
+        &[
+            "from",
+            "to",
+            "rule",
+            "indegree",
+            "outdegree",
+            "p",
+            "weight",
+            "delay_ms",
+            "receptor",
+            "trains",
+            "regions",
+        ],
+        at,
+    )?;
+    let from_name = text(t, "from", at)?;
+    let is_pop = c.pops.iter().any(|p| p.0 == from_name);
+    let port = SPIKE_PORTS.iter().position(|p| *p == from_name);
+    let from = match (is_pop, port) {
+        (true, Some(_)) => {
+            return Err(BuildError::at(
+                format!("{at}.from"),
+                format!("`{from_name}` is both a population and an input port"),
+            )
+            .hint("rename the population"))
+        }
+        (true, None) => {
+            if t.contains_key("trains") {
+                return Err(BuildError::at(
+                    format!("{at}.trains"),
+                    "`trains` chooses the senders of an input port; this connection is from a population",
+                ));
+            }
+            Source::Population((c.pop_index)(from_name, format!("{at}.from"))?)
+        }
+        (false, Some(port)) => {
+            if port == 0 && c.input_on_spikes_in {
+                return Err(BuildError::at(
+                    format!("{at}.from"),
+                    "spikes_in carries the proxy trains of the `input` table",
+                )
+                .hint("connect the device to spikes_in_2, spikes_in_3 or spikes_in_4"));
+            }
+            Source::Port {
+                port,
+                trains: trains(t, at)?,
+            }
+        }
+        (false, None) => {
+            return Err(BuildError::at(
+                format!("{at}.from"),
+                format!("no population or input port `{from_name}`"),
+            )
+            .hint(format!(
+                "populations: {}; input ports: {}",
+                c.pops
+                    .iter()
+                    .map(|p| p.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                SPIKE_PORTS.join(", ")
+            )))
+        }
+    };
+    let to = (c.pop_index)(text(t, "to", at)?, format!("{at}.to"))?;
+    let rule = rule(t, at)?;
+    let n_src = match &from {
+        Source::Population(p) => c.pops[*p].1,
+        Source::Port { trains, .. } => trains.len(),
+    };
+    if rule == Rule::OneToOne && n_src != c.pops[to].1 {
+        return Err(BuildError::at(
+            format!("{at}.rule"),
+            format!(
+                "one_to_one needs as many sources as targets: {n_src} sources, {} neurons in `{}`",
+                c.pops[to].1, c.pops[to].0
+            ),
+        ));
+    }
+    let weight = dist(t, "weight", at)?;
+    let delay_ms = dist(t, "delay_ms", at)?;
+    if let Dist::Constant(d) = delay_ms {
+        if d < c.dt_ms - 1e-12 {
+            return Err(BuildError::at(
+                format!("{at}.delay_ms"),
+                format!("{d} ms is shorter than one step ({} ms)", c.dt_ms),
+            ));
+        }
+    }
+    let receptor = match t.get("receptor") {
+        None => 0,
+        Some(_) => count(t, "receptor", at)?,
+    };
+    check_receptor(c.model, receptor, &weight, at)?;
+    let regions = match t.get("regions") {
+        None => (0..c.regions.len()).collect(),
+        Some(toml::Value::Array(a)) => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let here = format!("{at}.regions[{i}]");
+                let name = x
+                    .as_str()
+                    .ok_or_else(|| BuildError::at(here.clone(), "expected a region label"))?;
+                c.regions.iter().position(|r| r == name).ok_or_else(|| {
+                    BuildError::at(here, format!("no region `{name}` here"))
+                        .hint(format!("regions: {}", c.regions.join(", ")))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(v) => {
+            return Err(BuildError::at(
+                format!("{at}.regions"),
+                format!("expected a list of region labels, got {v}"),
+            ))
+        }
+    };
+    Ok(Projection {
+        at: at.to_string(),
+        from,
+        to,
+        regions,
+        rule,
+        weight,
+        delay_ms,
+    })
+}
+
+/// `trains`: a list of sender indices or a count N (0..N); default [0].
+fn trains(t: &toml::Table, at: &str) -> Result<Vec<u32>, BuildError> {
+    let here = format!("{at}.trains");
+    let list = match t.get("trains") {
+        None => vec![0],
+        Some(toml::Value::Integer(n)) if (1..=u32::MAX as i64).contains(n) => {
+            (0..*n as u32).collect()
+        }
+        Some(toml::Value::Array(a)) if !a.is_empty() => a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| match x.as_integer() {
+                Some(v) if (0..=u32::MAX as i64).contains(&v) => Ok(v as u32),
+                _ => Err(BuildError::at(
+                    format!("{here}[{i}]"),
+                    format!("expected a train index ≥ 0, got {x}"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(v) => {
+            return Err(BuildError::at(
+                here,
+                format!("expected a list of train indices or a count ≥ 1, got {v}"),
+            ))
+        }
+    };
+    let mut seen = list.clone();
+    seen.sort_unstable();
+    if let Some(w) = seen.windows(2).find(|w| w[0] == w[1]) {
+        return Err(BuildError::at(
+            here,
+            format!("train {} is listed twice", w[0]),
+        ));
+    }
+    Ok(list)
+}
+
+fn rule(t: &toml::Table, at: &str) -> Result<Rule, BuildError> {
+    let name = match t.get("rule") {
+        None => "all_to_all",
+        Some(_) => text(t, "rule", at)?,
+    };
+    Ok(match name {
+        "all_to_all" => Rule::AllToAll,
+        "one_to_one" => Rule::OneToOne,
+        "fixed_indegree" => Rule::FixedIndegree(count(t, "indegree", at)?),
+        "fixed_outdegree" => Rule::FixedOutdegree(count(t, "outdegree", at)?),
+        "pairwise_bernoulli" => {
+            let pr = num(t, "p", at)?;
+            if !(0.0..=1.0).contains(&pr) {
+                return Err(BuildError::at(
+                    format!("{at}.p"),
+                    format!("{pr} is outside [0, 1]"),
+                ));
+            }
+            Rule::PairwiseBernoulli(pr)
+        }
+        other => {
+            return Err(
+                BuildError::at(format!("{at}.rule"), format!("unknown rule `{other}`")).hint(
+                    "all_to_all, one_to_one, fixed_indegree, fixed_outdegree or pairwise_bernoulli",
+                ),
+            )
+        }
+    })
+}
+
+/// The receptor exists in the model and takes the weights `weight` can
+/// give (NEST: UnknownReceptorType, and the refusal of negative weights on
+/// receptors that take none).
+fn check_receptor(
+    model: &NeuronInfo,
+    receptor: usize,
+    weight: &Dist,
+    at: &str,
+) -> Result<(), BuildError> {
+    let Some(r) = model.receptor(receptor) else {
+        let ids: Vec<String> = model.receptors.iter().map(|r| r.id.to_string()).collect();
+        return Err(BuildError::at(
+            format!("{at}.receptor"),
+            format!("{} has no receptor {receptor}", model.name),
+        )
+        .hint(format!(
+            "its receptors: {}{}",
+            ids.join(", "),
+            if model.receptors.len() == 1 {
+                format!(" ({})", model.receptors[0].doc)
+            } else {
+                String::new()
+            }
+        )));
+    };
+    let can_be_negative = match *weight {
+        Dist::Constant(w) => w < 0.0,
+        Dist::Normal { std, mean } => std > 0.0 || mean < 0.0,
+        Dist::Uniform { low, .. } => low < 0.0,
+    };
+    if r.signs == Signs::NonNegative && can_be_negative {
+        return Err(BuildError::at(
+            format!("{at}.weight"),
+            format!(
+                "receptor {receptor} of {} takes weights ≥ 0 only; {weight:?} can be negative",
+                model.name
+            ),
+        )
+        .hint("give a non-negative weight, or choose the receptor of the inhibitory synapse"));
+    }
+    Ok(())
+}
+
+/// A synapse from an input train.
+#[derive(Debug, Clone, Copy)]
+struct Synapse {
+    neuron: u32,
+    /// steps after the spike's stamp as seen past the edge
+    delay: u32,
+    weight: f64,
+}
+
+/// The synapses of the input ports' trains, by port and sender.
+#[derive(Debug, Default)]
+pub(super) struct PortSynapses {
+    ports: [HashMap<u32, Vec<Synapse>>; 4],
+    longest: usize,
+}
+
+impl PortSynapses {
+    /// Draws the synapses of the port projections onto `pops` (region-major,
+    /// `np` per region) with step `dt_ms`.
+    pub fn wire(
+        projections: &[Projection],
+        ctx: &RunContext,
+        pops: &[Population],
+        np: usize,
+        rng: &mut impl Rng,
+    ) -> Result<Self, ActorError> {
+        let mut me = Self::default();
+        let dt = ctx.dt_ms;
+        for pr in projections {
+            let Source::Port { port, trains } = &pr.from else {
+                continue;
+            };
+            let edge = ctx.delays_into(SPIKE_PORTS[*port]).min().unwrap_or(0) as i64;
+            let steps = |d: f64| (d / dt).round() as i64;
+            if let Dist::Constant(d) = pr.delay_ms {
+                if steps(d) <= edge {
+                    return Err(ActorError::new(format!(
+                        "`{}`: {}.delay_ms = {d} ms is not longer than the edge into {} ({} ms): that spike would act before it was sent",
+                        ctx.name,
+                        pr.at,
+                        SPIKE_PORTS[*port],
+                        edge as f64 * dt
+                    )));
+                }
+            }
+            for &reg in &pr.regions {
+                let target = &pops[reg * np + pr.to];
+                let pairs = pr
+                    .rule
+                    .pairs(trains.len(), target.size, rng)
+                    .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", ctx.name, pr.at)))?;
+                for (s, t) in pairs {
+                    let weight = pr.weight.sample(rng);
+                    // a drawn delay is at least one step past the edge
+                    let delay = (steps(pr.delay_ms.sample(rng)) - edge).max(1) as u32;
+                    me.longest = me.longest.max(delay as usize);
+                    me.ports[*port].entry(trains[s]).or_default().push(Synapse {
+                        neuron: (target.first + t) as u32,
+                        delay,
+                        weight,
+                    });
+                }
+            }
+        }
+        Ok(me)
+    }
+
+    /// The longest synaptic delay (steps past the edge).
+    pub fn longest_delay(&self) -> usize {
+        self.longest
+    }
+
+    /// Schedules the spikes of port `port` in window `w` into `net` (at
+    /// the window's start): a spike stamped k acts in step k + s of each of
+    /// its synapses. Spikes of trains no connection names reach nothing,
+    /// as NEST's unconnected device outputs; the count is returned.
+    pub fn schedule(
+        &self,
+        port: usize,
+        sp: &Spikes,
+        w: &WindowInfo,
+        net: &mut Network,
+    ) -> Result<usize, ActorError> {
+        let mut unconnected = 0;
+        for (k, &stamp) in sp.stamps.iter().enumerate() {
+            if !w.contains(stamp) {
+                continue;
+            }
+            let Some(syn) = self.ports[port].get(&sp.senders[k]) else {
+                unconnected += 1;
+                continue;
+            };
+            let at = (stamp - w.start_step) as usize;
+            for s in syn {
+                net.inject(s.neuron as usize, s.weight, at + s.delay as usize)
+                    .map_err(ActorError::new)?;
+            }
+        }
+        Ok(unconnected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use brainstream_models::spiking::{neuron_info, Receptor};
+
+    const POSITIVE_ONLY: NeuronInfo = NeuronInfo {
+        name: "multisynapse_test",
+        doc: "",
+        params: &[],
+        weight_unit: "nS",
+        receptors: &[Receptor {
+            id: 1,
+            signs: Signs::NonNegative,
+            doc: "",
+        }],
+    };
+
+    #[test]
+    fn receptors_are_checked_against_the_model() {
+        let iaf = neuron_info("iaf_psc_alpha").unwrap();
+        // receptor 0 takes either sign
+        for w in [120.0, -90.0, 0.0] {
+            check_receptor(iaf, 0, &Dist::Constant(w), "connections[0]").unwrap();
+        }
+        let e = check_receptor(iaf, 2, &Dist::Constant(1.0), "connections[3]").unwrap_err();
+        assert_eq!(e.key, "connections[3].receptor");
+        assert_eq!(e.message, "iaf_psc_alpha has no receptor 2");
+        // a receptor that takes weights ≥ 0 only refuses what can be negative
+        check_receptor(&POSITIVE_ONLY, 1, &Dist::Constant(2.0), "c").unwrap();
+        for w in [
+            Dist::Constant(-1.0),
+            Dist::Normal {
+                mean: 2.0,
+                std: 0.1,
+            },
+            Dist::Uniform {
+                low: -1.0,
+                high: 1.0,
+            },
+        ] {
+            let e = check_receptor(&POSITIVE_ONLY, 1, &w, "connections[1]").unwrap_err();
+            assert_eq!(e.key, "connections[1].weight");
+            assert!(
+                e.message.contains("takes weights ≥ 0 only"),
+                "{}",
+                e.message
+            );
+        }
+    }
+}

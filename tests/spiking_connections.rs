@@ -1,0 +1,245 @@
+//! Connections into spiking populations (`spiking_network.connections`):
+//! device trains of either sign, with their own delays, through graph
+//! edges, against NEST 3.10 (tests/data/nest/make_refs_two_trains.py).
+
+mod common;
+use common::*;
+
+fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn list(v: &[f64]) -> String {
+    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+    format!("[{}]", s.join(", "))
+}
+
+/// The graph of a reference: the excitatory spike_generator on
+/// `spikes_in_2` over an edge without delay, the inhibitory one on
+/// `spikes_in_3` over an edge of 0.5 ms (part of its 2.3 ms).
+fn two_trains_graph(r: &serde_json::Value) -> String {
+    format!(
+        r#"[simulation]
+dt_ms = {h}
+duration_ms = {dur}
+sync_ms = 0.5
+[actors.ex]
+kind = "spike_generator"
+spike_times_ms = {ex}
+[actors.inh]
+kind = "spike_generator"
+spike_times_ms = {inh}
+[actors.net]
+kind = "spiking_network"
+model = "{model}"
+neuron_params = {{ I_e = {i_e:?} }}
+regions = ["r"]
+populations = {{ n = 1 }}
+record_v_m = [0]
+connections = [
+  {{ from = "spikes_in_2", to = "n", weight = {w_ex:?}, delay_ms = {d_ex:?} }},
+  {{ from = "spikes_in_3", to = "n", rule = "one_to_one", weight = {w_in:?}, delay_ms = {d_in:?} }},
+]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "ex.spikes"
+to = "net.spikes_in_2"
+[[edges]]
+from = "inh.spikes"
+to = "net.spikes_in_3"
+delay_ms = 0.5
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+        h = r["resolution_ms"].as_f64().unwrap(),
+        dur = r["duration_ms"].as_f64().unwrap(),
+        ex = list(&floats(&r["ex_times_ms"])),
+        inh = list(&floats(&r["in_times_ms"])),
+        model = r["model"].as_str().unwrap(),
+        i_e = r["params"]["I_e"].as_f64().unwrap(),
+        w_ex = r["ex_weight"].as_f64().unwrap(),
+        d_ex = r["ex_delay_ms"].as_f64().unwrap(),
+        w_in = r["in_weight"].as_f64().unwrap(),
+        d_in = r["in_delay_ms"].as_f64().unwrap(),
+    )
+}
+
+#[test]
+fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
+    for model in ["iaf_psc_alpha", "iaf_cond_alpha", "aeif_cond_exp"] {
+        let path = root().join(format!("tests/data/nest/{model}_two_trains.json"));
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(r["in_weight"].as_f64().unwrap() < 0.0);
+        let dir = tempfile::tempdir().unwrap();
+        let g = write(dir.path(), "g.toml", &two_trains_graph(&r));
+        run(&g, dir.path(), &[]).unwrap();
+        let want = floats(&r["spike_times_ms"]);
+        let want_vm = floats(&r["vm_mV"]);
+        let f = open_h5(&dir.path().join("spikes.h5"));
+        let times = f
+            .dataset("spikes/times")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap();
+        assert!(want.len() >= 5, "{model}: the reference must fire");
+        assert_eq!(
+            times.len(),
+            want.len(),
+            "{model}: {times:?} vs NEST {want:?}"
+        );
+        for (a, b) in times.iter().zip(&want) {
+            assert!(
+                (a - b).abs() < 1e-9,
+                "{model}: spike at {a} ms, NEST {b} ms"
+            );
+        }
+        let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+        assert!(vm.len() >= want_vm.len(), "{model}: V_m samples");
+        let err = vm
+            .iter()
+            .zip(&want_vm)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        eprintln!(
+            "{model}: {} spikes as NEST, max |ΔV_m| {err:.2e} mV",
+            want.len()
+        );
+        assert!(err < 1e-9, "{model}: max |ΔV_m| {err:e} mV");
+        // without the inhibitory train the neuron fires differently: the
+        // negative weight did act
+        let dir2 = tempfile::tempdir().unwrap();
+        run(&g, dir2.path(), &["actors.net.connections.1.weight=0.0"]).unwrap();
+        let f = open_h5(&dir2.path().join("spikes.h5"));
+        let alone = f
+            .dataset("spikes/times")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap();
+        assert_ne!(
+            alone, times,
+            "{model}: the inhibitory train changed nothing"
+        );
+    }
+}
+
+/// A one-neuron iaf_psc_alpha network with `connections` and edges from one
+/// spike_generator (trains 0, 1 and 2 spike at 5 ms) into `port` over an
+/// edge of `edge_ms`.
+fn one_spike(connections: &str, port: &str, edge_ms: f64) -> String {
+    format!(
+        r#"[simulation]
+dt_ms = 0.1
+duration_ms = 20.0
+sync_ms = 0.5
+[actors.gen]
+kind = "spike_generator"
+spike_times_ms = [5.0, 5.0, 5.0]
+senders = [0, 1, 2]
+[actors.net]
+kind = "spiking_network"
+regions = ["r"]
+populations = {{ a = 2, b = 3 }}
+record_v_m = [0, 1, 2, 3, 4]
+connections = {connections}
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "gen.spikes"
+to = "net.{port}"
+delay_ms = {edge_ms:?}
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#
+    )
+}
+
+#[test]
+fn device_trains_reach_the_neurons_their_rules_and_delays_say() {
+    // trains 0 and 1 one_to_one onto `a` (+100 pA, 1 ms), train 2 onto
+    // every neuron of `b` (−50 pA, 2 ms); the edge's 0.5 ms is part of the
+    // delays. V_m leaves rest in the step the spike acts in: 5 ms + delay.
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        &one_spike(
+            r#"[
+  { from = "spikes_in", trains = [0, 1], to = "a", rule = "one_to_one", weight = 100.0, delay_ms = 1.0 },
+  { from = "spikes_in", trains = [2], to = "b", weight = -50.0, delay_ms = 2.0 },
+]"#,
+            "spikes_in",
+            0.5,
+        ),
+    );
+    run(&g, dir.path(), &[]).unwrap();
+    let (shape, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    assert_eq!(shape, vec![200, 1, 5, 1]);
+    let trace = |i: usize| -> Vec<f64> { (0..200).map(|k| vm[k * 5 + i]).collect() };
+    for i in 0..5 {
+        let v = trace(i);
+        // step k ends at (k+1)·0.1 ms; the PSC starts in the step the spike
+        // acts in, V_m moves after it
+        let onset = v.iter().position(|&x| x != -70.0).expect("a PSP");
+        let (delay, up) = if i < 2 { (1.0, true) } else { (2.0, false) };
+        assert_eq!(
+            onset,
+            ((5.0 + delay) / 0.1f64).round() as usize,
+            "neuron {i}"
+        );
+        assert_eq!(v[onset] > -70.0, up, "neuron {i}: sign");
+    }
+    // one_to_one: both neurons of `a` got one spike each, the same PSP
+    assert_eq!(trace(0), trace(1));
+    assert_eq!(trace(2), trace(4));
+}
+
+#[test]
+fn a_device_delay_not_longer_than_its_edge_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        &one_spike(
+            r#"[{ from = "spikes_in_2", to = "a", weight = 1.0, delay_ms = 0.5 }]"#,
+            "spikes_in_2",
+            0.5,
+        ),
+    );
+    let e = run(&g, dir.path(), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("connections[0].delay_ms = 0.5 ms is not longer than the edge into spikes_in_2 (0.5 ms)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn spikes_on_a_port_no_connection_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        &one_spike(
+            r#"[{ from = "a", to = "b", weight = 1.0, delay_ms = 1.0 }]"#,
+            "spikes_in_4",
+            0.5,
+        ),
+    );
+    let e = run(&g, dir.path(), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("receives spikes on spikes_in_4 but no connection has from = \"spikes_in_4\""),
+        "{e}"
+    );
+}
