@@ -523,6 +523,92 @@ to = "psd.series"
     assert!(svg.contains("E (Hz)") && !svg.contains("kHz"), "no E (Hz)");
 }
 
+/// `fcd_plot` (issue 19) agrees with an independent FCD: numpy's corrcoef
+/// over the recorded series in windows of 500 samples every 250 (Hansen et
+/// al. 2015's definition), on the Epileptor graph, whose seizure makes FC
+/// change: the same number of windows, and the variance and mean of the
+/// FCD's upper triangle written under the figure's title.
+#[test]
+fn fcd_plot_agrees_with_numpy() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(root().join("graphs/epileptor76.toml")).unwrap();
+    let init = root().join("graphs/epileptor76_initial.csv");
+    let text = text.replace(
+        "\"epileptor76_initial.csv\"",
+        &format!("\"{}\"", init.display()),
+    ) + r#"
+[actors.fcd]
+kind = "fcd_plot"
+variable = "x2 - x1"
+window_ms = 500.0
+step_ms = 250.0
+format = "svg"
+
+[[edges]]
+from = "tavg.output"
+to = "fcd.series"
+"#;
+    assert!(text.contains(&init.display().to_string()));
+    let g = write(dir.path(), "g.toml", &text);
+    let out = dir.path().join("out");
+    run(&g, &out, &["simulation.duration_ms=2500"]).unwrap();
+    let svg = std::fs::read_to_string(out.join("fcd.svg")).unwrap();
+    for s in [
+        "functional connectivity dynamics of x2 - x1",
+        "window centre t (ms)",
+        "Pearson r between windows",
+        "500 ms windows every 250 ms (9 windows",
+    ] {
+        assert!(svg.contains(s), "fcd.svg lacks {s}");
+    }
+    let after = &svg[svg.find("upper triangle: variance ").unwrap() + 25..];
+    let number = |s: &str| -> f64 {
+        let end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+            .unwrap_or(s.len());
+        s[..end].parse().unwrap()
+    };
+    let var = number(after);
+    let mean = number(&after[after.find("mean ").unwrap() + 5..]);
+    let script = format!(
+        r#"
+import h5py, numpy as np
+f = h5py.File("{p}", "r")
+names = [v.decode() if isinstance(v, bytes) else str(v) for v in f["variable"][:]]
+x = f["data"][:, names.index("x2 - x1"), :, 0]
+t = f["time"][:]
+w, s = int(round(500 / (t[1] - t[0]))), int(round(250 / (t[1] - t[0])))
+iu = np.triu_indices(x.shape[1], 1)
+fc = np.array([np.corrcoef(x[k:k + w].T)[iu] for k in range(0, len(x) - w + 1, s)])
+fcd = np.corrcoef(fc)
+u = fcd[np.triu_indices(len(fc), 1)]
+print(len(fc), u.var(), u.mean())
+"#,
+        p = out.join("tavg.h5").display()
+    );
+    let Some(got) = python_xarray(&script) else {
+        return;
+    };
+    let v: Vec<f64> = got.split_whitespace().map(|x| x.parse().unwrap()).collect();
+    assert_eq!(v[0], 9.0, "{got}");
+    // the figure writes 3 or 4 significant digits
+    assert!(
+        (var - v[1]).abs() <= 2e-3 * v[1].abs(),
+        "variance {var} vs numpy {}",
+        v[1]
+    );
+    assert!(
+        (mean - v[2]).abs() <= 2e-3 * v[2].abs(),
+        "mean {mean} vs numpy {}",
+        v[2]
+    );
+    assert!(
+        v[1] > 1e-3,
+        "the seizure makes FC change: variance {}",
+        v[1]
+    );
+}
+
 /// A little-endian float64 C-order `.npy` file of tests/data/tvb_cases.
 fn tvb_case_npy(name: &str) -> (Vec<usize>, Vec<f64>) {
     let b = std::fs::read(root().join("tests/data/tvb_cases").join(name)).unwrap();

@@ -4,7 +4,7 @@
 //! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
 //! (`external/`), monitors (`monitors/`: `temporal_average`,
 //! `subsample`, `bold`), recorders (`hdf5_recorder`), figures (`png_plot`,
-//! `fc_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
+//! `fc_plot`, `fcd_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
 //! `plot_matrix`), devices
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
@@ -19,6 +19,7 @@ pub mod devices;
 pub mod disk_reserve;
 pub mod external;
 pub mod fc_plot;
+pub mod fcd_plot;
 pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
@@ -52,6 +53,7 @@ pub fn registry() -> Registry {
     r.register(external::KIND);
     r.register(png_plot::KIND);
     r.register(fc_plot::KIND);
+    r.register(fcd_plot::KIND);
     r.register(spectrum_plot::KIND);
     r.register(devices::inhomogeneous_poisson_generator::KIND);
     r.register(devices::poisson_generator::KIND);

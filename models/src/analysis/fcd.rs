@@ -65,6 +65,37 @@ impl StreamingFcd {
         }
     }
 
+    /// Window length and step, samples.
+    pub fn window_and_step(&self) -> (usize, usize) {
+        (self.window, self.step)
+    }
+
+    /// Number of complete windows so far; window `k` holds samples
+    /// `k·step .. k·step + window`.
+    pub fn windows(&self) -> usize {
+        self.closed.len()
+    }
+
+    /// The FCD matrix over the complete windows, `m × m` row-major (`m` =
+    /// [`windows`](Self::windows)): `FCD_ab` is the Pearson correlation of
+    /// windows `a` and `b`'s FC upper triangles (pairs where either FC is
+    /// NaN skipped); 1 on the diagonal, NaN where a window's FC does not
+    /// vary (or is NaN).
+    pub fn matrix(&self) -> Vec<f64> {
+        let m = self.closed.len();
+        let mut out = vec![f64::NAN; m * m];
+        for a in 0..m {
+            let own = pearson(&self.closed[a], &self.closed[a]);
+            out[a * m + a] = if own.is_finite() { 1.0 } else { f64::NAN };
+            for b in a + 1..m {
+                let r = pearson(&self.closed[a], &self.closed[b]);
+                out[a * m + b] = r;
+                out[b * m + a] = r;
+            }
+        }
+        out
+    }
+
     /// The FCD matrix's upper-triangle statistics over the closed windows.
     pub fn summary(&self) -> FcdSummary {
         let m = self.closed.len();
@@ -74,6 +105,22 @@ impl StreamingFcd {
                 vals.push(pearson(&self.closed[a], &self.closed[b]));
             }
         }
+        Self::stats(vals, m)
+    }
+
+    /// The summary of the upper triangle of `matrix`, an FCD over `m`
+    /// windows (as [`matrix`](Self::matrix) gives it).
+    pub fn summary_of(matrix: &[f64], m: usize) -> FcdSummary {
+        let mut vals = Vec::with_capacity(m * m.saturating_sub(1) / 2);
+        for a in 0..m {
+            for b in a + 1..m {
+                vals.push(matrix[a * m + b]);
+            }
+        }
+        Self::stats(vals, m)
+    }
+
+    fn stats(vals: Vec<f64>, m: usize) -> FcdSummary {
         let f: Vec<f64> = vals.into_iter().filter(|v| v.is_finite()).collect();
         if f.len() < 2 {
             return FcdSummary {
@@ -115,5 +162,54 @@ mod tests {
         assert_eq!(a.windows, 19);
         assert!(a.var > 0.1, "{a:?}");
         assert!(b.var < 1e-3 && b.mean > 0.99, "{b:?}");
+        // the matrix's upper triangle gives the same summary
+        let m = switching.matrix();
+        assert_eq!(StreamingFcd::summary_of(&m, 19), a);
+    }
+
+    /// A hand-computed case: 3 signals, non-overlapping windows of 4
+    /// samples. In each window the signals are ±(1, −1, 1, −1), so every
+    /// FC is ±1: FC upper triangles (r01, r02, r12) are A = (1, −1, −1),
+    /// B = (−1, 1, −1), C = (−1, −1, 1), then A again. Each has mean −1/3;
+    /// A and B less their means are (4/3, −2/3, −2/3) and (−2/3, 4/3, −2/3),
+    /// whose product is −12/9 and squared norms 24/9: corr(A, B) = −1/2,
+    /// and so for every pair of different ones; A with A is 1.
+    #[test]
+    fn the_matrix_of_a_hand_computed_case() {
+        let mut f = StreamingFcd::new(3, 4, 4);
+        // signs of signals 1 and 2 relative to signal 0, per window
+        for (s1, s2) in [(1.0, -1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)] {
+            for k in 0..4 {
+                let x = if k % 2 == 0 { 1.0 } else { -1.0 };
+                f.push(&[x, s1 * x, s2 * x]);
+            }
+        }
+        assert_eq!(f.windows(), 4);
+        let m = f.matrix();
+        #[rustfmt::skip]
+        let want = [
+            1.0, -0.5, -0.5, 1.0,
+            -0.5, 1.0, -0.5, -0.5,
+            -0.5, -0.5, 1.0, -0.5,
+            1.0, -0.5, -0.5, 1.0,
+        ];
+        for (k, (a, b)) in m.iter().zip(want).enumerate() {
+            assert!(
+                (a - b).abs() < 1e-12,
+                "FCD[{}][{}] = {a}, not {b}",
+                k / 4,
+                k % 4
+            );
+        }
+        // a window in which nothing varies has no FC: NaN row and column
+        let mut g = StreamingFcd::new(3, 3, 3);
+        for x in [[1.0, 2.0, 3.0]; 3] {
+            g.push(&x);
+        }
+        for x in [[0.0, 1.0, 2.0], [1.0, 0.0, 2.0], [2.0, 2.0, 0.0]] {
+            g.push(&x);
+        }
+        let m = g.matrix();
+        assert!(m[..3].iter().all(|v| v.is_nan()) && m[3] == 1.0, "{m:?}");
     }
 }
