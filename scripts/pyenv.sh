@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python side of the external actors, in its own virtual environment
 # (target/pyenv): pyzmq, numpy, this repository's client (python/), xarray
-# and h5netcdf (to read our files in the tests), and
+# and h5netcdf (to read our files in the tests), tvb-data, and
 # NEST (nest-simulator wheel, about a minute). With --annarchy also
 # ANNarchy 5 and cmake (an sdist: about 4 minutes to build on 2 cores; its
 # networks then compile with g++ at run time).
@@ -21,6 +21,9 @@ PY="$VENV/bin/python3"
 # xarray and h5netcdf: the tests open every file brainstream writes as a
 # user would, xarray.open_dataset(path, engine="h5netcdf") (docs/outputs.md)
 "$PY" -c "import xarray, h5netcdf, h5py" >/dev/null 2>&1 || { echo "pyenv: installing xarray h5netcdf h5py" >&2; "$VENV/bin/pip" install -q xarray h5netcdf h5py >&2; }
+# tvb-data (a 52 MB wheel): the tests read its sensor, projection and
+# region-mapping files as users give them (tests/recording.rs)
+"$PY" -c "import tvb_data" >/dev/null 2>&1 || { echo "pyenv: installing tvb-data" >&2; "$VENV/bin/pip" install -q tvb-data >&2; }
 # the client, always reinstalled from this checkout (cheap), built from a
 # copy so that setuptools leaves no build/ or egg-info in the tree
 tmp=$(mktemp -d)

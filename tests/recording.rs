@@ -716,3 +716,220 @@ fn a_start_that_fails_stops_the_run_before_any_window() {
         assert!(!f.attr("complete").unwrap().read_scalar::<bool>().unwrap());
     }
 }
+
+/// `noise_ntau` on a mean field gives tvb-library 2.10's coloured noise
+/// (make_refs_noise.py's g2d_heun_coloured: `Additive(nsig=1e-3, ntau=1.0,
+/// noise_seed=42)`, HeunStochastic) to the last bit, through the graph's
+/// windows (7 ms: the process η carries over between them) and recorder.
+#[test]
+fn noise_ntau_gives_tvb_coloured_noise_through_a_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 100.0
+sync_ms = 7.0
+[actors.brain]
+kind = "mean_field"
+model = "Generic2dOscillator"
+coupling = "Linear"
+coupling_params = { a = 0.0042, b = 0.0 }
+integrator = "HeunStochastic"
+nsig = [1e-3]
+noise_seed = 42
+noise_ntau = 1.0
+initial_conditions = "golden"
+variables = ["V", "W"]
+[actors.raw]
+kind = "hdf5_recorder"
+[[edges]]
+from = "brain.state"
+to = "raw.input"
+"#,
+    );
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let (shape, ours, _) = read_h5(&out.join("raw.h5"));
+    assert_eq!(shape, vec![1000, 2, 76, 1]);
+    // tvb-library keeps the state after every 10th step: ours after step 10j + 10
+    let (tshape, tvb) = tvb_case_npy("g2d_heun_coloured_data.npy");
+    assert_eq!(tshape, vec![100, 2, 76]);
+    let per = 2 * 76;
+    for j in 0..100 {
+        let a = &ours[(10 * j + 9) * per..(10 * j + 10) * per];
+        let b = &tvb[j * per..(j + 1) * per];
+        assert_eq!(a, b, "sample {j} (t = {} ms) differs", (j + 1) as f64);
+    }
+    // white noise (noise_ntau = 0) is another run
+    let white = dir.path().join("white");
+    run(&g, &white, &["actors.brain.noise_ntau=0.0"]).unwrap();
+    let (_, w, _) = read_h5(&white.join("raw.h5"));
+    assert_ne!(w, ours);
+}
+
+/// The sensor-space monitors of make_refs_sensors.py's run (the stimulus
+/// brain above, 60 ms): tvb-library 2.10's EEG (average reference), EEG
+/// with its default observation noise and electrode Fp1 as reference, MEG
+/// and iEEG, each at its default period (int(0.9765625/0.1) = 9 steps) and
+/// tvb-library's phase (`offset_steps = horizon − 1`). Equal to within
+/// 1e-13 of each series' largest value: tvb-library's `gain.dot(state)`
+/// is a BLAS product whose summation order is the library's (measured:
+/// ≤ 4e-16). The files name their `sensor` dimension and carry the
+/// sensors' positions as a coordinate.
+#[test]
+fn eeg_meg_and_ieeg_monitors_are_tvb_library_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 60.0
+sync_ms = 7.0
+[actors.pulse]
+kind = "stimulus"
+equation = "PulseTrain"
+equation_params = { T = 50.0, tau = 10.0, amp = 0.5, onset = 20.0 }
+weights = { rM1 = 1.0, lM1 = 0.5, rV1 = 0.8, lPFCDL = -0.6 }
+[actors.brain]
+kind = "mean_field"
+model = "Generic2dOscillator"
+coupling = "Linear"
+coupling_params = { a = 0.0042, b = 0.0 }
+integrator = "HeunDeterministic"
+initial_conditions = "golden"
+variables = ["V", "W"]
+[actors.eeg]
+kind = "eeg"
+reference = "average"
+offset_steps = 512
+[actors.eeg_noisy]
+kind = "eeg"
+reference = "Fp1"
+observation_noise = true
+offset_steps = 512
+[actors.meg]
+kind = "meg"
+offset_steps = 512
+[actors.ieeg]
+kind = "ieeg"
+offset_steps = 512
+[[edges]]
+from = "pulse.stimulus"
+to = "brain.stimulus"
+"#,
+    );
+    for m in ["eeg", "eeg_noisy", "meg", "ieeg"] {
+        text.push_str(&format!(
+            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"brain.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
+        ));
+    }
+    let g = write(dir.path(), "g.toml", &text);
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let mut eeg = vec![];
+    for (m, sensors, stride) in [
+        ("eeg", 65, 1),
+        ("eeg_noisy", 65, 1),
+        ("meg", 276, 3),
+        ("ieeg", 103, 1),
+    ] {
+        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
+        assert_eq!(shape, vec![67, 2, sensors, 1], "{m}");
+        let (tshape, tvb) = tvb_case_npy(&format!("sensors_{m}_data.npy"));
+        let (_, ttimes) = tvb_case_npy(&format!("sensors_{m}_time.npy"));
+        assert_eq!(times, ttimes, "{m}: time stamps");
+        let kept = sensors.div_ceil(stride);
+        assert_eq!(tshape, vec![67, 2, kept]);
+        let big = tvb.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+        assert!(big > 0.0);
+        let mut worst = 0.0f64;
+        for (k, want) in tvb.iter().enumerate() {
+            let (row, s) = (k / kept, k % kept);
+            let got = ours[row * sensors + s * stride];
+            worst = worst.max((got - want).abs() / big);
+        }
+        assert!(worst <= 1e-13, "{m}: relative difference {worst:e}");
+        if m.starts_with("eeg") {
+            eeg.push(ours);
+        }
+    }
+    // the noise and the reference matter: the two EEGs are other signals
+    let d = eeg[0]
+        .iter()
+        .zip(&eeg[1])
+        .fold(0.0f64, |a, (x, y)| a.max((x - y).abs()));
+    assert!(d > 0.1, "noisy and clean EEG differ by only {d}");
+    let p = out.join("meg_rec.h5").display().to_string();
+    if let Some(o) = python_xarray(&format!(
+        r#"
+import xarray as xr
+ds = xr.open_dataset({p:?}, engine="h5netcdf")
+d = ds["data"]
+assert d.dims == ("time", "variable", "sensor", "mode"), d.dims
+assert list(ds["sensor"].values[2:4]) == ["MLzA", "MLyA"], ds["sensor"].values[:4]
+pos = ds["sensor_position"]
+assert pos.dims == ("sensor", "xyz") and pos.attrs["units"] == "mm"
+assert abs(float(pos.sel(sensor="MLzA", xyz="x")) - 54.505607) < 1e-9
+assert ds["sensor"].attrs["modality"] == "MEG"
+print("ok")
+"#
+    )) {
+        assert!(o.contains("ok"), "{o}");
+    }
+}
+
+/// tvb-data's own files, as a tvb-library user gives them, reduce to the
+/// builtin lead fields bit for bit: the 16384-vertex projections (.npy)
+/// summed with regionMapping_16k_76.txt, as tvb-library's `numpy.add.at`
+/// sums them; the 62-electrode .mat (level 5, compressed) reads as scipy
+/// reads it. tvb-data comes from target/pyenv (scripts/pyenv.sh).
+#[test]
+fn tvb_data_projections_reduce_to_the_builtin_lead_fields() {
+    use brainstream_models::leadfield::{read_any_matrix, LeadField, MAX_GAIN_VALUES};
+    let Some(dir) = python_xarray("import tvb_data, os; print(os.path.dirname(tvb_data.__file__))")
+    else {
+        return;
+    };
+    let td = std::path::PathBuf::from(dir.trim());
+    let rm = td.join("regionMapping/regionMapping_16k_76.txt");
+    let rm = rm.to_str().unwrap();
+    for (file, builtin, sensors) in [
+        (
+            "projectionMatrix/projection_eeg_65_surface_16k.npy",
+            "builtin:eeg65_tvb76",
+            65,
+        ),
+        (
+            "projectionMatrix/projection_meg_276_surface_16k.npy",
+            "builtin:meg276_tvb76",
+            276,
+        ),
+    ] {
+        let p = td.join(file);
+        let full = LeadField::load(p.to_str().unwrap(), Some(rm), &td, sensors, 76).unwrap();
+        let ship = LeadField::load(builtin, None, &td, sensors, 76).unwrap();
+        assert!(full.gain == ship.gain, "{file} reduced is not {builtin}");
+    }
+    let m = read_any_matrix(
+        &td.join("projectionMatrix/projection_eeg_62_surface_16k.mat"),
+        "projection",
+        MAX_GAIN_VALUES,
+    )
+    .unwrap();
+    assert_eq!((m.rows, m.cols), (62, 16384));
+    // scipy.io.loadmat(...)["ProjectionMatrix"][0, 0], [61, 16383], [17, 4242]
+    assert_eq!(m.data[0], -0.0013798520843294891);
+    assert_eq!(m.data[61 * 16384 + 16383], -0.0005647004037157919);
+    assert_eq!(m.data[17 * 16384 + 4242], 0.02630015983951538);
+    // its sensors: eeg_unitvector_62.txt.bz2 gives 62 labels for 62 rows
+    let s = brainstream_models::sensors::Sensors::load(
+        "sensors/eeg_unitvector_62.txt.bz2",
+        &td,
+        brainstream_models::sensors::Modality::Eeg,
+    )
+    .unwrap();
+    assert_eq!(s.len(), 62);
+}

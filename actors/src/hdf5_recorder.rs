@@ -42,8 +42,8 @@ pub mod provenance;
 use std::path::PathBuf;
 
 use brainstream_runtime::{
-    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
-    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, Series, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, NodeSpace,
+    Outputs, ParamSpec, ParamType, PlanCtx, PortDecl, PortType, RunContext, Series, WindowInfo,
 };
 
 use crate::disk_reserve::DiskReserve;
@@ -416,7 +416,26 @@ impl Recorder {
         netcdf::f64_attr(&step, "dt_ms", dt)?;
         let meta = &s.meta;
         let variable = netcdf::str_coordinate(f, "variable", &meta.variables)?;
-        let region = netcdf::str_coordinate(f, "region", &meta.nodes)?;
+        // regions, or a sensor-space monitor's sensors with their positions
+        let node_dim = match &meta.space {
+            NodeSpace::Regions => "region",
+            NodeSpace::Sensors { .. } => "sensor",
+        };
+        let region = netcdf::str_coordinate(f, node_dim, &meta.nodes)?;
+        let mut coordinates = "step unit".to_string();
+        if let NodeSpace::Sensors {
+            modality,
+            positions,
+        } = &meta.space
+        {
+            let xyz = netcdf::str_coordinate(f, "xyz", &["x", "y", "z"].map(String::from))?;
+            let flat: Vec<f64> = positions.iter().flatten().copied().collect();
+            let d = netcdf::f64_dataset(f, "sensor_position", &[positions.len(), 3], &flat, "mm")?;
+            netcdf::str_attr(&d, "long_name", &format!("{modality} sensor positions"))?;
+            netcdf::attach(&d, &[&region, &xyz])?;
+            netcdf::str_attr(&region, "modality", modality)?;
+            coordinates.push_str(" sensor_position");
+        }
         let mode = f.new_dataset::<i64>().shape(1).create("mode")?;
         mode.write(&[0i64])?;
         netcdf::set_scale(&mode, "mode")?;
@@ -429,7 +448,7 @@ impl Recorder {
         netcdf::attach(&unit, &[&variable])?;
         netcdf::attach(&step, &[&time])?;
         netcdf::attach(&data, &[&time, &variable, &region, &mode])?;
-        netcdf::str_attr(&data, "coordinates", "step unit")?;
+        netcdf::str_attr(&data, "coordinates", &coordinates)?;
         if let Some(u) = meta.common_unit().filter(|u| !u.is_empty()) {
             netcdf::str_attr(&data, "units", u)?;
         }
@@ -440,7 +459,7 @@ impl Recorder {
         netcdf::str_list_attr(
             &data,
             "dims",
-            &["time", "variable", "region", "mode"].map(String::from),
+            &["time", "variable", node_dim, "mode"].map(String::from),
         )?;
         Ok(Series5 {
             data,

@@ -3,7 +3,8 @@
 //! Every actor kind of brainstream, one file each: the model wrappers
 //! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
 //! (`external/`), monitors (`monitors/`: `temporal_average`,
-//! `subsample`, `bold`), recorders (`hdf5_recorder`), figures (`png_plot`,
+//! `subsample`, `bold`, and the sensor-space `eeg`, `meg`, `ieeg` in
+//! `projection`), recorders (`hdf5_recorder`), figures (`png_plot`,
 //! `fc_plot`, `fcd_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
 //! `plot_matrix`), devices
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
@@ -49,6 +50,9 @@ pub fn registry() -> Registry {
     r.register(monitors::temporal_average::KIND);
     r.register(monitors::subsample::KIND);
     r.register(monitors::bold::KIND);
+    r.register(monitors::projection::EEG);
+    r.register(monitors::projection::MEG);
+    r.register(monitors::projection::IEEG);
     r.register(spiking_network::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);

@@ -356,6 +356,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             .collect(),
         nodes: cfg.connectivity.labels.clone(),
         units: variable_units(info, &parts.voi),
+        space: Default::default(),
     });
     let observed: Vec<&str> = parts
         .voi

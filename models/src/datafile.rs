@@ -355,6 +355,64 @@ pub fn read_centres(
     Ok((labels, centres))
 }
 
+/// Reads rows of `label v1 v2 …` (whitespace or commas), each with one of
+/// the value counts in `widths` (all rows the same), as tvb-data's sensor
+/// files (`label x y z`, MEG's `label x y z ox oy oz`): labels and values,
+/// at most `max_rows` rows, every error located.
+pub fn read_labelled_rows(
+    input: impl Read,
+    path: &Path,
+    what: &str,
+    widths: &[usize],
+    max_rows: usize,
+) -> Result<(Vec<String>, Vec<Vec<f64>>), ModelError> {
+    let mut lines = Lines::new(BufReader::new(input), path);
+    let mut labels = Vec::new();
+    let mut rows: Vec<Vec<f64>> = Vec::new();
+    let want = |w: &[usize]| {
+        w.iter()
+            .map(|n| format!("{}", n + 1))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    while let Some((ln, text)) = lines.next(4096)? {
+        let toks: Vec<(usize, &str)> = fields(text).collect();
+        let width = toks.len().saturating_sub(1);
+        let ok = match rows.first() {
+            Some(r) => width == r.len(),
+            None => widths.contains(&width),
+        };
+        if !ok {
+            let expected = match rows.first() {
+                Some(r) => format!("{} as the lines before", r.len() + 1),
+                None => want(widths),
+            };
+            return Err(err(
+                path,
+                Some((ln, 1)),
+                format!(
+                    "{what}: expected {expected} fields (a label and its values), found {}",
+                    toks.len()
+                ),
+            ));
+        }
+        if rows.len() == max_rows {
+            return Err(err(
+                path,
+                Some((ln, 1)),
+                format!("{what}: more than {max_rows} rows"),
+            ));
+        }
+        let mut vals = Vec::with_capacity(width);
+        for (col, tok) in &toks[1..] {
+            vals.push(number(path, what, ln, *col, tok)?);
+        }
+        labels.push(toks[0].1.to_string());
+        rows.push(vals);
+    }
+    Ok((labels, rows))
+}
+
 /// [`read_centres`] of a text held in memory.
 pub fn parse_centres(path: &Path, text: &str) -> Result<(Vec<String>, Vec<[f64; 3]>), ModelError> {
     read_centres(text.as_bytes(), path)

@@ -7,18 +7,21 @@
 //! tvb-library 2.10 does.
 
 pub mod analysis;
+pub mod arrayfile;
 pub mod connectivity;
 pub mod coupling;
 pub mod datafile;
 pub mod engine;
 pub mod error;
 pub mod integrator;
+pub mod leadfield;
 pub mod models;
 pub mod monitors;
 pub mod noise;
 pub mod observe;
 pub mod params;
 pub mod philox;
+pub mod sensors;
 pub mod spiking;
 pub mod stimulus;
 pub mod sync;

@@ -32,5 +32,5 @@ pub use actor::{
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
 pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params, TableValue};
-pub use payload::{Payload, PortType, Series, SeriesMeta, Spikes};
+pub use payload::{NodeSpace, Payload, PortType, Series, SeriesMeta, Spikes};
 pub use scheduler::{run, Cancel, Progress, RunOptions, RunSummary};

@@ -42,6 +42,22 @@ pub struct SeriesMeta {
     /// One unit per variable (`"1"` dimensionless, `""` not known), as
     /// `variables`; AdEx's E, I are in kHz and its W_e in pA.
     pub units: Vec<String>,
+    /// What the nodes are: regions, or sensors with their positions.
+    pub space: NodeSpace,
+}
+
+/// What a series' nodes are.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum NodeSpace {
+    /// Regions of the connectome (or spiking populations' regions).
+    #[default]
+    Regions,
+    /// Sensors of a sensor-space monitor: `modality` (`EEG`, `MEG`,
+    /// `iEEG`) and one position per node, mm.
+    Sensors {
+        modality: String,
+        positions: Vec<[f64; 3]>,
+    },
 }
 
 impl SeriesMeta {
@@ -52,6 +68,7 @@ impl SeriesMeta {
             variables,
             nodes,
             units,
+            space: NodeSpace::Regions,
         }
     }
 

@@ -118,6 +118,7 @@ mod tests {
             variables: vec!["E".into(), "W_e".into()],
             nodes: vec!["a".into()],
             units: vec!["kHz".into(), "pA".into()],
+            space: Default::default(),
         });
         let s = Series {
             stamps: (1..=40).collect(),

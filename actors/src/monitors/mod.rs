@@ -1,8 +1,9 @@
-//! Monitor actors: tvb-library's `TemporalAverage`, `SubSample` and `Bold`
-//! applied to a raw state stream (one sample per step). The numerics are in
+//! Monitor actors: tvb-library's `TemporalAverage`, `SubSample`, `Bold` and
+//! the sensor-space `EEG`, `MEG`, `iEEG` applied to a raw state stream (one sample per step). The numerics are in
 //! `brainstream_models::monitors`; these actors feed them sample by sample.
 
 pub mod bold;
+pub mod projection;
 pub mod subsample;
 pub mod temporal_average;
 

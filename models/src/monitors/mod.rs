@@ -9,10 +9,12 @@
 //! reproduces tvb-library's sampling phase exactly.
 
 pub mod bold;
+pub mod projection;
 pub mod subsample;
 pub mod temporal_average;
 
 pub use bold::Bold;
+pub use projection::{Projection, Reference};
 pub use subsample::SubSample;
 pub use temporal_average::TemporalAverage;
 

@@ -136,11 +136,18 @@ pub fn encode_empty(edge: u32, window: u64) -> Vec<u8> {
 /// and `unit` the one they share (`""` when they differ), for peers that
 /// read only that.
 pub fn encode_meta(edge: u32, m: &SeriesMeta) -> Vec<u8> {
-    let json = serde_json::to_vec(&serde_json::json!({
+    let mut j = serde_json::json!({
         "variables": m.variables, "nodes": m.nodes,
         "unit": m.common_unit().unwrap_or(""), "units": m.units
-    }))
-    .unwrap_or_default();
+    });
+    if let crate::NodeSpace::Sensors {
+        modality,
+        positions,
+    } = &m.space
+    {
+        j["sensors"] = serde_json::json!({ "modality": modality, "positions": positions });
+    }
+    let json = serde_json::to_vec(&j).unwrap_or_default();
     let mut v = header(Kind::Meta, 3, edge, 0, 0, [0; 3], json.len());
     v.extend_from_slice(&json);
     v
@@ -217,6 +224,14 @@ pub fn decode(
                         /// one per variable; without it, `unit` for all
                         #[serde(default)]
                         units: Option<Vec<String>>,
+                        /// sensors' modality and positions (sensor series)
+                        #[serde(default)]
+                        sensors: Option<S>,
+                    }
+                    #[derive(serde::Deserialize)]
+                    struct S {
+                        modality: String,
+                        positions: Vec<[f64; 3]>,
                     }
                     let m: M = serde_json::from_str(text)
                         .map_err(|e| bad(format!("series meta is not valid: {e}")))?;
@@ -231,10 +246,25 @@ pub fn decode(
                         Some(u) => u,
                         None => vec![m.unit; m.variables.len()],
                     };
+                    let space = match m.sensors {
+                        Some(s) if s.positions.len() != m.nodes.len() => {
+                            return Err(bad(format!(
+                                "series meta names {} nodes and {} sensor positions",
+                                m.nodes.len(),
+                                s.positions.len()
+                            )))
+                        }
+                        Some(s) => crate::NodeSpace::Sensors {
+                            modality: s.modality,
+                            positions: s.positions,
+                        },
+                        None => crate::NodeSpace::Regions,
+                    };
                     Body::Meta(SeriesMeta {
                         variables: m.variables,
                         nodes: m.nodes,
                         units,
+                        space,
                     })
                 }
                 _ => Body::Error(text.to_string()),
@@ -353,6 +383,7 @@ mod tests {
             variables: vec!["E".into(), "I".into()],
             nodes: (0..3).map(|i| format!("r{i}")).collect(),
             units: vec!["kHz".into(), "pA".into()],
+            space: crate::NodeSpace::Regions,
         })
     }
 
@@ -483,6 +514,28 @@ mod tests {
             e.contains("e.out->f.in") && e.contains("2 variables and 1 units"),
             "{e}"
         );
+    }
+
+    /// A sensor monitor's meta crosses an edge with its sensors' modality
+    /// and positions (the recorder's `sensor_position`); a position count
+    /// other than the node count is refused.
+    #[test]
+    fn meta_carries_sensor_positions() {
+        let mut m = (*meta()).clone();
+        m.space = crate::NodeSpace::Sensors {
+            modality: "EEG".into(),
+            positions: vec![[1.0, 2.0, 3.0], [-4.5, 0.0, 9.25], [0.0; 3]],
+        };
+        let b = encode_meta(0, &m);
+        let got = decode("x", &b, &Limits::default(), None).unwrap().body;
+        assert_eq!(got, Body::Meta(m));
+        let bad = r#"{"variables": ["V"], "nodes": ["a", "b"], "sensors": {"modality": "MEG", "positions": [[0, 0, 0]]}}"#;
+        let mut v = header(Kind::Meta, 3, 0, 0, 0, [0; 3], bad.len());
+        v.extend_from_slice(bad.as_bytes());
+        let e = decode("e.out->f.in", &v, &Limits::default(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("2 nodes and 1 sensor positions"), "{e}");
     }
 
     #[test]
