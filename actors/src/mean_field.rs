@@ -36,6 +36,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "noise_stream", ty: ParamType::Str, default: DefaultValue::Str("numpy"), range: None, unit: "", doc: "numpy: tvb-library's own noise (numpy's RandomState, bit for bit); philox: the counter-based stream of sweeps and GPU kernels (a sweep's combination 0 with the same seed)" },
     ParamSpec { name: "multiplicative_a", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: None, unit: "", doc: "Multiplicative noise g(x) = sqrt(2 nsig)·(a·x + b): a" },
     ParamSpec { name: "multiplicative_b", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: None, unit: "", doc: "Multiplicative noise: b" },
+    ParamSpec { name: "noise_ntau", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 1e9)), unit: "ms", doc: "Correlation time τ of the noise (tvb-library's ntau): 0 white noise; > 0 coloured (Ornstein-Uhlenbeck) noise, each step's increment g(x)·dt·sqrt(1/τ)·η with η ← η·exp(-dt/τ) + sqrt(1 - exp(-2dt/τ))·z, as tvb-library draws it (numpy stream only)" },
     ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("random"), range: None, unit: "", doc: "random (uniform in each state variable's range, seeded), golden (the deterministic state of shared/peers/tvb_ref.py), or a CSV file with one row per state variable and one column per region" },
     ParamSpec { name: "proxy_nodes", ty: ParamType::NodeList, default: DefaultValue::Optional, range: None, unit: "", doc: "Regions simulated elsewhere (co-simulation), by index or label: their state comes from the `proxy` input, their coupling goes out on `coupling`, and the connections among them are removed" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads stepping the regions in parallel (0: automatic, one below ~40 000 delayed couplings per step); results are bit-identical whatever the count" },
@@ -214,6 +215,31 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
         };
         let nsig = p.f64_list("nsig")?.unwrap_or(vec![1.0]);
         let stream_name = p.str("noise_stream")?;
+        let ntau_ms = p.f64("noise_ntau")?;
+        if !ntau_ms.is_finite() || ntau_ms < 0.0 {
+            return Err(BuildError::at(
+                "noise_ntau",
+                format!("{ntau_ms} ms: the noise's correlation time must be finite and ≥ 0"),
+            )
+            .hint("0 for white noise, > 0 (ms) for coloured noise"));
+        }
+        if ntau_ms > 0.0 && !(ctx.dt_ms * (1.0 / ntau_ms).sqrt()).is_finite() {
+            return Err(BuildError::at(
+                "noise_ntau",
+                format!(
+                    "{ntau_ms:e} ms is too small: the step factor dt·sqrt(1/ntau) is not finite"
+                ),
+            ));
+        }
+        if ntau_ms > 0.0 && stream_name == "philox" {
+            return Err(BuildError::at(
+                "noise_ntau",
+                format!(
+                    "coloured noise (noise_ntau = {ntau_ms} ms) is drawn from tvb-library's numpy stream only; the philox stream is white"
+                ),
+            )
+            .hint("remove noise_stream = \"philox\", or set noise_ntau = 0"));
+        }
         Some(NoiseConfig {
             stream: match stream_name.as_str() {
                 "numpy" => NoiseStream::Numpy,
@@ -232,9 +258,10 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
             kind,
             nsig,
             seed: p.i64("noise_seed").unwrap_or(0) as u32,
+            ntau_ms,
         })
     } else {
-        for k in ["nsig", "noise_seed", "noise", "noise_stream"] {
+        for k in ["nsig", "noise_seed", "noise", "noise_stream", "noise_ntau"] {
             if p.has(k) {
                 return Err(BuildError::at(
                     k,

@@ -153,6 +153,7 @@ fn try_compare(dev: &Arc<GpuDevice>, case: &Case) -> Result<Agreement, String> {
                     seed: *seed,
                     combination: k as u32,
                 },
+                ntau_ms: 0.0,
             }),
             initial: InitialConditions::Golden,
             proxy_nodes: vec![],

@@ -21,7 +21,7 @@ use crate::coupling::{Coupling, CouplingKind};
 use crate::error::ModelError;
 use crate::integrator::Scheme;
 use crate::models::{Dfun, ModelInfo};
-use crate::noise::{NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
+use crate::noise::{ColouredNoise, NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
 use crate::tvb_sum::{reduce, reduceat, Lanes8};
@@ -164,6 +164,7 @@ impl MeanFieldSim {
                     "noise nsig must be finite and ≥ 0, got {v}"
                 )));
             }
+            check_ntau(nz, dt)?;
         }
         // SigmoidalJansenRit hands the model one coupling term made of its
         // two coupled variables: only JansenRit reads it so (another model
@@ -407,6 +408,33 @@ pub fn auto_threads(couplings: usize, regions: usize) -> usize {
     }
 }
 
+/// Checks a noise configuration's correlation time `ntau_ms` (tvb-library's
+/// `ntau`, ms): finite and ≥ 0; coloured noise (> 0) only on the numpy
+/// stream (the Philox stream of sweeps and GPU kernels is white), and with
+/// a finite step factor `dt·sqrt(1/τ)`.
+fn check_ntau(nz: &NoiseConfig, dt_ms: f64) -> Result<(), ModelError> {
+    let t = nz.ntau_ms;
+    if !t.is_finite() || t < 0.0 {
+        return Err(ModelError::Config(format!(
+            "noise ntau must be finite and ≥ 0 ms (0: white noise), got {t}"
+        )));
+    }
+    if t > 0.0 {
+        if let NoiseStream::Philox { .. } = nz.stream {
+            return Err(ModelError::Config(format!(
+                "coloured noise (ntau = {t} ms) is drawn from tvb-library's numpy stream only: \
+                 the Philox stream of sweeps and GPU kernels is white; set ntau to 0 or use the numpy stream"
+            )));
+        }
+        if !(dt_ms * (1.0 / t).sqrt()).is_finite() {
+            return Err(ModelError::Config(format!(
+                "noise ntau = {t:e} ms is too small: dt·sqrt(1/ntau) is not finite"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn initial_state(cfg: &MeanFieldConfig) -> Result<Vec<f64>, ModelError> {
     let m = cfg.model;
     let n = cfg.connectivity.n;
@@ -578,9 +606,14 @@ struct NoiseState {
     kind: NoiseKind,
     /// sqrt(2·nsig) per state variable
     g: Vec<f64>,
-    sqrt_dt: f64,
+    /// what multiplies a step's deviate: `sqrt(dt)` for white noise (z),
+    /// `dt·sqrt(1/τ)` for coloured noise (η), ms^½
+    scale: f64,
+    /// the Ornstein–Uhlenbeck process of coloured noise (`ntau > 0`)
+    coloured: Option<ColouredNoise>,
     /// standard normals of the steps of one `run` call, `nsteps × nvar × N`
-    /// (per step state-variable major, numpy's `normal(size=(nvar, N, 1))`)
+    /// (per step state-variable major, numpy's `normal(size=(nvar, N, 1))`);
+    /// for coloured noise each step's η instead
     z: Vec<f64>,
 }
 
@@ -771,25 +804,40 @@ impl<M: Dfun> Engine<M> {
                 hist[base..base + 2 * h].fill(v);
             }
         }
-        let noise = cfg.noise.as_ref().map(|nz| NoiseState {
-            rng: match nz.stream {
+        let noise = cfg.noise.as_ref().map(|nz| {
+            let mut rng = match nz.stream {
                 NoiseStream::Numpy => NoiseRng::Numpy(Box::new(NumpyRandomState::new(nz.seed))),
                 NoiseStream::Philox { seed, combination } => {
                     NoiseRng::Philox(crate::philox::key(seed, combination))
                 }
-            },
-            kind: nz.kind.clone(),
-            // one nsig applies to the model's noisy variables (every one
-            // unless its declaration names some); one per variable as given
-            g: (0..nv)
-                .map(|k| match (nz.nsig.len(), info.noise) {
-                    (1, Some(noisy)) if !noisy.contains(&k) => 0.0,
-                    (1, _) => (2.0 * nz.nsig[0]).sqrt(),
-                    _ => (2.0 * nz.nsig[k]).sqrt(),
-                })
-                .collect(),
-            sqrt_dt: cfg.dt_ms.sqrt(),
-            z: vec![],
+            };
+            // tvb-library draws coloured noise's initial η at configure
+            // time, before any step's deviates (`check_ntau` refused
+            // coloured noise on the Philox stream)
+            let coloured = match &mut rng {
+                NoiseRng::Numpy(r) if nz.ntau_ms > 0.0 => {
+                    Some(ColouredNoise::new(cfg.dt_ms, nz.ntau_ms, r, nv * n))
+                }
+                _ => None,
+            };
+            NoiseState {
+                rng,
+                scale: coloured
+                    .as_ref()
+                    .map_or(cfg.dt_ms.sqrt(), ColouredNoise::scale),
+                coloured,
+                kind: nz.kind.clone(),
+                // one nsig applies to the model's noisy variables (every one
+                // unless its declaration names some); one per variable as given
+                g: (0..nv)
+                    .map(|k| match (nz.nsig.len(), info.noise) {
+                        (1, Some(noisy)) if !noisy.contains(&k) => 0.0,
+                        (1, _) => (2.0 * nz.nsig[0]).sqrt(),
+                        _ => (2.0 * nz.nsig[k]).sqrt(),
+                    })
+                    .collect(),
+                z: vec![],
+            }
         });
         let batched = matches!(
             cfg.coupling.kind,
@@ -1199,8 +1247,9 @@ impl<M: Dfun> StepCtx<'_, M> {
     }
 
     /// One integration step of the regions `r` (step `s` of this call). The
-    /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`);
-    /// a stimulus enters as [`StimulusInput`] says.
+    /// noise increment is tvb-library's `sqrt(dt)·z·g(x)` (`noise *= gfun(X)`),
+    /// `dt·sqrt(1/τ)·η·g(x)` for coloured noise (η in place of z, see
+    /// [`ColouredNoise`]); a stimulus enters as [`StimulusInput`] says.
     unsafe fn integrate_rows(&self, r: Range<usize>, s: usize) {
         let e = self.e;
         let r0 = r.start;
@@ -1229,7 +1278,7 @@ impl<M: Dfun> StepCtx<'_, M> {
                 let z = &self.z[s * nv * n..(s + 1) * nv * n];
                 for (li, i) in r.clone().enumerate() {
                     for k in 0..nv {
-                        let raw = nz.sqrt_dt * z[k * n + i];
+                        let raw = nz.scale * z[k * n + i];
                         let g = match nz.kind {
                             NoiseKind::Additive => nz.g[k],
                             NoiseKind::Multiplicative { a, b } => {
@@ -1401,7 +1450,16 @@ impl<M: Dfun> Stepper for Engine<M> {
             z = std::mem::take(&mut nz.z);
             z.resize(nsteps * nv * n, 0.0);
             match &mut nz.rng {
-                NoiseRng::Numpy(r) => r.fill_normal(&mut z),
+                NoiseRng::Numpy(r) => {
+                    r.fill_normal(&mut z);
+                    // coloured: each step's normals become that step's η,
+                    // in order (the process does not depend on the state)
+                    if let Some(c) = nz.coloured.as_mut() {
+                        for zs in z.chunks_exact_mut(nv * n) {
+                            c.advance(zs);
+                        }
+                    }
+                }
                 NoiseRng::Philox(key) => {
                     for (s, zs) in z.chunks_exact_mut(nv * n).enumerate() {
                         let t = (self.step + s as u64) as u32;

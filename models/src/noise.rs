@@ -11,6 +11,9 @@
 //! * Additive: `g_k = sqrt(2·nsig_k)`, increment `g_k·sqrt(dt)·z`.
 //! * Multiplicative: `g_k(x) = sqrt(2·nsig_k)·(a·x_k + b)` (tvb-library's
 //!   default `Linear` equation, a = 1, b = 0).
+//! * Coloured (either kind with a correlation time `ntau` = τ > 0 ms):
+//!   increment `g_k·dt·sqrt(1/τ)·η` with `η` an Ornstein–Uhlenbeck process
+//!   of unit variance ([`ColouredNoise`]), tvb-library's `Noise.coloured`.
 
 /// numpy's legacy `RandomState`: MT19937 plus the polar Gaussian with cache.
 #[derive(Clone)]
@@ -128,6 +131,89 @@ pub struct NoiseConfig {
     pub seed: u32,
     /// Which generator draws the normal deviates.
     pub stream: NoiseStream,
+    /// Correlation time τ of coloured noise, ms (tvb-library's `ntau`):
+    /// 0 for white noise, > 0 for exponentially correlated noise
+    /// ([`ColouredNoise`]; numpy stream only). Finite and ≥ 0.
+    pub ntau_ms: f64,
+}
+
+/// tvb-library 2.10's exponentially correlated ("coloured",
+/// Ornstein–Uhlenbeck) noise: `Noise.configure_coloured` and
+/// `Noise.coloured` (Fox, Gatland, Roy & Vemuri 1988), reproduced operation
+/// for operation.
+///
+/// With τ = `ntau` (ms), λ = 1/τ (1/ms) and `E = exp(−dt/τ)`:
+/// * at configuration, before any step draws, `η₀ = z₀`: one standard
+///   normal per state variable and region, `normal(size=(nvar, N, 1))`;
+/// * each step draws fresh normals `z` (same shape, same stream) and sets
+///   `η ← η·E + sqrt(1 − E²)·z`: a stationary AR(1) process of unit
+///   variance, correlation `exp(−|t − s|/τ)` between steps at times t, s;
+/// * the step's noise is `dt·sqrt(λ)·η` (ms·ms^-½, i.e. ms^½), which the
+///   integrator multiplies by `g(x)` (state/ms^½) as it does white noise's
+///   `sqrt(dt)·z`: an increment in the state's units.
+///
+/// Note on scale (tvb-library's choice, kept): the continuous noise
+/// `ξ(t) = sqrt(2D)·sqrt(λ)·η(t)` has correlation `2D·λ·exp(−λ|t − s|)`,
+/// whose integral is 4D, so over times much longer than τ the coloured
+/// increments add up to a variance `4D·T`, twice white noise's `2D·T` with
+/// the same `nsig` = D; per step its variance is `2D·dt²/τ`, smaller than
+/// white noise's `2D·dt` when τ > dt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColouredNoise {
+    /// `exp(−dt/τ)`
+    e: f64,
+    /// `sqrt(1 − E²)`
+    sqrt_1_e2: f64,
+    /// `dt·sqrt(1/τ)`, ms^½
+    dt_sqrt_lambda: f64,
+    /// the process η, dimensionless, `nvar × N` (state-variable major)
+    eta: Vec<f64>,
+}
+
+impl ColouredNoise {
+    /// tvb-library's `configure_coloured(dt, (nvar, N, 1))`: the constants
+    /// from `dt_ms` and `ntau_ms` (both > 0 and finite), and the initial η
+    /// of `len` values drawn from `rng`.
+    pub fn new(dt_ms: f64, ntau_ms: f64, rng: &mut NumpyRandomState, len: usize) -> Self {
+        // numpy: E = exp(-dt / ntau); sqrt((1.0 - E ** 2)); dt * sqrt(1.0 / ntau)
+        let e = (-dt_ms / ntau_ms).exp();
+        let sqrt_1_e2 = (1.0 - e * e).sqrt();
+        let dt_sqrt_lambda = dt_ms * (1.0 / ntau_ms).sqrt();
+        let mut eta = vec![0.0; len];
+        rng.fill_normal(&mut eta);
+        Self {
+            e,
+            sqrt_1_e2,
+            dt_sqrt_lambda,
+            eta,
+        }
+    }
+
+    /// The factor of a step's noise, `dt·sqrt(1/τ)` (ms^½): what multiplies
+    /// η where white noise has `sqrt(dt)`.
+    pub fn scale(&self) -> f64 {
+        self.dt_sqrt_lambda
+    }
+
+    /// The current η, `nvar × N`.
+    pub fn eta(&self) -> &[f64] {
+        &self.eta
+    }
+
+    /// One step: `z` holds the step's standard normals (as many as η) and
+    /// receives the new `η = η·E + sqrt(1 − E²)·z`.
+    ///
+    /// # Panics
+    /// If `z` and η differ in length (a caller's bug).
+    pub fn advance(&mut self, z: &mut [f64]) {
+        assert_eq!(z.len(), self.eta.len(), "coloured noise: one normal per η");
+        for (eta, z) in self.eta.iter_mut().zip(z.iter_mut()) {
+            // numpy: h = sqrt_1_E2 * normal; eta = eta * E + h
+            let h = self.sqrt_1_e2 * *z;
+            *eta = *eta * self.e + h;
+            *z = *eta;
+        }
+    }
 }
 
 /// The generator of a stochastic run's normal deviates.
@@ -163,5 +249,54 @@ mod tests {
         // numpy.random.RandomState(0).random_sample()
         let mut r = NumpyRandomState::new(0);
         assert_eq!(r.next_f64(), 0.5488135039273248);
+    }
+
+    /// tvb-library's own coloured noise, to the bit:
+    /// `Additive(ntau=2.5, noise_seed=42)`, `configure_coloured(0.1, (2, 3, 1))`
+    /// then `generate((2, 3, 1))` twice (tvb-library 2.10, numpy's baseline
+    /// loops).
+    #[test]
+    fn coloured_matches_tvb_library() {
+        let mut r = NumpyRandomState::new(42);
+        let mut c = ColouredNoise::new(0.1, 2.5, &mut r, 6);
+        assert_eq!(c.e, 0.9607894391523232);
+        assert_eq!(c.sqrt_1_e2, 0.27727901762189694);
+        assert_eq!(c.scale(), 0.0632455532033676);
+        assert_eq!(
+            c.eta(),
+            [
+                0.4967141530112327,
+                -0.13826430117118466,
+                0.6476885381006925,
+                1.5230298564080254,
+                -0.23415337472333597,
+                -0.23413695694918055
+            ]
+        );
+        let want = [
+            [
+                0.05787728902602161,
+                0.00505652418941211,
+                0.03112420626026004,
+                0.10206260745307191,
+                -0.02235528503015023,
+                -0.022394833227922795,
+            ],
+            [
+                0.059851099328472344,
+                -0.028694299396080952,
+                -0.000345497265003092,
+                0.088200027417339,
+                -0.039240401684489855,
+                -0.016005869101721668,
+            ],
+        ];
+        for w in want {
+            let mut z = vec![0.0; 6];
+            r.fill_normal(&mut z);
+            c.advance(&mut z);
+            let got: Vec<f64> = z.iter().map(|eta| c.scale() * eta).collect();
+            assert_eq!(got, w);
+        }
     }
 }

@@ -120,6 +120,13 @@ fn stimulus_of(meta: &serde_json::Value, info: &ModelInfo, steps: usize, dt: f64
 /// `check_at`, with the case's stimulus (if its JSON has one) applied or
 /// not (`with_stimulus`).
 fn check_stim(c: &Case, dt: f64, with_stimulus: bool) -> f64 {
+    check_with(c, dt, with_stimulus, None, &[])
+}
+
+/// `check_stim` with the noise's correlation time `ntau` (ms): the case's
+/// JSON's (`ntau`, 0 without it) unless `ntau` is given; the run is made in
+/// calls of `chunks` steps, then one call for the rest.
+fn check_with(c: &Case, dt: f64, with_stimulus: bool, ntau: Option<f64>, chunks: &[usize]) -> f64 {
     let info = model_info(c.model).unwrap();
     let mut model_params =
         ParamSet::from_overrides(info.name, info.params, c.mparams.iter().copied()).unwrap();
@@ -156,6 +163,7 @@ fn check_stim(c: &Case, dt: f64, with_stimulus: bool) -> f64 {
             },
             nsig: nsig.to_vec(),
             seed,
+            ntau_ms: ntau.unwrap_or_else(|| meta.get("ntau").map_or(0.0, |t| t.as_f64().unwrap())),
         }),
         initial: if c.ic_file {
             InitialConditions::Values(npy(&format!("{}_ic.npy", c.name)).1)
@@ -187,7 +195,15 @@ fn check_stim(c: &Case, dt: f64, with_stimulus: bool) -> f64 {
             )
             .unwrap()
         }
-        None => sim.run(steps, &mut raw).unwrap(),
+        None => {
+            let mut done = 0;
+            for &k in chunks.iter().chain(std::iter::once(&usize::MAX)) {
+                let k = k.min(steps - done);
+                sim.run(k, &mut raw[done * nv * n..(done + k) * nv * n])
+                    .unwrap();
+                done += k;
+            }
+        }
     }
     let state = |k: usize| &raw[k * nv * n..(k + 1) * nv * n];
     // our samples: (time, values)
@@ -1096,4 +1112,150 @@ fn stimulus_variables_are_tvb_stvar() {
         };
         assert_eq!(m.stimulus, want, "{}", m.name);
     }
+}
+
+// Coloured (Ornstein–Uhlenbeck) noise: tvb-library's `Additive` and
+// `Multiplicative` with `ntau > 0`, against
+// tests/data/tvb_cases/make_refs_noise.py's runs (nsig, seed and ntau in
+// each case's JSON). Bit-identical: the initial η is the stream's first
+// draw, then every step draws as white noise does.
+
+fn coloured_case(
+    name: &'static str,
+    model: &'static str,
+    scheme: Scheme,
+    noise: (&'static [f64], u32),
+    multiplicative: bool,
+) -> Case {
+    Case {
+        name,
+        model,
+        coupling: "Linear",
+        cparams: LIN,
+        scheme,
+        noise: Some(noise),
+        multiplicative,
+        mon: Mon::Raw,
+        length_ms: 100.0,
+        mparams: &[],
+        ic_file: false,
+    }
+}
+
+/// `c` bit for bit, and far from the same run with white noise (ntau = 0):
+/// the correlation time is in effect.
+fn coloured_is_tvb_to_the_bit(c: &Case) {
+    assert_eq!(check(c), 0.0, "{}: not bit-identical", c.name);
+    let white = check_with(c, 0.1, true, Some(0.0), &[]);
+    assert!(
+        white > 1e-3,
+        "{}: with white noise, relative error only {white:e}",
+        c.name
+    );
+}
+
+/// G2D, HeunStochastic, `Additive(nsig=1e-3, ntau=1.0, noise_seed=42)`.
+#[test]
+fn coloured_noise_heun_additive_is_tvb_to_the_bit() {
+    coloured_is_tvb_to_the_bit(&coloured_case(
+        "g2d_heun_coloured",
+        "Generic2dOscillator",
+        Scheme::Heun,
+        (&[1e-3], 42),
+        false,
+    ));
+}
+
+/// G2D, HeunStochastic, `Multiplicative(nsig=1e-4, ntau=2.5, noise_seed=3)`
+/// (b = Linear(a=1, b=0)).
+#[test]
+fn coloured_noise_heun_multiplicative_is_tvb_to_the_bit() {
+    coloured_is_tvb_to_the_bit(&coloured_case(
+        "g2d_heun_coloured_multiplicative",
+        "Generic2dOscillator",
+        Scheme::Heun,
+        (&[1e-4], 3),
+        true,
+    ));
+}
+
+/// ReducedWongWang, EulerStochastic, `Additive(nsig=1e-5, ntau=0.5,
+/// noise_seed=7)`.
+#[test]
+fn coloured_noise_euler_additive_is_tvb_to_the_bit() {
+    coloured_is_tvb_to_the_bit(&coloured_case(
+        "rww_euler_coloured",
+        "ReducedWongWang",
+        Scheme::Euler,
+        (&[1e-5], 7),
+        false,
+    ));
+}
+
+/// The process η carries over from one `run` call to the next: the
+/// additive case stepped in odd chunks is still tvb-library's to the bit.
+#[test]
+fn coloured_noise_in_odd_chunks_is_still_tvb() {
+    let c = coloured_case(
+        "g2d_heun_coloured",
+        "Generic2dOscillator",
+        Scheme::Heun,
+        (&[1e-3], 42),
+        false,
+    );
+    let rel = check_with(&c, 0.1, true, None, &[1, 7, 500, 13, 2]);
+    assert_eq!(
+        rel, 0.0,
+        "{}: in chunks, not bit-identical: {rel:e}",
+        c.name
+    );
+}
+
+/// A correlation time that is negative, not finite or too small for a
+/// finite step factor, and coloured noise on the Philox stream (sweeps and
+/// GPU kernels draw white noise only), are refused with the reason, never
+/// run as white noise.
+#[test]
+fn bad_coloured_noise_is_refused() {
+    let info = model_info("Generic2dOscillator").unwrap();
+    let cfg = |ntau_ms: f64, stream: NoiseStream| MeanFieldConfig {
+        model: info,
+        model_params: ParamSet::defaults(info.params),
+        coupling: Coupling::new("Linear", LIN.iter().copied()).unwrap(),
+        connectivity: Connectivity::tvb76(),
+        speed_mm_per_ms: 3.0,
+        dt_ms: 0.1,
+        scheme: Scheme::Heun,
+        noise: Some(NoiseConfig {
+            kind: NoiseKind::Additive,
+            nsig: vec![1e-3],
+            seed: 42,
+            stream,
+            ntau_ms,
+        }),
+        initial: InitialConditions::Golden,
+        proxy_nodes: vec![],
+    };
+    let err = |ntau: f64, stream: NoiseStream| match MeanFieldSim::new(cfg(ntau, stream)) {
+        Ok(_) => panic!("ntau {ntau} on {stream:?} was accepted"),
+        Err(e) => e.to_string(),
+    };
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let e = err(bad, NoiseStream::Numpy);
+        assert!(e.contains("noise ntau must be finite and ≥ 0 ms"), "{e}");
+    }
+    let e = err(5e-324, NoiseStream::Numpy);
+    assert!(e.contains("too small"), "{e}");
+    let philox = NoiseStream::Philox {
+        seed: 1,
+        combination: 0,
+    };
+    let e = err(1.0, philox);
+    assert!(
+        e.contains("coloured noise (ntau = 1 ms)") && e.contains("Philox"),
+        "{e}"
+    );
+    // white noise on either stream, and coloured on numpy's, build
+    assert!(MeanFieldSim::new(cfg(0.0, philox)).is_ok());
+    assert!(MeanFieldSim::new(cfg(1.0, NoiseStream::Numpy)).is_ok());
 }

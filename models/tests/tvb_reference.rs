@@ -173,6 +173,7 @@ fn any_thread_count_gives_the_same_bits() {
                 kind: NoiseKind::Multiplicative { a: 1.0, b: 0.0 },
                 nsig: vec![1e-4],
                 seed: 3,
+                ntau_ms: 0.0,
             }),
         ),
         cfg_for("Kuramoto", "Kuramoto", &[("a", 0.02)], Scheme::Euler, None),
