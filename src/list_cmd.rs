@@ -127,7 +127,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             out += &format!(
                 "  {n}{}\n",
                 if *st {
-                    " (noise: additive|multiplicative, nsig, noise_seed)"
+                    " (noise: additive|multiplicative, nsig, noise_seed, noise_ntau)"
                 } else {
                     ""
                 }

@@ -873,3 +873,32 @@ fn a_sweep_refuses_a_mean_field_fed_by_a_stimulus() {
         "{e}"
     );
 }
+
+/// Sweeps draw the Philox stream on every backend, which is white: a graph
+/// with coloured noise (`noise_ntau > 0`) is refused before any work,
+/// located at the actor's key, rather than swept with white noise.
+#[test]
+fn a_sweep_refuses_coloured_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
+        .unwrap()
+        .replace(
+            "integrator = \"HeunDeterministic\"",
+            "integrator = \"HeunStochastic\"\nnsig = [1e-3]\nnoise_ntau = 2.0",
+        );
+    assert!(graph.contains("noise_ntau"));
+    write(dir.path(), "g.toml", &graph);
+    let f = write(
+        dir.path(),
+        "s.toml",
+        "graph = \"g.toml\"\ntransient_ms = 10.0\n[[axes]]\nparam = \"coupling_params.a\"\nvalues = [0.0042]\n",
+    );
+    let e = Plan::load(&f, &brainstream::default_registry())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("actors.brain.noise_ntau")
+            && e.contains("coloured noise (noise_ntau = 2 ms) cannot be swept"),
+        "{e}"
+    );
+}

@@ -177,6 +177,19 @@ impl Plan {
                 ),
             ));
         }
+        // every backend draws Philox noise, which is white: coloured noise
+        // (tvb-library's numpy stream only) is refused, never run white
+        if let Some(t) = cfg.noise.as_ref().map(|nz| nz.ntau_ms).filter(|t| *t > 0.0) {
+            return Err(berr(
+                &gpath,
+                &actor,
+                brainstream_runtime::BuildError::at(
+                    "noise_ntau",
+                    format!("coloured noise (noise_ntau = {t} ms) cannot be swept: sweeps draw the Philox stream on every backend, which is white"),
+                )
+                .hint("sweep with noise_ntau = 0, or run the graph itself (`brainstream run`), which draws tvb-library's coloured noise"),
+            ));
+        }
         if let (Some(nz), false) = (cfg.noise.as_mut(), noise_seed_given) {
             nz.seed = (file.seed & 0xffff_ffff) as u32;
         }
