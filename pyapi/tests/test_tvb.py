@@ -116,6 +116,25 @@ def test_a_stochastic_run_draws_tvbs_noise(lab):
     compare(sim, exact=True)
 
 
+def test_coloured_noise_is_tvbs_to_the_bit(lab):
+    """ntau > 0: tvb-library's Ornstein-Uhlenbeck noise (its initial eta is
+    the stream's first draw) becomes noise_ntau, additive and multiplicative."""
+    for noise, integ in [
+        (lab.noise.Additive(nsig=np.array([1e-3]), ntau=2.0, noise_seed=42), lab.integrators.HeunStochastic),
+        (lab.noise.Multiplicative(nsig=np.array([1e-4]), ntau=0.5, noise_seed=3), lab.integrators.EulerStochastic),
+    ]:
+        sim = simulator(
+            lab,
+            lab.models.Generic2dOscillator(),
+            lab.coupling.Linear(a=np.array([0.0042])),
+            integ(dt=0.1, noise=noise),
+            (lab.monitors.Raw(),),
+            length=50.0,
+        )
+        assert "noise_ntau" in bs.from_tvb(sim).text
+        compare(sim, exact=True)
+
+
 def test_what_brainstream_cannot_express_is_refused_by_name(lab):
     def base(**kw):
         return simulator(
@@ -142,8 +161,8 @@ def test_what_brainstream_cannot_express_is_refused_by_name(lab):
     sim.model.J_N = np.array([0.2609, 0.3])
     with pytest.raises(bs.TvbError, match="model.J_N has 2 values"):
         bs.from_tvb(sim)
-    sim = base(integ=lab.integrators.HeunStochastic(dt=0.1, noise=lab.noise.Additive(nsig=np.array([1e-3]), ntau=2.0)))
-    with pytest.raises(bs.TvbError, match="coloured"):
+    sim = base(integ=lab.integrators.HeunStochastic(dt=0.1, noise=lab.noise.Additive(nsig=np.array([1e-3]), ntau=np.inf)))
+    with pytest.raises(bs.TvbError, match="integrator.noise.ntau = inf"):
         bs.from_tvb(sim)
 
 

@@ -181,8 +181,14 @@ def _integrator(sim: Any, known: dict[str, bool], nvar: int) -> dict[str, Any]:
     kind = type(nz).__name__
     if kind not in ("Additive", "Multiplicative"):
         raise TvbError(f"integrator.noise: {kind} noise is not supported (Additive, Multiplicative)")
-    if float(getattr(nz, "ntau", 0.0)) > 0.0:
-        raise TvbError(f"integrator.noise.ntau = {nz.ntau}: coloured noise is not supported")
+    # tvb-library draws coloured noise when ntau > 0 (white otherwise, as
+    # brainstream's noise_ntau = 0): brainstream's noise_ntau is the same
+    # Ornstein-Uhlenbeck process from the same numpy stream
+    ntau = float(getattr(nz, "ntau", 0.0))
+    if ntau > 0.0:
+        if not np.isfinite(ntau):
+            raise TvbError(f"integrator.noise.ntau = {ntau}: the noise's correlation time must be finite")
+        out["noise_ntau"] = ntau
     nsig = np.asarray(nz.nsig, dtype=float)
     if nsig.size not in (1, nvar):
         raise TvbError(f"integrator.noise.nsig has shape {nsig.shape}: one value, or one per state variable, are possible")
@@ -248,8 +254,9 @@ def from_tvb(sim: Any, *, initial_conditions: Optional[str] = None, seed: int = 
 
     The graph has a ``mean_field`` actor ``brain`` and one recorder per
     monitor: ``raw`` (Raw), ``tavg`` (TemporalAverage), ``subsample``,
-    ``bold``; its results are keyed by those names. Surfaces, stimuli,
-    heterogeneous coupling or noise, coloured noise, other monitors and
+    ``bold``; its results are keyed by those names. Coloured noise
+    (``ntau > 0``) becomes ``noise_ntau``. Surfaces, stimuli,
+    heterogeneous coupling or noise, other monitors and
     parameters brainstream's model does not have (when not at their
     default) raise :class:`TvbError` naming them.
     """
