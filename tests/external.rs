@@ -1026,3 +1026,64 @@ fn crafted_handshakes_are_refused_by_name() {
         assert!(err.contains(&expect), "{what}: {err}");
     }
 }
+
+/// The Python client reads a series' units as the runtime sends them: one
+/// per variable (AdEx's kHz, kHz, pA), with `unit` "" as they differ; a
+/// peer that sends only `unit` gives it to every variable; a count of units
+/// other than of variables is refused.
+#[test]
+fn the_python_client_gets_one_unit_per_variable() {
+    use brainstream::runtime::{wire, Series, SeriesMeta};
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut meta = SeriesMeta::new(
+        vec!["E".into(), "I".into(), "W_e".into()],
+        vec!["rM1".into(), "lM1".into()],
+        "",
+    );
+    meta.units = vec!["kHz".into(), "kHz".into(), "pA".into()];
+    let s = Series {
+        stamps: vec![1, 2],
+        times_ms: vec![0.1, 0.2],
+        data: ndarray::Array3::from_shape_fn((2, 3, 2), |(k, v, n)| (k * 6 + v * 2 + n) as f64),
+        meta: std::sync::Arc::new(meta.clone()),
+    };
+    std::fs::write(dir.path().join("meta"), wire::encode_meta(0, &meta)).unwrap();
+    std::fs::write(dir.path().join("series"), wire::encode_series(0, 0, &s)).unwrap();
+    let script = r#"
+import json, sys
+from brainstream_client import wire
+d = sys.argv[1]
+meta = wire.decode(open(d + "/meta", "rb").read())[1]
+b = open(d + "/series", "rb").read()
+_, s = wire.decode(b, meta)
+out = [s.units, s.unit, float(s.data[1, 2, 1])]
+_, s = wire.decode(b, {k: v for k, v in meta.items() if k != "units"} | {"unit": "Hz"})
+out.append(s.units)
+try:
+    wire.decode(b, meta | {"units": ["Hz"]})
+    out.append("taken")
+except wire.WireError as e:
+    out.append(str(e))
+print(json.dumps(out))
+"#;
+    let o = Command::new(bin.join("python3"))
+        .env("PYTHONPATH", root().join("python"))
+        .arg("-c")
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        got,
+        serde_json::json!([
+            ["kHz", "kHz", "pA"],
+            "",
+            11.0,
+            ["Hz", "Hz", "Hz"],
+            "1 units for a window of 3 variables"
+        ])
+    );
+}

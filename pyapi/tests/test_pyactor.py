@@ -153,3 +153,45 @@ def test_declared_ports_are_checked_before_the_run():
     g.connect("brain.state", "p.input")
     with pytest.raises(bs.GraphError, match="spikes"):
         g.validate()
+
+
+def test_series_carry_one_unit_per_variable_in_and_out():
+    """AdEx's state reaches a Python actor with its units (kHz, kHz, pA);
+    the actor's output gives one unit per variable, which the recorder
+    keeps; a count of units other than of variables stops the run naming
+    the actor and port."""
+    seen = {}
+
+    def split(window, inputs):
+        s = inputs["x"]
+        seen["units"], seen["unit"] = list(s.units), s.unit
+        seen.setdefault("E", s.data[:, 0, :].copy())
+        # E in Hz, W_e as it is: two variables, two units
+        out = np.stack([s.data[:, 0, :] * 1000.0, s.data[:, 2, :]], axis=1)
+        return {"y": bs.Series(out, s.stamps, s.times, ["E", "W_e"], s.nodes, units=["Hz", "pA"])}
+
+    g = bs.Graph(GRAPHS / "adex68.toml", set={"simulation.duration_ms": 20})
+    g.add_actor("split", bs.PyActor(split, inputs=["x"], outputs=["y"]))
+    g.add_actor("split_rec", {"kind": "hdf5_recorder"})
+    g.connect("brain.state", "split.x")
+    g.connect("split.y", "split_rec.input")
+    res = g.run(progress=False)
+    assert seen["units"] == ["kHz", "kHz", "pA"] and seen["unit"] == ""
+    rec = res["split_rec"]
+    assert list(rec["unit"].values) == ["Hz", "pA"]
+    assert "units" not in rec.attrs  # they differ: no shared unit
+    first = seen["E"]
+    assert np.array_equal(rec.values[: len(first), 0, :, 0], first * 1000.0)
+    assert list(res["rec"]["unit"].values) == ["kHz", "kHz", "pA"]
+
+    def wrong(window, inputs):
+        s = inputs["x"]
+        return {"y": bs.Series(s.data, s.stamps, s.times, s.variables, s.nodes, units=["Hz"])}
+
+    g = bs.Graph(GRAPHS / "adex68.toml", set={"simulation.duration_ms": 5})
+    g.add_actor("split", bs.PyActor(wrong, inputs=["x"], outputs=["y"]))
+    g.connect("brain.state", "split.x")
+    with pytest.raises(bs.RunError) as ei:
+        g.run(progress=False)
+    msg = str(ei.value)
+    assert ei.value.actor == "split" and "1 units for data of 3 variables (E, I, W_e)" in msg, msg

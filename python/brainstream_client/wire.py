@@ -44,7 +44,9 @@ class WireError(Exception):
 @dataclass
 class Series:
     """A window of samples: `data[sample, variable, node]`, the value at
-    time `stamp * dt`."""
+    time `stamp * dt`. `units` has one unit per variable (e.g. kHz, kHz, pA
+    for AdEx's E, I, W_e); `unit` is the one they share ("" when they
+    differ)."""
 
     stamps: np.ndarray
     times_ms: np.ndarray
@@ -52,6 +54,7 @@ class Series:
     variables: list = field(default_factory=list)
     nodes: list = field(default_factory=list)
     unit: str = ""
+    units: list = field(default_factory=list)
 
 
 @dataclass
@@ -149,7 +152,7 @@ def encode_spikes(edge, window, start_step, stamps, times_ms, senders):
 def decode(b, meta=None):
     """(header, body): body is a dict for hello/meta, a str for errors, a
     Series or Spikes for windows, None otherwise. `meta` (variables, nodes,
-    unit) names a series port's axes."""
+    unit, units) names a series port's axes."""
     h = parse_header(b)
     p = memoryview(b)[64:]
     if h.kind in (HELLO, META, ERROR):
@@ -175,7 +178,12 @@ def decode(b, meta=None):
         stamps = np.frombuffer(p[: 8 * s], dtype="<u8")
         times = np.frombuffer(p[8 * s: 16 * s], dtype="<f8")
         data = np.frombuffer(p[16 * s:], dtype="<f8").reshape(s, v, n)
-        return h, Series(stamps, times, data, meta["variables"], meta["nodes"], meta.get("unit", ""))
+        unit = meta.get("unit", "")
+        # one unit per variable; a peer that sends only `unit` gives it to all
+        units = [str(u) for u in meta.get("units", [unit] * v)]
+        if len(units) != v:
+            raise WireError(f"{len(units)} units for a window of {v} variables")
+        return h, Series(stamps, times, data, meta["variables"], meta["nodes"], unit, units)
     # spikes
     e = h.dims[0]
     if h.dtype != 2 or h.dims[1] or h.dims[2] or h.payload_len != 20 * e:

@@ -82,7 +82,12 @@ class Series:
         times: time of each sample, ms (default ``stamps·dt``).
         variables: one name per variable (default ``v0, v1, …``).
         nodes: one label per node (default ``0, 1, …``).
-        unit: unit of the values.
+        unit: the unit of every variable (``"1"`` dimensionless, ``""`` not
+            known); on an input, the unit the variables share (``""`` when
+            they differ: see ``units``).
+        units: one unit per variable (e.g. ``["kHz", "kHz", "pA"]`` for
+            AdEx's E, I, W_e); give ``unit`` or ``units``, not both. On an
+            input, always the list.
     """
 
     data: Any
@@ -91,6 +96,7 @@ class Series:
     variables: Optional[Sequence[str]] = None
     nodes: Optional[Sequence[str]] = None
     unit: str = ""
+    units: Optional[Sequence[str]] = None
 
     def __len__(self) -> int:
         return len(self.stamps)
@@ -205,8 +211,10 @@ class PyActor:
         inputs: dict[str, Union[Series, Spikes]] = {}
         for port, t in raw.items():
             if t[0] == "series":
-                _, stamps, times, data, variables, nodes, unit = t
-                inputs[port] = Series(data, stamps, times, list(variables), list(nodes), unit)
+                _, stamps, times, data, variables, nodes, units = t
+                units = [str(u) for u in units]
+                shared = units[0] if units and all(u == units[0] for u in units) else ""
+                inputs[port] = Series(data, stamps, times, list(variables), list(nodes), shared, units)
             else:
                 _, senders, times, stamps = t
                 inputs[port] = Spikes(senders, stamps, times)
@@ -258,7 +266,17 @@ class PyActor:
             raise ValueError(
                 f"{where}: {len(variables)} variable names and {len(nodes)} node labels for data of {nv} variables and {nn} nodes"
             )
-        return ("series", stamps, np.ascontiguousarray(times), np.ascontiguousarray(data), variables, nodes, str(v.unit))
+        if v.units is None:
+            units = [str(v.unit)] * nv
+        else:
+            if isinstance(v.units, str):
+                raise TypeError(f"{where}: units is one unit per variable (a list); unit={v.units!r} gives every variable the same")
+            units = [str(u) for u in v.units]
+            if len(units) != nv:
+                raise ValueError(f"{where}: {len(units)} units for data of {nv} variables ({', '.join(variables)})")
+            if v.unit and any(u != v.unit for u in units):
+                raise ValueError(f"{where}: unit={v.unit!r} and units={units!r} disagree: give one of them")
+        return ("series", stamps, np.ascontiguousarray(times), np.ascontiguousarray(data), variables, nodes, units)
 
     def _spikes(self, port: str, v: Any) -> tuple:
         where = f"Python actor `{self._name}`, output {port!r}"

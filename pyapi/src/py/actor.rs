@@ -90,12 +90,9 @@ fn series_tuple<'py>(py: Python<'py>, s: &Series) -> PyResult<Bound<'py, PyTuple
             data.into_any(),
             s.meta.variables.clone().into_pyobject(py)?.into_any(),
             s.meta.nodes.clone().into_pyobject(py)?.into_any(),
-            // Python's Series has one unit: the one its variables share
-            s.meta
-                .common_unit()
-                .unwrap_or("")
-                .into_pyobject(py)?
-                .into_any(),
+            // one unit per variable (Series.units; Series.unit is the
+            // shared one, made in Python)
+            s.meta.units.clone().into_pyobject(py)?.into_any(),
         ],
     )
 }
@@ -128,7 +125,7 @@ fn payload(
             let data: PyReadonlyArray3<f64> = t.get_item(3)?.extract()?;
             let variables: Vec<String> = t.get_item(4)?.extract()?;
             let nodes: Vec<String> = t.get_item(5)?.extract()?;
-            let unit: String = t.get_item(6)?.extract()?;
+            let units: Vec<String> = t.get_item(6)?.extract()?;
             let stamps = stamps.as_slice()?.to_vec();
             let times_ms = times.as_slice()?.to_vec();
             let data: Array3<f64> = data.as_array().to_owned();
@@ -143,16 +140,17 @@ fn payload(
                     nodes.len()
                 )));
             }
+            if units.len() != nv {
+                return Err(bad(format!("{} units for {nv} variables", units.len())));
+            }
             let m = match meta {
-                Some(m)
-                    if m.variables == variables
-                        && m.nodes == nodes
-                        && m.common_unit().unwrap_or("") == unit =>
-                {
+                Some(m) if m.variables == variables && m.nodes == nodes && m.units == units => {
                     m.clone()
                 }
                 _ => {
-                    let m = Arc::new(SeriesMeta::new(variables, nodes, &unit));
+                    let mut m = SeriesMeta::new(variables, nodes, "");
+                    m.units = units;
+                    let m = Arc::new(m);
                     *meta = Some(m.clone());
                     m
                 }
