@@ -933,3 +933,101 @@ fn tvb_data_projections_reduce_to_the_builtin_lead_fields() {
     .unwrap();
     assert_eq!(s.len(), 62);
 }
+
+/// tvb-library 2.10's GlobalAverage and SpatialAverage (make_refs_averages.py:
+/// the stimulus brain, 60 ms, period 1 ms; one mask of five interleaved
+/// groups, one of the hemispheres): `global_average` gives its numbers to
+/// the last bit (numpy's pairwise mean), `spatial_average` within 1e-14 of
+/// the largest value (the mask's weights 1/n rounded once, multiplied and
+/// summed in region order; tvb-library's `numpy.dot` sums with BLAS's ddot,
+/// whose order is the kernel's), both stamped `step·dt` on tvb-library's
+/// clock.
+#[test]
+fn spatial_and_global_averages_are_tvb_library_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let mask5: Vec<String> = (0..76).map(|i| ((i * 7) % 5).to_string()).collect();
+    let labels = brainstream_models::Connectivity::tvb76().labels;
+    let hemi: Vec<&str> = labels
+        .iter()
+        .map(|l| if l.starts_with('r') { "0" } else { "1" })
+        .collect();
+    let mut text = format!(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 60.0
+sync_ms = 7.0
+[actors.pulse]
+kind = "stimulus"
+equation = "PulseTrain"
+equation_params = {{ T = 50.0, tau = 10.0, amp = 0.5, onset = 20.0 }}
+weights = {{ rM1 = 1.0, lM1 = 0.5, rV1 = 0.8, lPFCDL = -0.6 }}
+[actors.brain]
+kind = "mean_field"
+model = "Generic2dOscillator"
+coupling = "Linear"
+coupling_params = {{ a = 0.0042, b = 0.0 }}
+integrator = "HeunDeterministic"
+initial_conditions = "golden"
+variables = ["V", "W"]
+[actors.global]
+kind = "global_average"
+period_ms = 1.0
+offset_steps = 512
+[actors.mask5]
+kind = "spatial_average"
+spatial_mask = [{}]
+period_ms = 1.0
+offset_steps = 512
+[actors.hemispheres]
+kind = "spatial_average"
+spatial_mask = [{}]
+group_names = ["right", "left"]
+period_ms = 1.0
+offset_steps = 512
+[[edges]]
+from = "pulse.stimulus"
+to = "brain.stimulus"
+"#,
+        mask5.join(", "),
+        hemi.join(", ")
+    );
+    for m in ["global", "mask5", "hemispheres"] {
+        text.push_str(&format!(
+            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"brain.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
+        ));
+    }
+    let g = write(dir.path(), "g.toml", &text);
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    for (m, groups) in [("global", 1), ("mask5", 5), ("hemispheres", 2)] {
+        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
+        assert_eq!(shape, vec![60, 2, groups, 1], "{m}");
+        let (tshape, tvb) = tvb_case_npy(&format!("averages_{m}_data.npy"));
+        let (_, ttimes) = tvb_case_npy(&format!("averages_{m}_time.npy"));
+        assert_eq!(tshape, vec![60, 2, groups]);
+        assert_eq!(times, ttimes, "{m}: time stamps");
+        if m == "global" {
+            assert_eq!(ours, tvb, "{m}: not tvb-library's to the bit");
+        } else {
+            // numpy.dot(spatial_mean, state) on a 3-D state sums each row
+            // with BLAS's ddot, in the BLAS kernel's order: last bits differ
+            let big = tvb.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+            let worst = ours
+                .iter()
+                .zip(&tvb)
+                .fold(0.0f64, |a, (x, y)| a.max((x - y).abs() / big));
+            assert!(worst <= 1e-14, "{m}: relative difference {worst:e}");
+        }
+    }
+    let f = open_h5(&out.join("hemispheres_rec.h5"));
+    let nodes: Vec<String> = f
+        .dataset("region")
+        .unwrap()
+        .read_raw::<hdf5::types::VarLenUnicode>()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(nodes, ["right", "left"]);
+}

@@ -3,7 +3,8 @@
 //! Every actor kind of brainstream, one file each: the model wrappers
 //! (`mean_field`, `spiking_network`), the bridge to NEST and ANNarchy
 //! (`external/`), monitors (`monitors/`: `temporal_average`,
-//! `subsample`, `bold`, and the sensor-space `eeg`, `meg`, `ieeg` in
+//! `subsample`, `bold`, `spatial_average` and `global_average` in
+//! `spatial_average`, and the sensor-space `eeg`, `meg`, `ieeg` in
 //! `projection`), recorders (`hdf5_recorder`), figures (`png_plot`,
 //! `fc_plot`, `fcd_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
 //! `plot_matrix`), devices
@@ -53,6 +54,8 @@ pub fn registry() -> Registry {
     r.register(monitors::projection::EEG);
     r.register(monitors::projection::MEG);
     r.register(monitors::projection::IEEG);
+    r.register(monitors::spatial_average::KIND);
+    r.register(monitors::spatial_average::GLOBAL);
     r.register(spiking_network::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);

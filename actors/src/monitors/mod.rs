@@ -4,6 +4,7 @@
 
 pub mod bold;
 pub mod projection;
+pub mod spatial_average;
 pub mod subsample;
 pub mod temporal_average;
 

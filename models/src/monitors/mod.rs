@@ -10,11 +10,13 @@
 
 pub mod bold;
 pub mod projection;
+pub mod spatial_average;
 pub mod subsample;
 pub mod temporal_average;
 
 pub use bold::Bold;
 pub use projection::{Projection, Reference};
+pub use spatial_average::{Grouping, SpatialAverage};
 pub use subsample::SubSample;
 pub use temporal_average::TemporalAverage;
 
