@@ -4,7 +4,8 @@
 //! initial history, every state variable). Tolerance: max |ours − TVB| ≤
 //! 1e-6 · max |TVB| over every sample, for every state variable on its own
 //! scale (the bar); the measured errors are printed. The stimulus
-//! cases (`make_refs_stimulus.py`) are bit-identical.
+//! cases (`make_refs_stimulus.py`) and the coloured-noise cases
+//! (`make_refs_noise.py`) are bit-identical.
 
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::Scheme;
