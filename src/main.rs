@@ -20,6 +20,7 @@ mod list_cmd;
 mod model_cmd;
 mod out_dir;
 mod progress;
+mod relay;
 mod signals;
 mod sweep_cmd;
 
@@ -189,8 +190,10 @@ fn init_tracing(v: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let notices = std::env::var("RUST_LOG").map_or(true, |r| !r.contains(NOTICE_TARGET));
+    // colours only at a terminal (a partition's stderr is its log file)
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter)
         .with_filter(tracing_subscriber::filter::filter_fn(move |m| {
             !notices || m.target() != NOTICE_TARGET
@@ -209,6 +212,7 @@ fn init_tracing(v: u8) {
     let _ = tracing_subscriber::registry()
         .with(logs)
         .with(notes)
+        .with(relay::Remember)
         .try_init();
 }
 
@@ -558,15 +562,20 @@ fn launch(
     if let Some(sig) = signals::received() {
         to_all(&pids, sig);
     }
-    let tail = |log: &std::path::Path| {
-        let t = std::fs::read_to_string(log).unwrap_or_default();
-        let lines: Vec<&str> = t.lines().collect();
-        lines[lines.len().saturating_sub(12)..].join("\n")
-    };
+    // their warnings and notices, once, as they come (not those this
+    // launcher printed itself: every partition reads the whole graph)
+    let mut relay = relay::Relay::new(
+        children
+            .iter()
+            .map(|(p, _, log)| (p.clone(), log.clone()))
+            .collect(),
+        relay::logged(),
+    );
     let mut failed: Option<String> = None;
     let mut running: Vec<bool> = vec![true; children.len()];
     while running.iter().any(|r| *r) {
-        for (k, (p, c, log)) in children.iter_mut().enumerate() {
+        relay.poll(&mut std::io::stderr(), false);
+        for (k, (p, c, _)) in children.iter_mut().enumerate() {
             if !running[k] {
                 continue;
             }
@@ -579,9 +588,11 @@ fn launch(
                             Some(code) => format!("exited with status {code}"),
                             None => "was killed by a signal".to_string(),
                         };
+                        // what it said last, less what was relayed
+                        relay.poll(&mut std::io::stderr(), false);
                         failed = Some(format!(
                             "partition `{p}` {how}; its last messages:\n{}",
-                            tail(log)
+                            relay.tail(k, 12)
                         ));
                     }
                 }
@@ -625,6 +636,7 @@ fn launch(
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    relay.poll(&mut std::io::stderr(), true);
     // what a partition killed outright left (its sockets, its shared-memory files)
     transport::remove_run_files(&token);
     let written = record.map(|r| r.finish()).unwrap_or_default();

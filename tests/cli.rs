@@ -934,3 +934,57 @@ fn graph_without_a_format_names_the_formats() {
         "{err}"
     );
 }
+
+/// A partition's warnings and notices reach the user, once, named by the
+/// partition (issue 19): an external process's notice in partition `ext`
+/// is shown as it comes (before the error), and not again in a failed
+/// partition's last messages; a parameter outside its documented range,
+/// which every partition reads with the graph, is warned about once.
+#[test]
+fn the_launcher_relays_its_partitions_warnings_and_notices_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = std::fs::read_to_string(root().join("graphs/cosim_wc76_nest.toml")).unwrap();
+    let g = g
+        .replace(
+            "command = [\"python3\", \"../examples/external/wc76_nest.py\"]",
+            "command = [\"sh\", \"-c\", \"echo 'brainstream-notice: building the adapter (one time)' >&2; sleep 0.5; exit 3\"]",
+        )
+        .replace("[actors.net]\n", "[actors.net]\nprocess = \"ext\"\n")
+        .replace(
+            "[actors.brain]\n",
+            "[actors.brain]\nprocess = \"brain\"\n",
+        )
+        .replace("model_params = { P = 1.25 }", "model_params = { P = 1.25, tau_e = 200.0 }");
+    assert!(g.contains("brainstream-notice") && g.contains("process = \"ext\""));
+    assert!(
+        g.contains("tau_e = 200.0"),
+        "the graph's WC parameters moved"
+    );
+    let g = write(dir.path(), "g.toml", &g);
+    let o = bs()
+        .args(["run", "--set", "simulation.duration_ms=10", "--out"])
+        .arg(dir.path().join("o"))
+        .arg(&g)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{err}");
+    // shown once as a notice (the error's chain quotes the command and
+    // its stderr, which hold the words too)
+    assert_eq!(
+        err.matches("note: net: building the adapter").count(),
+        1,
+        "{err}"
+    );
+    let note = err.find("partition `ext`: note: net: building the adapter (one time)\n");
+    let error = err.find("error: partition `");
+    assert!(note.is_some() && error.is_some() && note < error, "{err}");
+    assert_eq!(err.matches("tau_e = 200").count(), 1, "{err}");
+    // the partition's log has it all
+    let log = std::fs::read_to_string(dir.path().join("o/partition-ext.log")).unwrap();
+    assert!(
+        log.contains("note: net: building the adapter") && !log.contains('\u{1b}'),
+        "{log}"
+    );
+}
