@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use brainstream::models::params::ParamSet;
 use brainstream::models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver, PARAMS as COND};
 use brainstream::models::spiking::iaf_psc_alpha::{IafPscAlpha, PARAMS as PSC};
-use brainstream::models::spiking::{Network, Neurons, Rule};
+use brainstream::models::spiking::{Network, Rule};
 
 fn cond(seed: u64) -> Network {
     cond_with(seed, Solver::default())
@@ -30,11 +30,9 @@ fn cond_rk4(seed: u64) -> Network {
 }
 
 fn cond_with(seed: u64, solver: Solver) -> Network {
-    let t = Neurons::CondAlpha(
-        IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1)
-            .unwrap()
-            .with_solver(solver),
-    );
+    let t = IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1)
+        .unwrap()
+        .with_solver(solver);
     let mut net = Network::new(&[("E".into(), 800), ("I".into(), 200)], &t, 0.1, seed).unwrap();
     net.randomize_v_m(-70.0, -55.0);
     for dst in [0, 1] {
@@ -70,11 +68,9 @@ fn annarchy_shaped(seed: u64, solver: Solver) -> (Network, Vec<Vec<u32>>, f64) {
         ],
     )
     .unwrap();
-    let t = Neurons::CondAlpha(
-        IafCondAlpha::new(1, &params, 0.1)
-            .unwrap()
-            .with_solver(solver),
-    );
+    let t = IafCondAlpha::new(1, &params, 0.1)
+        .unwrap()
+        .with_solver(solver);
     let mut net = Network::new(&[("E".into(), 800), ("I".into(), 200)], &t, 0.1, seed).unwrap();
     net.randomize_v_m(-65.0, -50.0);
     // weights in nS (ANNarchy's µS × 1000)
@@ -97,7 +93,7 @@ fn annarchy_shaped(seed: u64, solver: Solver) -> (Network, Vec<Vec<u32>>, f64) {
 }
 
 fn brunel(seed: u64) -> Network {
-    let t = Neurons::PscAlpha(IafPscAlpha::new(1, &ParamSet::defaults(PSC), 0.1).unwrap());
+    let t = IafPscAlpha::new(1, &ParamSet::defaults(PSC), 0.1).unwrap();
     let mut net = Network::new(&[("E".into(), 800), ("I".into(), 200)], &t, 0.1, seed).unwrap();
     for (src, k, w) in [(0, 80, 20.0), (1, 20, -100.0)] {
         for dst in [0, 1] {

@@ -1,5 +1,6 @@
-//! `brainstream list [NAME] [--json]`: the actor kinds, models, couplings
-//! and integrators, all or one, as text or as JSON for tools.
+//! `brainstream list [NAME] [--json]`: the actor kinds, models, couplings,
+//! integrators and spiking neuron models, all or one, as text or as JSON
+//! for tools.
 //!
 //! The JSON document (`docs/design.md`, "The command line"), the
 //! same shape for all entries and for one (`list --json NAME` keeps the
@@ -16,7 +17,10 @@
 //!                "coupled": [names], "observables": [names], "variables_of_interest": [names],
 //!                "params": [{ "name", "len", "default", "unit", "range", "limits", "doc" }] }],
 //!   "couplings":   [{ "name", "doc", "params": [same as models'] }],
-//!   "integrators": [{ "name", "stochastic" }] }
+//!   "integrators": [{ "name", "stochastic" }],
+//!   "neurons": [{ "name", "doc", "weight_unit", "solvers": [names],
+//!                 "receptors": [{ "id", "signs", "doc" }],
+//!                 "params": [same as models'] }] }
 //! ```
 //!
 //! `default` is a number, string or boolean, a list for a vector parameter,
@@ -28,6 +32,7 @@
 use brainstream::models::coupling::COUPLINGS;
 use brainstream::models::integrator::INTEGRATORS;
 use brainstream::models::params::ParamDef;
+use brainstream::models::spiking::{NeuronInfo, Signs, NEURONS};
 use brainstream::models::{ModelInfo, MODELS};
 use brainstream::runtime::params::{DefaultValue, ParamSpec};
 use brainstream::runtime::KindSpec;
@@ -46,14 +51,16 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
     let m: Vec<&ModelInfo> = MODELS.iter().copied().filter(|m| want(m.name)).collect();
     let c: Vec<_> = COUPLINGS.iter().filter(|c| want(c.name)).collect();
     let i: Vec<_> = INTEGRATORS.iter().filter(|i| want(i.0)).collect();
+    let ns: Vec<&NeuronInfo> = NEURONS.iter().filter(|n| want(n.name)).collect();
     if let Some(n) = name {
-        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() {
+        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() && ns.is_empty() {
             let all: Vec<&str> = kinds
                 .iter()
                 .map(|k| k.name)
                 .chain(MODELS.iter().map(|m| m.name))
                 .chain(COUPLINGS.iter().map(|c| c.name))
                 .chain(INTEGRATORS.iter().map(|i| i.0))
+                .chain(NEURONS.iter().map(|n| n.name))
                 .collect();
             let close = all
                 .iter()
@@ -61,7 +68,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
                 .copied()
                 .or_else(|| brainstream::runtime::params::closest(n, &all));
             return Err(format!(
-                "no actor kind, model, coupling or integrator `{n}`{}\n  hint: `brainstream list` shows them all",
+                "no actor kind, model, coupling, integrator or neuron model `{n}`{}\n  hint: `brainstream list` shows them all",
                 close.map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default()
             ));
         }
@@ -77,6 +84,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
                 "params": c.params.iter().map(param_def_json).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
             "integrators": i.iter().map(|(n, _, st)| json!({"name": n, "stochastic": st})).collect::<Vec<_>>(),
+            "neurons": ns.iter().map(|n| neuron_json(n)).collect::<Vec<_>>(),
         });
         return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
@@ -134,7 +142,51 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             );
         }
     }
+    if !ns.is_empty() {
+        out += if all {
+            "\nSPIKING NEURON MODELS (spiking_network.model; parameters go in neuron_params or population_params.POPULATION)\n\n"
+        } else {
+            "spiking neuron model (spiking_network.model; parameters go in neuron_params or population_params.POPULATION)\n"
+        };
+        for n in &ns {
+            out += &neuron_text(n);
+            out += "\n";
+        }
+    }
     Ok(out)
+}
+
+fn neuron_text(n: &NeuronInfo) -> String {
+    let mut s = format!("{} — {} (NEST 3.10)\n", n.name, n.doc);
+    s += &format!("  weights in {}\n", n.weight_unit);
+    for r in n.receptors {
+        s += &format!("  receptor {}: {}\n", r.id, r.doc);
+    }
+    if !n.solvers.is_empty() {
+        s += &format!("  solvers: {}\n", n.solvers.join(", "));
+    }
+    for p in n.params {
+        s += &format!(
+            "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
+            p.name, p.default, p.unit, p.lo, p.hi, p.doc
+        );
+    }
+    s
+}
+
+fn neuron_json(n: &NeuronInfo) -> Value {
+    json!({
+        "name": n.name,
+        "doc": n.doc,
+        "weight_unit": n.weight_unit,
+        "solvers": n.solvers,
+        "receptors": n.receptors.iter().map(|r| json!({
+            "id": r.id,
+            "signs": match r.signs { Signs::Either => "either", Signs::NonNegative => "non-negative" },
+            "doc": r.doc,
+        })).collect::<Vec<_>>(),
+        "params": n.params.iter().map(param_def_json).collect::<Vec<_>>(),
+    })
 }
 
 fn kind_text(k: &KindSpec, all: bool) -> String {

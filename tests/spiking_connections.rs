@@ -243,3 +243,118 @@ fn spikes_on_a_port_no_connection_names_are_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn population_params_give_one_population_its_own_neurons() {
+    // a and b share neuron_params; b's own I_e drives it above threshold,
+    // a rests; b fires as a lone neuron with b's parameters as
+    // neuron_params, in both regions
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "g.toml",
+        r#"[simulation]
+dt_ms = 0.1
+duration_ms = 100.0
+[actors.net]
+kind = "spiking_network"
+regions = ["r1", "r2"]
+populations = { a = 1, b = 1 }
+neuron_params = { tau_m = 20.0 }
+population_params = { b = { I_e = 400.0, t_ref = 5.0 } }
+record_v_m = [0, 1, 2, 3]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+    );
+    run(&g, dir.path(), &[]).unwrap();
+    let f = open_h5(&dir.path().join("spikes.h5"));
+    let senders = f
+        .dataset("spikes/senders")
+        .unwrap()
+        .read_raw::<u32>()
+        .unwrap();
+    let times = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    // neurons 1 (r1.b) and 3 (r2.b) fire, in step; 0 and 2 never
+    assert!(senders.iter().all(|&s| s == 1 || s == 3), "{senders:?}");
+    let of = |n: u32| -> Vec<f64> {
+        senders
+            .iter()
+            .zip(&times)
+            .filter(|(s, _)| **s == n)
+            .map(|(_, t)| *t)
+            .collect()
+    };
+    assert!(of(1).len() >= 3);
+    assert_eq!(of(1), of(3));
+    // the same neuron alone, with its parameters as neuron_params
+    let dir2 = tempfile::tempdir().unwrap();
+    run(
+        &g,
+        dir2.path(),
+        &[
+            "actors.net.regions=[\"r1\"]",
+            "actors.net.populations={ b = 1 }",
+            "actors.net.neuron_params={ tau_m = 20.0, I_e = 400.0, t_ref = 5.0 }",
+            "actors.net.population_params={}",
+            "actors.net.record_v_m=[0]",
+        ],
+    )
+    .unwrap();
+    let f = open_h5(&dir2.path().join("spikes.h5"));
+    let alone = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert_eq!(of(1), alone);
+    let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    assert!((0..1000).all(|k| vm[k * 4] == -70.0 && vm[k * 4 + 2] == -70.0));
+}
+
+#[test]
+fn list_shows_the_spiking_models_their_parameters_and_receptors() {
+    let l = |args: &[&str]| bs().arg("list").args(args).output().unwrap();
+    let o = l(&["iaf_cond_alpha"]);
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        t.starts_with("spiking neuron model (spiking_network.model"),
+        "{t}"
+    );
+    assert!(t.contains("weights in nS"), "{t}");
+    assert!(
+        t.contains("receptor 0: weight > 0: excitatory synapse"),
+        "{t}"
+    );
+    assert!(t.contains("solvers: rkf45, rk4"), "{t}");
+    assert!(t.contains("tau_syn_ex     = 0.2"), "{t}");
+    let all = String::from_utf8_lossy(&l(&[]).stdout).to_string();
+    assert!(all.contains("SPIKING NEURON MODELS"), "{all}");
+    for m in ["iaf_psc_alpha —", "iaf_cond_alpha —", "aeif_cond_exp —"] {
+        assert!(all.contains(m), "{m}");
+    }
+    let j: serde_json::Value =
+        serde_json::from_slice(&l(&["--json", "aeif_cond_exp"]).stdout).unwrap();
+    let n = &j["neurons"][0];
+    assert_eq!(n["name"], "aeif_cond_exp");
+    assert_eq!(n["weight_unit"], "nS");
+    assert_eq!(n["receptors"][0]["signs"], "either");
+    assert!(n["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "Delta_T" && p["unit"] == "mV"));
+}

@@ -191,12 +191,12 @@ fn iaf_psc_alpha_fires_at_nests_times() {
 
 #[test]
 fn brunel_network_rates_match_nest_within_5_percent() {
-    use brainstream_models::spiking::{Network, Neurons, Rule};
+    use brainstream_models::spiking::{Network, Rule};
     let r = load("iaf_psc_alpha_brunel.json");
     let g = |k: &str| r[k].as_f64().unwrap();
     let h = 0.1;
     let params = ParamSet::defaults(PARAMS);
-    let template = Neurons::PscAlpha(IafPscAlpha::new(1, &params, h).unwrap());
+    let template = IafPscAlpha::new(1, &params, h).unwrap();
     let (ne, ni) = (g("n_e") as usize, g("n_i") as usize);
     let mut rates = vec![];
     for seed in [1u64, 2, 3] {
@@ -338,15 +338,13 @@ pub fn cond_network_with(
     solver: brainstream_models::spiking::iaf_cond_alpha::Solver,
 ) -> brainstream_models::spiking::Network {
     use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, PARAMS as COND};
-    use brainstream_models::spiking::{Network, Neurons, Rule};
+    use brainstream_models::spiking::{Network, Rule};
     let g = |k: &str| r[k].as_f64().unwrap();
     let n = g("n") as usize;
     let ne = (g("frac_e") * n as f64) as usize;
-    let template = Neurons::CondAlpha(
-        IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1)
-            .unwrap()
-            .with_solver(solver),
-    );
+    let template = IafCondAlpha::new(1, &ParamSet::defaults(COND), 0.1)
+        .unwrap()
+        .with_solver(solver);
     let mut net = Network::new(
         &[("E".into(), ne), ("I".into(), n - ne)],
         &template,
@@ -451,10 +449,10 @@ fn aeif_cond_exp_fires_at_nests_times() {
 
 #[test]
 fn step_current_input_acts_as_in_nest() {
-    use brainstream_models::spiking::{Network, Neurons};
+    use brainstream_models::spiking::Network;
     let r = load("step_current.json");
     let h = 0.1;
-    let template = Neurons::PscAlpha(IafPscAlpha::new(1, &ParamSet::defaults(PARAMS), h).unwrap());
+    let template = IafPscAlpha::new(1, &ParamSet::defaults(PARAMS), h).unwrap();
     let times = floats(&r["amplitude_times_ms"]);
     let values = floats(&r["amplitude_values_pA"]);
     let run = |offset: i64| {

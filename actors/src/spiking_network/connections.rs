@@ -456,6 +456,13 @@ mod tests {
             signs: Signs::NonNegative,
             doc: "",
         }],
+        solvers: &[],
+        heavy_step: true,
+        build: |_, _, _, _| {
+            Err(brainstream_models::ModelError::Config(
+                "a test model".into(),
+            ))
+        },
     };
 
     #[test]

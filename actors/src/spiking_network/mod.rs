@@ -17,17 +17,14 @@
 
 mod connections;
 mod input;
+mod neurons;
 
 use std::sync::Arc;
 
 use connections::{PortSynapses, Projection, Source, SPIKE_PORTS};
 use input::{Fanout, InputSpec};
 
-use brainstream_models::params::ParamSet;
-use brainstream_models::spiking::aeif_cond_exp::AeifCondExp;
-use brainstream_models::spiking::iaf_cond_alpha::{IafCondAlpha, Solver};
-use brainstream_models::spiking::iaf_psc_alpha::IafPscAlpha;
-use brainstream_models::spiking::{neuron_info, Dist, Network, Neurons, NEURONS};
+use brainstream_models::spiking::{neuron_info, Dist, Network, Neuron, NEURONS};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
@@ -39,6 +36,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha (weights in pA), iaf_cond_alpha or aeif_cond_exp (weights in nS)" },
     ParamSpec { name: "solver", ty: ParamType::Str, default: DefaultValue::Str("rkf45"), range: None, unit: "", doc: "How iaf_cond_alpha is integrated: rkf45 (NEST's GSL RKF45, V_m equal to NEST's) or rk4 (exact conductances, 3 RK4 sub-steps for V_m: as accurate as NEST's RKF45, about 7× faster; docs/benchmarks.md)" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
+    ParamSpec { name: "population_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population, over neuron_params, e.g. { I = { tau_m = 5.0 } } (`brainstream list MODEL` lists them)" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
@@ -113,7 +111,8 @@ fn dist(t: &toml::Table, key: &str, at: &str) -> Result<Dist, BuildError> {
 
 struct SpikingNetwork {
     name: String,
-    template: Neurons,
+    /// one neuron per population, with its model and parameters
+    templates: Vec<Box<dyn Neuron>>,
     regions: Vec<String>,
     pops: Vec<(String, usize)>,
     projections: Vec<Projection>,
@@ -200,45 +199,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
                 .join(", ")
         ))
     })?;
-    let table = info.params;
-    let np = p.number_table("neuron_params")?;
-    let params = ParamSet::from_overrides(&model, table, np.iter().map(|(k, v)| (k.as_str(), *v)))
-        .map_err(|e| match &e {
-            brainstream_models::ModelError::UnknownParameter { name, .. }
-            | brainstream_models::ModelError::ParameterOutOfRange { name, .. } => {
-                BuildError::at(format!("neuron_params.{name}"), e.to_string())
-            }
-            _ => BuildError::at("neuron_params", e.to_string()),
-        })?;
-    let bad = |e: brainstream_models::ModelError| BuildError::at("neuron_params", e.to_string());
-    let solver_name = p.str("solver")?;
-    let solver = match (Solver::named(&solver_name), model.as_str()) {
-        (Some(s), "iaf_cond_alpha") => s,
-        (Some(s), _) if s == Solver::default() => s,
-        (Some(_), _) => {
-            return Err(BuildError::at(
-                "solver",
-                format!("solver `{solver_name}` is for iaf_cond_alpha only, not {model}"),
-            )
-            .hint("leave `solver` out (NEST's RKF45) for this model"))
-        }
-        (None, _) => {
-            return Err(
-                BuildError::at("solver", format!("unknown solver `{solver_name}`"))
-                    .hint("rkf45 (NEST's, the default) or rk4"),
-            )
-        }
-    };
-    let template = match model.as_str() {
-        "iaf_psc_alpha" => Neurons::PscAlpha(IafPscAlpha::new(1, &params, ctx.dt_ms).map_err(bad)?),
-        "iaf_cond_alpha" => Neurons::CondAlpha(
-            IafCondAlpha::new(1, &params, ctx.dt_ms)
-                .map_err(bad)?
-                .with_solver(solver),
-        ),
-        _ => Neurons::AeifCondExp(AeifCondExp::new(1, &params, ctx.dt_ms).map_err(bad)?),
-    };
     let (regions, pops) = crate::util::regions_and_populations(p)?;
+    let templates = neurons::templates(p, info, ctx.dt_ms, &pops)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
             BuildError::at(at, format!("no population `{name}`")).hint(format!(
@@ -347,7 +309,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     ));
     Ok(Box::new(SpikingNetwork {
         name: ctx.name.to_string(),
-        template,
+        templates,
         regions,
         pops,
         projections,
@@ -425,8 +387,11 @@ impl Actor for SpikingNetwork {
                     .map(move |(p, n)| (format!("{reg}.{p}"), *n))
             })
             .collect();
-        let mut net =
-            Network::new(&all, &self.template, self.dt, ctx.seed).map_err(ActorError::new)?;
+        let templates: Vec<&dyn Neuron> = (0..r)
+            .flat_map(|_| self.templates.iter().map(|t| t.as_ref()))
+            .collect();
+        let mut net = Network::with_templates(&all, &templates, self.dt, ctx.seed)
+            .map_err(ActorError::new)?;
         let np = self.pops.len();
         for reg in 0..r {
             for pr in &self.projections {
@@ -479,10 +444,7 @@ impl Actor for SpikingNetwork {
         net.build();
         self.threads = match self.threads {
             0 => {
-                let heavy = matches!(
-                    self.template,
-                    Neurons::CondAlpha(_) | Neurons::AeifCondExp(_)
-                ) && net.len() >= 500;
+                let heavy = net.neurons().heavy_step() && net.len() >= 500;
                 if heavy {
                     std::thread::available_parallelism()
                         .map(|n| n.get())

@@ -12,9 +12,10 @@
 //! adaptation jump matters within the step). V in mV, g in nS, w and
 //! currents in pA, times in ms.
 
-use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
+use super::neuron::{Neuron, NeuronInfo, SIGNED_RECEPTOR};
 use super::rkf45::{self, Control};
 use crate::error::ModelError;
+use crate::impl_neuron;
 use crate::params::{p, ParamDef, ParamSet};
 
 /// The model as a graph and `brainstream list` know it.
@@ -24,7 +25,22 @@ pub const INFO: NeuronInfo = NeuronInfo {
     params: PARAMS,
     weight_unit: "nS",
     receptors: SIGNED_RECEPTOR,
+    solvers: &[],
+    heavy_step: true,
+    build,
 };
+
+/// [`NeuronInfo::build`] (one integration: `solver` is not used).
+fn build(
+    n: usize,
+    params: &ParamSet,
+    h: f64,
+    _solver: &str,
+) -> Result<Box<dyn Neuron>, ModelError> {
+    Ok(Box::new(AeifCondExp::new(n, params, h)?))
+}
+
+impl_neuron!(AeifCondExp, INFO);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

@@ -30,9 +30,10 @@
 //!   in the same steps, and costs twelve cheap scalar right-hand sides per
 //!   neuron and step.
 
-use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
+use super::neuron::{Neuron, NeuronInfo, SIGNED_RECEPTOR};
 use super::rkf45;
 use crate::error::ModelError;
+use crate::impl_neuron;
 use crate::params::{p, ParamDef, ParamSet};
 
 /// The model as a graph and `brainstream list` know it.
@@ -42,7 +43,21 @@ pub const INFO: NeuronInfo = NeuronInfo {
     params: PARAMS,
     weight_unit: "nS",
     receptors: SIGNED_RECEPTOR,
+    solvers: &["rkf45", "rk4"],
+    heavy_step: true,
+    build,
 };
+
+/// [`NeuronInfo::build`]: `solver` is `rkf45` or `rk4`.
+fn build(n: usize, params: &ParamSet, h: f64, solver: &str) -> Result<Box<dyn Neuron>, ModelError> {
+    let solver = Solver::named(solver)
+        .ok_or_else(|| ModelError::Config(format!("iaf_cond_alpha: unknown solver `{solver}`")))?;
+    Ok(Box::new(
+        IafCondAlpha::new(n, params, h)?.with_solver(solver),
+    ))
+}
+
+impl_neuron!(IafCondAlpha, INFO);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

@@ -18,8 +18,9 @@
 //! for |τ_m − τ_syn| < 0.01 ms the singular limits `P32 = h/C_m·e^{−h/τ_m}`,
 //! `P31 = h²/(2C_m)·e^{−h/τ_m}`.
 
-use super::neuron::{NeuronInfo, SIGNED_RECEPTOR};
+use super::neuron::{Neuron, NeuronInfo, SIGNED_RECEPTOR};
 use crate::error::ModelError;
+use crate::impl_neuron;
 use crate::params::{p, ParamDef, ParamSet};
 
 /// The model as a graph and `brainstream list` know it.
@@ -29,7 +30,22 @@ pub const INFO: NeuronInfo = NeuronInfo {
     params: PARAMS,
     weight_unit: "pA",
     receptors: SIGNED_RECEPTOR,
+    solvers: &[],
+    heavy_step: false,
+    build,
 };
+
+/// [`NeuronInfo::build`] (one integration: `solver` is not used).
+fn build(
+    n: usize,
+    params: &ParamSet,
+    h: f64,
+    _solver: &str,
+) -> Result<Box<dyn Neuron>, ModelError> {
+    Ok(Box::new(IafPscAlpha::new(n, params, h)?))
+}
+
+impl_neuron!(IafPscAlpha, INFO);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[

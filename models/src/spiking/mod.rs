@@ -18,4 +18,4 @@ pub use aeif_cond_exp::AeifCondExp;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_psc_alpha::IafPscAlpha;
 pub use network::{Dist, Network, Neurons, Population, Rule};
-pub use neuron::{neuron_info, NeuronInfo, Receptor, Signs, NEURONS};
+pub use neuron::{neuron_info, Neuron, NeuronInfo, Receptor, Signs, NEURONS};

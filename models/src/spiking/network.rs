@@ -1,8 +1,9 @@
 //! A network of spiking populations with static synapses and delays, as NEST
 //! builds and steps it.
 //!
-//! * Populations of one neuron model ([`Neurons`]); neurons have
-//!   global ids `0..N` in population order.
+//! * Populations of neurons ([`Neuron`]: any built-in model, its own
+//!   parameters per population); neurons have global ids `0..N` in
+//!   population order.
 //! * Static synapses (weight in pA, delay in whole steps ≥ 1), made by NEST's
 //!   rules: `all_to_all`, `fixed_indegree` (K sources drawn uniformly, with
 //!   repetition, per target), `pairwise_bernoulli` (each pair with p).
@@ -17,76 +18,92 @@
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
-use super::{AeifCondExp, IafCondAlpha, IafPscAlpha};
+use super::neuron::{Neuron, NeuronInfo};
 use crate::error::ModelError;
 
-/// The neurons of a network: one NEST model for all populations.
+/// The neurons of a network: one block of one model and parameter set per
+/// population (or per run of populations sharing a template), neurons
+/// numbered contiguously across blocks.
 #[derive(Debug, Clone)]
-pub enum Neurons {
-    /// `iaf_psc_alpha`, weights in pA.
-    PscAlpha(IafPscAlpha),
-    /// `iaf_cond_alpha`, weights in nS.
-    CondAlpha(IafCondAlpha),
-    /// `aeif_cond_exp`, weights in nS.
-    AeifCondExp(AeifCondExp),
+pub struct Neurons {
+    /// (first global id, neurons), in id order
+    blocks: Vec<(usize, Box<dyn Neuron>)>,
+    n: usize,
 }
 
 impl Neurons {
-    fn resized(&self, n: usize) -> Self {
-        match self {
-            Neurons::PscAlpha(m) => Neurons::PscAlpha(m.resized(n)),
-            Neurons::CondAlpha(m) => Neurons::CondAlpha(m.resized(n)),
-            Neurons::AeifCondExp(m) => Neurons::AeifCondExp(m.resized(n)),
+    /// Blocks of the given sizes, each `template` resized.
+    fn new(parts: &[(usize, &dyn Neuron)]) -> Self {
+        let mut blocks = vec![];
+        let mut first = 0;
+        for &(size, template) in parts {
+            blocks.push((first, template.resized(size)));
+            first += size;
         }
+        Self { blocks, n: first }
     }
     /// Number of neurons.
     pub fn len(&self) -> usize {
-        match self {
-            Neurons::PscAlpha(m) => m.len(),
-            Neurons::CondAlpha(m) => m.len(),
-            Neurons::AeifCondExp(m) => m.len(),
-        }
+        self.n
     }
     /// Whether empty.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.n == 0
+    }
+    /// The block holding neuron `i` and `i`'s index in it.
+    fn find(&self, i: usize) -> (usize, usize) {
+        let b = self.blocks.partition_point(|(f, _)| *f <= i) - 1;
+        (b, i - self.blocks[b].0)
     }
     /// Membrane potential of neuron `i`, mV.
     pub fn v_m(&self, i: usize) -> f64 {
-        match self {
-            Neurons::PscAlpha(m) => m.v_m(i),
-            Neurons::CondAlpha(m) => m.v_m(i),
-            Neurons::AeifCondExp(m) => m.v_m(i),
-        }
+        let (b, k) = self.find(i);
+        self.blocks[b].1.v_m(k)
     }
     /// Sets the membrane potential of neuron `i`, mV.
     pub fn set_v_m(&mut self, i: usize, v: f64) {
-        match self {
-            Neurons::PscAlpha(m) => m.set_v_m(i, v),
-            Neurons::CondAlpha(m) => m.set_v_m(i, v),
-            Neurons::AeifCondExp(m) => m.set_v_m(i, v),
-        }
+        let (b, k) = self.find(i);
+        self.blocks[b].1.set_v_m(k, v)
     }
+    /// The model of the block holding neuron `i`.
+    pub fn info(&self, i: usize) -> &'static NeuronInfo {
+        self.blocks[self.find(i).0].1.info()
+    }
+    /// Whether any block's step is costly ([`NeuronInfo::heavy_step`]).
+    pub fn heavy_step(&self) -> bool {
+        self.blocks.iter().any(|(_, b)| b.info().heavy_step)
+    }
+    /// The neurons `r` as blocks of their own, numbered from 0.
     fn take_range(&self, r: std::ops::Range<usize>) -> Self {
-        match self {
-            Neurons::PscAlpha(m) => Neurons::PscAlpha(m.take_range(r)),
-            Neurons::CondAlpha(m) => Neurons::CondAlpha(m.take_range(r)),
-            Neurons::AeifCondExp(m) => Neurons::AeifCondExp(m.take_range(r)),
+        let mut blocks = vec![];
+        for (first, b) in &self.blocks {
+            let (lo, hi) = (r.start.max(*first), r.end.min(first + b.len()));
+            if lo < hi {
+                blocks.push((lo - r.start, b.take_range(lo - first..hi - first)));
+            }
+        }
+        Self {
+            blocks,
+            n: r.end - r.start,
         }
     }
+    /// Writes back a part taken with `take_range(start..)`.
     fn put_range(&mut self, start: usize, part: &Self) {
-        match (self, part) {
-            (Neurons::PscAlpha(m), Neurons::PscAlpha(p)) => m.put_range(start, p),
-            (Neurons::CondAlpha(m), Neurons::CondAlpha(p)) => m.put_range(start, p),
-            (Neurons::AeifCondExp(m), Neurons::AeifCondExp(p)) => m.put_range(start, p),
-            _ => unreachable!("parts of one population share its model"),
+        for (pf, p) in &part.blocks {
+            let (b, k) = self.find(start + pf);
+            self.blocks[b].1.put_range(k, p.as_ref());
         }
     }
     fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>) {
-        match self {
-            Neurons::PscAlpha(m) => m.step(syn, current, fired),
-            Neurons::CondAlpha(m) => m.step(syn, current, fired),
-            Neurons::AeifCondExp(m) => m.step(syn, current, fired),
+        for (first, b) in &mut self.blocks {
+            let r = *first..*first + b.len();
+            let from = fired.len();
+            b.step(&syn[r.clone()], current.map(|c| &c[r]), fired);
+            if *first > 0 {
+                for f in &mut fired[from..] {
+                    *f += *first as u32;
+                }
+            }
         }
     }
 }
@@ -281,10 +298,30 @@ impl Network {
     /// right parameters), step `h` ms, random stream `seed`.
     pub fn new(
         pops: &[(String, usize)],
-        template: &Neurons,
+        template: &dyn Neuron,
         h: f64,
         seed: u64,
     ) -> Result<Self, ModelError> {
+        let templates: Vec<&dyn Neuron> = vec![template; pops.len()];
+        Self::with_templates(pops, &templates, h, seed)
+    }
+
+    /// Populations `(name, size)`, population `p` of neurons like
+    /// `templates[p]` (any model, its own parameters), step `h` ms, random
+    /// stream `seed`.
+    pub fn with_templates(
+        pops: &[(String, usize)],
+        templates: &[&dyn Neuron],
+        h: f64,
+        seed: u64,
+    ) -> Result<Self, ModelError> {
+        if templates.len() != pops.len() {
+            return Err(ModelError::Config(format!(
+                "{} neuron templates for {} populations",
+                templates.len(),
+                pops.len()
+            )));
+        }
         let mut list = vec![];
         let mut first = 0;
         for (name, size) in pops {
@@ -300,7 +337,13 @@ impl Network {
         }
         let n = first;
         Ok(Self {
-            neurons: template.resized(n),
+            neurons: Neurons::new(
+                &pops
+                    .iter()
+                    .zip(templates)
+                    .map(|((_, size), t)| (*size, *t))
+                    .collect::<Vec<_>>(),
+            ),
             pops: list,
             h,
             out_start: vec![0; n + 1],
@@ -743,5 +786,100 @@ impl CurPtr {
         }
         assert!(start + len <= self.1, "current ring range");
         Some(unsafe { std::slice::from_raw_parts(self.0.add(start), len) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamSet;
+    use crate::spiking::{aeif_cond_exp, iaf_cond_alpha, iaf_psc_alpha};
+
+    /// Three populations of different models and parameters, recurrently
+    /// connected with weights of both signs.
+    fn mixed(seed: u64) -> Network {
+        let psc = |i_e: f64| {
+            iaf_psc_alpha::IafPscAlpha::new(
+                1,
+                &ParamSet::from_overrides("iaf_psc_alpha", iaf_psc_alpha::PARAMS, [("I_e", i_e)])
+                    .unwrap(),
+                0.1,
+            )
+            .unwrap()
+        };
+        let (quiet, driven) = (psc(0.0), psc(400.0));
+        let aeif = aeif_cond_exp::AeifCondExp::new(
+            1,
+            &ParamSet::from_overrides("aeif_cond_exp", aeif_cond_exp::PARAMS, [("I_e", 800.0)])
+                .unwrap(),
+            0.1,
+        )
+        .unwrap();
+        let cond =
+            iaf_cond_alpha::IafCondAlpha::new(1, &ParamSet::defaults(iaf_cond_alpha::PARAMS), 0.1)
+                .unwrap();
+        let pops: Vec<(String, usize)> = ["quiet", "driven", "aeif", "cond"]
+            .iter()
+            .map(|n| (n.to_string(), 7))
+            .collect();
+        let mut net =
+            Network::with_templates(&pops, &[&quiet, &driven, &aeif, &cond], 0.1, seed).unwrap();
+        net.connect(1, 3, Rule::FixedIndegree(3), 5.0, 1.0).unwrap();
+        net.connect(2, 1, Rule::OneToOne, -30.0, 1.5).unwrap();
+        net.connect(1, 2, Rule::FixedOutdegree(2), 2.0, 0.7)
+            .unwrap();
+        net.build();
+        net
+    }
+
+    #[test]
+    fn populations_keep_their_own_models_and_parameters_on_any_thread_count() {
+        let run = |threads: usize| {
+            let mut net = mixed(3);
+            let mut spikes = vec![];
+            net.run(400, threads, |st, fired| {
+                spikes.extend(fired.iter().map(|&f| (st, f)))
+            });
+            let vm: Vec<u64> = (0..net.len())
+                .map(|i| net.neurons().v_m(i).to_bits())
+                .collect();
+            (spikes, vm)
+        };
+        let (spikes, vm) = run(1);
+        // the quiet population rests at E_L = −70 mV; the driven one fires
+        assert!((0..7).all(|i| vm[i] == (-70.0f64).to_bits()));
+        assert!(spikes.iter().any(|&(_, f)| (7..14).contains(&f)));
+        assert!(spikes.iter().any(|&(_, f)| (14..21).contains(&f)));
+        let net = mixed(3);
+        assert_eq!(net.neurons().info(0).name, "iaf_psc_alpha");
+        assert_eq!(net.neurons().info(15).name, "aeif_cond_exp");
+        assert_eq!(net.neurons().info(27).name, "iaf_cond_alpha");
+        for threads in [2, 3, 5] {
+            assert_eq!(
+                run(threads),
+                (spikes.clone(), vm.clone()),
+                "{threads} threads"
+            );
+        }
+    }
+
+    #[test]
+    fn rules_pair_sources_and_targets_as_nest() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+        assert_eq!(
+            Rule::OneToOne.pairs(3, 3, &mut rng).unwrap(),
+            vec![(0, 0), (1, 1), (2, 2)]
+        );
+        assert!(Rule::OneToOne.pairs(2, 3, &mut rng).is_err());
+        let out = Rule::FixedOutdegree(4).pairs(5, 9, &mut rng).unwrap();
+        assert_eq!(out.len(), 20);
+        for s in 0..5 {
+            assert_eq!(out.iter().filter(|p| p.0 == s).count(), 4);
+        }
+        let inn = Rule::FixedIndegree(4).pairs(5, 9, &mut rng).unwrap();
+        for t in 0..9 {
+            assert_eq!(inn.iter().filter(|p| p.1 == t).count(), 4);
+        }
+        assert_eq!(Rule::AllToAll.pairs(2, 3, &mut rng).unwrap().len(), 6);
     }
 }

@@ -1,11 +1,106 @@
-//! What a graph, `brainstream list` and the network need to know of a
-//! built-in spiking neuron model: its NEST name, parameters, the unit of a
-//! synaptic weight and the receptors a connection may target.
+//! A built-in spiking neuron model as the network steps it ([`Neuron`])
+//! and as a graph, `brainstream list` and the network know it
+//! ([`NeuronInfo`]: NEST name, parameters, the unit of a synaptic weight,
+//! the receptors a connection may target, how to build a population).
 //!
-//! Every model file declares one [`NeuronInfo`] (`INFO`) and [`NEURONS`]
-//! lists them: a model missing from the list cannot be named in a graph.
+//! A new model is one file: its population type with the methods
+//! [`impl_neuron!`] delegates to, an `INFO` and `impl_neuron!(Type, INFO)`;
+//! plus one line in [`NEURONS`] (a model missing from the list cannot be
+//! named in a graph; a type missing a method does not compile).
 
-use crate::params::ParamDef;
+use std::any::Any;
+use std::ops::Range;
+
+use crate::error::ModelError;
+use crate::params::{ParamDef, ParamSet};
+
+/// A population of neurons of one model and one parameter set, stepped as
+/// a whole (structure of arrays) on NEST's grid.
+pub trait Neuron: std::fmt::Debug + Send + Sync + Any {
+    /// The model.
+    fn info(&self) -> &'static NeuronInfo;
+    /// Number of neurons.
+    fn len(&self) -> usize;
+    /// Whether there is no neuron.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Membrane potential of neuron `i`, mV.
+    fn v_m(&self, i: usize) -> f64;
+    /// Sets the membrane potential of neuron `i`, mV.
+    fn set_v_m(&mut self, i: usize, v: f64);
+    /// The same parameters for `n` neurons at rest.
+    fn resized(&self, n: usize) -> Box<dyn Neuron>;
+    /// The neurons `r` as a population of their own (for threads).
+    fn take_range(&self, r: Range<usize>) -> Box<dyn Neuron>;
+    /// Writes back a part taken with [`take_range`](Self::take_range).
+    fn put_range(&mut self, start: usize, part: &dyn Neuron);
+    /// One step of every neuron: `syn[i]` = (excitatory, inhibitory) summed
+    /// weights delivered to neuron `i` in this step (the inhibitory ones
+    /// ≤ 0), `current[i]` the current (pA) arriving in this step, effective
+    /// from the next; the indices of the neurons that fire are appended to
+    /// `fired`.
+    fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>);
+    /// A copy.
+    fn clone_box(&self) -> Box<dyn Neuron>;
+    /// For [`put_range`](Self::put_range)'s downcast.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl Clone for Box<dyn Neuron> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+/// Implements [`Neuron`] for a population type by its inherent methods of
+/// the same names (`len`, `v_m`, `set_v_m`, `resized`, `take_range`,
+/// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`].
+#[macro_export]
+macro_rules! impl_neuron {
+    ($ty:ty, $info:expr) => {
+        impl $crate::spiking::neuron::Neuron for $ty {
+            fn info(&self) -> &'static $crate::spiking::neuron::NeuronInfo {
+                &$info
+            }
+            fn len(&self) -> usize {
+                <$ty>::len(self)
+            }
+            fn v_m(&self, i: usize) -> f64 {
+                <$ty>::v_m(self, i)
+            }
+            fn set_v_m(&mut self, i: usize, v: f64) {
+                <$ty>::set_v_m(self, i, v)
+            }
+            fn resized(&self, n: usize) -> Box<dyn $crate::spiking::neuron::Neuron> {
+                Box::new(<$ty>::resized(self, n))
+            }
+            fn take_range(
+                &self,
+                r: std::ops::Range<usize>,
+            ) -> Box<dyn $crate::spiking::neuron::Neuron> {
+                Box::new(<$ty>::take_range(self, r))
+            }
+            fn put_range(&mut self, start: usize, part: &dyn $crate::spiking::neuron::Neuron) {
+                // parts are taken from this population: the same type
+                let part = part
+                    .as_any()
+                    .downcast_ref::<$ty>()
+                    .expect("a part taken from this population");
+                <$ty>::put_range(self, start, part)
+            }
+            fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>) {
+                <$ty>::step(self, syn, current, fired)
+            }
+            fn clone_box(&self) -> Box<dyn $crate::spiking::neuron::Neuron> {
+                Box::new(self.clone())
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+    };
+}
 
 /// Which weight signs a receptor takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +125,11 @@ pub struct Receptor {
     pub doc: &'static str,
 }
 
+/// Builds a population: `n` neurons at rest with `params`, step `h` ms,
+/// integrated by `solver`.
+pub type BuildFn =
+    fn(n: usize, params: &ParamSet, h: f64, solver: &str) -> Result<Box<dyn Neuron>, ModelError>;
+
 /// A built-in spiking neuron model.
 #[derive(Debug, Clone, Copy)]
 pub struct NeuronInfo {
@@ -44,6 +144,14 @@ pub struct NeuronInfo {
     pub weight_unit: &'static str,
     /// Receptors a connection may name, by `receptor` number.
     pub receptors: &'static [Receptor],
+    /// Solvers a graph may choose besides the default `rkf45` (NEST's).
+    pub solvers: &'static [&'static str],
+    /// Whether a step is costly (an adaptive ODE solver per neuron): the
+    /// network then updates ≥ 500 neurons on several threads by default.
+    pub heavy_step: bool,
+    /// `n` neurons at rest with `params`, step `h` ms, integrated by
+    /// `solver` (one of `solvers`, or `rkf45`).
+    pub build: BuildFn,
 }
 
 impl NeuronInfo {
