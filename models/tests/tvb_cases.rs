@@ -50,6 +50,8 @@ enum Mon {
     Tavg(f64),
     Sub(f64),
     Bold(f64),
+    /// Bold with another of tvb-library's kernels (its defaults)
+    BoldKernel(f64, &'static str),
 }
 
 struct Case {
@@ -236,6 +238,14 @@ fn check_with(c: &Case, dt: f64, with_stimulus: bool, ntau: Option<f64>, chunks:
         }
         Mon::Bold(p) => {
             let mut m = Bold::new(p, 20000.0, dt, horizon - 1, nv * n).unwrap();
+            (0..steps)
+                .filter_map(|k| m.sample(k as u64 + 1, state(k)))
+                .map(|s| (s.time_ms, s.values))
+                .collect()
+        }
+        Mon::BoldKernel(p, kernel) => {
+            let k = brainstream_models::monitors::HrfKernel::new(kernel, []).unwrap();
+            let mut m = Bold::with_kernel(&k, p, 20000.0, dt, horizon - 1, nv * n).unwrap();
             (0..steps)
                 .filter_map(|k| m.sample(k as u64 + 1, state(k)))
                 .map(|s| (s.time_ms, s.values))
@@ -518,6 +528,35 @@ fn bold_monitor() {
         mparams: &[],
         ic_file: false,
     });
+}
+
+/// tvb-library's other haemodynamic kernels (make_refs_bold.py): the BOLD
+/// of the g2d_bold run with `Gamma`, `DoubleExponential` and
+/// `MixtureOfGammas` at their defaults (no `− 1` and `k_1·V_0` scaling:
+/// tvb-library applies those to the Volterra kernel only).
+#[test]
+fn bold_monitor_with_other_kernels() {
+    for (name, kernel) in [
+        ("g2d_bold_gamma", "Gamma"),
+        ("g2d_bold_dexp", "DoubleExponential"),
+        ("g2d_bold_mog", "MixtureOfGammas"),
+    ] {
+        let rel = check(&Case {
+            name,
+            model: "Generic2dOscillator",
+            coupling: "Linear",
+            cparams: LIN,
+            scheme: Scheme::Heun,
+            noise: None,
+            multiplicative: false,
+            mon: Mon::BoldKernel(500.0, kernel),
+            length_ms: 3000.0,
+            mparams: &[],
+            ic_file: false,
+        });
+        println!("{name}: relative error {rel:e}");
+        assert!(rel <= 1e-12, "{name}: relative error {rel:e} exceeds 1e-12");
+    }
 }
 
 #[test]

@@ -1,10 +1,11 @@
-//! `bold`: tvb-library's `Bold` monitor — the first-order Volterra kernel of
-//! the Balloon–Windkessel model convolved with 4 ms averages of the input,
-//! sampled every `period_ms`.
+//! `bold`: tvb-library's `Bold` monitor — a haemodynamic kernel (by default
+//! the first-order Volterra kernel of the Balloon–Windkessel model; or
+//! tvb-library's `Gamma`, `DoubleExponential`, `MixtureOfGammas`)
+//! convolved with 4 ms averages of the input, sampled every `period_ms`.
 
 use std::sync::Arc;
 
-use brainstream_models::monitors::Bold;
+use brainstream_models::monitors::{Bold, HrfKernel};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, PlanCtx, PortDecl, PortType, SeriesMeta, WindowInfo,
@@ -29,13 +30,29 @@ const PARAMS: &[ParamSpec] = &[
         unit: "ms",
         doc: "Length of the haemodynamic response kernel",
     },
+    ParamSpec {
+        name: "hrf_kernel",
+        ty: ParamType::Str,
+        default: DefaultValue::Str("FirstOrderVolterra"),
+        range: None,
+        unit: "",
+        doc: "tvb-library's hrf_kernel: FirstOrderVolterra (Friston et al. 2000; BOLD = (G∗u − 1)·k_1·V_0), Gamma (Boynton 1996), DoubleExponential (Polonsky 2000) or MixtureOfGammas (Glover 1999, SPM-like); the others give G∗u",
+    },
+    ParamSpec {
+        name: "hrf_params",
+        ty: ParamType::Table,
+        default: DefaultValue::Optional,
+        range: None,
+        unit: "",
+        doc: "The kernel's parameters, time constants in s, frequencies in Hz (e.g. { tau = 1.08, n = 3, a = 0.1 } for Gamma); those not given keep tvb-library's defaults",
+    },
     OFFSET,
 ];
 
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "bold",
-    doc: "tvb-library's Bold monitor: Balloon–Windkessel first-order Volterra kernel (Friston et al. 2000)",
+    doc: "tvb-library's Bold monitor: the input's 4 ms averages convolved with a haemodynamic kernel (Balloon–Windkessel first-order Volterra by default, Friston et al. 2000; or Gamma, DoubleExponential, MixtureOfGammas)",
     params: PARAMS,
     inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "raw series, one sample per step", end_stamped: false }],
     outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "BOLD signal (dimensionless, unit 1), one sample per period", end_stamped: false }],
@@ -43,6 +60,7 @@ pub const KIND: KindSpec = KindSpec {
 };
 
 struct B {
+    kernel: HrfKernel,
     period: f64,
     hrf: f64,
     dt: f64,
@@ -57,9 +75,29 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
     let (period, hrf) = (p.f64("period_ms")?, p.f64("hrf_length_ms")?);
     let offset = p.i64("offset_steps")? as u64;
-    Bold::new(period, hrf, ctx.dt_ms, offset, 1)
-        .map_err(|e| BuildError::at("period_ms", e.to_string()))?;
+    let overrides = p.number_table("hrf_params")?;
+    let name = p.str("hrf_kernel")?;
+    let kernel = HrfKernel::new(&name, overrides.iter().map(|(k, v)| (k.as_str(), *v))).map_err(
+        |e| match &e {
+            brainstream_models::ModelError::UnknownName { .. } => {
+                BuildError::at("hrf_kernel", e.to_string())
+            }
+            brainstream_models::ModelError::UnknownParameter { name, .. } => {
+                BuildError::at(format!("hrf_params.{name}"), e.to_string())
+            }
+            _ => BuildError::at("hrf_params", e.to_string()),
+        },
+    )?;
+    Bold::with_kernel(&kernel, period, hrf, ctx.dt_ms, offset, 1).map_err(|e| {
+        let key = if e.to_string().contains("kernel") {
+            "hrf_params"
+        } else {
+            "period_ms"
+        };
+        BuildError::at(key, e.to_string())
+    })?;
     Ok(Box::new(B {
+        kernel,
         period,
         hrf,
         dt: ctx.dt_ms,
@@ -83,12 +121,16 @@ impl Actor for B {
         out: &mut Outputs,
     ) -> Result<(), ActorError> {
         let (period, hrf, dt, offset) = (self.period, self.hrf, self.dt, self.offset);
+        let kernel = &self.kernel;
         let mon = &mut self.mon;
         // the BOLD signal is a fractional change: dimensionless
         let unit = Some(("1", &mut self.meta));
         apply("bold", inputs, out, &mut self.last, unit, |step, x| {
             if mon.is_none() {
-                *mon = Some(Bold::new(period, hrf, dt, offset, x.len()).map_err(ActorError::new)?);
+                *mon = Some(
+                    Bold::with_kernel(kernel, period, hrf, dt, offset, x.len())
+                        .map_err(ActorError::new)?,
+                );
             }
             Ok(mon.as_mut().and_then(|m| m.sample(step, x)))
         })
@@ -106,6 +148,7 @@ mod tests {
     #[test]
     fn the_bold_signal_is_dimensionless() {
         let mut b = B {
+            kernel: HrfKernel::default(),
             period: 1.0,
             hrf: 20.0,
             dt: 1.0,

@@ -14,7 +14,7 @@ pub mod spatial_average;
 pub mod subsample;
 pub mod temporal_average;
 
-pub use bold::Bold;
+pub use bold::{Bold, HrfKernel};
 pub use projection::{Projection, Reference};
 pub use spatial_average::{Grouping, SpatialAverage};
 pub use subsample::SubSample;
