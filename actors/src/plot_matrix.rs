@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use crate::plot_scale::{short, tick, Scale};
-use crate::plot_style::{DrawResult, AXIS, LEGEND, TICKS, TITLE};
+use crate::plot_style::{draw_head, DrawResult, AXIS, TICKS};
 
 /// Colour of a cell without a finite value.
 pub const GREY_CELL: RGBColor = RGBColor(190, 190, 190);
@@ -54,23 +54,8 @@ where
             notes.push(n);
         }
     }
-    let head = if notes.is_empty() { 40 } else { 66 };
-    let (top, body) = root.split_vertically(head);
-    top.draw_text(
-        m.title,
-        &("sans-serif", TITLE).into_font().into_text_style(&top),
-        (16, 8),
-    )?;
-    if !notes.is_empty() {
-        top.draw_text(
-            &notes.join("; "),
-            &("sans-serif", LEGEND)
-                .into_font()
-                .color(&RGBColor(80, 80, 80))
-                .into_text_style(&top),
-            (16, 38),
-        )?;
-    }
+    let head = draw_head(root, m.title, &notes)?;
+    let (_, body) = root.split_vertically(head);
     let (w, h) = body.dim_in_pixel();
     let (main, bar) = body.split_horizontally(w.saturating_sub(130));
     let n = m.n.max(1);

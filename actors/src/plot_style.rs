@@ -173,6 +173,55 @@ where
     Ok(())
 }
 
+/// `notes` joined by "; " into lines of at most `width` px of legend text
+/// (a note longer than a line stands alone on its line).
+pub fn note_lines(notes: &[String], width: u32) -> Vec<String> {
+    // sans-serif at LEGEND px: about 0.55 em per character
+    let fit = (width as f64 / (LEGEND as f64 * 0.55)).max(10.0) as usize;
+    let mut lines: Vec<String> = vec![];
+    for n in notes {
+        match lines.last_mut() {
+            Some(l) if l.chars().count() + 2 + n.chars().count() <= fit => {
+                l.push_str("; ");
+                l.push_str(n);
+            }
+            _ => lines.push(n.clone()),
+        }
+    }
+    lines
+}
+
+/// Draws a figure's title and its note lines at the top of `area`;
+/// returns the height they take, px.
+pub fn draw_head<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    notes: &[String],
+) -> Result<u32, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = area.dim_in_pixel();
+    area.draw_text(
+        title,
+        &("sans-serif", TITLE).into_font().into_text_style(area),
+        (16, 8),
+    )?;
+    let lines = note_lines(notes, w.saturating_sub(32));
+    let style = ("sans-serif", LEGEND)
+        .into_font()
+        .color(&RGBColor(80, 80, 80))
+        .into_text_style(area);
+    for (k, l) in lines.iter().enumerate() {
+        area.draw_text(l, &style, (16, 38 + 22 * k as i32))?;
+    }
+    Ok(if lines.is_empty() {
+        40
+    } else {
+        44 + 22 * lines.len() as u32
+    })
+}
+
 /// A node chosen by index or by label (a `nodes` list of numbers and
 /// strings, as `proxy_nodes`).
 #[derive(Debug, Clone, PartialEq)]
@@ -301,6 +350,16 @@ mod tests {
         let e = resolve_variable("W", &["E".into(), "W_e".into()]).unwrap_err();
         assert_eq!(e.key, "variable");
         assert!(e.message.contains("E, W_e"), "{e:?}");
+    }
+
+    #[test]
+    fn notes_wrap_to_the_width() {
+        let n: Vec<String> = ["a".repeat(30), "b".repeat(30), "c".repeat(30)].to_vec();
+        // 600 px hold about 68 characters: two notes, then one
+        let l = note_lines(&n, 600);
+        assert_eq!(l, [format!("{}; {}", n[0], n[1]), n[2].clone()]);
+        assert_eq!(note_lines(&n, 3000).len(), 1);
+        assert!(note_lines(&[], 600).is_empty());
     }
 
     #[test]

@@ -19,8 +19,8 @@ use plotters::prelude::*;
 
 use crate::plot_scale::{display_unit, short};
 use crate::plot_style::{
-    self, draw_legend, legend_width, line_color, node_choices, resolve_nodes, resolve_variable,
-    DrawResult, Figure, Format, LegendEntry, NodeChoice, AXIS, LEGEND, TICKS, TITLE,
+    self, draw_head, draw_legend, legend_width, line_color, node_choices, resolve_nodes,
+    resolve_variable, DrawResult, Figure, Format, LegendEntry, NodeChoice, AXIS, TICKS,
 };
 
 const PARAMS: &[ParamSpec] = &[
@@ -272,23 +272,8 @@ impl Figure for SpectrumPlot {
         let (f0, f1) = range(&fr, 0.1, 100.0);
         let (p0, p1) = range(&ps, 1e-6, 1.0);
         let (p0, p1) = (p0 / 2.0, p1 * 2.0);
-        let head = if notes.is_empty() { 40 } else { 66 };
-        let (top, body) = root.split_vertically(head);
-        top.draw_text(
-            &title,
-            &("sans-serif", TITLE).into_font().into_text_style(&top),
-            (16, 8),
-        )?;
-        if !notes.is_empty() {
-            top.draw_text(
-                &notes.join("; "),
-                &("sans-serif", LEGEND)
-                    .into_font()
-                    .color(&RGBColor(80, 80, 80))
-                    .into_text_style(&top),
-                (16, 38),
-            )?;
-        }
+        let head = draw_head(root, &title, &notes)?;
+        let (_, body) = root.split_vertically(head);
         let entries: Vec<LegendEntry> = labels
             .iter()
             .enumerate()
