@@ -2,12 +2,15 @@
 //! models (`iaf_psc_alpha`, `iaf_cond_alpha`, `aeif_cond_exp`) and
 //! connection rules (numerics in `brainstream_models::spiking`).
 //!
-//! Every region listed in `regions` holds the same populations, wired the
-//! same way (with its own random draws); regions are not connected to each
-//! other here — in a co-simulation the mean field couples them. Inputs:
-//! spike trains of proxy devices (e.g. from `poisson_spikes`), wired by the
-//! `input` table in tvb-multiscale's `tvb` or `spiking` coupling mode
-//! ([`input`]).
+//! Every region listed in `regions` holds the same populations (each with
+//! its own parameters: [`neurons`]), wired the same way (with its own
+//! random draws); regions are not connected to each other here — in a
+//! co-simulation the mean field couples them. Inputs: spike trains of
+//! proxy devices (e.g. from `poisson_spikes`), wired by the `input` table
+//! in tvb-multiscale's `tvb` or `spiking` coupling mode ([`input`]); trains
+//! of devices on `spikes_in_2` … `spikes_in_4` (and `spikes_in` without an
+//! `input` table), wired by `connections` ([`connections`]) with their own
+//! weights of either sign, delays and receptors.
 //! Outputs: every spike (sender = global neuron id, populations of region 0
 //! first), and the population rates of each step (Hz).
 //!
@@ -45,7 +48,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
-    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking) }" },
+    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS, either sign: > 0 excitatory, ≤ 0 inhibitory), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking) }" },
 ];
 
 /// The kind.
