@@ -358,3 +358,66 @@ fn list_shows_the_spiking_models_their_parameters_and_receptors() {
         .iter()
         .any(|p| p["name"] == "Delta_T" && p["unit"] == "mV"));
 }
+
+#[test]
+fn proxy_trains_of_negative_weight_are_inhibitory_in_both_coupling_modes() {
+    // the `input` table's weight takes either sign: an iaf_psc_alpha PSP
+    // is linear, so −w mirrors +w about E_L exactly
+    let conn = brainstream::models::Connectivity::tvb76();
+    let n = conn.n;
+    let i = conn.labels.iter().position(|l| l == "rM1").unwrap();
+    // rM1's strongest source: its train group in the spiking mode
+    let j = (0..n)
+        .filter(|&j| j != i)
+        .max_by(|&a, &b| conn.weights[i * n + a].total_cmp(&conn.weights[i * n + b]))
+        .unwrap();
+    for input in [
+        "{ trains_per_region = 1, targets = [\"E\"], indegree = 1, weight = W, delay_ms = 0.5 }",
+        "{ coupling = \"spiking\", trains_per_region = 1, targets = [\"E\"], indegree = 1, weight = W }",
+    ] {
+        let trace = |w: f64| {
+            let dir = tempfile::tempdir().unwrap();
+            // train 0: rM1's group in the tvb mode; train j: region j's
+            // group in the spiking mode
+            let sender = if input.contains("spiking") { j } else { 0 };
+            let g = write(
+                dir.path(),
+                "g.toml",
+                &format!(
+                    r#"[simulation]
+dt_ms = 0.1
+duration_ms = 60.0
+sync_ms = 1.0
+[actors.gen]
+kind = "spike_generator"
+spike_times_ms = [5.0]
+senders = [{sender}]
+[actors.net]
+kind = "spiking_network"
+regions = ["rM1"]
+populations = {{ E = 1 }}
+record_v_m = [0]
+input = {}
+[actors.rec]
+kind = "hdf5_recorder"
+[[edges]]
+from = "gen.spikes"
+to = "net.spikes_in"
+delay_ms = 1.0
+[[edges]]
+from = "net.v_m"
+to = "rec.input"
+"#,
+                    input.replace('W', &format!("{w:?}"))
+                ),
+            );
+            run(&g, dir.path(), &[]).unwrap();
+            read_h5(&dir.path().join("rec.h5")).1
+        };
+        let (up, down) = (trace(100.0), trace(-100.0));
+        assert!(up.iter().any(|&v| v > -70.0), "{input}: a PSP");
+        for (a, b) in up.iter().zip(&down) {
+            assert!(((a + 70.0) + (b + 70.0)).abs() < 1e-12, "{input}: {a} vs {b}");
+        }
+    }
+}
