@@ -60,7 +60,8 @@ fn every_kind_builds_from_its_table() {
             name: "a",
             params,
             dt_ms: 0.1,
-            duration_ms: 10.0,
+            // long enough for fcd_plot's default windows (3 of 2 s every 0.5 s)
+            duration_ms: 10_000.0,
         }) {
             panic!(
                 "{} does not build from its defaults: {} {}",
