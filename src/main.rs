@@ -111,10 +111,14 @@ enum Cmd {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
     },
-    /// Run a parameter sweep of a graph's mean-field model (resumes an interrupted one in the same --out).
+    /// Run a parameter sweep of a graph's mean-field model (resumes an interrupted one in the same --out);
+    /// `sweep merge DIR…` gathers the shards of one run as a Slurm job array.
+    #[command(args_conflicts_with_subcommands = true)]
     Sweep {
+        #[command(subcommand)]
+        action: Option<SweepAction>,
         /// The sweep file (TOML): the graph, the axes, the analyses, the plots.
-        sweep: PathBuf,
+        sweep: Option<PathBuf>,
         /// Output folder: rows.jsonl (as combinations finish), sweep.h5, heat maps.
         #[arg(long, default_value = "out-sweep")]
         out: PathBuf,
@@ -143,6 +147,13 @@ enum Cmd {
         /// nothing else is removed).
         #[arg(long)]
         force: bool,
+        /// Run only shard K of N (K from 1): the combinations i with
+        /// i mod N = K − 1, logged in rows.shard-K-of-N.jsonl; no table
+        /// until `brainstream sweep merge`. Default inside a Slurm job
+        /// array: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN + 1 of
+        /// SLURM_ARRAY_TASK_COUNT.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// List actor kinds (ports, parameters, units), models (parameters,
     /// state variables, coupled variables, observables), couplings and
@@ -159,6 +170,21 @@ enum Cmd {
     Model {
         #[command(subcommand)]
         cmd: ModelCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SweepAction {
+    /// Gather the row logs of a sweep's shards (rows.shard-K-of-N.jsonl)
+    /// into its table and heat maps: the same sweep.h5 as one process.
+    Merge {
+        /// Folders holding the shards' logs (one shared --out, or one per shard).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write sweep.h5, the heat maps and the merged rows.jsonl
+        /// (default: the first folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -410,7 +436,19 @@ fn real_main(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Sweep {
-            sweep: file,
+            action: Some(SweepAction::Merge { dirs, out }),
+            ..
+        } => sweep_cmd::merge(&dirs, out.as_deref()),
+        Cmd::Sweep {
+            action: None,
+            sweep: None,
+            ..
+        } => Err(
+            "give a sweep file (brainstream sweep FILE), or `brainstream sweep merge DIR…`".into(),
+        ),
+        Cmd::Sweep {
+            action: None,
+            sweep: Some(file),
             out,
             threads,
             backend,
@@ -418,6 +456,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             set,
             dry_run,
             force,
+            shard,
         } => sweep_cmd::sweep(sweep_cmd::Args {
             file,
             out,
@@ -427,6 +466,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             set,
             dry_run,
             force,
+            shard,
         }),
     }
 }

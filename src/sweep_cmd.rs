@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use brainstream::default_registry;
 use brainstream::runtime::machine::human as bytes;
-use brainstream::sweep::{output, run_sweep_until, Plan, SweepOptions};
+use brainstream::sweep::{output, run_sweep_until, Plan, Shard, SweepOptions};
 
 use crate::out_dir::{self, Writer};
 use crate::progress::{count, human, Lines};
@@ -24,6 +24,68 @@ pub struct Args {
     pub set: Vec<String>,
     pub dry_run: bool,
     pub force: bool,
+    /// `--shard K/N`
+    pub shard: Option<String>,
+}
+
+/// The shard to run: `--shard K/N`, or inside a Slurm job array its task
+/// (`SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN + 1` of
+/// `SLURM_ARRAY_TASK_COUNT`), or none.
+fn shard_of(flag: Option<&str>) -> Result<Option<Shard>, String> {
+    if let Some(f) = flag {
+        return Shard::parse(f).map(Some);
+    }
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let (Some(id), Some(count)) = (var("SLURM_ARRAY_TASK_ID"), var("SLURM_ARRAY_TASK_COUNT"))
+    else {
+        return Ok(None);
+    };
+    let min = var("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
+    let num = |k: &str, v: &str| {
+        v.trim()
+            .parse::<usize>()
+            .map_err(|_| format!("{k}={v} is not a whole number (Slurm sets it in a job array)"))
+    };
+    let (id, count, min) = (
+        num("SLURM_ARRAY_TASK_ID", &id)?,
+        num("SLURM_ARRAY_TASK_COUNT", &count)?,
+        num("SLURM_ARRAY_TASK_MIN", &min)?,
+    );
+    // a job array with a step (--array=0-15:4) or gaps: the task's rank
+    if id < min || id - min >= count {
+        return Err(format!(
+            "SLURM_ARRAY_TASK_ID={id} is not one of {count} tasks from {min}: with a stepped or sparse --array, give --shard K/N"
+        ));
+    }
+    let s = Shard {
+        index: id - min,
+        count,
+    };
+    eprintln!("sweep: shard {s} (from SLURM_ARRAY_TASK_ID={id}, SLURM_ARRAY_TASK_COUNT={count})");
+    Ok(Some(s))
+}
+
+/// `brainstream sweep merge DIR… [--out OUT]`.
+pub fn merge(dirs: &[PathBuf], out: Option<&Path>) -> Result<(), String> {
+    let out = out.map_or_else(|| dirs[0].clone(), Path::to_path_buf);
+    let (plan, m) =
+        brainstream::sweep::merge(dirs, &out, &default_registry()).map_err(|e| e.to_string())?;
+    say!(
+        "merged {} of {} ({}, {} diverged) from {}",
+        count(m.combinations as u64, "combination"),
+        plan.path.display(),
+        count(m.logs.len() as u64, "row log"),
+        m.diverged,
+        m.logs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for f in &m.files {
+        say!("wrote {}", f.display());
+    }
+    Ok(())
 }
 
 /// Loads the sweep file with its overrides: every check, no work.
@@ -37,12 +99,13 @@ pub fn sweep(a: Args) -> Result<(), String> {
     if a.dry_run {
         return dry_run(&plan, &a);
     }
+    let shard = shard_of(a.shard.as_deref())?;
     out_dir::check(&a.out, &Writer::Sweep, a.force)?;
-    if let Err(e) = output::rows_done(&a.out, &plan) {
+    if let Err(e) = output::rows_done_in(&a.out, &plan, shard) {
         // another sweep's rows: --force starts this one afresh there
         match (a.force, output::sweep_in(&a.out)) {
             (true, Some(other)) => {
-                let rows = a.out.join("rows.jsonl");
+                let rows = a.out.join(output::log_name(shard));
                 eprintln!(
                     "warning: {} holds the rows of another sweep ({other}); --force: starting afresh",
                     rows.display()
@@ -52,7 +115,9 @@ pub fn sweep(a: Args) -> Result<(), String> {
             _ => return Err(e.to_string()),
         }
     }
-    let total = plan.points.len() as u64;
+    let total = (0..plan.points.len())
+        .filter(|i| shard.is_none_or(|s| s.has(*i)))
+        .count() as u64;
     let tty = std::io::stderr().is_terminal();
     let bar = (!a.quiet && tty).then(|| {
         let b = indicatif::ProgressBar::new(total);
@@ -69,6 +134,7 @@ pub fn sweep(a: Args) -> Result<(), String> {
         out_dir: a.out.clone(),
         threads: a.threads,
         backend,
+        shard,
     };
     // Ctrl-C: running combinations are dropped, finished ones are kept
     let cancel = std::sync::Arc::new(brainstream::runtime::Cancel::new());
@@ -108,6 +174,12 @@ pub fn sweep(a: Args) -> Result<(), String> {
     );
     for f in &s.files {
         say!("wrote {}", f.display());
+    }
+    if let Some(sh) = shard {
+        say!(
+            "shard {sh} done; once every shard is: brainstream sweep merge {} (each shard's --out)",
+            a.out.display()
+        );
     }
     Ok(())
 }

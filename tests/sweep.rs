@@ -48,6 +48,7 @@ fn sweep(file: &Path, out: &Path, threads: usize) -> brainstream::sweep::SweepSu
         out_dir: out.to_path_buf(),
         threads,
         backend: Backend::Cpu,
+        shard: None,
     };
     run_sweep(&plan, &opts, |_| {}).unwrap()
 }
@@ -117,6 +118,7 @@ fn rows_resume_after_a_crash_bit_for_bit_whatever_the_threads() {
             out_dir: a.clone(),
             threads: 1,
             backend: Backend::Cpu,
+            shard: None,
         },
         |_| {},
     )
@@ -328,6 +330,7 @@ values = []"#,
             out_dir: out.clone(),
             threads: 1,
             backend: Backend::Vulkan,
+            shard: None,
         },
         |_| {},
     )
@@ -426,6 +429,7 @@ fn a_sweep_varies_a_parameter_of_some_regions() {
             out_dir: out.clone(),
             threads: 1,
             backend: Backend::Cpu,
+            shard: None,
         },
         |_| {},
     )
@@ -659,6 +663,7 @@ fcd_step_ms = 50.0
                 out_dir: out.clone(),
                 threads: 2,
                 backend,
+                shard: None,
             },
             |_| {},
         )
@@ -753,6 +758,7 @@ fcd_step_ms = 30.0
                 out_dir: out.clone(),
                 threads: 2,
                 backend,
+                shard: None,
             },
             |_| {},
         )
@@ -824,6 +830,7 @@ fn a_users_coupling_runs_in_a_sweep_as_the_built_in() {
                 out_dir: out.clone(),
                 threads: 1,
                 backend: Backend::Cpu,
+                shard: None,
             },
             |_| {},
         )
@@ -901,4 +908,116 @@ fn a_sweep_refuses_coloured_noise() {
             && e.contains("coloured noise (noise_ntau = 2 ms) cannot be swept"),
         "{e}"
     );
+}
+
+/// A sweep run as a Slurm job array: three shards (two given `--shard`, one
+/// taking its task from SLURM_ARRAY_TASK_* into another folder) and
+/// `brainstream sweep merge` give the table of one process to the bit, with
+/// its heat map, its saved signal and the sweep's identity. Merging before
+/// every shard is done names the missing combinations and their shard.
+#[test]
+fn shards_merge_into_the_table_of_one_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = adex_sweep(dir.path(), "");
+    let ok = |c: &mut std::process::Command| {
+        let o = c.output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success(), "{text}");
+        text
+    };
+    let sw = |out: &Path| {
+        let mut c = bs();
+        c.arg("sweep")
+            .arg(&file)
+            .arg("--out")
+            .arg(out)
+            .args(["--backend", "cpu", "-q"]);
+        for k in [
+            "SLURM_ARRAY_TASK_ID",
+            "SLURM_ARRAY_TASK_COUNT",
+            "SLURM_ARRAY_TASK_MIN",
+        ] {
+            c.env_remove(k);
+        }
+        c
+    };
+    let whole = dir.path().join("whole");
+    ok(&mut sw(&whole));
+    let shared = dir.path().join("shared");
+    ok(sw(&shared).args(["--shard", "1/3"]));
+    let t = ok(sw(&shared).args(["--shard", "2/3"]));
+    assert!(t.contains("shard 2/3 done"), "{t}");
+    assert!(shared.join("rows.shard-2-of-3.jsonl").exists());
+    assert!(!shared.join("sweep.h5").exists(), "a shard writes no table");
+    // not every shard is done: the merge says which
+    let o = bs().args(["sweep", "merge"]).arg(&shared).output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        e.contains("1 of 4 combinations have no row yet (2)") && e.contains("of shard 3/3"),
+        "{e}"
+    );
+    // the third from a job array's environment (--array=10-12), elsewhere
+    let own = dir.path().join("own3");
+    let t = ok(sw(&own)
+        .env("SLURM_ARRAY_TASK_ID", "12")
+        .env("SLURM_ARRAY_TASK_MIN", "10")
+        .env("SLURM_ARRAY_TASK_COUNT", "3"));
+    assert!(t.contains("shard 3/3 (from SLURM_ARRAY_TASK_ID=12"), "{t}");
+    assert!(own.join("rows.shard-3-of-3.jsonl").exists());
+    let merged = dir.path().join("merged");
+    let t = ok(bs()
+        .args(["sweep", "merge"])
+        .arg(&shared)
+        .arg(&own)
+        .arg("--out")
+        .arg(&merged));
+    assert!(t.contains("merged 4 combinations"), "{t}");
+    let (shape, want) = table(&whole);
+    let (mshape, got) = table(&merged);
+    assert_eq!(shape, mshape);
+    assert_eq!(
+        bits(&got),
+        bits(&want),
+        "merged table differs from one process's"
+    );
+    let (a, b) = (
+        open_h5(&whole.join("sweep.h5")),
+        open_h5(&merged.join("sweep.h5")),
+    );
+    for attr in ["sweep", "graph", "sweep_file", "graph_file"] {
+        let s = |f: &hdf5::File| {
+            f.attr(attr)
+                .unwrap()
+                .read_scalar::<hdf5::types::VarLenUnicode>()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(s(&a), s(&b), "attribute {attr}");
+    }
+    assert!(merged
+        .join("heatmap_E_mean_coupling_params_a_model_params_b_e.png")
+        .exists());
+    // combination 3 is shard 1/3's (3 mod 3 = 0): its signal is copied over
+    assert_eq!(
+        std::fs::read(merged.join("series/combination_000003.npy")).unwrap(),
+        std::fs::read(whole.join("series/combination_000003.npy")).unwrap()
+    );
+    // bad shards are refused before any work
+    for (s, want) in [
+        ("0/3", "between 1 and N"),
+        ("4/3", "between 1 and N"),
+        ("2", "give K/N"),
+    ] {
+        let o = sw(&dir.path().join("bad"))
+            .args(["--shard", s])
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains(want), "{s}: {e}");
+    }
 }

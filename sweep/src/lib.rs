@@ -11,7 +11,7 @@
 //! ```no_run
 //! use brainstream_sweep::{run_sweep, Backend, Plan, SweepOptions};
 //! let plan = Plan::load("graphs/adex68_sweep.toml".as_ref(), &brainstream_actors::registry())?;
-//! let opts = SweepOptions { out_dir: "out-sweep".into(), threads: 0, backend: Backend::Auto };
+//! let opts = SweepOptions { out_dir: "out-sweep".into(), threads: 0, backend: Backend::Auto, shard: None };
 //! let summary = run_sweep(&plan, &opts, |p| eprintln!("{}/{}", p.done, p.total))?;
 //! println!("{} combinations, {} diverged", summary.combinations, summary.diverged);
 //! # Ok::<(), brainstream_sweep::SweepError>(())
@@ -35,6 +35,7 @@ use brainstream_runtime::Cancel;
 pub use combination::{run_combination, run_combination_until, Outcome};
 pub use error::SweepError;
 pub use estimate::{estimate, Estimate};
+pub use output::Shard;
 pub use plan::Plan;
 
 /// Where combinations run.
@@ -67,6 +68,10 @@ pub struct SweepOptions {
     /// Worker threads (0: one per core).
     pub threads: usize,
     pub backend: Backend,
+    /// Run only this shard's combinations (a Slurm job array's task): its
+    /// rows go to `rows.shard-K-of-N.jsonl` and no table is written until
+    /// [`merge`] gathers the shards.
+    pub shard: Option<Shard>,
 }
 
 /// Progress, reported after every finished combination.
@@ -167,9 +172,12 @@ pub fn run_sweep_until(
     tracing::info!(backend = %backend_name, "sweep backend");
     let t0 = Instant::now();
     let out = &opts.out_dir;
-    let (log, done) = output::RowLog::open(out, plan)?;
-    let total = plan.points.len();
-    let todo: Vec<usize> = (0..total).filter(|i| !done.contains_key(i)).collect();
+    let (log, done) = output::RowLog::open_shard(out, plan, opts.shard)?;
+    let mine = |i: &usize| opts.shard.is_none_or(|s| s.has(*i));
+    let total = (0..plan.points.len()).filter(mine).count();
+    let todo: Vec<usize> = (0..plan.points.len())
+        .filter(|i| mine(i) && !done.contains_key(i))
+        .collect();
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -255,6 +263,19 @@ pub fn run_sweep_until(
         mut files,
         ..
     } = rec;
+    if let Some(s) = opts.shard {
+        // the table waits for every shard: `brainstream sweep merge`
+        files.push(out.join(s.log_name()));
+        return Ok(SweepSummary {
+            combinations: total,
+            ran: todo.len(),
+            diverged,
+            threads: workers,
+            backend: backend_name,
+            wall_s: t0.elapsed().as_secs_f64(),
+            files,
+        });
+    }
     let averaged: Vec<String> = plan
         .plots
         .iter()
@@ -275,4 +296,161 @@ pub fn run_sweep_until(
         wall_s: t0.elapsed().as_secs_f64(),
         files,
     })
+}
+
+/// What [`merge`] did.
+#[derive(Debug, Clone)]
+pub struct MergeSummary {
+    pub combinations: usize,
+    pub diverged: usize,
+    /// The row logs gathered.
+    pub logs: Vec<PathBuf>,
+    pub files: Vec<PathBuf>,
+}
+
+/// `brainstream sweep merge`: gathers the row logs of a sweep's shards
+/// (`rows.shard-K-of-N.jsonl`, and any `rows.jsonl`) from `dirs`, reloads the
+/// sweep they name (its file as given when the shards ran, else its
+/// absolute path, with the same `--set` overrides; it must still have the
+/// shards' hash), checks that every combination has its row, and writes the
+/// table and heat maps into `out` — the same `sweep.h5` as one process
+/// running the whole sweep — with the rows in one `rows.jsonl` and the
+/// shards' saved signals copied into `out/series`.
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &std::path::Path,
+    registry: &brainstream_runtime::Registry,
+) -> Result<(Plan, MergeSummary), SweepError> {
+    let mut logs = vec![];
+    for d in dirs {
+        if !d.is_dir() {
+            return Err(SweepError::output(d, "not a folder"));
+        }
+        let single = d.join("rows.jsonl");
+        if single.exists() {
+            logs.push(single);
+        }
+        logs.extend(output::row_logs(d));
+    }
+    let Some(first) = logs.first() else {
+        return Err(SweepError::output(
+            dirs.first()
+                .map_or(std::path::Path::new("."), |d| d.as_path()),
+            "holds no sweep row log (rows.shard-K-of-N.jsonl or rows.jsonl): nothing to merge",
+        ));
+    };
+    let headers: Vec<output::LogHeader> = logs
+        .iter()
+        .map(|p| output::read_header(p))
+        .collect::<Result<_, _>>()?;
+    let h0 = &headers[0];
+    if let Some(h) = headers.iter().find(|h| h.hash != h0.hash) {
+        return Err(SweepError::output(
+            &h.path,
+            format!(
+                "is a log of another sweep than {} ({} vs {}): merge the shards of one sweep",
+                first.display(),
+                h.sweep_file.display(),
+                h0.sweep_file.display()
+            ),
+        ));
+    }
+    let counts: std::collections::BTreeSet<usize> = headers
+        .iter()
+        .filter_map(|h| h.shard.map(|s| s.count))
+        .collect();
+    if counts.len() > 1 {
+        tracing::warn!("shards of different counts ({counts:?}): merged all the same");
+    }
+    let file = match (&h0.sweep_file, &h0.sweep_file_absolute) {
+        (f, _) if f.exists() => f.clone(),
+        (_, Some(a)) if a.exists() => a.clone(),
+        (f, _) => {
+            return Err(SweepError::output(
+                f,
+                format!(
+                    "the sweep file the shards ran ({}) is not found here: merge from the folder the shards were started in",
+                    f.display()
+                ),
+            ))
+        }
+    };
+    let mut plan = Plan::load_with(&file, registry, &h0.set)?;
+    if format!("{:016x}", plan.hash) != h0.hash {
+        return Err(SweepError::output(
+            &file,
+            "has changed (or its graph has) since the shards ran: their rows are not this sweep's; run the shards again",
+        ));
+    }
+    // as recorded by the shards (and by a run of the whole sweep)
+    plan.path = h0.sweep_file.clone();
+    let rows = output::gather(&logs, &plan)?;
+    let n = plan.points.len();
+    if rows.len() < n {
+        let missing: Vec<usize> = (0..n).filter(|i| !rows.contains_key(i)).collect();
+        let shards: std::collections::BTreeSet<String> = match counts.iter().next() {
+            Some(&c) => missing
+                .iter()
+                .map(|i| format!("{}/{c}", i % c + 1))
+                .collect(),
+            None => Default::default(),
+        };
+        let shown: Vec<String> = missing.iter().take(8).map(|i| i.to_string()).collect();
+        return Err(SweepError::output(
+            out,
+            format!(
+                "{} of {n} combinations have no row yet ({}{}){}: finish those shards (rerun them: they resume), then merge",
+                missing.len(),
+                shown.join(", "),
+                if missing.len() > 8 { ", …" } else { "" },
+                if shards.is_empty() {
+                    String::new()
+                } else {
+                    format!(", of shard {}", shards.into_iter().collect::<Vec<_>>().join(", "))
+                }
+            ),
+        ));
+    }
+    std::fs::create_dir_all(out)
+        .map_err(|e| SweepError::output(out, format!("cannot create: {e}")))?;
+    let mut files = vec![];
+    // the shards' saved signals
+    for d in dirs {
+        let src = d.join("series");
+        let same = std::fs::canonicalize(d).ok() == std::fs::canonicalize(out).ok();
+        if same || !src.is_dir() {
+            continue;
+        }
+        let dst = out.join("series");
+        std::fs::create_dir_all(&dst).map_err(|e| SweepError::output(&dst, e))?;
+        for e in std::fs::read_dir(&src)
+            .map_err(|e| SweepError::output(&src, e))?
+            .flatten()
+        {
+            let to = dst.join(e.file_name());
+            std::fs::copy(e.path(), &to).map_err(|er| SweepError::output(&to, er))?;
+            files.push(to);
+        }
+    }
+    let diverged = rows.values().filter(|r| r[plan.axes.len()] == 1.0).count();
+    let averaged: Vec<String> = plan
+        .plots
+        .iter()
+        .map(|p| heatmap::averaged(&plan, p))
+        .collect();
+    files.push(output::write_table(out, &plan, &rows, &averaged)?);
+    let table: Vec<Vec<f64>> = rows.values().cloned().collect();
+    for p in &plan.plots {
+        files.push(heatmap::draw(out, &plan, &table, p, plan.random)?);
+    }
+    files.push(output::write_merged_log(out, &plan, &rows)?);
+    Ok((
+        plan,
+        MergeSummary {
+            combinations: n,
+            diverged,
+            logs,
+            files,
+        },
+    ))
 }

@@ -16,10 +16,14 @@
 //!   and per heat map what its cells average over (`heatmaps`).
 //! - `series/combination_NNNNNN.npy`: the analysed signal (samples ×
 //!   regions, float64) of the combinations listed in `save_series`.
+//! - a shard (`--shard K/N`, a Slurm job array's task) logs its rows in
+//!   `rows.shard-K-of-N.jsonl` instead, and writes no table: [`merge`]
+//!   gathers the shards' logs into the table and heat maps of the whole
+//!   sweep, the same bits as one process would write.
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use brainstream_actors::hdf5_recorder::netcdf;
@@ -133,6 +137,61 @@ pub fn column_info(plan: &Plan) -> Vec<ColumnInfo> {
     out
 }
 
+/// One part of a sweep's combinations: those whose index `i` has
+/// `i mod count == index` (interleaved, so that every shard gets a like
+/// share of every axis and of the costly corner of the grid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based.
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `K/N` (K from 1 to N).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let (k, n) = s
+            .split_once('/')
+            .ok_or_else(|| format!("--shard `{s}`: give K/N, e.g. 2/8 (the second of eight)"))?;
+        let (k, n): (usize, usize) = match (k.trim().parse(), n.trim().parse()) {
+            (Ok(k), Ok(n)) => (k, n),
+            _ => {
+                return Err(format!(
+                    "--shard `{s}`: K and N must be whole numbers, e.g. 2/8"
+                ))
+            }
+        };
+        if n == 0 || k == 0 || k > n {
+            return Err(format!("--shard `{s}`: K must be between 1 and N (N ≥ 1)"));
+        }
+        Ok(Self {
+            index: k - 1,
+            count: n,
+        })
+    }
+
+    /// Whether combination `i` is this shard's.
+    pub fn has(&self, i: usize) -> bool {
+        i % self.count == self.index
+    }
+
+    /// The row log's file name.
+    pub fn log_name(&self) -> String {
+        format!("rows.shard-{}-of-{}.jsonl", self.index + 1, self.count)
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index + 1, self.count)
+    }
+}
+
+/// The row log's file name: `rows.jsonl`, or a shard's.
+pub fn log_name(shard: Option<Shard>) -> String {
+    shard.map_or_else(|| "rows.jsonl".to_string(), |s| s.log_name())
+}
+
 /// Appends finished rows to `rows.jsonl`.
 #[derive(Debug)]
 pub struct RowLog {
@@ -162,15 +221,24 @@ fn parse_num(v: &Value) -> Option<f64> {
     }
 }
 
-/// The first line of `rows.jsonl`: what identifies `plan`.
-fn header(plan: &Plan) -> Value {
-    json!({
+/// The first line of `rows.jsonl`: what identifies `plan`, and where a
+/// merge finds it again (the sweep file as given and as an absolute path,
+/// the `--set` overrides).
+fn header(plan: &Plan, shard: Option<Shard>) -> Value {
+    let abs = std::path::absolute(&plan.path).unwrap_or_else(|_| plan.path.clone());
+    let mut h = json!({
         "brainstream_sweep": 1,
         "hash": format!("{:016x}", plan.hash),
         "sweep_file": plan.path.display().to_string(),
+        "sweep_file_absolute": abs.display().to_string(),
+        "set": plan.overrides,
         "combinations": plan.points.len(),
         "columns": plan.columns(),
-    })
+    });
+    if let Some(s) = shard {
+        h["shard"] = json!([s.index + 1, s.count]);
+    }
+    h
 }
 
 /// Reads `path` (a `rows.jsonl`): its first line, checked to be `plan`'s
@@ -186,7 +254,7 @@ fn read_rows(path: &Path, plan: &Plan) -> Result<(String, Vec<String>), SweepErr
     let h: Value = serde_json::from_str(&first).map_err(|e| {
         SweepError::output(path, format!("line 1 is not a sweep header ({e}); remove the folder, choose another --out, or give --force to start afresh"))
     })?;
-    let ours = header(plan);
+    let ours = header(plan, None);
     if h["hash"] != ours["hash"] || h["columns"] != ours["columns"] {
         return Err(SweepError::output(
             path,
@@ -219,7 +287,16 @@ fn parse_row(line: &str, plan: &Plan, columns: usize) -> Option<(usize, Vec<f64>
 /// changing anything: None where there is no `rows.jsonl`; an error where
 /// it is another sweep's.
 pub fn rows_done(out: &Path, plan: &Plan) -> Result<Option<usize>, SweepError> {
-    let path = out.join("rows.jsonl");
+    rows_done_in(out, plan, None)
+}
+
+/// [`rows_done`] of a shard's log (`None`: `rows.jsonl`).
+pub fn rows_done_in(
+    out: &Path,
+    plan: &Plan,
+    shard: Option<Shard>,
+) -> Result<Option<usize>, SweepError> {
+    let path = out.join(log_name(shard));
     if !path.exists() {
         return Ok(None);
     }
@@ -232,9 +309,13 @@ pub fn rows_done(out: &Path, plan: &Plan) -> Result<Option<usize>, SweepError> {
     Ok(Some(done.len()))
 }
 
-/// Whether `out/rows.jsonl` is a sweep's (whichever), and that sweep's file.
+/// Whether `out/rows.jsonl` (or a shard's log) is a sweep's (whichever),
+/// and that sweep's file.
 pub fn sweep_in(out: &Path) -> Option<String> {
-    let f = File::open(out.join("rows.jsonl")).ok()?;
+    let log = std::iter::once(out.join("rows.jsonl"))
+        .chain(row_logs(out))
+        .find(|p| p.exists())?;
+    let f = File::open(log).ok()?;
     let mut first = String::new();
     BufReader::new(f).read_line(&mut first).ok()?;
     let h: Value = serde_json::from_str(&first).ok()?;
@@ -246,11 +327,20 @@ impl RowLog {
     /// Opens `out/rows.jsonl`, creating it with its header, or reads the rows
     /// already there (same sweep only).
     pub fn open(out: &Path, plan: &Plan) -> Result<(Self, BTreeMap<usize, Vec<f64>>), SweepError> {
+        Self::open_shard(out, plan, None)
+    }
+
+    /// [`RowLog::open`] of a shard's log.
+    pub fn open_shard(
+        out: &Path,
+        plan: &Plan,
+        shard: Option<Shard>,
+    ) -> Result<(Self, BTreeMap<usize, Vec<f64>>), SweepError> {
         std::fs::create_dir_all(out)
             .map_err(|e| SweepError::output(out, format!("cannot create: {e}")))?;
-        let path = out.join("rows.jsonl");
+        let path = out.join(log_name(shard));
         let columns = plan.columns();
-        let header = header(plan);
+        let header = header(plan, shard);
         let mut done = BTreeMap::new();
         if path.exists() {
             let (first, all) = read_rows(&path, plan)?;
@@ -408,5 +498,129 @@ pub fn write_table(
     };
     write().map_err(e)?;
     std::fs::rename(&tmp, &path).map_err(|er| SweepError::output(&path, er))?;
+    Ok(path)
+}
+
+/// The shards' row logs in `dir` (`rows.shard-K-of-N.jsonl`), sorted.
+pub fn row_logs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("rows.shard-") && n.ends_with(".jsonl"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// What a row log's first line says about its sweep.
+#[derive(Debug, Clone)]
+pub struct LogHeader {
+    pub path: PathBuf,
+    pub hash: String,
+    /// The sweep file as given, and as an absolute path.
+    pub sweep_file: PathBuf,
+    pub sweep_file_absolute: Option<PathBuf>,
+    pub set: Vec<String>,
+    pub shard: Option<Shard>,
+}
+
+/// Reads the first line of a row log.
+pub fn read_header(path: &Path) -> Result<LogHeader, SweepError> {
+    let f = File::open(path).map_err(|e| SweepError::output(path, e))?;
+    let mut first = String::new();
+    BufReader::new(f.take(1 << 20))
+        .read_line(&mut first)
+        .map_err(|e| SweepError::output(path, e))?;
+    let h: Value = serde_json::from_str(&first)
+        .map_err(|e| SweepError::output(path, format!("line 1 is not a sweep header ({e})")))?;
+    if h.get("brainstream_sweep").is_none() {
+        return Err(SweepError::output(path, "line 1 is not a sweep header"));
+    }
+    let shard = h["shard"].as_array().and_then(|a| {
+        let k = a.first()?.as_u64()? as usize;
+        let n = a.get(1)?.as_u64()? as usize;
+        (k >= 1 && k <= n).then_some(Shard {
+            index: k - 1,
+            count: n,
+        })
+    });
+    Ok(LogHeader {
+        path: path.to_path_buf(),
+        hash: h["hash"].as_str().unwrap_or_default().to_string(),
+        sweep_file: PathBuf::from(h["sweep_file"].as_str().unwrap_or_default()),
+        sweep_file_absolute: h["sweep_file_absolute"].as_str().map(PathBuf::from),
+        set: h["set"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        shard,
+    })
+}
+
+/// Every row of `plan` in the logs `paths` (each checked to be `plan`'s):
+/// a combination found twice must have the same row; a torn last line is
+/// skipped (its combination counts as not done).
+pub fn gather(paths: &[PathBuf], plan: &Plan) -> Result<BTreeMap<usize, Vec<f64>>, SweepError> {
+    let columns = plan.columns().len();
+    let mut rows: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for path in paths {
+        let (_, all) = read_rows(path, plan)?;
+        let last = all.len();
+        for (k, line) in all.iter().enumerate() {
+            match parse_row(line, plan, columns) {
+                Some((i, row)) => match rows.get(&i) {
+                    Some(r) if r.iter().map(|x| x.to_bits()).ne(row.iter().map(|x| x.to_bits())) => {
+                        return Err(SweepError::output(
+                            path,
+                            format!("line {}: combination {i} has another row than in an earlier log: the logs are not of one run of this sweep", k + 2),
+                        ))
+                    }
+                    Some(_) => {}
+                    None => {
+                        rows.insert(i, row);
+                    }
+                },
+                None if k + 1 == last => {}
+                None => {
+                    return Err(SweepError::output(
+                        path,
+                        format!("line {} is not a row of this sweep", k + 2),
+                    ))
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Writes `out/rows.jsonl` holding `rows` (a merge's: every combination,
+/// in order), replacing any there.
+pub fn write_merged_log(
+    out: &Path,
+    plan: &Plan,
+    rows: &BTreeMap<usize, Vec<f64>>,
+) -> Result<PathBuf, SweepError> {
+    let path = out.join("rows.jsonl");
+    let tmp = out.join("rows.jsonl.part");
+    let mut text = format!("{}\n", header(plan, None));
+    for (i, row) in rows {
+        let line = json!({
+            "index": i,
+            "row": row.iter().map(|v| num(*v)).collect::<Vec<_>>(),
+        });
+        text.push_str(&format!("{line}\n"));
+    }
+    std::fs::write(&tmp, text).map_err(|e| SweepError::output(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| SweepError::output(&path, e))?;
     Ok(path)
 }

@@ -51,6 +51,9 @@ pub struct Plan {
     pub text: String,
     pub graph_path: PathBuf,
     pub graph_text: String,
+    /// The `--set` overrides it was loaded with (part of its identity; a
+    /// shard's row log records them so that `sweep merge` reloads it).
+    pub overrides: Vec<String>,
 }
 
 fn steps_of(ms: f64, dt: f64) -> Option<usize> {
@@ -84,9 +87,11 @@ impl Plan {
             .into_iter()
             .map(|o| o.trim_start()["graph.".len()..].to_string())
             .collect();
-        Self::check(path, registry, &sweep_sets, &graph_sets)
+        let mut plan = Self::check(path, registry, &sweep_sets, &graph_sets)
             .map_err(SweepError::located)
-            .map_err(|e| e.blame(&sweep_sets))
+            .map_err(|e| e.blame(&sweep_sets))?;
+        plan.overrides = overrides.to_vec();
+        Ok(plan)
     }
 
     fn check(
@@ -477,6 +482,7 @@ impl Plan {
             random: file.sampling == "random",
             hash,
             graph_text: gtext,
+            overrides: vec![],
             graph_path: gpath,
             text,
         })

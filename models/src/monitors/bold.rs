@@ -73,8 +73,11 @@ impl Default for HrfKernel {
     }
 }
 
+/// A kernel parameter: name, tvb-library's default, unit.
+pub type HrfParam = (&'static str, f64, &'static str);
+
 /// The kernels' names and their parameters' names, defaults and units.
-pub const HRF_KERNELS: &[(&str, &[(&str, f64, &str)])] = &[
+pub const HRF_KERNELS: &[(&str, &[HrfParam])] = &[
     (
         "FirstOrderVolterra",
         &[

@@ -129,6 +129,7 @@ pub fn sweep<'py>(
         out_dir: out_dir.clone(),
         threads,
         backend,
+        shard: None,
     };
     let cancel = Arc::new(Cancel::new());
     let done = Arc::new(AtomicUsize::new(0));
