@@ -18,6 +18,9 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("inhomogeneous_poisson_generator", "rate_times") => toml::Value::Array(vec![1.0.into()]),
         ("inhomogeneous_poisson_generator", "rate_values") => toml::Value::Array(vec![5.0.into()]),
         ("parrot_neuron", "n") => toml::Value::Integer(3),
+        ("spatial_average", "spatial_mask") => {
+            toml::Value::Array(vec![0.into(), 1.into(), 1.into()])
+        }
         ("stimulus", "weights") => {
             toml::from_str::<toml::Table>("w = { rM1 = 1.0 }").unwrap()["w"].clone()
         }
