@@ -1031,3 +1031,40 @@ to = "brain.stimulus"
         .collect();
     assert_eq!(nodes, ["right", "left"]);
 }
+
+/// `/parameters/model` holds each region's own value of a parameter set
+/// per region (it held the parameter's one default for every region): the
+/// Epileptor graph's x0, −1.6 in the epileptogenic zone, −1.8 in the
+/// propagation zone, −2.4 elsewhere.
+#[test]
+fn per_region_parameters_are_recorded_per_region() {
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/epileptor76.toml"),
+        dir.path(),
+        &["simulation.duration_ms=5"],
+    )
+    .unwrap();
+    let f = open_h5(&dir.path().join("tavg.h5"));
+    let g = f.group("parameters").unwrap();
+    let names: Vec<String> = g
+        .dataset("parameter")
+        .unwrap()
+        .read_raw::<hdf5::types::VarLenUnicode>()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let labels = brainstream_models::Connectivity::tvb76().labels;
+    let m = g.dataset("model").unwrap().read_raw::<f64>().unwrap();
+    let k = names.iter().position(|n| n == "x0").unwrap();
+    let x0 = &m[k * 76..(k + 1) * 76];
+    for (l, v) in labels.iter().zip(x0) {
+        let want = match l.as_str() {
+            "lPHC" | "lHC" | "lAMYG" => -1.6,
+            "lTCI" | "lTCV" => -1.8,
+            _ => -2.4,
+        };
+        assert_eq!(*v, want, "x0 of {l}");
+    }
+}

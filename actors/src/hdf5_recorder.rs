@@ -263,6 +263,13 @@ impl Source {
         for (k, v) in values.iter().enumerate().take(names.len()) {
             table[k * n..(k + 1) * n].fill(*v);
         }
+        // parameters set per region (`x0 = { default = …, regions = {…} }`,
+        // a column of a file): their own value in each region
+        for (slot, per) in cfg.model_params.regional() {
+            if *slot < names.len() && per.len() == n {
+                table[slot * n..(slot + 1) * n].copy_from_slice(per);
+            }
+        }
         let parameter = netcdf::str_coordinate(&g, "parameter", &names)?;
         let region = netcdf::str_coordinate(&g, "region", &c.labels)?;
         let unit = netcdf::str_dataset(&g, "unit", &units)?;
