@@ -182,9 +182,15 @@ pub fn draw(
             }
         }
     }
+    // rates computed in kHz (the TVB-AdEx models') are drawn in Hz
+    let (factor, vunit) = brainstream_actors::plot_scale::display_unit(unit_shown(&info[vi].unit));
     let mean: Vec<Option<f64>> = sum
         .iter()
-        .map(|(s, n)| (*n > 0).then(|| s / *n as f64).filter(|m| m.is_finite()))
+        .map(|(s, n)| {
+            (*n > 0)
+                .then(|| s / *n as f64 * factor)
+                .filter(|m| m.is_finite())
+        })
         .collect();
     let not_finite = rows.iter().filter(|r| !r[vi].is_finite()).count();
     let path = out.join(file_name(plot));
@@ -209,7 +215,7 @@ pub fn draw(
         not_finite: (not_finite, rows.len()),
         x: desc(xi, cx.binned),
         y: desc(yi, cy.binned),
-        value: axis_label(&plot.value, unit_shown(&info[vi].unit)),
+        value: axis_label(&plot.value, &vunit),
         averaged: if others.is_empty() {
             String::new()
         } else {
