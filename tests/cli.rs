@@ -988,3 +988,7 @@ fn the_launcher_relays_its_partitions_warnings_and_notices_once() {
         "{log}"
     );
 }
+
+// The command-line tutorials, in this binary (one link instead of two)
+#[path = "parts/tutorials.rs"]
+mod tutorials;

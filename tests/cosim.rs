@@ -606,3 +606,7 @@ fn parrot_neurons_repeat_their_trains_one_connection_delay_later() {
     let e = run(&g, &dir.path().join("c"), &[]).unwrap_err().to_string();
     assert!(e.contains("NEST's minimal delay"), "{e}");
 }
+
+// Connections into spiking populations, in this binary (one link instead of two)
+#[path = "parts/spiking_connections.rs"]
+mod spiking_connections;

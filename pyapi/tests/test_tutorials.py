@@ -1,7 +1,7 @@
 """docs/tutorials/06_embedding.md (the Python package) runs as written, with
 the shorter durations its ``<!-- test: replace A => B -->`` lines give, and
 prints what it says. The command-line tutorials are run by
-tests/tutorials.rs."""
+tests/parts/tutorials.rs (in the `cli` test binary)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,7 @@
 //! docs/tutorials/06_embedding.md (the Python package) is run by
 //! pyapi/tests/test_tutorials.py.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -2,8 +2,7 @@
 //! device trains of either sign, with their own delays, through graph
 //! edges, against NEST 3.10 (tests/data/nest/make_refs_two_trains.py).
 
-mod common;
-use common::*;
+use crate::common::*;
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {
     v.as_array()
