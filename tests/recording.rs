@@ -821,6 +821,8 @@ from = "pulse.stimulus"
 to = "brain.stimulus"
 "#,
     );
+    // the sensor traces as a figure
+    text.push_str("[actors.traces]\nkind = \"png_plot\"\nlayout = \"traces\"\n[[edges]]\nfrom = \"eeg.output\"\nto = \"traces.series\"\n");
     for m in ["eeg", "eeg_noisy", "meg", "ieeg"] {
         text.push_str(&format!(
             "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"brain.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
@@ -856,6 +858,7 @@ to = "brain.stimulus"
             eeg.push(ours);
         }
     }
+    assert!(std::fs::metadata(out.join("traces.png")).unwrap().len() > 10_000);
     // the noise and the reference matter: the two EEGs are other signals
     let d = eeg[0]
         .iter()

@@ -10,8 +10,11 @@
 //!   0.1 ms bins is otherwise a comb), which the caption says. A trace
 //!   that coincides with an earlier one over most of the run is drawn
 //!   dashed over it and named so in the legend, so no line hides another;
-//!   `layout = "stacked"` draws one panel per node instead. Over 10 s, time
-//!   is in seconds (a BOLD signal).
+//!   `layout = "stacked"` draws one panel per node instead, and
+//!   `layout = "traces"` every node in one panel, each trace centred on its
+//!   mean and offset below the previous one, labelled at the left, with a
+//!   scale bar (the way EEG/MEG viewers show sensors; every node by
+//!   default, up to 128). Over 10 s, time is in seconds (a BOLD signal).
 //! * Spikes: a raster, sender against time; for a network's spikes (found
 //!   through the run's graph, as the HDF5 recorder finds its sender map)
 //!   one band per region and population, shaded alternately by region and
@@ -55,7 +58,7 @@ const PARAMS: &[ParamSpec] = &[
         default: DefaultValue::Optional,
         range: None,
         unit: "",
-        doc: "Nodes to draw, by index or region label (default: up to the first 8)",
+        doc: "Nodes to draw, by index or region label (default: up to the first 8; with layout = \"traces\" up to 128)",
     },
     ParamSpec {
         name: "width",
@@ -95,7 +98,7 @@ const PARAMS: &[ParamSpec] = &[
         default: DefaultValue::Str("overlay"),
         range: None,
         unit: "",
-        doc: "Lines: overlay (one axis, a legend beside it) or stacked (one panel per node)",
+        doc: "Lines: overlay (one axis, a legend beside it), stacked (one panel per node) or traces (one panel, each node's trace centred and offset, labelled, with a scale bar: sensor traces)",
     },
     plot_style::FORMAT,
 ];
@@ -139,7 +142,7 @@ struct PngPlot {
     max_neurons: u32,
     format: Format,
     smooth_ms: f64,
-    stacked: bool,
+    layout: Layout,
     path: Option<PathBuf>,
     /// time, values of the chosen nodes
     lines: Vec<(f64, Vec<f64>)>,
@@ -157,13 +160,14 @@ struct PngPlot {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
-    let stacked = match p.str("layout")?.as_str() {
-        "overlay" => false,
-        "stacked" => true,
+    let layout = match p.str("layout")?.as_str() {
+        "overlay" => Layout::Overlay,
+        "stacked" => Layout::Stacked,
+        "traces" => Layout::Traces,
         other => {
             return Err(BuildError::at(
                 "layout",
-                format!("unknown layout `{other}`: overlay or stacked"),
+                format!("unknown layout `{other}`: overlay, stacked or traces"),
             ))
         }
     };
@@ -188,7 +192,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         max_neurons: p.i64("max_neurons")? as u32,
         format: Format::from_params(p)?,
         smooth_ms,
-        stacked,
+        layout,
         path: None,
         lines: vec![],
         labels: vec![],
@@ -510,6 +514,117 @@ impl PngPlot {
         Ok(())
     }
 
+    /// Every trace in one panel (sensor traces): each centred on its mean
+    /// and drawn `spacing` below the previous one, labelled at the left,
+    /// with a scale bar of `spacing` at the right.
+    fn draw_traces<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let Traces {
+            t,
+            values: traces,
+            tdesc,
+            ydesc,
+            mut notes,
+        } = self.traces();
+        let centred: Vec<Vec<f64>> = traces
+            .iter()
+            .map(|tr| {
+                let fin: Vec<f64> = tr.iter().copied().filter(|v| v.is_finite()).collect();
+                let m = if fin.is_empty() {
+                    0.0
+                } else {
+                    fin.iter().sum::<f64>() / fin.len() as f64
+                };
+                tr.iter().map(|v| v - m).collect()
+            })
+            .collect();
+        let sp = trace_spacing(&centred);
+        let n = centred.len().max(1);
+        let (_, yunit) = display_unit(&self.unit);
+        let bar = if yunit.is_empty() {
+            tick(sp, 0.0)
+        } else {
+            format!("{} {yunit}", tick(sp, 0.0))
+        };
+        notes.insert(
+            0,
+            format!("{ydesc}: each trace centred on its mean, {bar} between traces (the bar)"),
+        );
+        let ts = Scale::of(t.iter().copied());
+        let body = self.heading(root, &notes)?;
+        let lo = -(n as f64 - 0.5) * sp;
+        let hi = 0.5 * sp;
+        let tstep = tick_step(ts.hi - ts.lo);
+        let xfmt = |v: &f64| tick(*v, tstep);
+        let (w, _) = body.dim_in_pixel();
+        let (plot, side) = body.split_horizontally(w.saturating_sub(90));
+        let mut chart = ChartBuilder::on(&plot)
+            .margin_left(12)
+            .margin_right(6)
+            .margin_top(6)
+            .x_label_area_size(55)
+            .y_label_area_size(90)
+            .build_cartesian_2d(ts.lo..ts.hi, lo..hi)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .disable_y_axis()
+            .x_desc(tdesc)
+            .axis_desc_style(("sans-serif", AXIS))
+            .label_style(("sans-serif", TICKS))
+            .x_label_formatter(&xfmt)
+            .draw()?;
+        // many sensors: smaller labels, so that they stay apart
+        let font = if n > 40 { TICKS.min(10) } else { TICKS };
+        for (j, tr) in centred.iter().enumerate() {
+            let off = -(j as f64) * sp;
+            let pts: Vec<(f64, f64)> = t.iter().copied().zip(tr.iter().map(|v| v + off)).collect();
+            for run in pts
+                .chunk_by(|a, b| a.1.is_finite() == b.1.is_finite())
+                .filter(|run| run[0].1.is_finite())
+            {
+                chart.draw_series(LineSeries::new(
+                    run.iter().map(|(t, v)| (*t, v.clamp(lo, hi))),
+                    line_color(j).stroke_width(1),
+                ))?;
+            }
+            let (px, py) = chart.backend_coord(&(ts.lo, off));
+            let (ox, oy) = plot.get_base_pixel();
+            plot.draw(&Text::new(
+                self.labels[j].clone(),
+                (px - ox - 6, py - oy),
+                TextStyle::from(("sans-serif", font).into_font().color(&line_color(j))).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Right,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+            ))?;
+        }
+        // the scale bar: `sp` tall, beside the first trace
+        let (_, y0) = chart.backend_coord(&(ts.hi, 0.5 * sp));
+        let (_, y1) = chart.backend_coord(&(ts.hi, -0.5 * sp));
+        let (_, sy) = side.get_base_pixel();
+        let x = 14;
+        side.draw(&PathElement::new(
+            vec![(x, y0 - sy), (x, y1 - sy)],
+            BLACK.stroke_width(3),
+        ))?;
+        side.draw(&Text::new(
+            bar,
+            (x + 8, (y0 + y1) / 2 - sy),
+            TextStyle::from(("sans-serif", TICKS).into_font()).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Center,
+                ),
+            ),
+        ))?;
+        Ok(())
+    }
+
     /// One panel per node, one above the other, sharing the time axis and
     /// the value axis (panels compare at a glance); each panel's y axis is
     /// titled with its node, in its colour.
@@ -595,6 +710,53 @@ impl PngPlot {
     }
 }
 
+/// How lines are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// One axis, a legend beside it.
+    Overlay,
+    /// One panel per node.
+    Stacked,
+    /// One panel, each trace centred and offset (sensor traces).
+    Traces,
+}
+
+/// The offset between traces: the 90th percentile of the centred traces'
+/// peak-to-peak (the largest few may reach into their neighbours, as in an
+/// EEG viewer, rather than flatten every other trace), rounded up to 1, 2
+/// or 5 times a power of ten (a scale bar's length); 1 where every trace
+/// is flat.
+fn trace_spacing(traces: &[Vec<f64>]) -> f64 {
+    let mut ptps: Vec<f64> = traces
+        .iter()
+        .map(|tr| {
+            let fin = tr.iter().copied().filter(|v| v.is_finite());
+            let (lo, hi) = fin.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+            if hi >= lo {
+                hi - lo
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    ptps.sort_by(f64::total_cmp);
+    let ptp = ptps
+        .get((ptps.len() * 9 / 10).min(ptps.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
+    if !(ptp > 0.0 && ptp.is_finite()) {
+        return 1.0;
+    }
+    let p = 10f64.powf(ptp.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * p)
+        .find(|s| *s >= ptp)
+        .unwrap_or(10.0 * p)
+}
+
 /// Lines as drawn: times in the axis' unit, one trace per node in the unit
 /// shown, the axes' titles, and what the reader must be told.
 struct Traces {
@@ -622,8 +784,10 @@ impl Figure for PngPlot {
     {
         if !self.raster.is_empty() || (self.saw_spikes && self.lines.is_empty()) {
             self.draw_raster(root)
-        } else if !self.lines.is_empty() && self.stacked {
+        } else if !self.lines.is_empty() && self.layout == Layout::Stacked {
             self.draw_stacked(root)
+        } else if !self.lines.is_empty() && self.layout == Layout::Traces {
+            self.draw_traces(root)
         } else if !self.lines.is_empty() {
             self.draw_lines(root)
         } else {
@@ -713,6 +877,7 @@ impl Actor for PngPlot {
                 };
                 let nodes = match &self.choices {
                     Some(c) => resolve_nodes("nodes", c, &s.meta.nodes).map_err(bad)?,
+                    None if self.layout == Layout::Traces => (0..nn.min(128)).collect(),
                     None => (0..nn.min(8)).collect(),
                 };
                 self.labels = nodes
@@ -783,7 +948,7 @@ mod tests {
             max_neurons: 100,
             format: Format::Png,
             smooth_ms: 0.0,
-            stacked: false,
+            layout: Layout::Overlay,
             path: None,
             lines: vec![],
             labels: vec!["a".into(), "b".into()],
@@ -967,10 +1132,22 @@ mod tests {
 
     /// One panel per node, top to bottom.
     #[test]
+    fn trace_spacing_is_a_round_percentile_of_the_peak_to_peaks() {
+        // peak-to-peaks 1…10: the 90th percentile is 10 → 10
+        let tr: Vec<Vec<f64>> = (1..=10).map(|k| vec![0.0, k as f64]).collect();
+        assert_eq!(trace_spacing(&tr), 10.0);
+        // 0.3 → 0.5; one huge trace among 20 does not set it
+        let mut tr: Vec<Vec<f64>> = (0..20).map(|_| vec![-0.1, 0.2]).collect();
+        tr.push(vec![0.0, 1e6]);
+        assert!((trace_spacing(&tr) - 0.5).abs() < 1e-12);
+        assert_eq!(trace_spacing(&[vec![1.0, 1.0]]), 1.0);
+    }
+
+    #[test]
     fn stacked_panels_keep_each_trace_in_its_own_band() {
         let mut p = plot();
         p.size = (600, 600);
-        p.stacked = true;
+        p.layout = Layout::Stacked;
         p.labels = vec!["a".into(), "b".into(), "c".into()];
         for k in 0..100 {
             let v = (k as f64 / 7.0).sin();
