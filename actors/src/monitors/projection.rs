@@ -35,7 +35,7 @@ macro_rules! params {
                 default: DefaultValue::Str($sensors),
                 range: None,
                 unit: "",
-                doc: "The sensors: a builtin set (`brainstream list` names them) or a tvb-data sensor file (`label x y z`, MEG `label x y z ox oy oz`; .txt or .txt.bz2), relative to the graph file",
+                doc: "The sensors: builtin:eeg65, builtin:meg276, builtin:seeg39 or builtin:seeg588 (tvb-data's files), or a tvb-data sensor file (`label x y z`, MEG `label x y z ox oy oz`; .txt or .txt.bz2), relative to the graph file",
             },
             ParamSpec {
                 name: "projection",
@@ -43,7 +43,7 @@ macro_rules! params {
                 default: DefaultValue::Str($projection),
                 range: None,
                 unit: "",
-                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices: a builtin one, or a .npy, level-5 .mat (ProjectionMatrix) or text file",
+                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices: builtin:eeg65_tvb76, builtin:meg276_tvb76 or builtin:seeg39_tvb76 (for the builtin sensors and connectome), or a .npy, level-5 .mat (ProjectionMatrix) or text file",
             },
             ParamSpec {
                 name: "region_mapping",
