@@ -24,7 +24,7 @@ use crate::models::{Dfun, ModelInfo};
 use crate::noise::{ColouredNoise, NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
-use crate::tvb_sum::{reduce, reduceat, Lanes8};
+use crate::tvb_sum::{reduce, reduceat, reduceat_by, Lanes8};
 use brainstream_modeldecl::coupling::{Precision, Sum, Ty, BLOCK as DECL_BLOCK};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -226,6 +226,7 @@ impl MeanFieldSim {
                 .coupling
                 .declared()
                 .is_some_and(|(p, _)| p.sum == Sum::Dense),
+            batched(cfg.coupling.kind),
             &seen,
         );
         // tvb-library's horizon counts every entry, zero weights included;
@@ -495,13 +496,19 @@ fn initial_state(cfg: &MeanFieldConfig) -> Result<Vec<f64>, ModelError> {
     Ok(x0)
 }
 
+/// Couplings summed a batch of steps at once (their products are
+/// `w_ij·x_j` alone).
+fn batched(kind: CouplingKind) -> bool {
+    matches!(kind, CouplingKind::Linear | CouplingKind::Scaling)
+}
+
 /// Sparse structure of the delayed coupling.
 struct Structure {
     n: usize,
     ncv: usize,
-    /// Ring length: the largest delay + 2, one slot more than the delays
-    /// need, so that a step can be written while another thread still reads
-    /// the oldest value of the previous one.
+    /// Ring length: the largest delay + `b` + 1, so that a thread may write
+    /// the `b` steps of a batch while another still reads the oldest values
+    /// the batch's first step needs.
     h: usize,
     row_start: Vec<usize>,
     col: Vec<u32>,
@@ -512,21 +519,69 @@ struct Structure {
     /// `N×N` edge index (u32::MAX where the weight is zero), for the dense
     /// couplings only; empty otherwise.
     dense_edge: Vec<u32>,
-    /// Edges whose delay is shorter than a batch (recomputed every step).
+    /// Steps whose coupling is gathered at once (Linear, Scaling): a
+    /// multiple of [`LANES`].
+    b: usize,
+    /// Edges whose delay is shorter than a batch (`d + 1 < b`), recomputed
+    /// every step, and each one's slot among the step-wise products.
     near: Vec<u32>,
-    /// The others (gathered once per batch).
-    far: Vec<u32>,
-    /// Whether a row has a short-delay edge.
+    near_slot: Vec<u32>,
+    /// The far edges of rows that have a near edge (their products for all
+    /// steps of a batch are stored step by step), and their slots.
+    far_near: Vec<u32>,
+    far_near_slot: Vec<u32>,
+    /// Whether a row has a near edge (summed step by step).
     row_near: Vec<bool>,
-    /// For each far edge, whether its row has a short-delay edge.
-    far_in_near_row: Vec<bool>,
+    /// Start of each row's slots among the step-wise products (`N + 1`
+    /// entries; rows without a near edge have none).
+    step_base: Vec<usize>,
 }
 
-/// Steps whose coupling products are gathered at once.
-const BATCH: usize = 8;
+/// float32 steps summed in one lane group ([`Lanes8`]).
+const LANES: usize = 8;
+
+/// Rows with a near edge for a batch of `b` steps: (their edges, the other
+/// rows' edges).
+fn split_cost(row_start: &[usize], delays: &[usize], b: usize) -> (usize, usize) {
+    let mut slow = 0;
+    for i in 0..row_start.len() - 1 {
+        let row = &delays[row_start[i]..row_start[i + 1]];
+        if row.iter().any(|&d| d + 1 < b) {
+            slow += row.len();
+        }
+    }
+    (slow, delays.len() - slow)
+}
+
+/// The batch length for a connectome's edge delays (in edge order): the
+/// longest of 8, 16, 32 steps that does not move more edges onto the
+/// step-by-step path than it saves (a step-wise edge costs about eight times
+/// a batched one; 16 and 32 steps save about a quarter and a third of the
+/// batched work, benches/engine.rs).
+fn batch_len(row_start: &[usize], delays: &[usize]) -> usize {
+    let cost = |b: usize, batched: f64| {
+        let (slow, fast) = split_cost(row_start, delays, b);
+        8.0 * slow as f64 + batched * fast as f64
+    };
+    [(8, 1.0), (16, 0.75), (32, 0.65)]
+        .into_iter()
+        .map(|(b, f)| (b, cost(b, f)))
+        .fold(
+            (8, f64::INFINITY),
+            |best, c| if c.1 < best.1 { c } else { best },
+        )
+        .0
+}
 
 impl Structure {
-    fn new(c: &Connectivity, delays: &[usize], ncv: usize, dense: bool, proxy: &[bool]) -> Self {
+    fn new(
+        c: &Connectivity,
+        delays: &[usize],
+        ncv: usize,
+        dense: bool,
+        batched: bool,
+        proxy: &[bool],
+    ) -> Self {
         let n = c.n;
         // exclusive proxy nodes: no coupling among proxy regions
         let weight = |i: usize, j: usize| {
@@ -536,16 +591,9 @@ impl Structure {
                 c.weights[i * n + j]
             }
         };
-        let h = (0..n * n)
-            .filter(|&k| weight(k / n, k % n) != 0.0)
-            .map(|k| delays[k])
-            .max()
-            .unwrap_or(0)
-            + 2;
         let mut row_start = vec![0usize; n + 1];
-        let (mut col, mut w32, mut off) = (vec![], vec![], vec![]);
+        let (mut col, mut w32, mut ed_delay) = (vec![], vec![], vec![]);
         let mut dense_edge = if dense { vec![u32::MAX; n * n] } else { vec![] };
-        let (mut near, mut far) = (vec![], vec![]);
         for i in 0..n {
             for j in 0..n {
                 let w = weight(i, j);
@@ -553,31 +601,49 @@ impl Structure {
                     if dense {
                         dense_edge[i * n + j] = col.len() as u32;
                     }
-                    if delays[i * n + j] + 1 < BATCH {
-                        near.push(col.len() as u32);
-                    } else {
-                        far.push(col.len() as u32);
-                    }
                     col.push(j as u32);
                     w32.push(w as f32);
-                    off.push((j * 2 * h + h - delays[i * n + j]) as u32);
+                    ed_delay.push(delays[i * n + j]);
                 }
             }
             row_start[i + 1] = col.len();
         }
-        let row_near: Vec<bool> = (0..n)
-            .map(|i| {
-                near.iter()
-                    .any(|&e| (row_start[i]..row_start[i + 1]).contains(&(e as usize)))
-            })
-            .collect();
-        let far_in_near_row = far
+        let b = if batched {
+            batch_len(&row_start, &ed_delay)
+        } else {
+            LANES
+        };
+        let h = ed_delay.iter().copied().max().unwrap_or(0) + b + 1;
+        let off = col
             .iter()
-            .map(|&e| {
-                let i = row_start.partition_point(|&r| r <= e as usize) - 1;
-                row_near[i]
-            })
+            .zip(&ed_delay)
+            .map(|(&j, &d)| (j as usize * 2 * h + h - d) as u32)
             .collect();
+        let mut row_near = vec![false; n];
+        let mut step_base = vec![0usize; n + 1];
+        for i in 0..n {
+            let row = &ed_delay[row_start[i]..row_start[i + 1]];
+            row_near[i] = row.iter().any(|&d| d + 1 < b);
+            step_base[i + 1] = step_base[i] + if row_near[i] { row.len() } else { 0 };
+        }
+        let (mut near, mut near_slot, mut far_near, mut far_near_slot) =
+            (vec![], vec![], vec![], vec![]);
+        for i in 0..n {
+            if !row_near[i] {
+                continue;
+            }
+            let a = row_start[i];
+            for (k, &d) in ed_delay[a..row_start[i + 1]].iter().enumerate() {
+                let (e, slot) = (a + k, (step_base[i] + k) as u32);
+                if d + 1 < b {
+                    near.push(e as u32);
+                    near_slot.push(slot);
+                } else {
+                    far_near.push(e as u32);
+                    far_near_slot.push(slot);
+                }
+            }
+        }
         Self {
             n,
             ncv,
@@ -587,11 +653,26 @@ impl Structure {
             w32,
             off,
             dense_edge,
-            row_near,
-            far_in_near_row,
+            b,
             near,
-            far,
+            near_slot,
+            far_near,
+            far_near_slot,
+            row_near,
+            step_base,
         }
+    }
+
+    /// Whether every edge read step by step (a near edge) comes from a
+    /// region of the same part: then the parts need to meet only once per
+    /// batch, when the far edges are gathered.
+    fn near_within(&self, parts: &[Range<usize>]) -> bool {
+        let part_of = |i: usize| parts.iter().position(|r| r.contains(&i));
+        self.near.iter().all(|&e| {
+            let e = e as usize;
+            let i = self.row_start.partition_point(|&r| r <= e) - 1;
+            part_of(i) == part_of(self.col[e] as usize)
+        })
     }
 }
 
@@ -647,11 +728,12 @@ impl<T: Copy> RawBuf<T> {
         assert!(r.start <= r.end && r.end <= self.len, "RawBuf range");
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start) }
     }
-    /// # Safety
-    /// No thread may write `r` while the slice lives.
-    unsafe fn view(&self, r: Range<usize>) -> &[T] {
-        assert!(r.start <= r.end && r.end <= self.len, "RawBuf range");
-        unsafe { std::slice::from_raw_parts(self.ptr.add(r.start), r.end - r.start) }
+    /// A pointer to element `i` (`i ≤ len`), for reads whose safety the
+    /// caller shows.
+    fn at(&self, i: usize) -> *const T {
+        assert!(i <= self.len, "RawBuf index");
+        // SAFETY: within the allocation or one past its end
+        unsafe { self.ptr.add(i) }
     }
     /// # Safety
     /// No thread may write element `i` concurrently.
@@ -664,6 +746,40 @@ impl<T: Copy> RawBuf<T> {
     unsafe fn set(&self, i: usize, v: T) {
         assert!(i < self.len, "RawBuf index");
         unsafe { self.ptr.add(i).write(v) }
+    }
+}
+
+/// Sums of the rows of `r` without a near edge for the `b` steps of a
+/// batch: `sums[(i − r.start)·b/8 + g]` holds steps `8g … 8g + 7` of row
+/// `i`, each lane numpy's `reduceat` of the row's float32 products
+/// `w_ij·x_j[t − d_ij]`, computed as they are summed.
+///
+/// # Safety
+/// `hist` points at the current ring position of one coupled variable's
+/// history block; no thread writes the `b` values after `hist + off[e]` of
+/// any far edge `e` of these rows during the call.
+unsafe fn gather_far_rows(s: &Structure, r: Range<usize>, hist: *const f32, sums: &mut [Lanes8]) {
+    let kk = s.b / LANES;
+    assert_eq!(sums.len(), r.len() * kk, "batch sums of the rows");
+    for i in r.clone() {
+        if s.row_near[i] {
+            continue;
+        }
+        let (a, b) = (s.row_start[i], s.row_start[i + 1]);
+        let (w, off) = (&s.w32[a..b], &s.off[a..b]);
+        for (k, sum) in sums[(i - r.start) * kk..(i - r.start + 1) * kk]
+            .iter_mut()
+            .enumerate()
+        {
+            // SAFETY: the caller's; q < b − a (reduceat_by's indices)
+            let base = unsafe { hist.add(k * LANES) };
+            *sum = reduceat_by(b - a, |q| unsafe {
+                let o = *off.get_unchecked(q) as usize;
+                let v = base.add(o).cast::<[f32; LANES]>().read_unaligned();
+                let wt = *w.get_unchecked(q);
+                Lanes8(v.map(|x| wt * x))
+            });
+        }
     }
 }
 
@@ -702,15 +818,17 @@ struct Engine<M: Dfun> {
     /// per-part scratch for one row's products (`parts × N`)
     prod32: Vec<f32>,
     prod64: Vec<f64>,
-    /// `ncv × nnz` products of the current batch, one lane per step
-    /// (Linear, Scaling)
-    batch: Vec<Lanes8>,
-    /// `ncv × N` row sums of the current batch (rows without short delays)
+    /// `ncv × N × b/8` row sums of the current batch, eight steps per
+    /// lane group (rows without a near edge; Linear, Scaling)
     batch_sums: Vec<Lanes8>,
-    /// `ncv × BATCH × nnz` products, step-major, of rows with a short delay
+    /// `ncv × b × S` products, step-major, of the rows with a near edge
+    /// (`S` = their edges, [`Structure::step_base`])
     batch_steps: Vec<f32>,
     /// position in the current batch
     batch_k: usize,
+    /// Whether the parts meet once per batch instead of every step
+    /// ([`Structure::near_within`]).
+    sync_per_batch: bool,
     step: u64,
     /// index among the proxy regions, u32::MAX for the others
     proxy_slot: Vec<u32>,
@@ -749,7 +867,6 @@ struct StepCtx<'a, M: Dfun> {
     c: RawBuf<f64>,
     prod32: RawBuf<f32>,
     prod64: RawBuf<f64>,
-    batch: RawBuf<Lanes8>,
     batch_sums: RawBuf<Lanes8>,
     batch_steps: RawBuf<f32>,
     out: RawBuf<f64>,
@@ -839,12 +956,17 @@ impl<M: Dfun> Engine<M> {
                 z: vec![],
             }
         });
-        let batched = matches!(
-            cfg.coupling.kind,
-            CouplingKind::Linear | CouplingKind::Scaling
-        );
+        let batched = batched(cfg.coupling.kind);
         let parts = partition(&s.row_start, threads);
         let np = parts.len();
+        let sync_per_batch = batched && s.near_within(&parts);
+        tracing::debug!(
+            batch_steps = s.b,
+            parts = np,
+            sync_per_batch,
+            step_wise_rows = s.row_near.iter().filter(|b| **b).count(),
+            "mean-field engine layout"
+        );
         Self {
             m,
             info,
@@ -869,18 +991,18 @@ impl<M: Dfun> Engine<M> {
             noise,
             prod32: vec![0.0; np * n],
             prod64: vec![0.0; np * n],
-            batch: if batched {
-                vec![Lanes8::default(); s.ncv * s.col.len()]
+            batch_sums: if batched {
+                vec![Lanes8::default(); s.ncv * s.n * (s.b / LANES)]
             } else {
                 vec![]
             },
-            batch_sums: vec![Lanes8::default(); s.ncv * s.n],
-            batch_steps: if batched && s.row_near.iter().any(|b| *b) {
-                vec![0.0; s.ncv * BATCH * s.col.len()]
+            batch_steps: if batched {
+                vec![0.0; s.ncv * s.b * s.step_base[s.n]]
             } else {
                 vec![]
             },
             batch_k: 0,
+            sync_per_batch,
             step: 0,
             proxy_slot: {
                 let mut v = vec![u32::MAX; n];
@@ -1068,69 +1190,61 @@ impl<M: Dfun> StepCtx<'_, M> {
                 }
             }
             CouplingKind::Linear | CouplingKind::Scaling => {
-                // Eight steps at once. At the first step of a batch every edge
-                // whose delay reaches past the batch reads its eight history
-                // values (contiguous: one cache line) into eight lanes, and
-                // the rows without shorter delays are summed in all lanes at
-                // once; rows with a short-delay edge are summed step by step
-                // once that edge's value exists. Lane k performs exactly the
-                // float32 additions of step k alone, in numpy's order.
-                let nnz = s.col.len();
-                let has_steps = self.batch_steps.len > 0;
+                // A batch of `b` steps at once. At the first step of a batch,
+                // rows whose every delay reaches past the batch read each
+                // edge's `b` history values (contiguous) and sum them eight
+                // steps per lane group, the products computed as they are
+                // summed; the far edges of rows with a shorter delay store
+                // their products for every step, and those rows are summed
+                // step by step once the near edges' values exist. Lane k
+                // performs exactly the float32 additions of step k alone, in
+                // numpy's order.
+                let bl = s.b;
+                let kk = bl / LANES;
+                let (sa, sb) = (s.step_base[r.start], s.step_base[r.end]);
+                let ns = s.step_base[n];
                 for ci in 0..ncv {
                     let blk = ci * n * h2;
-                    let lanes = unsafe { self.batch.part(ci * nnz + ea..ci * nnz + eb) };
-                    let sums = unsafe { self.batch_sums.part(ci * n + r.start..ci * n + r.end) };
+                    let sums = unsafe {
+                        self.batch_sums
+                            .part((ci * n + r.start) * kk..(ci * n + r.end) * kk)
+                    };
                     if kb == 0 {
-                        let fa = s.far.partition_point(|&x| (x as usize) < ea);
-                        let fb = s.far.partition_point(|&x| (x as usize) < eb);
-                        for (&ed, &to_steps) in s.far[fa..fb].iter().zip(&s.far_in_near_row[fa..fb])
-                        {
+                        // SAFETY: far edges read values older than any step
+                        // being written now (ring length h ≥ d_max + b + 1)
+                        unsafe { gather_far_rows(s, r.clone(), hist.at(blk + w), sums) };
+                        let fa = s.far_near.partition_point(|&x| (x as usize) < ea);
+                        let fb = s.far_near.partition_point(|&x| (x as usize) < eb);
+                        for (&ed, &q) in s.far_near[fa..fb].iter().zip(&s.far_near_slot[fa..fb]) {
                             let ed = ed as usize;
                             let o = blk + s.off[ed] as usize + w;
                             let wt = s.w32[ed];
-                            // far edges: these eight values are all older
-                            // than the step being written now
-                            let src = unsafe { hist.view(o..o + BATCH) };
-                            let mut v = [0f32; BATCH];
-                            for (x, hv) in v.iter_mut().zip(src) {
-                                *x = wt * hv;
-                            }
-                            if to_steps {
-                                for (kk, x) in v.iter().enumerate() {
-                                    unsafe {
-                                        self.batch_steps.set((ci * BATCH + kk) * nnz + ed, *x)
-                                    };
-                                }
-                            } else {
-                                lanes[ed - ea] = Lanes8(v);
-                            }
-                        }
-                        for i in r.clone() {
-                            if !s.row_near[i] {
-                                let row = &lanes[s.row_start[i] - ea..s.row_start[i + 1] - ea];
-                                sums[i - r.start] = reduceat(row);
+                            for k in 0..bl {
+                                unsafe {
+                                    self.batch_steps
+                                        .set((ci * bl + k) * ns + q as usize, wt * hist.get(o + k))
+                                };
                             }
                         }
                     }
-                    let steps: &mut [f32] = if has_steps {
-                        let base = (ci * BATCH + kb) * nnz;
-                        unsafe { self.batch_steps.part(base + ea..base + eb) }
+                    let steps: &mut [f32] = if sb > sa {
+                        let base = (ci * bl + kb) * ns;
+                        unsafe { self.batch_steps.part(base + sa..base + sb) }
                     } else {
                         &mut []
                     };
                     let na = s.near.partition_point(|&x| (x as usize) < ea);
                     let nb = s.near.partition_point(|&x| (x as usize) < eb);
-                    for &ed in &s.near[na..nb] {
+                    for (&ed, &q) in s.near[na..nb].iter().zip(&s.near_slot[na..nb]) {
                         let ed = ed as usize;
-                        steps[ed - ea] =
+                        steps[q as usize - sa] =
                             s.w32[ed] * unsafe { hist.get(blk + s.off[ed] as usize + w) };
                     }
                     for i in r.clone() {
                         let gx = if s.row_near[i] {
-                            reduceat(&steps[s.row_start[i] - ea..s.row_start[i + 1] - ea])
+                            reduceat(&steps[s.step_base[i] - sa..s.step_base[i + 1] - sa])
                         } else {
-                            sums[i - r.start].0[kb]
+                            sums[(i - r.start) * kk + kb / LANES].0[kb % LANES]
                         };
                         c[i * nt + ci - c0] = cp.post(gx as f64, ncv);
                     }
@@ -1500,8 +1614,7 @@ impl<M: Dfun> Stepper for Engine<M> {
                 RawBuf::new(&mut self.c),
             );
             let (prod32, prod64) = (RawBuf::new(&mut self.prod32), RawBuf::new(&mut self.prod64));
-            let (batch, batch_sums, batch_steps) = (
-                RawBuf::new(&mut self.batch),
+            let (batch_sums, batch_steps) = (
                 RawBuf::new(&mut self.batch_sums),
                 RawBuf::new(&mut self.batch_steps),
             );
@@ -1515,7 +1628,6 @@ impl<M: Dfun> Stepper for Engine<M> {
                 c,
                 prod32,
                 prod64,
-                batch,
                 batch_sums,
                 batch_steps,
                 out: RawBuf::new(out),
@@ -1524,13 +1636,25 @@ impl<M: Dfun> Stepper for Engine<M> {
                 stim: stimulus.map(|st| st.values),
                 cpl_out: coupling_out.map(RawBuf::new),
             };
+            // Parts meet before every step, or only before the first step
+            // of each batch when no part reads another's history within a
+            // batch ([`Structure::near_within`]).
+            let per_batch = self.sync_per_batch;
+            let bl = self.s.b;
             let work = |p: usize, r: Range<usize>| {
                 for s in 0..nsteps {
                     let st = st0 + s as u64;
-                    let kb = (kb0 + s) % BATCH;
-                    // SAFETY: the parts are disjoint row ranges; the barrier
-                    // below publishes each step's history before the next
-                    // step reads it.
+                    let kb = (kb0 + s) % bl;
+                    if np > 1 && per_batch && kb == 0 && s > 0 {
+                        barrier.wait();
+                        if stop.load(Ordering::Acquire) <= st {
+                            break;
+                        }
+                    }
+                    // SAFETY: the parts are disjoint row ranges; a barrier
+                    // publishes the history a step reads from other parts
+                    // before it reads it (every step's, or, per batch, the
+                    // far edges' values, written before the batch began).
                     if let Some(d) = unsafe { ctx.step_part(p, r.clone(), s, st, kb) } {
                         stop.fetch_min(d.0, Ordering::AcqRel);
                         let mut f = found.lock().unwrap_or_else(|e| e.into_inner());
@@ -1539,10 +1663,10 @@ impl<M: Dfun> Stepper for Engine<M> {
                             _ => Some(d),
                         };
                     }
-                    if np > 1 {
+                    if np > 1 && !per_batch {
                         barrier.wait();
                     }
-                    if stop.load(Ordering::Acquire) <= st + 1 {
+                    if (np == 1 || !per_batch) && stop.load(Ordering::Acquire) <= st + 1 {
                         break;
                     }
                 }
@@ -1570,7 +1694,7 @@ impl<M: Dfun> Stepper for Engine<M> {
         }
         // a diverged step is not taken
         self.step = st0 + done as u64;
-        self.batch_k = (kb0 + done) % BATCH;
+        self.batch_k = (kb0 + done) % self.s.b;
         match result {
             Some(d) => Err(self.diverged(d)),
             None => Ok(()),

@@ -101,6 +101,54 @@ pub fn pairwise<T: SumFloat>(a: &[T]) -> T {
     }
 }
 
+/// [`reduceat`] of the `len` values `f(0), f(1), …`, computed as they are
+/// summed (nothing stored): the same additions in the same order.
+#[inline(always)]
+pub fn reduceat_by<T: SumFloat>(len: usize, f: impl Fn(usize) -> T) -> T {
+    if len == 0 {
+        T::ZERO
+    } else {
+        f(0) + pairwise_by(1, len - 1, &f)
+    }
+}
+
+/// numpy's `pairwise_sum` of the `n` values `f(start), …, f(start + n − 1)`.
+#[inline(always)]
+fn pairwise_by<T: SumFloat>(start: usize, n: usize, f: &impl Fn(usize) -> T) -> T {
+    if n < 8 {
+        let mut res = T::NEG_ZERO;
+        for i in start..start + n {
+            res = res + f(i);
+        }
+        res
+    } else if n <= 128 {
+        let mut r: [T; 8] = std::array::from_fn(|k| f(start + k));
+        let end = start + n - n % 8;
+        let mut i = start + 8;
+        while i < end {
+            for (k, rk) in r.iter_mut().enumerate() {
+                *rk = *rk + f(i + k);
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for i in end..start + n {
+            res = res + f(i);
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        pairwise_by_long(start, n2, f) + pairwise_by_long(start + n2, n - n2, f)
+    }
+}
+
+/// The halves of a run longer than 128 terms (kept out of line: recursion).
+#[inline(never)]
+fn pairwise_by_long<T: SumFloat>(start: usize, n: usize, f: &impl Fn(usize) -> T) -> T {
+    pairwise_by(start, n, f)
+}
+
 /// Runs longer than 128 terms: halves (multiples of 8), recursively.
 #[inline(never)]
 fn pairwise_long<T: SumFloat>(a: &[T]) -> T {
@@ -133,6 +181,28 @@ mod tests {
                 let col: Vec<f32> = v[..len].iter().map(|x| x.0[k]).collect();
                 assert_eq!(l.0[k], reduceat(&col), "len {len} lane {k}");
             }
+        }
+    }
+
+    #[test]
+    fn reduceat_by_adds_as_reduceat() {
+        let v: Vec<Lanes8> = (0..700)
+            .map(|i| {
+                Lanes8(std::array::from_fn(|k| {
+                    ((i * 7919 + k * 104729) % 1000) as f32 * 1.37e-3 - 0.6
+                }))
+            })
+            .collect();
+        for len in [
+            0, 1, 2, 7, 8, 9, 16, 17, 127, 128, 129, 130, 255, 256, 300, 700,
+        ] {
+            assert_eq!(reduceat_by(len, |i| v[i]), reduceat(&v[..len]), "len {len}");
+            let s: Vec<f32> = v[..len].iter().map(|x| x.0[3]).collect();
+            assert_eq!(
+                reduceat_by(len, |i| s[i]).to_bits(),
+                reduceat(&s).to_bits(),
+                "len {len}"
+            );
         }
     }
 
