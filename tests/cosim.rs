@@ -607,6 +607,50 @@ fn parrot_neurons_repeat_their_trains_one_connection_delay_later() {
     assert!(e.contains("NEST's minimal delay"), "{e}");
 }
 
+/// Mean field → spiking in current mode (`graphs/cosim_wc76_current.toml`,
+/// issue 21): the coupling into rM1 and lM1 becomes a current (400 pA per
+/// unit of c_E) into their excitatory neurons. It drives them: without it
+/// (scale 0) the excitatory populations fire far less; the recorded
+/// coupling is the c_E the current was made of; the run is deterministic.
+#[test]
+fn a_current_proxy_drives_the_spiking_regions_with_the_coupling() {
+    let e_spikes = |scale: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        run(
+            &root().join("graphs/cosim_wc76_current.toml"),
+            dir.path(),
+            &[
+                "simulation.duration_ms=200",
+                &format!("actors.drive.scale={scale}"),
+            ],
+        )
+        .unwrap();
+        let f = open_h5(&dir.path().join("spikes.h5"));
+        let senders = f
+            .dataset("spikes/senders")
+            .unwrap()
+            .read_raw::<u32>()
+            .unwrap();
+        // E of rM1: senders 0–799, E of lM1: 1000–1799
+        let e = senders.iter().filter(|&&s| s % 1000 < 800).count();
+        let (shape, c, _) = read_h5(&dir.path().join("coupling_rec.h5"));
+        assert_eq!(&shape[1..3], &[2, 2], "c_E, c_I of rM1, lM1");
+        (e, c, senders)
+    };
+    let (driven, c, s1) = e_spikes("400.0");
+    let (idle, _, _) = e_spikes("0.0");
+    // c_E into the spiking regions is about 0.3: a current of about 120 pA
+    let ce = c.chunks(4).map(|x| x[0]).sum::<f64>() / (c.len() / 4) as f64;
+    assert!((0.1..1.0).contains(&ce), "mean c_E into rM1 {ce}");
+    assert!(
+        driven as f64 > 1.5 * idle as f64 && driven > 1000,
+        "E spikes with the current {driven}, without {idle}"
+    );
+    // deterministic
+    let (_, _, s2) = e_spikes("400.0");
+    assert_eq!(s1, s2);
+}
+
 // Connections into spiking populations, in this binary (one link instead of two)
 #[path = "parts/spiking_connections.rs"]
 mod spiking_connections;

@@ -18,6 +18,7 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("inhomogeneous_poisson_generator", "rate_times") => toml::Value::Array(vec![1.0.into()]),
         ("inhomogeneous_poisson_generator", "rate_values") => toml::Value::Array(vec![5.0.into()]),
         ("parrot_neuron", "n") => toml::Value::Integer(3),
+        ("current_proxy", "scale") => toml::Value::Float(100.0),
         ("spatial_average", "spatial_mask") => {
             toml::Value::Array(vec![0.into(), 1.into(), 1.into()])
         }

@@ -10,7 +10,7 @@
 //! `plot_matrix`), devices
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
-//! (`transformers/`: `poisson_spikes`, `spike_rates`, `rate_filter`,
+//! (`transformers/`: `poisson_spikes`, `current_proxy`, `spike_rates`, `rate_filter`,
 //! `rww_filter`; and `gain`), a stimulus (`stimulus`, tvb-library's
 //! `StimuliRegion`), a test source (`linear_ode`). [`registry`]
 //! returns them all for the runtime. [`memory_recorder`] is not a kind of
@@ -34,6 +34,7 @@ pub mod plot_scale;
 pub mod plot_style;
 pub mod png_plot;
 pub mod spectrum_plot;
+pub mod spike_stats;
 pub mod spiking_network;
 pub mod stimulus;
 pub mod transformers;
@@ -57,6 +58,7 @@ pub fn registry() -> Registry {
     r.register(monitors::spatial_average::KIND);
     r.register(monitors::spatial_average::GLOBAL);
     r.register(spiking_network::KIND);
+    r.register(spike_stats::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);
     r.register(fc_plot::KIND);
@@ -67,6 +69,7 @@ pub fn registry() -> Registry {
     r.register(devices::parrot_neuron::KIND);
     r.register(devices::spike_generator::KIND);
     r.register(devices::step_current_generator::KIND);
+    r.register(transformers::current_proxy::KIND);
     r.register(transformers::poisson_spikes::KIND);
     r.register(transformers::rate_filter::KIND);
     r.register(transformers::rww_filter::KIND);
