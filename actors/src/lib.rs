@@ -34,7 +34,6 @@ pub mod plot_scale;
 pub mod plot_style;
 pub mod png_plot;
 pub mod spectrum_plot;
-pub mod spike_stats;
 pub mod spiking_network;
 pub mod stimulus;
 pub mod transformers;
@@ -58,7 +57,6 @@ pub fn registry() -> Registry {
     r.register(monitors::spatial_average::KIND);
     r.register(monitors::spatial_average::GLOBAL);
     r.register(spiking_network::KIND);
-    r.register(spike_stats::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);
     r.register(fc_plot::KIND);
