@@ -7,7 +7,7 @@
 //! `spatial_average`, and the sensor-space `eeg`, `meg`, `ieeg` in
 //! `projection`), recorders (`hdf5_recorder`), figures (`png_plot`,
 //! `fc_plot`, `fcd_plot`, `spectrum_plot`; drawn with `plot_style`, `plot_scale`,
-//! `plot_matrix`), devices
+//! `plot_matrix`), spike-train statistics (`spike_stats`), devices
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `current_proxy`, `spike_rates`, `rate_filter`,
@@ -34,6 +34,7 @@ pub mod plot_scale;
 pub mod plot_style;
 pub mod png_plot;
 pub mod spectrum_plot;
+pub mod spike_stats;
 pub mod spiking_network;
 pub mod stimulus;
 pub mod transformers;
@@ -57,6 +58,7 @@ pub fn registry() -> Registry {
     r.register(monitors::spatial_average::KIND);
     r.register(monitors::spatial_average::GLOBAL);
     r.register(spiking_network::KIND);
+    r.register(spike_stats::KIND);
     r.register(external::KIND);
     r.register(png_plot::KIND);
     r.register(fc_plot::KIND);

@@ -9,6 +9,7 @@ pub mod fc;
 pub mod fcd;
 pub mod moments;
 pub mod spectrum;
+pub mod spike_stats;
 pub mod updown;
 
 use fc::{finite_mean, pearson, StreamingFc};
