@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python side of the external actors, in its own virtual environment
 # (target/pyenv): pyzmq, numpy, this repository's client (python/), xarray
-# and h5netcdf (to read our files in the tests), tvb-data, and
+# and h5netcdf (to read our files in the tests), tvb-data, Elephant, and
 # NEST (nest-simulator wheel, about a minute). With --annarchy also
 # ANNarchy 5 and cmake (an sdist: about 4 minutes to build on 2 cores; its
 # networks then compile with g++ at run time).
@@ -24,6 +24,9 @@ PY="$VENV/bin/python3"
 # tvb-data (a 52 MB wheel): the tests read its sensor, projection and
 # region-mapping files as users give them (tests/recording.rs)
 "$PY" -c "import tvb_data" >/dev/null 2>&1 || { echo "pyenv: installing tvb-data" >&2; "$VENV/bin/pip" install -q tvb-data >&2; }
+# Elephant (pure Python wheels, with neo, quantities and scipy): the tests
+# compare spike_stats with its statistics on the same trains
+"$PY" -c "import elephant" >/dev/null 2>&1 || { echo "pyenv: installing elephant" >&2; "$VENV/bin/pip" install -q elephant >&2; }
 # the client, always reinstalled from this checkout (cheap), built from a
 # copy so that setuptools leaves no build/ or egg-info in the tree
 tmp=$(mktemp -d)

@@ -654,3 +654,7 @@ fn a_current_proxy_drives_the_spiking_regions_with_the_coupling() {
 // Connections into spiking populations, in this binary (one link instead of two)
 #[path = "parts/spiking_connections.rs"]
 mod spiking_connections;
+
+// Spike-train statistics against Elephant, in this binary
+#[path = "parts/spike_stats.rs"]
+mod spike_stats;
