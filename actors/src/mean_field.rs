@@ -324,8 +324,9 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
         initial,
         proxy_nodes,
     };
-    // Build once now so that every configuration error shows at validation.
-    MeanFieldSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
+    // Check now (as building the engine would) so that every configuration
+    // error shows at validation.
+    MeanFieldSim::check(&cfg).map_err(|e| BuildError::at("", e.to_string()))?;
     Ok(MeanFieldParts {
         cfg,
         voi,

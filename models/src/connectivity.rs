@@ -44,6 +44,67 @@ const TVB76_CENTRES: &str = include_str!("../data/tvb76_centres.csv");
 /// Names accepted for the embedded connectome.
 pub const BUILTIN_TVB76: &str = "builtin:tvb76";
 
+/// Connectomes already read from files by this process. A run reads its
+/// connectome several times (the graph's validation, the mean field, each
+/// recorder's provenance); a 998-region zip takes about 0.1 s to inflate
+/// and parse, so it is parsed once. An entry is used only for the same path
+/// and the same bytes (the file is read and compared each time: a few
+/// milliseconds, and never stale); the last few files are kept.
+mod cache {
+    use super::Connectivity;
+    use std::path::{Path, PathBuf};
+    use std::sync::{Arc, Mutex};
+
+    /// Files kept.
+    const ENTRIES: usize = 4;
+    /// Larger files are not kept (they are read each time).
+    const MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+    pub struct Key {
+        path: PathBuf,
+        bytes: Vec<u8>,
+    }
+
+    impl Key {
+        /// The key of a regular file of at most [`MAX_BYTES`] (none for
+        /// anything else: then it is always parsed).
+        pub fn of(path: &Path) -> Option<Key> {
+            let m = std::fs::metadata(path).ok()?;
+            if !m.is_file() || m.len() > MAX_BYTES {
+                return None;
+            }
+            Some(Key {
+                path: path.to_path_buf(),
+                bytes: std::fs::read(path).ok()?,
+            })
+        }
+    }
+
+    type Entries = Vec<(Key, Arc<Connectivity>)>;
+
+    fn entries() -> std::sync::MutexGuard<'static, Entries> {
+        static CACHE: Mutex<Entries> = Mutex::new(Vec::new());
+        CACHE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn get(key: &Key) -> Option<Connectivity> {
+        let c = entries()
+            .iter()
+            .find(|(k, _)| k.path == key.path && k.bytes == key.bytes)
+            .map(|(_, c)| c.clone())?;
+        Some((*c).clone())
+    }
+
+    pub fn put(key: Key, c: &Connectivity) {
+        let mut e = entries();
+        e.retain(|(k, _)| k.path != key.path);
+        if e.len() >= ENTRIES {
+            e.remove(0);
+        }
+        e.push((key, Arc::new(c.clone())));
+    }
+}
+
 impl Connectivity {
     /// TVB's default 76-region connectome (`connectivity_76.zip` of tvb-data
     /// 3.0.0), embedded in the binary.
@@ -88,13 +149,21 @@ impl Connectivity {
             .and_then(|e| e.to_str())
             .unwrap_or("")
             .to_ascii_lowercase();
-        match ext.as_str() {
+        let key = cache::Key::of(&path);
+        if let Some(c) = key.as_ref().and_then(cache::get) {
+            return Ok(c);
+        }
+        let c = match ext.as_str() {
             "zip" => Self::from_tvb_zip(&path),
             "h5" | "hdf5" => Self::from_h5(&path),
             _ => Err(err(format!(
                 "unknown connectivity format `.{ext}`: give a TVB .zip, an .h5 file, a directory of CSV/TXT files, or `{BUILTIN_TVB76}`"
             ))),
+        }?;
+        if let Some(k) = key {
+            cache::put(k, &c);
         }
+        Ok(c)
     }
 
     /// Builds and validates a connectome from its parts.
@@ -405,6 +474,35 @@ mod tests {
         assert!(e.to_string().contains("line 2 has 1 values"), "{e}");
         let c = Connectivity::from_parts(w.clone(), w, None, None, "x").unwrap();
         assert!(c.delays_steps(0.0, 0.1).is_err());
+    }
+
+    #[test]
+    fn a_rewritten_file_is_read_again() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let zip_of = |w: &str| {
+            let mut z =
+                zip::ZipWriter::new(std::fs::File::create(dir.path().join("c.zip")).unwrap());
+            let o = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            z.start_file("weights.txt", o).unwrap();
+            z.write_all(w.as_bytes()).unwrap();
+            z.start_file("tract_lengths.txt", o).unwrap();
+            z.write_all(b"0 1\n1 0\n").unwrap();
+            z.finish().unwrap();
+        };
+        zip_of("0 1\n2 0\n");
+        let a = Connectivity::load("c.zip", dir.path()).unwrap();
+        assert_eq!(a.weights, [0.0, 1.0, 2.0, 0.0]);
+        // the same size, within the same clock tick: the bytes decide
+        zip_of("0 3\n4 0\n");
+        let b = Connectivity::load("c.zip", dir.path()).unwrap();
+        assert_eq!(b.weights, [0.0, 3.0, 4.0, 0.0]);
+        assert_eq!(Connectivity::load("c.zip", dir.path()).unwrap(), b);
+        // a bad file is refused each time, not remembered
+        zip_of("0 x\n4 0\n");
+        assert!(Connectivity::load("c.zip", dir.path()).is_err());
+        assert!(Connectivity::load("c.zip", dir.path()).is_err());
     }
 
     #[test]
