@@ -6,10 +6,10 @@ use brainstream::runtime::{BuildCtx, DefaultValue, Params};
 
 fn required(kind: &str, name: &str) -> toml::Value {
     match (kind, name) {
-        ("spiking_network" | "spike_rates" | "external", "regions") => {
+        ("spiking_network" | "spike_rates" | "spike_stats" | "external", "regions") => {
             toml::Value::Array(vec!["r".into()])
         }
-        ("spiking_network" | "spike_rates" | "external", "populations") => {
+        ("spiking_network" | "spike_rates" | "spike_stats" | "external", "populations") => {
             toml::from_str::<toml::Table>("p = { E = 4 }").unwrap()["p"].clone()
         }
         ("spike_generator", "spike_times_ms") => toml::Value::Array(vec![1.0.into()]),
