@@ -76,7 +76,12 @@ to = "vm.input"
 
 #[test]
 fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
-    for model in ["iaf_psc_alpha", "iaf_cond_alpha", "aeif_cond_exp"] {
+    for model in [
+        "iaf_psc_alpha",
+        "iaf_psc_exp",
+        "iaf_cond_alpha",
+        "aeif_cond_exp",
+    ] {
         let path = root().join(format!("tests/data/nest/{model}_two_trains.json"));
         let r: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -342,7 +347,12 @@ fn list_shows_the_spiking_models_their_parameters_and_receptors() {
     assert!(t.contains("tau_syn_ex     = 0.2"), "{t}");
     let all = String::from_utf8_lossy(&l(&[]).stdout).to_string();
     assert!(all.contains("SPIKING NEURON MODELS"), "{all}");
-    for m in ["iaf_psc_alpha —", "iaf_cond_alpha —", "aeif_cond_exp —"] {
+    for m in [
+        "iaf_psc_alpha —",
+        "iaf_psc_exp —",
+        "iaf_cond_alpha —",
+        "aeif_cond_exp —",
+    ] {
         assert!(all.contains(m), "{m}");
     }
     let j: serde_json::Value =

@@ -171,6 +171,7 @@ pub const SIGNED_RECEPTOR: &[Receptor] = &[Receptor {
 /// The built-in models, in the order `brainstream list` shows them.
 pub const NEURONS: &[NeuronInfo] = &[
     super::iaf_psc_alpha::INFO,
+    super::iaf_psc_exp::INFO,
     super::iaf_cond_alpha::INFO,
     super::aeif_cond_exp::INFO,
 ];

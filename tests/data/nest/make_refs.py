@@ -7,7 +7,11 @@ just above rheobase) driven by a spike_generator through an excitatory
 resolution 0.1 ms, 300 ms. Records the output spike times and V_m every
 step (multimeter interval 0.1 ms).
 
-Run: python make_refs.py   (needs `pip install nest-simulator`)
+iaf_psc_exp_single, iaf_psc_exp_step_current: `iaf_psc_exp`.
+
+Run: python make_refs.py   (needs `pip install nest-simulator`);
+only iaf_psc_exp's: python -c 'import make_refs; make_refs.iaf_psc_exp()'
+from this folder.
 """
 import json
 import os
@@ -46,25 +50,32 @@ def single(model, I_e, w_ex, w_in, fname):
     print("%s: %d output spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:5]))
 
 
-def step_current():
-    """One iaf_psc_alpha (I_e = 0) driven by a step_current_generator
-    (400 pA from 50 ms, 0 from 150 ms; delay 0.1 ms), 200 ms."""
+def step_current(model="iaf_psc_alpha", times=(50.0, 150.0), duration=200.0, fname="step_current.json"):
+    """One `model` neuron (I_e = 0) driven by a step_current_generator
+    (400 pA from times[0], 0 from times[1]; delay 0.1 ms), `duration` ms."""
     nest.ResetKernel()
     nest.resolution = 0.1
-    n = nest.Create("iaf_psc_alpha")
-    sc = nest.Create("step_current_generator", params={"amplitude_times": [50.0, 150.0], "amplitude_values": [400.0, 0.0]})
+    n = nest.Create(model)
+    sc = nest.Create("step_current_generator", params={"amplitude_times": list(times), "amplitude_values": [400.0, 0.0]})
     nest.Connect(sc, n, syn_spec={"delay": 0.1})
     sr = nest.Create("spike_recorder")
     nest.Connect(n, sr)
     mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": 0.1})
     nest.Connect(mm, n)
-    nest.Simulate(200.0)
+    nest.Simulate(duration)
     ev = mm.get("events")
-    out = dict(model="iaf_psc_alpha", amplitude_times_ms=[50.0, 150.0], amplitude_values_pA=[400.0, 0.0],
-               delay_ms=0.1, resolution_ms=0.1, duration_ms=200.0, spike_times_ms=sr.get("events")["times"].tolist(),
+    out = dict(model=model, amplitude_times_ms=list(times), amplitude_values_pA=[400.0, 0.0],
+               delay_ms=0.1, resolution_ms=0.1, duration_ms=duration, spike_times_ms=sr.get("events")["times"].tolist(),
                vm_mV=ev["V_m"].tolist(), nest_version=nest.__version__)
-    json.dump(out, open(os.path.join(HERE, "step_current.json"), "w"))
-    print("step_current: %d spikes, first %s" % (len(out["spike_times_ms"]), out["spike_times_ms"][:3]))
+    json.dump(out, open(os.path.join(HERE, fname), "w"))
+    print("%s: %d spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:3]))
+
+
+def iaf_psc_exp():
+    """iaf_psc_exp_single.json (as `single`) and iaf_psc_exp_step_current.json
+    (a step current of 400 pA from 20 to 70 ms, 100 ms)."""
+    single("iaf_psc_exp", 376.0, 120.0, -90.0, "iaf_psc_exp_single.json")
+    step_current("iaf_psc_exp", (20.0, 70.0), 100.0, "iaf_psc_exp_step_current.json")
 
 
 def iaf_psc_alpha_single():
@@ -185,5 +196,6 @@ if __name__ == "__main__":
     iaf_psc_alpha_single()
     single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
     single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
+    iaf_psc_exp()
     brunel()
     cond()

@@ -9,10 +9,12 @@ times repeated (multiplicity 2) and some shared by both trains; resolution
 Written to <model>_two_trains.json; tests/cosim.rs runs the same neuron as
 a graph (spike_generator -> spiking_network.spikes_in_2 / spikes_in_3).
 
-Run: target/pyenv/bin/python tests/data/nest/make_refs_two_trains.py
+Run: target/pyenv/bin/python tests/data/nest/make_refs_two_trains.py [MODEL ...]
+(no model: all of them)
 """
 import json
 import os
+import sys
 
 import nest
 import numpy as np
@@ -22,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # model: (I_e pA, excitatory weight, inhibitory weight)  (pA or nS)
 MODELS = {
     "iaf_psc_alpha": (376.0, 120.0, -90.0),
+    "iaf_psc_exp": (376.0, 120.0, -90.0),
     "iaf_cond_alpha": (320.0, 15.0, -10.0),
     "aeif_cond_exp": (1000.0, 20.0, -10.0),
 }
@@ -78,5 +81,5 @@ def run(model, I_e, w_ex, w_in):
 
 
 if __name__ == "__main__":
-    for m, (I_e, w_ex, w_in) in MODELS.items():
-        run(m, I_e, w_ex, w_in)
+    for m in sys.argv[1:] or list(MODELS):
+        run(m, *MODELS[m])
