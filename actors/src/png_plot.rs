@@ -595,7 +595,7 @@ impl PngPlot {
             plot.draw(&Text::new(
                 self.labels[j].clone(),
                 (px - ox - 6, py - oy),
-                TextStyle::from(("sans-serif", font).into_font().color(&line_color(j))).pos(
+                ("sans-serif", font).into_font().color(&line_color(j)).pos(
                     plotters::style::text_anchor::Pos::new(
                         plotters::style::text_anchor::HPos::Right,
                         plotters::style::text_anchor::VPos::Center,
