@@ -476,6 +476,21 @@ fn iaf_psc_exp_fires_at_nests_times() {
     );
 }
 
+#[test]
+fn iaf_cond_exp_fires_at_nests_times() {
+    use brainstream_models::spiking::iaf_cond_exp::{IafCondExp, PARAMS as COND_EXP};
+    // measured: the same spikes, V_m equal to the bit (max |ΔV_m| 0)
+    single_conductance_neuron_matches_nest(
+        "iaf_cond_exp",
+        COND_EXP,
+        |params, h| IafCondExp::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
+}
+
 /// A reference of `make_refs.py`'s `step_current` (one neuron of
 /// `template`'s model and parameters, a step_current_generator, delay one
 /// step) run through a [`Network`](brainstream_models::spiking::Network):

@@ -80,6 +80,7 @@ fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
         "iaf_psc_alpha",
         "iaf_psc_exp",
         "iaf_cond_alpha",
+        "iaf_cond_exp",
         "aeif_cond_exp",
     ] {
         let path = root().join(format!("tests/data/nest/{model}_two_trains.json"));
@@ -351,6 +352,7 @@ fn list_shows_the_spiking_models_their_parameters_and_receptors() {
         "iaf_psc_alpha —",
         "iaf_psc_exp —",
         "iaf_cond_alpha —",
+        "iaf_cond_exp —",
         "aeif_cond_exp —",
     ] {
         assert!(all.contains(m), "{m}");

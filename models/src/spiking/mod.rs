@@ -9,6 +9,7 @@
 
 pub mod aeif_cond_exp;
 pub mod iaf_cond_alpha;
+pub mod iaf_cond_exp;
 pub mod iaf_psc_alpha;
 pub mod iaf_psc_exp;
 pub mod network;
@@ -17,6 +18,7 @@ pub mod rkf45;
 
 pub use aeif_cond_exp::AeifCondExp;
 pub use iaf_cond_alpha::IafCondAlpha;
+pub use iaf_cond_exp::IafCondExp;
 pub use iaf_psc_alpha::IafPscAlpha;
 pub use iaf_psc_exp::IafPscExp;
 pub use network::{Dist, Network, Neurons, Population, Rule};

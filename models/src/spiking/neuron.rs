@@ -173,6 +173,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::iaf_psc_alpha::INFO,
     super::iaf_psc_exp::INFO,
     super::iaf_cond_alpha::INFO,
+    super::iaf_cond_exp::INFO,
     super::aeif_cond_exp::INFO,
 ];
 

@@ -7,11 +7,13 @@ just above rheobase) driven by a spike_generator through an excitatory
 resolution 0.1 ms, 300 ms. Records the output spike times and V_m every
 step (multimeter interval 0.1 ms).
 
-iaf_psc_exp_single, iaf_psc_exp_step_current: `iaf_psc_exp`.
+Other models, one function or call each (files: how they are made):
+- iaf_psc_exp_single, iaf_psc_exp_step_current: iaf_psc_exp()
+- iaf_cond_exp_single: single("iaf_cond_exp", ...) in __main__
 
 Run: python make_refs.py   (needs `pip install nest-simulator`);
-only iaf_psc_exp's: python -c 'import make_refs; make_refs.iaf_psc_exp()'
-from this folder.
+one model's: python -c 'import make_refs; make_refs.iaf_psc_exp()' from
+this folder.
 """
 import json
 import os
@@ -197,5 +199,6 @@ if __name__ == "__main__":
     single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
     single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
     iaf_psc_exp()
+    single("iaf_cond_exp", 320.0, 30.0, -20.0, "iaf_cond_exp_single.json")
     brunel()
     cond()
