@@ -554,3 +554,29 @@ fn step_current_matches_nest(file: &str, template: &dyn brainstream_models::spik
         .zip(&want_vm)
         .any(|(a, b)| (a - b).abs() > 1.0));
 }
+
+#[test]
+fn aeif_cond_alpha_fires_at_nests_times() {
+    use brainstream_models::spiking::aeif_cond_alpha::{AeifCondAlpha, PARAMS as AEIF};
+    // measured: the same spikes, V_m equal to the bit (max |ΔV_m| 0)
+    single_conductance_neuron_matches_nest(
+        "aeif_cond_alpha",
+        AEIF,
+        |params, h| AeifCondAlpha::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
+}
+
+#[test]
+fn aeif_cond_alpha_step_current_input_acts_as_in_nest() {
+    // measured: the same spikes, V_m equal to the bit
+    use brainstream_models::spiking::aeif_cond_alpha::{AeifCondAlpha, PARAMS as AEIF};
+    let r = load("aeif_cond_alpha_step_current.json");
+    let i_e = r["params"]["I_e"].as_f64().unwrap();
+    let params = ParamSet::from_overrides("aeif_cond_alpha", AEIF, [("I_e", i_e)]).unwrap();
+    let template = AeifCondAlpha::new(1, &params, 0.1).unwrap();
+    step_current_matches_nest("aeif_cond_alpha_step_current.json", &template);
+}

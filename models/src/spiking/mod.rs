@@ -7,6 +7,7 @@
 //! then takes the synaptic input delivered in that step, then checks the
 //! threshold; a spike found in step `k` is stamped `(k+1)·h`, as NEST does.
 
+pub mod aeif_cond_alpha;
 pub mod aeif_cond_exp;
 pub mod iaf_cond_alpha;
 pub mod iaf_cond_exp;
@@ -16,6 +17,7 @@ pub mod network;
 pub mod neuron;
 pub mod rkf45;
 
+pub use aeif_cond_alpha::AeifCondAlpha;
 pub use aeif_cond_exp::AeifCondExp;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_cond_exp::IafCondExp;

@@ -175,6 +175,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::iaf_cond_alpha::INFO,
     super::iaf_cond_exp::INFO,
     super::aeif_cond_exp::INFO,
+    super::aeif_cond_alpha::INFO,
 ];
 
 /// A built-in model by NEST name.

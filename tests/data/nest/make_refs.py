@@ -10,6 +10,7 @@ step (multimeter interval 0.1 ms).
 Other models, one function or call each (files: how they are made):
 - iaf_psc_exp_single, iaf_psc_exp_step_current: iaf_psc_exp()
 - iaf_cond_exp_single: single("iaf_cond_exp", ...) in __main__
+- aeif_cond_alpha_single, aeif_cond_alpha_step_current: aeif_cond_alpha()
 
 Run: python make_refs.py   (needs `pip install nest-simulator`);
 one model's: python -c 'import make_refs; make_refs.iaf_psc_exp()' from
@@ -52,13 +53,15 @@ def single(model, I_e, w_ex, w_in, fname):
     print("%s: %d output spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:5]))
 
 
-def step_current(model="iaf_psc_alpha", times=(50.0, 150.0), duration=200.0, fname="step_current.json"):
-    """One `model` neuron (I_e = 0) driven by a step_current_generator
-    (400 pA from times[0], 0 from times[1]; delay 0.1 ms), `duration` ms."""
+def step_current(model="iaf_psc_alpha", times=(50.0, 150.0), duration=200.0, fname="step_current.json", params=None,
+                 amplitude=400.0):
+    """One `model` neuron (NEST defaults, I_e = 0, or `params`) driven by a
+    step_current_generator (`amplitude` pA from times[0], 0 from times[1];
+    delay 0.1 ms), `duration` ms."""
     nest.ResetKernel()
     nest.resolution = 0.1
-    n = nest.Create(model)
-    sc = nest.Create("step_current_generator", params={"amplitude_times": list(times), "amplitude_values": [400.0, 0.0]})
+    n = nest.Create(model, params=params or {})
+    sc = nest.Create("step_current_generator", params={"amplitude_times": list(times), "amplitude_values": [amplitude, 0.0]})
     nest.Connect(sc, n, syn_spec={"delay": 0.1})
     sr = nest.Create("spike_recorder")
     nest.Connect(n, sr)
@@ -66,9 +69,11 @@ def step_current(model="iaf_psc_alpha", times=(50.0, 150.0), duration=200.0, fna
     nest.Connect(mm, n)
     nest.Simulate(duration)
     ev = mm.get("events")
-    out = dict(model=model, amplitude_times_ms=list(times), amplitude_values_pA=[400.0, 0.0],
+    out = dict(model=model, amplitude_times_ms=list(times), amplitude_values_pA=[amplitude, 0.0],
                delay_ms=0.1, resolution_ms=0.1, duration_ms=duration, spike_times_ms=sr.get("events")["times"].tolist(),
                vm_mV=ev["V_m"].tolist(), nest_version=nest.__version__)
+    if params:
+        out["params"] = params
     json.dump(out, open(os.path.join(HERE, fname), "w"))
     print("%s: %d spikes, first %s" % (fname, len(out["spike_times_ms"]), out["spike_times_ms"][:3]))
 
@@ -78,6 +83,14 @@ def iaf_psc_exp():
     (a step current of 400 pA from 20 to 70 ms, 100 ms)."""
     single("iaf_psc_exp", 376.0, 120.0, -90.0, "iaf_psc_exp_single.json")
     step_current("iaf_psc_exp", (20.0, 70.0), 100.0, "iaf_psc_exp_step_current.json")
+
+
+def aeif_cond_alpha():
+    """aeif_cond_alpha_single.json (as `single`) and
+    aeif_cond_alpha_step_current.json (I_e = 300 pA and a step current of
+    400 pA from 20 to 70 ms, 100 ms)."""
+    single("aeif_cond_alpha", 1000.0, 20.0, -10.0, "aeif_cond_alpha_single.json")
+    step_current("aeif_cond_alpha", (20.0, 70.0), 100.0, "aeif_cond_alpha_step_current.json", {"I_e": 300.0})
 
 
 def iaf_psc_alpha_single():
@@ -200,5 +213,6 @@ if __name__ == "__main__":
     single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
     iaf_psc_exp()
     single("iaf_cond_exp", 320.0, 30.0, -20.0, "iaf_cond_exp_single.json")
+    aeif_cond_alpha()
     brunel()
     cond()
