@@ -580,3 +580,26 @@ fn aeif_cond_alpha_step_current_input_acts_as_in_nest() {
     let template = AeifCondAlpha::new(1, &params, 0.1).unwrap();
     step_current_matches_nest("aeif_cond_alpha_step_current.json", &template);
 }
+
+#[test]
+fn izhikevich_fires_at_nests_times() {
+    use brainstream_models::spiking::izhikevich::{Izhikevich, PARAMS as IZH};
+    // measured: the same spikes, V_m equal to the bit (max |ΔV_m| 0)
+    single_conductance_neuron_matches_nest(
+        "izhikevich",
+        IZH,
+        |params, h| Izhikevich::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
+}
+
+#[test]
+fn izhikevich_step_current_input_acts_as_in_nest() {
+    // measured: the same spikes, V_m equal to the bit
+    use brainstream_models::spiking::izhikevich::{Izhikevich, PARAMS as IZH};
+    let template = Izhikevich::new(1, &ParamSet::defaults(IZH), 0.1).unwrap();
+    step_current_matches_nest("izhikevich_step_current.json", &template);
+}

@@ -83,6 +83,7 @@ fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
         "iaf_cond_exp",
         "aeif_cond_exp",
         "aeif_cond_alpha",
+        "izhikevich",
     ] {
         let path = root().join(format!("tests/data/nest/{model}_two_trains.json"));
         let r: serde_json::Value =
@@ -356,6 +357,7 @@ fn list_shows_the_spiking_models_their_parameters_and_receptors() {
         "iaf_cond_exp —",
         "aeif_cond_exp —",
         "aeif_cond_alpha —",
+        "izhikevich —",
     ] {
         assert!(all.contains(m), "{m}");
     }

@@ -139,8 +139,8 @@ pub struct NeuronInfo {
     pub doc: &'static str,
     /// Parameters with NEST 3.10's names, defaults and units.
     pub params: &'static [ParamDef],
-    /// Unit of a synaptic weight: `pA` (current synapses) or `nS`
-    /// (conductance synapses).
+    /// Unit of a synaptic weight: `pA` (current synapses), `nS`
+    /// (conductance synapses) or `mV` (`izhikevich`: a jump of V_m).
     pub weight_unit: &'static str,
     /// Receptors a connection may name, by `receptor` number.
     pub receptors: &'static [Receptor],
@@ -176,6 +176,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::iaf_cond_exp::INFO,
     super::aeif_cond_exp::INFO,
     super::aeif_cond_alpha::INFO,
+    super::izhikevich::INFO,
 ];
 
 /// A built-in model by NEST name.

@@ -11,6 +11,7 @@ Other models, one function or call each (files: how they are made):
 - iaf_psc_exp_single, iaf_psc_exp_step_current: iaf_psc_exp()
 - iaf_cond_exp_single: single("iaf_cond_exp", ...) in __main__
 - aeif_cond_alpha_single, aeif_cond_alpha_step_current: aeif_cond_alpha()
+- izhikevich_single, izhikevich_step_current: izhikevich()
 
 Run: python make_refs.py   (needs `pip install nest-simulator`);
 one model's: python -c 'import make_refs; make_refs.iaf_psc_exp()' from
@@ -91,6 +92,14 @@ def aeif_cond_alpha():
     400 pA from 20 to 70 ms, 100 ms)."""
     single("aeif_cond_alpha", 1000.0, 20.0, -10.0, "aeif_cond_alpha_single.json")
     step_current("aeif_cond_alpha", (20.0, 70.0), 100.0, "aeif_cond_alpha_step_current.json", {"I_e": 300.0})
+
+
+def izhikevich():
+    """izhikevich_single.json (as `single`, weights in mV) and
+    izhikevich_step_current.json (a step current of 10 pA from 20 to 70 ms,
+    100 ms)."""
+    single("izhikevich", 8.0, 6.0, -4.0, "izhikevich_single.json")
+    step_current("izhikevich", (20.0, 70.0), 100.0, "izhikevich_step_current.json", amplitude=10.0)
 
 
 def iaf_psc_alpha_single():
@@ -214,5 +223,6 @@ if __name__ == "__main__":
     iaf_psc_exp()
     single("iaf_cond_exp", 320.0, 30.0, -20.0, "iaf_cond_exp_single.json")
     aeif_cond_alpha()
+    izhikevich()
     brunel()
     cond()
