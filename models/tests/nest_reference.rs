@@ -603,3 +603,26 @@ fn izhikevich_step_current_input_acts_as_in_nest() {
     let template = Izhikevich::new(1, &ParamSet::defaults(IZH), 0.1).unwrap();
     step_current_matches_nest("izhikevich_step_current.json", &template);
 }
+
+#[test]
+fn hh_psc_alpha_fires_at_nests_times() {
+    use brainstream_models::spiking::hh_psc_alpha::{HhPscAlpha, PARAMS as HH};
+    // measured: the same spikes, V_m equal to the bit (max |ΔV_m| 0)
+    single_conductance_neuron_matches_nest(
+        "hh_psc_alpha",
+        HH,
+        |params, h| HhPscAlpha::new(1, params, h).unwrap(),
+        |n, syn, fired| {
+            n.step(syn, None, fired);
+            n.v_m(0)
+        },
+    );
+}
+
+#[test]
+fn hh_psc_alpha_step_current_input_acts_as_in_nest() {
+    // measured: the same spikes, V_m equal to the bit
+    use brainstream_models::spiking::hh_psc_alpha::{HhPscAlpha, PARAMS as HH};
+    let template = HhPscAlpha::new(1, &ParamSet::defaults(HH), 0.1).unwrap();
+    step_current_matches_nest("hh_psc_alpha_step_current.json", &template);
+}

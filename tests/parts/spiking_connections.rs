@@ -84,6 +84,7 @@ fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
         "aeif_cond_exp",
         "aeif_cond_alpha",
         "izhikevich",
+        "hh_psc_alpha",
     ] {
         let path = root().join(format!("tests/data/nest/{model}_two_trains.json"));
         let r: serde_json::Value =
@@ -358,6 +359,7 @@ fn list_shows_the_spiking_models_their_parameters_and_receptors() {
         "aeif_cond_exp —",
         "aeif_cond_alpha —",
         "izhikevich —",
+        "hh_psc_alpha —",
     ] {
         assert!(all.contains(m), "{m}");
     }

@@ -9,6 +9,7 @@
 
 pub mod aeif_cond_alpha;
 pub mod aeif_cond_exp;
+pub mod hh_psc_alpha;
 pub mod iaf_cond_alpha;
 pub mod iaf_cond_exp;
 pub mod iaf_psc_alpha;
@@ -20,6 +21,7 @@ pub mod rkf45;
 
 pub use aeif_cond_alpha::AeifCondAlpha;
 pub use aeif_cond_exp::AeifCondExp;
+pub use hh_psc_alpha::HhPscAlpha;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_cond_exp::IafCondExp;
 pub use iaf_psc_alpha::IafPscAlpha;

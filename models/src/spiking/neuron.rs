@@ -177,6 +177,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::aeif_cond_exp::INFO,
     super::aeif_cond_alpha::INFO,
     super::izhikevich::INFO,
+    super::hh_psc_alpha::INFO,
 ];
 
 /// A built-in model by NEST name.

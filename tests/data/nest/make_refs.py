@@ -12,6 +12,7 @@ Other models, one function or call each (files: how they are made):
 - iaf_cond_exp_single: single("iaf_cond_exp", ...) in __main__
 - aeif_cond_alpha_single, aeif_cond_alpha_step_current: aeif_cond_alpha()
 - izhikevich_single, izhikevich_step_current: izhikevich()
+- hh_psc_alpha_single, hh_psc_alpha_step_current: hh_psc_alpha()
 
 Run: python make_refs.py   (needs `pip install nest-simulator`);
 one model's: python -c 'import make_refs; make_refs.iaf_psc_exp()' from
@@ -100,6 +101,14 @@ def izhikevich():
     100 ms)."""
     single("izhikevich", 8.0, 6.0, -4.0, "izhikevich_single.json")
     step_current("izhikevich", (20.0, 70.0), 100.0, "izhikevich_step_current.json", amplitude=10.0)
+
+
+def hh_psc_alpha():
+    """hh_psc_alpha_single.json (as `single`) and
+    hh_psc_alpha_step_current.json (a step current of 800 pA from 20 to
+    70 ms, 100 ms)."""
+    single("hh_psc_alpha", 700.0, 150.0, -100.0, "hh_psc_alpha_single.json")
+    step_current("hh_psc_alpha", (20.0, 70.0), 100.0, "hh_psc_alpha_step_current.json", amplitude=800.0)
 
 
 def iaf_psc_alpha_single():
@@ -224,5 +233,6 @@ if __name__ == "__main__":
     single("iaf_cond_exp", 320.0, 30.0, -20.0, "iaf_cond_exp_single.json")
     aeif_cond_alpha()
     izhikevich()
+    hh_psc_alpha()
     brunel()
     cond()

@@ -30,6 +30,7 @@ MODELS = {
     "aeif_cond_exp": (1000.0, 20.0, -10.0),
     "aeif_cond_alpha": (1000.0, 20.0, -10.0),
     "izhikevich": (8.0, 6.0, -4.0),
+    "hh_psc_alpha": (700.0, 150.0, -100.0),
 }
 DELAY_EX, DELAY_IN = 1.0, 2.3
 RESOLUTION, DURATION = 0.1, 300.0
