@@ -658,3 +658,7 @@ mod spiking_connections;
 // Spike-train statistics against Elephant, in this binary
 #[path = "parts/spike_stats.rs"]
 mod spike_stats;
+
+// Spiking regions connected through a connectome, against NEST, in this binary
+#[path = "parts/spiking_regions.rs"]
+mod spiking_regions;

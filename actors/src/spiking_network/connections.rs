@@ -266,7 +266,7 @@ fn trains(t: &toml::Table, at: &str) -> Result<Vec<u32>, BuildError> {
     Ok(list)
 }
 
-fn rule(t: &toml::Table, at: &str) -> Result<Rule, BuildError> {
+pub(super) fn rule(t: &toml::Table, at: &str) -> Result<Rule, BuildError> {
     let name = match t.get("rule") {
         None => "all_to_all",
         Some(_) => text(t, "rule", at)?,
@@ -299,7 +299,7 @@ fn rule(t: &toml::Table, at: &str) -> Result<Rule, BuildError> {
 /// The receptor exists in the model and takes the weights `weight` can
 /// give (NEST: UnknownReceptorType, and the refusal of negative weights on
 /// receptors that take none).
-fn check_receptor(
+pub(super) fn check_receptor(
     model: &NeuronInfo,
     receptor: usize,
     weight: &Dist,

@@ -4,8 +4,10 @@
 //!
 //! Every region listed in `regions` holds the same populations (each with
 //! its own parameters: [`neurons`]), wired the same way (with its own
-//! random draws); regions are not connected to each other here — in a
-//! co-simulation the mean field couples them. Inputs: spike trains of
+//! random draws); regions are connected to each other by
+//! `region_connections` through a connectome, with its weights scaled and
+//! TVB's delays ([`regions`]), and in a co-simulation the mean field
+//! couples them to the rest of the brain. Inputs: spike trains of
 //! proxy devices (e.g. from `poisson_spikes`), wired by the `input` table
 //! in tvb-multiscale's `tvb` or `spiking` coupling mode ([`input`]); trains
 //! of devices on `spikes_in_2` … `spikes_in_4` (and `spikes_in` without an
@@ -21,11 +23,13 @@
 mod connections;
 mod input;
 mod neurons;
+mod regions;
 
 use std::sync::Arc;
 
 use connections::{PortSynapses, Projection, Source, SPIKE_PORTS};
 use input::{Fanout, InputSpec};
+use regions::Between;
 
 use brainstream_models::spiking::{neuron_info, Dist, Network, Neuron, NEURONS};
 use brainstream_runtime::{
@@ -43,6 +47,9 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
+    ParamSpec { name: "region_connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections between the regions through the connectome, tvb-multiscale's nodes_connections: { from = population(s) of the source region j, to = population(s) of the target region i ≠ j, scale (weight = scale·w_ij, either sign), rule (as connections), receptor, source_regions, target_regions (default all) }, delay rint(L_ij / speed / dt) steps (≥ 1); pairs with w_ij = 0 are left out" },
+    ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
+    ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "mm/ms", doc: "Conduction speed of region_connections (default 3.0): delays rint(tract_length / speed / dt) steps" },
     ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (pA), delay_ms, populations = [names] (default all) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
@@ -54,7 +61,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
-    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, aeif_cond_exp, connection rules, delays, Poisson background, current input, V_m recording",
+    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, aeif_cond_exp, connection rules, delays, regions connected through a connectome, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region; without an `input` table, a device's trains wired by `connections` with from = \"spikes_in\"", end_stamped: false },
@@ -121,6 +128,7 @@ struct SpikingNetwork {
     projections: Vec<Projection>,
     background: Option<(f64, f64, f64, Vec<usize>)>,
     input: Option<InputSpec>,
+    between: Option<Between>,
     v_m_init: Option<(f64, f64)>,
     threads: usize,
     current_targets: Vec<usize>,
@@ -271,6 +279,14 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         input_on_spikes_in: input.is_some(),
         pop_index: &pop_index,
     })?;
+    let between = Between::parse(&regions::Context {
+        params: p,
+        model: info,
+        dt_ms: ctx.dt_ms,
+        pops: &pops,
+        regions: &regions,
+        pop_index: &pop_index,
+    })?;
     let current_targets = match p.str_list("current_targets")? {
         None => (0..pops.len()).collect(),
         Some(list) => list
@@ -318,6 +334,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         projections,
         background,
         input,
+        between,
         v_m_init,
         threads: p.i64("threads")? as usize,
         current_targets,
@@ -359,7 +376,11 @@ impl Actor for SpikingNetwork {
             .projections
             .iter()
             .map(|pr| pr.expected_synapses(&sizes))
-            .sum::<f64>();
+            .sum::<f64>()
+            + self
+                .between
+                .as_ref()
+                .map_or(0.0, |b| b.expected_synapses(&sizes));
         let n = self.regions.len() * per_region;
         Ok(Footprint {
             memory_bytes: neurons * BYTES_PER_NEURON + synapses * BYTES_PER_SYNAPSE,
@@ -419,6 +440,21 @@ impl Actor for SpikingNetwork {
                         .map_err(ActorError::new)?;
                 }
             }
+        }
+        // between regions, after the populations within them, as
+        // tvb-multiscale builds them
+        if let Some(b) = &self.between {
+            for l in &b.links {
+                net.connect_dist(
+                    l.from,
+                    l.to,
+                    l.rule,
+                    Dist::Constant(l.weight),
+                    Dist::Constant(l.delay_steps as f64 * self.dt),
+                )
+                .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, l.at)))?;
+            }
+            tracing::debug!(actor = %self.name, longest_delay_steps = b.longest_delay(), "regions connected");
         }
         if let Some((lo, hi)) = self.v_m_init {
             net.randomize_v_m(lo, hi);
