@@ -24,6 +24,7 @@ use crate::models::{Dfun, ModelInfo};
 use crate::noise::{ColouredNoise, NoiseConfig, NoiseKind, NoiseStream, NumpyRandomState};
 use crate::params::ParamSet;
 use crate::sync::SpinBarrier;
+use crate::thread_choice::{Mode, ThreadChoice};
 use crate::tvb_sum::{reduce, reduceat, reduceat_by, Lanes8};
 use brainstream_modeldecl::coupling::{Precision, Sum, Ty, BLOCK as DECL_BLOCK};
 use std::ops::Range;
@@ -170,11 +171,6 @@ impl MeanFieldSim {
         // the ring buffer only needs the delays of non-zero weights.
         let horizon = delays.iter().copied().max().unwrap_or(0) + 1;
         let nnz = structure.col.len();
-        let threads = if threads == 0 {
-            auto_threads(nnz * model.cvar.len(), n)
-        } else {
-            threads
-        };
         struct Build<'a> {
             cfg: &'a MeanFieldConfig,
             structure: Structure,
@@ -885,6 +881,9 @@ struct Engine<M: Dfun> {
     /// Whether the parts meet once per batch instead of every step
     /// ([`Structure::near_within`]).
     sync_per_batch: bool,
+    /// With `threads = 0` and more than one part: the measured choice
+    /// between one thread and all parts, per call ([`ThreadChoice`]).
+    choice: Option<ThreadChoice>,
     step: u64,
     /// index among the proxy regions, u32::MAX for the others
     proxy_slot: Vec<u32>,
@@ -957,7 +956,15 @@ fn partition(row_start: &[usize], parts: usize) -> Vec<Range<usize>> {
 }
 
 impl<M: Dfun> Engine<M> {
+    /// `threads` parts (0: [`auto_threads`]'s count, each call then stepped
+    /// on one thread or in parts as measured, [`ThreadChoice`]).
     fn new(m: M, cfg: &MeanFieldConfig, s: Structure, x0: Vec<f64>, threads: usize) -> Self {
+        let auto = threads == 0;
+        let threads = if auto {
+            auto_threads(s.col.len() * cfg.model.cvar.len(), s.n)
+        } else {
+            threads
+        };
         let info = cfg.model;
         let nv = info.nvar();
         let n = s.n;
@@ -1059,6 +1066,7 @@ impl<M: Dfun> Engine<M> {
             },
             batch_k: 0,
             sync_per_batch,
+            choice: (auto && np > 1).then(ThreadChoice::new),
             step: 0,
             proxy_slot: {
                 let mut v = vec![u32::MAX; n];
@@ -1644,12 +1652,18 @@ impl<M: Dfun> Stepper for Engine<M> {
         }
         let st0 = self.step;
         let kb0 = self.batch_k;
-        // threads pay only over enough steps to amortise their start
-        let parts: Vec<Range<usize>> = if nsteps >= 32 {
-            self.parts.clone()
-        } else {
-            std::iter::once(0..n).collect()
+        // threads pay only over enough steps to amortise their start; with
+        // an automatic count, only where they were measured to pay
+        let mode = match &self.choice {
+            _ if nsteps < 32 || self.parts.len() == 1 => Mode::One,
+            Some(c) => c.next(),
+            None => Mode::Parts,
         };
+        let parts: Vec<Range<usize>> = match mode {
+            Mode::Parts => self.parts.clone(),
+            Mode::One => std::iter::once(0..n).collect(),
+        };
+        let started = std::time::Instant::now();
         let np = parts.len();
         let stop = AtomicU64::new(u64::MAX);
         let found: std::sync::Mutex<Option<Divergence>> = std::sync::Mutex::new(None);
@@ -1745,6 +1759,9 @@ impl<M: Dfun> Stepper for Engine<M> {
             Some(d) => (d.0 - 1 - st0) as usize,
             None => nsteps,
         };
+        if let (Some(c), true) = (self.choice.as_mut(), nsteps >= 32 && done == nsteps) {
+            c.record(mode, started.elapsed().as_secs_f64() / nsteps as f64);
+        }
         if let Some(nz) = self.noise.as_mut() {
             nz.z = z;
         }

@@ -25,6 +25,7 @@ pub mod sensors;
 pub mod spiking;
 pub mod stimulus;
 pub mod sync;
+pub mod thread_choice;
 pub mod tvb_sum;
 pub mod user_coupling;
 pub mod user_model;

@@ -220,6 +220,60 @@ fn any_thread_count_gives_the_same_bits() {
     }
 }
 
+/// The automatic thread count (`threads = 0`) on a network large enough for
+/// parts (≥ 40 000 delayed couplings, where the machine has several cores):
+/// each call is stepped on one thread or in parts as measured
+/// (`thread_choice`), and the bits are those of one thread whatever the
+/// choices were.
+#[test]
+fn the_automatic_thread_choice_keeps_the_bits_of_one_thread() {
+    use brainstream_models::connectivity::Matrix;
+    let n = 220;
+    // a dense random connectome with lengths 10–200 mm (xorshift, fixed)
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut w, mut l) = (vec![0.0; n * n], vec![0.0; n * n]);
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                w[i * n + j] = next();
+                l[i * n + j] = 10.0 + 190.0 * next();
+            }
+        }
+    }
+    let m = |data| Matrix {
+        rows: n,
+        cols: n,
+        data,
+    };
+    let conn = Connectivity::from_parts(m(w), m(l), None, None, "synthetic").unwrap();
+    let mut cfg = cfg_for(
+        "ReducedWongWang",
+        "Linear",
+        &[("a", 0.0001)],
+        Scheme::Heun,
+        None,
+    );
+    cfg.connectivity = conn;
+    let run = |threads: usize| {
+        let mut s = MeanFieldSim::with_threads(cfg.clone(), threads).unwrap();
+        let mut all = vec![];
+        // 20 calls of ≥ 32 steps: both modes measured, then tried again
+        for chunk in [40usize, 33, 64, 35].repeat(5) {
+            let mut o = vec![0.0; chunk * n];
+            s.run(chunk, &mut o).unwrap();
+            all.extend(o.into_iter().map(f64::to_bits));
+        }
+        all
+    };
+    assert_eq!(run(1), run(0));
+}
+
 #[test]
 fn divergence_is_reported_the_same_way_in_parallel() {
     let info = model_info("Generic2dOscillator").unwrap();
