@@ -191,7 +191,8 @@ impl AeifCondExp {
             y: vec![[p.e_l, 0.0, 0.0, 0.0]; n],
             r: vec![0; n],
             i_stim: vec![0.0; n],
-            step: vec![h.min(0.01); n],
+            // NEST 3.10: IntegrationStep_ = resolution at the start
+            step: vec![h; n],
         })
     }
 
@@ -202,7 +203,7 @@ impl AeifCondExp {
             y: vec![[self.p.e_l, 0.0, 0.0, 0.0]; n],
             r: vec![0; n],
             i_stim: vec![0.0; n],
-            step: vec![self.p.h.min(0.01); n],
+            step: vec![self.p.h; n],
         }
     }
 
@@ -257,7 +258,7 @@ impl AeifCondExp {
         let p = self.p;
         let _ = p.v_peak_param;
         for i in 0..self.y.len() {
-            let i_ext = self.i_stim[i] + p.i_e;
+            let i_stim = self.i_stim[i];
             let mut t = 0.0;
             while t < p.h {
                 let refractory = self.r[i] > 0;
@@ -278,7 +279,10 @@ impl AeifCondExp {
                     d[0] = if refractory {
                         0.0
                     } else {
-                        (-p.g_l * (v - p.e_l) + i_spike - i_syn_exc - i_syn_inh - w + i_ext) / p.c_m
+                        (-p.g_l * (v - p.e_l) + i_spike - i_syn_exc - i_syn_inh - w
+                            + p.i_e
+                            + i_stim)
+                            / p.c_m
                     };
                     d[1] = -g_ex / p.tau_ex;
                     d[2] = -g_in / p.tau_in;

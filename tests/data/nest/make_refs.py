@@ -10,6 +10,7 @@ step (multimeter interval 0.1 ms).
 Other models, one function or call each (files: how they are made):
 - iaf_psc_exp_single, iaf_psc_exp_step_current: iaf_psc_exp()
 - iaf_cond_exp_single: single("iaf_cond_exp", ...) in __main__
+- aeif_cond_exp_single, aeif_cond_exp_step_current: aeif_cond_exp()
 - aeif_cond_alpha_single, aeif_cond_alpha_step_current: aeif_cond_alpha()
 - izhikevich_single, izhikevich_step_current: izhikevich()
 - hh_psc_alpha_single, hh_psc_alpha_step_current: hh_psc_alpha()
@@ -85,6 +86,14 @@ def iaf_psc_exp():
     (a step current of 400 pA from 20 to 70 ms, 100 ms)."""
     single("iaf_psc_exp", 376.0, 120.0, -90.0, "iaf_psc_exp_single.json")
     step_current("iaf_psc_exp", (20.0, 70.0), 100.0, "iaf_psc_exp_step_current.json")
+
+
+def aeif_cond_exp():
+    """aeif_cond_exp_single.json (as `single`) and
+    aeif_cond_exp_step_current.json (I_e = 300 pA and a step current of
+    400 pA from 20 to 70 ms, 100 ms)."""
+    single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
+    step_current("aeif_cond_exp", (20.0, 70.0), 100.0, "aeif_cond_exp_step_current.json", {"I_e": 300.0})
 
 
 def aeif_cond_alpha():
@@ -228,7 +237,7 @@ if __name__ == "__main__":
     step_current()
     iaf_psc_alpha_single()
     single("iaf_cond_alpha", 320.0, 15.0, -10.0, "iaf_cond_alpha_single.json")
-    single("aeif_cond_exp", 1000.0, 20.0, -10.0, "aeif_cond_exp_single.json")
+    aeif_cond_exp()
     iaf_psc_exp()
     single("iaf_cond_exp", 320.0, 30.0, -20.0, "iaf_cond_exp_single.json")
     aeif_cond_alpha()
