@@ -13,6 +13,7 @@
 //!               "outputs": [{ "name", "type", "doc" }],
 //!               "params":  [{ "name", "type", "required", "default", "unit", "range", "doc" }] }],
 //!   "models": [{ "name", "doc",
+//!                "modes",
 //!                "state_variables": [{ "name", "unit", "coupled", "initial_range" }],
 //!                "coupled": [names], "observables": [names], "variables_of_interest": [names],
 //!                "params": [{ "name", "len", "default", "unit", "range", "limits", "doc" }] }],
@@ -241,6 +242,12 @@ fn model_text(m: &ModelInfo, all: bool) -> String {
         s += "model (mean_field.model; parameters go in model_params; `brainstream model show NAME` prints its declaration)\n";
     }
     s += &format!("{} — {}\n", m.name, m.doc);
+    if m.modes > 1 {
+        s += &format!(
+            "  modes: {} per region; `xi[k]` below is mode k of variable xi (a graph's `variables = [\"xi\"]` takes every mode)\n",
+            m.modes
+        );
+    }
     let coupled: Vec<&str> = m.cvar.iter().map(|&i| m.state_variables[i]).collect();
     if all {
         s += &format!(
@@ -367,6 +374,7 @@ fn model_json(m: &ModelInfo) -> Value {
     json!({
         "name": m.name,
         "doc": m.doc,
+        "modes": m.modes,
         "state_variables": m.state_variables.iter().enumerate().map(|(k, v)| {
             let (lo, hi) = m.range.get(k).copied().unwrap_or((f64::NAN, f64::NAN));
             json!({

@@ -64,11 +64,21 @@ fn the_model_ranges_are_ordered_and_finite() {
 /// as here (checked with tvb-library 2.10, four seeds): SupHopf (the cubic
 /// −(x² + y²)·x from |x|, |y| up to 5; runs at 0.01 ms), CoombesByrne
 /// (V² − π²·r² with η = 20, r up to 6; diverges from some states at 0.01 ms
-/// too) and GastSchmidtKnosche_SF (α = 10; runs at 0.01 ms). The reference
+/// too), GastSchmidtKnosche_SF (α = 10; runs at 0.01 ms) and the two
+/// reduced sets, ReducedSetFitzHughNagumo and ReducedSetHindmarshRose (the
+/// cubic e_i·xi³ with e_i up to 3.3 (FHN) and 3.9 (HR) from |xi| up to 4;
+/// both run at 0.01 ms, checked the same way). The reference
 /// cases (models/tests/tvb_cases.rs) run them from tvb-library's golden
-/// state, SupHopf at 0.1 ms, the others at 0.01 ms. Under every coupling
+/// state, SupHopf and ReducedSetFitzHughNagumo at 0.1 ms,
+/// ReducedSetHindmarshRose at 0.05 ms, the others at 0.01 ms. Under every coupling
 /// they end as the others: finite, refused or a reported divergence.
-const STIFF_AT_0_1_MS: &[&str] = &["SupHopf", "CoombesByrne", "GastSchmidtKnosche_SF"];
+const STIFF_AT_0_1_MS: &[&str] = &[
+    "SupHopf",
+    "CoombesByrne",
+    "GastSchmidtKnosche_SF",
+    "ReducedSetFitzHughNagumo",
+    "ReducedSetHindmarshRose",
+];
 
 #[test]
 fn every_model_runs_with_every_default_under_each_coupling() {

@@ -402,7 +402,9 @@ fn inputs_of(e: &mut Expr, most: &mut usize, plain: &mut Vec<Span>, indexed: &mu
                 plain.push(*span);
             }
         }
-        Expr::Index { name, index, span } => {
+        Expr::Index {
+            name, index, span, ..
+        } => {
             if name == "x_i" || name == "x_j" {
                 *most = (*most).max(*index + 1);
                 indexed.push(*span);
@@ -643,6 +645,7 @@ fn check(text: &str) -> Result<(CouplingProgram, Diags), Diags> {
                 doc: String::new(),
             })
             .collect(),
+        modes: 1,
         coupling: vec![],
         observe: vec![],
         noise: None,

@@ -16,6 +16,7 @@
 //! V = { range = [-2.0, 4.0], unit = "1", doc = "fast variable" }
 //! S = { range = [0.0, 1.0], bounds = [0.0, 1.0] }
 //!
+//! modes = 1          # optional: modes per region (see `crate::modes`)
 //! coupling = ["V"]    # coupled variables; their terms are named c_V, ...
 //! observe = ["V"]     # default variables of interest
 //! noise = ["V"]       # optional: where a single nsig applies (default: every variable)
@@ -120,6 +121,10 @@ pub struct Decl {
     pub name: String,
     pub doc: String,
     pub reference: String,
+    /// Modes per region (`modes = N`, default 1): every state variable,
+    /// intermediate, derivative and observable is then computed once per
+    /// mode ([`crate::modes`]).
+    pub modes: usize,
     pub params: Vec<ParamDecl>,
     pub states: Vec<StateDecl>,
     pub coupling: Vec<Named>,
@@ -140,6 +145,7 @@ const TOP_KEYS: &[&str] = &[
     "name",
     "doc",
     "reference",
+    "modes",
     "parameters",
     "state",
     "coupling",
@@ -188,6 +194,7 @@ pub fn read(text: &str) -> Result<Decl, Diags> {
     let decl = Decl {
         doc: r.string(root, "doc", true).unwrap_or_default(),
         reference: r.string(root, "reference", false).unwrap_or_default(),
+        modes: r.modes(root),
         params: r.params(root),
         states: r.states(root),
         coupling: r.names(root, "coupling", true).unwrap_or_default(),
@@ -273,7 +280,35 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The most modes a model may declare.
+pub const MAX_MODES: usize = 64;
+
 impl Reader<'_> {
+    /// `modes = N`, a whole number 1 to [`MAX_MODES`] (default 1).
+    fn modes(&mut self, root: &toml_edit::Table) -> usize {
+        let Some(item) = root.get("modes") else {
+            return 1;
+        };
+        match item.as_integer() {
+            Some(n) if (1..=MAX_MODES as i64).contains(&n) => n as usize,
+            _ => {
+                self.diags.push(
+                    Diag::new(
+                        item_at(root, "modes"),
+                        format!(
+                            "`modes` must be a whole number from 1 to {MAX_MODES}, not {}",
+                            item.as_value()
+                                .map(|v| v.to_string().trim().to_string())
+                                .unwrap_or_else(|| type_name(item).to_string())
+                        ),
+                    )
+                    .hint("modes = 3, before the first [table]"),
+                );
+                1
+            }
+        }
+    }
+
     fn string(&mut self, t: &dyn toml_edit::TableLike, k: &str, required: bool) -> Option<String> {
         match t.get(k) {
             None => {

@@ -11,7 +11,8 @@
 //! product := unary (('*' | '/') unary)*                              (left to right)
 //! unary   := ('-' | '!') unary | power
 //! power   := atom ('^' unary)?                                       (right: 2^-x, -x^2 = -(x^2))
-//! atom    := NUMBER | NAME | NAME '(' expr (',' expr)* ')' | NAME '[' INTEGER ']' | '(' expr ')'
+//! atom    := NUMBER | NAME | NAME '(' expr (',' expr)* ')' | NAME '[' index ']' | '(' expr ')'
+//! index   := INTEGER | 'mode' | INTEGER '+' 'mode' | 'mode' '+' INTEGER
 //! ```
 //! Precedence and associativity are Python's, so a formula copied from a
 //! tvb-library model parses as numpy evaluates it: `a * b / c * d` is
@@ -64,10 +65,14 @@ pub enum Expr {
         name: String,
         span: Span,
     },
-    /// `NAME[k]`: element `k` of a vector parameter.
+    /// `NAME[k]`: element `k` of a vector parameter (or, in a model with
+    /// modes, mode `k` of a state variable, coupling term or
+    /// intermediate). With `mode`, `NAME[k + mode]`: `k` plus the mode
+    /// being computed (`NAME[mode]` is `k = 0`); see [`crate::modes`].
     Index {
         name: String,
         index: usize,
+        mode: bool,
         span: Span,
     },
     /// `NAME(args)`: a built-in or declared function.
@@ -595,23 +600,48 @@ impl Parser {
                         span: join(sp, end),
                     })
                 } else if self.eat("[") {
+                    // k | mode | k + mode | mode + k
+                    let bad = |t: &Tok, at: usize| SyntaxError {
+                        at,
+                        message: format!(
+                            "an index is a whole number ≥ 0, `mode` or `k + mode`, found {}",
+                            describe(t)
+                        ),
+                    };
+                    let whole = |t: &Tok| match t {
+                        Tok::Num(v, true) if (0.0..1e9).contains(v) => Some(*v as usize),
+                        _ => None,
+                    };
+                    let is_mode = |t: &Tok| matches!(t, Tok::Name(n) if n == "mode");
                     let (it, isp) = self.bump();
-                    let index = match it {
-                        Tok::Num(v, true) if (0.0..1e9).contains(&v) => v as usize,
-                        other => {
-                            return Err(SyntaxError {
-                                at: isp.start,
-                                message: format!(
-                                    "an index is a whole number ≥ 0, found {}",
-                                    describe(&other)
-                                ),
-                            })
+                    let (index, mode) = if let Some(k) = whole(&it) {
+                        if self.eat("+") {
+                            let (t2, sp2) = self.bump();
+                            if !is_mode(&t2) {
+                                return Err(bad(&t2, sp2.start));
+                            }
+                            (k, true)
+                        } else {
+                            (k, false)
                         }
+                    } else if is_mode(&it) {
+                        if self.eat("+") {
+                            let (t2, sp2) = self.bump();
+                            match whole(&t2) {
+                                Some(k) => (k, true),
+                                None => return Err(bad(&t2, sp2.start)),
+                            }
+                        } else {
+                            (0, true)
+                        }
+                    } else {
+                        return Err(bad(&it, isp.start));
                     };
                     let end = self.expect("]", &format!("after the index of `{name}`"))?;
                     Ok(Expr::Index {
                         name,
                         index,
+                        mode,
                         span: join(sp, end),
                     })
                 } else {
@@ -652,7 +682,15 @@ mod tests {
         match e {
             Expr::Num { value, .. } => format!("{value}"),
             Expr::Name { name, .. } => name.clone(),
-            Expr::Index { name, index, .. } => format!("{name}[{index}]"),
+            Expr::Index {
+                name, index, mode, ..
+            } => {
+                if *mode {
+                    format!("{name}[{index} + mode]")
+                } else {
+                    format!("{name}[{index}]")
+                }
+            }
             Expr::Call { name, args, .. } => format!(
                 "{name}({})",
                 args.iter().map(show).collect::<Vec<_>>().join(", ")

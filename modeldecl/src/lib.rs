@@ -16,6 +16,7 @@ pub mod eval;
 pub mod expr;
 pub mod fns;
 pub mod lower;
+pub mod modes;
 pub mod rust;
 pub mod wgsl;
 
@@ -26,7 +27,9 @@ pub use lower::Program;
 /// Returns the program and its warnings (unused parameters, intermediates
 /// or functions; located like errors), or every problem found.
 pub fn compile(path: &str, text: &str) -> Result<(Program, Option<DeclError>), DeclError> {
-    let decl = decl::read(text).map_err(|d| DeclError::new(path, text, d))?;
+    let decl = decl::read(text)
+        .and_then(modes::expand)
+        .map_err(|d| DeclError::new(path, text, d))?;
     let (program, warnings) = lower::lower(&decl).map_err(|d| DeclError::new(path, text, d))?;
     let warnings = (!warnings.is_empty()).then(|| DeclError::new(path, text, warnings));
     Ok((program, warnings))

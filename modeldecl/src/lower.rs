@@ -82,6 +82,11 @@ pub struct Program {
     pub name: String,
     pub doc: String,
     pub reference: String,
+    /// Modes per region (`modes = N`; 1 without): the state variables,
+    /// coupled variables, observables and their lists are then the
+    /// declared ones times the modes, variable major (`xi[0]`, `xi[1]`,
+    /// ..., then the next variable), as [`crate::modes::expand`] made them.
+    pub modes: usize,
     pub params: Vec<Param>,
     /// Total parameter slots.
     pub n_values: usize,
@@ -395,6 +400,7 @@ pub fn lower(d: &Decl) -> Result<(Program, Diags), Diags> {
             name: d.name.clone(),
             doc: d.doc.clone(),
             reference: d.reference.clone(),
+            modes: d.modes,
             params,
             n_values,
             states: d
@@ -776,7 +782,24 @@ impl<'a> Lower<'a> {
         Ok(match e {
             Expr::Num { value, .. } => Val::Num(self.konst(*value)),
             Expr::Name { name, span } => self.name(name, at(*span), frame)?,
-            Expr::Index { name, index, span } => match self.name(name, at(*span), frame)? {
+            Expr::Index {
+                mode: true, span, ..
+            } => return Err(Diag::new(
+                at(*span),
+                if self.d.modes > 1 {
+                    "`mode` is read in [let], [derivatives] and [observables], not in a function"
+                } else {
+                    "`mode` is read only in a model with modes"
+                },
+            )
+            .hint(if self.d.modes > 1 {
+                "pass the element as an argument: f(P[mode])"
+            } else {
+                "declare `modes = N` before the first [table] (docs/models.md, \"Modes\")"
+            })),
+            Expr::Index {
+                name, index, span, ..
+            } => match self.name(name, at(*span), frame)? {
                 Val::Vector(k) => {
                     let p = &self.d.params[k];
                     if *index >= p.default.len() {

@@ -224,6 +224,7 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
     };
     writeln!(out, "        doc: {},", s(&doc))?;
     writeln!(out, "        params: PARAMS,")?;
+    writeln!(out, "        modes: {},", p.modes)?;
     writeln!(out, "        state_variables: &[{}],", names.join(", "))?;
     writeln!(
         out,

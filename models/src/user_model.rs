@@ -139,6 +139,7 @@ pub fn info_of(program: Program, source: &str) -> &'static ModelInfo {
         name: leak_str(&p.name),
         doc: doc_with_reference(&p.doc, &p.reference),
         params: param_defs(&p.params),
+        modes: p.modes,
         state_variables: leak(p.states.iter().map(|s| leak_str(&s.name)).collect()),
         units: leak(p.states.iter().map(|s| leak_str(&s.unit)).collect()),
         cvar: leak(p.cvar.clone()),

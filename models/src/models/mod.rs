@@ -50,6 +50,12 @@ pub struct ModelInfo {
     pub doc: &'static str,
     /// Parameter table.
     pub params: &'static [ParamDef],
+    /// Modes per region (tvb-library's `number_of_modes`; 1 for most
+    /// models). With more, `state_variables`, `cvar`, `voi`, `noise`,
+    /// `stimulus` and `observables` list every (variable, mode) as its own
+    /// variable, variable major, named `xi[0]`, `xi[1]`, ...
+    /// (`brainstream_modeldecl::modes`).
+    pub modes: usize,
     /// State variable names.
     pub state_variables: &'static [&'static str],
     /// Unit of each state variable.
