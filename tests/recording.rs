@@ -5,6 +5,12 @@
 mod common;
 use common::*;
 
+#[path = "parts/afferent.rs"]
+mod afferent;
+
+#[path = "parts/recording_modes.rs"]
+mod recording_modes;
+
 #[test]
 fn h5py_reads_the_recordings_of_the_default_graph() {
     let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,10 @@
 //! ([`netcdf`]), so that `xarray.open_dataset(path, engine="h5netcdf")`
 //! gives named dimensions and coordinates (`docs/outputs.md`):
 //!
-//! * `/data`: float64 `(time, variable, region, mode)`, mode = 1;
+//! * `/data`: float64 `(time, variable, region, mode)`: mode of length 1,
+//!   or N where the variables are whole modes of a model with N modes
+//!   (`xi[0]`, ..., `xi[N-1]`, then the next: [`mode_groups`]), each
+//!   variable then named once (`xi`);
 //! * coordinates `/time` (ms from the start of the simulation, as the
 //!   producer stamped it: a raw recording's first sample is at `t = dt`, the
 //!   state after one step; how to read a monitor's times is its attribute
@@ -98,6 +101,8 @@ struct Series5 {
     /// `len` at the last flush
     flushed: usize,
     shape: (usize, usize),
+    /// modes per variable in `/data` (1, or the model's: [`mode_groups`])
+    modes: usize,
     /// time samples per chunk of `/data`
     chunk_t: usize,
     /// the first two times, until the sample period is written
@@ -386,10 +391,14 @@ impl Recorder {
     fn create_series(&self, f: &hdf5::File, s: &Series) -> hdf5::Result<Series5> {
         let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
         let chunk_t = series_chunk(nv, nn);
+        let meta = &s.meta;
+        // the variables, each with its modes, or each alone
+        let (variables, modes) =
+            mode_groups(&meta.variables).unwrap_or_else(|| (meta.variables.clone(), 1));
         let data = f
             .new_dataset::<f64>()
-            .chunk((chunk_t, nv, nn, 1))
-            .shape((0.., nv, nn, 1))
+            .chunk((chunk_t, nv / modes, nn, modes))
+            .shape((0.., nv / modes, nn, modes))
             .create("data")?;
         let time = f
             .new_dataset::<f64>()
@@ -421,8 +430,7 @@ impl Recorder {
             "the step that completes the sample: it ends at step·dt_ms on the run's own clock",
         )?;
         netcdf::f64_attr(&step, "dt_ms", dt)?;
-        let meta = &s.meta;
-        let variable = netcdf::str_coordinate(f, "variable", &meta.variables)?;
+        let variable = netcdf::str_coordinate(f, "variable", &variables)?;
         // regions, or a sensor-space monitor's sensors with their positions
         let node_dim = match &meta.space {
             NodeSpace::Regions => "region",
@@ -443,12 +451,13 @@ impl Recorder {
             netcdf::str_attr(&region, "modality", modality)?;
             coordinates.push_str(" sensor_position");
         }
-        let mode = f.new_dataset::<i64>().shape(1).create("mode")?;
-        mode.write(&[0i64])?;
+        let mode = f.new_dataset::<i64>().shape(modes).create("mode")?;
+        mode.write(&(0..modes as i64).collect::<Vec<_>>())?;
         netcdf::set_scale(&mode, "mode")?;
-        // one per variable, as the producer declared them
-        let units: Vec<String> = (0..meta.variables.len())
-            .map(|v| meta.unit_of(v).to_string())
+        // one per variable, as the producer declared them (a variable's
+        // modes have its unit)
+        let units: Vec<String> = (0..variables.len())
+            .map(|v| meta.unit_of(v * modes).to_string())
             .collect();
         let unit = netcdf::str_dataset(f, "unit", &units)?;
         netcdf::str_attr(&unit, "long_name", "unit of each variable")?;
@@ -460,7 +469,7 @@ impl Recorder {
             netcdf::str_attr(&data, "units", u)?;
         }
         // the layout's first attributes, kept for existing readers
-        netcdf::str_list_attr(&data, "variables", &meta.variables)?;
+        netcdf::str_list_attr(&data, "variables", &variables)?;
         netcdf::str_list_attr(&data, "nodes", &meta.nodes)?;
         netcdf::str_attr(&data, "unit", meta.common_unit().unwrap_or(""))?;
         netcdf::str_list_attr(
@@ -475,6 +484,7 @@ impl Recorder {
             len: 0,
             flushed: 0,
             shape: (nv, nn),
+            modes,
             chunk_t,
             first_times: vec![],
         })
@@ -515,6 +525,40 @@ impl Recorder {
             flushed: 0,
         })
     }
+}
+
+/// The variables as whole modes of a model with modes: names
+/// `base[0]`, `base[1]`, ..., `base[N-1]` (N ≥ 2) for every variable in
+/// turn, as a model with `modes = N` names them
+/// (`brainstream_modeldecl::modes`). Returns the base names and N, or
+/// `None` where the variables are not so (a selection of single modes:
+/// they are written as they are, mode of length 1).
+pub fn mode_groups(variables: &[String]) -> Option<(Vec<String>, usize)> {
+    let split = |v: &str| -> Option<(String, usize)> {
+        let (base, rest) = v.strip_suffix(']')?.rsplit_once('[')?;
+        (!base.is_empty()).then_some(())?;
+        Some((base.to_string(), rest.parse().ok()?))
+    };
+    let parts: Vec<(String, usize)> = variables.iter().map(|v| split(v)).collect::<Option<_>>()?;
+    let first = &parts.first()?.0;
+    let n = parts.iter().take_while(|(b, _)| b == first).count();
+    if n < 2 || parts.len() % n != 0 {
+        return None;
+    }
+    let mut bases = vec![];
+    for block in parts.chunks(n) {
+        let base = &block[0].0;
+        if bases.contains(base)
+            || block
+                .iter()
+                .enumerate()
+                .any(|(m, (b, k))| b != base || *k != m)
+        {
+            return None;
+        }
+        bases.push(base.clone());
+    }
+    Some((bases, n))
 }
 
 fn growing_h5<T: hdf5::H5Type>(g: &hdf5::Group, name: &str) -> hdf5::Result<hdf5::Dataset> {
@@ -717,11 +761,25 @@ impl Actor for Recorder {
             if let Some(d) = &mut self.series {
                 let k = s.len();
                 let new = d.len + k;
-                d.data.resize((new, nv, nn, 1)).map_err(h5err)?;
-                let view = s.data.view().insert_axis(ndarray::Axis(3));
-                d.data
-                    .write_slice(view, (d.len..new, .., .., ..))
-                    .map_err(h5err)?;
+                let m = d.modes;
+                d.data.resize((new, nv / m, nn, m)).map_err(h5err)?;
+                if m == 1 {
+                    let view = s.data.view().insert_axis(ndarray::Axis(3));
+                    d.data
+                        .write_slice(view, (d.len..new, .., .., ..))
+                        .map_err(h5err)?;
+                } else {
+                    // (time, variable·mode, node) -> (time, variable, node, mode)
+                    let flat = s.data.as_standard_layout();
+                    let by_mode = flat
+                        .view()
+                        .into_shape_with_order((k, nv / m, m, nn))
+                        .map_err(|e| ActorError::new(format!("modes of the series: {e}")))?
+                        .permuted_axes([0, 1, 3, 2]);
+                    d.data
+                        .write_slice(&by_mode.as_standard_layout(), (d.len..new, .., .., ..))
+                        .map_err(h5err)?;
+                }
                 d.time.resize(new).map_err(h5err)?;
                 d.time.write_slice(&s.times_ms, d.len..new).map_err(h5err)?;
                 d.step.resize(new).map_err(h5err)?;
@@ -779,5 +837,35 @@ impl Actor for Recorder {
             r.release();
         }
         Ok(self.path.clone().into_iter().collect())
+    }
+}
+
+#[cfg(test)]
+mod mode_tests {
+    use super::mode_groups;
+
+    fn v(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn whole_modes_are_grouped_and_anything_else_is_not() {
+        assert_eq!(
+            mode_groups(&v(&["xi[0]", "xi[1]", "xi[2]", "a[0]", "a[1]", "a[2]"])),
+            Some((v(&["xi", "a"]), 3))
+        );
+        // single modes, other orders, plain names, one mode: as they are
+        for bad in [
+            &["xi[1]"][..],
+            &["xi[0]", "xi[1]", "a[0]"],
+            &["xi[0]", "xi[2]"],
+            &["xi[1]", "xi[0]"],
+            &["xi[0]", "xi[1]", "xi[0]", "xi[1]"],
+            &["V", "W"],
+            &["P_e[0]"],
+            &["[0]", "[1]"],
+        ] {
+            assert_eq!(mode_groups(&v(bad)), None, "{bad:?}");
+        }
     }
 }

@@ -287,12 +287,25 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
                 .map(|j| info.nvar() + j)
         })
     };
+    // in a model with modes, `xi` names every mode of xi: xi[0], xi[1], ...
+    let indices_of = |v: &str| -> Option<Vec<usize>> {
+        if let Some(k) = index_of(v) {
+            return Some(vec![k]);
+        }
+        (info.modes > 1)
+            .then(|| {
+                (0..info.modes)
+                    .map(|m| index_of(&format!("{v}[{m}]")))
+                    .collect::<Option<Vec<usize>>>()
+            })
+            .flatten()
+    };
     let voi: Vec<usize> = match p.str_list("variables")? {
         None => info.voi.iter().map(|v| index_of(v).unwrap_or(0)).collect(),
         Some(list) => list
             .iter()
             .map(|v| {
-                index_of(v).ok_or_else(|| {
+                indices_of(v).ok_or_else(|| {
                     let mut names: Vec<&str> = info.state_variables.to_vec();
                     names.extend(info.observables);
                     BuildError::at(
@@ -302,7 +315,10 @@ pub fn mean_field_parts(ctx: &BuildCtx) -> Result<MeanFieldParts, BuildError> {
                     .hint(format!("variables: {}", names.join(", ")))
                 })
             })
-            .collect::<Result<_, _>>()?,
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
     };
     if voi.is_empty() {
         return Err(BuildError::at("variables", "no variable chosen"));
