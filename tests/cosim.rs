@@ -662,3 +662,7 @@ mod spike_stats;
 // Spiking regions connected through a connectome, against NEST, in this binary
 #[path = "parts/spiking_regions.rs"]
 mod spiking_regions;
+
+// A spiking network on a time step of its own, in this binary
+#[path = "parts/spiking_own_step.rs"]
+mod spiking_own_step;

@@ -36,6 +36,7 @@ use brainstream_models::spiking::{Dist, Network, NeuronInfo, Population, Rule, S
 use brainstream_runtime::{ActorError, BuildError, Params, RunContext, Spikes, WindowInfo};
 use rand::Rng;
 
+use super::grid::Grid;
 use super::{count, dist, num, only, text};
 
 /// The spike input ports, in port order; `spikes_in` also takes the
@@ -357,21 +358,23 @@ pub(super) struct PortSynapses {
 
 impl PortSynapses {
     /// Draws the synapses of the port projections onto `pops` (region-major,
-    /// `np` per region) with step `dt_ms`.
+    /// `np` per region) on the network's grid (its step `grid.h`; an edge
+    /// of D graph steps is D·r of its steps).
     pub fn wire(
         projections: &[Projection],
         ctx: &RunContext,
+        grid: Grid,
         pops: &[Population],
         np: usize,
         rng: &mut impl Rng,
     ) -> Result<Self, ActorError> {
         let mut me = Self::default();
-        let dt = ctx.dt_ms;
+        let dt = grid.h;
         for pr in projections {
             let Source::Port { port, trains } = &pr.from else {
                 continue;
             };
-            let edge = ctx.delays_into(SPIKE_PORTS[*port]).min().unwrap_or(0) as i64;
+            let edge = grid.steps(ctx.delays_into(SPIKE_PORTS[*port]).min().unwrap_or(0)) as i64;
             let steps = |d: f64| (d / dt).round() as i64;
             if let Dist::Constant(d) = pr.delay_ms {
                 if steps(d) <= edge {
@@ -420,6 +423,7 @@ impl PortSynapses {
         port: usize,
         sp: &Spikes,
         w: &WindowInfo,
+        grid: Grid,
         net: &mut Network,
     ) -> Result<usize, ActorError> {
         let mut unconnected = 0;
@@ -431,7 +435,7 @@ impl PortSynapses {
                 unconnected += 1;
                 continue;
             };
-            let at = (stamp - w.start_step) as usize;
+            let at = grid.offset(stamp, w);
             for s in syn {
                 net.inject(s.neuron as usize, s.weight, at + s.delay as usize)
                     .map_err(ActorError::new)?;

@@ -27,6 +27,7 @@ use brainstream_models::spiking::{Network, Population};
 use brainstream_runtime::{ActorError, BuildCtx, BuildError, RunContext, Spikes, WindowInfo};
 use rand::Rng;
 
+use super::grid::Grid;
 use super::{count, num, only};
 
 /// The parsed `input` table.
@@ -64,11 +65,13 @@ struct Group {
 }
 
 impl InputSpec {
-    /// Parses the `input` table of a network of `regions`; `pop_index`
-    /// resolves a population name (and says where it was named).
+    /// Parses the `input` table of a network of `regions` stepping by `h`
+    /// ms; `pop_index` resolves a population name (and says where it was
+    /// named).
     pub(super) fn parse(
         t: &toml::Table,
         ctx: &BuildCtx,
+        h: f64,
         regions: &[String],
         pop_index: &dyn Fn(&str, String) -> Result<usize, BuildError>,
     ) -> Result<Self, BuildError> {
@@ -119,7 +122,7 @@ impl InputSpec {
             "tvb" => {
                 only(t, &[&common[..], &["delay_ms"]].concat(), "input")?;
                 let delay = num(t, "delay_ms", "input")?;
-                let delay_steps = (delay / ctx.dt_ms).round() as usize;
+                let delay_steps = (delay / h).round() as usize;
                 if !(1..=64).contains(&delay_steps) {
                     return Err(BuildError::at(
                         "input.delay_ms",
@@ -158,7 +161,7 @@ impl InputSpec {
                     Some(_) => num(t, "speed_mm_per_ms", "input")?,
                 };
                 let delays = conn
-                    .delays_steps(speed, ctx.dt_ms)
+                    .delays_steps(speed, h)
                     .map_err(|e| BuildError::at("input.speed_mm_per_ms", e.to_string()))?;
                 let nodes = regions
                     .iter()
@@ -218,10 +221,11 @@ impl InputSpec {
     }
 
     /// Draws the synapses of every train onto the populations `pops`
-    /// (region-major, `np` per region).
+    /// (region-major, `np` per region), delays in steps of `grid.h`.
     pub(super) fn wire(
         &self,
         ctx: &RunContext,
+        grid: Grid,
         pops: &[Population],
         np: usize,
         rng: &mut impl Rng,
@@ -243,7 +247,7 @@ impl InputSpec {
             } => {
                 let n = conn.n;
                 // the trains arrive already delayed by the edge into spikes_in
-                let edge = ctx.delays_into("spikes_in").min().unwrap_or(0) as usize;
+                let edge = grid.steps(ctx.delays_into("spikes_in").min().unwrap_or(0));
                 fanout = Fanout::new(n * self.trains);
                 for (reg, &i) in nodes.iter().enumerate() {
                     for j in 0..n {
@@ -261,8 +265,8 @@ impl InputSpec {
                                 ctx.name,
                                 conn.labels[j],
                                 conn.labels[i],
-                                d as f64 * ctx.dt_ms,
-                                edge as f64 * ctx.dt_ms
+                                d as f64 * grid.h,
+                                edge as f64 * grid.h
                             )));
                         }
                         let delay = (d - edge) as u32;
@@ -336,6 +340,7 @@ impl Fanout {
         name: &str,
         sp: &Spikes,
         w: &WindowInfo,
+        grid: Grid,
         net: &mut Network,
     ) -> Result<(), ActorError> {
         for (k, &stamp) in sp.stamps.iter().enumerate() {
@@ -349,7 +354,7 @@ impl Fanout {
                     self.trains.len()
                 ))
             })?;
-            let at = (stamp - w.start_step) as usize;
+            let at = grid.offset(stamp, w);
             for g in groups {
                 for &t in &g.neurons {
                     net.inject(t as usize, g.weight, at + g.delay as usize)

@@ -19,9 +19,12 @@
 //!
 //! Timing as NEST: a spike emitted in step k is stamped k, at (k+1)·dt;
 //! over a synapse of delay d steps it acts in step k + d. An input spike
-//! stamped k acts in step k + d of its input delay.
+//! stamped k acts in step k + d of its input delay. With its own `dt_ms`
+//! (h = dt/r) the network takes r steps per graph step, mapped exactly at
+//! the graph's steps ([`grid`]).
 
 mod connections;
+mod grid;
 mod input;
 mod neurons;
 mod regions;
@@ -29,6 +32,7 @@ mod regions;
 use std::sync::Arc;
 
 use connections::{PortSynapses, Projection, Source, SPIKE_PORTS};
+use grid::Grid;
 use input::{Fanout, InputSpec};
 use regions::Between;
 
@@ -42,6 +46,7 @@ use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha, iaf_psc_exp or hh_psc_alpha (weights in pA), iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp or aeif_cond_alpha (weights in nS), izhikevich (weights in mV); `brainstream list` lists them" },
+    ParamSpec { name: "dt_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "ms", doc: "The network's own time step h, the graph's dt_ms divided by a whole r ≥ 1 (e.g. 0.05 under 0.1): r steps per graph step, inputs and outputs mapped exactly at the graph's steps (default: the graph's dt_ms)" },
     ParamSpec { name: "solver", ty: ParamType::Str, default: DefaultValue::Str("rkf45"), range: None, unit: "", doc: "How iaf_cond_alpha is integrated: rkf45 (NEST's GSL RKF45, V_m equal to NEST's) or rk4 (exact conductances, 3 RK4 sub-steps for V_m: as accurate as NEST's RKF45, about 7× faster; docs/benchmarks.md)" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
     ParamSpec { name: "population_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population, over neuron_params, e.g. { I = { tau_m = 5.0 } } (`brainstream list MODEL` lists them)" },
@@ -135,7 +140,8 @@ struct SpikingNetwork {
     current_targets: Vec<usize>,
     record: Vec<usize>,
     vm_meta: Arc<SeriesMeta>,
-    dt: f64,
+    /// the network's step and its steps per graph step
+    grid: Grid,
     net: Option<Network>,
     /// first global id of every population (region-major)
     pop_first: Vec<usize>,
@@ -212,7 +218,9 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         ))
     })?;
     let (regions, pops) = crate::util::regions_and_populations(p)?;
-    let templates = neurons::templates(p, info, ctx.dt_ms, &pops)?;
+    let grid = Grid::new(p.opt_f64("dt_ms")?, ctx.dt_ms)?;
+    let h = grid.h;
+    let templates = neurons::templates(p, info, h, &pops)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
             BuildError::at(at, format!("no population `{name}`")).hint(format!(
@@ -269,12 +277,12 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     };
     let input = match p.table("input")? {
         None => None,
-        Some(t) => Some(InputSpec::parse(t, ctx, &regions, &pop_index)?),
+        Some(t) => Some(InputSpec::parse(t, ctx, h, &regions, &pop_index)?),
     };
     let projections = connections::parse(&connections::Context {
         params: p,
         model: info,
-        dt_ms: ctx.dt_ms,
+        dt_ms: h,
         pops: &pops,
         regions: &regions,
         input_on_spikes_in: input.is_some(),
@@ -283,7 +291,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let between = Between::parse(&regions::Context {
         params: p,
         model: info,
-        dt_ms: ctx.dt_ms,
+        dt_ms: h,
         pops: &pops,
         regions: &regions,
         pop_index: &pop_index,
@@ -345,7 +353,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             "mV",
         )),
         record,
-        dt: ctx.dt_ms,
+        grid,
         net: None,
         pop_first: vec![],
         fanout: None,
@@ -415,7 +423,7 @@ impl Actor for SpikingNetwork {
         let templates: Vec<&dyn Neuron> = (0..r)
             .flat_map(|_| self.templates.iter().map(|t| t.as_ref()))
             .collect();
-        let mut net = Network::with_templates(&all, &templates, self.dt, ctx.seed)
+        let mut net = Network::with_templates(&all, &templates, self.grid.h, ctx.seed)
             .map_err(ActorError::new)?;
         let np = self.pops.len();
         for reg in 0..r {
@@ -451,7 +459,7 @@ impl Actor for SpikingNetwork {
                     l.to,
                     l.rule,
                     Dist::Constant(l.weight),
-                    Dist::Constant(l.delay_steps as f64 * self.dt),
+                    Dist::Constant(l.delay_steps as f64 * self.grid.h),
                 )
                 .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, l.at)))?;
             }
@@ -460,12 +468,15 @@ impl Actor for SpikingNetwork {
         if let Some((lo, hi)) = self.v_m_init {
             net.randomize_v_m(lo, hi);
         }
-        // input spikes of a whole window are scheduled at its start
-        net.reserve_input_horizon(ctx.window_steps as usize + 65);
+        // input spikes of a whole window are scheduled at its start (its
+        // last graph step's currents one graph step further)
+        let grid = self.grid;
+        let window = grid.steps(ctx.window_steps);
+        net.reserve_input_horizon(window + grid.steps(1) + 65);
         if let Some(inp) = &self.input {
-            net.reserve_input_horizon(inp.horizon(ctx.window_steps as usize));
+            net.reserve_input_horizon(inp.horizon(window));
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
-            self.fanout = Some(inp.wire(ctx, net.populations(), np, &mut rng)?);
+            self.fanout = Some(inp.wire(ctx, grid, net.populations(), np, &mut rng)?);
         }
         if self
             .projections
@@ -475,11 +486,15 @@ impl Actor for SpikingNetwork {
             // a stream of its own: graphs without device connections keep
             // their draws
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0xc0_22ec_7105);
-            self.port_synapses =
-                PortSynapses::wire(&self.projections, ctx, net.populations(), np, &mut rng)?;
-            net.reserve_input_horizon(
-                ctx.window_steps as usize + self.port_synapses.longest_delay() + 1,
-            );
+            self.port_synapses = PortSynapses::wire(
+                &self.projections,
+                ctx,
+                grid,
+                net.populations(),
+                np,
+                &mut rng,
+            )?;
+            net.reserve_input_horizon(window + self.port_synapses.longest_delay() + 1);
         }
         net.build();
         self.threads = match self.threads {
@@ -539,7 +554,7 @@ impl Actor for SpikingNetwork {
                     }
                 )));
             }
-            let lost = self.port_synapses.schedule(port, sp, w, net)?;
+            let lost = self.port_synapses.schedule(port, sp, w, self.grid, net)?;
             if lost > 0 && !self.warned_unconnected[port] {
                 self.warned_unconnected[port] = true;
                 tracing::warn!(actor = %self.name, port = %name, spikes = lost, "spikes of trains that no connection names reach no neuron");
@@ -552,9 +567,12 @@ impl Actor for SpikingNetwork {
         let mut spikes = Spikes::default();
         // the window's input spikes: stamped k, they act in step k + s
         if let (Some(sp), Some(fanout)) = (input, &self.fanout) {
-            fanout.schedule(&self.name, sp, w, net)?;
+            fanout.schedule(&self.name, sp, w, self.grid, net)?;
         }
-        // currents: a sample stamped j arrives in step j
+        // currents: a sample stamped j arrives in step j (in the last of
+        // its fine steps) and acts during graph step j + 1 (each of its
+        // fine steps)
+        let grid = self.grid;
         if let Some(c) = crate::util::series(inputs, "current_in")? {
             let nodes = c.data.shape()[2];
             if nodes != 1 && nodes != r {
@@ -576,8 +594,10 @@ impl Actor for SpikingNetwork {
                         let pop = reg * np + pi;
                         let (first, size) = (self.pop_first[pop], self.pops[pi].1);
                         for t in first..first + size {
-                            net.inject_current(t, i, (stamp - w.start_step) as usize)
-                                .map_err(ActorError::new)?;
+                            for m in 0..grid.r as usize {
+                                net.inject_current(t, i, grid.offset(stamp, w) + m)
+                                    .map_err(ActorError::new)?;
+                            }
                         }
                     }
                 }
@@ -588,21 +608,22 @@ impl Actor for SpikingNetwork {
         let mut vm = Array3::zeros((if record.is_empty() { 0 } else { steps }, 1, record.len()));
         // recording V_m needs the neurons after every step: one thread
         let threads = if record.is_empty() { self.threads } else { 1 };
-        net.run_observed(steps, threads, |step, fired, neurons| {
-            if !record.is_empty() {
-                let s = (step - w.start_step) as usize;
+        // `step` is the network's (fine) step; `stamp` the graph's
+        net.run_observed(grid.steps(w.n_steps), threads, |step, fired, neurons| {
+            let stamp = grid.graph_step(step);
+            let s = (stamp - w.start_step) as usize;
+            if !record.is_empty() && grid.ends_graph_step(step) {
                 for (j, &i) in record.iter().enumerate() {
                     vm[[s, 0, j]] = neurons.v_m(i);
                 }
             }
-            let s = (step - w.start_step) as usize;
             for &i in fired {
                 // populations are contiguous; find by binary search on `first`
                 let pi = firsts.partition_point(|&f| f <= i as usize) - 1;
                 rates[[s, pi % np, pi / np]] += 1.0;
                 spikes.senders.push(i);
-                spikes.stamps.push(step);
-                spikes.times_ms.push((step + 1) as f64 * w.dt_ms);
+                spikes.stamps.push(stamp);
+                spikes.times_ms.push((step + 1) as f64 * grid.h);
             }
         });
         for s in 0..steps {
