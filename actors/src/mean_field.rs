@@ -39,6 +39,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "noise_ntau", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 1e9)), unit: "ms", doc: "Correlation time τ of the noise (tvb-library's ntau): 0 white noise; > 0 coloured (Ornstein-Uhlenbeck) noise, each step's increment g(x)·dt·sqrt(1/τ)·η with η ← η·exp(-dt/τ) + sqrt(1 - exp(-2dt/τ))·z, as tvb-library draws it (numpy stream only)" },
     ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("random"), range: None, unit: "", doc: "random (uniform in each state variable's range, seeded), golden (the deterministic state of shared/peers/tvb_ref.py), or a CSV file with one row per state variable and one column per region" },
     ParamSpec { name: "proxy_nodes", ty: ParamType::NodeList, default: DefaultValue::Optional, range: None, unit: "", doc: "Regions simulated elsewhere (co-simulation), by index or label: their state comes from the `proxy` input, their coupling goes out on `coupling`, and the connections among them are removed" },
+    ParamSpec { name: "coupling_regions", ty: ParamType::Str, default: DefaultValue::Str("proxies"), range: None, unit: "", doc: "Whose coupling terms go out on `coupling`: `proxies` (the proxy regions, stamped at each step's start, from 0) or `all` (every region, as tvb-library's AfferentCoupling monitor records them: the coupling used for the step from k to k+1, stamped k, for k = 1 … the last step; the last one computed by one step more than the run)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads stepping the regions in parallel (0: automatic: one below ~40 000 delayed couplings per step, above it each window on one thread or on all cores, whichever was measured faster); results are bit-identical whatever the count" },
     ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` (default: the model's variables of interest)" },
 ];
@@ -64,7 +65,7 @@ pub const KIND: KindSpec = KindSpec {
     ],
     outputs: &[
         PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false },
-        PortDecl { name: "coupling", ty: PortType::Series, doc: "coupling terms of the proxy regions, one sample per step (stamped at the step's start)", end_stamped: false },
+        PortDecl { name: "coupling", ty: PortType::Series, doc: "coupling terms of the proxy regions (or of every region with coupling_regions = \"all\"), one sample per step (stamped at the step's start)", end_stamped: false },
     ],
     build,
 };
@@ -81,6 +82,11 @@ struct MeanField {
     /// this window's stimulus, `steps × N` (see `StimulusInput`)
     stim_vals: Vec<f64>,
     cpl_buf: Vec<f64>,
+    /// `coupling_regions = "all"`: every region's coupling, tvb-library's
+    /// AfferentCoupling samples
+    coupling_all: bool,
+    /// steps in the run (the last window's end)
+    total_steps: u64,
     threads: usize,
     noise_seed_given: bool,
     random_ic: bool,
@@ -424,6 +430,16 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             )?,
         )
     };
+    let coupling_all = match ctx.params.str("coupling_regions")?.as_str() {
+        "proxies" => false,
+        "all" => true,
+        other => {
+            return Err(BuildError::at(
+                "coupling_regions",
+                format!("`{other}` is neither `proxies` nor `all`"),
+            ))
+        }
+    };
     let coupling_meta = Arc::new(SeriesMeta::new(
         if cfg.coupling.n_terms(info.cvar.len()) == 1 && info.cvar.len() > 1 {
             vec!["c".to_string()]
@@ -433,10 +449,14 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
                 .map(|&k| format!("c_{}", info.state_variables[k]))
                 .collect()
         },
-        cfg.proxy_nodes
-            .iter()
-            .map(|&i| cfg.connectivity.labels[i].clone())
-            .collect(),
+        if coupling_all {
+            cfg.connectivity.labels.clone()
+        } else {
+            cfg.proxy_nodes
+                .iter()
+                .map(|&i| cfg.connectivity.labels[i].clone())
+                .collect()
+        },
         "",
     ));
     Ok(Box::new(MeanField {
@@ -447,6 +467,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         proxy_started: false,
         stim_vals: vec![],
         cpl_buf: vec![],
+        coupling_all,
+        total_steps: (ctx.duration_ms / ctx.dt_ms).round() as u64,
         cfg,
         threads: parts.threads,
         noise_seed_given: parts.noise_seed_given,
@@ -494,7 +516,11 @@ impl Actor for MeanField {
         let memory = n * n * (4.0 * 8.0 + 8.0 + 16.0)
             + ncv * n * 2.0 * (self.max_delay_steps as f64 + 2.0) * 4.0
             + n * nv * 8.0 * 8.0;
-        let proxies = self.cfg.proxy_nodes.len();
+        let proxies = if self.coupling_all {
+            self.cfg.connectivity.n
+        } else {
+            self.cfg.proxy_nodes.len()
+        };
         if let Some(st) = ctx.input("stimulus") {
             check_stimulus_shape(st.variables, st.nodes, c.n).map_err(|m| {
                 BuildError::at("", m).hint("a `stimulus` actor on the same connectivity sends one")
@@ -531,7 +557,8 @@ impl Actor for MeanField {
         if self.random_ic {
             cfg.initial = InitialConditions::Uniform { seed: ctx.seed };
         }
-        let sim = MeanFieldSim::with_threads(cfg, self.threads).map_err(ActorError::new)?;
+        let mut sim = MeanFieldSim::with_threads(cfg, self.threads).map_err(ActorError::new)?;
+        sim.export_coupling_of_every_region(self.coupling_all);
         tracing::info!(
             model = sim.model().name,
             regions = sim.n_regions(),
@@ -635,13 +662,14 @@ impl Actor for MeanField {
             }
         }
         let nt = sim.n_terms();
-        self.cpl_buf.resize(steps * np * nt, 0.0);
+        let nc = sim.coupling_regions();
+        self.cpl_buf.resize(steps * nc * nt, 0.0);
         let proxy = (!vars.is_empty()).then(|| ProxyInput {
             values: &self.proxy_vals,
             present: &self.proxy_present,
             vars: &vars,
         });
-        let cpl = (np > 0).then_some(&mut self.cpl_buf[..]);
+        let cpl = (nc > 0).then_some(&mut self.cpl_buf[..]);
         let stim = match crate::util::series(inputs, "stimulus")?.filter(|s| !s.is_empty()) {
             None => None,
             Some(st) => {
@@ -705,17 +733,36 @@ impl Actor for MeanField {
                 meta: self.meta.clone(),
             })),
         );
-        if np > 0 {
-            // the coupling of each step, stamped at the step's start
-            let mut c = Array3::zeros((good, nt, np));
-            for s in 0..good {
-                for p in 0..np {
+        if nc > 0 {
+            // the coupling of each step, stamped at the step's start; every
+            // region's (AfferentCoupling) from stamp 1, and at the run's end
+            // the coupling of the step after it, which one more step gives
+            let first = usize::from(self.coupling_all && before == 0).min(good);
+            let mut stamps: Vec<u64> = (before + first as u64..before + good as u64).collect();
+            let mut c = Array3::zeros((good - first + 1, nt, nc));
+            for (row, s) in (first..good).enumerate() {
+                for p in 0..nc {
                     for t in 0..nt {
-                        c[[s, t, p]] = self.cpl_buf[(s * np + p) * nt + t];
+                        c[[row, t, p]] = self.cpl_buf[(s * nc + p) * nt + t];
                     }
                 }
             }
-            let stamps: Vec<u64> = (before..before + good as u64).collect();
+            let last = before + steps as u64;
+            if self.coupling_all && good == steps && last == self.total_steps {
+                let mut x = vec![0.0; nv * n];
+                let mut cpl = vec![0.0; nc * nt];
+                // the state after this extra step is not used: a divergence
+                // in it does not concern the run (its coupling is computed
+                // before the step)
+                let _ = sim.run_cosim(1, &mut x, None, Some(&mut cpl));
+                for p in 0..nc {
+                    for t in 0..nt {
+                        c[[stamps.len(), t, p]] = cpl[p * nt + t];
+                    }
+                }
+                stamps.push(last);
+            }
+            let c = c.slice_move(ndarray::s![..stamps.len(), .., ..]);
             out.set(
                 "coupling",
                 Payload::Series(Arc::new(Series {

@@ -113,6 +113,8 @@ trait Stepper: Send {
     ) -> Result<(), ModelError>;
     fn steps_done(&self) -> u64;
     fn state(&self) -> Vec<f64>;
+    /// `coupling_out` holds every region (`true`) or the proxy regions.
+    fn set_coupling_of_every_region(&mut self, every: bool);
 }
 
 /// A running mean-field network simulation.
@@ -125,6 +127,8 @@ pub struct MeanFieldSim {
     dt: f64,
     horizon: usize,
     nnz: usize,
+    /// `coupling_out` holds every region rather than the proxy regions.
+    coupling_every: bool,
 }
 
 impl std::fmt::Debug for MeanFieldSim {
@@ -208,6 +212,7 @@ impl MeanFieldSim {
             dt,
             horizon,
             nnz,
+            coupling_every: false,
         })
     }
 
@@ -358,11 +363,30 @@ impl MeanFieldSim {
         if let Some(c) = &coupling_out {
             assert_eq!(
                 c.len(),
-                nsteps * np * self.n_terms,
+                nsteps * self.coupling_regions() * self.n_terms,
                 "coupling output length"
             );
         }
         self.inner.run(nsteps, out, proxy, coupling_out, stimulus)
+    }
+
+    /// Makes `coupling_out` of [`run_cosim`](Self::run_cosim) hold the
+    /// coupling terms of every region (`nsteps × N × n_terms`, entry `s`
+    /// still the coupling used for the step from `steps_done + s`), as
+    /// tvb-library's `AfferentCoupling` monitor records them, instead of the
+    /// proxy regions'.
+    pub fn export_coupling_of_every_region(&mut self, every: bool) {
+        self.coupling_every = every;
+        self.inner.set_coupling_of_every_region(every);
+    }
+
+    /// The regions `coupling_out` holds: every region or the proxy regions.
+    pub fn coupling_regions(&self) -> usize {
+        if self.coupling_every {
+            self.n
+        } else {
+            self.proxy_nodes.len()
+        }
     }
 
     /// The proxy regions.
@@ -888,6 +912,8 @@ struct Engine<M: Dfun> {
     /// index among the proxy regions, u32::MAX for the others
     proxy_slot: Vec<u32>,
     n_proxy: usize,
+    /// `cpl_out` holds every region rather than the proxy regions
+    coupling_every: bool,
     /// A declared coupling's scratch, one per part (each part locks its own)
     decl: Vec<Mutex<DeclScratch>>,
 }
@@ -1076,6 +1102,7 @@ impl<M: Dfun> Engine<M> {
                 v
             },
             n_proxy: cfg.proxy_nodes.len(),
+            coupling_every: false,
             decl: match cfg.coupling.declared() {
                 Some((prog, ev)) => (0..np)
                     .map(|_| {
@@ -1405,7 +1432,14 @@ impl<M: Dfun> StepCtx<'_, M> {
                 }
             }
         }
-        if let Some(co) = &self.cpl_out {
+        if let (Some(co), true) = (&self.cpl_out, self.e.coupling_every) {
+            let n = self.e.s.n;
+            for i in r.clone() {
+                for t in 0..nt {
+                    unsafe { co.set((s_call * n + i) * nt + t, c[i * nt + t - c0]) };
+                }
+            }
+        } else if let Some(co) = &self.cpl_out {
             let np = self.e.n_proxy;
             for i in r.clone() {
                 let slot = self.e.proxy_slot[i];
@@ -1776,6 +1810,10 @@ impl<M: Dfun> Stepper for Engine<M> {
 
     fn steps_done(&self) -> u64 {
         self.step
+    }
+
+    fn set_coupling_of_every_region(&mut self, every: bool) {
+        self.coupling_every = every;
     }
 
     fn state(&self) -> Vec<f64> {
