@@ -215,6 +215,8 @@ trains_per_node = 20
 scale = 3000.0
 [actors.trains]
 kind = "hdf5_recorder"
+[actors.rates]
+kind = "hdf5_recorder"
 [actors.filt]
 kind = "rate_filter"
 tau_ms = 10.0
@@ -235,6 +237,9 @@ to = "trains.spikes"
 [[edges]]
 from = "net.rates"
 to = "filt.input"
+[[edges]]
+from = "net.rates"
+to = "rates.input"
 [[edges]]
 from = "filt.output"
 to = "to_wc.input"
@@ -258,6 +263,23 @@ delay_ms = 1.0
             .any(|t| ((t / 0.1).round() * 0.1 - t).abs() > 0.01),
         "every spike on the 0.1 ms grid"
     );
+    // the rates the mean field got: the spikes of both 0.05 ms steps of
+    // each 0.1 ms step, over 0.1 ms (E = 80 and I = 20 neurons of rM1, lM1)
+    let (shape, rates, times) = read_h5(&d1.path().join("rates.h5"));
+    assert_eq!(shape, vec![1500, 2, 2, 1]);
+    let mut want = vec![0.0; 1500 * 4];
+    for (t, s) in t1.iter().zip(&s1) {
+        let fine = (t / 0.05).round() as usize - 1;
+        let (region, pop) = (*s as usize / 100, usize::from(*s as usize % 100 >= 80));
+        want[(fine / 2) * 4 + pop * 2 + region] += 1000.0 / ([80.0, 20.0][pop] * 0.1);
+    }
+    for (k, (a, b)) in rates.iter().zip(&want).enumerate() {
+        assert!(
+            (a - b).abs() < 1e-9,
+            "rate {k}: {a} Hz, from the spikes {b} Hz"
+        );
+    }
+    assert!((times[0] - 0.1).abs() < 1e-12 && (times[1499] - 150.0).abs() < 1e-9);
     let alone = format!(
         r#"[simulation]
 dt_ms = 0.05
