@@ -29,11 +29,13 @@ fn list<T: std::fmt::Debug>(v: &[T]) -> String {
 /// tests/data/nest/regions3, E (4) and I (2) each, connected within by
 /// `connections` and between by `region_connections`; the spike_generator's
 /// four trains drive region A's E neurons one to one over an edge of 0.5 ms
-/// (part of their 1 ms).
+/// (part of their 1 ms). The graph steps by 0.1 ms; a reference of
+/// another resolution is the network's own `dt_ms`.
 fn regions_graph(r: &serde_json::Value) -> String {
+    let h = r["resolution_ms"].as_f64().unwrap();
     format!(
         r#"[simulation]
-dt_ms = {h}
+dt_ms = 0.1
 duration_ms = {dur}
 sync_ms = 0.5
 [actors.drive]
@@ -43,6 +45,7 @@ senders = {senders}
 [actors.net]
 kind = "spiking_network"
 model = "iaf_psc_alpha"
+{own_dt}
 neuron_params = {{ I_e = {i_e:?} }}
 regions = ["A", "B", "C"]
 populations = {{ E = 4, I = 2 }}
@@ -67,7 +70,11 @@ delay_ms = {edge:?}
 from = "net.spikes"
 to = "spikes.spikes"
 "#,
-        h = r["resolution_ms"].as_f64().unwrap(),
+        own_dt = if h == 0.1 {
+            String::new()
+        } else {
+            format!("dt_ms = {h:?}")
+        },
         dur = r["duration_ms"].as_f64().unwrap(),
         times = list(&floats(&r["drive_times_ms"])),
         senders = list(&ints(&r["drive_senders"])),
@@ -231,4 +238,41 @@ to = "vm.input"
         .expect("a PSP in lM1");
     assert_eq!(onset, t + d, "spike at {} ms, delay {d} steps", s[0].0);
     assert!(trace[onset] > -70.0);
+}
+
+#[test]
+fn regions_on_a_step_of_their_own_reproduce_nest_at_that_resolution() {
+    // the same network at 0.05 ms under the graph's 0.1 ms: connectome
+    // delays rint(L / v / 0.05) steps, spikes between the graph's steps
+    let path = root().join("tests/data/nest/regions3_h0.05.json");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(r["resolution_ms"].as_f64(), Some(0.05));
+    let want: Vec<(f64, u64)> = floats(&r["spike_times_ms"])
+        .into_iter()
+        .zip(ints(&r["spike_senders"]))
+        .collect();
+    assert!(want
+        .iter()
+        .any(|s| ((s.0 / 0.1).round() * 0.1 - s.0).abs() > 0.01));
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(dir.path(), "g.toml", &regions_graph(&r));
+    run(&g, dir.path(), &[]).unwrap();
+    let got = spikes(dir.path());
+    assert_eq!(got.len(), want.len());
+    for (a, b) in got.iter().zip(&want) {
+        assert!(
+            a.1 == b.1 && (a.0 - b.0).abs() < 1e-9,
+            "spike of {} at {} ms, NEST at 0.05 ms: {} at {} ms",
+            a.1,
+            a.0,
+            b.1,
+            b.0
+        );
+    }
+    eprintln!(
+        "3 regions at 0.05 ms under 0.1 ms: {} spikes as NEST 3.10, delays {} steps",
+        got.len(),
+        r["delays_steps"]
+    );
 }

@@ -22,10 +22,15 @@ NEST's id - 1 is brainstream's sender. Written to regions3.json;
 tests/parts/spiking_regions.rs runs the same network as a graph
 (spiking_network.region_connections).
 
-Run: target/pyenv/bin/python tests/data/nest/make_refs_regions.py
+With an argument 0.05: the same at resolution 0.05 ms (delays rint(L / speed
+/ 0.05) steps), written to regions3_h0.05.json, for a network on a time
+step of its own (spiking_network.dt_ms = 0.05 under a graph of 0.1 ms).
+
+Run: target/pyenv/bin/python tests/data/nest/make_refs_regions.py [0.05]
 """
 import json
 import os
+import sys
 
 import nest
 import numpy as np
@@ -63,7 +68,7 @@ def trains():
     return [times[i] for i in order], [senders[i] for i in order]
 
 
-def main():
+def main(name):
     w = matrix("weights")
     lengths = matrix("tract_lengths")
     # TVB: numpy.rint(tract_lengths / speed / dt), half to even
@@ -122,14 +127,18 @@ def main():
         spike_senders=(ev["senders"][order] - 1).tolist(),
         nest_version=nest.__version__,
     )
-    with open(os.path.join(HERE, "regions3.json"), "w") as f:
+    with open(os.path.join(HERE, name), "w") as f:
         json.dump(out, f)
     per_region = {}
     for s in out["spike_senders"]:
         per_region[REGIONS[s // 6]] = per_region.get(REGIONS[s // 6], 0) + 1
-    print("regions3.json: %d spikes %s, %d synapses between regions, delays %s"
-          % (len(out["spike_times_ms"]), per_region, synapses, steps.tolist()))
+    print("%s: %d spikes %s, %d synapses between regions, delays %s"
+          % (name, len(out["spike_times_ms"]), per_region, synapses, steps.tolist()))
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) > 1:
+        RESOLUTION = float(sys.argv[1])
+        main("regions3_h%s.json" % sys.argv[1])
+    else:
+        main("regions3.json")
