@@ -542,7 +542,7 @@ pub fn mode_groups(variables: &[String]) -> Option<(Vec<String>, usize)> {
     let parts: Vec<(String, usize)> = variables.iter().map(|v| split(v)).collect::<Option<_>>()?;
     let first = &parts.first()?.0;
     let n = parts.iter().take_while(|(b, _)| b == first).count();
-    if n < 2 || parts.len() % n != 0 {
+    if n < 2 || !parts.len().is_multiple_of(n) {
         return None;
     }
     let mut bases = vec![];
