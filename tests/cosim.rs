@@ -106,8 +106,8 @@ fn co_simulation_bad_input_is_refused_with_the_actor_and_parameter() {
             "longer than the smallest edge delay",
         ),
         (
-            &["actors.net.model=\"hh_psc_alpha\""],
-            "neuron model `hh_psc_alpha` is not available yet",
+            &["actors.net.model=\"gif_cond_exp\""],
+            "neuron model `gif_cond_exp` is not available yet",
         ),
         (
             &["actors.net.connections.0.rule=\"random\""],

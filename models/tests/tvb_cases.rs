@@ -1341,3 +1341,68 @@ fn reduced_set_fitzhugh_nagumo_heun() {
 fn reduced_set_hindmarsh_rose_heun() {
     modes_case("rs_hr_heun", "ReducedSetHindmarshRose", 0.05);
 }
+
+/// EpileptorCodim3 (`make_refs_codim3.py`), 200 ms, Linear a = 0.0042 with
+/// K_s = 1, on branch `n` of the resting state. Bit-identical: the numba
+/// kernel's complex sqrt, power and products written out in real and
+/// imaginary parts, in its order (models/decl/EpileptorCodim3.toml).
+fn codim3_case(name: &'static str, mparams: &'static [(&'static str, f64)]) {
+    let c = Case {
+        name,
+        model: "EpileptorCodim3",
+        coupling: "Linear",
+        cparams: LIN,
+        scheme: Scheme::Heun,
+        noise: None,
+        multiplicative: false,
+        mon: Mon::Raw,
+        length_ms: 200.0,
+        mparams,
+        ic_file: false,
+    };
+    let rel = check(&c);
+    assert_eq!(
+        rel, 0.0,
+        "{name}: not bit-identical (relative error {rel:e})"
+    );
+}
+
+#[test]
+fn epileptor_codim3_heun() {
+    codim3_case("epileptor_codim3_heun", &[("Ks", 1.0), ("N", 1.0)]);
+}
+
+/// Branch N = 2: Cardano's other roots, the complex constants
+/// −(1 ∓ i√3)/2 as CPython folds them.
+#[test]
+fn epileptor_codim3_branch_2_heun() {
+    codim3_case("epileptor_codim3_n2_heun", &[("Ks", 1.0), ("N", 2.0)]);
+}
+
+/// EpileptorCodim3SlowMod (`make_refs_codim3.py`), 200 ms, Linear
+/// a = 0.0042 with K_s = 1. Not bit-identical: the kernel normalises A and
+/// (A × B) × A every step with numba's numpy.linalg.norm, BLAS dnrm2
+/// (scipy's OpenBLAS, with more precision than doubles: on 20 000 random
+/// 3-vectors it equals the correctly rounded norm 99.95 % of the time,
+/// √(a₀a₀ + a₁a₁ + a₂a₂) in doubles 82 %), which the declaration writes
+/// in doubles; the rest is the numba kernel's order. Within
+/// 1e-12 of each variable's largest value (measured: 2.1e-15 for y, 3.7e-16
+/// overall; the bar is 1e-6).
+#[test]
+fn epileptor_codim3_slowmod_heun() {
+    let c = Case {
+        name: "epileptor_codim3_slowmod_heun",
+        model: "EpileptorCodim3SlowMod",
+        coupling: "Linear",
+        cparams: LIN,
+        scheme: Scheme::Heun,
+        noise: None,
+        multiplicative: false,
+        mon: Mon::Raw,
+        length_ms: 200.0,
+        mparams: &[("Ks", 1.0)],
+        ic_file: false,
+    };
+    let rel = check(&c);
+    assert!(rel <= 1e-12, "relative error {rel:e} exceeds 1e-12");
+}
