@@ -495,6 +495,10 @@ fn tolerance(model: &str, sensitivity: f64) -> f64 {
         // the CPU engine itself moves 9 % under one f32 rounding of its
         // initial state (a threshold on V switches the equations)
         "KIonEx" => 0.5, // [0.13]
+        // stiff at dt 0.1 ms from random states (the cubic e_i·xi³/3 with
+        // e_i up to 3.3; from some it diverges, in tvb-library too): the
+        // first period agrees to 2e-7, the difference grows 10³-fold in 30 ms
+        "ReducedSetFitzHughNagumo" => 1e-3, // [3.3e-4]
         _ => 1e-5,
     };
     stated.max(10.0 * sensitivity)
