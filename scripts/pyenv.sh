@@ -2,7 +2,8 @@
 # The Python side of the external actors, in its own virtual environment
 # (target/pyenv): pyzmq, numpy, this repository's client (python/), xarray
 # and h5netcdf (to read our files in the tests), tvb-data, Elephant, and
-# NEST (nest-simulator wheel, about a minute). With --annarchy also
+# NEST (nest-simulator wheel, about a minute), NEURON 9 and NetPyNE 1.1
+# (wheels, about 25 s together). With --annarchy also
 # ANNarchy 5 and cmake (an sdist: about 4 minutes to build on 2 cores; its
 # networks then compile with g++ at run time).
 #   scripts/pyenv.sh [--annarchy]      # prints the venv's bin folder
@@ -34,6 +35,9 @@ cp -r python "$tmp/"
 "$VENV/bin/pip" install -q --no-deps --force-reinstall "$tmp/python" >&2
 rm -rf "$tmp"
 "$PY" -c "import nest" >/dev/null 2>&1 || { echo "pyenv: installing nest-simulator" >&2; "$VENV/bin/pip" install -q nest-simulator >&2; }
+# NEURON and NetPyNE (binary wheels; NetPyNE brings matplotlib, pandas,
+# bokeh...): the NetPyNE external actor (graphs/cosim_wc76_netpyne.toml)
+"$PY" -c "import neuron, netpyne" >/dev/null 2>&1 || { echo "pyenv: installing neuron netpyne" >&2; "$VENV/bin/pip" install -q "neuron>=9,<10" "netpyne>=1.1,<2" >&2; }
 if [ "${1:-}" = "--annarchy" ]; then
   "$PY" -c "import ANNarchy" >/dev/null 2>&1 || { echo "pyenv: installing annarchy (builds from source, ~4 min)" >&2; "$VENV/bin/pip" install -q annarchy cmake >&2; }
 fi

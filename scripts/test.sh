@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs missing system packages and the Python side of
 # the external actors (target/pyenv: pyzmq, numpy, the client in python/,
-# NEST), then runs every test of the workspace (unit, tvb-library
-# references, graph corpus, HDF5 read back by h5py, CLI, real NEST as an
-# external actor), then builds the Python package (scripts/pyapi.sh:
+# NEST, NEURON, NetPyNE), then runs every test of the workspace (unit, tvb-library
+# references, graph corpus, HDF5 read back by h5py, CLI, real NEST and NetPyNE as
+# external actors), then builds the Python package (scripts/pyapi.sh:
 # target/pyapi, with tvb-library) and runs its pytest suite (pyapi/tests).
 # BRAINSTREAM_REQUIRE_EXTERNAL=1 (CI) turns every skip for want of a
 # dependency — NEST, tvb-library, PyPI — into a failure.

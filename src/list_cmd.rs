@@ -33,7 +33,7 @@
 use brainstream::models::coupling::COUPLINGS;
 use brainstream::models::integrator::INTEGRATORS;
 use brainstream::models::params::ParamDef;
-use brainstream::models::spiking::{NeuronInfo, Signs, NEURONS};
+use brainstream::models::spiking::{tsodyks2, NeuronInfo, Signs, NEURONS};
 use brainstream::models::{ModelInfo, MODELS};
 use brainstream::runtime::params::{DefaultValue, ParamSpec};
 use brainstream::runtime::KindSpec;
@@ -53,8 +53,9 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
     let c: Vec<_> = COUPLINGS.iter().filter(|c| want(c.name)).collect();
     let i: Vec<_> = INTEGRATORS.iter().filter(|i| want(i.0)).collect();
     let ns: Vec<&NeuronInfo> = NEURONS.iter().filter(|n| want(n.name)).collect();
+    let syn = want(tsodyks2::NAME);
     if let Some(n) = name {
-        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() && ns.is_empty() {
+        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() && ns.is_empty() && !syn {
             let all: Vec<&str> = kinds
                 .iter()
                 .map(|k| k.name)
@@ -62,6 +63,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
                 .chain(COUPLINGS.iter().map(|c| c.name))
                 .chain(INTEGRATORS.iter().map(|i| i.0))
                 .chain(NEURONS.iter().map(|n| n.name))
+                .chain([tsodyks2::NAME])
                 .collect();
             let close = all
                 .iter()
@@ -69,7 +71,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
                 .copied()
                 .or_else(|| brainstream::runtime::params::closest(n, &all));
             return Err(format!(
-                "no actor kind, model, coupling, integrator or neuron model `{n}`{}\n  hint: `brainstream list` shows them all",
+                "no actor kind, model, coupling, integrator, neuron or synapse model `{n}`{}\n  hint: `brainstream list` shows them all",
                 close.map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default()
             ));
         }
@@ -86,6 +88,11 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             })).collect::<Vec<_>>(),
             "integrators": i.iter().map(|(n, _, st)| json!({"name": n, "stochastic": st})).collect::<Vec<_>>(),
             "neurons": ns.iter().map(|n| neuron_json(n)).collect::<Vec<_>>(),
+            "synapses": if syn { vec![json!({
+                "name": tsodyks2::NAME,
+                "doc": SYNAPSE_DOC,
+                "params": tsodyks2::PARAMS.iter().map(param_def_json).collect::<Vec<_>>(),
+            })] } else { vec![] },
         });
         return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
@@ -154,8 +161,25 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             out += "\n";
         }
     }
+    if syn {
+        out += if all {
+            "\nSYNAPSE MODELS (spiking_network.connections[k].synapse = { model = \"…\", parameters }; default static)\n\n"
+        } else {
+            "synapse model (spiking_network.connections[k].synapse = { model = \"…\", parameters })\n"
+        };
+        out += &format!("{} — {SYNAPSE_DOC} (NEST 3.10)\n", tsodyks2::NAME);
+        for p in tsodyks2::PARAMS {
+            out += &format!(
+                "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
+                p.name, p.default, p.unit, p.lo, p.hi, p.doc
+            );
+        }
+    }
     Ok(out)
 }
+
+/// What `tsodyks2_synapse` does, for `list`.
+const SYNAPSE_DOC: &str = "short-term depression and facilitation: each synapse's (u, x), updated at its source's spikes, scales the weight by x·u";
 
 fn neuron_text(n: &NeuronInfo) -> String {
     let mut s = format!("{} — {} (NEST 3.10)\n", n.name, n.doc);

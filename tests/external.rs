@@ -1,9 +1,9 @@
 //! External actors: real Python processes speaking the session protocol
 //! through `python/brainstream_client` — a relay network in plain Python
-//! (tests/external/parrot.py) for the protocol and its faults, real NEST
-//! and ANNarchy for the shipped scenarios.
+//! (tests/external/parrot.py) for the protocol and its faults, real NEST,
+//! ANNarchy and NetPyNE/NEURON (parts/netpyne.rs) for the shipped scenarios.
 //!
-//! They need a Python with the client (and NEST): `scripts/pyenv.sh`
+//! They need a Python with the client (and NEST, NEURON, NetPyNE): `scripts/pyenv.sh`
 //! makes one in target/pyenv (the README's test command runs it). Without
 //! it they say so and pass, unless BRAINSTREAM_REQUIRE_EXTERNAL=1 (CI),
 //! where its absence fails them. The ANNarchy scenario runs where
@@ -1087,3 +1087,6 @@ print(json.dumps(out))
         ])
     );
 }
+
+#[path = "parts/netpyne.rs"]
+mod netpyne;

@@ -1,4 +1,4 @@
-"""brainstream-client: run a NEST or ANNarchy network as an actor of a
+"""brainstream-client: run a NEST, ANNarchy or NetPyNE network as an actor of a
 brainstream co-simulation graph.
 
     from brainstream_client import Session
@@ -9,7 +9,7 @@ brainstream co-simulation graph.
     NestInterface(session, {"rM1": {"E": e1, "I": i1}}, spikes_in=...).run()
 
 `wire` implements the message format, `session` the handshake and the
-window loop, `nest` and `annarchy` the adapters.
+window loop, `nest`, `annarchy` and `netpyne` the adapters.
 """
 
 from .session import Session, SessionError, Window

@@ -23,7 +23,7 @@ def _check_keys(d, allowed, what):
 
 
 class Interface:
-    """Base of `NestInterface` and `AnnarchyInterface`.
+    """Base of `NestInterface`, `AnnarchyInterface` and `NetpyneInterface`.
 
     regions: {region label: {population name: population}}, the regions in
     the graph's order, each with the populations the graph's `populations`

@@ -438,3 +438,323 @@ to = "rec.input"
         }
     }
 }
+
+/// `{ model = "tsodyks2_synapse", … }` of a reference's synapse table.
+fn tsodyks2_spec(s: &serde_json::Value) -> String {
+    format!(
+        "{{ model = \"tsodyks2_synapse\", U = {:?}, u = {:?}, x = {:?}, tau_rec = {:?}, tau_fac = {:?} }}",
+        s["U"].as_f64().unwrap(),
+        s["u"].as_f64().unwrap(),
+        s["x"].as_f64().unwrap(),
+        s["tau_rec"].as_f64().unwrap(),
+        s["tau_fac"].as_f64().unwrap()
+    )
+}
+
+fn load_ref(name: &str) -> serde_json::Value {
+    let path = root().join(format!("tests/data/nest/{name}"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Largest |a − b| / |b| over the pairs.
+fn max_rel(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / y.abs())
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn tsodyks2_synapses_from_parrots_reproduce_nest() {
+    // tests/data/nest/make_refs_tsodyks2.py, tsodyks2_single: two
+    // spike_generators, each through a parrot_neuron (0.2 ms) and a
+    // tsodyks2_synapse (facilitating and depressing +900 pA over 1.5 ms,
+    // depressing −150 pA over 2.0 ms), into one iaf_psc_exp
+    let r = load_ref("tsodyks2_single.json");
+    let p = r["parrot_delay_ms"].as_f64().unwrap();
+    let g = format!(
+        r#"[simulation]
+dt_ms = {h}
+duration_ms = {dur}
+[actors.ex]
+kind = "spike_generator"
+spike_times_ms = {ex}
+[actors.inh]
+kind = "spike_generator"
+spike_times_ms = {inh}
+[actors.parrot_ex]
+kind = "parrot_neuron"
+n = 1
+[actors.parrot_in]
+kind = "parrot_neuron"
+n = 1
+[actors.net]
+kind = "spiking_network"
+model = "{model}"
+neuron_params = {{ I_e = {i_e:?} }}
+regions = ["r"]
+populations = {{ n = 1 }}
+record_v_m = [0]
+connections = [
+  {{ from = "spikes_in_2", to = "n", weight = {w_ex:?}, delay_ms = {d_ex:?}, synapse = {s_ex} }},
+  {{ from = "spikes_in_3", to = "n", weight = {w_in:?}, delay_ms = {d_in:?}, synapse = {s_in} }},
+]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "ex.spikes"
+to = "parrot_ex.spikes"
+delay_ms = {p:?}
+[[edges]]
+from = "inh.spikes"
+to = "parrot_in.spikes"
+delay_ms = {p:?}
+[[edges]]
+from = "parrot_ex.spikes"
+to = "net.spikes_in_2"
+[[edges]]
+from = "parrot_in.spikes"
+to = "net.spikes_in_3"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+        h = r["resolution_ms"].as_f64().unwrap(),
+        dur = r["duration_ms"].as_f64().unwrap(),
+        ex = list(&floats(&r["ex_times_ms"])),
+        inh = list(&floats(&r["in_times_ms"])),
+        model = r["model"].as_str().unwrap(),
+        i_e = r["params"]["I_e"].as_f64().unwrap(),
+        w_ex = r["ex_weight"].as_f64().unwrap(),
+        d_ex = r["ex_delay_ms"].as_f64().unwrap(),
+        s_ex = tsodyks2_spec(&r["ex_synapse"]),
+        w_in = r["in_weight"].as_f64().unwrap(),
+        d_in = r["in_delay_ms"].as_f64().unwrap(),
+        s_in = tsodyks2_spec(&r["in_synapse"]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gp = write(dir.path(), "g.toml", &g);
+    run(&gp, dir.path(), &[]).unwrap();
+    let want = floats(&r["spike_times_ms"]);
+    let want_vm = floats(&r["vm_mV"]);
+    let times = open_h5(&dir.path().join("spikes.h5"))
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert!(want.len() >= 5, "the reference must fire");
+    assert_eq!(times.len(), want.len(), "{times:?} vs NEST {want:?}");
+    for (a, b) in times.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-9, "spike at {a} ms, NEST {b} ms");
+    }
+    let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    assert!(vm.len() >= want_vm.len(), "V_m samples");
+    let rel = max_rel(&vm, &want_vm);
+    eprintln!(
+        "tsodyks2_single: {} spikes as NEST, V_m max relative difference {rel:.2e}",
+        want.len()
+    );
+    assert!(rel < 1e-12, "V_m max relative difference {rel:e}");
+    // static synapses of the same weights fire differently: the
+    // plasticity did act
+    let dir2 = tempfile::tempdir().unwrap();
+    let fixed = g.replace(
+        &tsodyks2_spec(&r["ex_synapse"]),
+        "{ model = \"static_synapse\" }",
+    );
+    let gp2 = write(dir2.path(), "g.toml", &fixed);
+    run(&gp2, dir2.path(), &[]).unwrap();
+    let alone = open_h5(&dir2.path().join("spikes.h5"))
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert_ne!(alone, times, "the synapse's plasticity changed nothing");
+}
+
+#[test]
+fn tsodyks2_update_gives_nest_s_recorded_weights_to_the_bit() {
+    // NEST's weight_recorder of tsodyks2_single: the weight x·u·w of every
+    // spike each synapse sent, at the parrot's spike time (tics × 0.001)
+    use brainstream::models::spiking::tsodyks2::nest_ms;
+    use brainstream::models::spiking::Tsodyks2;
+    let r = load_ref("tsodyks2_single.json");
+    let p = r["parrot_delay_ms"].as_f64().unwrap();
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let mut got = vec![];
+    for (k, side) in ["ex", "in"].iter().enumerate() {
+        let s = &r[format!("{side}_synapse")];
+        let syn = Tsodyks2::from_overrides(
+            ["U", "u", "x", "tau_rec", "tau_fac"].map(|n| (n, s[n].as_f64().unwrap())),
+        )
+        .unwrap();
+        let w = r[format!("{side}_weight")].as_f64().unwrap();
+        let mut state = syn.state();
+        for t in floats(&r[format!("{side}_times_ms")]) {
+            let step = ((t + p) / h).round() as u64;
+            let t_spike = nest_ms(step, 100);
+            got.push((t_spike.to_bits(), k as u64, w * state.spike(&syn, t_spike)));
+        }
+    }
+    got.sort_by_key(|g| (g.0, g.1));
+    let mut want: Vec<(u64, u64, f64)> = floats(&r["weight_times_ms"])
+        .iter()
+        .zip(floats(&r["weight_senders"]))
+        .zip(floats(&r["weights"]))
+        .map(|((t, s), w)| (t.to_bits(), s as u64, w))
+        .collect();
+    want.sort_by_key(|g| (g.0, g.1));
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!((g.0, g.1), (w.0, w.1), "time and synapse");
+        assert_eq!(
+            g.2.to_bits(),
+            w.2.to_bits(),
+            "weight {} vs NEST {}",
+            g.2,
+            w.2
+        );
+    }
+}
+
+#[test]
+fn tsodyks2_synapses_between_populations_reproduce_nest() {
+    // make_refs_tsodyks2.py, tsodyks2_network: three regular iaf_psc_alpha
+    // neurons all_to_all through tsodyks2_synapses onto two
+    let r = load_ref("tsodyks2_network.json");
+    let i_e = floats(&r["pre_I_e"]);
+    let syn = tsodyks2_spec(&r["synapse"]);
+    let (w, d) = (
+        r["weight"].as_f64().unwrap(),
+        r["delay_ms"].as_f64().unwrap(),
+    );
+    let conns: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|f| {
+            format!(
+                "{{ from = \"{f}\", to = \"post\", weight = {w:?}, delay_ms = {d:?}, synapse = {syn} }}"
+            )
+        })
+        .collect();
+    let g = format!(
+        r#"[simulation]
+dt_ms = {h}
+duration_ms = {dur}
+[actors.net]
+kind = "spiking_network"
+model = "{model}"
+regions = ["r"]
+populations = {{ a = 1, b = 1, c = 1, post = 2 }}
+population_params = {{ a = {{ I_e = {a:?} }}, b = {{ I_e = {b:?} }}, c = {{ I_e = {c:?} }}, post = {{ I_e = {post:?} }} }}
+record_v_m = [0, 1, 2, 3, 4]
+connections = [{conns}]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+        h = r["resolution_ms"].as_f64().unwrap(),
+        dur = r["duration_ms"].as_f64().unwrap(),
+        model = r["model"].as_str().unwrap(),
+        a = i_e[0],
+        b = i_e[1],
+        c = i_e[2],
+        post = r["post_I_e"].as_f64().unwrap(),
+        conns = conns.join(", "),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gp = write(dir.path(), "g.toml", &g);
+    run(&gp, dir.path(), &[]).unwrap();
+    let f = open_h5(&dir.path().join("spikes.h5"));
+    let senders = f
+        .dataset("spikes/senders")
+        .unwrap()
+        .read_raw::<u32>()
+        .unwrap();
+    let times = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let mut got: Vec<(u64, u32)> = times
+        .iter()
+        .zip(&senders)
+        .map(|(t, s)| ((t * 10.0).round() as u64, *s))
+        .collect();
+    let mut want: Vec<(u64, u32)> = floats(&r["spike_times_ms"])
+        .iter()
+        .zip(floats(&r["spike_senders"]))
+        .map(|(t, s)| ((t * 10.0).round() as u64, s as u32))
+        .collect();
+    got.sort_unstable();
+    want.sort_unstable();
+    let post = want.iter().filter(|s| s.1 >= 3).count();
+    assert!(post >= 5, "the reference's targets must fire");
+    assert_eq!(got, want, "spikes (step, neuron)");
+    for (a, b) in times
+        .iter()
+        .zip(&senders)
+        .filter(|(_, s)| **s >= 3)
+        .map(|(t, _)| t)
+        .zip(
+            floats(&r["spike_times_ms"])
+                .iter()
+                .zip(floats(&r["spike_senders"]))
+                .filter(|(_, s)| *s >= 3.0)
+                .map(|(t, _)| *t),
+        )
+    {
+        assert!((a - b).abs() < 1e-9, "post spike at {a} ms, NEST {b} ms");
+    }
+    let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    let mut rel: f64 = 0.0;
+    for i in 0..5 {
+        let want_i = floats(&r["vm_mV"][i]);
+        let got_i: Vec<f64> = (0..want_i.len()).map(|k| vm[k * 5 + i]).collect();
+        rel = rel.max(max_rel(&got_i, &want_i));
+    }
+    eprintln!(
+        "tsodyks2_network: {} spikes ({post} of the targets) as NEST, V_m max relative difference {rel:.2e}",
+        want.len()
+    );
+    assert!(rel < 1e-12, "V_m max relative difference {rel:e}");
+}
+
+#[test]
+fn list_shows_the_synapse_model_and_its_parameters() {
+    let o = bs().args(["list", "tsodyks2_synapse"]).output().unwrap();
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        t.starts_with("synapse model (spiking_network.connections[k].synapse"),
+        "{t}"
+    );
+    assert!(t.contains("tau_rec        = 800"), "{t}");
+    let all = String::from_utf8_lossy(&bs().arg("list").output().unwrap().stdout).to_string();
+    assert!(all.contains("SYNAPSE MODELS"), "{all}");
+    let j: serde_json::Value = serde_json::from_slice(
+        &bs()
+            .args(["list", "--json", "tsodyks2_synapse"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(j["synapses"][0]["name"], "tsodyks2_synapse");
+    assert!(j["synapses"][0]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "tau_fac" && p["unit"] == "ms"));
+}

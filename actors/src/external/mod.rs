@@ -1,6 +1,6 @@
-//! `external`: a spiking network simulated by another program — real NEST
-//! or ANNarchy, through the Python client in `python/` — as one actor of the
-//! graph. The runtime starts `command` (or connects to `endpoint`, where the
+//! `external`: a spiking network simulated by another program — real NEST,
+//! ANNarchy or NetPyNE/NEURON, through the Python client in `python/` — as
+//! one actor of the graph. The runtime starts `command` (or connects to `endpoint`, where the
 //! client listens), shakes hands (protocol version, dt, window, regions,
 //! populations: `docs/protocol.md`), then each window sends the inputs that
 //! arrived, a tick, and takes the outputs back before the window ends. In
@@ -51,7 +51,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name); the external side must announce the same" },
     ParamSpec { name: "config", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Any table, handed to the external side in the handshake (as JSON) for the user's script" },
     ParamSpec { name: "window_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 86400.0)), unit: "s", doc: "Longest wait for one window's answer before the run stops (0: no limit — a process that died or disconnected is noticed anyway; this catches one that hangs)" },
-    ParamSpec { name: "startup_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(300.0), range: Some((1.0, 86400.0)), unit: "s", doc: "How long to wait for the external side's handshake (importing NEST, compiling an ANNarchy network)" },
+    ParamSpec { name: "startup_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(300.0), range: Some((1.0, 86400.0)), unit: "s", doc: "How long to wait for the external side's handshake (importing NEST, compiling an ANNarchy network, NetPyNE creating its connections)" },
 ];
 
 const INPUTS: &[PortDecl] = &[
@@ -69,7 +69,7 @@ const OUTPUTS: &[PortDecl] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "external",
-    doc: "A spiking network in another program (NEST, ANNarchy via the Python client `brainstream_client`), stepped in lockstep over ZeroMQ",
+    doc: "A spiking network in another program (NEST, ANNarchy, NetPyNE/NEURON via the Python client `brainstream_client`), stepped in lockstep over ZeroMQ",
     params: PARAMS,
     inputs: INPUTS,
     outputs: OUTPUTS,

@@ -128,7 +128,7 @@ impl Proc {
                 "cannot start `{line}` in {}: {e}{}",
                 cwd.display(),
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    " (is the program on PATH? e.g. activate the virtual environment where NEST or ANNarchy is installed)"
+                    " (is the program on PATH? e.g. activate the virtual environment where NEST, ANNarchy or NetPyNE is installed)"
                 } else {
                     ""
                 }
@@ -205,6 +205,8 @@ impl Proc {
             ),
             ("nest", "pip install nest-simulator"),
             ("ANNarchy", "pip install annarchy cmake"),
+            ("neuron", "pip install neuron netpyne"),
+            ("netpyne", "pip install neuron netpyne"),
         ] {
             if m.contains(&format!("No module named '{module}'")) {
                 m.push_str(&format!(

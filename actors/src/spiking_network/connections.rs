@@ -29,10 +29,19 @@
 //! * `receptor` (default 0): NEST's `receptor_type`, checked against the
 //!   model; `regions` (default all): the regions whose populations are
 //!   connected.
+//! * `synapse` (default static): `{ model = "tsodyks2_synapse", U, u, x,
+//!   tau_rec, tau_fac }`, NEST's short-term plasticity, each synapse with
+//!   its own (u, x) updated at its source's spike times and scaling the
+//!   weight (`brainstream_models::spiking::tsodyks2`); NEST's defaults for
+//!   the keys left out. From a port, a spike's time is the device's, the
+//!   edge's delay taken off (the time NEST's parrot or neuron sends it).
 
 use std::collections::HashMap;
 
-use brainstream_models::spiking::{Dist, Network, NeuronInfo, Population, Rule, Signs};
+use brainstream_models::spiking::tsodyks2::{self, nest_ms, tics_per_step};
+use brainstream_models::spiking::{
+    Dist, Network, NeuronInfo, Population, Rule, Signs, Tsodyks2, Tsodyks2State,
+};
 use brainstream_runtime::{ActorError, BuildError, Params, RunContext, Spikes, WindowInfo};
 use rand::Rng;
 
@@ -65,6 +74,8 @@ pub(super) struct Projection {
     pub rule: Rule,
     pub weight: Dist,
     pub delay_ms: Dist,
+    /// `None`: static synapses
+    pub synapse: Option<Tsodyks2>,
 }
 
 impl Projection {
@@ -114,6 +125,7 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
             "receptor",
             "trains",
             "regions",
+            "synapse",
         ],
         at,
     )?;
@@ -227,7 +239,53 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
         rule,
         weight,
         delay_ms,
+        synapse: synapse(t, at)?,
     })
+}
+
+/// `synapse`: absent or `{ model = "static_synapse" }` (None), or
+/// `{ model = "tsodyks2_synapse", U, u, x, tau_rec, tau_fac }`, each value
+/// checked at its key against NEST's ranges.
+fn synapse(t: &toml::Table, at: &str) -> Result<Option<Tsodyks2>, BuildError> {
+    let Some(v) = t.get("synapse") else {
+        return Ok(None);
+    };
+    let here = format!("{at}.synapse");
+    let toml::Value::Table(s) = v else {
+        return Err(BuildError::at(
+            here,
+            format!("expected a table {{ model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }}, got {v}"),
+        ));
+    };
+    match text(s, "model", &here)? {
+        "static_synapse" => {
+            only(s, &["model"], &here)?;
+            Ok(None)
+        }
+        tsodyks2::NAME => {
+            let keys: Vec<&str> = std::iter::once("model")
+                .chain(tsodyks2::PARAMS.iter().map(|d| d.name))
+                .collect();
+            only(s, &keys, &here)?;
+            let mut values = vec![];
+            for d in tsodyks2::PARAMS {
+                if s.contains_key(d.name) {
+                    let v = num(s, d.name, &here)?;
+                    Tsodyks2::from_overrides([(d.name, v)])
+                        .map_err(|e| BuildError::at(format!("{here}.{}", d.name), e.to_string()))?;
+                    values.push((d.name, v));
+                }
+            }
+            Tsodyks2::from_overrides(values)
+                .map(Some)
+                .map_err(|e| BuildError::at(here, e.to_string()))
+        }
+        other => Err(BuildError::at(
+            format!("{here}.model"),
+            format!("unknown synapse model `{other}`"),
+        )
+        .hint("static_synapse (the default) or tsodyks2_synapse")),
+    }
 }
 
 /// `trains`: a list of sender indices or a count N (0..N); default [0].
@@ -347,6 +405,8 @@ struct Synapse {
     /// steps after the spike's stamp as seen past the edge
     delay: u32,
     weight: f64,
+    /// a tsodyks2_synapse's parameters and state
+    plastic: Option<(Tsodyks2, Tsodyks2State)>,
 }
 
 /// The synapses of the input ports' trains, by port and sender.
@@ -354,6 +414,11 @@ struct Synapse {
 pub(super) struct PortSynapses {
     ports: [HashMap<u32, Vec<Synapse>>; 4],
     longest: usize,
+    /// per port: the edge's delay (fine steps), taken off a spike's stamp
+    /// for its time at a plastic synapse
+    edge: [u64; 4],
+    /// NEST tics per fine step (set when a synapse is plastic)
+    tics: u64,
 }
 
 impl PortSynapses {
@@ -375,6 +440,11 @@ impl PortSynapses {
                 continue;
             };
             let edge = grid.steps(ctx.delays_into(SPIKE_PORTS[*port]).min().unwrap_or(0)) as i64;
+            me.edge[*port] = edge as u64;
+            if pr.synapse.is_some() {
+                me.tics = tics_per_step(dt)
+                    .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", ctx.name, pr.at)))?;
+            }
             let steps = |d: f64| (d / dt).round() as i64;
             if let Dist::Constant(d) = pr.delay_ms {
                 if steps(d) <= edge {
@@ -402,6 +472,7 @@ impl PortSynapses {
                         neuron: (target.first + t) as u32,
                         delay,
                         weight,
+                        plastic: pr.synapse.map(|p| (p, p.state())),
                     });
                 }
             }
@@ -415,11 +486,13 @@ impl PortSynapses {
     }
 
     /// Schedules the spikes of port `port` in window `w` into `net` (at
-    /// the window's start): a spike stamped k acts in step k + s of each of
-    /// its synapses. Spikes of trains no connection names reach nothing,
-    /// as NEST's unconnected device outputs; the count is returned.
+    /// the window's start), in stamp order: a spike stamped k acts in step
+    /// k + s of each of its synapses, a plastic synapse's weight scaled by
+    /// its state updated at the spike's time, ((k+1)·r − edge) fine steps.
+    /// Spikes of trains no connection names reach nothing, as NEST's
+    /// unconnected device outputs; the count is returned.
     pub fn schedule(
-        &self,
+        &mut self,
         port: usize,
         sp: &Spikes,
         w: &WindowInfo,
@@ -427,17 +500,27 @@ impl PortSynapses {
         net: &mut Network,
     ) -> Result<usize, ActorError> {
         let mut unconnected = 0;
-        for (k, &stamp) in sp.stamps.iter().enumerate() {
+        let mut order: Vec<usize> = (0..sp.stamps.len()).collect();
+        order.sort_by_key(|&k| sp.stamps[k]);
+        let (edge, tics) = (self.edge[port], self.tics);
+        for k in order {
+            let stamp = sp.stamps[k];
             if !w.contains(stamp) {
                 continue;
             }
-            let Some(syn) = self.ports[port].get(&sp.senders[k]) else {
+            let Some(syn) = self.ports[port].get_mut(&sp.senders[k]) else {
                 unconnected += 1;
                 continue;
             };
             let at = grid.offset(stamp, w);
+            // the spike's time as NEST's sender stamps it
+            let t_spike = nest_ms(((stamp + 1) * grid.r).saturating_sub(edge), tics);
             for s in syn {
-                net.inject(s.neuron as usize, s.weight, at + s.delay as usize)
+                let mut weight = s.weight;
+                if let Some((p, state)) = &mut s.plastic {
+                    weight *= state.spike(p, t_spike);
+                }
+                net.inject(s.neuron as usize, weight, at + s.delay as usize)
                     .map_err(ActorError::new)?;
             }
         }

@@ -52,7 +52,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "population_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population, over neuron_params, e.g. { I = { tau_m = 5.0 } } (`brainstream list MODEL` lists them)" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
-    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "region_connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections between the regions through the connectome, tvb-multiscale's nodes_connections: { from = population(s) of the source region j, to = population(s) of the target region i ≠ j, scale (weight = scale·w_ij, either sign), rule (as connections), receptor, source_regions, target_regions (default all) }, delay rint(L_ij / speed / dt) steps (≥ 1); pairs with w_ij = 0 are left out" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "mm/ms", doc: "Conduction speed of region_connections (default 3.0): delays rint(tract_length / speed / dt) steps" },
@@ -67,7 +67,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
-    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, connection rules, delays, regions connected through a connectome, Poisson background, current input, V_m recording",
+    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, connection rules, delays, regions connected through a connectome, tsodyks2_synapse plasticity, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region; without an `input` table, a device's trains wired by `connections` with from = \"spikes_in\"", end_stamped: false },
@@ -375,6 +375,10 @@ const BYTES_PER_NEURON: f64 = 64.0 * 16.0 + 128.0;
 /// while connecting.
 const BYTES_PER_SYNAPSE: f64 = 22.0;
 
+/// More bytes per plastic synapse: its state (u, x, t_prev), the index of
+/// its parameters, and its index among the synapses.
+const BYTES_PER_PLASTIC_SYNAPSE: f64 = 36.0;
+
 impl Actor for SpikingNetwork {
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         let regions = self.regions.len() as f64;
@@ -390,9 +394,17 @@ impl Actor for SpikingNetwork {
                 .between
                 .as_ref()
                 .map_or(0.0, |b| b.expected_synapses(&sizes));
+        let plastic: f64 = self
+            .projections
+            .iter()
+            .filter(|pr| pr.synapse.is_some())
+            .map(|pr| pr.expected_synapses(&sizes))
+            .sum();
         let n = self.regions.len() * per_region;
         Ok(Footprint {
-            memory_bytes: neurons * BYTES_PER_NEURON + synapses * BYTES_PER_SYNAPSE,
+            memory_bytes: neurons * BYTES_PER_NEURON
+                + synapses * BYTES_PER_SYNAPSE
+                + plastic * BYTES_PER_PLASTIC_SYNAPSE,
             outputs: vec![
                 (
                     "spikes",
@@ -434,12 +446,13 @@ impl Actor for SpikingNetwork {
                 if !pr.regions.contains(&reg) {
                     continue;
                 }
-                net.connect_dist(
+                net.connect_synapse(
                     reg * np + from,
                     reg * np + pr.to,
                     pr.rule,
                     pr.weight,
                     pr.delay_ms,
+                    pr.synapse,
                 )
                 .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, pr.at)))?;
             }

@@ -18,6 +18,7 @@ pub mod izhikevich;
 pub mod network;
 pub mod neuron;
 pub mod rkf45;
+pub mod tsodyks2;
 
 pub use aeif_cond_alpha::AeifCondAlpha;
 pub use aeif_cond_exp::AeifCondExp;
@@ -29,3 +30,4 @@ pub use iaf_psc_exp::IafPscExp;
 pub use izhikevich::Izhikevich;
 pub use network::{Dist, Network, Neurons, Population, Rule};
 pub use neuron::{neuron_info, Neuron, NeuronInfo, Receptor, Signs, NEURONS};
+pub use tsodyks2::{Tsodyks2, Tsodyks2State};

@@ -11,6 +11,10 @@
 //! * Delivery through a ring buffer of `max_delay + 1` slots per neuron: a
 //!   spike emitted in step `k` (stamped `(k+1)·h`) over a synapse of delay
 //!   `d` steps acts in step `k + d`, exactly NEST's timing.
+//! * Plastic synapses: NEST's `tsodyks2_synapse` per connection
+//!   ([`Tsodyks2`]), its state (u, x) updated when the source's spike is
+//!   sent (time `(k+1)·h` in NEST's tics) and the scaled weight delivered
+//!   after the delay, as NEST's `send`.
 //! * Background: per population, independent Poisson trains per neuron
 //!   (NEST's `poisson_generator`: spike count per step ~ Poisson(rate·h)),
 //!   with a weight and delay.
@@ -19,6 +23,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
 use super::neuron::{Neuron, NeuronInfo};
+use super::tsodyks2::{nest_ms, tics_per_step, Tsodyks2, Tsodyks2State};
 use crate::error::ModelError;
 
 /// The neurons of a network: one block of one model and parameter set per
@@ -107,6 +112,9 @@ impl Neurons {
         }
     }
 }
+
+/// No plastic synapse (an index into nothing).
+const STATIC: u32 = u32::MAX;
 
 /// A Poisson(λ) count by inversion (exact; fast for small λ).
 fn poisson_small(rng: &mut impl Rng, lam: f64, exp_neg: f64) -> f64 {
@@ -277,8 +285,18 @@ pub struct Network {
     out_target: Vec<u32>,
     out_weight: Vec<f64>,
     out_delay: Vec<u16>,
-    /// building: (source, target, weight, delay)
-    pending: Vec<(u32, u32, f64, u16)>,
+    /// per synapse: index into `plastic` (`STATIC`: a static synapse);
+    /// empty when every synapse is static
+    out_plastic: Vec<u32>,
+    /// the plastic synapses' states and the index of their parameters
+    plastic: Vec<(Tsodyks2State, u32)>,
+    /// the parameters of the plastic synapses, one per `connect` call
+    plastic_params: Vec<Tsodyks2>,
+    /// NEST tics per step, for the plastic synapses' spike times
+    tics: u64,
+    /// building: (source, target, weight, delay, index into
+    /// `plastic_params` or `STATIC`)
+    pending: Vec<(u32, u32, f64, u16, u32)>,
     /// ring of (excitatory, inhibitory) input per step slot and neuron
     ring: Vec<(f64, f64)>,
     /// ring of current input (pA) per step slot and neuron, if any
@@ -350,6 +368,10 @@ impl Network {
             out_target: vec![],
             out_weight: vec![],
             out_delay: vec![],
+            out_plastic: vec![],
+            plastic: vec![],
+            plastic_params: vec![],
+            tics: 0,
             pending: vec![],
             ring: vec![],
             cur_ring: vec![],
@@ -442,6 +464,21 @@ impl Network {
         weight: Dist,
         delay_ms: Dist,
     ) -> Result<(), ModelError> {
+        self.connect_synapse(from, to, rule, weight, delay_ms, None)
+    }
+
+    /// As [`connect_dist`](Self::connect_dist), the synapses static
+    /// (`None`) or NEST's `tsodyks2_synapse` with the parameters and
+    /// initial state `synapse`, each synapse with a state of its own.
+    pub fn connect_synapse(
+        &mut self,
+        from: usize,
+        to: usize,
+        rule: Rule,
+        weight: Dist,
+        delay_ms: Dist,
+        synapse: Option<Tsodyks2>,
+    ) -> Result<(), ModelError> {
         weight.check("weight")?;
         delay_ms.check("delay")?;
         if let Dist::Constant(d) = delay_ms {
@@ -454,6 +491,14 @@ impl Network {
                 )));
             }
         }
+        let syn = match synapse {
+            None => STATIC,
+            Some(p) => {
+                self.tics = tics_per_step(self.h)?;
+                self.plastic_params.push(p);
+                (self.plastic_params.len() - 1) as u32
+            }
+        };
         let (src, dst) = (self.pops[from].clone(), self.pops[to].clone());
         let pairs: Vec<(u32, u32)> = rule
             .pairs(src.size, dst.size, &mut self.rng)?
@@ -464,7 +509,7 @@ impl Network {
             let w = weight.sample(&mut self.rng);
             let dm = delay_ms.sample(&mut self.rng).max(self.h);
             let d = self.delay_steps(dm)?;
-            self.pending.push((s, t, w, d));
+            self.pending.push((s, t, w, d, syn));
         }
         Ok(())
     }
@@ -508,6 +553,19 @@ impl Network {
         self.out_target.extend(p.iter().map(|c| c.1));
         self.out_weight.extend(p.iter().map(|c| c.2));
         self.out_delay.extend(p.iter().map(|c| c.3));
+        if p.iter().any(|c| c.4 != STATIC) {
+            self.out_plastic = p
+                .iter()
+                .map(|c| {
+                    if c.4 == STATIC {
+                        return STATIC;
+                    }
+                    self.plastic
+                        .push((self.plastic_params[c.4 as usize].state(), c.4));
+                    (self.plastic.len() - 1) as u32
+                })
+                .collect();
+        }
         let maxd = self
             .out_delay
             .iter()
@@ -588,12 +646,20 @@ impl Network {
         if !self.cur_ring.is_empty() {
             self.cur_ring[k * n..(k + 1) * n].fill(0.0);
         }
+        // the time of this step's spikes, for the plastic synapses
+        let t_spike = nest_ms(self.step + 1, self.tics);
         for &s in fired {
             let s = s as usize;
             for e in self.out_start[s]..self.out_start[s + 1] {
                 let slot = (self.step as usize + self.out_delay[e] as usize) % self.slots;
                 let cell = &mut self.ring[slot * n + self.out_target[e] as usize];
-                let w = self.out_weight[e];
+                let mut w = self.out_weight[e];
+                if let Some(&k) = self.out_plastic.get(e) {
+                    if k != STATIC {
+                        let (state, p) = &mut self.plastic[k as usize];
+                        w *= state.spike(&self.plastic_params[*p as usize], t_spike);
+                    }
+                }
                 if w > 0.0 {
                     cell.0 += w;
                 } else {
@@ -793,11 +859,18 @@ impl CurPtr {
 mod tests {
     use super::*;
     use crate::params::ParamSet;
-    use crate::spiking::{aeif_cond_exp, iaf_cond_alpha, iaf_psc_alpha};
+    use crate::spiking::{aeif_cond_exp, iaf_cond_alpha, iaf_psc_alpha, Tsodyks2};
 
     /// Three populations of different models and parameters, recurrently
     /// connected with weights of both signs.
     fn mixed(seed: u64) -> Network {
+        let mut net = mixed_unbuilt(seed);
+        net.build();
+        net
+    }
+
+    /// As [`mixed`], before `build`.
+    fn mixed_unbuilt(seed: u64) -> Network {
         let psc = |i_e: f64| {
             iaf_psc_alpha::IafPscAlpha::new(
                 1,
@@ -828,7 +901,6 @@ mod tests {
         net.connect(2, 1, Rule::OneToOne, -30.0, 1.5).unwrap();
         net.connect(1, 2, Rule::FixedOutdegree(2), 2.0, 0.7)
             .unwrap();
-        net.build();
         net
     }
 
@@ -861,6 +933,43 @@ mod tests {
                 "{threads} threads"
             );
         }
+    }
+
+    #[test]
+    fn a_tsodyks2_synapse_that_recovers_at_once_is_a_static_synapse() {
+        // U = u = x = 1 and τ_rec → 0: every spike finds x = u = 1, the
+        // factor x·u is 1 and the network is the static one to the bit;
+        // with depression the same network differs
+        let run = |syn: Option<Tsodyks2>| {
+            let mut net = mixed_unbuilt(5);
+            net.connect_synapse(
+                1,
+                0,
+                Rule::FixedIndegree(4),
+                Dist::Constant(300.0),
+                Dist::Constant(1.2),
+                syn,
+            )
+            .unwrap();
+            net.build();
+            let mut spikes = vec![];
+            net.run(600, 1, |st, fired| {
+                spikes.extend(fired.iter().map(|&f| (st, f)))
+            });
+            let vm: Vec<u64> = (0..7).map(|i| net.neurons().v_m(i).to_bits()).collect();
+            (spikes, vm)
+        };
+        let instant =
+            Tsodyks2::from_overrides([("U", 1.0), ("u", 1.0), ("tau_rec", 1e-9)]).unwrap();
+        let still = run(None);
+        assert!(
+            still.0.iter().any(|&(_, f)| f < 7),
+            "the quiet population fires"
+        );
+        assert_eq!(run(Some(instant)), still);
+        let depressing =
+            Tsodyks2::from_overrides([("U", 0.5), ("u", 0.5), ("tau_rec", 500.0)]).unwrap();
+        assert_ne!(run(Some(depressing)).1, still.1);
     }
 
     #[test]
