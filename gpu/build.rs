@@ -1,7 +1,9 @@
-//! The kernels of every built-in model, generated from its declaration
-//! (`models/decl/NAME.toml`, read with brainstream-modeldecl) and compiled
-//! to SPIR-V with naga (no shaderc, no Vulkan SDK): for each model, the
-//! model part written by `brainstream_modeldecl::wgsl` followed by
+//! The kernels of every built-in model with Linear coupling, generated from
+//! the declarations (`models/decl/NAME.toml` and
+//! `models/decl/couplings/Linear.toml`, read with brainstream-modeldecl)
+//! and compiled to SPIR-V with naga (no shaderc, no Vulkan SDK): for each
+//! model, the model part written by `brainstream_modeldecl::wgsl`, the
+//! coupling part by `brainstream_modeldecl::wgsl_coupling`, then
 //! `shaders/step.wgsl`, once with the right-hand side in f64 and once in
 //! f32, becomes `$OUT_DIR/NAME.f64.spv` and `NAME.f32.spv` (the WGSL beside
 //! them, for reading). A declaration whose kernel does not compile stops
@@ -13,6 +15,7 @@ mod spirv;
 use std::path::Path;
 
 use brainstream_modeldecl::wgsl::{self, Precision};
+use brainstream_modeldecl::wgsl_coupling;
 
 fn main() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -21,6 +24,12 @@ fn main() {
     println!("cargo:rerun-if-changed={}", decl.display());
     println!("cargo:rerun-if-changed={}", step_path.display());
     let step = std::fs::read_to_string(&step_path).expect("shaders/step.wgsl");
+    let linear_path = decl.join("couplings/Linear.toml");
+    println!("cargo:rerun-if-changed={}", linear_path.display());
+    let linear_text = std::fs::read_to_string(&linear_path).expect("couplings/Linear.toml");
+    let (linear, _) =
+        brainstream_modeldecl::coupling::compile("models/decl/couplings/Linear.toml", &linear_text)
+            .unwrap_or_else(|e| panic!("{e}"));
     let out = std::env::var("OUT_DIR").expect("OUT_DIR");
     let mut files: Vec<_> = std::fs::read_dir(&decl)
         .expect("models/decl")
@@ -48,8 +57,11 @@ fn main() {
         let mut entry = format!("    BuiltinKernel {{\n        model: {name:?},\n");
         for prec in [Precision::F64, Precision::F32] {
             let tag = prec.ty();
-            let src = match wgsl::model(&program, prec) {
-                Ok(m) => format!("{m}\n{step}"),
+            let src = match wgsl::model(&program, prec).and_then(|m| {
+                wgsl_coupling::coupling(&linear, program.cvar.len(), prec)
+                    .map(|c| format!("{m}\n{c}\n{step}"))
+            }) {
+                Ok(src) => src,
                 Err(e) => {
                     failed.push(format!("{shown}: {e}"));
                     continue;

@@ -9,6 +9,9 @@ use common::*;
 use brainstream::sweep::{run_sweep, Backend, Plan, SweepOptions};
 use std::path::{Path, PathBuf};
 
+#[path = "parts/sweep_couplings.rs"]
+mod sweep_couplings;
+
 fn adex_sweep(dir: &Path, extra: &str) -> PathBuf {
     let g = root().join("graphs/adex68.toml");
     write(

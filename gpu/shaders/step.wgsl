@@ -3,7 +3,10 @@
 // from x(t) to x(t+1). Preceded by a model part generated from the model's
 // declaration (brainstream_modeldecl::wgsl), which defines NV, NC, CVAR,
 // NP, `prepare` (what depends on the parameters alone, once per thread and
-// step) and `dfun` (the right-hand side, in f64 or f32).
+// step) and `dfun` (the right-hand side, in f64 or f32), and by a coupling
+// part generated from the coupling's declaration
+// (brainstream_modeldecl::wgsl_coupling): NCP, NT, CPL_COMBINE, `cp`,
+// `cpl_pre` and `cpl_post`.
 //
 // Layouts (combination index innermost, so that neighbouring threads read
 // neighbouring words):
@@ -11,11 +14,13 @@
 //   hist[((s*NC + k)*N + j)*C + c]     coupled variables, ring of H slots
 //   acc[(o*N + i)*C + c]               sums of the output variables
 //   ints:   header (see H_* below), row_ptr[N+1], col[nnz], dly[nnz], outv[nout]
-//   floats: dt, weights[nnz], lo[NV], hi[NV], nsig[NV], params[(NP+2)*C]
-//           (model parameters in the model's table order, then the Linear
-//           coupling's a and b, each as C values)
-// Coupling (tvb-library's Linear, held for both Heun stages):
-//   c_k,i = a·Σ_j w_ij·x_cvar(k),j(t − d_ij) + b
+//   floats: dt, weights[nnz], lo[NV], hi[NV], nsig[NV], params[(NP+NCP)*C]
+//           (model parameters in the model's table order, then the
+//           coupling's, each as C values)
+// Coupling (held for both Heun stages), for each of the NT terms k:
+//   c_k,i = post(Σ_j w_ij·pre(k, x_i(t), x_j(t − d_ij)), NC)
+// where x_i and x_j hold the coupled variables (with CPL_COMBINE false,
+// pre reads only variable k of them); f32 products and sum.
 // Noise (additive): sqrt(2·nsig_v·dt)·z, z from Philox4x32-10 keyed by the
 // seed and combination, counter (step, region, variable), Box–Muller.
 
@@ -114,28 +119,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     prepare();
     let t = clock[0] + pc.t;
     let dt = floats[0];
-    let pa = ints[H_PARAMS] + u32(NP) * C + c;
-    let a = floats[pa];
-    let b = floats[pa + C];
+
+    var xs: array<f32, NV>;
+    for (var v = 0u; v < NV; v = v + 1u) {
+        xs[v] = x[(v * N + i) * C + c];
+    }
 
     // delayed coupling
     var cpl: array<f32, NC>;
+    var xi: array<f32, NC>;
+    for (var k = 0u; k < NC; k = k + 1u) {
+        xi[k] = xs[CVAR[k]];
+    }
     let e0 = ints[ints[H_ROWPTR] + i];
     let e1 = ints[ints[H_ROWPTR] + i + 1u];
-    for (var k = 0u; k < NC; k = k + 1u) {
+    for (var k = 0u; k < NT; k = k + 1u) {
         var sum = 0.0;
         for (var e = e0; e < e1; e = e + 1u) {
             let j = ints[ints[H_COL] + e];
             let d = ints[ints[H_DLY] + e];
             let s = (t + H - d) % H;
-            sum = sum + floats[ints[H_W] + e] * hist[((s * NC + k) * N + j) * C + c];
+            var xj: array<f32, NC>;
+            if (CPL_COMBINE) {
+                for (var m = 0u; m < NC; m = m + 1u) {
+                    xj[m] = hist[((s * NC + m) * N + j) * C + c];
+                }
+            } else {
+                xj[k] = hist[((s * NC + k) * N + j) * C + c];
+            }
+            sum = sum + floats[ints[H_W] + e] * cpl_pre(k, xi, xj);
         }
-        cpl[k] = a * sum + b;
-    }
-
-    var xs: array<f32, NV>;
-    for (var v = 0u; v < NV; v = v + 1u) {
-        xs[v] = x[(v * N + i) * C + c];
+        cpl[k] = cpl_post(sum, f32(NC));
     }
     var noise: array<f32, NV>;
     for (var v = 0u; v < NV; v = v + 1u) {

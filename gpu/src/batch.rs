@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::ModelInfo;
 use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
@@ -39,8 +40,11 @@ pub struct BatchSpec {
     pub model: &'static ModelInfo,
     /// Per combination, the model parameters in the model's table order.
     pub params: Vec<Vec<f64>>,
-    /// Per combination, the Linear coupling's (a, b).
-    pub coupling: Vec<(f64, f64)>,
+    /// The coupling (any whose declaration has a kernel:
+    /// [`shaders::kernel`]).
+    pub coupling_info: &'static CouplingInfo,
+    /// Per combination, the coupling's parameter values in its table order.
+    pub coupling: Vec<Vec<f64>>,
     /// Regions.
     pub n: usize,
     /// Weights `w[i·n + j]` (target i, source j).
@@ -193,7 +197,8 @@ impl GpuBatch {
     pub fn new(dev: Arc<GpuDevice>, spec: &BatchSpec) -> Result<Self, GpuError> {
         let info = spec.model;
         let precision = shaders::precision_for(info, spec.precision, dev.has_f64, &dev.name)?;
-        let kernel = shaders::kernel(info, precision)?;
+        let kernel = shaders::kernel(info, spec.coupling_info, precision)?;
+        let ncp = shaders::coupling_program(spec.coupling_info)?.n_values;
         tracing::debug!(
             model = info.name,
             precision = precision.ty(),
@@ -205,8 +210,15 @@ impl GpuBatch {
         let nc = info.cvar.len();
         if c == 0 || spec.coupling.len() != c {
             return Err(GpuError::Unsupported(
-                "a batch needs one coupling (a, b) per combination".into(),
+                "a batch needs one set of coupling parameters per combination".into(),
             ));
+        }
+        if let Some(cp) = spec.coupling.iter().find(|cp| cp.len() != ncp) {
+            return Err(GpuError::Unsupported(format!(
+                "{} coupling parameters given, {} has {ncp}",
+                cp.len(),
+                spec.coupling_info.name
+            )));
         }
         let max_delay = spec.delays.iter().copied().max().unwrap_or(0);
         if Self::max_combinations(&dev, info, n, max_delay) < c {
@@ -305,8 +317,9 @@ impl GpuBatch {
                 floats.push(p[k] as f32);
             }
         }
-        floats.extend(spec.coupling.iter().map(|cp| cp.0 as f32));
-        floats.extend(spec.coupling.iter().map(|cp| cp.1 as f32));
+        for k in 0..ncp {
+            floats.extend(spec.coupling.iter().map(|cp| cp[k] as f32));
+        }
         // state and constant history
         let mut x0 = vec![0f32; nv * n * c];
         for v in 0..nv {

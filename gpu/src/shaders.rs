@@ -1,9 +1,13 @@
-//! The kernels and which model each one steps. Every model's kernel is
-//! generated from its declaration (`brainstream_modeldecl::wgsl`) and
-//! followed by `shaders/step.wgsl`: a built-in model's by `build.rs`
-//! (SPIR-V in the binary, [`KERNELS`]), a user's at run time (naga, once
-//! per model and precision per process). Nothing is written by hand per
-//! model: adding a built-in model is its declaration.
+//! The kernels and which model and coupling each one steps. A kernel is a
+//! model part generated from the model's declaration
+//! (`brainstream_modeldecl::wgsl`), a coupling part generated from the
+//! coupling's (`brainstream_modeldecl::wgsl_coupling`) and
+//! `shaders/step.wgsl`: a built-in model's with Linear coupling by
+//! `build.rs` (SPIR-V in the binary, [`KERNELS`]), any other model and
+//! coupling — a user's model or coupling, another built-in coupling — at
+//! run time (naga, once per model, coupling and precision per process).
+//! Nothing is written by hand per model or coupling: adding a built-in one
+//! is its declaration.
 //!
 //! Each model has two kernels: the right-hand side in f64 (devices with
 //! shaderFloat64, the default there) and in f32 (devices without it, or on
@@ -13,8 +17,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use brainstream_modeldecl::coupling::CouplingProgram;
 pub use brainstream_modeldecl::wgsl::Precision;
 use brainstream_modeldecl::Program;
+use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::ModelInfo;
 
 use crate::error::GpuError;
@@ -76,43 +82,124 @@ pub fn shader_for(model: &str, precision: Precision) -> Result<&'static [u8], Gp
     })
 }
 
-/// Users' kernels compiled in this process, by program and precision.
-type Cache = Mutex<HashMap<(usize, Precision), Arc<[u32]>>>;
-static USER_KERNELS: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+/// Kernels compiled in this process, by model program, coupling program
+/// and precision.
+type Cache = Mutex<HashMap<(usize, usize, Precision), Arc<[u32]>>>;
+static RUNTIME_KERNELS: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
 
-/// The WGSL of `program`'s kernel in `precision` (model part and step).
-pub fn user_wgsl(program: &Program, precision: Precision) -> Result<String, GpuError> {
+/// Built-in declarations compiled in this process (for kernels not in the
+/// binary), by name.
+static MODEL_PROGRAMS: std::sync::OnceLock<Mutex<HashMap<String, &'static Program>>> =
+    std::sync::OnceLock::new();
+static COUPLING_PROGRAMS: std::sync::OnceLock<Mutex<HashMap<String, &'static CouplingProgram>>> =
+    std::sync::OnceLock::new();
+
+/// `info`'s program: a user's as checked, a built-in's compiled from its
+/// declaration once per process.
+pub fn model_program(info: &ModelInfo) -> Result<&'static Program, GpuError> {
+    if let Some(p) = info.user {
+        return Ok(p);
+    }
+    let cache = MODEL_PROGRAMS.get_or_init(Default::default);
+    let mut c = cache.lock().map_err(|_| poisoned())?;
+    if let Some(p) = c.get(info.name) {
+        return Ok(p);
+    }
+    let (p, _) =
+        brainstream_modeldecl::compile(info.name, info.source).map_err(|e| GpuError::Kernel {
+            model: info.name.into(),
+            cause: e.to_string(),
+        })?;
+    let p: &'static Program = Box::leak(Box::new(p));
+    c.insert(info.name.into(), p);
+    Ok(p)
+}
+
+/// `info`'s program: a user's coupling as checked, a built-in's compiled
+/// from its declaration once per process.
+pub fn coupling_program(info: &CouplingInfo) -> Result<&'static CouplingProgram, GpuError> {
+    if let Some(p) = info.user {
+        return Ok(p);
+    }
+    let cache = COUPLING_PROGRAMS.get_or_init(Default::default);
+    let mut c = cache.lock().map_err(|_| poisoned())?;
+    if let Some(p) = c.get(info.name) {
+        return Ok(p);
+    }
+    let (p, _) = brainstream_modeldecl::coupling::compile(info.name, info.source).map_err(|e| {
+        GpuError::Kernel {
+            model: format!("coupling {}", info.name),
+            cause: e.to_string(),
+        }
+    })?;
+    let p: &'static CouplingProgram = Box::leak(Box::new(p));
+    c.insert(info.name.into(), p);
+    Ok(p)
+}
+
+/// The WGSL of the kernel of model `program` with coupling `coupling` in
+/// `precision` (model part, coupling part and step).
+pub fn kernel_wgsl(
+    program: &Program,
+    coupling: &CouplingProgram,
+    precision: Precision,
+) -> Result<String, GpuError> {
     let model = brainstream_modeldecl::wgsl::model(program, precision).map_err(|cause| {
         GpuError::Kernel {
             model: program.name.clone(),
             cause,
         }
     })?;
-    Ok(format!("{model}\n{STEP_WGSL}"))
+    let cpl =
+        brainstream_modeldecl::wgsl_coupling::coupling(coupling, program.cvar.len(), precision)
+            .map_err(|cause| GpuError::Kernel {
+                model: program.name.clone(),
+                cause,
+            })?;
+    Ok(format!("{model}\n{cpl}\n{STEP_WGSL}"))
 }
 
-fn user_kernel(program: &'static Program, precision: Precision) -> Result<Arc<[u32]>, GpuError> {
-    let key = (program as *const Program as usize, precision);
-    let cache = USER_KERNELS.get_or_init(Default::default);
+/// The WGSL of a user's model's kernel with Linear coupling in `precision`.
+pub fn user_wgsl(program: &Program, precision: Precision) -> Result<String, GpuError> {
+    let linear = brainstream_models::coupling::COUPLINGS
+        .iter()
+        .find(|c| c.name == "Linear")
+        .ok_or_else(|| GpuError::Vulkan("no built-in Linear coupling".into()))?;
+    kernel_wgsl(program, coupling_program(linear)?, precision)
+}
+
+fn runtime_kernel(
+    program: &'static Program,
+    coupling: &'static CouplingProgram,
+    precision: Precision,
+) -> Result<Arc<[u32]>, GpuError> {
+    let key = (
+        program as *const Program as usize,
+        coupling as *const CouplingProgram as usize,
+        precision,
+    );
+    let cache = RUNTIME_KERNELS.get_or_init(Default::default);
     if let Some(w) = cache.lock().map_err(|_| poisoned())?.get(&key) {
         return Ok(w.clone());
     }
-    let src = user_wgsl(program, precision)?;
+    let src = kernel_wgsl(program, coupling, precision)?;
     let t0 = std::time::Instant::now();
     let words: Arc<[u32]> = crate::spirv::compile(&src)
         .map_err(|cause| GpuError::Kernel {
             model: program.name.clone(),
             cause: format!(
-                "the generated {} kernel does not compile: {cause}",
-                precision.ty()
+                "the generated {} kernel with coupling {} does not compile: {cause}",
+                precision.ty(),
+                coupling.name
             ),
         })?
         .into();
     tracing::info!(
         model = %program.name,
+        coupling = %coupling.name,
         precision = precision.ty(),
         ms = t0.elapsed().as_secs_f64() * 1e3,
-        "compiled a user's model's Vulkan kernel"
+        "compiled a Vulkan kernel"
     );
     cache
         .lock()
@@ -177,12 +264,22 @@ pub fn precision_for(
     }
 }
 
-/// `info`'s kernel in `precision`: a built-in model's from the binary, a
-/// user's generated and compiled now (or earlier in this process).
-pub fn kernel(info: &ModelInfo, precision: Precision) -> Result<Kernel, GpuError> {
-    let words: Arc<[u32]> = match info.user {
-        Some(p) => user_kernel(p, precision)?,
-        None => {
+/// Whether `coupling` is the built-in Linear coupling, whose kernels are
+/// in the binary.
+fn builtin_linear(coupling: &CouplingInfo) -> bool {
+    coupling.user.is_none() && coupling.name == "Linear"
+}
+
+/// The kernel of model `info` with `coupling` in `precision`: a built-in
+/// model's with Linear coupling from the binary, any other generated and
+/// compiled now (or earlier in this process).
+pub fn kernel(
+    info: &ModelInfo,
+    coupling: &CouplingInfo,
+    precision: Precision,
+) -> Result<Kernel, GpuError> {
+    let words: Arc<[u32]> = match (info.user, builtin_linear(coupling)) {
+        (None, true) => {
             let bytes = shader_for(info.name, precision)?;
             bytes
                 .chunks_exact(4)
@@ -190,21 +287,23 @@ pub fn kernel(info: &ModelInfo, precision: Precision) -> Result<Kernel, GpuError
                 .collect::<Vec<_>>()
                 .into()
         }
+        _ => runtime_kernel(model_program(info)?, coupling_program(coupling)?, precision)?,
     };
     Ok(Kernel { words, precision })
 }
 
-/// Whether `info` has kernels, checked before a device is opened: a
-/// built-in model always; a user's model's kernels are generated and
-/// compiled here (in both precisions), so that one that cannot be is
-/// refused before any work.
-pub fn check_model(info: &ModelInfo) -> Result<(), GpuError> {
-    match info.user {
-        Some(p) => {
-            user_kernel(p, Precision::F64)?;
-            user_kernel(p, Precision::F32)?;
+/// Whether model `info` with `coupling` has kernels, checked before a
+/// device is opened: a built-in model with Linear coupling always; any
+/// other pair's kernels are generated and compiled here (in both
+/// precisions), so that one that cannot be is refused before any work.
+pub fn check_model(info: &ModelInfo, coupling: &CouplingInfo) -> Result<(), GpuError> {
+    match (info.user, builtin_linear(coupling)) {
+        (None, true) => builtin(info.name).map(|_| ()),
+        _ => {
+            let (m, c) = (model_program(info)?, coupling_program(coupling)?);
+            runtime_kernel(m, c, Precision::F64)?;
+            runtime_kernel(m, c, Precision::F32)?;
             Ok(())
         }
-        None => builtin(info.name).map(|_| ()),
     }
 }

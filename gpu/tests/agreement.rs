@@ -37,9 +37,11 @@ fn device() -> Option<Arc<GpuDevice>> {
 }
 
 /// One comparison: a model, its combinations (parameter overrides, the
-/// Linear coupling's a), the scheme, the length, the noise.
+/// coupling's a where it has one), the coupling and its other parameters,
+/// the scheme, the length, the noise.
 struct Case<'a> {
     info: &'static ModelInfo,
+    coupling: (&'a str, &'a [(&'a str, f64)]),
     combos: &'a [(Vec<(&'a str, f64)>, f64)],
     heun: bool,
     steps: usize,
@@ -48,6 +50,9 @@ struct Case<'a> {
     precision: Option<Precision>,
     dt: f64,
 }
+
+/// tvb-library's Linear coupling with b = 0 (a from each combination).
+const LINEAR: (&str, &[(&str, f64)]) = ("Linear", &[("b", 0.0)]);
 
 /// How a case agreed: the worst relative error of the device against the
 /// CPU engine started from the same (f32-rounded) state, and the CPU
@@ -61,6 +66,9 @@ struct Agreement {
     /// dynamics can amplify f32 rounding much.
     first: f64,
     sensitivity: f64,
+    /// The same between the CPU's runs of the first two combinations: how
+    /// much what differs between them (e.g. the coupling) matters.
+    spread: f64,
 }
 
 /// Runs `case` on both and returns the worst relative error of the period
@@ -130,13 +138,24 @@ fn try_compare(dev: &Arc<GpuDevice>, case: &Case) -> Result<Agreement, String> {
     let mut params = vec![];
     let (mut cpu, mut cpu64) = (vec![], vec![]);
     let mut initial = vec![];
+    let mut coupling = vec![];
+    let mut coupling_info = None;
     for (k, (over, a)) in case.combos.iter().enumerate() {
         let ps = ParamSet::from_overrides(info.name, info.params, over.iter().copied()).unwrap();
         params.push(ps.values().to_vec());
+        let (cname, cfixed) = case.coupling;
+        let mut cover: Vec<(&str, f64)> = cfixed.to_vec();
+        let cpl = Coupling::new(cname, cfixed.iter().copied()).unwrap();
+        if cpl.info.params.iter().any(|p| p.name == "a") {
+            cover.push(("a", *a));
+        }
+        let cpl = Coupling::new(cname, cover).unwrap();
+        coupling.push(cpl.params.values().to_vec());
+        coupling_info = Some(cpl.info);
         let cfg = MeanFieldConfig {
             model: info,
             model_params: ps,
-            coupling: Coupling::new("Linear", [("a", *a), ("b", 0.0)]).unwrap(),
+            coupling: cpl,
             connectivity: conn.clone(),
             speed_mm_per_ms: speed,
             dt_ms: dt,
@@ -173,7 +192,8 @@ fn try_compare(dev: &Arc<GpuDevice>, case: &Case) -> Result<Agreement, String> {
     let spec = BatchSpec {
         model: info,
         params,
-        coupling: case.combos.iter().map(|c| (c.1, 0.0)).collect(),
+        coupling_info: coupling_info.expect("a combination"),
+        coupling,
         n,
         weights: conn.weights.clone(),
         delays,
@@ -215,10 +235,16 @@ fn try_compare(dev: &Arc<GpuDevice>, case: &Case) -> Result<Agreement, String> {
         .map(|(g, w)| (g.as_slice(), w.as_slice()))
         .collect();
     let s = worst(info, n, "cpu f32 x0", &pairs);
+    let spread = if cpu.len() > 1 {
+        worst(info, n, "combinations", &[(&cpu[0], &cpu[1])])
+    } else {
+        0.0
+    };
     Ok(Agreement {
         gpu: e,
         first,
         sensitivity: s,
+        spread,
     })
 }
 
@@ -238,6 +264,7 @@ fn generic_2d_oscillator_heun_and_euler() {
         (vec![], 0.1),
     ];
     let mut case = Case {
+        coupling: LINEAR,
         info: model("Generic2dOscillator"),
         combos: &combos,
         heun: true,
@@ -265,6 +292,7 @@ fn reduced_wong_wang_exc_inh_heun() {
     let e = compare(
         &dev,
         &Case {
+            coupling: LINEAR,
             info: model("ReducedWongWangExcInh"),
             combos: &combos,
             heun: true,
@@ -288,6 +316,7 @@ fn montbrio_pazo_roxin_heun() {
     let e = compare(
         &dev,
         &Case {
+            coupling: LINEAR,
             info: model("MontbrioPazoRoxin"),
             combos: &combos,
             heun: true,
@@ -309,6 +338,7 @@ fn noise_streams_agree_heun_and_euler() {
         let e = compare(
             &dev,
             &Case {
+                coupling: LINEAR,
                 info: model("Generic2dOscillator"),
                 combos: &combos,
                 heun,
@@ -323,6 +353,7 @@ fn noise_streams_agree_heun_and_euler() {
     let e = compare(
         &dev,
         &Case {
+            coupling: LINEAR,
             info: model("ReducedWongWangExcInh"),
             combos: &[(vec![], 0.0), (vec![("G", 1.0)], 0.5)],
             heun: true,
@@ -360,6 +391,7 @@ fn zerlaut_adaptation_second_order_heun_f64_kernel() {
     }
     let combos = vec![(adex(0.0), 0.0), (adex(60.0), 0.3), (adex(120.0), 0.5)];
     let mut case = Case {
+        coupling: LINEAR,
         info: model("ZerlautAdaptationSecondOrder"),
         combos: &combos,
         heun: true,
@@ -419,6 +451,7 @@ fn every_builtin_model_agrees_with_the_cpu_engine() {
         // diverges with it (said)
         let mut dt = 0.1;
         let det = |dt: f64, precision| Case {
+            coupling: LINEAR,
             info,
             combos: &combos,
             heun: true,
@@ -447,6 +480,7 @@ fn every_builtin_model_agrees_with_the_cpu_engine() {
                 let a = try_compare(
                     &dev,
                     &Case {
+                        coupling: LINEAR,
                         noise,
                         ..det(dt, precision)
                     },
@@ -601,7 +635,8 @@ fn a_users_model_runs_on_vulkan_with_the_built_in_bits() {
     for name in ["Generic2dOscillator", "WilsonCowan", "JansenRit"] {
         let user = user_copy(name);
         assert!(user.user.is_some());
-        brainstream_gpu::shaders::check_model(user).unwrap();
+        let linear = Coupling::new("Linear", []).unwrap().info;
+        brainstream_gpu::shaders::check_model(user, linear).unwrap();
         let conn = Connectivity::tvb76();
         let builtin = model(name);
         let initial = MeanFieldSim::new(MeanFieldConfig {
@@ -624,7 +659,8 @@ fn a_users_model_runs_on_vulkan_with_the_built_in_bits() {
                 .unwrap()
                 .values()
                 .to_vec()],
-            coupling: vec![(0.004, 0.0)],
+            coupling_info: Coupling::new("Linear", []).unwrap().info,
+            coupling: vec![vec![0.004, 0.0]],
             n: conn.n,
             weights: conn.weights.clone(),
             delays: conn.delays_steps(3.0, 0.1).unwrap(),
@@ -646,6 +682,7 @@ fn a_users_model_runs_on_vulkan_with_the_built_in_bits() {
         let e = compare(
             &dev,
             &Case {
+                coupling: LINEAR,
                 info: user,
                 combos: &[(vec![], 0.0), (vec![], 0.004)],
                 heun: true,
@@ -693,6 +730,7 @@ v = "P[0] * (1.2 - v) + P[1] * u * 0.1"
         let e = compare(
             &dev,
             &Case {
+                coupling: LINEAR,
                 info,
                 combos: &[(vec![], 0.0), (vec![("k", 1.5)], 0.01)],
                 heun: true,
@@ -731,5 +769,88 @@ x = "-(exp(x + h) - 2 * exp(x) + exp(x - h)) / (h * h) * 0.01 + c_x"
     assert_eq!(
         brainstream_gpu::shaders::precision_for(info, None, true, "dev").unwrap(),
         Precision::F64
+    );
+}
+
+/// Every built-in coupling but PreSigmoidal on the GPU, its kernel part
+/// generated from its declaration at run time, against the CPU engine: a
+/// model it is made for, two combinations (its `a`, where it has one, at a
+/// value and half of it), Heun, 30 ms, deterministic and with additive
+/// noise.
+/// Tolerance as for the models (1e-5 of each variable's largest value, or
+/// ten times what one f32 rounding of the initial state does on the CPU).
+#[test]
+fn every_coupling_agrees_with_the_cpu_engine() {
+    let Some(dev) = device() else { return };
+    let cases: &[(&str, &str, &[(&str, f64)], f64)] = &[
+        ("Generic2dOscillator", "Scaling", &[], 0.0042),
+        ("Generic2dOscillator", "Difference", &[], 0.0042),
+        ("Generic2dOscillator", "Sigmoidal", &[("sigma", 2.0)], 1.0),
+        (
+            "Generic2dOscillator",
+            "HyperbolicTangent",
+            &[("sigma", 2.0)],
+            0.005,
+        ),
+        ("Kuramoto", "Kuramoto", &[], 0.05),
+        ("JansenRit", "SigmoidalJansenRit", &[], 1.0),
+        ("ReducedWongWang", "Linear", &[("b", 0.001)], 0.0042),
+    ];
+    let mut failures = vec![];
+    for &(name, coupling, fixed, a) in cases {
+        let info = model(name);
+        let combos = vec![(vec![], a / 2.0), (vec![], a)];
+        for noise in [None, Some((vec![1e-7], 5u64))] {
+            let stochastic = noise.is_some();
+            let r = try_compare(
+                &dev,
+                &Case {
+                    info,
+                    coupling: (coupling, fixed),
+                    combos: &combos,
+                    heun: true,
+                    steps: 300,
+                    noise,
+                    precision: None,
+                    dt: 0.1,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{name} with {coupling}: {e}"));
+            let tol = tolerance(name, r.sensitivity);
+            eprintln!(
+                "== {name} with {coupling} noise={stochastic}: worst relative {:.2e} (first period {:.2e}), tolerance {tol:.1e}; the two couplings differ by {:.2e}",
+                r.gpu, r.first, r.spread
+            );
+            // the coupling matters: its two strengths differ by far more
+            // than the tolerance
+            if !(r.spread >= 10.0 * tol) {
+                failures.push(format!(
+                    "{name} with {coupling}: its two strengths differ by only {:.2e}",
+                    r.spread
+                ));
+            }
+            if !(r.gpu <= tol) || !(r.first <= 1e-5) {
+                failures.push(format!(
+                    "{name} with {coupling} noise={stochastic}: {:.3e} > {tol:.1e} or first period {:.3e} > 1e-5",
+                    r.gpu, r.first
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// tvb-library's PreSigmoidal sum has no kernel: refused before any work,
+/// naming the coupling and the CPU backend.
+#[test]
+fn presigmoidal_coupling_is_refused_on_vulkan() {
+    let info = model("Hopfield");
+    let cpl = Coupling::new("PreSigmoidal", []).unwrap();
+    let e = brainstream_gpu::shaders::check_model(info, cpl.info)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("PreSigmoidal") && e.contains("CPU backend"),
+        "{e}"
     );
 }

@@ -19,6 +19,7 @@ pub mod lower;
 pub mod modes;
 pub mod rust;
 pub mod wgsl;
+pub mod wgsl_coupling;
 
 pub use error::DeclError;
 pub use lower::Program;

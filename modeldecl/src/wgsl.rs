@@ -75,7 +75,7 @@ impl Precision {
     }
 
     /// Any constant: a literal, or built from `k_inf` (set in `prepare`).
-    fn constant(self, v: f64) -> String {
+    pub(crate) fn constant(self, v: f64) -> String {
         match self.literal(v) {
             Some(l) => l,
             None if v.is_nan() => "(k_inf - k_inf)".into(),
@@ -86,7 +86,7 @@ impl Precision {
 }
 
 /// WGSL's name of a one-argument function of [`crate::fns`].
-fn f1_name(f: F1) -> &'static str {
+pub(crate) fn f1_name(f: F1) -> &'static str {
     match f {
         F1::Exp => "m_exp",
         F1::Log => "m_log",
@@ -110,7 +110,7 @@ fn f1_name(f: F1) -> &'static str {
 }
 
 /// WGSL's name of a two-argument function of [`crate::fns`].
-fn f2_name(f: F2) -> &'static str {
+pub(crate) fn f2_name(f: F2) -> &'static str {
     match f {
         F2::Pow => "m_pow",
         F2::Atan2 => "m_atan2",
@@ -122,7 +122,7 @@ fn f2_name(f: F2) -> &'static str {
 }
 
 /// Whether each operation gives a truth value.
-fn truth(p: &Program) -> Vec<bool> {
+pub(crate) fn truth(p: &Program) -> Vec<bool> {
     let mut t = vec![false; p.nodes.len()];
     for (i, n) in p.nodes.iter().enumerate() {
         t[i] = match *n {

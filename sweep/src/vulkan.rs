@@ -4,14 +4,15 @@
 //!
 //! What the kernels cover is checked before any work: a model with a
 //! kernel (every built-in model; a user's model's kernel is generated and
-//! compiled here), Linear coupling, Heun or Euler, additive noise, one
-//! conduction speed for the whole sweep.
+//! compiled here), a coupling with a kernel (every built-in coupling but
+//! PreSigmoidal, and users' couplings: generated from the declaration),
+//! Heun or Euler, additive noise, one conduction speed for the whole
+//! sweep.
 
 use std::sync::Arc;
 
 use brainstream_gpu::{BatchSpec, GpuBatch, GpuDevice};
 use brainstream_models::analysis::Analyzer;
-use brainstream_models::coupling::CouplingKind;
 use brainstream_models::integrator::Scheme;
 use brainstream_models::{MeanFieldSim, NoiseKind};
 
@@ -30,12 +31,8 @@ fn refuse(cause: impl Into<String>) -> SweepError {
 /// Why the kernels cannot run `plan`, if they cannot.
 pub fn check(plan: &Plan) -> Result<(), SweepError> {
     let cfg = &plan.base;
-    brainstream_gpu::shaders::check_model(cfg.model).map_err(|e| refuse(e.to_string()))?;
-    if cfg.coupling.kind != CouplingKind::Linear {
-        return Err(refuse(
-            "the kernels implement Linear coupling only; run with --backend cpu",
-        ));
-    }
+    brainstream_gpu::shaders::check_model(cfg.model, cfg.coupling.info)
+        .map_err(|e| refuse(e.to_string()))?;
     if !matches!(cfg.scheme, Scheme::Heun | Scheme::Euler) {
         return Err(refuse(
             "the kernels integrate with Heun or Euler only; run with --backend cpu",
@@ -114,7 +111,7 @@ pub fn run(
                 .config(index)
                 .map_err(|cause| SweepError::Combination { index, cause })?;
             params.push(cfg.model_params.values().to_vec());
-            coupling.push((cfg.coupling.params.get("a"), cfg.coupling.params.get("b")));
+            coupling.push(cfg.coupling.params.values().to_vec());
             if k == 0 {
                 initial = MeanFieldSim::new(cfg.clone())
                     .map_err(|e| SweepError::Combination {
@@ -143,6 +140,7 @@ pub fn run(
         for (off, g) in groups {
             let spec = BatchSpec {
                 model: info,
+                coupling_info: base.coupling.info,
                 params: params[off..off + g.len()].to_vec(),
                 coupling: coupling[off..off + g.len()].to_vec(),
                 n,
