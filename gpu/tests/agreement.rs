@@ -782,7 +782,9 @@ x = "-(exp(x + h) - 2 * exp(x) + exp(x - h)) / (h * h) * 0.01 + c_x"
 #[test]
 fn every_coupling_agrees_with_the_cpu_engine() {
     let Some(dev) = device() else { return };
-    let cases: &[(&str, &str, &[(&str, f64)], f64)] = &[
+    // model, coupling, its fixed parameters, its `a`
+    type CouplingCase<'a> = (&'a str, &'a str, &'a [(&'a str, f64)], f64);
+    let cases: &[CouplingCase] = &[
         ("Generic2dOscillator", "Scaling", &[], 0.0042),
         ("Generic2dOscillator", "Difference", &[], 0.0042),
         ("Generic2dOscillator", "Sigmoidal", &[("sigma", 2.0)], 1.0),
