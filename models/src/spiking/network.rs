@@ -940,7 +940,7 @@ mod tests {
         // U = u = x = 1 and τ_rec → 0: every spike finds x = u = 1, the
         // factor x·u is 1 and the network is the static one to the bit;
         // with depression the same network differs
-        let run = |syn: Option<Tsodyks2>| {
+        let run_on = |syn: Option<Tsodyks2>, threads: usize| {
             let mut net = mixed_unbuilt(5);
             net.connect_synapse(
                 1,
@@ -953,12 +953,13 @@ mod tests {
             .unwrap();
             net.build();
             let mut spikes = vec![];
-            net.run(600, 1, |st, fired| {
+            net.run(600, threads, |st, fired| {
                 spikes.extend(fired.iter().map(|&f| (st, f)))
             });
             let vm: Vec<u64> = (0..7).map(|i| net.neurons().v_m(i).to_bits()).collect();
             (spikes, vm)
         };
+        let run = |syn: Option<Tsodyks2>| run_on(syn, 1);
         let instant =
             Tsodyks2::from_overrides([("U", 1.0), ("u", 1.0), ("tau_rec", 1e-9)]).unwrap();
         let still = run(None);
@@ -969,7 +970,11 @@ mod tests {
         assert_eq!(run(Some(instant)), still);
         let depressing =
             Tsodyks2::from_overrides([("U", 0.5), ("u", 0.5), ("tau_rec", 500.0)]).unwrap();
-        assert_ne!(run(Some(depressing)).1, still.1);
+        let depressed = run(Some(depressing));
+        assert_ne!(depressed.1, still.1);
+        // the states are updated in delivery, on one thread: any thread
+        // count gives the same bits
+        assert_eq!(run_on(Some(depressing), 3), depressed);
     }
 
     #[test]
