@@ -1022,7 +1022,10 @@ impl<M: Dfun> Engine<M> {
             // coloured noise on the Philox stream)
             let coloured = match &mut rng {
                 NoiseRng::Numpy(r) if nz.ntau_ms > 0.0 => {
-                    Some(ColouredNoise::new(cfg.dt_ms, nz.ntau_ms, r, nv * n))
+                    let mut c = ColouredNoise::new(cfg.dt_ms, nz.ntau_ms, r, nv * n);
+                    let modes = cfg.model.modes;
+                    c.mode_order(nv / modes, n, modes);
+                    Some(c)
                 }
                 _ => None,
             };
@@ -1664,6 +1667,9 @@ impl<M: Dfun> Stepper for Engine<M> {
             match &mut nz.rng {
                 NoiseRng::Numpy(r) => {
                     r.fill_normal(&mut z);
+                    // a model with modes: tvb-library draws (nvar, N, modes)
+                    let modes = self.info.modes;
+                    crate::noise::tvb_mode_order(&mut z, nv / modes, n, modes);
                     // coloured: each step's normals become that step's η,
                     // in order (the process does not depend on the state)
                     if let Some(c) = nz.coloured.as_mut() {

@@ -170,6 +170,29 @@ pub struct ColouredNoise {
     eta: Vec<f64>,
 }
 
+/// Reorders one step's normals, drawn in tvb-library's C order of its
+/// `(nvar, N, modes)` noise array (variable, region, mode innermost), into
+/// the engine's layout of a model with modes: row `v·modes + m` (variable
+/// `v`, mode `m`), region innermost. `z` holds whole steps of `nv·modes·n`
+/// values; nothing changes with one mode.
+pub fn tvb_mode_order(z: &mut [f64], nv: usize, n: usize, modes: usize) {
+    if modes <= 1 {
+        return;
+    }
+    let len = nv * modes * n;
+    let mut tmp = vec![0.0; len];
+    for step in z.chunks_exact_mut(len) {
+        for v in 0..nv {
+            for i in 0..n {
+                for m in 0..modes {
+                    tmp[(v * modes + m) * n + i] = step[(v * n + i) * modes + m];
+                }
+            }
+        }
+        step.copy_from_slice(&tmp);
+    }
+}
+
 impl ColouredNoise {
     /// tvb-library's `configure_coloured(dt, (nvar, N, 1))`: the constants
     /// from `dt_ms` and `ntau_ms` (both > 0 and finite), and the initial η
@@ -193,6 +216,13 @@ impl ColouredNoise {
     /// η where white noise has `sqrt(dt)`.
     pub fn scale(&self) -> f64 {
         self.dt_sqrt_lambda
+    }
+
+    /// The initial η of a model with modes, drawn in tvb-library's order,
+    /// into the engine's layout ([`tvb_mode_order`]; `nv` declared
+    /// variables, `n` regions).
+    pub fn mode_order(&mut self, nv: usize, n: usize, modes: usize) {
+        tvb_mode_order(&mut self.eta, nv, n, modes);
     }
 
     /// The current η, `nvar × N`.
@@ -232,6 +262,23 @@ pub enum NoiseStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modes_are_reordered_from_tvb_library_s_draws() {
+        // 2 variables, 3 regions, 2 modes; draw k of a step is tvb's
+        // (v, i, m) = (k / 6, k / 2 % 3, k % 2)
+        let mut z: Vec<f64> = (0..24).map(f64::from).collect();
+        tvb_mode_order(&mut z, 2, 3, 2);
+        // row v·2 + m, region i: tvb's index (v·3 + i)·2 + m
+        assert_eq!(
+            &z[..12],
+            &[0.0, 2.0, 4.0, 1.0, 3.0, 5.0, 6.0, 8.0, 10.0, 7.0, 9.0, 11.0]
+        );
+        assert_eq!(z[12], 12.0);
+        let mut one: Vec<f64> = (0..6).map(f64::from).collect();
+        tvb_mode_order(&mut one, 2, 3, 1);
+        assert_eq!(one, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    }
 
     #[test]
     fn matches_numpy_randomstate_42() {

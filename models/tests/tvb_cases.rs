@@ -1308,6 +1308,18 @@ fn bad_coloured_noise_is_refused() {
 /// kernel's FMAs tvb-library's own run moves by the `default_blas_relative`
 /// the case's JSON records, 1.0e-12 and 1.7e-13 of the largest value).
 fn modes_case(name: &'static str, model: &'static str, dt: f64) {
+    modes_case_noise(name, model, dt, None);
+}
+
+/// `modes_case` with tvb-library's additive noise (nsig, seed): drawn
+/// (nvar, N, modes) in C order per step, which the engine reorders into
+/// its (variable·mode, region) rows.
+fn modes_case_noise(
+    name: &'static str,
+    model: &'static str,
+    dt: f64,
+    noise: Option<(&'static [f64], u32)>,
+) {
     let info = model_info(model).unwrap();
     assert_eq!(info.modes, 3, "{model}: modes");
     let c = Case {
@@ -1316,7 +1328,7 @@ fn modes_case(name: &'static str, model: &'static str, dt: f64) {
         coupling: "Linear",
         cparams: LIN,
         scheme: Scheme::Heun,
-        noise: None,
+        noise,
         multiplicative: false,
         mon: Mon::Raw,
         length_ms: 100.0,
@@ -1333,6 +1345,18 @@ fn modes_case(name: &'static str, model: &'static str, dt: f64) {
 #[test]
 fn reduced_set_fitzhugh_nagumo_heun() {
     modes_case("rs_fhn_heun", "ReducedSetFitzHughNagumo", 0.1);
+}
+
+/// Bit-identical with tvb-library's noise (nsig 1e-3 on every variable and
+/// mode, seed 17).
+#[test]
+fn reduced_set_fitzhugh_nagumo_heun_stochastic() {
+    modes_case_noise(
+        "rs_fhn_heun_stochastic",
+        "ReducedSetFitzHughNagumo",
+        0.1,
+        Some((&[1e-3], 17)),
+    );
 }
 
 /// At dt = 0.05 ms: from these initial states the set diverges at 0.1 ms,

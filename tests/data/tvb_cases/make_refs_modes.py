@@ -3,7 +3,8 @@
 ReducedSetFitzHughNagumo and ReducedSetHindmarshRose (3 modes per region),
 as make_refs.py's cases (76-region connectome of tvb-data, speed 3 mm/ms,
 dt 0.1 ms (0.05 for the Hindmarsh-Rose set), Heun, deterministic, constant initial history, Linear coupling),
-100 ms (1000 and 2000 steps), one sample per ms kept.
+100 ms (1000 and 2000 steps), one sample per ms kept; FHN also with
+additive noise (nsig 1e-3 on every variable, seed 17).
 
 The state is tvb-library's (variable, region, mode); the files store it as
 brainstream's engine lays it out, one row per (variable, mode), variable
@@ -42,7 +43,7 @@ os.environ["NPY_DISABLE_CPU_FEATURES"] = "X86_V4 X86_V3"
 import numpy as np  # noqa: E402
 
 warnings.filterwarnings("ignore")
-from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, simulator  # noqa: E402
+from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator  # noqa: E402
 import tvb_data  # noqa: E402
 
 CONN = os.path.join(os.path.dirname(tvb_data.__file__), "connectivity", "connectivity_76.zip")
@@ -63,12 +64,15 @@ def golden_ic(model, n):
     return ic
 
 
-def case(name, model, a, length=100.0, dt=0.1, out=OUT):
+def case(name, model, a, length=100.0, dt=0.1, out=OUT, nsig=None, seed=None):
     conn = connectivity.Connectivity.from_file(CONN)
     conn.speed = np.array([3.0])
     conn.configure()
     model.variables_of_interest = tuple(model.state_variables)
-    integ = integrators.HeunDeterministic(dt=dt)
+    if nsig is None:
+        integ = integrators.HeunDeterministic(dt=dt)
+    else:
+        integ = integrators.HeunStochastic(dt=dt, noise=noise.Additive(nsig=np.array(nsig), noise_seed=seed))
     sim = simulator.Simulator(model=model, connectivity=conn, coupling=coupling.Linear(a=np.array([a])),
                               integrator=integ, monitors=(monitors.Raw(),))
     conn.set_idelays(dt)
@@ -88,10 +92,12 @@ def case(name, model, a, length=100.0, dt=0.1, out=OUT):
     np.save(os.path.join(out, name + "_data.npy"), flat)
     np.save(os.path.join(out, name + "_time.npy"), np.asarray(t, dtype=np.float64))
     np.save(os.path.join(out, name + "_ic.npy"), ic)
-    meta = dict(model=type(model).__name__, coupling="Linear", integrator="HeunDeterministic",
+    meta = dict(model=type(model).__name__, coupling="Linear", integrator=type(integ).__name__,
                 monitor="Raw", horizon=horizon, length_ms=length, shape=list(flat.shape),
                 dt_ms=dt, decimate=decimate, modes=M, coupling_params=dict(a=a, b=0.0), model_params={},
                 layout="(time, variable*3 + mode, region)", openblas_coretype=os.environ.get("OPENBLAS_CORETYPE"))
+    if nsig is not None:
+        meta.update(nsig=nsig, noise_seed=seed)
     print(name, flat.shape, "t0", t[0], "t1", t[-1], "max", np.abs(flat).max(), file=sys.stderr)
     return flat, meta, sim.model
 
@@ -128,21 +134,24 @@ def integrals(model):
     return out
 
 
-CASES = [("rs_fhn_heun", models.ReducedSetFitzHughNagumo, 0.0042, 0.1),
-         ("rs_hr_heun", models.ReducedSetHindmarshRose, 0.0042, 0.05)]
+# (name, model, coupling a, dt, nsig, seed): the stochastic case draws
+# tvb-library's noise, (nvar, N, modes) in C order, one array per step
+CASES = [("rs_fhn_heun", models.ReducedSetFitzHughNagumo, 0.0042, 0.1, None, None),
+         ("rs_hr_heun", models.ReducedSetHindmarshRose, 0.0042, 0.05, None, None),
+         ("rs_fhn_heun_stochastic", models.ReducedSetFitzHughNagumo, 0.0042, 0.1, [1e-3], 17)]
 
 
 def main():
     if "MODES_DEFAULT_BLAS" in os.environ:
-        for name, cls, a, dt in CASES:
-            case(name, cls(), a, dt=dt, out=os.environ["MODES_DEFAULT_BLAS"])
+        for name, cls, a, dt, nsig, seed in CASES:
+            case(name, cls(), a, dt=dt, out=os.environ["MODES_DEFAULT_BLAS"], nsig=nsig, seed=seed)
         return
     import tempfile
     tmp = tempfile.mkdtemp()
     env = dict(os.environ, MODES_DEFAULT_BLAS=tmp)
     subprocess.run([sys.executable, __file__], env=env, check=True)
-    for name, cls, a, dt in CASES:
-        flat, meta, m = case(name, cls(), a, dt=dt)
+    for name, cls, a, dt, nsig, seed in CASES:
+        flat, meta, m = case(name, cls(), a, dt=dt, nsig=nsig, seed=seed)
         other = np.load(os.path.join(tmp, name + "_data.npy"))
         d = np.abs(other - flat).max()
         meta.update(default_blas_max_abs_diff=float(d), default_blas_relative=float(d / np.abs(flat).max()))
