@@ -7,7 +7,8 @@ in-degree recurrence (E→E, E→I 80 of 20 pA, I→E, I→I 20 of −100 pA, 1.
 a 4 kHz Poisson background of 20 pA per neuron — with NEURON's cell for
 the graph's `config.model` (default iaf_psc_alpha, NEST's defaults:
 IntFire4, see brainstream_client.netpyne). A model NEURON has no cell for
-is refused by name. The adapter delivers the proxy trains and runs NEURON
+is refused by name. The adapter delivers the proxy trains (or, with
+`config.input = "rates"`, draws them from the rates) and runs NEURON
 window by window.
 """
 
@@ -81,6 +82,13 @@ for label in session.regions:
     regions[label] = names
 sim.create(netParams=net, simConfig=sim_cfg, output=False)
 
-NetpyneInterface(session, regions, neuron,
-                 spikes_in={"trains_per_region": 100, "targets": ["E", "I"], "indegree": 10,
-                            "weight": 20.0, "delay_ms": 0.1}).run()
+if cfg.get("input", "spikes") == "rates":
+    # the rates of the proxy trains instead: the adapter draws the trains
+    # (100 shared per region, as NEST's inhomogeneous_poisson_generator and parrots)
+    NetpyneInterface(session, regions, neuron, rates_in={
+        "targets": ["E", "I"], "parrots_per_region": 100, "indegree": 10,
+        "weight": 20.0, "delay_ms": 0.1}).run()
+else:
+    NetpyneInterface(session, regions, neuron,
+                     spikes_in={"trains_per_region": 100, "targets": ["E", "I"], "indegree": 10,
+                                "weight": 20.0, "delay_ms": 0.1}).run()

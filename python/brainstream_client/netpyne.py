@@ -30,8 +30,14 @@ In: `spikes_in` → one `NetCon` (no source) per proxy train and target
 neuron, each neuron drawing `indegree` trains of its region (with
 replacement, as NEST's fixed_indegree); a spike of step k is delivered with
 `NetCon.event((k + 1)·dt + delay)`. The weight is in the model's unit (pA,
-mV for iaf_psc_delta), converted by the model. `rates_in`, `current_in`
-and `record_v_m` are refused (the NEST adapter has them).
+mV for iaf_psc_delta), converted by the model. `rates_in` → the adapter
+draws the Poisson trains itself, as NEST's `inhomogeneous_poisson_generator`
+(a rate stamped j holds from step j + 1 on; in step s a train fires
+Poisson(rate·dt) spikes at (s + 1)·dt): `parrots_per_region` = k > 0 shared
+trains per region, each target neuron drawing `indegree` of them, one step
+later as through NEST's parrots; k = 0 one train per target neuron. The
+trains are delivered as `spikes_in`'s. `current_in` and `record_v_m` are
+refused (the NEST adapter has them).
 Out: `pc.spike_record` of every neuron of the populations; NEURON's
 integrate-and-fire cells fire at continuous times t, stamped step
 ⌈t/dt⌉ − 1 (the step that ends at or after t, as NEST stamps).
@@ -162,10 +168,10 @@ class NetpyneInterface(Interface):
 
     def __init__(self, session, regions, neuron, **kw):
         self.neuron = neuron
-        for port in ("rates_in", "current_in"):
-            if kw.get(port) is not None:
-                raise SessionError(f"the NetPyNE adapter takes proxy spike trains (spikes_in), "
-                                   f"not {port} (the NEST adapter does)")
+        if kw.get("current_in") is not None:
+            raise SessionError("the NetPyNE adapter takes proxy spike trains (spikes_in) or "
+                               "rates (rates_in), not current_in (NEURON's integrate-and-fire "
+                               "cells take no current; the NEST adapter does)")
         if kw.get("record_v_m"):
             raise SessionError("the NetPyNE adapter does not record v_m (NEURON's "
                                "integrate-and-fire cells have no membrane potential in mV)")
@@ -190,23 +196,75 @@ class NetpyneInterface(Interface):
         self.tvec, self.idvec = h.Vector(), h.Vector()
         for g in np.concatenate(gids).tolist():
             sim.pc.spike_record(int(g), self.tvec, self.idvec)
-        self.ncs = []
+        rng = np.random.default_rng(self.session.seed + 7)
         if self.spikes_in is not None:
             d = self.spikes_in
-            w = self.neuron.weight(d["weight"])
             self.delay = float(d.get("delay_ms", self.dt))
-            k = int(d["indegree"])
-            rng = np.random.default_rng(self.session.seed + 7)
-            self.ncs = [[] for _ in range(self.trains * len(self.regions))]
-            for r, label in enumerate(self.regions):
-                for pop in (self.regions[label][t] for t in d.get("targets", self.pop_names)):
-                    for cell in self._cells(pop):
-                        for j in rng.integers(0, self.trains, size=k).tolist():
-                            nc = h.NetCon(None, cell.hPointp)
-                            nc.weight[0] = w
-                            self.ncs[r * self.trains + j].append(nc)
+            self.ncs = self._trains(d, self.trains, rng)
+        if self.rates_in is not None:
+            d = self.rates_in
+            k = int(d.get("parrots_per_region", 0))
+            # through parrots: one more step, as NEST's parrot hop
+            self.rate_delay = float(d.get("delay_ms", self.dt)) + (self.dt if k > 0 else 0.0)
+            per_region = k if k > 0 else sum(len(self._cells(p)) for p in self._targets(d))
+            self.rate_trains = per_region
+            self.rate_ncs = self._trains(d, per_region, rng, independent=k == 0)
+            self.rate_rng = np.random.default_rng(self.session.seed + 11)
+            self.last_rate = np.zeros(len(self.regions))
+            self._rates_set = False
         sim.preRun()
         h.finitialize(float(sim.cfg.hParams.get("v_init", -65.0)))
+
+    def _targets(self, d, label=None):
+        label = label if label is not None else next(iter(self.regions))
+        return [self.regions[label][t] for t in d.get("targets", self.pop_names)]
+
+    def _trains(self, d, per_region, rng, independent=False):
+        """One source-less NetCon per (train, target neuron): [NetCons of
+        train r·per_region + j]. Each target neuron draws `indegree` of its
+        region's trains (with replacement), or has its own (`independent`)."""
+        w = self.neuron.weight(d["weight"])
+        ncs = [[] for _ in range(per_region * len(self.regions))]
+        for r, label in enumerate(self.regions):
+            own = 0
+            for pop in self._targets(d, label):
+                for cell in self._cells(pop):
+                    if independent:
+                        js = [own]
+                        own += 1
+                    else:
+                        js = rng.integers(0, per_region, size=int(d["indegree"])).tolist()
+                    for j in js:
+                        nc = h.NetCon(None, cell.hPointp)
+                        nc.weight[0] = w
+                        ncs[r * per_region + j].append(nc)
+        return ncs
+
+    def _set_rates(self, w, stamps, values):
+        # a rate stamped j holds from step j + 1 on (NEST's rate_times
+        # (j + 1)·dt); a sample stamped at the window's last step, from the next
+        n = w.n_steps
+        table = np.repeat(self.last_rate[None, :], n, axis=0)
+        for i, v in zip(stamps.astype(np.int64) - w.start_step + 1, values):
+            if 0 <= i < n:
+                table[i:, :] = v
+            if 0 <= i <= n:
+                self.last_rate = np.array(v, dtype=float)
+        self._fire(w, table)
+        self._rates_set = True
+
+    def _fire(self, w, table):
+        """Draws each train's spikes for the window from rates table[step,
+        region] (Hz) and delivers them."""
+        n, k = w.n_steps, self.rate_trains
+        for r in range(len(self.regions)):
+            lam = table[:, r] * self.dt / 1000.0
+            counts = self.rate_rng.poisson(lam[:, None], size=(n, k))
+            for s, j in zip(*np.nonzero(counts)):
+                at = round((w.start_step + int(s) + 1) * self.dt + self.rate_delay, 9)
+                for _ in range(int(counts[s, j])):
+                    for nc in self.rate_ncs[r * k + int(j)]:
+                        nc.event(at)
 
     def _set_spikes(self, w, sp):
         for k, times in zip(*self._trains_by_source(sp)):
@@ -216,6 +274,10 @@ class NetpyneInterface(Interface):
                     nc.event(at)
 
     def _advance(self, w):
+        if self.rates_in is not None:
+            if not self._rates_set:
+                self._fire(w, np.repeat(self.last_rate[None, :], w.n_steps, axis=0))
+            self._rates_set = False
         sim.pc.psolve(round((w.start_step + w.n_steps) * self.dt, 9))
 
     def _spikes(self, w):
