@@ -654,6 +654,8 @@ fn a_current_proxy_drives_the_spiking_regions_with_the_coupling() {
 // Connections into spiking populations, in this binary (one link instead of two)
 #[path = "parts/spiking_connections.rs"]
 mod spiking_connections;
+#[path = "parts/spiking_threads.rs"]
+mod spiking_threads;
 
 // Spike-train statistics against Elephant, in this binary
 #[path = "parts/spike_stats.rs"]

@@ -1,5 +1,5 @@
-//! The mean-field engine's automatic thread count (`threads = 0`), chosen
-//! from measurements while the run goes.
+//! The automatic thread count (`threads = 0`) of the mean-field engine and
+//! of the spiking networks, chosen from measurements while the run goes.
 //!
 //! Whether several threads beat one depends on the network and on the
 //! machine at that moment: on idle cores two threads step a 998-region
@@ -114,7 +114,7 @@ impl ThreadChoice {
                 one_thread_us_per_step = one * 1e6,
                 parts_us_per_step = parts * 1e6,
                 now = ?faster,
-                "mean-field engine: thread choice changed"
+                "thread choice changed"
             );
         }
         self.choice = faster;

@@ -37,6 +37,7 @@ use input::{Fanout, InputSpec};
 use regions::Between;
 
 use brainstream_models::spiking::{neuron_info, Dist, Network, Neuron, NEURONS};
+use brainstream_models::thread_choice::{Mode, ThreadChoice};
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
     ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
@@ -60,7 +61,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
-    ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — all cores up to 4 for conductance networks of ≥ 500 neurons, else 1); results are identical for any count" },
+    ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — for conductance networks of ≥ 500 neurons all cores up to 4 or one, each window whichever was measured faster; else 1); results are identical for any count" },
     ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS, either sign: > 0 excitatory, ≤ 0 inhibitory), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking) }" },
 ];
 
@@ -137,6 +138,10 @@ struct SpikingNetwork {
     between: Option<Between>,
     v_m_init: Option<(f64, f64)>,
     threads: usize,
+    /// `threads = 0` with several threads chosen: each window on one
+    /// thread or on all, whichever was measured faster
+    /// (`brainstream_models::thread_choice`)
+    choice: Option<ThreadChoice>,
     current_targets: Vec<usize>,
     record: Vec<usize>,
     vm_meta: Arc<SeriesMeta>,
@@ -346,6 +351,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         between,
         v_m_init,
         threads: p.i64("threads")? as usize,
+        choice: None,
         current_targets,
         vm_meta: Arc::new(SeriesMeta::new(
             vec!["V_m".into()],
@@ -513,14 +519,16 @@ impl Actor for SpikingNetwork {
         self.threads = match self.threads {
             0 => {
                 let heavy = net.neurons().heavy_step() && net.len() >= 500;
-                if heavy {
+                let t = if heavy {
                     std::thread::available_parallelism()
                         .map(|n| n.get())
                         .unwrap_or(1)
                         .min(4)
                 } else {
                     1
-                }
+                };
+                self.choice = (t > 1).then(ThreadChoice::new);
+                t
             }
             t => t,
         };
@@ -619,10 +627,22 @@ impl Actor for SpikingNetwork {
         let firsts: &[usize] = &self.pop_first;
         let record = &self.record;
         let mut vm = Array3::zeros((if record.is_empty() { 0 } else { steps }, 1, record.len()));
-        // recording V_m needs the neurons after every step: one thread
-        let threads = if record.is_empty() { self.threads } else { 1 };
+        // recording V_m needs the neurons after every step: one thread;
+        // an automatic count steps on all threads or one as measured
+        let fine_steps = grid.steps(w.n_steps);
+        let record_free = record.is_empty();
+        let mode = match &self.choice {
+            _ if !record.is_empty() => Mode::One,
+            Some(c) if fine_steps >= 4 => c.next(),
+            _ => Mode::Parts,
+        };
+        let threads = match mode {
+            Mode::One => 1,
+            Mode::Parts => self.threads,
+        };
+        let started = std::time::Instant::now();
         // `step` is the network's (fine) step; `stamp` the graph's
-        net.run_observed(grid.steps(w.n_steps), threads, |step, fired, neurons| {
+        net.run_observed(fine_steps, threads, |step, fired, neurons| {
             let stamp = grid.graph_step(step);
             let s = (stamp - w.start_step) as usize;
             if !record.is_empty() && grid.ends_graph_step(step) {
@@ -639,6 +659,9 @@ impl Actor for SpikingNetwork {
                 spikes.times_ms.push((step + 1) as f64 * grid.h);
             }
         });
+        if let (Some(c), true) = (self.choice.as_mut(), record_free && fine_steps >= 4) {
+            c.record(mode, started.elapsed().as_secs_f64() / fine_steps as f64);
+        }
         for s in 0..steps {
             for reg in 0..r {
                 for (pi, (_, size)) in self.pops.iter().enumerate() {
