@@ -151,10 +151,16 @@ def test_what_brainstream_cannot_express_is_refused_by_name(lab):
         bs.from_tvb(sim)
     # brainstream's own random start is there for it
     assert bs.from_tvb(sim, initial_conditions="random").validate()["total_steps"] == 1000
-    # a tvb-library model brainstream does not have (Epileptor is there,
-    # its codimension-3 variant is not)
-    with pytest.raises(bs.TvbError, match="model EpileptorCodim3 is not among brainstream's models"):
-        bs.from_tvb(base(model=lab.models.EpileptorCodim3()))
+    # a model brainstream does not have: every tvb-library model is there,
+    # so a user's own subclass
+    class MyOscillator(lab.models.Generic2dOscillator):
+        pass
+
+    with pytest.raises(bs.TvbError, match="model MyOscillator is not among brainstream's models"):
+        bs.from_tvb(base(model=MyOscillator()))
+    # a model with modes is refused by name
+    with pytest.raises(bs.TvbError, match="ReducedSetFitzHughNagumo has 3 modes"):
+        bs.from_tvb(base(model=lab.models.ReducedSetFitzHughNagumo()))
     with pytest.raises(bs.TvbError, match="SpatialAverage"):
         bs.from_tvb(base(monitors=(lab.monitors.SpatialAverage(),)))
     sim = base()

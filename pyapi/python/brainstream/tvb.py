@@ -124,7 +124,10 @@ def _model(sim: Any, known: dict[str, Any], n: int) -> tuple[str, dict[str, Any]
     if name not in known:
         raise TvbError(f"model {name} is not among brainstream's models ({', '.join(sorted(known))})")
     if int(getattr(model, "number_of_modes", 1)) != 1:
-        raise TvbError(f"model {name} has {model.number_of_modes} modes; brainstream's models have one")
+        raise TvbError(
+            f"model {name} has {model.number_of_modes} modes; from_tvb translates models of one mode: "
+            f'write its graph with model = "{name}" (docs/models.md, "Modes")'
+        )
     info = known[name]
     params: dict[str, Any] = {}
     names = set()
