@@ -86,7 +86,7 @@ impl Precision {
 }
 
 /// WGSL's name of a one-argument function of [`crate::fns`].
-pub(crate) fn f1_name(f: F1) -> &'static str {
+fn f1_name(f: F1) -> &'static str {
     match f {
         F1::Exp => "m_exp",
         F1::Log => "m_log",
@@ -110,7 +110,7 @@ pub(crate) fn f1_name(f: F1) -> &'static str {
 }
 
 /// WGSL's name of a two-argument function of [`crate::fns`].
-pub(crate) fn f2_name(f: F2) -> &'static str {
+fn f2_name(f: F2) -> &'static str {
     match f {
         F2::Pow => "m_pow",
         F2::Atan2 => "m_atan2",
@@ -118,6 +118,68 @@ pub(crate) fn f2_name(f: F2) -> &'static str {
         F2::Min => "m_min",
         F2::Max => "m_max",
         F2::Heaviside => "m_heaviside2",
+    }
+}
+
+/// The WGSL of operation `n` of `p` whose operands `operand` writes: an
+/// arithmetic, comparison, logical or function node (not a leaf — constant,
+/// parameter, state or coupling — which each kernel part writes its own
+/// way). An operation of constants alone takes its first numeric operand
+/// through `opq`, so that naga does not fold it (it refuses a folded ∞ or
+/// NaN, where the CPU computes one).
+pub(crate) fn operation(
+    p: &Program,
+    is_bool: &[bool],
+    n: &Node,
+    operand: impl Fn(u32) -> String,
+) -> String {
+    let all_const = operands(n).count() > 0
+        && operands(n).all(|a| matches!(p.nodes[a as usize], Node::Const(_)));
+    let mut first = true;
+    let mut o = |a: u32| -> String {
+        let s = operand(a);
+        if all_const && first && !is_bool[a as usize] {
+            first = false;
+            format!("opq({s})")
+        } else {
+            s
+        }
+    };
+    match *n {
+        Node::Neg(a) => format!("-{}", o(a)),
+        Node::Bin(op, a, b) => {
+            let op = match op {
+                BinOp::Add => "+",
+                BinOp::Sub => "-",
+                BinOp::Mul => "*",
+                BinOp::Div => "/",
+            };
+            let x = o(a);
+            format!("{x} {op} {}", o(b))
+        }
+        Node::F1(f, a) => format!("{}({})", f1_name(f), operand(a)),
+        Node::F2(f, a, b) => format!("{}({}, {})", f2_name(f), operand(a), operand(b)),
+        Node::Cmp(op, a, b) => {
+            let x = o(a);
+            let y = o(b);
+            match op {
+                CmpOp::Lt => format!("{x} < {y}"),
+                CmpOp::Le => format!("{x} <= {y}"),
+                CmpOp::Gt => format!("{x} > {y}"),
+                CmpOp::Ge => format!("{x} >= {y}"),
+                CmpOp::Eq => format!("{x} == {y}"),
+                CmpOp::Ne => format!("!({x} == {y})"),
+            }
+        }
+        Node::And(a, b) => format!("{} && {}", operand(a), operand(b)),
+        Node::Or(a, b) => format!("{} || {}", operand(a), operand(b)),
+        Node::Not(a) => format!("!{}", operand(a)),
+        Node::Select(c, a, b) => {
+            format!("select({}, {}, {})", operand(b), operand(a), operand(c))
+        }
+        Node::Const(_) | Node::Param(_) | Node::State(_) | Node::Coupling(_) => {
+            unreachable!("a leaf is written by the kernel part")
+        }
     }
 }
 
@@ -234,20 +296,7 @@ pub fn model(p: &Program, prec: Precision) -> Result<String, String> {
     // takes its first operand through `opq`, so that naga does not fold it
     // (it refuses a folded ∞ or NaN, where the CPU computes one).
     let expr = |i: usize, in_dfun: bool| -> String {
-        let n = &p.nodes[i];
-        let all_const = operands(n).count() > 0
-            && operands(n).all(|a| matches!(p.nodes[a as usize], Node::Const(_)));
-        let mut first = true;
-        let o = |a: u32, first: &mut bool| -> String {
-            let s = operand(a, in_dfun);
-            if all_const && *first && !is_bool[a as usize] {
-                *first = false;
-                format!("opq({s})")
-            } else {
-                s
-            }
-        };
-        match *n {
+        match p.nodes[i] {
             Node::Const(b) => prec.constant(f64::from_bits(b)),
             Node::Param(k) => match prec {
                 Precision::F64 => format!("f64(p({k}u))"),
@@ -255,45 +304,7 @@ pub fn model(p: &Program, prec: Precision) -> Result<String, String> {
             },
             Node::State(k) => format!("{ty}(xs[{k}])"),
             Node::Coupling(k) => format!("{ty}(cpl[{k}])"),
-            Node::Neg(a) => format!("-{}", o(a, &mut first)),
-            Node::Bin(op, a, b) => {
-                let op = match op {
-                    BinOp::Add => "+",
-                    BinOp::Sub => "-",
-                    BinOp::Mul => "*",
-                    BinOp::Div => "/",
-                };
-                let x = o(a, &mut first);
-                format!("{x} {op} {}", o(b, &mut first))
-            }
-            Node::F1(f, a) => format!("{}({})", f1_name(f), operand(a, in_dfun)),
-            Node::F2(f, a, b) => format!(
-                "{}({}, {})",
-                f2_name(f),
-                operand(a, in_dfun),
-                operand(b, in_dfun)
-            ),
-            Node::Cmp(op, a, b) => {
-                let x = o(a, &mut first);
-                let y = o(b, &mut first);
-                match op {
-                    CmpOp::Lt => format!("{x} < {y}"),
-                    CmpOp::Le => format!("{x} <= {y}"),
-                    CmpOp::Gt => format!("{x} > {y}"),
-                    CmpOp::Ge => format!("{x} >= {y}"),
-                    CmpOp::Eq => format!("{x} == {y}"),
-                    CmpOp::Ne => format!("!({x} == {y})"),
-                }
-            }
-            Node::And(a, b) => format!("{} && {}", operand(a, in_dfun), operand(b, in_dfun)),
-            Node::Or(a, b) => format!("{} || {}", operand(a, in_dfun), operand(b, in_dfun)),
-            Node::Not(a) => format!("!{}", operand(a, in_dfun)),
-            Node::Select(c, a, b) => format!(
-                "select({}, {}, {})",
-                operand(b, in_dfun),
-                operand(a, in_dfun),
-                operand(c, in_dfun)
-            ),
+            ref n => operation(p, &is_bool, n, |a| operand(a, in_dfun)),
         }
     };
 

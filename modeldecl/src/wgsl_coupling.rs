@@ -26,9 +26,8 @@
 use std::fmt::Write;
 
 use crate::coupling::{CouplingProgram, Sum};
-use crate::expr::{BinOp, CmpOp};
-use crate::lower::{operands, Node};
-use crate::wgsl::{f1_name, f2_name, truth, Precision};
+use crate::lower::Node;
+use crate::wgsl::{operation, truth, Precision};
 
 /// The coupling part of a kernel for coupling `cp` and a model with `ncvar`
 /// coupled variables, right-hand side in `prec`. An error says why the
@@ -86,20 +85,7 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
         }
     };
     let expr = |i: usize| -> Result<String, String> {
-        let n = &p.nodes[i];
-        let all_const = operands(n).count() > 0
-            && operands(n).all(|a| matches!(p.nodes[a as usize], Node::Const(_)));
-        let mut first = true;
-        let o = |a: u32, first: &mut bool| -> String {
-            let s = operand(a);
-            if all_const && *first && !is_bool[a as usize] {
-                *first = false;
-                format!("opq({s})")
-            } else {
-                s
-            }
-        };
-        Ok(match *n {
+        Ok(match p.nodes[i] {
             Node::Const(b) => prec.constant(f64::from_bits(b)),
             Node::Param(k) => match prec {
                 Precision::F64 => format!("f64(cp({k}u))"),
@@ -112,37 +98,7 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
                     cp.name
                 ))
             }
-            Node::Neg(a) => format!("-{}", o(a, &mut first)),
-            Node::Bin(op, a, b) => {
-                let op = match op {
-                    BinOp::Add => "+",
-                    BinOp::Sub => "-",
-                    BinOp::Mul => "*",
-                    BinOp::Div => "/",
-                };
-                let x = o(a, &mut first);
-                format!("{x} {op} {}", o(b, &mut first))
-            }
-            Node::F1(f, a) => format!("{}({})", f1_name(f), operand(a)),
-            Node::F2(f, a, b) => format!("{}({}, {})", f2_name(f), operand(a), operand(b)),
-            Node::Cmp(op, a, b) => {
-                let x = o(a, &mut first);
-                let y = o(b, &mut first);
-                match op {
-                    CmpOp::Lt => format!("{x} < {y}"),
-                    CmpOp::Le => format!("{x} <= {y}"),
-                    CmpOp::Gt => format!("{x} > {y}"),
-                    CmpOp::Ge => format!("{x} >= {y}"),
-                    CmpOp::Eq => format!("{x} == {y}"),
-                    CmpOp::Ne => format!("!({x} == {y})"),
-                }
-            }
-            Node::And(a, b) => format!("{} && {}", operand(a), operand(b)),
-            Node::Or(a, b) => format!("{} || {}", operand(a), operand(b)),
-            Node::Not(a) => format!("!{}", operand(a)),
-            Node::Select(c, a, b) => {
-                format!("select({}, {}, {})", operand(b), operand(a), operand(c))
-            }
+            ref n => operation(p, &is_bool, n, operand),
         })
     };
     // one function: the operations `root` needs, in program order
