@@ -115,6 +115,7 @@ trait Stepper: Send {
     fn state(&self) -> Vec<f64>;
     /// `coupling_out` holds every region (`true`) or the proxy regions.
     fn set_coupling_of_every_region(&mut self, every: bool);
+    fn coupling_of_every_region(&self) -> bool;
 }
 
 /// A running mean-field network simulation.
@@ -127,8 +128,6 @@ pub struct MeanFieldSim {
     dt: f64,
     horizon: usize,
     nnz: usize,
-    /// `coupling_out` holds every region rather than the proxy regions.
-    coupling_every: bool,
 }
 
 impl std::fmt::Debug for MeanFieldSim {
@@ -212,7 +211,6 @@ impl MeanFieldSim {
             dt,
             horizon,
             nnz,
-            coupling_every: false,
         })
     }
 
@@ -376,13 +374,12 @@ impl MeanFieldSim {
     /// tvb-library's `AfferentCoupling` monitor records them, instead of the
     /// proxy regions'.
     pub fn export_coupling_of_every_region(&mut self, every: bool) {
-        self.coupling_every = every;
         self.inner.set_coupling_of_every_region(every);
     }
 
     /// The regions `coupling_out` holds: every region or the proxy regions.
     pub fn coupling_regions(&self) -> usize {
-        if self.coupling_every {
+        if self.inner.coupling_of_every_region() {
             self.n
         } else {
             self.proxy_nodes.len()
@@ -1820,6 +1817,10 @@ impl<M: Dfun> Stepper for Engine<M> {
 
     fn set_coupling_of_every_region(&mut self, every: bool) {
         self.coupling_every = every;
+    }
+
+    fn coupling_of_every_region(&self) -> bool {
+        self.coupling_every
     }
 
     fn state(&self) -> Vec<f64> {
