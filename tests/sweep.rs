@@ -657,11 +657,18 @@ fcd_step_ms = 50.0
 "#,
     );
     let plan = Plan::load(&file, &brainstream::default_registry()).unwrap();
-    let mut tables = vec![];
-    for (name, backend) in [("cpu", Backend::Cpu), ("vk", Backend::Vulkan)] {
-        let out = dir.path().join(name);
+    let [(shape, cpu), (_, vk)] = cpu_and_vulkan_tables(&plan, dir.path());
+    // every column to 1e-5 of its largest value (measured: ≤ 1.2e-6)
+    columns_agree(&plan.columns(), &shape, &cpu, &vk, 1e-5);
+}
+
+/// `plan` swept on the CPU and on Vulkan (2 threads, into DIR/cpu and
+/// DIR/vk), no combination diverging: the two tables.
+fn cpu_and_vulkan_tables(plan: &Plan, dir: &Path) -> [(Vec<usize>, Vec<f64>); 2] {
+    [("cpu", Backend::Cpu), ("vk", Backend::Vulkan)].map(|(name, backend)| {
+        let out = dir.join(name);
         let s = run_sweep(
-            &plan,
+            plan,
             &SweepOptions {
                 out_dir: out.clone(),
                 threads: 2,
@@ -672,11 +679,13 @@ fcd_step_ms = 50.0
         )
         .unwrap();
         assert_eq!(s.diverged, 0);
-        tables.push(table(&out));
-    }
-    let (shape, cpu) = &tables[0];
-    let (_, vk) = &tables[1];
-    let cols = plan.columns();
+        table(&out)
+    })
+}
+
+/// Every column of the CPU's and Vulkan's tables (`shape`, row-major)
+/// agrees within `tol` of its largest |value|, NaN where the other is NaN.
+fn columns_agree(cols: &[String], shape: &[usize], cpu: &[f64], vk: &[f64], tol: f64) {
     for (k, name) in cols.iter().enumerate() {
         let (mut err, mut scale) = (0.0f64, 0.0f64);
         for r in 0..shape[0] {
@@ -688,8 +697,6 @@ fcd_step_ms = 50.0
             }
         }
         eprintln!("{name:<20} max|cpu − vulkan| {err:.3e} (scale {scale:.3e})");
-        // every column to 1e-5 of its largest value (measured: ≤ 1.2e-6)
-        let tol = 1e-5;
         assert!(
             err <= tol * scale.max(1e-12),
             "{name}: {err} vs scale {scale}"
@@ -777,22 +784,7 @@ fcd_step_ms = 30.0
         bits(&builtin_vk),
         "the user's kernel and the built-in one differ"
     );
-    for (k, name) in cols.iter().enumerate() {
-        let (mut err, mut scale) = (0.0f64, 0.0f64);
-        for r in 0..shape[0] {
-            let (a, b) = (user_cpu[r * shape[1] + k], user_vk[r * shape[1] + k]);
-            assert_eq!(a.is_nan(), b.is_nan(), "{name}: {a} vs {b}");
-            if a.is_finite() {
-                err = err.max((a - b).abs());
-                scale = scale.max(a.abs());
-            }
-        }
-        eprintln!("{name:<20} max|cpu − vulkan| {err:.3e} (scale {scale:.3e})");
-        assert!(
-            err <= 1e-5 * scale.max(1e-12),
-            "{name}: {err} vs scale {scale}"
-        );
-    }
+    columns_agree(&cols, &shape, &user_cpu, &user_vk, 1e-5);
 }
 
 /// A user's coupling declaration (`coupling = "mine.toml"` in the graph):

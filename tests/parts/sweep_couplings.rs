@@ -55,25 +55,7 @@ fcd = false
 "#,
     );
     let plan = Plan::load(&file, &brainstream::default_registry()).unwrap();
-    let mut tables = vec![];
-    for (name, backend) in [("cpu", Backend::Cpu), ("vk", Backend::Vulkan)] {
-        let out = dir.path().join(name);
-        let s = run_sweep(
-            &plan,
-            &SweepOptions {
-                out_dir: out.clone(),
-                threads: 2,
-                backend,
-                shard: None,
-            },
-            |_| {},
-        )
-        .unwrap();
-        assert_eq!(s.diverged, 0);
-        tables.push(table(&out));
-    }
-    let (shape, cpu) = &tables[0];
-    let (_, vk) = &tables[1];
+    let [(shape, cpu), (_, vk)] = cpu_and_vulkan_tables(&plan, dir.path());
     let cols = plan.columns();
     let v_mean = cols.iter().position(|c| c == "V_mean").expect("V_mean");
     // rows 0 and 2 (I = 0): a = 0.5 and 2.0 on the same model
@@ -82,22 +64,7 @@ fcd = false
         (r0 - r2).abs() > 1e-3 * r0.abs().max(r2.abs()),
         "the coupling's strength changes nothing: {r0} vs {r2}"
     );
-    for (k, name) in cols.iter().enumerate() {
-        let (mut err, mut scale) = (0.0f64, 0.0f64);
-        for r in 0..shape[0] {
-            let (a, b) = (cpu[r * shape[1] + k], vk[r * shape[1] + k]);
-            assert_eq!(a.is_nan(), b.is_nan(), "{name}: {a} vs {b}");
-            if a.is_finite() {
-                err = err.max((a - b).abs());
-                scale = scale.max(a.abs());
-            }
-        }
-        eprintln!("{name:<20} max|cpu − vulkan| {err:.3e} (scale {scale:.3e})");
-        assert!(
-            err <= 1e-5 * scale.max(1e-12),
-            "{name}: {err} vs scale {scale}"
-        );
-    }
+    columns_agree(&cols, &shape, &cpu, &vk, 1e-5);
 }
 
 /// A PreSigmoidal sweep on Vulkan is refused before any work, naming the
