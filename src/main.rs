@@ -835,6 +835,7 @@ fn run(
             run_token: Some(token),
             run_key: env_var(transport_env::RUN_KEY_ENV),
             transport,
+            ..Default::default()
         },
         progress,
     );

@@ -124,6 +124,14 @@ impl Outputs {
     pub fn take(&mut self, port: &str) -> Option<Payload> {
         self.map.remove(port)
     }
+    /// The payload of `port`, if set.
+    pub fn get(&self, port: &str) -> Option<&Payload> {
+        self.map.get(port)
+    }
+    /// Every port set, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &Payload)> {
+        self.map.iter().map(|(k, v)| (*k, v))
+    }
 }
 
 /// What is known before the run about the data an output port sends.

@@ -15,6 +15,7 @@ pub mod actor;
 pub(crate) mod edge;
 pub mod error;
 pub mod graph;
+pub mod hook;
 pub mod limits;
 pub mod machine;
 pub mod params;
@@ -31,6 +32,7 @@ pub use actor::{
 };
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
+pub use hook::{Hooks, RunShape, WindowHook};
 pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params, TableValue};
 pub use payload::{NodeSpace, Payload, PortType, Series, SeriesMeta, Spikes};
 pub use scheduler::{run, Cancel, Progress, RunOptions, RunSummary};

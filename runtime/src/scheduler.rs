@@ -63,6 +63,9 @@ pub struct RunOptions {
     /// Stops the run from outside (a launcher, a signal): actors finish as
     /// after a failure, recorders keep every complete window.
     pub cancel: Option<Arc<Cancel>>,
+    /// Called around every actor's windows (the live view, steering,
+    /// pacing): see [`WindowHook`](crate::WindowHook).
+    pub hooks: crate::Hooks,
 }
 
 /// A request to stop a run (or a sweep) from outside, with who asked.
@@ -137,6 +140,7 @@ impl Default for RunOptions {
             run_key: None,
             transport: None,
             cancel: None,
+            hooks: crate::Hooks::none(),
         }
     }
 }
@@ -378,7 +382,27 @@ pub fn run(
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
     let wrote: Arc<Vec<AtomicBool>> =
         Arc::new((0..n_actors).map(|_| AtomicBool::new(false)).collect());
+    if !opts.hooks.is_empty() {
+        let shape = crate::hook::RunShape {
+            actors: graph
+                .actors
+                .iter()
+                .map(|a| (a.name.clone(), a.kind.name))
+                .collect(),
+            local: local.clone(),
+            dt_ms: dt,
+            window_steps: n,
+            total_steps: total,
+            n_windows,
+            busy_ns: busy.clone(),
+            done: done.clone(),
+        };
+        for h in &opts.hooks.0 {
+            h.attach(&shape);
+        }
+    }
     let env = Env {
+        hooks: opts.hooks.clone(),
         shared: shared.clone(),
         done: done.clone(),
         busy: busy.clone(),
@@ -545,6 +569,9 @@ pub fn run(
     for h in handles {
         let _ = h.join();
     }
+    for h in &opts.hooks.0 {
+        h.detach();
+    }
     // the connectors end with their edges (or on abort, within a poll)
     for h in connectors {
         let _ = h.join();
@@ -637,6 +664,7 @@ struct Lane {
 /// What every lane's driver shares.
 #[derive(Clone)]
 struct Env {
+    hooks: crate::Hooks,
     shared: Arc<Shared>,
     done: Arc<Vec<AtomicU64>>,
     busy: Arc<Vec<AtomicU64>>,
@@ -756,6 +784,9 @@ impl Env {
         let mut submitted = 0;
         for w in 0..self.n_windows {
             while submitted < self.n_windows && submitted <= w + ahead {
+                if !self.before(l, submitted) {
+                    return false;
+                }
                 let win = self.info(submitted);
                 let Some(inputs) = self.inputs(l, &win) else {
                     return false;
@@ -769,6 +800,9 @@ impl Env {
             let win = self.info(w);
             let mut outputs = Outputs::default();
             let got = self.call(l, w, |a| as_pipelined(a)?.collect(&win, &mut outputs));
+            if got {
+                self.hooks.after(l.idx, w, &outputs);
+            }
             if !got || !self.emit(l, w, outputs) {
                 return false;
             }
@@ -790,11 +824,45 @@ impl Env {
     fn window(&self, l: &mut Lane, w: u64) -> bool {
         let win = self.info(w);
         let _span = trace_span!("window", actor = %l.name, index = w).entered();
+        if !self.before(l, w) {
+            return false;
+        }
         let Some(inputs) = self.inputs(l, &win) else {
             return false;
         };
         let mut outputs = Outputs::default();
-        self.call(l, w, |a| a.step(&win, &inputs, &mut outputs)) && self.emit(l, w, outputs)
+        if !self.call(l, w, |a| a.step(&win, &inputs, &mut outputs)) {
+            return false;
+        }
+        self.hooks.after(l.idx, w, &outputs);
+        self.emit(l, w, outputs)
+    }
+
+    /// The hooks' `before` for window `w` of one lane (not timed as busy).
+    /// False: stop.
+    fn before(&self, l: &mut Lane, w: u64) -> bool {
+        if self.hooks.is_empty() {
+            return true;
+        }
+        let actor = &mut *l.actor;
+        let hooks = &self.hooks;
+        let idx = l.idx;
+        match std::panic::catch_unwind(AssertUnwindSafe(|| hooks.before(idx, w, actor))) {
+            Ok(Ok(())) => true,
+            Ok(Err(ActorError(m, at))) => {
+                self.fail(&l.name, at.unwrap_or(w), m, false);
+                false
+            }
+            Err(p) => {
+                self.fail(
+                    &l.name,
+                    w,
+                    format!("panicked between windows: {}", panic_msg(p)),
+                    false,
+                );
+                false
+            }
+        }
     }
 
     /// What every input edge delivers in window `win`. None: stop.

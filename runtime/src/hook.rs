@@ -1,0 +1,100 @@
+//! Watching a run window by window: the scheduler calls every
+//! [`WindowHook`] of [`RunOptions::hooks`](crate::RunOptions::hooks) around
+//! each actor's windows, on that actor's thread.
+//!
+//! What the hooks are for: the live view (`brainstream run --serve`) reads
+//! the outputs, steering changes an actor's parameter between two of its
+//! windows, pausing blocks before a window, `--realtime` paces the windows to
+//! the wall clock. A hook sees the actor itself, so whatever it does between
+//! windows happens at a definite window of that actor: a change applied
+//! before window `w` of actor `a` gives the same values in every run that
+//! applies it there, whatever the threads' timing.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use crate::actor::{Actor, Outputs};
+use crate::error::ActorError;
+
+/// What a hook learns when the run starts (before any window).
+#[derive(Debug, Clone)]
+pub struct RunShape {
+    /// Every actor of the graph, in the graph's order (the index the other
+    /// calls give), with its kind.
+    pub actors: Vec<(String, &'static str)>,
+    /// Whether each actor runs in this process (a partition runs some).
+    pub local: Vec<bool>,
+    /// Step, ms.
+    pub dt_ms: f64,
+    /// Steps per window (the last may have fewer).
+    pub window_steps: u64,
+    /// Steps of the whole run.
+    pub total_steps: u64,
+    /// Windows of the whole run.
+    pub n_windows: u64,
+    /// Nanoseconds each actor has spent in its `step` so far (busy), by
+    /// actor index; the rest of the wall time it waited or was scheduled.
+    pub busy_ns: Arc<Vec<AtomicU64>>,
+    /// Windows each actor has completed so far, by actor index.
+    pub done: Arc<Vec<AtomicU64>>,
+}
+
+/// Called by the scheduler around each actor's windows, on the actor's
+/// thread (every call for one actor from one thread, in window order).
+/// Keep `before` and `after` cheap: they run inside the lockstep loop.
+pub trait WindowHook: Send + Sync {
+    /// Once, before any actor starts.
+    fn attach(&self, _shape: &RunShape) {}
+    /// Before actor `actor` (its index in [`RunShape::actors`]) computes
+    /// window `window`: may block (a pause, pacing) and may change the actor.
+    /// An error fails the run as the actor's own error would.
+    fn before(&self, _actor: usize, _window: u64, _a: &mut dyn Actor) -> Result<(), ActorError> {
+        Ok(())
+    }
+    /// After it computed window `window`, with its outputs (before they are
+    /// sent on).
+    fn after(&self, _actor: usize, _window: u64, _outputs: &Outputs) {}
+    /// Once, after every actor has finished (or the run failed).
+    fn detach(&self) {}
+}
+
+/// The hooks of a run, in the order they are called.
+#[derive(Clone, Default)]
+pub struct Hooks(pub Vec<Arc<dyn WindowHook>>);
+
+impl std::fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hooks({})", self.0.len())
+    }
+}
+
+impl Hooks {
+    /// No hook.
+    pub fn none() -> Self {
+        Self::default()
+    }
+    /// Adds one.
+    pub fn push(&mut self, h: Arc<dyn WindowHook>) {
+        self.0.push(h);
+    }
+    /// Whether there is none (the scheduler then skips the calls).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub(crate) fn before(
+        &self,
+        actor: usize,
+        window: u64,
+        a: &mut dyn Actor,
+    ) -> Result<(), ActorError> {
+        for h in &self.0 {
+            h.before(actor, window, a)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn after(&self, actor: usize, window: u64, outputs: &Outputs) {
+        for h in &self.0 {
+            h.after(actor, window, outputs);
+        }
+    }
+}
