@@ -24,6 +24,7 @@ pub mod philox;
 pub mod sensors;
 pub mod spiking;
 pub mod stimulus;
+pub mod surface;
 pub mod sync;
 pub mod thread_choice;
 pub mod tvb_sum;

@@ -13,6 +13,9 @@ use brainstream_models::monitors::{Bold, SubSample, TemporalAverage};
 use brainstream_models::*;
 use std::path::PathBuf;
 
+#[path = "parts/surface.rs"]
+mod surface;
+
 /// Minimal reader of a little-endian float64 C-order `.npy` file.
 fn npy(name: &str) -> (Vec<usize>, Vec<f64>) {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,0 +1,15 @@
+//! Surface simulations as tvb-library 2.10 runs them: the state lives on
+//! the vertices of a cortical surface ([`mesh`]), vertices are coupled
+//! locally through a sparse [`local_connectivity`] kernel of geodesic
+//! distances ([`geodesic`]) and at long range through the region
+//! connectome, a region mapping averaging the vertices of each region
+//! into the delayed history and broadcasting each region's coupling back
+//! to its vertices ([`sim`]).
+
+pub mod geodesic;
+pub mod local_connectivity;
+pub mod mesh;
+
+pub use geodesic::SparseRows;
+pub use local_connectivity::{LocalConnectivity, SpatialEquation};
+pub use mesh::{Surface, BUILTIN_CORTEX_16K};
