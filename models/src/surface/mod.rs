@@ -9,7 +9,9 @@
 pub mod geodesic;
 pub mod local_connectivity;
 pub mod mesh;
+pub mod sim;
 
 pub use geodesic::SparseRows;
 pub use local_connectivity::{LocalConnectivity, SpatialEquation};
 pub use mesh::{Surface, BUILTIN_CORTEX_16K};
+pub use sim::{SurfaceConfig, SurfaceSim, SURFACE_MODELS};

@@ -64,3 +64,103 @@ fn local_connectivity_matches_tvb_library() {
     );
     assert!(worst <= 1e-12, "worst relative difference {worst:e}");
 }
+
+/// The surface simulation: 20 ms of Generic2dOscillator on the 16384
+/// vertices (Heun, dt 0.1 ms, Linear a = 0.0042, local coupling strength
+/// 0.05), V and W of every 128th vertex and V averaged over each region,
+/// every 1 ms. The local connectivity's entries differ from tvb-library's
+/// by ≤ 6e-15 relative (the geodesic distances are ours), so the run is
+/// compared at 1e-13 relative to each variable's scale (measured 3.2e-16;
+/// not bit-identical only because the matrix is not).
+#[test]
+fn surface_g2d_matches_tvb_library() {
+    use brainstream_models::integrator::Scheme;
+    use brainstream_models::leadfield::{load_region_mapping, BUILTIN_RMAP_TVB76};
+    use brainstream_models::surface::{SurfaceConfig, SurfaceSim};
+    use brainstream_models::*;
+    let m = meta("surface_g2d.json");
+    let lcm = &m["local_connectivity"];
+    let s = Surface::load(BUILTIN_CORTEX_16K, Path::new(".")).unwrap();
+    let eq = SpatialEquation::Gaussian {
+        amp: lcm["amp"].as_f64().unwrap(),
+        sigma: lcm["sigma"].as_f64().unwrap(),
+        midpoint: 0.0,
+        offset: 0.0,
+    };
+    let lc = LocalConnectivity::compute(&s, eq, lcm["cutoff"].as_f64().unwrap(), 2).unwrap();
+    let info = model_info("Generic2dOscillator").unwrap();
+    let a = m["coupling_params"]["a"].as_f64().unwrap();
+    let dt = m["dt_ms"].as_f64().unwrap();
+    let mut sim = SurfaceSim::new(SurfaceConfig {
+        model: info,
+        model_params: ParamSet::defaults(info.params),
+        coupling: Coupling::new("Linear", [("a", a), ("b", 0.0)]).unwrap(),
+        connectivity: Connectivity::tvb76(),
+        speed_mm_per_ms: 3.0,
+        dt_ms: dt,
+        scheme: Scheme::Heun,
+        region_mapping: load_region_mapping(BUILTIN_RMAP_TVB76, Path::new(".")).unwrap(),
+        local: Some(lc.matrix),
+        coupling_strength: m["coupling_strength"].as_f64().unwrap(),
+        initial: InitialConditions::Golden,
+    })
+    .unwrap();
+    assert_eq!(sim.horizon() as u64, m["horizon"].as_u64().unwrap());
+    let (shape, want) = npy("surface_g2d_data.npy");
+    let (rshape, want_r) = npy("surface_g2d_regions.npy");
+    let (samples, nvar, nsel) = (shape[0], shape[1], shape[2]);
+    let stride = m["vertex_stride"].as_u64().unwrap() as usize;
+    let dec = m["decimate"].as_u64().unwrap() as usize;
+    let nv = sim.n_vertices();
+    let nr = sim.n_regions();
+    assert_eq!(rshape, vec![samples, nr]);
+    let mut got = Vec::new();
+    let mut got_r = Vec::new();
+    let mut avg = vec![0.0; nr];
+    let t0 = std::time::Instant::now();
+    let mut states = Vec::new();
+    sim.run(samples * dec, |s, x| {
+        if (s + 1) % dec == 0 {
+            states.push(x.to_vec());
+        }
+    })
+    .unwrap();
+    eprintln!(
+        "surface run: {} steps of {nv} vertices in {:.2} s",
+        samples * dec,
+        t0.elapsed().as_secs_f64()
+    );
+    for x in &states {
+        for k in 0..nvar {
+            for q in 0..nsel {
+                got.push(x[k * nv + q * stride]);
+            }
+        }
+        sim.region_average(x, 0, &mut avg);
+        got_r.extend_from_slice(&avg);
+    }
+    let rel = |got: &[f64], want: &[f64], blocks: usize, len: usize| -> f64 {
+        // per variable block: max |diff| / max |want|
+        let mut worst = 0.0f64;
+        for b in 0..blocks {
+            let (mut d, mut sc) = (0.0f64, 0.0f64);
+            for s in 0..got.len() / (blocks * len) {
+                for q in 0..len {
+                    let i = (s * blocks + b) * len + q;
+                    d = d.max((got[i] - want[i]).abs());
+                    sc = sc.max(want[i].abs());
+                }
+            }
+            worst = worst.max(d / sc);
+        }
+        worst
+    };
+    let e_v = rel(&got, &want, nvar, nsel);
+    let e_r = rel(&got_r, &want_r, 1, nr);
+    let identical = got == want && got_r == want_r;
+    eprintln!("surface g2d: vertices relative error {e_v:.3e}, regions {e_r:.3e}, bit-identical {identical}");
+    assert!(
+        e_v <= 1e-13 && e_r <= 1e-13,
+        "vertices {e_v:e}, regions {e_r:e}"
+    );
+}
