@@ -6,7 +6,8 @@
 #   - the Vulkan loader and Mesa's lavapipe (CPU Vulkan driver), on which the
 #     GPU kernels' agreement tests run where no GPU is present;
 #   - g++ and the Boost and libltdl headers, for the NEST adapter's native
-#     spike reader (without them it reads NEST's memory backend, slower).
+#     spike reader (without them it reads NEST's memory backend, slower);
+#   - Open MPI (mpirun and headers) and libclang, for the `mpi` feature.
 # Idempotent and quick when everything is there.
 set -euo pipefail
 
@@ -24,6 +25,11 @@ fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 [ -f /usr/include/boost/type_index.hpp ] || need_apt+=(libboost-dev)
 [ -f /usr/include/ltdl.h ] || need_apt+=(libltdl-dev)
+# MPI (the `mpi` cargo feature: mpirun -n R brainstream sweep|run, docs/cluster.md):
+# Open MPI's launcher and headers, and libclang for rsmpi's bindgen
+command -v mpirun >/dev/null 2>&1 || need_apt+=(openmpi-bin)
+pkg-config --exists ompi 2>/dev/null || pkg-config --exists mpich 2>/dev/null || need_apt+=(libopenmpi-dev)
+ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
 # Vulkan: the loader and at least one driver (lavapipe)
 ldconfig -p 2>/dev/null | grep -q "libvulkan.so.1" || need_apt+=(libvulkan1)
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)

@@ -3,7 +3,8 @@
 # the external actors (target/pyenv: pyzmq, numpy, the client in python/,
 # NEST, NEURON, NetPyNE), then runs every test of the workspace (unit, tvb-library
 # references, graph corpus, HDF5 read back by h5py, CLI, real NEST and NetPyNE as
-# external actors), then builds the Python package (scripts/pyapi.sh:
+# external actors; with the `mpi` feature, sweeps and co-simulations under
+# mpirun), then builds the Python package (scripts/pyapi.sh:
 # target/pyapi, with tvb-library) and runs its pytest suite (pyapi/tests).
 # BRAINSTREAM_REQUIRE_EXTERNAL=1 (CI) turns every skip for want of a
 # dependency — NEST, tvb-library, PyPI — into a failure.
@@ -17,6 +18,9 @@ else
 fi
 cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
+# MPI (the root crate's `mpi` feature): sweeps and co-simulations under
+# mpirun on this host, compared with one process (tests/parts/*mpi*.rs)
+cargo test --features mpi --test sweep mpi
 # the Python package: built against the same sources, compared in its tests
 # with the command line cargo test just built
 rc=0

@@ -18,6 +18,7 @@ macro_rules! say {
 
 mod list_cmd;
 mod model_cmd;
+mod mpi;
 mod out_dir;
 mod progress;
 mod relay;

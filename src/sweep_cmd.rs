@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use brainstream::default_registry;
 use brainstream::runtime::machine::human as bytes;
-use brainstream::sweep::{output, run_sweep_until, Plan, Shard, SweepOptions};
+use brainstream::sweep::{output, run_sweep_shared, Plan, Shard, SweepOptions};
 
 use crate::out_dir::{self, Writer};
 use crate::progress::{count, human, Lines};
@@ -94,12 +94,49 @@ pub fn load(file: &Path, set: &[String]) -> Result<Plan, String> {
 }
 
 pub fn sweep(a: Args) -> Result<(), String> {
+    // `mpirun -n R brainstream sweep …`: one of R ranks (src/mpi/sweep.rs);
+    // a failure on any rank stops them all, naming it
+    match crate::mpi::start("sweep")? {
+        None => sweep_on(a, None),
+        Some(r) => {
+            let res = sweep_on(a, Some(&r));
+            if let Err(e) = &res {
+                r.abort(e);
+            }
+            res
+        }
+    }
+}
+
+fn sweep_on(a: Args, ranks: Option<&crate::mpi::Ranks>) -> Result<(), String> {
     let backend: brainstream::sweep::Backend = a.backend.parse()?;
     let plan = load(&a.file, &a.set)?;
+    if ranks.is_some() && (a.dry_run || a.shard.is_some()) {
+        return Err(
+            "--dry-run and --shard run as one process, not as one of several MPI ranks".into(),
+        );
+    }
     if a.dry_run {
         return dry_run(&plan, &a);
     }
-    let shard = shard_of(a.shard.as_deref())?;
+    let shard = match ranks {
+        // MPI ranks share the whole sweep, not a job array's shard
+        Some(_) => None,
+        None => shard_of(a.shard.as_deref())?,
+    };
+    if let Some(r) = ranks.filter(|r| r.rank() != 0) {
+        // Ctrl-C / scancel: this rank's finished rows still go to rank 0
+        let cancel = brainstream::runtime::Cancel::new();
+        let c = std::sync::Arc::new(cancel);
+        let cc = c.clone();
+        signals::watch(move |sig| cc.cancel(signals::name(sig)), |_| {})
+            .map_err(|e| format!("cannot watch signals: {e}"))?;
+        return crate::mpi::sweep::worker(r, &plan, backend, a.threads, &c);
+    }
+    let peers = match ranks {
+        Some(r) => Some(crate::mpi::sweep::rank0(r, &plan, backend)?),
+        None => None,
+    };
     out_dir::check(&a.out, &Writer::Sweep, a.force)?;
     if let Err(e) = output::rows_done_in(&a.out, &plan, shard) {
         // another sweep's rows: --force starts this one afresh there
@@ -132,7 +169,10 @@ pub fn sweep(a: Args) -> Result<(), String> {
     let mut lines: Option<Lines> = None;
     let opts = SweepOptions {
         out_dir: a.out.clone(),
-        threads: a.threads,
+        threads: match ranks {
+            Some(r) if a.threads == 0 => r.threads(),
+            _ => a.threads,
+        },
         backend,
         shard,
     };
@@ -141,23 +181,31 @@ pub fn sweep(a: Args) -> Result<(), String> {
     let c = cancel.clone();
     signals::watch(move |sig| c.cancel(signals::name(sig)), |_| {})
         .map_err(|e| format!("cannot watch signals: {e}"))?;
-    let res = run_sweep_until(&plan, &opts, &cancel, |p| {
-        if let Some(b) = &bar {
-            b.set_position(p.done as u64);
-            b.set_message(format!("({} diverged)", p.diverged));
-        } else if !a.quiet {
-            // the first report counts what a resumed sweep found done
-            let l = lines.get_or_insert_with(|| Lines::new(p.done.saturating_sub(1) as u64));
-            if let Some((_, timing)) = l.due(p.done as u64, p.total as u64) {
-                eprintln!(
-                    "sweep: {}/{} done ({} diverged; {timing})",
-                    p.done,
-                    count(p.total as u64, "combination"),
-                    p.diverged
-                );
+    let mut peers = peers;
+    let peers = peers.as_mut().map(|(p, d)| (p.as_mut() as _, d.clone()));
+    let res = run_sweep_shared(
+        &plan,
+        &opts,
+        &cancel,
+        |p| {
+            if let Some(b) = &bar {
+                b.set_position(p.done as u64);
+                b.set_message(format!("({} diverged)", p.diverged));
+            } else if !a.quiet {
+                // the first report counts what a resumed sweep found done
+                let l = lines.get_or_insert_with(|| Lines::new(p.done.saturating_sub(1) as u64));
+                if let Some((_, timing)) = l.due(p.done as u64, p.total as u64) {
+                    eprintln!(
+                        "sweep: {}/{} done ({} diverged; {timing})",
+                        p.done,
+                        count(p.total as u64, "combination"),
+                        p.diverged
+                    );
+                }
             }
-        }
-    });
+        },
+        peers,
+    );
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
@@ -172,6 +220,12 @@ pub fn sweep(a: Args) -> Result<(), String> {
         s.backend,
         count(s.threads as u64, "thread")
     );
+    if let Some(r) = ranks {
+        say!(
+            "shared by {} (rank 0 wrote every row)",
+            count(r.size() as u64, "MPI rank")
+        );
+    }
     for f in &s.files {
         say!("wrote {}", f.display());
     }

@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 #[path = "parts/sweep_couplings.rs"]
 mod sweep_couplings;
+#[cfg(feature = "mpi")]
+#[path = "parts/sweep_mpi.rs"]
+mod sweep_mpi;
 
 fn adex_sweep(dir: &Path, extra: &str) -> PathBuf {
     let g = root().join("graphs/adex68.toml");

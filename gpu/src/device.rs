@@ -43,6 +43,13 @@ impl std::fmt::Debug for GpuDevice {
 impl GpuDevice {
     /// Opens the best device, or says why none can be opened.
     pub fn open() -> Result<Self, GpuError> {
+        Self::open_nth(0)
+    }
+
+    /// Opens device `k` (modulo their count) among the devices of the best
+    /// kind there is (the discrete GPUs, if any), in the loader's order:
+    /// MPI ranks on one node pass their index on it, one GPU each.
+    pub fn open_nth(k: usize) -> Result<Self, GpuError> {
         let library = VulkanLibrary::new()
             .map_err(|e| GpuError::NoDevice(format!("no Vulkan loader ({e})")))?;
         let instance = Instance::new(
@@ -54,7 +61,7 @@ impl GpuDevice {
         )
         .map_err(|e| GpuError::NoDevice(format!("cannot create a Vulkan instance ({e:?})")))?;
         let wanted = std::env::var("BRAINSTREAM_VULKAN_DEVICE").ok();
-        let (physical, family) = instance
+        let found = instance
             .enumerate_physical_devices()
             .map_err(|e| GpuError::NoDevice(format!("cannot list devices ({e:?})")))?
             .filter(|p| match &wanted {
@@ -67,21 +74,32 @@ impl GpuDevice {
                     .position(|q| q.queue_flags.intersects(QueueFlags::COMPUTE))
                     .map(|i| (p, i as u32))
             })
-            .min_by_key(|(p, _)| match p.properties().device_type {
-                PhysicalDeviceType::DiscreteGpu => 0,
-                PhysicalDeviceType::IntegratedGpu => 1,
-                PhysicalDeviceType::VirtualGpu => 2,
-                PhysicalDeviceType::Cpu => 3,
-                _ => 4,
+            .map(|(p, i)| {
+                let kind = match p.properties().device_type {
+                    PhysicalDeviceType::DiscreteGpu => 0,
+                    PhysicalDeviceType::IntegratedGpu => 1,
+                    PhysicalDeviceType::VirtualGpu => 2,
+                    PhysicalDeviceType::Cpu => 3,
+                    _ => 4,
+                };
+                (kind, p, i)
             })
-            .ok_or_else(|| {
-                GpuError::NoDevice(match &wanted {
-                    Some(w) => format!(
-                        "no device with compute named like `{w}` (BRAINSTREAM_VULKAN_DEVICE)"
-                    ),
-                    None => "the Vulkan loader found no device with compute".into(),
-                })
-            })?;
+            .collect::<Vec<_>>();
+        let best = found.iter().map(|f| f.0).min();
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|f| Some(f.0) == best)
+            .map(|(_, p, i)| (p, i))
+            .collect();
+        let n = found.len().max(1);
+        let (physical, family) = found.into_iter().nth(k % n).ok_or_else(|| {
+            GpuError::NoDevice(match &wanted {
+                Some(w) => {
+                    format!("no device with compute named like `{w}` (BRAINSTREAM_VULKAN_DEVICE)")
+                }
+                None => "the Vulkan loader found no device with compute".into(),
+            })
+        })?;
         let props = physical.properties();
         let name = format!("{} ({:?})", props.device_name, props.device_type);
         let is_cpu = props.device_type == PhysicalDeviceType::Cpu;

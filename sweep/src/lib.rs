@@ -152,18 +152,177 @@ pub fn run_sweep_until(
     stop: &Cancel,
     progress: impl FnMut(SweepProgress),
 ) -> Result<SweepSummary, SweepError> {
-    let device = match opts.backend {
+    run_sweep_shared(plan, opts, stop, progress, None)
+}
+
+/// The processes sharing one sweep (MPI ranks), as the one that writes its
+/// rows sees them (rank 0). This crate knows nothing of MPI: the
+/// `brainstream` binary implements it over MPI (`src/mpi/sweep.rs`); the
+/// other processes run [`run_share`] and send each outcome to this one.
+pub trait Peers {
+    /// How many processes share the sweep, this one included.
+    fn size(&self) -> usize;
+    /// Hands the combinations still to run (ascending) to every process
+    /// and returns this one's share ([`share_of`] rank 0).
+    fn share(&mut self, todo: &[usize]) -> Result<Vec<usize>, SweepError>;
+    /// What the others finished since the last call (does not wait).
+    fn poll(&mut self) -> Result<Vec<Outcome>, SweepError>;
+    /// Waits until every other process has finished its share (or
+    /// stopped): the rest of their outcomes.
+    fn finish(&mut self) -> Result<Vec<Outcome>, SweepError>;
+}
+
+/// Process `rank`'s share of `todo` among `size`: the combinations at
+/// positions `k` with `k mod size = rank` — interleaved over what is left,
+/// so that the shares differ by at most one combination and take a like
+/// part of every axis, whatever a resumed sweep found done.
+pub fn share_of(todo: &[usize], rank: usize, size: usize) -> Vec<usize> {
+    todo.iter()
+        .skip(rank)
+        .step_by(size.max(1))
+        .copied()
+        .collect()
+}
+
+/// The device a sweep runs on (None: the CPU engine): `backend` as
+/// `--backend` takes it; `device`: which of the best kind of Vulkan device
+/// when there are several (an MPI rank's index on its node: one GPU per
+/// local rank).
+pub fn open_backend(
+    plan: &Plan,
+    backend: Backend,
+    device: usize,
+) -> Result<Option<std::sync::Arc<brainstream_gpu::GpuDevice>>, SweepError> {
+    Ok(match backend {
         Backend::Cpu => None,
         Backend::Vulkan => {
             vulkan::check(plan)?;
-            Some(vulkan::open()?)
+            Some(vulkan::open_nth(device)?)
         }
         // a real GPU where the kernels cover the sweep; lavapipe is for
         // correctness only (slower than the CPU engine), so not chosen
         Backend::Auto => match vulkan::check(plan) {
-            Ok(()) => vulkan::open().ok().filter(|d| !d.is_cpu),
+            Ok(()) => vulkan::open_nth(device).ok().filter(|d| !d.is_cpu),
             Err(_) => None,
         },
+    })
+}
+
+/// What [`run_todo`] tells its caller, on the caller's thread.
+enum Event {
+    Done(Outcome),
+    /// Nothing finished for a moment (every 2 ms on the CPU; after each
+    /// batch on Vulkan): time to look at other processes' outcomes.
+    Idle,
+}
+
+/// Runs the combinations `todo` on `device` (None: `threads` CPU workers),
+/// handing each outcome to `on` on the calling thread; returns the worker
+/// count. Stops early, with Ok, when `stop` is cancelled.
+fn run_todo(
+    plan: &Plan,
+    device: Option<std::sync::Arc<brainstream_gpu::GpuDevice>>,
+    todo: &[usize],
+    threads: usize,
+    stop: &Cancel,
+    mut on: impl FnMut(Event) -> Result<(), SweepError>,
+) -> Result<usize, SweepError> {
+    if let Some(dev) = device {
+        let r = vulkan::run(plan, dev, todo, threads, |outs| {
+            for o in outs {
+                on(Event::Done(o))?;
+            }
+            on(Event::Idle)?;
+            // between batches
+            if stop.is_cancelled() {
+                return Err(SweepError::Stopped {
+                    cause: String::new(),
+                    done: 0,
+                    total: 0,
+                    out: PathBuf::new(),
+                });
+            }
+            Ok(())
+        });
+        return match r {
+            Ok(()) | Err(SweepError::Stopped { .. }) => Ok(threads),
+            Err(e) => Err(e),
+        };
+    }
+    let workers = threads.min(todo.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel::<Result<Outcome, SweepError>>();
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, failed) = (&next, &failed);
+            s.spawn(move || loop {
+                if failed.load(Ordering::Relaxed) || stop.is_cancelled() {
+                    break;
+                }
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&index) = todo.get(k) else { break };
+                let r = run_combination_until(plan, index, stop).transpose();
+                // None: stopped from outside, nothing to keep
+                if r.is_some_and(|r| tx.send(r).is_err()) {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        loop {
+            let r = match rx.recv_timeout(std::time::Duration::from_millis(2)) {
+                Ok(r) => r.and_then(|o| on(Event::Done(o))),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => on(Event::Idle),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            };
+            if let Err(e) = r {
+                failed.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(workers)
+}
+
+/// Runs the combinations `todo` (this process's share of a sweep another
+/// process writes: an MPI rank other than 0) on `device` (None: `threads`
+/// CPU workers), handing each outcome to `send` as it finishes; writes
+/// nothing. Stops early, with Ok, when `stop` is cancelled. Returns the
+/// worker count.
+pub fn run_share(
+    plan: &Plan,
+    device: Option<std::sync::Arc<brainstream_gpu::GpuDevice>>,
+    todo: &[usize],
+    threads: usize,
+    stop: &Cancel,
+    mut send: impl FnMut(Outcome) -> Result<(), SweepError>,
+) -> Result<usize, SweepError> {
+    run_todo(plan, device, todo, threads, stop, |e| match e {
+        Event::Done(o) => send(o),
+        Event::Idle => Ok(()),
+    })
+}
+
+/// [`run_sweep_until`], the combinations shared with `peers` (None: this
+/// process runs them all) on the backend [`open_backend`] chose: this
+/// process (rank 0) writes every row, its own and those the others send, to
+/// the one `rows.jsonl`, then the table — the same as one process would.
+pub fn run_sweep_shared(
+    plan: &Plan,
+    opts: &SweepOptions,
+    stop: &Cancel,
+    progress: impl FnMut(SweepProgress),
+    peers: Option<(
+        &mut dyn Peers,
+        Option<std::sync::Arc<brainstream_gpu::GpuDevice>>,
+    )>,
+) -> Result<SweepSummary, SweepError> {
+    let (mut peers, device) = match peers {
+        Some((p, d)) => (Some(p), d),
+        None => (None, open_backend(plan, opts.backend, 0)?),
     };
     let backend_name = match &device {
         Some(d) => format!("vulkan: {}", d.name),
@@ -188,6 +347,10 @@ pub fn run_sweep_until(
     if !done.is_empty() {
         tracing::info!(done = done.len(), left = todo.len(), "resuming");
     }
+    let share = match peers.as_deref_mut() {
+        Some(p) => p.share(&todo)?,
+        None => todo.clone(),
+    };
     let diverged = done.values().filter(|r| r[plan.axes.len()] == 1.0).count();
     let mut rec = Recorder {
         out,
@@ -199,64 +362,30 @@ pub fn run_sweep_until(
         total,
         progress,
     };
-    let stopped = |rec: &Recorder<_>| SweepError::Stopped {
-        cause: stop.taken().unwrap_or_default(),
-        done: rec.done.len(),
-        total,
-        out: out.clone(),
-    };
-    let workers = match device {
-        Some(dev) => {
-            vulkan::run(plan, dev, &todo, threads, |outs| {
-                for o in outs {
-                    rec.take(o)?;
-                }
-                // between batches
-                if stop.is_cancelled() && rec.done.len() < total {
-                    return Err(stopped(&rec));
-                }
-                Ok(())
-            })?;
-            threads
+    let ran = run_todo(plan, device, &share, threads, stop, |e| match e {
+        Event::Done(o) => rec.take(o),
+        Event::Idle => match peers.as_deref_mut() {
+            Some(p) => p.poll()?.into_iter().try_for_each(|o| rec.take(o)),
+            None => Ok(()),
+        },
+    });
+    let workers = ran?;
+    // the others' last rows (all of them, also when a signal stopped this one)
+    if let Some(p) = peers {
+        for o in p.finish()? {
+            rec.take(o)?;
         }
-        None => {
-            let workers = threads.min(todo.len().max(1));
-            let next = AtomicUsize::new(0);
-            let failed = AtomicBool::new(false);
-            let result: Result<(), SweepError> = std::thread::scope(|s| {
-                let (tx, rx) = std::sync::mpsc::channel::<Result<Outcome, SweepError>>();
-                for _ in 0..workers {
-                    let tx = tx.clone();
-                    let (next, todo, failed) = (&next, &todo, &failed);
-                    s.spawn(move || loop {
-                        if failed.load(Ordering::Relaxed) || stop.is_cancelled() {
-                            break;
-                        }
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&index) = todo.get(k) else { break };
-                        let r = run_combination_until(plan, index, stop).transpose();
-                        // None: stopped from outside, nothing to keep
-                        if r.is_some_and(|r| tx.send(r).is_err()) {
-                            break;
-                        }
-                    });
-                }
-                drop(tx);
-                for r in rx {
-                    if let Err(e) = r.and_then(|o| rec.take(o)) {
-                        failed.store(true, Ordering::Relaxed);
-                        return Err(e);
-                    }
-                }
-                Ok(())
-            });
-            result?;
-            if stop.is_cancelled() && rec.done.len() < total {
-                return Err(stopped(&rec));
-            }
-            workers
-        }
-    };
+    }
+    if rec.done.len() < total {
+        return Err(SweepError::Stopped {
+            cause: stop
+                .taken()
+                .unwrap_or_else(|| "another process of the sweep (it stopped)".into()),
+            done: rec.done.len(),
+            total,
+            out: out.clone(),
+        });
+    }
     let Recorder {
         done,
         diverged,

@@ -64,6 +64,14 @@ pub fn open() -> Result<Arc<GpuDevice>, SweepError> {
         .map_err(|e| refuse(e.to_string()))
 }
 
+/// Opens device `k` (modulo their count) of the best kind there is: one
+/// GPU per MPI rank of a node (`GpuDevice::open_nth`).
+pub fn open_nth(k: usize) -> Result<Arc<GpuDevice>, SweepError> {
+    GpuDevice::open_nth(k)
+        .map(Arc::new)
+        .map_err(|e| refuse(e.to_string()))
+}
+
 /// Runs the combinations `todo` in batches, calling `done` with each
 /// batch's outcomes as it finishes.
 pub fn run(
