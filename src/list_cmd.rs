@@ -33,7 +33,8 @@
 use brainstream::models::coupling::COUPLINGS;
 use brainstream::models::integrator::INTEGRATORS;
 use brainstream::models::params::ParamDef;
-use brainstream::models::spiking::{tsodyks2, NeuronInfo, Signs, NEURONS};
+use brainstream::models::spiking::stdp::TAU_MINUS;
+use brainstream::models::spiking::{NeuronInfo, Signs, SynapseInfo, NEURONS, SYNAPSES};
 use brainstream::models::{ModelInfo, MODELS};
 use brainstream::runtime::params::{DefaultValue, ParamSpec};
 use brainstream::runtime::KindSpec;
@@ -53,9 +54,15 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
     let c: Vec<_> = COUPLINGS.iter().filter(|c| want(c.name)).collect();
     let i: Vec<_> = INTEGRATORS.iter().filter(|i| want(i.0)).collect();
     let ns: Vec<&NeuronInfo> = NEURONS.iter().filter(|n| want(n.name)).collect();
-    let syn = want(tsodyks2::NAME);
+    let syn: Vec<&SynapseInfo> = SYNAPSES.iter().filter(|s| want(s.name)).collect();
     if let Some(n) = name {
-        if k.is_empty() && m.is_empty() && c.is_empty() && i.is_empty() && ns.is_empty() && !syn {
+        if k.is_empty()
+            && m.is_empty()
+            && c.is_empty()
+            && i.is_empty()
+            && ns.is_empty()
+            && syn.is_empty()
+        {
             let all: Vec<&str> = kinds
                 .iter()
                 .map(|k| k.name)
@@ -63,7 +70,7 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
                 .chain(COUPLINGS.iter().map(|c| c.name))
                 .chain(INTEGRATORS.iter().map(|i| i.0))
                 .chain(NEURONS.iter().map(|n| n.name))
-                .chain([tsodyks2::NAME])
+                .chain(SYNAPSES.iter().map(|s| s.name))
                 .collect();
             let close = all
                 .iter()
@@ -88,11 +95,11 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             })).collect::<Vec<_>>(),
             "integrators": i.iter().map(|(n, _, st)| json!({"name": n, "stochastic": st})).collect::<Vec<_>>(),
             "neurons": ns.iter().map(|n| neuron_json(n)).collect::<Vec<_>>(),
-            "synapses": if syn { vec![json!({
-                "name": tsodyks2::NAME,
-                "doc": SYNAPSE_DOC,
-                "params": tsodyks2::PARAMS.iter().map(param_def_json).collect::<Vec<_>>(),
-            })] } else { vec![] },
+            "synapses": syn.iter().map(|s| json!({
+                "name": s.name,
+                "doc": s.doc,
+                "params": s.params.iter().map(param_def_json).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
         });
         return Ok(serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
@@ -161,25 +168,25 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
             out += "\n";
         }
     }
-    if syn {
+    if !syn.is_empty() {
         out += if all {
             "\nSYNAPSE MODELS (spiking_network.connections[k].synapse = { model = \"…\", parameters }; default static)\n\n"
         } else {
             "synapse model (spiking_network.connections[k].synapse = { model = \"…\", parameters })\n"
         };
-        out += &format!("{} — {SYNAPSE_DOC} (NEST 3.10)\n", tsodyks2::NAME);
-        for p in tsodyks2::PARAMS {
-            out += &format!(
-                "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
-                p.name, p.default, p.unit, p.lo, p.hi, p.doc
-            );
+        for s in &syn {
+            out += &format!("{} — {} (NEST 3.10)\n", s.name, s.doc);
+            for p in s.params {
+                out += &format!(
+                    "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
+                    p.name, p.default, p.unit, p.lo, p.hi, p.doc
+                );
+            }
+            out += "\n";
         }
     }
     Ok(out)
 }
-
-/// What `tsodyks2_synapse` does, for `list`.
-const SYNAPSE_DOC: &str = "short-term depression and facilitation: each synapse's (u, x), updated at its source's spikes, scales the weight by x·u";
 
 fn neuron_text(n: &NeuronInfo) -> String {
     let mut s = format!("{} — {} (NEST 3.10)\n", n.name, n.doc);
@@ -190,7 +197,7 @@ fn neuron_text(n: &NeuronInfo) -> String {
     if !n.solvers.is_empty() {
         s += &format!("  solvers: {}\n", n.solvers.join(", "));
     }
-    for p in n.params {
+    for p in n.params.iter().chain([&TAU_MINUS]) {
         s += &format!(
             "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
             p.name, p.default, p.unit, p.lo, p.hi, p.doc
@@ -210,7 +217,7 @@ fn neuron_json(n: &NeuronInfo) -> Value {
             "signs": match r.signs { Signs::Either => "either", Signs::NonNegative => "non-negative" },
             "doc": r.doc,
         })).collect::<Vec<_>>(),
-        "params": n.params.iter().map(param_def_json).collect::<Vec<_>>(),
+        "params": n.params.iter().chain([&TAU_MINUS]).map(param_def_json).collect::<Vec<_>>(),
     })
 }
 

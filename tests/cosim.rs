@@ -657,6 +657,10 @@ mod spiking_connections;
 #[path = "parts/spiking_threads.rs"]
 mod spiking_threads;
 
+// NEST's stdp_synapse against NEST, in this binary
+#[path = "parts/spiking_stdp.rs"]
+mod spiking_stdp;
+
 // Spike-train statistics against Elephant, in this binary
 #[path = "parts/spike_stats.rs"]
 mod spike_stats;
@@ -668,3 +672,6 @@ mod spiking_regions;
 // A spiking network on a time step of its own, in this binary
 #[path = "parts/spiking_own_step.rs"]
 mod spiking_own_step;
+
+#[path = "parts/cosim_vulkan.rs"]
+mod cosim_vulkan;

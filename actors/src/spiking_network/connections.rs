@@ -32,15 +32,23 @@
 //! * `synapse` (default static): `{ model = "tsodyks2_synapse", U, u, x,
 //!   tau_rec, tau_fac }`, NEST's short-term plasticity, each synapse with
 //!   its own (u, x) updated at its source's spike times and scaling the
-//!   weight (`brainstream_models::spiking::tsodyks2`); NEST's defaults for
-//!   the keys left out. From a port, a spike's time is the device's, the
-//!   edge's delay taken off (the time NEST's parrot or neuron sends it).
+//!   weight (`brainstream_models::spiking::tsodyks2`); or `{ model =
+//!   "stdp_synapse", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax,
+//!   Kplus }`, NEST's pair-based STDP between populations, each synapse's
+//!   weight changed by its source's and target's spikes (the target's
+//!   `tau_minus` is a neuron parameter; `brainstream_models::spiking::stdp`).
+//!   NEST's defaults for the keys left out. From a port, a spike's time is
+//!   the device's, the edge's delay taken off (the time NEST's parrot or
+//!   neuron sends it); `stdp_synapse` is refused there (it needs the
+//!   target's spikes up to each input spike's time, which a window's input,
+//!   scheduled at its start, cannot see).
 
 use std::collections::HashMap;
 
-use brainstream_models::spiking::tsodyks2::{self, nest_ms, tics_per_step};
+use brainstream_models::spiking::tsodyks2::{nest_ms, tics_per_step};
 use brainstream_models::spiking::{
-    Dist, Network, NeuronInfo, Population, Rule, Signs, Tsodyks2, Tsodyks2State,
+    stdp, synapse_info, Dist, Network, NeuronInfo, Population, Rule, Signs, Synapse, Tsodyks2,
+    Tsodyks2State, SYNAPSES,
 };
 use brainstream_runtime::{ActorError, BuildError, Params, RunContext, Spikes, WindowInfo};
 use rand::Rng;
@@ -75,7 +83,7 @@ pub(super) struct Projection {
     pub weight: Dist,
     pub delay_ms: Dist,
     /// `None`: static synapses
-    pub synapse: Option<Tsodyks2>,
+    pub synapse: Option<Synapse>,
 }
 
 impl Projection {
@@ -231,6 +239,34 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
             ))
         }
     };
+    let synapse = synapse(t, at)?;
+    if let Some(Synapse::Stdp(s)) = &synapse {
+        if matches!(from, Source::Port { .. }) {
+            return Err(BuildError::at(
+                format!("{at}.synapse"),
+                format!("{} from an input port is not available: it needs the target's spikes up to each input spike's time, and a window's input is scheduled at its start", stdp::NAME),
+            )
+            .hint("relay the trains through a population of this network, or use tsodyks2_synapse or a static synapse from the port"));
+        }
+        let ok = match weight {
+            Dist::Constant(w) => s.check_weight(w).is_ok(),
+            Dist::Normal { mean, std } => std == 0.0 && s.check_weight(mean).is_ok(),
+            Dist::Uniform { low, high } => {
+                s.check_weight(low).is_ok() && s.check_weight(high).is_ok()
+            }
+        };
+        if !ok {
+            return Err(BuildError::at(
+                format!("{at}.weight"),
+                format!(
+                    "{weight:?} can have the sign opposite to the synapse's Wmax = {} ({} needs them of the same sign, as NEST)",
+                    s.w_max,
+                    stdp::NAME
+                ),
+            )
+            .hint("an inhibitory stdp_synapse has Wmax < 0 and weights ≤ 0"));
+        }
+    }
     Ok(Projection {
         at: at.to_string(),
         from,
@@ -239,14 +275,14 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
         rule,
         weight,
         delay_ms,
-        synapse: synapse(t, at)?,
+        synapse,
     })
 }
 
 /// `synapse`: absent or `{ model = "static_synapse" }` (None), or
-/// `{ model = "tsodyks2_synapse", U, u, x, tau_rec, tau_fac }`, each value
-/// checked at its key against NEST's ranges.
-fn synapse(t: &toml::Table, at: &str) -> Result<Option<Tsodyks2>, BuildError> {
+/// `{ model = "tsodyks2_synapse" | "stdp_synapse", parameters }`, each
+/// value checked at its key against NEST's ranges.
+fn synapse(t: &toml::Table, at: &str) -> Result<Option<Synapse>, BuildError> {
     let Some(v) = t.get("synapse") else {
         return Ok(None);
     };
@@ -254,38 +290,44 @@ fn synapse(t: &toml::Table, at: &str) -> Result<Option<Tsodyks2>, BuildError> {
     let toml::Value::Table(s) = v else {
         return Err(BuildError::at(
             here,
-            format!("expected a table {{ model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }}, got {v}"),
+            format!("expected a table {{ model = \"tsodyks2_synapse\" | \"stdp_synapse\", parameters }}, got {v}"),
         ));
     };
-    match text(s, "model", &here)? {
-        "static_synapse" => {
-            only(s, &["model"], &here)?;
-            Ok(None)
-        }
-        tsodyks2::NAME => {
-            let keys: Vec<&str> = std::iter::once("model")
-                .chain(tsodyks2::PARAMS.iter().map(|d| d.name))
-                .collect();
-            only(s, &keys, &here)?;
-            let mut values = vec![];
-            for d in tsodyks2::PARAMS {
-                if s.contains_key(d.name) {
-                    let v = num(s, d.name, &here)?;
-                    Tsodyks2::from_overrides([(d.name, v)])
-                        .map_err(|e| BuildError::at(format!("{here}.{}", d.name), e.to_string()))?;
-                    values.push((d.name, v));
-                }
-            }
-            Tsodyks2::from_overrides(values)
-                .map(Some)
-                .map_err(|e| BuildError::at(here, e.to_string()))
-        }
-        other => Err(BuildError::at(
-            format!("{here}.model"),
-            format!("unknown synapse model `{other}`"),
-        )
-        .hint("static_synapse (the default) or tsodyks2_synapse")),
+    let name = text(s, "model", &here)?;
+    if name == "static_synapse" {
+        only(s, &["model"], &here)?;
+        return Ok(None);
     }
+    let Some(info) = synapse_info(name) else {
+        return Err(BuildError::at(
+            format!("{here}.model"),
+            format!("unknown synapse model `{name}`"),
+        )
+        .hint(format!(
+            "static_synapse (the default), {}",
+            SYNAPSES
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let keys: Vec<&str> = std::iter::once("model")
+        .chain(info.params.iter().map(|d| d.name))
+        .collect();
+    only(s, &keys, &here)?;
+    let mut values = vec![];
+    for d in info.params {
+        if s.contains_key(d.name) {
+            let v = num(s, d.name, &here)?;
+            Synapse::from_overrides(name, [(d.name, v)])
+                .map_err(|e| BuildError::at(format!("{here}.{}", d.name), e.to_string()))?;
+            values.push((d.name, v));
+        }
+    }
+    Synapse::from_overrides(name, values)
+        .map(Some)
+        .map_err(|e| BuildError::at(here, e.to_string()))
 }
 
 /// `trains`: a list of sender indices or a count N (0..N); default [0].
@@ -400,7 +442,7 @@ pub(super) fn check_receptor(
 
 /// A synapse from an input train.
 #[derive(Debug, Clone, Copy)]
-struct Synapse {
+struct PortSynapse {
     neuron: u32,
     /// steps after the spike's stamp as seen past the edge
     delay: u32,
@@ -412,7 +454,7 @@ struct Synapse {
 /// The synapses of the input ports' trains, by port and sender.
 #[derive(Debug, Default)]
 pub(super) struct PortSynapses {
-    ports: [HashMap<u32, Vec<Synapse>>; 4],
+    ports: [HashMap<u32, Vec<PortSynapse>>; 4],
     longest: usize,
     /// per port: the edge's delay (fine steps), taken off a spike's stamp
     /// for its time at a plastic synapse
@@ -468,12 +510,25 @@ impl PortSynapses {
                     // a drawn delay is at least one step past the edge
                     let delay = (steps(pr.delay_ms.sample(rng)) - edge).max(1) as u32;
                     me.longest = me.longest.max(delay as usize);
-                    me.ports[*port].entry(trains[s]).or_default().push(Synapse {
-                        neuron: (target.first + t) as u32,
-                        delay,
-                        weight,
-                        plastic: pr.synapse.map(|p| (p, p.state())),
-                    });
+                    me.ports[*port]
+                        .entry(trains[s])
+                        .or_default()
+                        .push(PortSynapse {
+                            neuron: (target.first + t) as u32,
+                            delay,
+                            weight,
+                            plastic: match pr.synapse {
+                                None => None,
+                                Some(Synapse::Tsodyks2(p)) => Some((p, p.state())),
+                                // refused at parse
+                                Some(Synapse::Stdp(_)) => {
+                                    return Err(ActorError::new(format!(
+                                    "`{}`: {}: stdp_synapse from an input port is not available",
+                                    ctx.name, pr.at
+                                )))
+                                }
+                            },
+                        });
                 }
             }
         }

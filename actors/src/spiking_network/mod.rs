@@ -49,11 +49,11 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha, iaf_psc_exp or hh_psc_alpha (weights in pA), iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp or aeif_cond_alpha (weights in nS), izhikevich (weights in mV); `brainstream list` lists them" },
     ParamSpec { name: "dt_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "ms", doc: "The network's own time step h, the graph's dt_ms divided by a whole r ≥ 1 (e.g. 0.05 under 0.1): r steps per graph step, inputs and outputs mapped exactly at the graph's steps (default: the graph's dt_ms)" },
     ParamSpec { name: "solver", ty: ParamType::Str, default: DefaultValue::Str("rkf45"), range: None, unit: "", doc: "How iaf_cond_alpha is integrated: rkf45 (NEST's GSL RKF45, V_m equal to NEST's) or rk4 (exact conductances, 3 RK4 sub-steps for V_m: as accurate as NEST's RKF45, about 7× faster; docs/benchmarks.md)" },
-    ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }" },
+    ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 }; every model also takes tau_minus (ms, default 20: the trace stdp_synapses onto it read)" },
     ParamSpec { name: "population_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population, over neuron_params, e.g. { I = { tau_m = 5.0 } } (`brainstream list MODEL` lists them)" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
-    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse; { model = \"stdp_synapse\", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus }: NEST's pair-based STDP between populations, the target's tau_minus in neuron_params / population_params) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "region_connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections between the regions through the connectome, tvb-multiscale's nodes_connections: { from = population(s) of the source region j, to = population(s) of the target region i ≠ j, scale (weight = scale·w_ij, either sign), rule (as connections), receptor, source_regions, target_regions (default all) }, delay rint(L_ij / speed / dt) steps (≥ 1); pairs with w_ij = 0 are left out" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "mm/ms", doc: "Conduction speed of region_connections (default 3.0): delays rint(tract_length / speed / dt) steps" },
@@ -68,7 +68,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
-    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, connection rules, delays, regions connected through a connectome, tsodyks2_synapse plasticity, Poisson background, current input, V_m recording",
+    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, connection rules, delays, regions connected through a connectome, tsodyks2_synapse and stdp_synapse plasticity, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region; without an `input` table, a device's trains wired by `connections` with from = \"spikes_in\"", end_stamped: false },
@@ -130,6 +130,8 @@ struct SpikingNetwork {
     name: String,
     /// one neuron per population, with its model and parameters
     templates: Vec<Box<dyn Neuron>>,
+    /// τ₋ of each population's STDP trace, ms
+    tau_minus: Vec<f64>,
     regions: Vec<String>,
     pops: Vec<(String, usize)>,
     projections: Vec<Projection>,
@@ -226,6 +228,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let grid = Grid::new(p.opt_f64("dt_ms")?, ctx.dt_ms)?;
     let h = grid.h;
     let templates = neurons::templates(p, info, h, &pops)?;
+    let tau_minus = neurons::tau_minus(p, &pops)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
             BuildError::at(at, format!("no population `{name}`")).hint(format!(
@@ -343,6 +346,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     Ok(Box::new(SpikingNetwork {
         name: ctx.name.to_string(),
         templates,
+        tau_minus,
         regions,
         pops,
         projections,
@@ -444,6 +448,12 @@ impl Actor for SpikingNetwork {
         let mut net = Network::with_templates(&all, &templates, self.grid.h, ctx.seed)
             .map_err(ActorError::new)?;
         let np = self.pops.len();
+        for (k, &tau) in self.tau_minus.iter().enumerate() {
+            for reg in 0..r {
+                net.set_tau_minus(reg * np + k, tau)
+                    .map_err(ActorError::new)?;
+            }
+        }
         for reg in 0..r {
             for pr in &self.projections {
                 let Source::Population(from) = pr.from else {

@@ -6,8 +6,13 @@
 //! neuron_params = { I_e = 0.0 }
 //! population_params = { I = { tau_m = 5.0, t_ref = 1.0 } }
 //! ```
+//!
+//! Every model also takes `tau_minus` (ms, NEST's default 20): the time
+//! constant of the postsynaptic trace the `stdp_synapse`s onto its neurons
+//! read (NEST's `ArchivingNode`), kept by the network, not the neuron.
 
 use brainstream_models::params::ParamSet;
+use brainstream_models::spiking::stdp::TAU_MINUS;
 use brainstream_models::spiking::{Neuron, NeuronInfo, NEURONS};
 use brainstream_models::ModelError;
 use brainstream_runtime::{BuildError, Params};
@@ -64,7 +69,9 @@ pub(super) fn templates(
     let common = ParamSet::from_overrides(
         model,
         info.params,
-        all.iter().map(|(k, v)| (k.as_str(), *v)),
+        all.iter()
+            .filter(|(k, _)| k.as_str() != TAU_MINUS.name)
+            .map(|(k, v)| (k.as_str(), *v)),
     )
     .map_err(|e| located("neuron_params", e))?;
     let own = p.table("population_params")?;
@@ -106,7 +113,7 @@ pub(super) fn templates(
             ));
         };
         let mut params = common.clone();
-        for (k, v) in table {
+        for (k, v) in table.iter().filter(|(k, _)| k.as_str() != TAU_MINUS.name) {
             let x = match v {
                 toml::Value::Float(f) => *f,
                 toml::Value::Integer(i) => *i as f64,
@@ -125,4 +132,41 @@ pub(super) fn templates(
         );
     }
     Ok(out)
+}
+
+/// `tau_minus` (ms) of every population (in `pops` order): NEST's default,
+/// then `neuron_params.tau_minus`, then `population_params.<population>.tau_minus`.
+pub(super) fn tau_minus(p: &Params, pops: &[(String, usize)]) -> Result<Vec<f64>, BuildError> {
+    let check = |at: String, v: &toml::Value| -> Result<f64, BuildError> {
+        let x = match v {
+            toml::Value::Float(f) => *f,
+            toml::Value::Integer(i) => *i as f64,
+            _ => return Err(BuildError::at(at, format!("expected a number, got {v}"))),
+        };
+        if x.is_finite() && x > 0.0 {
+            Ok(x)
+        } else {
+            Err(BuildError::at(at, format!("{x} ms must be > 0")))
+        }
+    };
+    let common = match p
+        .table("neuron_params")?
+        .and_then(|t| t.get(TAU_MINUS.name))
+    {
+        Some(v) => check(format!("neuron_params.{}", TAU_MINUS.name), v)?,
+        None => TAU_MINUS.default,
+    };
+    let own = p.table("population_params")?;
+    pops.iter()
+        .map(|(name, _)| {
+            match own
+                .and_then(|t| t.get(name))
+                .and_then(|t| t.as_table())
+                .and_then(|t| t.get(TAU_MINUS.name))
+            {
+                Some(v) => check(format!("population_params.{name}.{}", TAU_MINUS.name), v),
+                None => Ok(common),
+            }
+        })
+        .collect()
 }

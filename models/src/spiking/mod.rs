@@ -18,6 +18,8 @@ pub mod izhikevich;
 pub mod network;
 pub mod neuron;
 pub mod rkf45;
+pub mod stdp;
+pub mod synapse;
 pub mod tsodyks2;
 
 pub use aeif_cond_alpha::AeifCondAlpha;
@@ -30,4 +32,6 @@ pub use iaf_psc_exp::IafPscExp;
 pub use izhikevich::Izhikevich;
 pub use network::{Dist, Network, Neurons, Population, Rule};
 pub use neuron::{neuron_info, Neuron, NeuronInfo, Receptor, Signs, NEURONS};
+pub use stdp::{Archive, Stdp, StdpState};
+pub use synapse::{synapse_info, SynState, Synapse, SynapseInfo, SYNAPSES};
 pub use tsodyks2::{Tsodyks2, Tsodyks2State};

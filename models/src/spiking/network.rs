@@ -12,9 +12,15 @@
 //!   spike emitted in step `k` (stamped `(k+1)·h`) over a synapse of delay
 //!   `d` steps acts in step `k + d`, exactly NEST's timing.
 //! * Plastic synapses: NEST's `tsodyks2_synapse` per connection
-//!   ([`Tsodyks2`]), its state (u, x) updated when the source's spike is
+//!   ([`Tsodyks2`](super::Tsodyks2)), its state (u, x) updated when the source's spike is
 //!   sent (time `(k+1)·h` in NEST's tics) and the scaled weight delivered
 //!   after the delay, as NEST's `send`.
+//! * Plastic synapses: NEST's `stdp_synapse` per connection ([`Stdp`](super::Stdp)):
+//!   its weight updated when the source's spike is sent, from the spike
+//!   archive of its target ([`Archive`], trace time constant `tau_minus`
+//!   per population, [`Network::set_tau_minus`]), which records the
+//!   target's spikes before the step's spikes are delivered (NEST updates
+//!   every neuron of a slice before delivering its spikes).
 //! * Background: per population, independent Poisson trains per neuron
 //!   (NEST's `poisson_generator`: spike count per step ~ Poisson(rate·h)),
 //!   with a weight and delay.
@@ -23,7 +29,9 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
 use super::neuron::{Neuron, NeuronInfo};
-use super::tsodyks2::{nest_ms, tics_per_step, Tsodyks2, Tsodyks2State};
+use super::stdp::{nest_delay_ms, Archive};
+use super::synapse::{SynState, Synapse};
+use super::tsodyks2::{nest_ms, tics_per_step};
 use crate::error::ModelError;
 
 /// The neurons of a network: one block of one model and parameter set per
@@ -289,9 +297,16 @@ pub struct Network {
     /// empty when every synapse is static
     out_plastic: Vec<u32>,
     /// the plastic synapses' states and the index of their parameters
-    plastic: Vec<(Tsodyks2State, u32)>,
+    plastic: Vec<(SynState, u32)>,
     /// the parameters of the plastic synapses, one per `connect` call
-    plastic_params: Vec<Tsodyks2>,
+    plastic_params: Vec<Synapse>,
+    /// per neuron: the spike archive STDP synapses read (empty when no
+    /// synapse is `stdp_synapse`)
+    archives: Vec<Archive>,
+    /// per population: τ₋ of its neurons' archives, ms (NEST: 20)
+    tau_minus: Vec<f64>,
+    /// the shortest synaptic delay, ms (for pruning the archives)
+    min_delay_ms: f64,
     /// NEST tics per step, for the plastic synapses' spike times
     tics: u64,
     /// building: (source, target, weight, delay, index into
@@ -371,6 +386,9 @@ impl Network {
             out_plastic: vec![],
             plastic: vec![],
             plastic_params: vec![],
+            archives: vec![],
+            tau_minus: vec![super::stdp::TAU_MINUS.default; pops.len()],
+            min_delay_ms: h,
             tics: 0,
             pending: vec![],
             ring: vec![],
@@ -467,9 +485,23 @@ impl Network {
         self.connect_synapse(from, to, rule, weight, delay_ms, None)
     }
 
+    /// Sets τ₋ (ms) of the neurons of population `pop`: the time constant
+    /// of the postsynaptic trace `stdp_synapse`s onto them read (NEST's
+    /// neuron parameter `tau_minus`, default 20 ms); before `build`.
+    pub fn set_tau_minus(&mut self, pop: usize, tau_minus: f64) -> Result<(), ModelError> {
+        if !(tau_minus.is_finite() && tau_minus > 0.0) {
+            return Err(ModelError::Config(format!(
+                "tau_minus = {tau_minus} ms must be > 0"
+            )));
+        }
+        self.tau_minus[pop] = tau_minus;
+        Ok(())
+    }
+
     /// As [`connect_dist`](Self::connect_dist), the synapses static
-    /// (`None`) or NEST's `tsodyks2_synapse` with the parameters and
-    /// initial state `synapse`, each synapse with a state of its own.
+    /// (`None`) or plastic (NEST's `tsodyks2_synapse` or `stdp_synapse`)
+    /// with the parameters and initial state `synapse`, each synapse with
+    /// a state of its own.
     pub fn connect_synapse(
         &mut self,
         from: usize,
@@ -477,7 +509,7 @@ impl Network {
         rule: Rule,
         weight: Dist,
         delay_ms: Dist,
-        synapse: Option<Tsodyks2>,
+        synapse: Option<Synapse>,
     ) -> Result<(), ModelError> {
         weight.check("weight")?;
         delay_ms.check("delay")?;
@@ -507,6 +539,9 @@ impl Network {
             .collect();
         for (s, t) in pairs {
             let w = weight.sample(&mut self.rng);
+            if let Some(p) = &synapse {
+                p.check_weight(w)?;
+            }
             let dm = delay_ms.sample(&mut self.rng).max(self.h);
             let d = self.delay_steps(dm)?;
             self.pending.push((s, t, w, d, syn));
@@ -553,15 +588,35 @@ impl Network {
         self.out_target.extend(p.iter().map(|c| c.1));
         self.out_weight.extend(p.iter().map(|c| c.2));
         self.out_delay.extend(p.iter().map(|c| c.3));
+        self.min_delay_ms = self.h * self.out_delay.iter().copied().min().unwrap_or(1) as f64;
         if p.iter().any(|c| c.4 != STATIC) {
+            if self
+                .plastic_params
+                .iter()
+                .any(|s| matches!(s, Synapse::Stdp(_)))
+                && self.archives.is_empty()
+            {
+                self.archives = self
+                    .pops
+                    .iter()
+                    .zip(&self.tau_minus)
+                    .flat_map(|(pop, &tau)| (0..pop.size).map(move |_| Archive::new(tau)))
+                    .collect();
+            }
+            let tics = self.tics;
             self.out_plastic = p
                 .iter()
                 .map(|c| {
                     if c.4 == STATIC {
                         return STATIC;
                     }
-                    self.plastic
-                        .push((self.plastic_params[c.4 as usize].state(), c.4));
+                    let state = self.plastic_params[c.4 as usize].state(c.2);
+                    if let SynState::Stdp(s) = &state {
+                        // NEST's register_stdp_connection
+                        let d = nest_delay_ms(c.3 as u64, tics);
+                        self.archives[c.1 as usize].register(s.t_last - d, d);
+                    }
+                    self.plastic.push((state, c.4));
                     (self.plastic.len() - 1) as u32
                 })
                 .collect();
@@ -581,6 +636,26 @@ impl Network {
     /// Number of synapses.
     pub fn n_synapses(&self) -> usize {
         self.out_target.len()
+    }
+
+    /// Every synapse as (source, target, weight, delay in steps), by source
+    /// then target (the built order); a `stdp_synapse`'s weight is its
+    /// current one.
+    pub fn synapses(&self) -> Vec<(u32, u32, f64, u16)> {
+        let mut out = Vec::with_capacity(self.out_target.len());
+        for s in 0..self.len() {
+            for e in self.out_start[s]..self.out_start[s + 1] {
+                let w = match self.out_plastic.get(e) {
+                    Some(&k) if k != STATIC => match &self.plastic[k as usize].0 {
+                        SynState::Stdp(st) => st.weight,
+                        SynState::Tsodyks2(_) => self.out_weight[e],
+                    },
+                    _ => self.out_weight[e],
+                };
+                out.push((s as u32, self.out_target[e], w, self.out_delay[e]));
+            }
+        }
+        out
     }
 
     /// Adds `weight` to neuron `target`'s input `delay` steps after the
@@ -648,16 +723,33 @@ impl Network {
         }
         // the time of this step's spikes, for the plastic synapses
         let t_spike = nest_ms(self.step + 1, self.tics);
+        if !self.archives.is_empty() {
+            // the targets' archives first: NEST updates (and archives)
+            // every neuron before it delivers their spikes
+            for &s in fired {
+                self.archives[s as usize].spike(t_spike, self.min_delay_ms);
+            }
+        }
         for &s in fired {
             let s = s as usize;
             for e in self.out_start[s]..self.out_start[s + 1] {
                 let slot = (self.step as usize + self.out_delay[e] as usize) % self.slots;
-                let cell = &mut self.ring[slot * n + self.out_target[e] as usize];
+                let target = self.out_target[e] as usize;
+                let cell = &mut self.ring[slot * n + target];
                 let mut w = self.out_weight[e];
                 if let Some(&k) = self.out_plastic.get(e) {
                     if k != STATIC {
                         let (state, p) = &mut self.plastic[k as usize];
-                        w *= state.spike(&self.plastic_params[*p as usize], t_spike);
+                        match (state, &self.plastic_params[*p as usize]) {
+                            (SynState::Tsodyks2(st), Synapse::Tsodyks2(p)) => {
+                                w *= st.spike(p, t_spike)
+                            }
+                            (SynState::Stdp(st), Synapse::Stdp(p)) => {
+                                let d = nest_delay_ms(self.out_delay[e] as u64, self.tics);
+                                w = st.send(p, t_spike, d, &mut self.archives[target]);
+                            }
+                            _ => unreachable!("a state is made from its parameters"),
+                        }
                     }
                 }
                 if w > 0.0 {
@@ -948,7 +1040,7 @@ mod tests {
                 Rule::FixedIndegree(4),
                 Dist::Constant(300.0),
                 Dist::Constant(1.2),
-                syn,
+                syn.map(Synapse::Tsodyks2),
             )
             .unwrap();
             net.build();

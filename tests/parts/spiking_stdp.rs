@@ -1,0 +1,342 @@
+//! NEST's `stdp_synapse` between spiking populations
+//! (`connections[k].synapse = { model = "stdp_synapse", … }`) against
+//! NEST 3.10 (tests/data/nest/make_refs_stdp.py): the final weight of every
+//! synapse, every spike and the targets' V_m.
+
+use crate::common::*;
+
+use brainstream::models::params::ParamSet;
+use brainstream::models::spiking::{iaf_psc_alpha, Dist, Network, Neuron, Rule, Synapse};
+
+fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn reference() -> serde_json::Value {
+    let path = root().join("tests/data/nest/stdp_network.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The synapse of a reference's table, as the network takes it.
+fn synapse(s: &serde_json::Value) -> Synapse {
+    let values: Vec<(&str, f64)> = s
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_f64().unwrap()))
+        .collect();
+    Synapse::from_overrides("stdp_synapse", values).unwrap()
+}
+
+/// `{ model = "stdp_synapse", … }` of a reference's synapse table.
+fn spec(s: &serde_json::Value) -> String {
+    let kv: Vec<String> = s
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k} = {:?}", v.as_f64().unwrap()))
+        .collect();
+    format!("{{ model = \"stdp_synapse\", {} }}", kv.join(", "))
+}
+
+/// NEST's spikes of the reference as sorted (step, neuron).
+fn nest_spikes(r: &serde_json::Value) -> Vec<(u64, u32)> {
+    let mut want: Vec<(u64, u32)> = floats(&r["spike_times_ms"])
+        .iter()
+        .zip(floats(&r["spike_senders"]))
+        .map(|(t, s)| ((t * 10.0).round() as u64, s as u32))
+        .collect();
+    want.sort_unstable();
+    want
+}
+
+#[test]
+fn stdp_weights_and_spikes_of_a_network_are_nest_s_to_the_bit() {
+    // four regular neurons onto three through excitatory stdp_synapses,
+    // one onto the three through inhibitory ones (Wmax < 0); the targets'
+    // tau_minus 30 ms; 1000 ms
+    let r = reference();
+    let h = r["resolution_ms"].as_f64().unwrap();
+    let neuron = |i_e: f64| -> Box<dyn Neuron> {
+        Box::new(
+            iaf_psc_alpha::IafPscAlpha::new(
+                1,
+                &ParamSet::from_overrides("iaf_psc_alpha", iaf_psc_alpha::PARAMS, [("I_e", i_e)])
+                    .unwrap(),
+                h,
+            )
+            .unwrap(),
+        )
+    };
+    let mut pops = vec![];
+    let mut templates = vec![];
+    for (k, i_e) in floats(&r["pre_I_e"]).into_iter().enumerate() {
+        pops.push((format!("pre{k}"), 1));
+        templates.push(neuron(i_e));
+    }
+    pops.push(("inh".to_string(), 1));
+    templates.push(neuron(r["inh_I_e"].as_f64().unwrap()));
+    let post_i_e = floats(&r["post_I_e"]);
+    for (k, &i_e) in post_i_e.iter().enumerate() {
+        pops.push((format!("post{k}"), 1));
+        templates.push(neuron(i_e));
+    }
+    let refs: Vec<&dyn Neuron> = templates.iter().map(|t| t.as_ref()).collect();
+    let mut net = Network::with_templates(&pops, &refs, h, 1).unwrap();
+    let tau_minus = r["tau_minus"].as_f64().unwrap();
+    for p in 5..8 {
+        net.set_tau_minus(p, tau_minus).unwrap();
+    }
+    let (ex, inh) = (synapse(&r["ex_synapse"]), synapse(&r["in_synapse"]));
+    for pre in 0..5 {
+        let (syn, w, d) = if pre < 4 {
+            (ex, &r["ex_weight"], &r["ex_delay_ms"])
+        } else {
+            (inh, &r["in_weight"], &r["in_delay_ms"])
+        };
+        for post in 5..8 {
+            net.connect_synapse(
+                pre,
+                post,
+                Rule::AllToAll,
+                Dist::Constant(w.as_f64().unwrap()),
+                Dist::Constant(d.as_f64().unwrap()),
+                Some(syn),
+            )
+            .unwrap();
+        }
+    }
+    net.build();
+    let steps = (r["duration_ms"].as_f64().unwrap() / h).round() as usize;
+    let mut got = vec![];
+    net.run(steps, 1, |st, fired| {
+        got.extend(fired.iter().map(|&f| (st + 1, f)))
+    });
+    got.sort_unstable();
+    let want = nest_spikes(&r);
+    let post = want.iter().filter(|s| s.1 >= 5).count();
+    assert!(post >= 20, "the reference's targets must fire");
+    assert_eq!(got, want, "spikes (step, neuron)");
+    let syn = net.synapses();
+    let want_w: Vec<(u32, u32, f64)> = floats(&r["final_sources"])
+        .iter()
+        .zip(floats(&r["final_targets"]))
+        .zip(floats(&r["final_weights"]))
+        .map(|((s, t), w)| (*s as u32, t as u32, w))
+        .collect();
+    assert_eq!(syn.len(), want_w.len());
+    let mut moved = 0;
+    for ((s, t, w, _), (ws, wt, ww)) in syn.iter().zip(&want_w) {
+        assert_eq!((s, t), (ws, wt), "synapse order");
+        assert_eq!(
+            w.to_bits(),
+            ww.to_bits(),
+            "weight {s}→{t}: {w} vs NEST {ww}"
+        );
+        let w0 = if *s < 4 {
+            r["ex_weight"].as_f64().unwrap()
+        } else {
+            r["in_weight"].as_f64().unwrap()
+        };
+        if (w - w0).abs() > 1.0 {
+            moved += 1;
+        }
+    }
+    assert!(moved >= 10, "the weights must have moved: {syn:?}");
+    eprintln!(
+        "stdp_network: {} spikes ({post} of the targets) and {} final weights as NEST, bit for bit",
+        want.len(),
+        syn.len()
+    );
+}
+
+#[test]
+fn stdp_synapses_in_a_graph_reproduce_nest() {
+    // the same network written as a graph: populations sorted by name
+    // (a0..a3 the sources, b the inhibitory one, c0..c2 the targets)
+    let r = reference();
+    let i_e = floats(&r["pre_I_e"]);
+    let post_i_e = floats(&r["post_I_e"]);
+    let (ex, inh) = (spec(&r["ex_synapse"]), spec(&r["in_synapse"]));
+    let mut conns = vec![];
+    for k in 0..4 {
+        conns.push(format!(
+            "{{ from = \"a{k}\", to = \"c\", weight = {:?}, delay_ms = {:?}, synapse = {ex} }}",
+            r["ex_weight"].as_f64().unwrap(),
+            r["ex_delay_ms"].as_f64().unwrap()
+        ));
+    }
+    conns.push(format!(
+        "{{ from = \"b\", to = \"c\", weight = {:?}, delay_ms = {:?}, synapse = {inh} }}",
+        r["in_weight"].as_f64().unwrap(),
+        r["in_delay_ms"].as_f64().unwrap()
+    ));
+    // one population per neuron, each with its I_e (the targets c0..c2
+    // with tau_minus), ids in NEST's creation order
+    let g = format!(
+        r#"[simulation]
+dt_ms = {h}
+duration_ms = {dur}
+[actors.net]
+kind = "spiking_network"
+model = "iaf_psc_alpha"
+regions = ["r"]
+populations = {{ a0 = 1, a1 = 1, a2 = 1, a3 = 1, b = 1, c0 = 1, c1 = 1, c2 = 1 }}
+population_params = {{ a0 = {{ I_e = {a0:?} }}, a1 = {{ I_e = {a1:?} }}, a2 = {{ I_e = {a2:?} }}, a3 = {{ I_e = {a3:?} }}, b = {{ I_e = {b:?} }}, c0 = {{ I_e = {c0:?}, tau_minus = {tm:?} }}, c1 = {{ I_e = {c1:?}, tau_minus = {tm:?} }}, c2 = {{ I_e = {c2:?}, tau_minus = {tm:?} }} }}
+record_v_m = [5, 6, 7]
+connections = [{conns}]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+        h = r["resolution_ms"].as_f64().unwrap(),
+        dur = r["duration_ms"].as_f64().unwrap(),
+        a0 = i_e[0],
+        a1 = i_e[1],
+        a2 = i_e[2],
+        a3 = i_e[3],
+        b = r["inh_I_e"].as_f64().unwrap(),
+        c0 = post_i_e[0],
+        c1 = post_i_e[1],
+        c2 = post_i_e[2],
+        tm = r["tau_minus"].as_f64().unwrap(),
+        conns = conns
+            .iter()
+            .flat_map(
+                |c| ["c0", "c1", "c2"].map(|t| c.replace("to = \"c\"", &format!("to = \"{t}\"")))
+            )
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gp = write(dir.path(), "g.toml", &g);
+    run(&gp, dir.path(), &[]).unwrap();
+    let f = open_h5(&dir.path().join("spikes.h5"));
+    let senders = f
+        .dataset("spikes/senders")
+        .unwrap()
+        .read_raw::<u32>()
+        .unwrap();
+    let times = f
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    let mut got: Vec<(u64, u32)> = times
+        .iter()
+        .zip(&senders)
+        .map(|(t, s)| ((t * 10.0).round() as u64, *s))
+        .collect();
+    got.sort_unstable();
+    let want = nest_spikes(&r);
+    assert_eq!(got, want, "spikes (step, neuron)");
+    let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    let mut rel: f64 = 0.0;
+    for i in 0..3 {
+        let want_i = floats(&r["vm_mV"][i]);
+        assert!(vm.len() >= 3 * want_i.len(), "V_m samples");
+        for (k, b) in want_i.iter().enumerate() {
+            rel = rel.max((vm[k * 3 + i] - b).abs() / b.abs());
+        }
+    }
+    eprintln!(
+        "stdp_network as a graph: {} spikes as NEST, targets' V_m max relative difference {rel:.2e}",
+        want.len()
+    );
+    assert!(rel < 1e-12, "V_m max relative difference {rel:e}");
+    // the same graph with static synapses fires differently
+    let fixed = g.replace(&ex, "{ model = \"static_synapse\" }");
+    let dir2 = tempfile::tempdir().unwrap();
+    let gp2 = write(dir2.path(), "g.toml", &fixed);
+    run(&gp2, dir2.path(), &[]).unwrap();
+    let alone = open_h5(&dir2.path().join("spikes.h5"))
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert_ne!(alone, times, "the plasticity changed nothing");
+}
+
+#[test]
+fn stdp_synapse_errors_name_the_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = |conn: &str, extra: &str| {
+        format!(
+            r#"[simulation]
+dt_ms = 0.1
+duration_ms = 5.0
+[actors.gen]
+kind = "spike_generator"
+spike_times_ms = [1.0]
+[actors.net]
+kind = "spiking_network"
+regions = ["r"]
+populations = {{ E = 2 }}
+{extra}
+connections = [{conn}]
+[[edges]]
+from = "gen.spikes"
+to = "net.spikes_in_2"
+"#
+        )
+    };
+    for (conn, extra, key, what) in [
+        (
+            r#"{ from = "E", to = "E", weight = 10.0, delay_ms = 1.0, synapse = { model = "stdp_synapse", Wmax = -5.0 } }"#,
+            "",
+            "connections[0].weight",
+            "same sign",
+        ),
+        (
+            r#"{ from = "E", to = "E", weight = 10.0, delay_ms = 1.0, synapse = { model = "stdp_synapse", tau_plus = 0.0 } }"#,
+            "",
+            "connections[0].synapse.tau_plus",
+            "must be > 0",
+        ),
+        (
+            r#"{ from = "E", to = "E", weight = 10.0, delay_ms = 1.0, synapse = { model = "stdp_synapse", tau_minus = 5.0 } }"#,
+            "",
+            "connections[0].synapse",
+            "unknown key `tau_minus`",
+        ),
+        (
+            r#"{ from = "spikes_in_2", to = "E", weight = 10.0, delay_ms = 1.0, synapse = { model = "stdp_synapse" } }"#,
+            "",
+            "connections[0].synapse",
+            "from an input port is not available",
+        ),
+        (
+            r#"{ from = "E", to = "E", weight = 10.0, delay_ms = 1.0 }"#,
+            "neuron_params = { tau_minus = -1.0 }",
+            "neuron_params.tau_minus",
+            "must be > 0",
+        ),
+    ] {
+        let gp = write(dir.path(), "g.toml", &graph(conn, extra));
+        let e = run(&gp, dir.path(), &[]).unwrap_err().to_string();
+        assert!(e.contains(key) && e.contains(what), "{key}: {e}");
+    }
+}
+
+#[test]
+fn list_shows_stdp_synapse_and_tau_minus() {
+    let o = bs().args(["list", "stdp_synapse"]).output().unwrap();
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(t.contains("stdp_synapse — pair-based STDP"), "{t}");
+    assert!(t.contains("Wmax           = 100"), "{t}");
+    let o = bs().args(["list", "iaf_cond_exp"]).output().unwrap();
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(t.contains("tau_minus      = 20"), "{t}");
+}
