@@ -16,6 +16,7 @@ macro_rules! say {
     }};
 }
 
+mod checkpoint_cmd;
 mod list_cmd;
 mod model_cmd;
 mod mpi;
@@ -84,6 +85,26 @@ enum Cmd {
         /// the same names are replaced; nothing else is removed).
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        ckpt: checkpoint_cmd::Flags,
+    },
+    /// Continue a run from a checkpoint (OUT/checkpoints/t=<ms>ms, written by
+    /// `run --checkpoint-every`, `--stop-at` or Ctrl-C) to its end,
+    /// appending to its recordings: the same files as a run that never
+    /// stopped.
+    Resume {
+        /// The checkpoint folder.
+        checkpoint: PathBuf,
+        /// Output folder: the checkpointed run's (its recordings go on), or
+        /// another (they are copied there first).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The graph file, if it moved since (it must be the same graph).
+        #[arg(long)]
+        graph: Option<PathBuf>,
+        /// `run`'s other options (--checkpoint-every, --stop-at, -q, …).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        rest: Vec<String>,
     },
     /// Check a graph file, or a sweep file, without running it (with the
     /// memory and output it would need).
@@ -296,6 +317,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             allow_large,
             strict,
             force,
+            ckpt,
         } => {
             if strict {
                 set.push("simulation.strict_ranges=true".into());
@@ -343,8 +365,18 @@ fn real_main(cli: Cli) -> Result<(), String> {
                     forced.as_deref(),
                     quiet,
                     record.as_ref(),
+                    &ckpt.child_args(),
                 );
             }
+            let checkpoint = checkpoint_cmd::plan(
+                &out,
+                &graph,
+                &set,
+                ckpt.checkpoint_every,
+                ckpt.stop_at,
+                ckpt.resume_from.as_deref(),
+                partition.as_deref(),
+            )?;
             let res = run(
                 g,
                 out.clone(),
@@ -353,6 +385,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 run_token,
                 launched,
                 transport,
+                checkpoint,
             );
             if let Some(r) = &record {
                 r.finish();
@@ -422,6 +455,16 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 let _ = write!(std::io::stdout(), "{}", to_dot(&g));
             }
             Ok(())
+        }
+        Cmd::Resume {
+            checkpoint,
+            out,
+            graph,
+            rest,
+        } => {
+            let args = checkpoint_cmd::resume_args(&checkpoint, &out, graph.as_deref(), &rest)?;
+            let parsed = Cli::try_parse_from(args).map_err(|e| format!("resume: {e}"))?;
+            real_main(parsed)
         }
         Cmd::List { name, json } => {
             let text = list_cmd::list(name.as_deref(), json)?;
@@ -524,6 +567,7 @@ fn validate_sweep(file: &std::path::Path, set: &[String]) -> Result<(), String> 
 /// are in a process group of their own: Ctrl-C at a terminal reaches only
 /// this launcher, which forwards it (and SIGTERM) to each and waits for
 /// them to finish their recordings.
+#[allow(clippy::too_many_arguments)]
 fn launch(
     graph: &std::path::Path,
     out: &std::path::Path,
@@ -532,6 +576,7 @@ fn launch(
     transport: Option<&str>,
     quiet: bool,
     record: Option<&out_dir::Record>,
+    extra: &[String],
 ) -> Result<(), String> {
     use std::process::{Command, Stdio};
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
@@ -579,6 +624,7 @@ fn launch(
         if let Some(t) = transport {
             c.args(["--transport", t]);
         }
+        c.args(extra);
         use std::os::unix::process::CommandExt;
         let child = c
             .process_group(0)
@@ -756,6 +802,7 @@ fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run(
     g: brainstream::ValidGraph,
     out: PathBuf,
@@ -764,6 +811,7 @@ fn run(
     run_token: Option<String>,
     launched: bool,
     transport: Option<brainstream::runtime::graph::descriptor::Transport>,
+    checkpoint: Option<std::sync::Arc<brainstream::runtime::Checkpointing>>,
 ) -> Result<(), String> {
     use brainstream::runtime::transport as transport_env;
     // names the run's shared-memory files and sockets
@@ -836,6 +884,7 @@ fn run(
             run_token: Some(token),
             run_key: env_var(transport_env::RUN_KEY_ENV),
             transport,
+            checkpoint,
             ..Default::default()
         },
         progress,
@@ -855,6 +904,7 @@ fn run(
     for f in &s.files {
         say!("wrote {}", f.display());
     }
+    checkpoint_cmd::report(&s, &out);
     let busy: f64 = s.busy.iter().map(|b| b.1.as_secs_f64()).sum();
     tracing::info!(
         busy_s = busy,

@@ -992,3 +992,7 @@ fn the_launcher_relays_its_partitions_warnings_and_notices_once() {
 // The command-line tutorials, in this binary (one link instead of two)
 #[path = "parts/tutorials.rs"]
 mod tutorials;
+
+// Checkpoints and `brainstream resume` (issue 25)
+#[path = "parts/checkpoint.rs"]
+mod checkpoint;

@@ -41,6 +41,7 @@
 
 pub mod netcdf;
 pub mod provenance;
+mod resume;
 
 use std::path::PathBuf;
 
@@ -155,6 +156,8 @@ struct Recorder {
     graph: Option<provenance::Graph>,
     flush_every: std::time::Duration,
     last_flush: std::time::Instant,
+    /// where a checkpoint left the file ([`resume`])
+    resume: Option<resume::Position>,
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -185,6 +188,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         graph: None,
         flush_every: std::time::Duration::from_secs_f64(ctx.params.f64("flush_s")?),
         last_flush: std::time::Instant::now(),
+        resume: None,
     }))
 }
 
@@ -645,6 +649,9 @@ impl Actor for Recorder {
     }
 
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
+        if let Some(at) = self.resume.take() {
+            return self.reopen(ctx, at);
+        }
         let name = self
             .file_name
             .clone()
@@ -821,6 +828,10 @@ impl Actor for Recorder {
             self.flush()?;
         }
         Ok(())
+    }
+
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
     }
 
     fn finish(&mut self, complete: bool) -> Result<Vec<PathBuf>, ActorError> {

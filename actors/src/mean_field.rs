@@ -101,6 +101,8 @@ struct MeanField {
     /// divergence found in the previous window (named in the error),
     /// reported now
     deferred: Option<ActorError>,
+    /// a checkpoint's engine state, taken at `start` ([`state`])
+    restored: Option<brainstream_models::EngineState>,
 }
 
 /// The name of variable `k`: a state variable, or (from `nvar`) an observable.
@@ -481,6 +483,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         meta,
         buf: vec![],
         deferred: None,
+        restored: None,
     }))
 }
 
@@ -566,6 +569,10 @@ impl Actor for MeanField {
             horizon = sim.horizon(),
             "mean field ready"
         );
+        if let Some(st) = self.restored.take() {
+            sim.restore_state(&st)
+                .map_err(|e| ActorError::new(format!("resuming from the checkpoint: {e}")))?;
+        }
         self.sim = Some(sim);
         Ok(())
     }
@@ -780,6 +787,10 @@ impl Actor for MeanField {
         Ok(())
     }
 
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     fn finish(&mut self, _complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
         match self.deferred.take() {
             Some(e) => Err(e),
@@ -787,3 +798,6 @@ impl Actor for MeanField {
         }
     }
 }
+
+#[path = "mean_field_state.rs"]
+mod state;

@@ -102,7 +102,31 @@ pub struct StimulusInput<'a> {
     pub values: &'a [f64],
 }
 
+/// Everything a mean-field run's later steps depend on, at a step
+/// boundary (a checkpoint): the step count, the state, the float32 history
+/// rings of the coupled variables, the coupling batch in progress (its
+/// position and precomputed sums), the last step's coupling and noise
+/// terms, and the noise generator (numpy's Mersenne Twister state and held
+/// normal, coloured noise's η; the Philox stream is keyed by the step).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineState {
+    pub step: u64,
+    pub batch_k: usize,
+    pub x: Vec<f64>,
+    pub hist: Vec<f32>,
+    pub c: Vec<f64>,
+    pub eta: Vec<f64>,
+    pub batch_sums: Vec<f32>,
+    pub batch_steps: Vec<f32>,
+    /// numpy's generator: (Mersenne Twister words, position, held normal)
+    pub numpy: Option<(Vec<u32>, usize, Option<f64>)>,
+    /// coloured noise's η
+    pub coloured: Option<Vec<f64>>,
+}
+
 trait Stepper: Send {
+    fn save(&self) -> EngineState;
+    fn restore(&mut self, st: &EngineState) -> Result<(), String>;
     fn run(
         &mut self,
         nsteps: usize,
@@ -398,6 +422,18 @@ impl MeanFieldSim {
     }
 
     /// Steps taken so far.
+    /// The run's state between two calls ([`EngineState`]).
+    pub fn save_state(&self) -> EngineState {
+        self.inner.save()
+    }
+
+    /// Continues from a state [`save_state`](Self::save_state) returned
+    /// by a run of the same configuration: the next steps give the bits
+    /// that run's next steps gave.
+    pub fn restore_state(&mut self, st: &EngineState) -> Result<(), ModelError> {
+        self.inner.restore(st).map_err(ModelError::Config)
+    }
+
     pub fn steps_done(&self) -> u64 {
         self.inner.steps_done()
     }
@@ -1647,6 +1683,97 @@ impl<M: Dfun> StepCtx<'_, M> {
 }
 
 impl<M: Dfun> Stepper for Engine<M> {
+    fn save(&self) -> EngineState {
+        let (numpy, coloured) = match &self.noise {
+            Some(nz) => (
+                match &nz.rng {
+                    NoiseRng::Numpy(r) => Some(r.get_state()),
+                    NoiseRng::Philox(_) => None,
+                },
+                nz.coloured.as_ref().map(|c| c.eta().to_vec()),
+            ),
+            None => (None, None),
+        };
+        EngineState {
+            step: self.step,
+            batch_k: self.batch_k,
+            x: self.x.clone(),
+            hist: self.hist.clone(),
+            c: self.c.clone(),
+            eta: self.eta.clone(),
+            batch_sums: self.batch_sums.iter().flat_map(|l| l.0).collect(),
+            batch_steps: self.batch_steps.clone(),
+            numpy,
+            coloured,
+        }
+    }
+
+    fn restore(&mut self, st: &EngineState) -> Result<(), String> {
+        let same = |what: &str, a: usize, b: usize| {
+            if a == b {
+                Ok(())
+            } else {
+                Err(format!(
+                    "the saved {what} has {a} values, this network {b}: not the same network"
+                ))
+            }
+        };
+        same("state", st.x.len(), self.x.len())?;
+        same("history", st.hist.len(), self.hist.len())?;
+        same("coupling", st.c.len(), self.c.len())?;
+        same("noise terms", st.eta.len(), self.eta.len())?;
+        same(
+            "batch sums",
+            st.batch_sums.len(),
+            self.batch_sums.len() * LANES,
+        )?;
+        same(
+            "batch products",
+            st.batch_steps.len(),
+            self.batch_steps.len(),
+        )?;
+        if st.batch_k >= self.s.b.max(1) {
+            return Err(format!("batch position {} ≥ {}", st.batch_k, self.s.b));
+        }
+        match (self.noise.as_mut(), &st.numpy, &st.coloured) {
+            (None, None, None) => {}
+            (Some(nz), numpy, coloured) => {
+                match (&mut nz.rng, numpy) {
+                    (NoiseRng::Numpy(r), Some((mt, idx, g))) => r.set_state(mt, *idx, *g)?,
+                    (NoiseRng::Philox(_), None) => {}
+                    _ => return Err("the saved noise generator is of another stream".into()),
+                }
+                match (nz.coloured.as_mut(), coloured) {
+                    (Some(c), Some(eta)) => c.set_eta(eta)?,
+                    (None, None) => {}
+                    _ => {
+                        return Err(
+                            "the saved noise is coloured where this is not, or the reverse".into(),
+                        )
+                    }
+                }
+            }
+            _ => {
+                return Err("the saved run is stochastic where this is not, or the reverse".into())
+            }
+        }
+        self.step = st.step;
+        self.batch_k = st.batch_k;
+        self.x.copy_from_slice(&st.x);
+        self.hist.copy_from_slice(&st.hist);
+        self.c.copy_from_slice(&st.c);
+        self.eta.copy_from_slice(&st.eta);
+        for (l, v) in self
+            .batch_sums
+            .iter_mut()
+            .zip(st.batch_sums.chunks_exact(LANES))
+        {
+            l.0.copy_from_slice(v);
+        }
+        self.batch_steps.copy_from_slice(&st.batch_steps);
+        Ok(())
+    }
+
     fn run(
         &mut self,
         nsteps: usize,

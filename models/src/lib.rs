@@ -34,7 +34,9 @@ pub mod user_model;
 pub use brainstream_modeldecl as modeldecl;
 pub use connectivity::Connectivity;
 pub use coupling::Coupling;
-pub use engine::{InitialConditions, MeanFieldConfig, MeanFieldSim, ProxyInput, StimulusInput};
+pub use engine::{
+    EngineState, InitialConditions, MeanFieldConfig, MeanFieldSim, ProxyInput, StimulusInput,
+};
 pub use error::ModelError;
 pub use models::{model_info, ModelInfo, MODELS};
 pub use noise::{NoiseConfig, NoiseKind, NoiseStream};

@@ -32,6 +32,27 @@ impl std::fmt::Debug for NumpyRandomState {
 }
 
 impl NumpyRandomState {
+    /// The generator's whole state: the Mersenne Twister's 624 words, its
+    /// position, and the second normal of a pair, if one is held (numpy's
+    /// `get_state()`: key, pos, has_gauss, cached_gaussian).
+    pub fn get_state(&self) -> (Vec<u32>, usize, Option<f64>) {
+        (self.mt.to_vec(), self.idx, self.gauss)
+    }
+
+    /// Continues from a state [`get_state`](Self::get_state) returned.
+    pub fn set_state(&mut self, mt: &[u32], idx: usize, gauss: Option<f64>) -> Result<(), String> {
+        if mt.len() != 624 || idx > 624 {
+            return Err(format!(
+                "a Mersenne Twister state has 624 words and a position ≤ 624, got {} and {idx}",
+                mt.len()
+            ));
+        }
+        self.mt.copy_from_slice(mt);
+        self.idx = idx;
+        self.gauss = gauss;
+        Ok(())
+    }
+
     /// `numpy.random.RandomState(seed)` for an integer seed.
     pub fn new(seed: u32) -> Self {
         let mut mt = [0u32; 624];
@@ -223,6 +244,19 @@ impl ColouredNoise {
     /// variables, `n` regions).
     pub fn mode_order(&mut self, nv: usize, n: usize, modes: usize) {
         tvb_mode_order(&mut self.eta, nv, n, modes);
+    }
+
+    /// Continues from η saved by [`eta`](Self::eta) (a checkpoint).
+    pub fn set_eta(&mut self, eta: &[f64]) -> Result<(), String> {
+        if eta.len() != self.eta.len() {
+            return Err(format!(
+                "coloured noise: {} values of η saved, {} needed",
+                eta.len(),
+                self.eta.len()
+            ));
+        }
+        self.eta.copy_from_slice(eta);
+        Ok(())
     }
 
     /// The current η, `nvar × N`.

@@ -272,6 +272,14 @@ pub trait Actor: Send {
     fn pipelined(&mut self) -> Option<&mut dyn Pipelined> {
         None
     }
+    /// An actor that can save its state at a window boundary and continue
+    /// from it returns itself here ([`Stateful`](crate::checkpoint::Stateful));
+    /// by default none can, and a checkpointed run (`--checkpoint-every`,
+    /// `brainstream resume`) refuses before any work, naming the actor and
+    /// its kind.
+    fn stateful(&mut self) -> Option<&mut dyn crate::checkpoint::Stateful> {
+        None
+    }
 }
 
 /// The two halves of [`Actor::step`], for an actor that can have several

@@ -57,6 +57,8 @@ impl Shared {
 /// Receiving side of one edge.
 pub(crate) struct InEdge {
     pub(crate) rx: Receiver<Msg>,
+    /// the edge's index in the graph (checkpoints name edges by it)
+    pub(crate) edge: u32,
     pub(crate) port: &'static str,
     pub(crate) from: String,
     pub(crate) delay: u64,
@@ -153,6 +155,37 @@ impl InEdge {
                 self.pending_spikes.stamps.extend_from_slice(&s.stamps);
             }
         }
+    }
+
+    /// At boundary `w` of a checkpoint (the consumer has computed windows
+    /// before `w`): takes in every message the producer sent for windows
+    /// before `w` (a delayed edge lags its producer, never leads it), and
+    /// returns what the edge then holds for windows `≥ w`.
+    pub(crate) fn save_at(
+        &mut self,
+        w: u64,
+        shared: &Shared,
+    ) -> Result<crate::checkpoint::EdgeState, RecvFail> {
+        while self.next < w && !self.finished {
+            let m = self.recv(shared)?;
+            if let Some(p) = m.payload {
+                self.buffer(p);
+            }
+        }
+        Ok(crate::checkpoint::EdgeState {
+            next: self.next,
+            series: self.pending_series.clone(),
+            spikes: self.pending_spikes.clone(),
+            is_spikes: self.is_spikes,
+        })
+    }
+
+    /// Continues from what [`save_at`](Self::save_at) returned.
+    pub(crate) fn restore(&mut self, st: &crate::checkpoint::EdgeState) {
+        self.next = st.next;
+        self.pending_series = st.series.clone();
+        self.pending_spikes = st.spikes.clone();
+        self.is_spikes = st.is_spikes;
     }
 
     /// What the consumer sees in window `win`.

@@ -99,6 +99,26 @@ pub enum RuntimeError {
         /// time, ms (None: nothing recorded).
         complete_ms: Option<f64>,
     },
+    /// Stopped from outside (Ctrl-C, SIGTERM) at a window boundary, with
+    /// a checkpoint there.
+    #[error(
+        "stopped by {cause} at t = {} ms with a checkpoint in {}; recordings in {} are complete up to there\n  continue with: brainstream resume {} --out {}",
+        (time_ms * 1e6).round() / 1e6,
+        path.display(),
+        out.display(),
+        path.display(),
+        out.display()
+    )]
+    Checkpointed {
+        cause: String,
+        time_ms: f64,
+        /// The checkpoint's folder.
+        path: PathBuf,
+        out: PathBuf,
+    },
+    /// A checkpoint cannot be written or used.
+    #[error(transparent)]
+    Checkpoint(#[from] crate::checkpoint::CheckpointError),
     /// `--partition` names no partition of the graph.
     #[error("partition `{name}` is not in the graph (partitions: {known})")]
     UnknownPartition { name: String, known: String },

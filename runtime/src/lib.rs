@@ -12,6 +12,7 @@
 //! window, calls [`Actor::step`], and sends its outputs down its edges.
 
 pub mod actor;
+pub mod checkpoint;
 pub(crate) mod edge;
 pub mod error;
 pub mod graph;
@@ -30,6 +31,7 @@ pub use actor::{
     Actor, BuildCtx, Footprint, Inputs, KindSpec, Outputs, Pipelined, PlanCtx, PortDecl, PortShape,
     Registry, RunContext, SeriesNames, WindowInfo,
 };
+pub use checkpoint::{Checkpointing, StateReader, StateWriter, Stateful};
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
 pub use hook::{Hooks, RunShape, WindowHook};

@@ -66,6 +66,9 @@ pub struct RunOptions {
     /// Called around every actor's windows (the live view, steering,
     /// pacing): see [`WindowHook`](crate::WindowHook).
     pub hooks: crate::Hooks,
+    /// Checkpoints to write (`--checkpoint-every`, `--stop-at`, Ctrl-C),
+    /// and the one to continue from (`brainstream resume`).
+    pub checkpoint: Option<Arc<crate::checkpoint::Checkpointing>>,
 }
 
 /// A request to stop a run (or a sweep) from outside, with who asked.
@@ -141,6 +144,7 @@ impl Default for RunOptions {
             transport: None,
             cancel: None,
             hooks: crate::Hooks::none(),
+            checkpoint: None,
         }
     }
 }
@@ -166,6 +170,10 @@ pub struct RunSummary {
     /// serial scheme, `wall − Σ busy` is the time spent exchanging and
     /// scheduling.
     pub busy: Vec<(String, Duration)>,
+    /// Checkpoints written: (time, ms; folder).
+    pub checkpoints: Vec<(f64, PathBuf)>,
+    /// Stopped here (ms) with a checkpoint, as `--stop-at` asked.
+    pub stopped_at_ms: Option<f64>,
 }
 
 impl RunSummary {
@@ -241,6 +249,18 @@ pub fn run(
         .clone()
         .unwrap_or_else(crate::seed::run_token);
     let graph_hash = graph.hash();
+    // checkpointed: every actor here can save its state; resuming, each has
+    // taken its saved one, and the run begins at the checkpoint's window
+    let first = match &opts.checkpoint {
+        Some(c) => c.prepare(
+            &mut graph,
+            &local,
+            opts.partition.as_deref(),
+            &graph_hash,
+            &opts.out_dir,
+        )?,
+        None => 0,
+    };
     let spawn_err = |e: std::io::Error| RuntimeError::ActorFailed {
         actor: "runtime".into(),
         window: 0,
@@ -273,6 +293,7 @@ pub fn run(
         let shm = transport == Transport::Shm;
         let in_edge = |rx| InEdge {
             rx,
+            edge: k as u32,
             port: e.to_port,
             from: fa.name.clone(),
             delay: e.delay_steps,
@@ -357,6 +378,14 @@ pub fn run(
             );
         }
     }
+    if let Some(saved) = opts.checkpoint.as_ref().and_then(|c| c.resume.as_ref()) {
+        for e in ins.iter_mut().flatten() {
+            match saved.edges.get(&e.edge) {
+                Some(st) => e.restore(st),
+                None => e.next = first,
+            }
+        }
+    }
     let n_actors = graph.actors.len();
     let mut input_delays: Vec<Vec<(String, u64)>> = vec![vec![]; n_actors];
     for e in &graph.edges {
@@ -376,7 +405,8 @@ pub fn run(
             _ => 0,
         })
         .collect();
-    let done: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
+    let done: Arc<Vec<AtomicU64>> =
+        Arc::new((0..n_actors).map(|_| AtomicU64::new(first)).collect());
     let busy: Arc<Vec<AtomicU64>> = Arc::new((0..n_actors).map(|_| AtomicU64::new(0)).collect());
     let names: Vec<String> = graph.actors.iter().map(|a| a.name.clone()).collect();
     let files: Arc<Mutex<Vec<PathBuf>>> = Arc::new(Mutex::new(vec![]));
@@ -412,6 +442,8 @@ pub fn run(
         total,
         dt,
         n_windows,
+        first,
+        ckpt: opts.checkpoint.clone(),
     };
     let mut lanes: Vec<Option<Lane>> = graph
         .actors
@@ -496,7 +528,16 @@ pub fn run(
                     let started = ordered.iter_mut().all(|l| env.start(l));
                     let mut complete = started;
                     if started {
-                        'windows: for w in 0..env.n_windows {
+                        'windows: for w in env.first..env.n_windows {
+                            // every actor saves its state before any stops
+                            let mut go = true;
+                            for l in ordered.iter_mut() {
+                                go &= env.boundary(l, w);
+                            }
+                            if !go {
+                                complete = false;
+                                break 'windows;
+                            }
                             for l in ordered.iter_mut() {
                                 if !env.window(l, w) {
                                     complete = false;
@@ -544,7 +585,16 @@ pub fn run(
         if stop_window.is_none() {
             if let Some(cause) = opts.cancel.as_ref().and_then(|c| c.taken()) {
                 let (slowest, furthest) = reached();
-                if slowest < n_windows {
+                // a checkpointed run in one process: every actor goes on to
+                // the next boundary none has begun, saves its state, stops
+                let at = (opts.partition.is_none())
+                    .then_some(opts.checkpoint.as_ref())
+                    .flatten()
+                    .and_then(|c| c.request_stop());
+                if let Some(at) = at {
+                    info!(%cause, window = at, "stopping at a checkpoint");
+                    stop_window = Some(at);
+                } else if slowest < n_windows {
                     info!(%cause, window = furthest, "stopping");
                     stop_window = Some(furthest.min(n_windows.saturating_sub(1)));
                     shared.abort.store(true, Ordering::SeqCst);
@@ -577,6 +627,35 @@ pub fn run(
         let _ = h.join();
     }
     let failures = std::mem::take(&mut *shared.failures.lock().unwrap_or_else(|e| e.into_inner()));
+    // stopped at a checkpoint (Ctrl-C, --stop-at): where, and how to go on
+    let mut stopped_at_ms = None;
+    if let Some(c) = &opts.checkpoint {
+        if let (Some(at), true) = (c.stop_window(), failures.is_empty()) {
+            let time_ms = (at * n).min(total) as f64 * dt;
+            let folder = c.written().into_iter().find(|(w, _)| *w == at);
+            match (opts.cancel.as_ref().and_then(|k| k.taken()), folder) {
+                (_, None) => {
+                    return Err(RuntimeError::ActorFailed {
+                        actor: "runtime".into(),
+                        window: at,
+                        time_ms,
+                        message: c
+                            .error()
+                            .unwrap_or_else(|| "the checkpoint was not written".into()),
+                    })
+                }
+                (Some(cause), Some((_, path))) => {
+                    return Err(RuntimeError::Checkpointed {
+                        cause,
+                        time_ms,
+                        path,
+                        out: opts.out_dir.clone(),
+                    })
+                }
+                (None, Some(_)) => stopped_at_ms = Some(time_ms),
+            }
+        }
+    }
     // Stopped from outside, unless the run had failed before: what failed
     // after the stop may be its echo (a partition stopped by the same
     // signal, a child process killed by it)
@@ -626,7 +705,7 @@ pub fn run(
     let mut files = std::mem::take(&mut *files.lock().unwrap_or_else(|e| e.into_inner()));
     files.sort();
     Ok(RunSummary {
-        simulated_ms: total as f64 * dt,
+        simulated_ms: stopped_at_ms.unwrap_or(total as f64 * dt),
         wall: t0.elapsed(),
         windows: n_windows,
         window_steps: n,
@@ -636,6 +715,13 @@ pub fn run(
             .zip(busy.iter())
             .map(|(n, b)| (n, Duration::from_nanos(b.load(Ordering::Relaxed))))
             .collect(),
+        checkpoints: opts.checkpoint.as_ref().map_or(vec![], |c| {
+            c.written()
+                .into_iter()
+                .map(|(w, f)| ((w * n).min(total) as f64 * dt, f))
+                .collect()
+        }),
+        stopped_at_ms,
     })
 }
 
@@ -675,6 +761,9 @@ struct Env {
     total: u64,
     dt: f64,
     n_windows: u64,
+    /// the first window (a resumed run's checkpoint)
+    first: u64,
+    ckpt: Option<Arc<crate::checkpoint::Checkpointing>>,
 }
 
 /// Where the actors of a parallel partition wait for each other between
@@ -778,7 +867,7 @@ impl Env {
     fn windows(&self, l: &mut Lane) -> bool {
         let ahead = l.lookahead;
         if ahead == 0 {
-            return (0..self.n_windows).all(|w| self.window(l, w));
+            return (self.first..self.n_windows).all(|w| self.boundary(l, w) && self.window(l, w));
         }
         debug!(lookahead = ahead, "pipelined: inputs ahead of outputs");
         let mut submitted = 0;
@@ -808,6 +897,43 @@ impl Env {
             }
         }
         true
+    }
+
+    /// Boundary `w` (before window `w`) of a checkpointed run: the lane
+    /// saves its state there when a checkpoint is due. False: the run stops
+    /// here (Ctrl-C, `--stop-at`), or the checkpoint failed.
+    fn boundary(&self, l: &mut Lane, w: u64) -> bool {
+        let Some(c) = &self.ckpt else {
+            return true;
+        };
+        let at = c.boundary(w);
+        if at.save {
+            let mut edges = vec![];
+            for e in l.ins.iter_mut() {
+                match e.save_at(w, &self.shared) {
+                    Ok(st) => edges.push((e.edge, st)),
+                    Err(RecvFail::Aborted) => return false,
+                    Err(RecvFail::Lost(m)) => {
+                        self.fail(&l.name, w, m, true);
+                        return false;
+                    }
+                }
+            }
+            let state = std::panic::catch_unwind(AssertUnwindSafe(|| match l.actor.stateful() {
+                Some(s) => s.save_state(),
+                None => Err(ActorError::new("cannot save its state")),
+            }));
+            let saved = match state {
+                Ok(Ok(b)) => c.deposit(w, &l.name, l.kind, b, edges),
+                Ok(Err(e)) => Err(format!("could not save its state: {e}")),
+                Err(p) => Err(format!("panicked saving its state: {}", panic_msg(p))),
+            };
+            if let Err(m) = saved {
+                self.fail(&l.name, w, m, false);
+                return false;
+            }
+        }
+        !at.stop
     }
 
     /// Window `w`'s extent.

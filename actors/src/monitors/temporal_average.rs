@@ -5,7 +5,8 @@
 use brainstream_models::monitors::TemporalAverage;
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
-    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, WindowInfo,
+    ParamSpec, ParamType, PlanCtx, PortDecl, PortType, StateReader, StateWriter, Stateful,
+    WindowInfo,
 };
 
 use super::{apply, OFFSET};
@@ -69,6 +70,10 @@ impl Actor for Ta {
         Ok(super::plan(ctx, self.period, 1.0))
     }
 
+    fn stateful(&mut self) -> Option<&mut dyn Stateful> {
+        Some(self)
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,
@@ -93,5 +98,41 @@ impl Actor for Ta {
                 Ok(mon.as_mut().and_then(|m| m.sample(step, x)))
             },
         )
+    }
+}
+
+/// A checkpoint: the last step seen and the period in progress.
+impl Stateful for Ta {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        let mut w = StateWriter::new();
+        w.bool(self.last.is_some());
+        w.u64(self.last.unwrap_or(0));
+        w.bool(self.mon.is_some());
+        if let Some(m) = &self.mon {
+            w.f64s(m.stock());
+        }
+        Ok(w.finish())
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        let mut r = StateReader::new(state, "a temporal_average");
+        let has_last = r.bool()?;
+        let last = r.u64()?;
+        self.last = has_last.then_some(last);
+        if r.bool()? {
+            let stock = r.f64s()?;
+            let istep = brainstream_models::monitors::period_steps(self.period, self.dt)
+                .map_err(ActorError::new)?;
+            let mut m = TemporalAverage::new(
+                self.period,
+                self.dt,
+                self.offset,
+                stock.len() / istep.max(1),
+            )
+            .map_err(ActorError::new)?;
+            m.set_stock(&stock).map_err(ActorError::new)?;
+            self.mon = Some(m);
+        }
+        r.end()
     }
 }

@@ -34,6 +34,25 @@ impl TemporalAverage {
         })
     }
 
+    /// The states of the period in progress, `period steps × len` (a
+    /// checkpoint).
+    pub fn stock(&self) -> &[f64] {
+        &self.stock
+    }
+
+    /// Continues from the states [`stock`](Self::stock) returned.
+    pub fn set_stock(&mut self, stock: &[f64]) -> Result<(), ModelError> {
+        if stock.len() != self.stock.len() {
+            return Err(ModelError::Config(format!(
+                "temporal average: {} saved values, {} needed",
+                stock.len(),
+                self.stock.len()
+            )));
+        }
+        self.stock.copy_from_slice(stock);
+        Ok(())
+    }
+
     /// Feeds the state after simulation step `step` (first step is 1).
     pub fn sample(&mut self, step: u64, state: &[f64]) -> Option<Sample> {
         let s = step + self.offset;

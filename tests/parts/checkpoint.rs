@@ -1,0 +1,312 @@
+//! Checkpoints (issue 25): a run stopped at a window boundary with a
+//! checkpoint (`--stop-at`, what Ctrl-C does in a checkpointed run), then
+//! resumed with `brainstream resume`, writes the same values to the bit as a
+//! run that never stopped — every dataset of every recording — whether the
+//! resumed run continues in the same folder or in another (its recordings
+//! copied there first), and from a checkpoint the run went on past
+//! (`--checkpoint-every`: the files are cut back to the checkpoint). A
+//! checkpoint of another version or another graph is refused, and a graph
+//! with an actor that cannot save its state refuses to checkpoint, naming it.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Output;
+
+fn ok(o: &Output, what: &str) -> String {
+    let stdout = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success(),
+        "{what} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout
+}
+
+fn failed(o: &Output, what: &str) -> String {
+    assert!(!o.status.success(), "{what} should have failed");
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// `brainstream run GRAPH --out OUT -q` with overrides and more options.
+fn run_cli(graph: &str, out: &Path, set: &[&str], more: &[&str]) -> Output {
+    let mut c = bs();
+    c.args(["run", graph, "-q", "--out"])
+        .arg(out)
+        .current_dir(root());
+    for s in set {
+        c.args(["--set", s]);
+    }
+    c.args(more).output().unwrap()
+}
+
+fn resume(ckpt: &Path, out: &Path, more: &[&str]) -> Output {
+    bs().arg("resume")
+        .arg(ckpt)
+        .arg("--out")
+        .arg(out)
+        .args(more)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+/// Every dataset of an HDF5 file, by path, as its raw bytes (numbers) or
+/// strings, and the `complete` attribute.
+fn contents(path: &Path) -> (Vec<(String, Vec<u8>)>, bool) {
+    let f = open_h5(path);
+    let mut out = vec![];
+    fn walk(g: &hdf5::Group, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
+        for name in g.member_names().unwrap() {
+            let p = format!("{prefix}{name}");
+            if let Ok(d) = g.dataset(&name) {
+                let dt = d.dtype().unwrap();
+                let bytes = if dt.is::<f64>() {
+                    d.read_raw::<f64>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .collect()
+                } else if dt.is::<u64>() {
+                    d.read_raw::<u64>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .collect()
+                } else if dt.is::<i64>() {
+                    d.read_raw::<i64>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .collect()
+                } else if dt.is::<u32>() {
+                    d.read_raw::<u32>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .collect()
+                } else if dt.is::<f32>() {
+                    d.read_raw::<f32>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|x| x.to_le_bytes())
+                        .collect()
+                } else {
+                    // strings (labels, names)
+                    d.read_raw::<hdf5::types::VarLenUnicode>()
+                        .unwrap()
+                        .iter()
+                        .flat_map(|s| s.as_str().as_bytes().to_vec())
+                        .collect()
+                };
+                out.push((format!("{p} {:?}", d.shape()), bytes));
+            } else if let Ok(sub) = g.group(&name) {
+                walk(&sub, &format!("{p}/"), out);
+            }
+        }
+    }
+    walk(&f, "", &mut out);
+    let complete = f.attr("complete").unwrap().read_scalar::<bool>().unwrap();
+    (out, complete)
+}
+
+/// The recordings of `b` hold the same values as those of `a`, and both
+/// are complete.
+fn same_recordings(a: &Path, b: &Path, files: &[&str], what: &str) {
+    for f in files {
+        let (x, cx) = contents(&a.join(f));
+        let (y, cy) = contents(&b.join(f));
+        assert!(cx && cy, "{what}: {f} complete: {cx} {cy}");
+        assert_eq!(x.len(), y.len(), "{what}: {f}: datasets");
+        assert!(
+            x.iter()
+                .any(|(n, v)| n.starts_with("data") && v.len() > 1000)
+                || f.contains("spikes")
+        );
+        for ((n, u), (m, v)) in x.iter().zip(&y) {
+            assert_eq!(n, m, "{what}: {f}");
+            assert!(u == v, "{what}: {f}: {n} differs");
+        }
+    }
+}
+
+/// A run, the same run stopped half way then resumed (into another folder,
+/// and in place), and resumed from a periodic checkpoint it went past: the
+/// same recordings.
+fn stop_and_resume(graph: &str, set: &[&str], stop_ms: &str, every_ms: &str, files: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run_cli(graph, &d.join("full"), set, &[]), "the whole run");
+    let half = ok(
+        &run_cli(graph, &d.join("half"), set, &["--stop-at", stop_ms]),
+        "the run stopped half way",
+    );
+    let ckpt = d.join(format!("half/checkpoints/t={stop_ms}ms"));
+    assert!(
+        half.contains(&format!("stopped at t = {stop_ms} ms as asked")),
+        "{half}"
+    );
+    // stopped: its recordings end at the checkpoint, marked incomplete
+    let (_, complete) = contents(&d.join("half").join(files[0]));
+    assert!(!complete);
+    ok(
+        &resume(&ckpt, &d.join("other"), &["-q"]),
+        "resume into another folder",
+    );
+    same_recordings(
+        &d.join("full"),
+        &d.join("other"),
+        files,
+        "resumed elsewhere",
+    );
+    ok(&resume(&ckpt, &d.join("half"), &["-q"]), "resume in place");
+    same_recordings(&d.join("full"), &d.join("half"), files, "resumed in place");
+    // a periodic checkpoint the run went past
+    let every = ok(
+        &run_cli(
+            graph,
+            &d.join("every"),
+            set,
+            &["--checkpoint-every", every_ms],
+        ),
+        "the run with periodic checkpoints",
+    );
+    let first = d.join(format!("every/checkpoints/t={every_ms}ms"));
+    assert!(
+        every.contains(&format!("checkpoint at t = {every_ms} ms")),
+        "{every}"
+    );
+    ok(
+        &resume(&first, &d.join("again"), &["-q"]),
+        "resume from the first periodic checkpoint",
+    );
+    same_recordings(
+        &d.join("full"),
+        &d.join("again"),
+        files,
+        "resumed from a periodic checkpoint",
+    );
+}
+
+const MF: &[&str] = &["raw.h5", "tavg_rec.h5"];
+/// 125-step windows: a window ends inside the engine's coupling batch
+const RWW: [&str; 2] = ["simulation.duration_ms=300", "simulation.sync_ms=12.5"];
+
+#[test]
+fn mean_field_resumes_to_the_bit() {
+    stop_and_resume("graphs/tvb_rww76.toml", &RWW, "150", "100", MF);
+}
+
+#[test]
+fn stochastic_mean_field_resumes_to_the_bit() {
+    let noisy = [
+        RWW[0],
+        RWW[1],
+        "actors.brain.integrator=\"HeunStochastic\"",
+        "actors.brain.nsig=[1e-5]",
+    ];
+    // numpy's stream (its Mersenne Twister and held normal)
+    stop_and_resume("graphs/tvb_rww76.toml", &noisy, "150", "100", MF);
+    // the Philox stream
+    let philox = [noisy.as_slice(), &["actors.brain.noise_stream=\"philox\""]].concat();
+    stop_and_resume("graphs/tvb_rww76.toml", &philox, "150", "100", MF);
+    // coloured noise (its Ornstein–Uhlenbeck η)
+    let coloured = [noisy.as_slice(), &["actors.brain.noise_ntau=5.0"]].concat();
+    stop_and_resume("graphs/tvb_rww76.toml", &coloured, "150", "100", MF);
+}
+
+#[test]
+fn a_checkpoint_of_another_version_or_graph_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = "graphs/tvb_rww76.toml";
+    ok(
+        &run_cli(g, &d.join("a"), &RWW, &["--stop-at", "100"]),
+        "the run",
+    );
+    let ckpt = d.join("a/checkpoints/t=100ms");
+    // another version of brainstream wrote it
+    let old = d.join("old");
+    std::fs::create_dir_all(&old).unwrap();
+    let bytes = std::fs::read(ckpt.join("all.ckpt")).unwrap();
+    let text = String::from_utf8_lossy(&bytes[..200]).to_string();
+    let version = format!("\"brainstream\":\"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{text}");
+    let at = text.find(&version).unwrap() + "\"brainstream\":\"".len();
+    let mut patched = bytes.clone();
+    patched[at] = b'9';
+    std::fs::write(old.join("all.ckpt"), &patched).unwrap();
+    let e = failed(
+        &resume(&old, &d.join("b"), &["-q"]),
+        "resume of another version",
+    );
+    assert!(
+        e.contains("a checkpoint of brainstream 9")
+            && e.contains(&format!(
+                "this is brainstream {}",
+                env!("CARGO_PKG_VERSION")
+            )),
+        "{e}"
+    );
+    // another graph: the checkpoint's graph with another coupling
+    let other = write(
+        d,
+        "other.toml",
+        &std::fs::read_to_string(root().join(g))
+            .unwrap()
+            .replace("a = 0.0042", "a = 0.005"),
+    );
+    let e = failed(
+        &resume(&ckpt, &d.join("c"), &["--graph", other.to_str().unwrap()]),
+        "resume with another graph",
+    );
+    assert!(e.contains("was taken from another graph"), "{e}");
+    // other overrides make another graph too
+    let e = failed(
+        &bs()
+            .args(["run", g, "-q", "--out"])
+            .arg(d.join("e"))
+            .args([
+                "--set",
+                RWW[0],
+                "--set",
+                "simulation.sync_ms=25",
+                "--resume-from",
+            ])
+            .arg(&ckpt)
+            .current_dir(root())
+            .output()
+            .unwrap(),
+        "run with other overrides",
+    );
+    assert!(e.contains("was taken from another graph"), "{e}");
+    // not a checkpoint
+    let junk = d.join("junk");
+    std::fs::create_dir_all(&junk).unwrap();
+    std::fs::write(junk.join("all.ckpt"), "hello").unwrap();
+    let e = failed(
+        &resume(&junk, &d.join("f"), &[]),
+        "resume of a non-checkpoint",
+    );
+    assert!(e.contains("not a brainstream checkpoint"), "{e}");
+}
+
+#[test]
+fn an_actor_that_cannot_save_its_state_is_named() {
+    // NEST runs in another program: its state cannot be saved; refused
+    // before anything starts (NEST is not needed to see it)
+    let dir = tempfile::tempdir().unwrap();
+    let e = failed(
+        &run_cli(
+            "graphs/cosim_wc76_nest.toml",
+            &dir.path().join("o"),
+            &[],
+            &["--checkpoint-every", "100"],
+        ),
+        "a checkpointed run of an external simulator",
+    );
+    assert!(
+        e.contains("`net` (kind `external`") && e.contains("cannot be checkpointed"),
+        "{e}"
+    );
+    assert!(!dir.path().join("o/net.h5").exists());
+}
