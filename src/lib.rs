@@ -60,3 +60,24 @@ pub fn run_graph(
 ) -> Result<RunSummary, RuntimeError> {
     brainstream_runtime::run(graph, opts, progress)
 }
+
+/// `--set` overrides giving every `mean_field` actor of the graph file at
+/// `path` (after `overrides`) that sets no `backend` the backend `backend`
+/// (`cpu`, `vulkan` or `auto`): `brainstream run --backend`.
+pub fn mean_field_backend(
+    path: &Path,
+    overrides: &[String],
+    backend: &str,
+) -> Result<Vec<String>, String> {
+    brainstream_actors::mean_field_vulkan::Backend::parse(backend)
+        .map_err(|e| format!("--backend: {e}"))?;
+    let desc = GraphSource::from_file(path)
+        .and_then(|s| s.with_overrides(overrides.to_vec()).parse())
+        .map_err(|e| e.to_string())?;
+    Ok(desc
+        .actors
+        .iter()
+        .filter(|(_, a)| a.kind == "mean_field" && !a.params.contains_key("backend"))
+        .map(|(name, _)| format!("actors.{name}.backend={backend}"))
+        .collect())
+}

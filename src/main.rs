@@ -85,6 +85,10 @@ enum Cmd {
         /// the same names are replaced; nothing else is removed).
         #[arg(long)]
         force: bool,
+        /// Where every mean_field actor that sets no `backend` steps: cpu,
+        /// vulkan or auto (its `backend` parameter; `--set` as the others).
+        #[arg(long)]
+        backend: Option<String>,
         #[command(flatten)]
         ckpt: checkpoint_cmd::Flags,
     },
@@ -317,10 +321,15 @@ fn real_main(cli: Cli) -> Result<(), String> {
             allow_large,
             strict,
             force,
+            backend,
             ckpt,
         } => {
             if strict {
                 set.push("simulation.strict_ranges=true".into());
+            }
+            if let Some(b) = backend {
+                let more = brainstream::mean_field_backend(&graph, &set, &b)?;
+                set.extend(more);
             }
             let transport = match transport.as_deref() {
                 None => None,

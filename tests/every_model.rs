@@ -161,3 +161,6 @@ fn every_model_runs_with_every_default_under_each_coupling() {
         ran.len()
     );
 }
+
+#[path = "parts/mean_field_vulkan.rs"]
+mod mean_field_vulkan;

@@ -26,6 +26,7 @@ pub mod gain;
 pub mod hdf5_recorder;
 pub mod linear_ode;
 pub mod mean_field;
+pub mod mean_field_vulkan;
 pub mod memory_recorder;
 pub mod model_params;
 pub mod monitors;

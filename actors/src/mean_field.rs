@@ -3,6 +3,10 @@
 //! raw state (tvb-library's `Raw` monitor) of the chosen variables after
 //! every step: sample `k` of the run is the state after `k` steps, at
 //! `t = k·dt` ms, the first at `t = dt`.
+//!
+//! `backend = "vulkan"` (or `"auto"`, or `brainstream run --backend`)
+//! steps the same network on a Vulkan device instead, a window per
+//! submission ([`crate::mean_field_vulkan`]).
 
 use std::sync::Arc;
 
@@ -21,6 +25,11 @@ use brainstream_runtime::{
     SeriesMeta, WindowInfo,
 };
 use ndarray::Array3;
+
+use crate::mean_field_vulkan::{
+    check_backend, parse_precision, Backend, MeanFieldEngine, VulkanSim,
+};
+use brainstream_gpu::Precision;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("ReducedWongWang"), range: None, unit: "", doc: "Neural mass model: tvb-library's class name (`brainstream list` shows them), or the path of your own declaration (.toml, relative to the graph; docs/models.md)" },
@@ -42,6 +51,8 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "coupling_regions", ty: ParamType::Str, default: DefaultValue::Str("proxies"), range: None, unit: "", doc: "Whose coupling terms go out on `coupling`: `proxies` (the proxy regions, stamped at each step's start, from 0) or `all` (every region, as tvb-library's AfferentCoupling monitor records them: the coupling used for the step from k to k+1, stamped k, for k = 1 … the last step; the last one computed by one step more than the run)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads stepping the regions in parallel (0: automatic: one below ~40 000 delayed couplings per step, above it each window on one thread or on all cores, whichever was measured faster); results are bit-identical whatever the count" },
     ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` (default: the model's variables of interest)" },
+    ParamSpec { name: "backend", ty: ParamType::Str, default: DefaultValue::Str("cpu"), range: None, unit: "", doc: "cpu (the TVB-exact engine), vulkan (a Vulkan device: a window of steps per submission; what it cannot run is an error naming it) or auto (the device where there is one and it runs the configuration, else the CPU, said in the log); `brainstream run --backend` sets it for every mean field that does not" },
+    ParamSpec { name: "precision", ty: ParamType::Str, default: DefaultValue::Str("auto"), range: None, unit: "", doc: "On Vulkan, the state's and right-hand side's arithmetic: auto (f64 where the device has shaderFloat64, f32 elsewhere), f64 or f32" },
 ];
 
 /// The kind.
@@ -101,6 +112,11 @@ struct MeanField {
     /// divergence found in the previous window (named in the error),
     /// reported now
     deferred: Option<ActorError>,
+    /// `backend` and `precision` (`None`: the device's best)
+    backend: Backend,
+    precision: Option<Precision>,
+    /// the network on a Vulkan device, when it runs there (else `sim`)
+    gpu: Option<Box<VulkanSim>>,
     /// a checkpoint's engine state, taken at `start` ([`state`])
     restored: Option<brainstream_models::EngineState>,
 }
@@ -399,6 +415,11 @@ fn history_fits(
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let parts = mean_field_parts(ctx)?;
     let cfg = parts.cfg;
+    let backend =
+        Backend::parse(&ctx.params.str("backend")?).map_err(|m| BuildError::at("backend", m))?;
+    let precision = parse_precision(&ctx.params.str("precision")?)
+        .map_err(|m| BuildError::at("precision", m))?;
+    check_backend(&cfg, backend, precision)?;
     let info = cfg.model;
     let meta = Arc::new(SeriesMeta {
         variables: parts
@@ -483,6 +504,9 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         meta,
         buf: vec![],
         deferred: None,
+        backend,
+        precision,
+        gpu: None,
         restored: None,
     }))
 }
@@ -560,6 +584,21 @@ impl Actor for MeanField {
         if self.random_ic {
             cfg.initial = InitialConditions::Uniform { seed: ctx.seed };
         }
+        self.gpu = VulkanSim::start(
+            &self.name,
+            &cfg,
+            self.backend,
+            self.precision,
+            self.coupling_all,
+        )?;
+        if self.gpu.is_some() {
+            if self.restored.is_some() {
+                return Err(ActorError::new(
+                    "resuming a checkpoint runs on the CPU engine only: set backend = \"cpu\"",
+                ));
+            }
+            return Ok(());
+        }
         let mut sim = MeanFieldSim::with_threads(cfg, self.threads).map_err(ActorError::new)?;
         sim.export_coupling_of_every_region(self.coupling_all);
         tracing::info!(
@@ -586,10 +625,11 @@ impl Actor for MeanField {
         if let Some(e) = self.deferred.take() {
             return Err(e);
         }
-        let sim = self
-            .sim
-            .as_mut()
-            .ok_or_else(|| ActorError::new("not started"))?;
+        let sim: &mut dyn MeanFieldEngine = match (&mut self.gpu, &mut self.sim) {
+            (Some(g), _) => g.as_mut(),
+            (None, Some(s)) => s,
+            (None, None) => return Err(ActorError::new("not started")),
+        };
         let (n, nv) = (sim.n_regions(), sim.model().nvar());
         let steps = w.n_steps as usize;
         self.buf.resize(steps * nv * n, 0.0);

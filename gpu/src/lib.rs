@@ -2,7 +2,9 @@
 //!
 //! Whole-brain mean-field models stepped as Vulkan compute shaders
 //! (vulkano), many parameter combinations at once: the backend of
-//! `brainstream sweep --backend vulkan`. A kernel is the model part
+//! `brainstream sweep --backend vulkan` ([`batch`]), and one network
+//! window by window for a graph's `mean_field` actor with
+//! `backend = "vulkan"` ([`network`]). A kernel is the model part
 //! generated from the model's declaration (`brainstream_modeldecl::wgsl`)
 //! followed by the shared step (`shaders/step.wgsl`), compiled to SPIR-V
 //! by naga: in `build.rs` for the built-in models, at run time for users'
@@ -13,6 +15,7 @@
 pub mod batch;
 pub mod device;
 pub mod error;
+pub mod network;
 
 pub mod shaders;
 pub mod spirv;
@@ -20,4 +23,5 @@ pub mod spirv;
 pub use batch::{BatchSpec, GpuBatch};
 pub use device::GpuDevice;
 pub use error::GpuError;
+pub use network::{GpuNetwork, NetNoise, NetScheme, NetworkSpec, WindowProxy};
 pub use shaders::Precision;

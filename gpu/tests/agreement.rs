@@ -856,3 +856,6 @@ fn presigmoidal_coupling_is_refused_on_vulkan() {
         "{e}"
     );
 }
+
+#[path = "parts/network.rs"]
+mod network;

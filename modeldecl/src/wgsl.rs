@@ -201,6 +201,15 @@ pub(crate) fn truth(p: &Program) -> Vec<bool> {
 /// library, `prepare()` and `dfun`. An error says why a program cannot be
 /// a kernel (no coupled variable: the step's history has none to hold).
 pub fn model(p: &Program, prec: Precision) -> Result<String, String> {
+    model_with_state(p, prec, Precision::F32)
+}
+
+/// As [`model`], with the state `dfun` takes and returns in `state`
+/// (`array<state, NV>`) rather than f32: the single-network kernel of the
+/// Vulkan backend (`gpu/shaders/network.wgsl`) keeps its state in f64 where
+/// the right-hand side is f64, as the CPU engine does. The coupling terms
+/// stay f32 (the history's type, as on the CPU).
+pub fn model_with_state(p: &Program, prec: Precision, state: Precision) -> Result<String, String> {
     if p.cvar.is_empty() {
         return Err(format!(
             "model {} has no coupled variable (`coupling = [...]`): the Vulkan kernel's coupling needs one",
@@ -222,7 +231,8 @@ pub fn model(p: &Program, prec: Precision) -> Result<String, String> {
     );
     let _ = writeln!(
         w,
-        "// Right-hand side in {ty}; state, coupling and parameters are f32 (step.wgsl)."
+        "// Right-hand side in {ty}; state {}, coupling and parameters f32.",
+        state.ty()
     );
     let names: Vec<String> = p
         .params
@@ -324,25 +334,23 @@ pub fn model(p: &Program, prec: Precision) -> Result<String, String> {
     }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
+    let sty = state.ty();
     let _ = writeln!(
         w,
-        "fn dfun(xs: array<f32, NV>, cpl: array<f32, NC>) -> array<f32, NV> {{"
+        "fn dfun(xs: array<{sty}, NV>, cpl: array<f32, NC>) -> array<{sty}, NV> {{"
     );
     for (i, (&l, &u)) in live.iter().zip(&p.uniform).enumerate() {
         if l && !u {
             let _ = writeln!(w, "    let t{i} = {};", expr(i, true));
         }
     }
-    let _ = writeln!(w, "    var dx: array<f32, NV>;");
+    let _ = writeln!(w, "    var dx: array<{sty}, NV>;");
     for (k, &d) in p.derivatives.iter().enumerate() {
         let v = operand(d, true);
-        match prec {
-            Precision::F64 => {
-                let _ = writeln!(w, "    dx[{k}] = f32({v});");
-            }
-            Precision::F32 => {
-                let _ = writeln!(w, "    dx[{k}] = {v};");
-            }
+        if prec == state {
+            let _ = writeln!(w, "    dx[{k}] = {v};");
+        } else {
+            let _ = writeln!(w, "    dx[{k}] = {sty}({v});");
         }
     }
     let _ = writeln!(w, "    return dx;");
