@@ -672,3 +672,6 @@ mod spiking_regions;
 // A spiking network on a time step of its own, in this binary
 #[path = "parts/spiking_own_step.rs"]
 mod spiking_own_step;
+
+#[path = "parts/cosim_vulkan.rs"]
+mod cosim_vulkan;
