@@ -20,7 +20,7 @@ cargo test --workspace --all-targets "$@"
 cargo test --workspace --doc
 # MPI (the root crate's `mpi` feature): sweeps and co-simulations under
 # mpirun on this host, compared with one process (tests/parts/*mpi*.rs)
-cargo test --features mpi --test sweep mpi
+cargo test --features mpi --test sweep --test transports mpi
 # the Python package: built against the same sources, compared in its tests
 # with the command line cargo test just built
 rc=0

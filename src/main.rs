@@ -340,7 +340,17 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 Some("shm") => Some(brainstream::runtime::graph::descriptor::Transport::Shm),
                 Some(o) => return Err(format!("--transport {o}: use channel, shm or zmq")),
             };
-            let g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            let mut g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            // `mpirun -n P brainstream run GRAPH`: rank r runs partition r,
+            // edges between ranks over tcp found through MPI (src/mpi/cosim.rs)
+            let ranks = mpi::start("run")?;
+            let (partition, run_token, _watch) = match &ranks {
+                Some(r) => {
+                    let p = mpi::cosim::prepare(r, &mut g).unwrap_or_else(|e| r.abort(&e));
+                    (Some(p.partition), Some(p.token), Some(p.watch))
+                }
+                None => (partition, run_token, None),
+            };
             let mut record = None;
             if !launched {
                 // before any work: a folder holding another run's files, or
@@ -891,7 +901,7 @@ fn run(
             cancel: Some(cancel),
             partition,
             run_token: Some(token),
-            run_key: env_var(transport_env::RUN_KEY_ENV),
+            run_key: mpi::cosim::run_key().or_else(|| env_var(transport_env::RUN_KEY_ENV)),
             transport,
             checkpoint,
             ..Default::default()

@@ -8,6 +8,10 @@
 mod common;
 use common::*;
 
+#[cfg(feature = "mpi")]
+#[path = "parts/cosim_mpi.rs"]
+mod cosim_mpi;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

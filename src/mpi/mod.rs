@@ -13,6 +13,8 @@
 //! folder).
 
 #[cfg(feature = "mpi")]
+pub mod cosim;
+#[cfg(feature = "mpi")]
 pub mod sweep;
 
 /// This process's rank and the rank count, from the variables an MPI
@@ -79,6 +81,22 @@ pub mod sweep {
         String,
     > {
         match *r {}
+    }
+}
+
+/// Without the feature: no ranks, no run key from MPI.
+#[cfg(not(feature = "mpi"))]
+pub mod cosim {
+    pub struct Part {
+        pub partition: String,
+        pub token: String,
+        pub watch: (),
+    }
+    pub fn prepare(r: &super::Ranks, _: &mut brainstream::ValidGraph) -> Result<Part, String> {
+        match *r {}
+    }
+    pub fn run_key() -> Option<String> {
+        None
     }
 }
 

@@ -138,3 +138,49 @@ pub fn python_xarray(script: &str) -> Option<String> {
     assert!(out.status.success(), "python failed:\n{stdout}\n{stderr}");
     Some(stdout)
 }
+
+/// `mpirun` on this host (tests of the `mpi` feature): as many ranks as
+/// asked on any core count, as root where the tests run as root
+/// (containers, CI), over tcp on the loopback (Open MPI's shared-memory
+/// transport wants more /dev/shm than small containers give). Open MPI
+/// comes from scripts/deps.sh.
+#[cfg(feature = "mpi")]
+#[allow(dead_code)]
+pub fn mpirun(ranks: usize) -> std::process::Command {
+    let mut c = std::process::Command::new("mpirun");
+    c.args(["--oversubscribe", "-n", &ranks.to_string()]);
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .find(|l| l.starts_with("Uid:"))
+            .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
+    });
+    if root {
+        c.arg("--allow-run-as-root");
+    }
+    c.args([
+        "--mca",
+        "btl",
+        "self,tcp",
+        "--mca",
+        "btl_tcp_if_include",
+        "lo",
+    ]);
+    c
+}
+
+/// Runs `c` (e.g. [`mpirun`]), failing with its output if it fails or
+/// cannot start; returns its stdout and stderr.
+#[cfg(feature = "mpi")]
+#[allow(dead_code)]
+pub fn run_ok(c: &mut std::process::Command) -> String {
+    let o = c
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {c:?} ({e}): scripts/deps.sh installs Open MPI"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(o.status.success(), "{c:?} failed:\n{text}");
+    text
+}

@@ -5,50 +5,6 @@
 
 use super::*;
 
-/// `mpirun` on this host: as many ranks as asked on any core count, as
-/// root where the tests run as root (containers, CI).
-pub fn mpirun(ranks: usize) -> std::process::Command {
-    let mut c = std::process::Command::new("mpirun");
-    c.args(["--oversubscribe", "-n", &ranks.to_string()]);
-    if unsafe_is_root() {
-        c.arg("--allow-run-as-root");
-    }
-    // Open MPI's shared-memory transport wants more /dev/shm than small
-    // containers give: tcp on the loopback is enough here
-    c.args([
-        "--mca",
-        "btl",
-        "self,tcp",
-        "--mca",
-        "btl_tcp_if_include",
-        "lo",
-    ]);
-    c
-}
-
-fn unsafe_is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find(|l| l.starts_with("Uid:"))
-            .is_some_and(|l| l.split_whitespace().nth(1) == Some("0"))
-    })
-}
-
-/// Runs `c`, failing with its output if it fails (or `mpirun` is missing:
-/// scripts/deps.sh installs Open MPI).
-pub fn run_ok(c: &mut std::process::Command) -> String {
-    let o = c
-        .output()
-        .unwrap_or_else(|e| panic!("cannot start {c:?} ({e}): scripts/deps.sh installs Open MPI"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(o.status.success(), "{c:?} failed:\n{text}");
-    text
-}
-
 /// Two ranks sweep the 4-combination AdEx sweep into one table equal to
 /// one process's (table, attributes, heat map, saved signal of a
 /// combination rank 0 did not run); a sweep cut after one row resumes
