@@ -23,6 +23,7 @@ mod mpi;
 mod out_dir;
 mod progress;
 mod relay;
+mod serve;
 mod signals;
 mod sweep_cmd;
 
@@ -90,6 +91,8 @@ enum Cmd {
         #[arg(long)]
         backend: Option<String>,
         #[command(flatten)]
+        live: LiveArgs,
+        #[command(flatten)]
         ckpt: checkpoint_cmd::Flags,
     },
     /// Continue a run from a checkpoint (OUT/checkpoints/t=<ms>ms, written by
@@ -109,6 +112,21 @@ enum Cmd {
         /// `run`'s other options (--checkpoint-every, --stop-at, -q, …).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         rest: Vec<String>,
+    },
+    /// Change parameters of a run served with `--serve` between its
+    /// windows, or pause and resume it (docs/live.md).
+    Steer {
+        /// The URL `brainstream run --serve` printed (with its token).
+        url: String,
+        /// ACTOR.PARAMETER=VALUE, e.g. brain.coupling_params.a=0.03 (repeatable).
+        #[arg(value_name = "KEY=VALUE")]
+        changes: Vec<String>,
+        /// Pause the run (every actor waits before its next window).
+        #[arg(long)]
+        pause: bool,
+        /// Resume a paused run.
+        #[arg(long, conflicts_with = "pause")]
+        resume: bool,
     },
     /// Check a graph file, or a sweep file, without running it (with the
     /// memory and output it would need).
@@ -197,6 +215,38 @@ enum Cmd {
         #[command(subcommand)]
         cmd: ModelCmd,
     },
+}
+
+/// `run`'s live view, steering and pacing (docs/live.md).
+#[derive(clap::Args, Clone, Debug, Default)]
+struct LiveArgs {
+    /// Serve a live view of the run (progress, traces, rates, raster, FC,
+    /// actors' busy time; pause and steer) at ADDR:PORT (default
+    /// 127.0.0.1 and a free port); the URL, with its token, is printed.
+    #[arg(long, value_name = "ADDR:PORT", num_args = 0..=1, default_missing_value = "127.0.0.1:0")]
+    serve: Option<String>,
+    /// Keep serving the page this many seconds after the run has ended.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 0.0,
+        requires = "serve"
+    )]
+    serve_linger: f64,
+    /// Apply the parameter changes of an earlier steered run (its
+    /// steering.jsonl) at the same windows: the same results bit for bit.
+    #[arg(long, value_name = "EVENTS")]
+    replay: Option<PathBuf>,
+    /// Pace the run to the wall clock (simulated ms = wall ms); the lag of
+    /// every window goes to OUT/realtime.tsv.
+    #[arg(long)]
+    realtime: bool,
+}
+
+impl LiveArgs {
+    fn any(&self) -> bool {
+        self.serve.is_some() || self.replay.is_some() || self.realtime
+    }
 }
 
 #[derive(Subcommand)]
@@ -322,6 +372,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
             strict,
             force,
             backend,
+            live,
             ckpt,
         } => {
             if strict {
@@ -373,6 +424,13 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 record = Some(out_dir::record(&out, &graph, &hash)?);
             }
             let parts = g.partitions();
+            if live.any() && (partition.is_some() || parts.len() > 1) {
+                return Err(format!(
+                    "{}: --serve, --replay and --realtime run a graph in one process; this one has partitions ({}), which they do not support yet",
+                    graph.display(),
+                    parts.join(", ")
+                ));
+            }
             if partition.is_none() && parts.len() > 1 {
                 drop(g);
                 let forced = transport.map(|t| format!("{t:?}").to_lowercase());
@@ -404,6 +462,7 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 run_token,
                 launched,
                 transport,
+                live,
                 checkpoint,
             );
             if let Some(r) = &record {
@@ -484,6 +543,17 @@ fn real_main(cli: Cli) -> Result<(), String> {
             let args = checkpoint_cmd::resume_args(&checkpoint, &out, graph.as_deref(), &rest)?;
             let parsed = Cli::try_parse_from(args).map_err(|e| format!("resume: {e}"))?;
             real_main(parsed)
+        }
+        Cmd::Steer {
+            url,
+            changes,
+            pause,
+            resume,
+        } => {
+            for line in serve::steer_cmd::steer(&url, &changes, pause, resume)? {
+                say!("{line}");
+            }
+            Ok(())
         }
         Cmd::List { name, json } => {
             let text = list_cmd::list(name.as_deref(), json)?;
@@ -830,6 +900,7 @@ fn run(
     run_token: Option<String>,
     launched: bool,
     transport: Option<brainstream::runtime::graph::descriptor::Transport>,
+    live_args: LiveArgs,
     checkpoint: Option<std::sync::Arc<brainstream::runtime::Checkpointing>>,
 ) -> Result<(), String> {
     use brainstream::runtime::transport as transport_env;
@@ -868,6 +939,7 @@ fn run(
                 });
             });
     }
+    let (hooks, watch) = watch_run(&g, &out, &cancel, &live_args)?;
     let total = g.total_steps;
     let tty = std::io::stderr().is_terminal();
     let bar = (!quiet && tty).then(|| {
@@ -903,14 +975,15 @@ fn run(
             run_token: Some(token),
             run_key: mpi::cosim::run_key().or_else(|| env_var(transport_env::RUN_KEY_ENV)),
             transport,
+            hooks,
             checkpoint,
-            ..Default::default()
         },
         progress,
     );
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    watch.end(&res, live_args.serve_linger)?;
     let s = res.map_err(|e| e.to_string())?;
     say!(
         "simulated {:.1} ms in {:.3} s wall (real-time factor {:.2}), {} of {}",
@@ -934,4 +1007,102 @@ fn run(
         tracing::info!(actor = %name, busy_s = b.as_secs_f64(), "actor compute time");
     }
     Ok(())
+}
+
+/// What watches a run in this process: the live view's server, pacing.
+#[derive(Default)]
+struct Watch {
+    server: Option<serve::server::Server>,
+    live: Option<serve::live::Live>,
+    pace: Option<std::sync::Arc<serve::pace::Pace>>,
+}
+
+/// The window hooks `--serve`, `--replay` and `--realtime` ask for; starts
+/// the server (and prints its URL).
+fn watch_run(
+    g: &brainstream::ValidGraph,
+    out: &std::path::Path,
+    cancel: &std::sync::Arc<brainstream::runtime::Cancel>,
+    a: &LiveArgs,
+) -> Result<(brainstream::runtime::Hooks, Watch), String> {
+    use serve::{control::Control, live::Live};
+    use std::sync::Arc;
+    let mut hooks = brainstream::runtime::Hooks::none();
+    let mut w = Watch::default();
+    if !a.any() {
+        return Ok((hooks, w));
+    }
+    let events = match &a.replay {
+        Some(p) => {
+            let ev = serve::control::read_events(p)?;
+            let names: Vec<String> = g.actors.iter().map(|a| a.name.clone()).collect();
+            serve::control::check_replay(&ev, &names, g.n_windows(), p)?;
+            ev
+        }
+        None => vec![],
+    };
+    let live = Live::new();
+    let control = Arc::new(Control::new(
+        live.clone(),
+        Some(cancel.clone()),
+        out,
+        events,
+        a.replay.clone(),
+    ));
+    if let Some(addr) = &a.serve {
+        let server = serve::server::start(addr, live.clone(), control.clone())?;
+        eprintln!("live view: {}", server.url());
+        w.server = Some(server);
+        hooks.push(Arc::new(live.clone()));
+        w.live = Some(live);
+    }
+    hooks.push(control.clone());
+    if a.realtime {
+        let pace = Arc::new(serve::pace::Pace::new(
+            out.to_path_buf(),
+            control.paused_ns.clone(),
+        ));
+        hooks.push(pace.clone());
+        w.pace = Some(pace);
+    }
+    Ok((hooks, w))
+}
+
+impl Watch {
+    /// After the run: the page learns how it ended and stays up `linger`
+    /// seconds (or until Ctrl-C); the lags are reported.
+    fn end(
+        self,
+        res: &Result<brainstream::RunSummary, brainstream::RuntimeError>,
+        linger: f64,
+    ) -> Result<(), String> {
+        if let Some(l) = &self.live {
+            l.finish(res.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+        }
+        if let Some(p) = &self.pace {
+            let (path, s) = p.report()?;
+            eprintln!(
+                "real time: {} late of {} (lag > 1 ms); lag mean {:.2} ms, max {:.2} ms (window {}); every window in {}",
+                count(s.late as u64, "window"),
+                s.windows,
+                s.mean_ms,
+                s.max_ms,
+                s.max_window,
+                path.display()
+            );
+        }
+        if let Some(server) = &self.server {
+            if linger > 0.0 && signals::received().is_none() {
+                eprintln!(
+                    "live view: serving the finished run for {linger} s more at {}",
+                    server.url()
+                );
+                let t = std::time::Instant::now();
+                while t.elapsed().as_secs_f64() < linger && signals::received().is_none() {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -993,6 +993,12 @@ fn the_launcher_relays_its_partitions_warnings_and_notices_once() {
 #[path = "parts/tutorials.rs"]
 mod tutorials;
 
+// The live view in headless Chromium, steering and replay (issue 25)
+#[path = "parts/live_view.rs"]
+mod live_view;
+
 // Checkpoints and `brainstream resume` (issue 25)
 #[path = "parts/checkpoint.rs"]
 mod checkpoint;
+#[path = "parts/steering.rs"]
+mod steering;

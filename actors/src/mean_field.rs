@@ -531,6 +531,32 @@ fn check_stimulus_shape(
 }
 
 impl Actor for MeanField {
+    fn steerable(&self) -> Vec<String> {
+        self.cfg
+            .coupling
+            .steerable()
+            .iter()
+            .map(|n| format!("coupling_params.{n}"))
+            .collect()
+    }
+
+    /// `coupling_params.NAME`: the coupling's parameter from the next
+    /// step on (the engine's coupling and this actor's configuration).
+    fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
+        let Some(name) = key.strip_prefix("coupling_params.") else {
+            return Err(ActorError::new(format!(
+                "`{key}` cannot change during a run; these can: {}",
+                self.steerable().join(", ")
+            )));
+        };
+        let sim = self
+            .sim
+            .as_mut()
+            .ok_or_else(|| ActorError::new("steered before its start"))?;
+        sim.set_coupling_param(&mut self.cfg.coupling, name, value)
+            .map_err(|e| ActorError::new(format!("`{key}`: {e}")))
+    }
+
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         let c = &self.cfg.connectivity;
         let (n, nv, ncv) = (

@@ -84,6 +84,29 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for Stimulus {
+    fn steerable(&self) -> Vec<String> {
+        self.temporal
+            .info
+            .params
+            .iter()
+            .map(|(n, _)| format!("equation_params.{n}"))
+            .collect()
+    }
+
+    /// `equation_params.NAME` (e.g. a pulse's `amp`) from the next window on.
+    fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
+        let k = key
+            .strip_prefix("equation_params.")
+            .and_then(|n| self.temporal.info.params.iter().position(|(p, _)| *p == n))
+            .ok_or_else(|| {
+                ActorError::new(format!(
+                    "`{key}` cannot change during a run; these can: {}",
+                    self.steerable().join(", ")
+                ))
+            })?;
+        Ok(std::mem::replace(&mut self.temporal.values[k], value))
+    }
+
     fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         Ok(Footprint {
             memory_bytes: self.weights.len() as f64 * 8.0,

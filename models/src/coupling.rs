@@ -160,6 +160,53 @@ impl Coupling {
         })
     }
 
+    /// The parameters that may change between two windows of a run
+    /// (steering): every scalar one but PreSigmoidal's switches `dynamic`
+    /// and `globalT`, which change what is computed.
+    pub fn steerable(&self) -> Vec<&'static str> {
+        self.params
+            .defs()
+            .iter()
+            .filter(|d| !d.is_vector())
+            .map(|d| d.name)
+            .filter(|n| {
+                !(self.kind == CouplingKind::PreSigmoidal && matches!(*n, "dynamic" | "globalT"))
+            })
+            .collect()
+    }
+
+    /// This coupling with scalar parameter `name` set to `value` (checked as
+    /// a graph's value is), and the value it had.
+    pub fn with_param(&self, name: &str, value: f64) -> Result<(Coupling, f64), ModelError> {
+        if !self.steerable().contains(&name) {
+            return Err(ModelError::Config(format!(
+                "{} has no parameter `{name}` that can change during a run; these can: {}",
+                self.info.name,
+                self.steerable().join(", ")
+            )));
+        }
+        let old = self.params.get(name);
+        let mut params = self.params.clone();
+        params.set(self.info.name, name, value)?;
+        let mut v = [0.0; 8];
+        let k = params.values().len().min(8);
+        v[..k].copy_from_slice(&params.values()[..k]);
+        let eval = self
+            .info
+            .user
+            .map(|prog| Arc::new(CouplingEval::new(prog, params.values())));
+        Ok((
+            Self {
+                kind: self.kind,
+                info: self.info,
+                params,
+                v,
+                eval,
+            },
+            old,
+        ))
+    }
+
     /// A declared coupling's program and evaluator.
     pub fn declared(&self) -> Option<(&'static CouplingProgram, &CouplingEval)> {
         Some((self.info.user?, self.eval.as_deref()?))

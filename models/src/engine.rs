@@ -140,6 +140,8 @@ trait Stepper: Send {
     /// `coupling_out` holds every region (`true`) or the proxy regions.
     fn set_coupling_of_every_region(&mut self, every: bool);
     fn coupling_of_every_region(&self) -> bool;
+    /// The coupling from the next step on (steering between windows).
+    fn set_coupling(&mut self, c: Coupling);
 }
 
 /// A running mean-field network simulation.
@@ -436,6 +438,21 @@ impl MeanFieldSim {
 
     pub fn steps_done(&self) -> u64 {
         self.inner.steps_done()
+    }
+
+    /// Sets coupling parameter `name` to `value` from the next step on
+    /// (steering between windows; [`Coupling::with_param`]); returns the
+    /// value it had. `coupling` is the configuration's, updated too.
+    pub fn set_coupling_param(
+        &mut self,
+        coupling: &mut Coupling,
+        name: &str,
+        value: f64,
+    ) -> Result<f64, ModelError> {
+        let (c, old) = coupling.with_param(name, value)?;
+        self.inner.set_coupling(c.clone());
+        *coupling = c;
+        Ok(old)
     }
     /// Current state, `nvar × N`.
     pub fn state(&self) -> Vec<f64> {
@@ -1948,6 +1965,10 @@ impl<M: Dfun> Stepper for Engine<M> {
 
     fn coupling_of_every_region(&self) -> bool {
         self.coupling_every
+    }
+
+    fn set_coupling(&mut self, c: Coupling) {
+        self.coupling = c;
     }
 
     fn state(&self) -> Vec<f64> {

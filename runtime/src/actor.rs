@@ -272,6 +272,21 @@ pub trait Actor: Send {
     fn pipelined(&mut self) -> Option<&mut dyn Pipelined> {
         None
     }
+    /// The parameters that can change between two windows of a run
+    /// (steering: the live view, `brainstream steer`, `--replay`), by their
+    /// keys in the graph file (`coupling_params.a`). Default: none.
+    fn steerable(&self) -> Vec<String> {
+        vec![]
+    }
+    /// Sets steerable parameter `key` to `value` from the next window on,
+    /// returning its value until now. Called between windows only (before
+    /// the window it first applies to); the same changes before the same
+    /// windows give the same results bit for bit.
+    fn steer(&mut self, key: &str, _value: f64) -> Result<f64, ActorError> {
+        Err(ActorError::new(format!(
+            "`{key}` cannot change during a run (this actor has no steerable parameter)"
+        )))
+    }
     /// An actor that can save its state at a window boundary and continue
     /// from it returns itself here ([`Stateful`](crate::checkpoint::Stateful));
     /// by default none can, and a checkpointed run (`--checkpoint-every`,

@@ -24,6 +24,9 @@ pub struct RunShape {
     pub actors: Vec<(String, &'static str)>,
     /// Whether each actor runs in this process (a partition runs some).
     pub local: Vec<bool>,
+    /// The parameters each actor can change during the run
+    /// ([`Actor::steerable`]).
+    pub steerable: Vec<Vec<String>>,
     /// Step, ms.
     pub dt_ms: f64,
     /// Steps per window (the last may have fewer).

@@ -420,6 +420,7 @@ pub fn run(
                 .map(|a| (a.name.clone(), a.kind.name))
                 .collect(),
             local: local.clone(),
+            steerable: graph.actors.iter().map(|a| a.actor.steerable()).collect(),
             dt_ms: dt,
             window_steps: n,
             total_steps: total,

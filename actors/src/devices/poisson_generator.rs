@@ -105,6 +105,40 @@ impl PoissonTrains {
 }
 
 impl Actor for PoissonTrains {
+    /// `rate` for a constant-rate generator (poisson_generator); an
+    /// inhomogeneous one follows its schedule.
+    fn steerable(&self) -> Vec<String> {
+        if self.changes.len() == 1 {
+            vec!["rate".into()]
+        } else {
+            vec![]
+        }
+    }
+
+    /// `rate` (Hz) from the next window on (or from the generator's start).
+    fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
+        if key != "rate" || self.changes.len() != 1 {
+            return Err(ActorError::new(format!(
+                "`{key}` cannot change during a run; {}",
+                if self.changes.len() == 1 {
+                    "`rate` can"
+                } else {
+                    "an inhomogeneous generator follows its schedule"
+                }
+            )));
+        }
+        if !(value >= 0.0 && value.is_finite()) {
+            return Err(ActorError::new(format!(
+                "`rate` = {value}: a rate is ≥ 0 Hz"
+            )));
+        }
+        let old = std::mem::replace(&mut self.changes[0].1, value);
+        if self.next > 0 {
+            self.rate = value;
+        }
+        Ok(old)
+    }
+
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         // at the highest rate of the schedule
         let rate = self.changes.iter().map(|c| c.1).fold(0.0, f64::max);
