@@ -8,6 +8,9 @@ use common::*;
 #[path = "parts/afferent.rs"]
 mod afferent;
 
+#[path = "parts/surface_graph.rs"]
+mod surface_graph;
+
 #[path = "parts/recording_modes.rs"]
 mod recording_modes;
 

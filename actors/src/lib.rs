@@ -38,6 +38,7 @@ pub mod spectrum_plot;
 pub mod spike_stats;
 pub mod spiking_network;
 pub mod stimulus;
+pub mod surface;
 pub mod transformers;
 pub(crate) mod util;
 
@@ -76,5 +77,6 @@ pub fn registry() -> Registry {
     r.register(transformers::rww_filter::KIND);
     r.register(transformers::spike_rates::KIND);
     r.register(stimulus::KIND);
+    r.register(surface::KIND);
     r
 }

@@ -4,7 +4,7 @@ connectivity matrix), as make_refs.py makes the region cases: tvb-data's
 cortex_16384 with regionMapping_16k_76 and the 76-region connectome (speed
 3 mm/ms), a LocalConnectivity with a Gaussian equation and cutoff
 (tvb-library's `compute_sparse_matrix`, geodesic distances by tvb-gdist),
-Generic2dOscillator, Linear coupling, HeunDeterministic dt 0.1 ms, the
+Generic2dOscillator (a = 2: oscillating), Linear coupling, HeunDeterministic dt 0.1 ms, the
 golden initial state per vertex (make_refs.golden_ic over the 16384
 vertices) held constant over the initial history.
 
@@ -39,6 +39,7 @@ from tvb.simulator.lab import (connectivity, coupling, integrators, models,  # n
 LC = dict(cutoff=10.0, sigma=3.0, amp=1.0)
 CS = 0.05          # Cortex.coupling_strength
 LIN_A = 0.0042
+G2D_A = 2.0        # Generic2dOscillator's a: a limit cycle (the default -2 is a fixed point)
 LENGTH = 20.0
 DT = 0.1
 STRIDE = 128       # stored vertices: 0, 128, 256, ...
@@ -82,7 +83,7 @@ def main():
     conn.configure()
     ctx, lc = make_cortex(conn)
     save_lc(lc)
-    model = models.Generic2dOscillator()
+    model = models.Generic2dOscillator(a=np.array([G2D_A]))
     model.variables_of_interest = tuple(model.state_variables)
     integ = integrators.HeunDeterministic(dt=DT)
     sim = simulator.Simulator(model=model, connectivity=conn, coupling=coupling.Linear(a=np.array([LIN_A])),
@@ -92,7 +93,6 @@ def main():
     nv = len(ctx.region_mapping)
     ic = golden_ic(model, nv)
     sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
-    print("ic", sim.initial_conditions.shape, sim.initial_conditions.dtype)
     sim.configure()
     (t, y), = sim.run(simulation_length=LENGTH)
     y = y[..., 0]   # time, svar, vertex
@@ -105,7 +105,7 @@ def main():
     np.save(os.path.join(OUT, "surface_g2d_data.npy"), y[:, :, ::STRIDE].astype(np.float64))
     np.save(os.path.join(OUT, "surface_g2d_regions.npy"), regions.astype(np.float64))
     np.save(os.path.join(OUT, "surface_g2d_time.npy"), np.asarray(t, dtype=np.float64))
-    meta = dict(model="Generic2dOscillator", coupling="Linear", coupling_params=dict(a=LIN_A, b=0.0),
+    meta = dict(model="Generic2dOscillator", model_params=dict(a=G2D_A), coupling="Linear", coupling_params=dict(a=LIN_A, b=0.0),
                 integrator="HeunDeterministic", dt_ms=DT, length_ms=LENGTH, horizon=horizon,
                 local_connectivity=dict(LC, equation="Gaussian"), coupling_strength=CS,
                 surface="cortex_16384.zip", region_mapping="regionMapping_16k_76.txt",

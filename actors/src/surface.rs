@@ -1,0 +1,386 @@
+//! `surface`: a cortical-surface simulation as tvb-library 2.10 runs one
+//! (`Simulator(surface=Cortex(...))`), stepped by
+//! [`brainstream_models::surface::SurfaceSim`]: the state of each vertex of
+//! a triangulated cortex, a local connectivity kernel of geodesic
+//! distances (tvb-library's `LocalConnectivity`, Gaussian with a cutoff),
+//! and the delayed long-range coupling of the region connectome through a
+//! region mapping (vertices averaged into regions, each region's coupling
+//! broadcast back to its vertices). It emits the raw state of every
+//! `vertex_stride`-th vertex on `state` and the state averaged over each
+//! region's vertices on `regions` (tvb-library's `surface_state_to_rois`),
+//! after every step: sample `k` at `t = k·dt` ms.
+//!
+//! CPU only; Generic2dOscillator with deterministic integrators (docs/surfaces.md).
+
+use std::sync::Arc;
+
+use brainstream_models::coupling::Coupling;
+use brainstream_models::integrator::{integrator, Scheme};
+use brainstream_models::leadfield::load_region_mapping;
+use brainstream_models::surface::local_connectivity::SPATIAL_EQUATIONS;
+use brainstream_models::surface::{
+    LocalConnectivity, SpatialEquation, Surface, SurfaceConfig, SurfaceSim, SURFACE_MODELS,
+};
+use brainstream_models::{model_info, Connectivity, InitialConditions, ModelInfo};
+use brainstream_runtime::{
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
+    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
+    SeriesMeta, WindowInfo,
+};
+use ndarray::Array3;
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec { name: "surface", ty: ParamType::Path, default: DefaultValue::Str("builtin:cortex_16k"), range: None, unit: "", doc: "The cortical surface: builtin:cortex_16k (tvb-data's cortex_16384.zip, tvb-library's default Cortex) or a TVB surface zip (vertices.txt in mm, triangles.txt), relative to the graph" },
+    ParamSpec { name: "region_mapping", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76_16k"), range: None, unit: "", doc: "Vertex → region map: builtin:tvb76_16k (tvb-data's regionMapping_16k_76.txt, for builtin:tvb76 on builtin:cortex_16k) or a file of one region index per vertex (.txt/.csv/.npy)" },
+    ParamSpec { name: "local_connectivity", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "tvb-library's LocalConnectivity: { equation = \"Gaussian\", sigma = 3.0, amp = 1.0, midpoint = 0.0, offset = 0.0, cutoff = 10.0 } (mm; TVB's defaults sigma 1, amp 1, midpoint 0, offset 0, cutoff 40): the equation of the exact geodesic distance up to the cutoff, homogenised as TVB does; absent: no local coupling" },
+    ParamSpec { name: "local_coupling_strength", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: Some((-1e9, 1e9)), unit: "1", doc: "tvb-library's Cortex.coupling_strength: the local coupling is strength·L·V (one value for all vertices)" },
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("Generic2dOscillator"), range: None, unit: "", doc: "Neural mass model: Generic2dOscillator (the local coupling enters its V equation as tvb-library adds it)" },
+    ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name, one value each (e.g. { a = -2.0 })" },
+    ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76"), range: None, unit: "", doc: "The region connectome of the long-range coupling: builtin:tvb76, a TVB .zip, an .h5 file, or a folder of weights/tract_lengths files; every region must have vertices in the region mapping" },
+    ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Float(3.0), range: Some((1e-9, 1e9)), unit: "mm/ms", doc: "Conduction speed: delays are rint(length/speed/dt) steps" },
+    ParamSpec { name: "coupling", ty: ParamType::Str, default: DefaultValue::Str("Linear"), range: None, unit: "", doc: "Long-range coupling: Linear, Scaling, Difference or Kuramoto (tvb-library's sparse float32 couplings)" },
+    ParamSpec { name: "coupling_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Coupling parameters, e.g. { a = 0.0042, b = 0.0 }" },
+    ParamSpec { name: "integrator", ty: ParamType::Str, default: DefaultValue::Str("HeunDeterministic"), range: None, unit: "", doc: "HeunDeterministic or EulerDeterministic" },
+    ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("golden"), range: None, unit: "", doc: "golden (the deterministic state of make_refs.golden_ic over the vertex index), held over the initial history" },
+    ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` and `regions` (default: the model's variables of interest)" },
+    ParamSpec { name: "vertex_stride", ty: ParamType::Int, default: DefaultValue::Int(1), range: Some((1.0, 1e9)), unit: "", doc: "`state` carries vertices 0, s, 2s, … (1: every vertex, as tvb-library's Raw monitor on a surface)" },
+    ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads computing the geodesic distances at build (0: every core); the matrix is the same whatever the count" },
+];
+
+/// The kind.
+pub const KIND: KindSpec = KindSpec {
+    name: "surface",
+    doc: "Cortical-surface simulation as tvb-library 2.10 runs one: per-vertex neural masses, a geodesic local connectivity kernel, and long-range delayed coupling through the region connectome and a region mapping",
+    params: PARAMS,
+    inputs: &[],
+    outputs: &[
+        PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables of every vertex_stride-th vertex after every step (nodes named v0, v128, …)", end_stamped: false },
+        PortDecl { name: "regions", ty: PortType::Series, doc: "the chosen variables averaged over each region's vertices after every step (tvb-library's surface_state_to_rois), one node per region", end_stamped: false },
+    ],
+    build,
+};
+
+struct SurfaceActor {
+    cfg: Option<SurfaceConfig>,
+    sim: Option<SurfaceSim>,
+    voi: Vec<usize>,
+    stride: usize,
+    n_vertices: usize,
+    n_regions: usize,
+    nnz: usize,
+    rmap: Vec<usize>,
+    count: Vec<f64>,
+    meta: Arc<SeriesMeta>,
+    region_meta: Arc<SeriesMeta>,
+}
+
+/// Reads the `local_connectivity` table: the equation and the cutoff.
+fn local_spec(ctx: &BuildCtx) -> Result<Option<(SpatialEquation, f64)>, BuildError> {
+    let Some(t) = ctx.params.table("local_connectivity")? else {
+        return Ok(None);
+    };
+    let key = |k: &str| format!("local_connectivity.{k}");
+    let mut eq = SpatialEquation::gaussian_default();
+    let mut cutoff = 40.0;
+    let num = |k: &str, v: &toml::Value| -> Result<f64, BuildError> {
+        v.as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a number")))
+    };
+    if let Some(v) = t.get("equation") {
+        let name = v.as_str().unwrap_or("");
+        if !SPATIAL_EQUATIONS.contains(&name) {
+            return Err(
+                BuildError::at(key("equation"), format!("unknown spatial equation `{v}`"))
+                    .hint(format!("available: {}", SPATIAL_EQUATIONS.join(", "))),
+            );
+        }
+    }
+    for (k, v) in t {
+        let SpatialEquation::Gaussian {
+            amp,
+            sigma,
+            midpoint,
+            offset,
+        } = &mut eq;
+        match k.as_str() {
+            "equation" => {}
+            "cutoff" => cutoff = num(k, v)?,
+            "amp" => *amp = num(k, v)?,
+            "sigma" => *sigma = num(k, v)?,
+            "midpoint" => *midpoint = num(k, v)?,
+            "offset" => *offset = num(k, v)?,
+            other => {
+                return Err(BuildError::at(
+                    key(other),
+                    format!("a Gaussian local connectivity has no `{other}`"),
+                )
+                .hint("keys: equation, sigma, amp, midpoint, offset, cutoff"))
+            }
+        }
+    }
+    if !(cutoff.is_finite() && cutoff > 0.0) {
+        return Err(BuildError::at(
+            key("cutoff"),
+            format!("{cutoff} mm: a positive distance is expected"),
+        ));
+    }
+    let SpatialEquation::Gaussian { sigma, .. } = eq;
+    if !(sigma.is_finite() && sigma > 0.0) {
+        return Err(BuildError::at(
+            key("sigma"),
+            format!("{sigma} mm: a positive width is expected"),
+        ));
+    }
+    Ok(Some((eq, cutoff)))
+}
+
+fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let p = &ctx.params;
+    let model_name = p.str("model")?;
+    let info: &'static ModelInfo =
+        model_info(&model_name).map_err(|e| BuildError::at("model", e.to_string()))?;
+    if !SURFACE_MODELS.contains(&info.name) {
+        return Err(BuildError::at(
+            "model",
+            format!("{} is not available on a surface", info.name),
+        )
+        .hint(format!("surface models: {}", SURFACE_MODELS.join(", "))));
+    }
+    let cp = p.number_table("coupling_params")?;
+    let coupling = Coupling::new(
+        &p.str("coupling")?,
+        cp.iter().map(|(k, v)| (k.as_str(), *v)),
+    )
+    .map_err(|e| BuildError::at("coupling", e.to_string()))?;
+    let connectivity = Connectivity::load(&p.str("connectivity")?, p.base_dir())
+        .map_err(|e| BuildError::at("connectivity", e.to_string()))?;
+    let model_params = crate::model_params::model_params(p, info, &connectivity.labels)?;
+    let (scheme, stochastic) = integrator(&p.str("integrator")?)
+        .map_err(|e| BuildError::at("integrator", e.to_string()))?;
+    if stochastic || scheme == Scheme::Rk4 {
+        return Err(BuildError::at(
+            "integrator",
+            "a surface runs HeunDeterministic or EulerDeterministic",
+        ));
+    }
+    let initial = match p.str("initial_conditions")?.as_str() {
+        "golden" => InitialConditions::Golden,
+        other => {
+            return Err(BuildError::at(
+                "initial_conditions",
+                format!("`{other}` is not available on a surface"),
+            )
+            .hint("golden"))
+        }
+    };
+    let surface = Surface::load(&p.str("surface")?, p.base_dir())
+        .map_err(|e| BuildError::at("surface", e.to_string()))?;
+    let region_mapping = load_region_mapping(&p.str("region_mapping")?, p.base_dir())
+        .map_err(|e| BuildError::at("region_mapping", e.to_string()))?;
+    if region_mapping.len() != surface.n_vertices() {
+        return Err(BuildError::at(
+            "region_mapping",
+            format!(
+                "{} entries; the surface ({}) has {} vertices",
+                region_mapping.len(),
+                surface.source,
+                surface.n_vertices()
+            ),
+        ));
+    }
+    let threads = match p.i64("threads")? as usize {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        t => t,
+    };
+    let local = match local_spec(ctx)? {
+        None => None,
+        Some((eq, cutoff)) => {
+            let t0 = std::time::Instant::now();
+            let lc = LocalConnectivity::compute(&surface, eq, cutoff, threads)
+                .map_err(|e| BuildError::at("local_connectivity", e.to_string()))?;
+            tracing::info!(
+                actor = ctx.name,
+                nnz = lc.matrix.nnz(),
+                seconds = t0.elapsed().as_secs_f64(),
+                "local connectivity computed"
+            );
+            Some(lc.matrix)
+        }
+    };
+    let nnz = local.as_ref().map_or(0, |l| l.nnz());
+    let index_of = |v: &str| info.var_index(v);
+    let voi: Vec<usize> = match p.str_list("variables")? {
+        None => info.voi.iter().filter_map(|v| index_of(v)).collect(),
+        Some(list) => list
+            .iter()
+            .map(|v| {
+                index_of(v).ok_or_else(|| {
+                    BuildError::at(
+                        "variables",
+                        format!("{} has no state variable `{v}`", info.name),
+                    )
+                    .hint(format!("variables: {}", info.state_variables.join(", ")))
+                })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if voi.is_empty() {
+        return Err(BuildError::at("variables", "no variable chosen"));
+    }
+    let stride = p.i64("vertex_stride")? as usize;
+    let n_vertices = surface.n_vertices();
+    let n_regions = connectivity.n;
+    let names: Vec<String> = voi
+        .iter()
+        .map(|&k| info.state_variables[k].to_string())
+        .collect();
+    let units: Vec<String> = voi.iter().map(|&k| info.units[k].to_string()).collect();
+    let meta = Arc::new(SeriesMeta {
+        variables: names.clone(),
+        nodes: (0..n_vertices)
+            .step_by(stride)
+            .map(|v| format!("v{v}"))
+            .collect(),
+        units: units.clone(),
+        space: Default::default(),
+    });
+    let region_meta = Arc::new(SeriesMeta {
+        variables: names,
+        nodes: connectivity.labels.clone(),
+        units,
+        space: Default::default(),
+    });
+    let rmap = region_mapping.clone();
+    let mut count = vec![0.0f64; n_regions];
+    for &r in &rmap {
+        if let Some(c) = count.get_mut(r) {
+            *c += 1.0;
+        }
+    }
+    let cfg = SurfaceConfig {
+        model: info,
+        model_params,
+        coupling,
+        connectivity,
+        speed_mm_per_ms: p.f64("speed_mm_per_ms")?,
+        dt_ms: ctx.dt_ms,
+        scheme,
+        region_mapping,
+        local,
+        coupling_strength: p.f64("local_coupling_strength")?,
+        initial,
+    };
+    // every configuration error at validation: build the stepper now
+    let sim = SurfaceSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
+    Ok(Box::new(SurfaceActor {
+        cfg: Some(cfg),
+        sim: Some(sim),
+        voi,
+        stride,
+        n_vertices,
+        n_regions,
+        nnz,
+        rmap,
+        count,
+        meta,
+        region_meta,
+    }))
+}
+
+impl Actor for SurfaceActor {
+    fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        let (nv, nr) = (self.n_vertices as f64, self.n_regions as f64);
+        // state, two stages and scratch per vertex; the sparse matrix; the
+        // connectome and its history ring (at most a few MB for 76 regions)
+        let memory = nv * 8.0 * 12.0 + self.nnz as f64 * 16.0 + nr * nr * 24.0 + nr * 4.0 * 4096.0;
+        Ok(Footprint {
+            memory_bytes: memory,
+            outputs: vec![
+                (
+                    "state",
+                    PortShape::named_series(&self.meta.variables, &self.meta.nodes, 1.0),
+                ),
+                (
+                    "regions",
+                    PortShape::named_series(
+                        &self.region_meta.variables,
+                        &self.region_meta.nodes,
+                        1.0,
+                    ),
+                ),
+            ],
+            ..Default::default()
+        })
+    }
+
+    fn start(&mut self, _ctx: &RunContext) -> Result<(), ActorError> {
+        // a fresh stepper for each run (build made one to check the configuration)
+        if let Some(cfg) = &self.cfg {
+            if self.sim.as_ref().is_none_or(|s| s.steps_done() > 0) {
+                self.sim =
+                    Some(SurfaceSim::new(cfg.clone()).map_err(|e| ActorError::new(e.to_string()))?);
+            }
+        }
+        Ok(())
+    }
+
+    fn step(
+        &mut self,
+        w: &WindowInfo,
+        _inputs: &Inputs,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
+        let sim = self
+            .sim
+            .as_mut()
+            .ok_or_else(|| ActorError::new("stepped before its start"))?;
+        let steps = w.n_steps as usize;
+        let (nv, nr, stride) = (self.n_vertices, self.n_regions, self.stride);
+        let nsel = self.meta.nodes.len();
+        let mut data = Array3::zeros((steps, self.voi.len(), nsel));
+        let mut rdata = Array3::zeros((steps, self.voi.len(), nr));
+        let voi = &self.voi;
+        let (rmap, count) = (&self.rmap, &self.count);
+        let mut avg = vec![0.0; nr];
+        sim.run(steps, |s, x| {
+            for (q, &k) in voi.iter().enumerate() {
+                for (j, v) in (0..nv).step_by(stride).enumerate() {
+                    data[[s, q, j]] = x[k * nv + v];
+                }
+                // tvb-library's surface_state_to_rois: add.at, then / count
+                avg.iter_mut().for_each(|a| *a = 0.0);
+                for (v, &r) in rmap.iter().enumerate() {
+                    avg[r] += x[k * nv + v];
+                }
+                for (r, a) in avg.iter().enumerate() {
+                    rdata[[s, q, r]] = a / count[r];
+                }
+            }
+        })
+        .map_err(|e| ActorError::new(e.to_string()))?;
+        let stamps: Vec<u64> = (w.start_step + 1..=w.start_step + w.n_steps).collect();
+        let times: Vec<f64> = stamps.iter().map(|k| *k as f64 * w.dt_ms).collect();
+        out.set(
+            "state",
+            Payload::Series(Arc::new(Series {
+                times_ms: times.clone(),
+                stamps: stamps.clone(),
+                data,
+                meta: self.meta.clone(),
+            })),
+        );
+        out.set(
+            "regions",
+            Payload::Series(Arc::new(Series {
+                times_ms: times,
+                stamps,
+                data: rdata,
+                meta: self.region_meta.clone(),
+            })),
+        );
+        Ok(())
+    }
+}
