@@ -41,6 +41,10 @@ pub trait Neuron: std::fmt::Debug + Send + Sync + Any {
     /// from the next; the indices of the neurons that fire are appended to
     /// `fired`.
     fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>);
+    /// Seeds the random draws of a model that makes some (escape noise)
+    /// from the network's `seed`, the neurons' global ids counted from
+    /// `first`; the others ignore it.
+    fn seed_noise(&mut self, _seed: u64, _first: usize) {}
     /// A copy.
     fn clone_box(&self) -> Box<dyn Neuron>;
     /// For [`put_range`](Self::put_range)'s downcast.
@@ -55,10 +59,22 @@ impl Clone for Box<dyn Neuron> {
 
 /// Implements [`Neuron`] for a population type by its inherent methods of
 /// the same names (`len`, `v_m`, `set_v_m`, `resized`, `take_range`,
-/// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`].
+/// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`];
+/// `impl_neuron!(Type, INFO, noise)` also forwards `seed_noise` (a model
+/// that draws random numbers).
 #[macro_export]
 macro_rules! impl_neuron {
     ($ty:ty, $info:expr) => {
+        $crate::impl_neuron!(@with $ty, $info, {});
+    };
+    ($ty:ty, $info:expr, noise) => {
+        $crate::impl_neuron!(@with $ty, $info, {
+            fn seed_noise(&mut self, seed: u64, first: usize) {
+                <$ty>::seed_noise(self, seed, first)
+            }
+        });
+    };
+    (@with $ty:ty, $info:expr, { $($extra:tt)* }) => {
         impl $crate::spiking::neuron::Neuron for $ty {
             fn info(&self) -> &'static $crate::spiking::neuron::NeuronInfo {
                 &$info
@@ -98,6 +114,7 @@ macro_rules! impl_neuron {
             fn as_any(&self) -> &dyn std::any::Any {
                 self
             }
+            $($extra)*
         }
     };
 }
@@ -178,6 +195,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::aeif_cond_alpha::INFO,
     super::izhikevich::INFO,
     super::hh_psc_alpha::INFO,
+    super::gif_cond_exp::INFO,
 ];
 
 /// A built-in model by NEST name.
