@@ -154,3 +154,39 @@ impl Flags {
         v
     }
 }
+
+/// What a partitioned run's launcher says of its checkpoints: the folders
+/// every partition wrote its part of, and how to continue from where
+/// `--stop-at` stopped.
+pub fn report_partitions(out: &Path, parts: &[String], flags: &Flags) {
+    if flags.checkpoint_every.is_none() && flags.stop_at.is_none() {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(out.join("checkpoints")) else {
+        return;
+    };
+    let mut done: Vec<(f64, PathBuf)> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|d| {
+            parts
+                .iter()
+                .all(|p| d.join(checkpoint::file_name(Some(p))).is_file())
+        })
+        .filter_map(|d| {
+            let name = d.file_name()?.to_str()?.to_string();
+            let t: f64 = name.strip_prefix("t=")?.strip_suffix("ms")?.parse().ok()?;
+            Some((t, d))
+        })
+        .collect();
+    done.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (t, d) in &done {
+        say!("checkpoint at t = {t} ms: {}", d.display());
+    }
+    if let (Some(_), Some((t, d))) = (flags.stop_at, done.last()) {
+        say!(
+            "stopped at t = {t} ms as asked (--stop-at); continue with: brainstream resume {} --out {}",
+            d.display(),
+            out.display()
+        );
+    }
+}

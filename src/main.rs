@@ -443,7 +443,8 @@ fn real_main(cli: Cli) -> Result<(), String> {
                     quiet,
                     record.as_ref(),
                     &ckpt.child_args(),
-                );
+                )
+                .inspect(|()| checkpoint_cmd::report_partitions(&out, &parts, &ckpt));
             }
             let checkpoint = checkpoint_cmd::plan(
                 &out,

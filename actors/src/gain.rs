@@ -75,6 +75,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for Gain {
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,
@@ -105,6 +109,18 @@ impl Actor for Gain {
             })),
         );
         Ok(())
+    }
+}
+
+/// A checkpoint: nothing (a gain holds no state; its axes are taken from
+/// the next input).
+impl brainstream_runtime::Stateful for Gain {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        Ok(vec![])
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        brainstream_runtime::StateReader::new(state, "a gain").end()
     }
 }
 

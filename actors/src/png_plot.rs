@@ -798,6 +798,10 @@ impl Figure for PngPlot {
 }
 
 impl Actor for PngPlot {
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     /// Checks `nodes` and `variable` against the series it will get (by
     /// name where its producer knows the names before the run); it keeps
     /// every sample drawn until the end.
@@ -927,6 +931,50 @@ impl Actor for PngPlot {
         self.draw(&path)
             .map_err(|e| ActorError::new(format!("cannot draw {}: {e}", path.display())))?;
         Ok(vec![path])
+    }
+}
+
+/// A checkpoint: what it has gathered to draw at the end (the traces, the
+/// raster, the chosen nodes and their names).
+impl brainstream_runtime::Stateful for PngPlot {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        let mut w = brainstream_runtime::StateWriter::new();
+        w.bool(self.nodes.is_some());
+        let nodes: Vec<u64> = self.nodes.iter().flatten().map(|n| *n as u64).collect();
+        w.u64s(&nodes);
+        w.usize(self.lines.len());
+        for (t, v) in &self.lines {
+            w.f64(*t);
+            w.f64s(v);
+        }
+        w.strs(&self.labels);
+        w.str(&self.unit);
+        w.str(&self.var_name);
+        w.f64s(&self.raster.iter().map(|r| r.0).collect::<Vec<_>>());
+        w.u32s(&self.raster.iter().map(|r| r.1).collect::<Vec<_>>());
+        w.bool(self.saw_spikes);
+        w.f64(self.reached_ms);
+        Ok(w.finish())
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        let mut r = brainstream_runtime::StateReader::new(state, "a png_plot");
+        let has_nodes = r.bool()?;
+        let nodes: Vec<usize> = r.u64s()?.into_iter().map(|n| n as usize).collect();
+        self.nodes = has_nodes.then_some(nodes);
+        let n = r.usize()?;
+        self.lines = (0..n)
+            .map(|_| Ok((r.f64()?, r.f64s()?)))
+            .collect::<Result<_, ActorError>>()?;
+        self.labels = r.strs()?;
+        self.unit = r.str()?;
+        self.var_name = r.str()?;
+        let times = r.f64s()?;
+        let senders = r.u32s()?;
+        self.raster = times.into_iter().zip(senders).collect();
+        self.saw_spikes = r.bool()?;
+        self.reached_ms = r.f64()?;
+        r.end()
     }
 }
 

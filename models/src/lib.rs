@@ -21,6 +21,7 @@ pub mod noise;
 pub mod observe;
 pub mod params;
 pub mod philox;
+pub mod saved_rng;
 pub mod sensors;
 pub mod spiking;
 pub mod stimulus;

@@ -214,6 +214,127 @@ fn stochastic_mean_field_resumes_to_the_bit() {
     stop_and_resume("graphs/tvb_rww76.toml", &coloured, "150", "100", MF);
 }
 
+const COSIM: &str = "graphs/cosim_wc76_spiking.toml";
+const COSIM_FILES: &[&str] = &["raw.h5", "spikes.h5", "rates.h5"];
+
+/// The in-process co-simulation: the mean field, Poisson proxy trains, the
+/// spiking network (its neurons, queued spikes, background generator) and
+/// the delayed edges between them (1 ms, the window).
+#[test]
+fn cosimulation_resumes_to_the_bit() {
+    stop_and_resume(
+        COSIM,
+        &["simulation.duration_ms=60"],
+        "30",
+        "20",
+        COSIM_FILES,
+    );
+}
+
+/// A partitioned run: each partition writes its part of the checkpoint
+/// (its actors, its input edges, those from the other partition included),
+/// the launcher starts each from its part.
+#[test]
+fn a_partitioned_run_resumes_to_the_bit() {
+    let set = ["simulation.duration_ms=60", "actors.net.process=\"spk\""];
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(&run_cli(COSIM, &d.join("full"), &set, &[]), "the whole run");
+    let half = ok(
+        &run_cli(COSIM, &d.join("half"), &set, &["--stop-at", "30"]),
+        "the partitioned run stopped half way",
+    );
+    let ckpt = d.join("half/checkpoints/t=30ms");
+    assert!(half.contains("stopped at t = 30 ms as asked"), "{half}");
+    for part in ["main.ckpt", "spk.ckpt"] {
+        assert!(ckpt.join(part).is_file(), "{part}");
+    }
+    ok(
+        &resume(&ckpt, &d.join("other"), &["-q"]),
+        "resume of the partitioned run",
+    );
+    same_recordings(&d.join("full"), &d.join("other"), COSIM_FILES, "partitions");
+}
+
+/// Ctrl-C in a checkpointed run: every actor goes on to the next window
+/// boundary, saves its state there and stops (status 130); resuming gives
+/// the uninterrupted run's files.
+#[test]
+fn ctrl_c_stops_with_a_checkpoint() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    // flushed every window, to see it run
+    let set = [
+        "simulation.duration_ms=600",
+        "actors.raw.flush_s=0",
+        "actors.spikes.flush_s=0",
+        "actors.rates.flush_s=0",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = d.join("stopped");
+    let mut c = bs();
+    c.args(["run", COSIM, "-q", "--checkpoint-every", "100000", "--out"])
+        .arg(&out)
+        .current_dir(root());
+    for s in set {
+        c.args(["--set", s]);
+    }
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    while size(&out.join("raw.h5")) < 100_000 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it was stopped"
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "the run did not start"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let ok_kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok_kill);
+    let status = exit_within(
+        &mut child,
+        Instant::now(),
+        Duration::from_secs(30),
+        "the run",
+    );
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    // "stopped by SIGINT at t = T ms with a checkpoint in DIR; …"
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("stopped by SIGINT at t = "))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let ckpt = Path::new(
+        line.split(" with a checkpoint in ")
+            .nth(1)
+            .and_then(|r| r.split(';').next())
+            .unwrap(),
+    )
+    .to_path_buf();
+    assert!(ckpt.join("all.ckpt").is_file(), "{stderr}");
+    assert!(
+        stderr.contains("continue with: brainstream resume"),
+        "{stderr}"
+    );
+    ok(&resume(&ckpt, &out, &["-q"]), "resume after Ctrl-C");
+    ok(&run_cli(COSIM, &d.join("full"), &set, &[]), "the whole run");
+    same_recordings(&d.join("full"), &out, COSIM_FILES, "stopped by Ctrl-C");
+}
+
 #[test]
 fn a_checkpoint_of_another_version_or_graph_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -29,6 +29,7 @@ mod grid;
 mod input;
 mod neurons;
 mod regions;
+mod state;
 
 use std::sync::Arc;
 
@@ -160,6 +161,8 @@ struct SpikingNetwork {
     /// whether spikes of unconnected trains were reported, per port
     warned_unconnected: [bool; 4],
     meta: Arc<SeriesMeta>,
+    /// a checkpoint's network state, taken at `start` ([`state`])
+    restored: Option<brainstream_models::spiking::network::NetworkState>,
 }
 
 fn num(t: &toml::Table, key: &str, at: &str) -> Result<f64, BuildError> {
@@ -371,6 +374,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         port_synapses: PortSynapses::default(),
         warned_unconnected: [false; 4],
         meta,
+        restored: None,
     }))
 }
 
@@ -391,6 +395,10 @@ const BYTES_PER_SYNAPSE: f64 = 22.0;
 const BYTES_PER_PLASTIC_SYNAPSE: f64 = 36.0;
 
 impl Actor for SpikingNetwork {
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
         let regions = self.regions.len() as f64;
         let per_region: usize = self.pops.iter().map(|p| p.1).sum();
@@ -544,6 +552,10 @@ impl Actor for SpikingNetwork {
             t => t,
         };
         self.pop_first = net.populations().iter().map(|p| p.first).collect();
+        if let Some(st) = self.restored.take() {
+            net.restore_state(&st)
+                .map_err(|e| ActorError::new(format!("resuming from the checkpoint: {e}")))?;
+        }
         tracing::info!(actor = %self.name, neurons = net.len(), synapses = net.n_synapses(), "spiking network ready");
         self.net = Some(net);
         Ok(())

@@ -68,6 +68,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 }
 
 impl Actor for RateFilter {
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     fn step(
         &mut self,
         _w: &WindowInfo,
@@ -99,5 +103,25 @@ impl Actor for RateFilter {
             })),
         );
         Ok(())
+    }
+}
+
+/// A checkpoint: the filtered values and the last step seen.
+impl brainstream_runtime::Stateful for RateFilter {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        let mut w = brainstream_runtime::StateWriter::new();
+        w.f64s(&self.x);
+        w.bool(self.last.is_some());
+        w.u64(self.last.unwrap_or(0));
+        Ok(w.finish())
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        let mut r = brainstream_runtime::StateReader::new(state, "a rate_filter");
+        self.x = r.f64s()?;
+        let has = r.bool()?;
+        let last = r.u64()?;
+        self.last = has.then_some(last);
+        r.end()
     }
 }

@@ -47,7 +47,7 @@ fn build(
     Ok(Box::new(AeifCondAlpha::new(n, params, h)?))
 }
 
-impl_neuron!(AeifCondAlpha, INFO);
+impl_neuron!(AeifCondAlpha, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -369,6 +369,19 @@ impl AeifCondAlpha {
             self.y[i][DG_INH] += -inh * p.g0_in;
             self.i_stim[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl AeifCondAlpha {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(self.y.as_flattened_mut()),
+            StateSlice::U32(&mut self.r),
+            StateSlice::F64(&mut self.i_stim),
+            StateSlice::F64(&mut self.step),
+        ]
     }
 }
 

@@ -40,7 +40,7 @@ fn build(
     Ok(Box::new(AeifCondExp::new(n, params, h)?))
 }
 
-impl_neuron!(AeifCondExp, INFO);
+impl_neuron!(AeifCondExp, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -321,5 +321,18 @@ impl AeifCondExp {
             self.y[i][2] += -inh;
             self.i_stim[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl AeifCondExp {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(self.y.as_flattened_mut()),
+            StateSlice::U32(&mut self.r),
+            StateSlice::F64(&mut self.i_stim),
+            StateSlice::F64(&mut self.step),
+        ]
     }
 }

@@ -49,7 +49,7 @@ fn build(
     Ok(Box::new(HhPscAlpha::new(n, params, h)?))
 }
 
-impl_neuron!(HhPscAlpha, INFO);
+impl_neuron!(HhPscAlpha, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -302,6 +302,19 @@ impl HhPscAlpha {
             }
             self.i_stim[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl HhPscAlpha {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(self.y.as_flattened_mut()),
+            StateSlice::U32(&mut self.r),
+            StateSlice::F64(&mut self.i_stim),
+            StateSlice::F64(&mut self.step),
+        ]
     }
 }
 

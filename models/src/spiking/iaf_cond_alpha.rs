@@ -57,7 +57,7 @@ fn build(n: usize, params: &ParamSet, h: f64, solver: &str) -> Result<Box<dyn Ne
     ))
 }
 
-impl_neuron!(IafCondAlpha, INFO);
+impl_neuron!(IafCondAlpha, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -382,5 +382,18 @@ impl IafCondAlpha {
             }
             start += LANES;
         }
+    }
+}
+
+impl IafCondAlpha {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(self.y.as_flattened_mut()),
+            StateSlice::U32(&mut self.r),
+            StateSlice::F64(&mut self.i_stim),
+            StateSlice::F64(&mut self.step),
+        ]
     }
 }

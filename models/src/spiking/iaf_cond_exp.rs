@@ -42,7 +42,7 @@ fn build(
     Ok(Box::new(IafCondExp::new(n, params, h)?))
 }
 
-impl_neuron!(IafCondExp, INFO);
+impl_neuron!(IafCondExp, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -254,6 +254,19 @@ impl IafCondExp {
             }
             self.i_stim[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl IafCondExp {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(self.y.as_flattened_mut()),
+            StateSlice::U32(&mut self.r),
+            StateSlice::F64(&mut self.i_stim),
+            StateSlice::F64(&mut self.step),
+        ]
     }
 }
 

@@ -45,7 +45,7 @@ fn build(
     Ok(Box::new(IafPscAlpha::new(n, params, h)?))
 }
 
-impl_neuron!(IafPscAlpha, INFO);
+impl_neuron!(IafPscAlpha, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -285,5 +285,21 @@ impl IafPscAlpha {
             }
             self.y0[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl IafPscAlpha {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(&mut self.y3),
+            StateSlice::F64(&mut self.i_ex),
+            StateSlice::F64(&mut self.di_ex),
+            StateSlice::F64(&mut self.i_in),
+            StateSlice::F64(&mut self.di_in),
+            StateSlice::F64(&mut self.y0),
+            StateSlice::U32(&mut self.r),
+        ]
     }
 }

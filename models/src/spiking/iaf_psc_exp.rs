@@ -53,7 +53,7 @@ fn build(
     Ok(Box::new(IafPscExp::new(n, params, h)?))
 }
 
-impl_neuron!(IafPscExp, INFO);
+impl_neuron!(IafPscExp, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them (less the escape noise `rho`,
 /// `delta`).
@@ -255,6 +255,20 @@ impl IafPscExp {
             }
             self.i_0[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl IafPscExp {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(&mut self.v),
+            StateSlice::F64(&mut self.i_ex),
+            StateSlice::F64(&mut self.i_in),
+            StateSlice::F64(&mut self.i_0),
+            StateSlice::U32(&mut self.r),
+        ]
     }
 }
 

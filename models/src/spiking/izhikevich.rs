@@ -55,7 +55,7 @@ fn build(
     Ok(Box::new(Izhikevich::new(n, params, h)?))
 }
 
-impl_neuron!(Izhikevich, INFO);
+impl_neuron!(Izhikevich, INFO, state);
 
 /// Parameters, as NEST 3.10 declares them.
 pub const PARAMS: &[ParamDef] = &[
@@ -222,6 +222,18 @@ impl Izhikevich {
             }
             self.i_stim[i] = current.map_or(0.0, |c| c[i]);
         }
+    }
+}
+
+impl Izhikevich {
+    /// Every per-neuron state variable (checkpoints).
+    fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
+        use crate::spiking::neuron::StateSlice;
+        vec![
+            StateSlice::F64(&mut self.v),
+            StateSlice::F64(&mut self.u),
+            StateSlice::F64(&mut self.i_stim),
+        ]
     }
 }
 

@@ -319,7 +319,7 @@ pub struct Network {
     slots: usize,
     /// background Poisson drive per population: (rate per step, weight, delay)
     background: Vec<Option<(f64, f64, u16)>>,
-    rng: rand::rngs::SmallRng,
+    rng: crate::saved_rng::Xoshiro256pp,
     /// how far ahead `inject` may schedule (steps)
     input_horizon: usize,
     step: u64,
@@ -399,7 +399,7 @@ impl Network {
             cur_ring: vec![],
             slots: 0,
             background: vec![None; pops.len()],
-            rng: rand::rngs::SmallRng::seed_from_u64(seed),
+            rng: crate::saved_rng::Xoshiro256pp::seed_from_u64(seed),
             input_horizon: 64,
             step: 0,
             fired: vec![],
@@ -950,6 +950,10 @@ impl CurPtr {
         Some(unsafe { std::slice::from_raw_parts(self.0.add(start), len) })
     }
 }
+
+#[path = "network_state.rs"]
+mod state;
+pub use state::{NetworkState, NeuronVar};
 
 #[cfg(test)]
 mod tests {

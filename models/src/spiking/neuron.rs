@@ -49,6 +49,18 @@ pub trait Neuron: std::fmt::Debug + Send + Sync + Any {
     fn clone_box(&self) -> Box<dyn Neuron>;
     /// For [`put_range`](Self::put_range)'s downcast.
     fn as_any(&self) -> &dyn Any;
+    /// Every per-neuron state variable, for checkpoints (read to save,
+    /// written to restore); None: this model cannot be checkpointed.
+    fn state(&mut self) -> Option<Vec<StateSlice<'_>>> {
+        None
+    }
+}
+
+/// One per-neuron state variable of a population (all its neurons' values).
+#[derive(Debug)]
+pub enum StateSlice<'a> {
+    F64(&'a mut [f64]),
+    U32(&'a mut [u32]),
 }
 
 impl Clone for Box<dyn Neuron> {
@@ -60,8 +72,9 @@ impl Clone for Box<dyn Neuron> {
 /// Implements [`Neuron`] for a population type by its inherent methods of
 /// the same names (`len`, `v_m`, `set_v_m`, `resized`, `take_range`,
 /// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`];
-/// `impl_neuron!(Type, INFO, noise)` also forwards `seed_noise` (a model
-/// that draws random numbers).
+/// `impl_neuron!(Type, INFO, state)` also forwards `state` to
+/// `state_slices` (checkpoints), `impl_neuron!(Type, INFO, noise)`
+/// `seed_noise` (a model that draws random numbers).
 #[macro_export]
 macro_rules! impl_neuron {
     ($ty:ty, $info:expr) => {
@@ -71,6 +84,13 @@ macro_rules! impl_neuron {
         $crate::impl_neuron!(@with $ty, $info, {
             fn seed_noise(&mut self, seed: u64, first: usize) {
                 <$ty>::seed_noise(self, seed, first)
+            }
+        });
+    };
+    ($ty:ty, $info:expr, state) => {
+        $crate::impl_neuron!(@with $ty, $info, {
+            fn state(&mut self) -> Option<Vec<$crate::spiking::neuron::StateSlice<'_>>> {
+                Some(<$ty>::state_slices(self))
             }
         });
     };

@@ -302,6 +302,42 @@ impl Archive {
         }
     }
 
+    /// What changes as the run goes (checkpoints): the count of incoming
+    /// synapses, their longest delay (ms), K⁻, the last spike (ms) and
+    /// the archived spikes (time ms, K⁻, reads).
+    #[allow(clippy::type_complexity)]
+    pub fn saved(&self) -> (u32, f64, f64, f64, Vec<(f64, f64, u32)>) {
+        (
+            self.n_incoming,
+            self.max_delay,
+            self.k_minus,
+            self.last_spike,
+            self.history
+                .iter()
+                .map(|e| (e.t, e.k_minus, e.access))
+                .collect(),
+        )
+    }
+
+    /// Continues from what [`saved`](Self::saved) returned.
+    pub fn restore(
+        &mut self,
+        n_incoming: u32,
+        max_delay: f64,
+        k_minus: f64,
+        last_spike: f64,
+        history: &[(f64, f64, u32)],
+    ) {
+        self.n_incoming = n_incoming;
+        self.max_delay = max_delay;
+        self.k_minus = k_minus;
+        self.last_spike = last_spike;
+        self.history = history
+            .iter()
+            .map(|&(t, k_minus, access)| Entry { t, k_minus, access })
+            .collect();
+    }
+
     /// A synapse of delay `delay_ms` that will first read from
     /// `t_first_read` ms on (NEST's `register_stdp_connection`).
     pub fn register(&mut self, t_first_read: f64, delay_ms: f64) {
