@@ -100,10 +100,7 @@ pub fn sweep(a: Args) -> Result<(), String> {
         None => sweep_on(a, None),
         Some(r) => {
             let res = sweep_on(a, Some(&r));
-            // a signal reached every rank (the launcher forwards it): each
-            // stops by itself, rank 0 with every finished row logged; any
-            // other failure stops them all
-            if let (Err(e), None) = (&res, signals::received()) {
+            if let Err(e) = &res {
                 r.abort(e);
             }
             res

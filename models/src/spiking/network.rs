@@ -369,18 +369,14 @@ impl Network {
             first += size;
         }
         let n = first;
-        let mut neurons = Neurons::new(
-            &pops
-                .iter()
-                .zip(templates)
-                .map(|((_, size), t)| (*size, *t))
-                .collect::<Vec<_>>(),
-        );
-        for (first, b) in &mut neurons.blocks {
-            b.seed_noise(seed, *first);
-        }
         Ok(Self {
-            neurons,
+            neurons: Neurons::new(
+                &pops
+                    .iter()
+                    .zip(templates)
+                    .map(|((_, size), t)| (*size, *t))
+                    .collect::<Vec<_>>(),
+            ),
             pops: list,
             h,
             out_start: vec![0; n + 1],
