@@ -100,7 +100,10 @@ pub fn sweep(a: Args) -> Result<(), String> {
         None => sweep_on(a, None),
         Some(r) => {
             let res = sweep_on(a, Some(&r));
-            if let Err(e) = &res {
+            // a signal reached every rank (the launcher forwards it): each
+            // stops by itself, rank 0 with every finished row logged; any
+            // other failure stops them all
+            if let (Err(e), None) = (&res, signals::received()) {
                 r.abort(e);
             }
             res

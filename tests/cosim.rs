@@ -106,8 +106,8 @@ fn co_simulation_bad_input_is_refused_with_the_actor_and_parameter() {
             "longer than the smallest edge delay",
         ),
         (
-            &["actors.net.model=\"gif_cond_exp\""],
-            "neuron model `gif_cond_exp` is not available yet",
+            &["actors.net.model=\"pp_psc_delta\""],
+            "neuron model `pp_psc_delta` is not available yet",
         ),
         (
             &["actors.net.connections.0.rule=\"random\""],
@@ -660,6 +660,10 @@ mod spiking_threads;
 // NEST's stdp_synapse against NEST, in this binary
 #[path = "parts/spiking_stdp.rs"]
 mod spiking_stdp;
+
+// NEST's gif_cond_exp against NEST, in this binary
+#[path = "parts/spiking_gif.rs"]
+mod spiking_gif;
 
 // Spike-train statistics against Elephant, in this binary
 #[path = "parts/spike_stats.rs"]

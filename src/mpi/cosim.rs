@@ -1,6 +1,6 @@
 //! `mpirun -n P brainstream run GRAPH`: rank `r` runs partition `r` — the
-//! graph's partitions (`process = "NAME"`) in name order, as `brainstream
-//! graph` and the launcher list them; P must be their count.
+//! graph's partitions (`process = "NAME"`) in name order, as the launcher
+//! lists them; P must be their count.
 //!
 //! Before any actor starts, through MPI (collectives on the main thread):
 //! - rank 0 draws the run's token and key (`BRAINSTREAM_RUN_TOKEN`,

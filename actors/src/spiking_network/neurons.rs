@@ -7,6 +7,10 @@
 //! population_params = { I = { tau_m = 5.0, t_ref = 1.0 } }
 //! ```
 //!
+//! A vector parameter (gif_cond_exp's `tau_stc`, `q_stc`, `tau_sfa`,
+//! `q_sfa`, NEST's lists) takes a list of up to its length; the elements
+//! left out keep their defaults.
+//!
 //! Every model also takes `tau_minus` (ms, NEST's default 20): the time
 //! constant of the postsynaptic trace the `stdp_synapse`s onto its neurons
 //! read (NEST's `ArchivingNode`), kept by the network, not the neuron.
@@ -15,7 +19,45 @@ use brainstream_models::params::ParamSet;
 use brainstream_models::spiking::stdp::TAU_MINUS;
 use brainstream_models::spiking::{Neuron, NeuronInfo, NEURONS};
 use brainstream_models::ModelError;
-use brainstream_runtime::{BuildError, Params};
+use brainstream_runtime::{BuildError, Params, TableValue};
+
+/// A parameter's value in a table.
+enum Value {
+    Number(f64),
+    /// a vector parameter's first elements (NEST's lists, e.g.
+    /// gif_cond_exp's `q_sfa`); the rest keep their defaults
+    List(Vec<f64>),
+}
+
+/// Sets `name` in `params`: a number, or the first elements of a vector
+/// parameter (a list no longer than the vector).
+fn set(params: &mut ParamSet, model: &str, name: &str, v: Value) -> Result<(), ModelError> {
+    match v {
+        Value::Number(x) => params.set(model, name, x),
+        Value::List(l) => {
+            let Some(d) = params.defs().iter().find(|d| d.name == name) else {
+                // unknown: the scalar path names it
+                return params.set(model, name, f64::NAN);
+            };
+            if !d.is_vector() {
+                return Err(ModelError::Config(format!(
+                    "{model}.{name} is a number, not a list"
+                )));
+            }
+            if l.is_empty() || l.len() > d.len {
+                return Err(ModelError::Config(format!(
+                    "{model}.{name} takes a list of 1 to {} values, {} given",
+                    d.len,
+                    l.len()
+                )));
+            }
+            for (k, x) in l.iter().enumerate() {
+                params.set(model, &format!("{name}[{k}]"), *x)?;
+            }
+            Ok(())
+        }
+    }
+}
 
 /// The model's default solver, NEST's integration.
 const DEFAULT_SOLVER: &str = "rkf45";
@@ -65,15 +107,23 @@ pub(super) fn templates(
         }
         _ => BuildError::at(at, e.to_string()),
     };
-    let all = p.number_table("neuron_params")?;
-    let common = ParamSet::from_overrides(
-        model,
-        info.params,
-        all.iter()
-            .filter(|(k, _)| k.as_str() != TAU_MINUS.name)
-            .map(|(k, v)| (k.as_str(), *v)),
-    )
-    .map_err(|e| located("neuron_params", e))?;
+    let mut common = ParamSet::defaults(info.params);
+    for (k, v) in p.value_table("neuron_params")? {
+        if k == TAU_MINUS.name {
+            continue;
+        }
+        let x = match v {
+            TableValue::Number(x) => Value::Number(x),
+            TableValue::List(l) => Value::List(l),
+            TableValue::Table(_) => {
+                return Err(BuildError::at(
+                    format!("neuron_params.{k}"),
+                    "expected a number or a list of numbers, got a table",
+                ))
+            }
+        };
+        set(&mut common, model, &k, x).map_err(|e| located("neuron_params", e))?;
+    }
     let own = p.table("population_params")?;
     if let Some(t) = own {
         for name in t.keys() {
@@ -114,17 +164,30 @@ pub(super) fn templates(
         };
         let mut params = common.clone();
         for (k, v) in table.iter().filter(|(k, _)| k.as_str() != TAU_MINUS.name) {
-            let x = match v {
-                toml::Value::Float(f) => *f,
-                toml::Value::Integer(i) => *i as f64,
-                _ => {
-                    return Err(BuildError::at(
-                        format!("{at}.{k}"),
-                        format!("expected a number, got {v}"),
-                    ))
-                }
+            let num = |x: &toml::Value| match x {
+                toml::Value::Float(f) => Some(*f),
+                toml::Value::Integer(i) => Some(*i as f64),
+                _ => None,
             };
-            params.set(model, k, x).map_err(|e| located(&at, e))?;
+            let x = match v {
+                toml::Value::Array(a) => Value::List(
+                    a.iter()
+                        .enumerate()
+                        .map(|(i, x)| {
+                            num(x).ok_or_else(|| {
+                                BuildError::at(
+                                    format!("{at}.{k}[{i}]"),
+                                    format!("expected a number, got {x}"),
+                                )
+                            })
+                        })
+                        .collect::<Result<_, _>>()?,
+                ),
+                _ => Value::Number(num(v).ok_or_else(|| {
+                    BuildError::at(format!("{at}.{k}"), format!("expected a number, got {v}"))
+                })?),
+            };
+            set(&mut params, model, k, x).map_err(|e| located(&at, e))?;
         }
         out.push(
             (info.build)(1, &params, dt_ms, &solver)

@@ -9,6 +9,7 @@
 
 pub mod aeif_cond_alpha;
 pub mod aeif_cond_exp;
+pub mod gif_cond_exp;
 pub mod hh_psc_alpha;
 pub mod iaf_cond_alpha;
 pub mod iaf_cond_exp;
@@ -24,6 +25,7 @@ pub mod tsodyks2;
 
 pub use aeif_cond_alpha::AeifCondAlpha;
 pub use aeif_cond_exp::AeifCondExp;
+pub use gif_cond_exp::GifCondExp;
 pub use hh_psc_alpha::HhPscAlpha;
 pub use iaf_cond_alpha::IafCondAlpha;
 pub use iaf_cond_exp::IafCondExp;

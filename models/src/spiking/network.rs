@@ -369,14 +369,18 @@ impl Network {
             first += size;
         }
         let n = first;
+        let mut neurons = Neurons::new(
+            &pops
+                .iter()
+                .zip(templates)
+                .map(|((_, size), t)| (*size, *t))
+                .collect::<Vec<_>>(),
+        );
+        for (first, b) in &mut neurons.blocks {
+            b.seed_noise(seed, *first);
+        }
         Ok(Self {
-            neurons: Neurons::new(
-                &pops
-                    .iter()
-                    .zip(templates)
-                    .map(|((_, size), t)| (*size, *t))
-                    .collect::<Vec<_>>(),
-            ),
+            neurons,
             pops: list,
             h,
             out_start: vec![0; n + 1],

@@ -41,6 +41,10 @@ pub trait Neuron: std::fmt::Debug + Send + Sync + Any {
     /// from the next; the indices of the neurons that fire are appended to
     /// `fired`.
     fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>);
+    /// Seeds the random draws of a model that makes some (escape noise)
+    /// from the network's `seed`, the neurons' global ids counted from
+    /// `first`; the others ignore it.
+    fn seed_noise(&mut self, _seed: u64, _first: usize) {}
     /// A copy.
     fn clone_box(&self) -> Box<dyn Neuron>;
     /// For [`put_range`](Self::put_range)'s downcast.
@@ -69,11 +73,19 @@ impl Clone for Box<dyn Neuron> {
 /// the same names (`len`, `v_m`, `set_v_m`, `resized`, `take_range`,
 /// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`];
 /// `impl_neuron!(Type, INFO, state)` also forwards `state` to
-/// `state_slices` (checkpoints).
+/// `state_slices` (checkpoints), `impl_neuron!(Type, INFO, noise)`
+/// `seed_noise` (a model that draws random numbers).
 #[macro_export]
 macro_rules! impl_neuron {
     ($ty:ty, $info:expr) => {
         $crate::impl_neuron!(@with $ty, $info, {});
+    };
+    ($ty:ty, $info:expr, noise) => {
+        $crate::impl_neuron!(@with $ty, $info, {
+            fn seed_noise(&mut self, seed: u64, first: usize) {
+                <$ty>::seed_noise(self, seed, first)
+            }
+        });
     };
     ($ty:ty, $info:expr, state) => {
         $crate::impl_neuron!(@with $ty, $info, {
@@ -203,6 +215,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::aeif_cond_alpha::INFO,
     super::izhikevich::INFO,
     super::hh_psc_alpha::INFO,
+    super::gif_cond_exp::INFO,
 ];
 
 /// A built-in model by NEST name.
