@@ -340,3 +340,84 @@ fn list_shows_stdp_synapse_and_tau_minus() {
     let t = String::from_utf8_lossy(&o.stdout);
     assert!(t.contains("tau_minus      = 20"), "{t}");
 }
+
+#[test]
+fn plastic_synapses_between_regions() {
+    // region_connections with a synapse: three regions of the tvb76
+    // connectome, E → E through it. A tsodyks2_synapse that recovers at
+    // once (U = u = 1, tau_rec → 0) and an stdp_synapse that does not
+    // learn (lambda = 0, Wmax a power of two: w/Wmax·Wmax is exact) give
+    // the static run's spikes to the bit; learning or depressing ones
+    // change them
+    let spikes = |synapse: &str| -> Vec<(u64, u32)> {
+        let g = format!(
+            r#"[simulation]
+dt_ms = 0.1
+duration_ms = 300.0
+seed = 3
+[actors.net]
+kind = "spiking_network"
+model = "iaf_psc_alpha"
+regions = ["rM1", "rPMCDL", "rS1"]
+populations = {{ E = 40 }}
+background = {{ rate_hz = 4000.0, weight = 20.0, delay_ms = 0.1 }}
+connectivity = "builtin:tvb76"
+region_connections = [
+  {{ from = "E", to = "E", scale = 300.0, rule = "fixed_indegree", indegree = 5{synapse} }},
+]
+[actors.spikes]
+kind = "hdf5_recorder"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let gp = write(dir.path(), "g.toml", &g);
+        run(&gp, dir.path(), &[]).unwrap();
+        let f = open_h5(&dir.path().join("spikes.h5"));
+        let senders = f
+            .dataset("spikes/senders")
+            .unwrap()
+            .read_raw::<u32>()
+            .unwrap();
+        let times = f
+            .dataset("spikes/times")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap();
+        times
+            .iter()
+            .zip(senders)
+            .map(|(t, s)| ((t * 10.0).round() as u64, s))
+            .collect()
+    };
+    let fixed = spikes("");
+    assert!(fixed.len() > 100, "{} spikes", fixed.len());
+    let instant = ", synapse = { model = \"tsodyks2_synapse\", U = 1.0, u = 1.0, tau_rec = 1e-9 }";
+    assert_eq!(spikes(instant), fixed, "tsodyks2 that recovers at once");
+    let still = ", synapse = { model = \"stdp_synapse\", lambda = 0.0, Wmax = 1024.0 }";
+    assert_eq!(spikes(still), fixed, "stdp_synapse with lambda = 0");
+    let learning = ", synapse = { model = \"stdp_synapse\", lambda = 0.2, Wmax = 1024.0 }";
+    assert_ne!(spikes(learning), fixed, "stdp_synapse with lambda = 0.2");
+    let depressing =
+        ", synapse = { model = \"tsodyks2_synapse\", U = 0.8, u = 0.8, tau_rec = 500.0 }";
+    assert_ne!(spikes(depressing), fixed, "a depressing tsodyks2_synapse");
+    // Wmax of the other sign than scale is refused at the entry's scale
+    let dir = tempfile::tempdir().unwrap();
+    let bad = r#"[simulation]
+dt_ms = 0.1
+duration_ms = 1.0
+[actors.net]
+kind = "spiking_network"
+regions = ["rM1", "rPMCDL"]
+populations = { E = 2 }
+region_connections = [{ from = "E", to = "E", scale = 3.0, synapse = { model = "stdp_synapse", Wmax = -10.0 } }]
+"#;
+    let gp = write(dir.path(), "g.toml", bad);
+    let e = run(&gp, dir.path(), &[]).unwrap_err().to_string();
+    assert!(
+        e.contains("region_connections[0].scale") && e.contains("same sign"),
+        "{e}"
+    );
+}

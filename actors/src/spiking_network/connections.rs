@@ -282,7 +282,7 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
 /// `synapse`: absent or `{ model = "static_synapse" }` (None), or
 /// `{ model = "tsodyks2_synapse" | "stdp_synapse", parameters }`, each
 /// value checked at its key against NEST's ranges.
-fn synapse(t: &toml::Table, at: &str) -> Result<Option<Synapse>, BuildError> {
+pub(super) fn synapse(t: &toml::Table, at: &str) -> Result<Option<Synapse>, BuildError> {
     let Some(v) = t.get("synapse") else {
         return Ok(None);
     };

@@ -24,7 +24,10 @@
 //!   round tvb-multiscale's `tvb_delay` L_ij / speed ms to it; a delay
 //!   shorter than one step is refused, as tvb-multiscale's NEST builder
 //!   refuses delays below the resolution;
-//! * `receptor` (default 0), checked against the model.
+//! * `receptor` (default 0), checked against the model;
+//! * `synapse` (default static): `tsodyks2_synapse` or `stdp_synapse`, as
+//!   in `connections` (every synapse with its own state; an `stdp_synapse`
+//!   needs `scale` of Wmax's sign).
 //!
 //! Loops over (entry, source region, target region, `from`, `to`) in that
 //! order, tvb-multiscale's: the draws of the random rules follow it.
@@ -32,10 +35,10 @@
 //! connects them with weight 0, which acts the same).
 
 use brainstream_models::connectivity::Connectivity;
-use brainstream_models::spiking::{NeuronInfo, Rule};
+use brainstream_models::spiking::{NeuronInfo, Rule, Synapse};
 use brainstream_runtime::{BuildError, Params};
 
-use super::connections::{check_receptor, rule};
+use super::connections::{check_receptor, rule, synapse};
 use super::{num, only};
 use brainstream_models::spiking::Dist;
 
@@ -58,6 +61,8 @@ pub(super) struct Link {
     pub weight: f64,
     /// d_ij, steps ≥ 1
     pub delay_steps: usize,
+    /// `None`: static synapses
+    pub synapse: Option<Synapse>,
 }
 
 /// The parsed `region_connections`, ready to connect.
@@ -227,6 +232,7 @@ fn parse_one(
             "receptor",
             "source_regions",
             "target_regions",
+            "synapse",
         ],
         at,
     )?;
@@ -255,6 +261,15 @@ fn parse_one(
     };
     // the weights are scale·w_ij with w_ij ≥ 0: their sign is scale's
     check_receptor(c.model, receptor, &Dist::Constant(scale), at)?;
+    let synapse = synapse(t, at)?;
+    if let Some(s) = &synapse {
+        s.check_weight(scale).map_err(|e| {
+            BuildError::at(
+                format!("{at}.scale"),
+                format!("{scale}: {e} (the weights scale·w_ij have scale's sign)"),
+            )
+        })?;
+    }
     let sources = regions(c, t, "source_regions", at)?;
     let targets = regions(c, t, "target_regions", at)?;
     let n = conn.n;
@@ -305,6 +320,7 @@ fn parse_one(
                         rule,
                         weight: scale * w,
                         delay_steps: d as usize,
+                        synapse,
                     });
                 }
             }
