@@ -56,6 +56,11 @@ impl Stateful for MeanField {
                 "it diverged in the last window ({e})"
             )));
         }
+        if self.gpu.is_some() {
+            return Err(ActorError::new(
+                "a mean field on Vulkan has no checkpoint (its state is on the device): set backend = \"cpu\" to checkpoint it",
+            ));
+        }
         let sim = self
             .sim
             .as_ref()

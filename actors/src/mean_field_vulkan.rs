@@ -10,8 +10,9 @@
 //!   Philox stream is drawn the same on both; coloured noise; the
 //!   PreSigmoidal coupling; f64 on a device without shaderFloat64; f32 for
 //!   a model f32 cannot resolve), never a silent fallback.
-//! * `auto`: the device where there is one and it runs the configuration,
-//!   else the CPU engine, the choice and its reason in the log.
+//! * `auto`: a GPU (not a CPU implementation such as lavapipe, slower than
+//!   the CPU engine) where there is one and it runs the configuration, else
+//!   the CPU engine, the choice and its reason in the log.
 //!
 //! On the device the state and right-hand side are f64 where it has
 //! shaderFloat64 (`precision = "f32"` asks for f32), the history and the
@@ -328,12 +329,26 @@ impl VulkanSim {
             Backend::Cpu => return Ok(None),
             Backend::Vulkan => Self::new(cfg, precision)
                 .map_err(|e| ActorError::new(format!("backend = \"vulkan\": {e}")))?,
-            Backend::Auto => match Self::new(cfg, precision) {
-                Ok(v) => v,
+            Backend::Auto => match device().map(|d| d.is_cpu) {
+                // lavapipe and the like: for correctness, slower than the CPU engine
+                Ok(true) => {
+                    tracing::info!(
+                        actor = name,
+                        "mean field on the CPU (backend = \"auto\"): the only Vulkan device is a CPU implementation, slower than the CPU engine; backend = \"vulkan\" uses it anyway"
+                    );
+                    return Ok(None);
+                }
                 Err(e) => {
                     tracing::info!(actor = name, reason = %e, "mean field on the CPU (backend = \"auto\")");
                     return Ok(None);
                 }
+                Ok(false) => match Self::new(cfg, precision) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        tracing::info!(actor = name, reason = %e, "mean field on the CPU (backend = \"auto\")");
+                        return Ok(None);
+                    }
+                },
             },
         };
         tracing::info!(

@@ -180,3 +180,87 @@ fn tvb_s_numpy_noise_on_vulkan_is_refused_naming_it() {
         "{e}"
     );
 }
+
+/// `backend = "auto"` takes a GPU and never a CPU implementation of Vulkan
+/// (lavapipe, slower than the CPU engine): there it gives the CPU engine's
+/// bits; on a GPU the Vulkan tolerance.
+#[test]
+fn auto_takes_a_gpu_but_not_lavapipe() {
+    let Ok(dev) = brainstream::gpu::GpuDevice::open() else {
+        assert!(
+            std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_err(),
+            "BRAINSTREAM_REQUIRE_VULKAN set and no device"
+        );
+        eprintln!("no Vulkan device, auto is the CPU: not checked here");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let g = one_model("Generic2dOscillator", 0.1, "");
+    let (shape, cpu) = run_recorded(dir.path(), "cpu", &g, &[]).unwrap();
+    let (_, auto) =
+        run_recorded(dir.path(), "auto", &g, &["actors.brain.backend=\"auto\""]).unwrap();
+    if dev.is_cpu {
+        assert!(
+            cpu.iter()
+                .zip(&auto)
+                .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "auto ran on {}",
+            dev.name
+        );
+    } else {
+        let e = worst_relative(&shape, &cpu, &auto);
+        assert!(e <= 1e-6, "auto on {}: {e}", dev.name);
+    }
+}
+
+/// `precision = "f32"`: state and right-hand side in f32 on the device,
+/// within f32's tolerance (1e-4) of the CPU engine and not the f64 run's
+/// bits; a model f32 cannot resolve (TVB-AdEx) is refused naming it.
+#[test]
+fn precision_f32_in_a_graph() {
+    if !vulkan() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let g = one_model("ReducedWongWang", 0.1, "");
+    let (shape, cpu) = run_recorded(dir.path(), "cpu", &g, &[]).unwrap();
+    let vk = |p: &str| {
+        run_recorded(
+            dir.path(),
+            p,
+            &g,
+            &[
+                "actors.brain.backend=\"vulkan\"",
+                &format!("actors.brain.precision=\"{p}\""),
+            ],
+        )
+        .unwrap()
+        .1
+    };
+    let (f32s, f64s) = (vk("f32"), vk("f64"));
+    let (e32, e64) = (
+        worst_relative(&shape, &cpu, &f32s),
+        worst_relative(&shape, &cpu, &f64s),
+    );
+    eprintln!("ReducedWongWang: f32 {e32:.2e}, f64 {e64:.2e}");
+    assert!(
+        e32 <= 1e-4 && e64 <= 1e-6 && e32 > e64,
+        "f32 {e32}, f64 {e64}"
+    );
+    let file = write(
+        dir.path(),
+        "adex.toml",
+        &one_model(
+            "ZerlautAdaptationSecondOrder",
+            0.1,
+            "backend = \"vulkan\"\nprecision = \"f32\"",
+        ),
+    );
+    let e = brainstream::load_graph(&file, vec![])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("f32") && e.contains("ZerlautAdaptationSecondOrder"),
+        "{e}"
+    );
+}

@@ -308,3 +308,45 @@ fn network_refuses_what_it_cannot_run() {
     let e = GpuNetwork::new(dev, &spec).unwrap_err().to_string();
     assert!(e.contains("PreSigmoidal"), "{e}");
 }
+
+/// The window length changes nothing: windows of 1, 7, 50 and 200 steps
+/// give the same bits (the history ring and the noise counter run on
+/// across windows).
+#[test]
+fn network_windows_of_any_length_give_the_same_bits() {
+    let Some(dev) = device() else { return };
+    for name in ["EpileptorRestingState", "Generic2dOscillator"] {
+        let info = model(name);
+        let mut cfg = net_cfg(info, Scheme::Heun, 0.1);
+        cfg.noise = Some(NoiseConfig {
+            kind: NoiseKind::Additive,
+            nsig: vec![1e-6],
+            seed: 0,
+            stream: NoiseStream::Philox {
+                seed: 9,
+                combination: 0,
+            },
+            ntau_ms: 0.0,
+        });
+        let steps = 200;
+        let runs: Vec<Vec<f64>> = [1, 7, 50, 200]
+            .iter()
+            .map(|&w| {
+                let prec = if dev.has_f64 {
+                    Precision::F64
+                } else {
+                    Precision::F32
+                };
+                both(&dev, &cfg, steps, w, prec, None, None).unwrap().1
+            })
+            .collect();
+        for r in &runs[1..] {
+            assert!(
+                r.iter()
+                    .zip(&runs[0])
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{name}: windows change the result"
+            );
+        }
+    }
+}
