@@ -87,10 +87,11 @@ pub mod sweep {
 /// Without the feature: no ranks, no run key from MPI.
 #[cfg(not(feature = "mpi"))]
 pub mod cosim {
+    pub struct Watch;
     pub struct Part {
         pub partition: String,
         pub token: String,
-        pub watch: (),
+        pub watch: Watch,
     }
     pub fn prepare(r: &super::Ranks, _: &mut brainstream::ValidGraph) -> Result<Part, String> {
         match *r {}
