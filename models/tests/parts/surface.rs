@@ -76,22 +76,59 @@ fn local_connectivity_matches_tvb_library() {
 /// is bit-identical).
 #[test]
 fn surface_g2d_matches_tvb_library() {
-    use brainstream_models::integrator::Scheme;
+    check_case("surface_g2d", brainstream_models::integrator::Scheme::Heun);
+}
+
+/// The other scheme (EulerDeterministic) and a coupling that reads the
+/// target region's own current average (Difference, a = 0.05), 10 ms; same
+/// tolerance (measured: printed).
+#[test]
+fn surface_euler_difference_matches_tvb_library() {
+    check_case(
+        "surface_g2d_euler_difference",
+        brainstream_models::integrator::Scheme::Euler,
+    );
+}
+
+/// The cases' local connectivity (they share its parameters), computed once.
+fn case_matrix(m: &serde_json::Value) -> &'static brainstream_models::surface::SparseRows {
+    static L: std::sync::OnceLock<brainstream_models::surface::SparseRows> =
+        std::sync::OnceLock::new();
+    let lcm = &m["local_connectivity"];
+    let key = (
+        lcm["amp"].as_f64(),
+        lcm["sigma"].as_f64(),
+        lcm["cutoff"].as_f64(),
+    );
+    assert_eq!(
+        key,
+        (Some(1.0), Some(3.0), Some(10.0)),
+        "the cases share one local connectivity"
+    );
+    L.get_or_init(|| {
+        let s = Surface::load(BUILTIN_CORTEX_16K, Path::new(".")).unwrap();
+        let eq = SpatialEquation::Gaussian {
+            amp: 1.0,
+            sigma: 3.0,
+            midpoint: 0.0,
+            offset: 0.0,
+        };
+        LocalConnectivity::compute(&s, eq, 10.0, 2).unwrap().matrix
+    })
+}
+
+fn check_case(name: &str, scheme: brainstream_models::integrator::Scheme) {
     use brainstream_models::leadfield::{load_region_mapping, BUILTIN_RMAP_TVB76};
     use brainstream_models::surface::{SurfaceConfig, SurfaceSim};
     use brainstream_models::*;
-    let m = meta("surface_g2d.json");
-    let lcm = &m["local_connectivity"];
-    let s = Surface::load(BUILTIN_CORTEX_16K, Path::new(".")).unwrap();
-    let eq = SpatialEquation::Gaussian {
-        amp: lcm["amp"].as_f64().unwrap(),
-        sigma: lcm["sigma"].as_f64().unwrap(),
-        midpoint: 0.0,
-        offset: 0.0,
-    };
-    let lc = LocalConnectivity::compute(&s, eq, lcm["cutoff"].as_f64().unwrap(), 2).unwrap();
+    let m = meta(&format!("{name}.json"));
     let info = model_info("Generic2dOscillator").unwrap();
-    let a = m["coupling_params"]["a"].as_f64().unwrap();
+    let cparams: Vec<(String, f64)> = m["coupling_params"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+        .collect();
     let dt = m["dt_ms"].as_f64().unwrap();
     let mut sim = SurfaceSim::new(SurfaceConfig {
         model: info,
@@ -101,20 +138,24 @@ fn surface_g2d_matches_tvb_library() {
             [("a", m["model_params"]["a"].as_f64().unwrap())],
         )
         .unwrap(),
-        coupling: Coupling::new("Linear", [("a", a), ("b", 0.0)]).unwrap(),
+        coupling: Coupling::new(
+            m["coupling"].as_str().unwrap(),
+            cparams.iter().map(|(k, v)| (k.as_str(), *v)),
+        )
+        .unwrap(),
         connectivity: Connectivity::tvb76(),
         speed_mm_per_ms: 3.0,
         dt_ms: dt,
-        scheme: Scheme::Heun,
+        scheme,
         region_mapping: load_region_mapping(BUILTIN_RMAP_TVB76, Path::new(".")).unwrap(),
-        local: Some(lc.matrix),
+        local: Some(case_matrix(&m).clone()),
         coupling_strength: m["coupling_strength"].as_f64().unwrap(),
         initial: InitialConditions::Golden,
     })
     .unwrap();
     assert_eq!(sim.horizon() as u64, m["horizon"].as_u64().unwrap());
-    let (shape, want) = npy("surface_g2d_data.npy");
-    let (rshape, want_r) = npy("surface_g2d_regions.npy");
+    let (shape, want) = npy(&format!("{name}_data.npy"));
+    let (rshape, want_r) = npy(&format!("{name}_regions.npy"));
     let (samples, nvar, nsel) = (shape[0], shape[1], shape[2]);
     let stride = m["vertex_stride"].as_u64().unwrap() as usize;
     let dec = m["decimate"].as_u64().unwrap() as usize;
@@ -165,7 +206,9 @@ fn surface_g2d_matches_tvb_library() {
     let e_v = rel(&got, &want, nvar, nsel);
     let e_r = rel(&got_r, &want_r, 1, nr);
     let identical = got == want && got_r == want_r;
-    eprintln!("surface g2d: vertices relative error {e_v:.3e}, regions {e_r:.3e}, bit-identical {identical}");
+    eprintln!(
+        "{name}: vertices relative error {e_v:.3e}, regions {e_r:.3e}, bit-identical {identical}"
+    );
     assert!(
         e_v <= 1e-13 && e_r <= 1e-13,
         "vertices {e_v:e}, regions {e_r:e}"

@@ -15,7 +15,9 @@ Files (kept small):
 * surface_g2d.json / surface_g2d_data.npy: V and W of every 128th vertex
   every 1 ms (shape samples × 2 × 128), surface_g2d_regions.npy: V averaged
   over each region's vertices (tvb-library's own `surface_state_to_rois`,
-  samples × 76), surface_g2d_time.npy.
+  samples × 76), surface_g2d_time.npy;
+* surface_g2d_euler_difference*: the same for EulerDeterministic and the
+  Difference coupling (a = 0.05), 10 ms.
 
 Run (about a minute):  python make_refs_surface.py   (needs tvb-library,
 tvb-data and tvb-gdist)
@@ -39,6 +41,7 @@ from tvb.simulator.lab import (connectivity, coupling, integrators, models,  # n
 LC = dict(cutoff=10.0, sigma=3.0, amp=1.0)
 CS = 0.05          # Cortex.coupling_strength
 LIN_A = 0.0042
+DIFF_A = 0.05
 G2D_A = 2.0        # Generic2dOscillator's a: a limit cycle (the default -2 is a fixed point)
 LENGTH = 20.0
 DT = 0.1
@@ -77,16 +80,10 @@ def save_lc(lc):
     print("surface_lc", meta)
 
 
-def main():
-    conn = connectivity.Connectivity.from_file(CONN)
-    conn.speed = np.array([3.0])
-    conn.configure()
-    ctx, lc = make_cortex(conn)
-    save_lc(lc)
+def surface_case(name, conn, ctx, integ, cpl, cpl_name, cparams, length):
     model = models.Generic2dOscillator(a=np.array([G2D_A]))
     model.variables_of_interest = tuple(model.state_variables)
-    integ = integrators.HeunDeterministic(dt=DT)
-    sim = simulator.Simulator(model=model, connectivity=conn, coupling=coupling.Linear(a=np.array([LIN_A])),
+    sim = simulator.Simulator(model=model, connectivity=conn, coupling=cpl,
                               integrator=integ, monitors=(monitors.Raw(),), surface=ctx)
     conn.set_idelays(DT)
     horizon = int(conn.idelays.max()) + 1
@@ -94,7 +91,7 @@ def main():
     ic = golden_ic(model, nv)
     sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
     sim.configure()
-    (t, y), = sim.run(simulation_length=LENGTH)
+    (t, y), = sim.run(simulation_length=length)
     y = y[..., 0]   # time, svar, vertex
     dec = int(round(1.0 / DT))
     idx = np.arange(dec - 1, y.shape[0], dec)
@@ -102,16 +99,29 @@ def main():
     rmap = ctx.region_mapping
     regions = np.stack([RefSurface.surface_state_to_rois(rmap, conn.number_of_regions,
                                                          yk[:, :, None])[0, :, 0] for yk in y])
-    np.save(os.path.join(OUT, "surface_g2d_data.npy"), y[:, :, ::STRIDE].astype(np.float64))
-    np.save(os.path.join(OUT, "surface_g2d_regions.npy"), regions.astype(np.float64))
-    np.save(os.path.join(OUT, "surface_g2d_time.npy"), np.asarray(t, dtype=np.float64))
-    meta = dict(model="Generic2dOscillator", model_params=dict(a=G2D_A), coupling="Linear", coupling_params=dict(a=LIN_A, b=0.0),
-                integrator="HeunDeterministic", dt_ms=DT, length_ms=LENGTH, horizon=horizon,
-                local_connectivity=dict(LC, equation="Gaussian"), coupling_strength=CS,
+    np.save(os.path.join(OUT, name + "_data.npy"), y[:, :, ::STRIDE].astype(np.float64))
+    np.save(os.path.join(OUT, name + "_regions.npy"), regions.astype(np.float64))
+    np.save(os.path.join(OUT, name + "_time.npy"), np.asarray(t, dtype=np.float64))
+    meta = dict(model="Generic2dOscillator", model_params=dict(a=G2D_A), coupling=cpl_name,
+                coupling_params=cparams, integrator=type(integ).__name__, dt_ms=DT, length_ms=length,
+                horizon=horizon, local_connectivity=dict(LC, equation="Gaussian"), coupling_strength=CS,
                 surface="cortex_16384.zip", region_mapping="regionMapping_16k_76.txt",
                 vertex_stride=STRIDE, decimate=dec, shape=list(y[:, :, ::STRIDE].shape))
-    json.dump(meta, open(os.path.join(OUT, "surface_g2d.json"), "w"), indent=1)
-    print("surface_g2d", y.shape, "t0", t[0], "t1", t[-1], "horizon", horizon)
+    json.dump(meta, open(os.path.join(OUT, name + ".json"), "w"), indent=1)
+    print(name, y.shape, "t0", t[0], "t1", t[-1], "horizon", horizon)
+
+
+def main():
+    conn = connectivity.Connectivity.from_file(CONN)
+    conn.speed = np.array([3.0])
+    conn.configure()
+    ctx, lc = make_cortex(conn)
+    save_lc(lc)
+    surface_case("surface_g2d", conn, ctx, integrators.HeunDeterministic(dt=DT),
+                 coupling.Linear(a=np.array([LIN_A])), "Linear", dict(a=LIN_A, b=0.0), LENGTH)
+    # the other scheme and a coupling reading the target's own (current) state
+    surface_case("surface_g2d_euler_difference", conn, ctx, integrators.EulerDeterministic(dt=DT),
+                 coupling.Difference(a=np.array([DIFF_A])), "Difference", dict(a=DIFF_A), 10.0)
 
 
 if __name__ == "__main__":
