@@ -126,14 +126,84 @@ impl Live {
     /// Everything since `cursor` (all of it from `Cursor::default()`), with
     /// the trace values of `nodes` only (indices of kept nodes; empty: the
     /// first 4), progress, busy times and the FC matrix; advances `cursor`.
+    /// The actors wait for the lock only while the new values are copied:
+    /// the JSON and the FC matrix are made after.
     pub fn since(&self, cursor: &mut Cursor, nodes: &[usize]) -> Value {
         let s = self.lock();
-        let Some(shape) = &s.shape else {
+        let Some(shape) = s.shape.clone() else {
             return json!({ "started": false });
         };
         let wall = s
             .wall_end
             .unwrap_or_else(|| s.t0.map_or(0.0, |t| t.elapsed().as_secs_f64()));
+        cursor.samples.resize(s.streams.len(), 0);
+        cursor.spikes.resize(s.rasters.len(), 0);
+        let streams: Vec<StreamDelta> = s
+            .streams
+            .iter()
+            .enumerate()
+            .map(|(k, st)| {
+                let from = cursor.samples[k].min(st.stamps.len());
+                cursor.samples[k] = st.stamps.len();
+                let nn = st.nodes.len();
+                let chosen: Vec<usize> = if nodes.is_empty() {
+                    (0..nn.min(4)).collect()
+                } else {
+                    nodes.iter().copied().filter(|&i| i < nn).collect()
+                };
+                // values[v][j][sample] for chosen node j
+                let values = (0..st.variables.len())
+                    .map(|v| {
+                        chosen
+                            .iter()
+                            .map(|&n| {
+                                st.values[from..]
+                                    .iter()
+                                    .map(|row| row[v * nn + n])
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .collect();
+                StreamDelta {
+                    id: k,
+                    actor: st.actor,
+                    port: st.port,
+                    variables: st.variables.clone(),
+                    units: st.units.clone(),
+                    nodes: st.nodes.clone(),
+                    all_nodes: st.all_nodes,
+                    chosen,
+                    from,
+                    stamps: st.stamps[from..].to_vec(),
+                    times_ms: st.times_ms[from..].to_vec(),
+                    values,
+                }
+            })
+            .collect();
+        let rasters: Vec<RasterDelta> = s
+            .rasters
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let total = r.dropped + r.spikes.len() as u64;
+                let from = cursor.spikes[k].clamp(r.dropped, total);
+                cursor.spikes[k] = total;
+                let skip = (from - r.dropped) as usize;
+                let (senders, times) = r.spikes.iter().skip(skip).copied().unzip();
+                (k, r.actor, r.port, senders, times)
+            })
+            .collect();
+        let events = s.events[cursor.events.min(s.events.len())..].to_vec();
+        cursor.events = s.events.len();
+        let fc_input = fc_input(&s.streams);
+        let (finished, error) = (
+            s.finished.is_some(),
+            s.finished.as_ref().and_then(|r| r.as_ref().err()).cloned(),
+        );
+        let stride = s.stride;
+        drop(s);
+
         // progress: windows completed by every local actor
         let done: Vec<u64> = shape
             .done
@@ -162,75 +232,38 @@ impl Live {
                 })
             })
             .collect();
-        cursor.samples.resize(s.streams.len(), 0);
-        cursor.spikes.resize(s.rasters.len(), 0);
-        let streams: Vec<Value> = s
-            .streams
-            .iter()
-            .enumerate()
-            .map(|(k, st)| {
-                let from = cursor.samples[k].min(st.stamps.len());
-                cursor.samples[k] = st.stamps.len();
-                let nv = st.variables.len();
-                let nn = st.nodes.len();
-                let chosen: Vec<usize> = if nodes.is_empty() {
-                    (0..nn.min(4)).collect()
-                } else {
-                    nodes.iter().copied().filter(|&i| i < nn).collect()
-                };
-                // values[v][j][sample] for chosen node j
-                let values: Vec<Vec<Vec<f64>>> = (0..nv)
-                    .map(|v| {
-                        chosen
-                            .iter()
-                            .map(|&n| {
-                                st.values[from..]
-                                    .iter()
-                                    .map(|row| row[v * nn + n])
-                                    .collect()
-                            })
-                            .collect()
-                    })
-                    .collect();
+        let streams: Vec<Value> = streams
+            .into_iter()
+            .map(|d| {
                 json!({
-                    "id": k,
-                    "actor": shape.actors[st.actor].0,
-                    "kind": shape.actors[st.actor].1,
-                    "port": st.port,
-                    "variables": st.variables,
-                    "units": st.units,
-                    "nodes": st.nodes,
-                    "all_nodes": st.all_nodes,
-                    "chosen": chosen,
-                    "from": from,
-                    "stamps": &st.stamps[from..],
-                    "times_ms": &st.times_ms[from..],
-                    "values": values,
+                    "id": d.id,
+                    "actor": shape.actors[d.actor].0,
+                    "kind": shape.actors[d.actor].1,
+                    "port": d.port,
+                    "variables": d.variables,
+                    "units": d.units,
+                    "nodes": d.nodes,
+                    "all_nodes": d.all_nodes,
+                    "chosen": d.chosen,
+                    "from": d.from,
+                    "stamps": d.stamps,
+                    "times_ms": d.times_ms,
+                    "values": d.values,
                 })
             })
             .collect();
-        let rasters: Vec<Value> = s
-            .rasters
-            .iter()
-            .enumerate()
-            .map(|(k, r)| {
-                let total = r.dropped + r.spikes.len() as u64;
-                let from = cursor.spikes[k].clamp(r.dropped, total);
-                cursor.spikes[k] = total;
-                let skip = (from - r.dropped) as usize;
-                let (senders, times): (Vec<u32>, Vec<f64>) =
-                    r.spikes.iter().skip(skip).copied().unzip();
+        let rasters: Vec<Value> = rasters
+            .into_iter()
+            .map(|(k, actor, port, senders, times)| {
                 json!({
                     "id": k,
-                    "actor": shape.actors[r.actor].0,
-                    "port": r.port,
+                    "actor": shape.actors[actor].0,
+                    "port": port,
                     "senders": senders,
                     "times_ms": times,
                 })
             })
             .collect();
-        let events = &s.events[cursor.events.min(s.events.len())..];
-        cursor.events = s.events.len();
         json!({
             "started": true,
             "progress": {
@@ -242,37 +275,82 @@ impl Live {
                 "real_time_factor": if wall > 0.0 { sim_ms / 1000.0 / wall } else { 0.0 },
                 "windows": shape.n_windows,
                 "paused": self.paused.load(Ordering::Relaxed),
-                "finished": s.finished.is_some(),
-                "error": s.finished.as_ref().and_then(|r| r.as_ref().err()),
+                "finished": finished,
+                "error": error,
             },
             "dt_ms": shape.dt_ms,
-            "stride_steps": s.stride,
+            "stride_steps": stride,
             "actors": actors,
             "streams": streams,
             "rasters": rasters,
             "events": events,
-            "fc": fc(&s.streams),
+            "fc": fc_input.map_or(Value::Null, |f| fc(&f)),
         })
     }
 }
 
-/// Pearson correlations between the kept nodes of variable 0 of the
-/// series with the most nodes (at least 2), over its last `FC_SAMPLES` kept samples:
-/// `r_ij = Σ (x_i − x̄_i)(x_j − x̄_j) / √(Σ (x_i − x̄_i)² Σ (x_j − x̄_j)²)`
-/// (0 where a node is constant).
-fn fc(streams: &[Stream]) -> Value {
-    // the series with the most nodes (the first of those)
-    let Some((k, st)) = streams
+/// New spikes of one raster, copied under the lock: (id, actor, port,
+/// senders, times in ms).
+type RasterDelta = (usize, usize, &'static str, Vec<u32>, Vec<f64>);
+
+/// New samples of one stream, copied under the lock.
+struct StreamDelta {
+    id: usize,
+    actor: usize,
+    port: &'static str,
+    variables: Vec<String>,
+    units: Vec<String>,
+    nodes: Vec<String>,
+    all_nodes: usize,
+    chosen: Vec<usize>,
+    from: usize,
+    stamps: Vec<u64>,
+    times_ms: Vec<f64>,
+    values: Vec<Vec<Vec<f64>>>,
+}
+
+/// What the FC matrix is computed from: the stream's id, variable 0's
+/// name, the time span, and the last `FC_SAMPLES` rows (variable 0 first
+/// in each row).
+struct FcInput {
+    stream: usize,
+    variable: Option<String>,
+    nodes: usize,
+    from_ms: f64,
+    to_ms: f64,
+    rows: Vec<Vec<f64>>,
+}
+
+/// The FC input of the series with the most nodes (at least 2; the first
+/// of those), copied.
+fn fc_input(streams: &[Stream]) -> Option<FcInput> {
+    let (k, st) = streams
         .iter()
         .enumerate()
         .filter(|(_, s)| s.nodes.len() >= 2 && s.stamps.len() >= 3)
         .rev()
-        .max_by_key(|(_, s)| s.nodes.len())
-    else {
-        return Value::Null;
-    };
+        .max_by_key(|(_, s)| s.nodes.len())?;
     let nn = st.nodes.len();
-    let rows = &st.values[st.values.len().saturating_sub(FC_SAMPLES)..];
+    let first = st.values.len().saturating_sub(FC_SAMPLES);
+    Some(FcInput {
+        stream: k,
+        variable: st.variables.first().cloned(),
+        nodes: nn,
+        from_ms: st.times_ms[first],
+        to_ms: st.times_ms[st.times_ms.len() - 1],
+        rows: st.values[first..]
+            .iter()
+            .map(|r| r[..nn].to_vec())
+            .collect(),
+    })
+}
+
+/// Pearson correlations between the nodes of variable 0 over the rows of
+/// `f` (see [`fc_input`]): `r_ij = Σ (x_i − x̄_i)(x_j − x̄_j) / √(Σ (x_i −
+/// x̄_i)² Σ (x_j − x̄_j)²)` (0 where a node is constant), to 4 decimals.
+fn fc(f: &FcInput) -> Value {
+    let nn = f.nodes;
+    let rows = &f.rows;
     let m = rows.len() as f64;
     let mean: Vec<f64> = (0..nn)
         .map(|n| rows.iter().map(|r| r[n]).sum::<f64>() / m)
@@ -300,11 +378,11 @@ fn fc(streams: &[Stream]) -> Value {
         })
         .collect();
     json!({
-        "stream": k,
-        "variable": st.variables.first(),
+        "stream": f.stream,
+        "variable": f.variable,
         "samples": rows.len(),
-        "from_ms": st.times_ms[st.times_ms.len() - rows.len()],
-        "to_ms": st.times_ms.last(),
+        "from_ms": f.from_ms,
+        "to_ms": f.to_ms,
         "matrix": matrix,
     })
 }

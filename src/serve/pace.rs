@@ -2,7 +2,8 @@
 //! and reports the lag of each window.
 //!
 //! Window `w` of an actor starts no earlier than `t₀ + start_ms(w)` of wall
-//! time (`t₀`: the run's start, plus the time spent paused). Its lag is how
+//! time (`t₀`: when the first actor is about to compute its first window,
+//! after every actor's start; plus the time spent paused). Its lag is how
 //! late its last actor finished it: `lag(w) = max over actors (t_done − t₀)
 //! − end_ms(w)` in ms (negative: early; pacing then waits). The lag of every
 //! window is written to `OUT/realtime.tsv` (`window`, `end_ms`, `lag_ms`).
@@ -93,7 +94,6 @@ impl Pace {
 impl WindowHook for Pace {
     fn attach(&self, shape: &RunShape) {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        s.t0 = Some(Instant::now());
         s.dt_ms = shape.dt_ms;
         s.window_steps = shape.window_steps;
         s.total_steps = shape.total_steps;
@@ -102,8 +102,8 @@ impl WindowHook for Pace {
 
     fn before(&self, _actor: usize, window: u64, _a: &mut dyn Actor) -> Result<(), ActorError> {
         let (t0, start_ms) = {
-            let s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(t0) = s.t0 else { return Ok(()) };
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            let t0 = *s.t0.get_or_insert_with(Instant::now);
             (t0, (window * s.window_steps) as f64 * s.dt_ms)
         };
         let wait = start_ms - self.now_ms(t0);

@@ -25,7 +25,7 @@ use super::control::Control;
 use super::live::{Cursor, Live};
 
 /// How often a WebSocket gets what is new, ms.
-pub const PUSH_MS: u64 = 250;
+pub const PUSH_MS: u64 = 500;
 /// Connections served at once; more wait in the listen queue.
 const MAX_CONNECTIONS: usize = 32;
 /// The largest request head read, bytes.
