@@ -132,3 +132,103 @@ impl Network {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Dist, Network, Rule};
+    use crate::params::ParamSet;
+    use crate::spiking::{aeif_cond_exp, iaf_cond_alpha, iaf_psc_alpha, Stdp, Synapse, Tsodyks2};
+
+    /// Three models, Poisson background, a depressing tsodyks2 and an
+    /// stdp projection: the same network built again from its seed.
+    fn network() -> Network {
+        let psc = iaf_psc_alpha::IafPscAlpha::new(
+            1,
+            &ParamSet::from_overrides("iaf_psc_alpha", iaf_psc_alpha::PARAMS, [("I_e", 300.0)])
+                .unwrap(),
+            0.1,
+        )
+        .unwrap();
+        let aeif = aeif_cond_exp::AeifCondExp::new(
+            1,
+            &ParamSet::from_overrides("aeif_cond_exp", aeif_cond_exp::PARAMS, [("I_e", 700.0)])
+                .unwrap(),
+            0.1,
+        )
+        .unwrap();
+        let cond =
+            iaf_cond_alpha::IafCondAlpha::new(1, &ParamSet::defaults(iaf_cond_alpha::PARAMS), 0.1)
+                .unwrap();
+        let pops: Vec<(String, usize)> = ["psc", "aeif", "cond"]
+            .iter()
+            .map(|n| (n.to_string(), 12))
+            .collect();
+        let mut net = Network::with_templates(&pops, &[&psc, &aeif, &cond], 0.1, 7).unwrap();
+        let depressing =
+            Tsodyks2::from_overrides([("U", 0.5), ("u", 0.5), ("tau_rec", 300.0)]).unwrap();
+        net.connect_synapse(
+            0,
+            2,
+            Rule::FixedIndegree(4),
+            Dist::Constant(8.0),
+            Dist::Constant(1.2),
+            Some(Synapse::Tsodyks2(depressing)),
+        )
+        .unwrap();
+        let stdp = Stdp::from_overrides([("Wmax", 400.0)]).unwrap();
+        net.connect_synapse(
+            0,
+            0,
+            Rule::FixedIndegree(3),
+            Dist::Constant(50.0),
+            Dist::Constant(1.5),
+            Some(Synapse::Stdp(stdp)),
+        )
+        .unwrap();
+        net.connect(1, 0, Rule::FixedIndegree(3), 40.0, 0.8)
+            .unwrap();
+        net.background(0, 8000.0, 20.0, 0.1).unwrap();
+        net.background(2, 2000.0, 5.0, 0.1).unwrap();
+        net.build();
+        net
+    }
+
+    fn run(net: &mut Network, steps: usize) -> (Vec<(u64, u32)>, Vec<u64>) {
+        let mut spikes = vec![];
+        net.run(steps, 1, |st, fired| {
+            spikes.extend(fired.iter().map(|&f| (st, f)))
+        });
+        let vm = (0..36).map(|i| net.neurons().v_m(i).to_bits()).collect();
+        (spikes, vm)
+    }
+
+    /// A network restored from a state saved after 400 steps gives, over
+    /// the next 600, the spikes and membrane potentials of the network that
+    /// went on (queued spikes, generator, plastic states included).
+    #[test]
+    fn a_restored_network_goes_on_to_the_bit() {
+        let mut a = network();
+        run(&mut a, 400);
+        let st = a.save_state().unwrap();
+        // 48 tsodyks2 + 36 stdp synapses, the stdp ones have learned, the
+        // archives hold spikes, spikes are queued
+        assert_eq!(st.plastic.len(), 84);
+        assert!(st.plastic.iter().any(|p| p[0] != 50.0 && p[0] > 1.0));
+        assert!(st.archives.iter().any(|a| !a.4.is_empty()));
+        assert!(st.ring.iter().any(|x| *x != 0.0));
+        let mut b = network();
+        b.restore_state(&st).unwrap();
+        assert_eq!(b.save_state().unwrap(), st);
+        let (sa, va) = run(&mut a, 600);
+        let (sb, vb) = run(&mut b, 600);
+        assert!(sa.len() > 50, "it fires: {}", sa.len());
+        assert_eq!(sa, sb);
+        assert_eq!(va, vb);
+        assert_eq!(a.save_state().unwrap(), b.save_state().unwrap());
+        // a fresh network, not restored, differs
+        let mut c = network();
+        run(&mut c, 400);
+        let mut d = network();
+        assert_ne!(run(&mut d, 600).0, sa);
+    }
+}
