@@ -318,6 +318,25 @@ pub fn coupling_info(name: &str) -> Option<&'static CouplingInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_steered_parameter_changes_post_and_nothing_else() {
+        let c = Coupling::new("Linear", [("a", 0.0042)]).unwrap();
+        assert_eq!(c.steerable(), vec!["a", "b"]);
+        let (d, old) = c.with_param("a", 0.03).unwrap();
+        assert_eq!(old, 0.0042);
+        assert_eq!(d.post(2.0, 1), 0.03 * 2.0);
+        assert_eq!(d.params.get("b"), c.params.get("b"));
+        let e = c.with_param("nope", 1.0).unwrap_err().to_string();
+        assert!(
+            e.contains("Linear has no parameter `nope`") && e.contains("these can: a, b"),
+            "{e}"
+        );
+        // PreSigmoidal's switches change what is computed: not steerable
+        let p = Coupling::new("PreSigmoidal", []).unwrap();
+        assert!(!p.steerable().contains(&"dynamic") && !p.steerable().contains(&"globalT"));
+        assert!(p.with_param("dynamic", 0.0).is_err());
+    }
     #[test]
     fn unknown_names_and_params_are_refused() {
         assert!(Coupling::new("Nope", [])

@@ -197,3 +197,48 @@ fn a_steered_run_is_replayed_bit_for_bit() {
         "{err}"
     );
 }
+
+#[test]
+fn a_replayed_stimulus_amplitude_changes_the_run_from_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let events = dir.path().join("events.jsonl");
+    // the pulse (onset 100 ms, 20 ms every 200 ms) doubled from window 25
+    // (t = 250 ms, windows of 10 ms): its second pulse, at 300 ms
+    std::fs::write(
+        &events,
+        "{\"window\": 25, \"key\": \"pulse.equation_params.amp\", \"old\": 1.0, \"new\": 2.0}\n",
+    )
+    .unwrap();
+    let run = |out: &std::path::Path, replay: bool| {
+        let mut c = bs();
+        c.args(["run", "graphs/stimulus_pulse76.toml", "-q", "--out"])
+            .arg(out)
+            .args([
+                "--set",
+                "simulation.duration_ms=400",
+                "--set",
+                "simulation.sync_ms=10",
+            ])
+            .current_dir(root());
+        if replay {
+            c.arg("--replay").arg(&events);
+        }
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&a, true);
+    run(&b, false);
+    let text = std::fs::read_to_string(a.join("steering.jsonl")).unwrap();
+    assert!(
+        text.starts_with("{\"window\":25,\"key\":\"pulse.equation_params.amp\",\"old\":1.0,\"new\":2.0,\"source\":\"replay\"}"),
+        "{text}"
+    );
+    // tavg.h5: 1 ms averages; equal before the change, not after
+    let (shape, x, _) = read_h5(&a.join("tavg.h5"));
+    let (_, y, _) = read_h5(&b.join("tavg.h5"));
+    let per = x.len() / shape[0];
+    let at = |ms: usize| ms * per;
+    assert_eq!(x[..at(250)], y[..at(250)]);
+    assert_ne!(x[at(300)..], y[at(300)..]);
+}
