@@ -549,6 +549,11 @@ impl Actor for MeanField {
                 self.steerable().join(", ")
             )));
         };
+        if let Some(g) = self.gpu.as_mut() {
+            return g
+                .set_coupling_param(&mut self.cfg.coupling, name, value)
+                .map_err(|e| ActorError::new(format!("`{key}`: {e}")));
+        }
         let sim = self
             .sim
             .as_mut()

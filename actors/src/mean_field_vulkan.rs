@@ -133,6 +133,25 @@ pub struct VulkanSim {
 }
 
 impl VulkanSim {
+    /// As [`MeanFieldSim::set_coupling_param`]: coupling parameter `name`
+    /// of `coupling` set to `value` on the device from the next window on
+    /// (steering); `coupling` updated; the value it had.
+    pub fn set_coupling_param(
+        &mut self,
+        coupling: &mut brainstream_models::Coupling,
+        name: &str,
+        value: f64,
+    ) -> Result<f64, String> {
+        let (c, old) = coupling
+            .with_param(name, value)
+            .map_err(|e| e.to_string())?;
+        self.net
+            .set_coupling(c.params.values())
+            .map_err(|e| e.to_string())?;
+        *coupling = c;
+        Ok(old)
+    }
+
     fn new(cfg: &MeanFieldConfig, precision: Option<Precision>) -> Result<Self, GpuError> {
         if let Some(why) = vulkan_unsupported(cfg, precision) {
             return Err(GpuError::Unsupported(why));

@@ -278,6 +278,10 @@ pub struct GpuNetwork {
     pipeline: Arc<ComputePipeline>,
     ints: Subbuffer<[u32]>,
     floats: Subbuffer<[f32]>,
+    /// what `floats` holds, and where the coupling's values start in it
+    /// (each repeated for every region)
+    floats_host: Vec<f32>,
+    coupling_at: usize,
     reals: Real,
     x: Real,
     hist: Subbuffer<[f32]>,
@@ -597,6 +601,7 @@ impl GpuNetwork {
         ints.extend(&pslot);
         let mut floats = w;
         floats.extend(spec.params.iter().map(|&v| v as f32));
+        let coupling_at = floats.len();
         for &c in &spec.coupling {
             floats.extend(std::iter::repeat_n(c as f32, n));
         }
@@ -666,6 +671,8 @@ impl GpuNetwork {
             pipeline,
             ints: ints_b,
             floats: floats_b,
+            floats_host: floats,
+            coupling_at,
             reals: reals_b,
             x,
             hist,
@@ -859,6 +866,55 @@ impl GpuNetwork {
                 *d = *s as f64;
             }
         }
+        Ok(())
+    }
+
+    /// Sets the coupling's parameter values (its table order) from the
+    /// next window on: steering a running network.
+    pub fn set_coupling(&mut self, values: &[f64]) -> Result<(), GpuError> {
+        let n = self.n;
+        if self.coupling_at + values.len() * n != self.floats_host.len() {
+            return Err(GpuError::Unsupported(format!(
+                "{} coupling parameter values given, the kernel has {}",
+                values.len(),
+                (self.floats_host.len() - self.coupling_at) / n.max(1)
+            )));
+        }
+        for (k, &v) in values.iter().enumerate() {
+            let at = self.coupling_at + k * n;
+            self.floats_host[at..at + n].fill(v as f32);
+        }
+        let dev = &self.dev;
+        let staging = Buffer::from_iter(
+            dev.memory.clone(),
+            BufferCreateInfo {
+                usage: BufferUsage::TRANSFER_SRC,
+                ..Default::default()
+            },
+            AllocationCreateInfo {
+                memory_type_filter: MemoryTypeFilter::PREFER_HOST
+                    | MemoryTypeFilter::HOST_SEQUENTIAL_WRITE,
+                ..Default::default()
+            },
+            self.floats_host.iter().copied(),
+        )
+        .map_err(vk)?;
+        let mut b = AutoCommandBufferBuilder::primary(
+            dev.commands.clone(),
+            dev.queue.queue_family_index(),
+            CommandBufferUsage::OneTimeSubmit,
+        )
+        .map_err(vk)?;
+        b.copy_buffer(CopyBufferInfo::buffers(staging, self.floats.clone()))
+            .map_err(vk)?;
+        b.build()
+            .map_err(vk)?
+            .execute(dev.queue.clone())
+            .map_err(vk)?
+            .then_signal_fence_and_flush()
+            .map_err(vk)?
+            .wait(None)
+            .map_err(vk)?;
         Ok(())
     }
 
