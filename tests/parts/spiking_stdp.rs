@@ -311,12 +311,6 @@ to = "net.spikes_in_2"
             "unknown key `tau_minus`",
         ),
         (
-            r#"{ from = "spikes_in_2", to = "E", weight = 10.0, delay_ms = 1.0, synapse = { model = "stdp_synapse" } }"#,
-            "",
-            "connections[0].synapse",
-            "from an input port is not available",
-        ),
-        (
             r#"{ from = "E", to = "E", weight = 10.0, delay_ms = 1.0 }"#,
             "neuron_params = { tau_minus = -1.0 }",
             "neuron_params.tau_minus",
@@ -420,4 +414,124 @@ region_connections = [{ from = "E", to = "E", scale = 3.0, synapse = { model = "
         e.contains("region_connections[0].scale") && e.contains("same sign"),
         "{e}"
     );
+}
+
+#[test]
+fn stdp_synapses_from_parrots_reproduce_nest() {
+    // make_refs_stdp.py, stdp_parrot: two irregular spike_generator trains
+    // (bursts, a repeated time), each through a parrot_neuron (0.2 ms) and
+    // an stdp_synapse (+200 pA over 1.5 ms; −100 pA over 3.0 ms, 0.4 ms
+    // of it the graph edge's) into one iaf_psc_alpha of tau_minus 25 ms
+    let r: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/data/nest/stdp_parrot.json")).unwrap(),
+    )
+    .unwrap();
+    let p = r["parrot_delay_ms"].as_f64().unwrap();
+    let list = |v: &serde_json::Value| {
+        let l: Vec<String> = floats(v).iter().map(|x| format!("{x:?}")).collect();
+        format!("[{}]", l.join(", "))
+    };
+    let g = format!(
+        r#"[simulation]
+dt_ms = {h}
+duration_ms = {dur}
+[actors.ex]
+kind = "spike_generator"
+spike_times_ms = {ex}
+[actors.inh]
+kind = "spike_generator"
+spike_times_ms = {inh}
+[actors.parrot_ex]
+kind = "parrot_neuron"
+n = 1
+[actors.parrot_in]
+kind = "parrot_neuron"
+n = 1
+[actors.net]
+kind = "spiking_network"
+model = "iaf_psc_alpha"
+neuron_params = {{ I_e = {i_e:?}, tau_minus = {tm:?} }}
+regions = ["r"]
+populations = {{ n = 1 }}
+record_v_m = [0]
+connections = [
+  {{ from = "spikes_in_2", to = "n", weight = {w_ex:?}, delay_ms = {d_ex:?}, synapse = {s_ex} }},
+  {{ from = "spikes_in_3", to = "n", weight = {w_in:?}, delay_ms = {d_in:?}, synapse = {s_in} }},
+]
+[actors.spikes]
+kind = "hdf5_recorder"
+[actors.vm]
+kind = "hdf5_recorder"
+[[edges]]
+from = "ex.spikes"
+to = "parrot_ex.spikes"
+delay_ms = {p:?}
+[[edges]]
+from = "inh.spikes"
+to = "parrot_in.spikes"
+delay_ms = {p:?}
+[[edges]]
+from = "parrot_ex.spikes"
+to = "net.spikes_in_2"
+[[edges]]
+from = "parrot_in.spikes"
+to = "net.spikes_in_3"
+delay_ms = 0.4
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+[[edges]]
+from = "net.v_m"
+to = "vm.input"
+"#,
+        h = r["resolution_ms"].as_f64().unwrap(),
+        dur = r["duration_ms"].as_f64().unwrap(),
+        ex = list(&r["ex_times_ms"]),
+        inh = list(&r["in_times_ms"]),
+        i_e = r["I_e"].as_f64().unwrap(),
+        tm = r["tau_minus"].as_f64().unwrap(),
+        w_ex = r["ex_weight"].as_f64().unwrap(),
+        d_ex = r["ex_delay_ms"].as_f64().unwrap(),
+        s_ex = spec(&r["ex_synapse"]),
+        w_in = r["in_weight"].as_f64().unwrap(),
+        d_in = r["in_delay_ms"].as_f64().unwrap(),
+        s_in = spec(&r["in_synapse"]),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gp = write(dir.path(), "g.toml", &g);
+    run(&gp, dir.path(), &[]).unwrap();
+    let want = floats(&r["spike_times_ms"]);
+    let times = open_h5(&dir.path().join("spikes.h5"))
+        .dataset("spikes/times")
+        .unwrap()
+        .read_raw::<f64>()
+        .unwrap();
+    assert!(want.len() >= 10, "the reference must fire");
+    assert_eq!(times.len(), want.len(), "{times:?} vs NEST {want:?}");
+    for (a, b) in times.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-9, "spike at {a} ms, NEST {b} ms");
+    }
+    let want_vm = floats(&r["vm_mV"]);
+    let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
+    assert!(vm.len() >= want_vm.len(), "V_m samples");
+    let rel = vm
+        .iter()
+        .zip(&want_vm)
+        .map(|(a, b)| (a - b).abs() / b.abs())
+        .fold(0.0, f64::max);
+    eprintln!(
+        "stdp_parrot: {} spikes at NEST's times, V_m max relative difference {rel:.2e} (NEST's weights moved to {} and {})",
+        want.len(),
+        r["final_ex_weight"],
+        r["final_in_weight"]
+    );
+    assert!(rel < 1e-12, "V_m max relative difference {rel:e}");
+    // static synapses of the same weights give another V_m: the
+    // plasticity acted
+    let fixed = g.replace(&spec(&r["ex_synapse"]), "{ model = \"static_synapse\" }");
+    let dir2 = tempfile::tempdir().unwrap();
+    let gp2 = write(dir2.path(), "g.toml", &fixed);
+    run(&gp2, dir2.path(), &[]).unwrap();
+    let (_, vm2, _) = read_h5(&dir2.path().join("vm.h5"));
+    assert_ne!(vm2, vm, "the plasticity changed nothing");
 }

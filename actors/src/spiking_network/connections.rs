@@ -34,14 +34,16 @@
 //!   its own (u, x) updated at its source's spike times and scaling the
 //!   weight (`brainstream_models::spiking::tsodyks2`); or `{ model =
 //!   "stdp_synapse", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax,
-//!   Kplus }`, NEST's pair-based STDP between populations, each synapse's
+//!   Kplus }`, NEST's pair-based STDP, each synapse's
 //!   weight changed by its source's and target's spikes (the target's
 //!   `tau_minus` is a neuron parameter; `brainstream_models::spiking::stdp`).
 //!   NEST's defaults for the keys left out. From a port, a spike's time is
 //!   the device's, the edge's delay taken off (the time NEST's parrot or
-//!   neuron sends it); `stdp_synapse` is refused there (it needs the
-//!   target's spikes up to each input spike's time, which a window's input,
-//!   scheduled at its start, cannot see).
+//!   neuron sends it). A port's `stdp_synapse` is the network's external
+//!   synapse (`Network::connect_external`): its spikes are queued when the
+//!   window is scheduled and sent (the weight updated from the target's
+//!   spikes archived by then) in the step they reach the network, since
+//!   they read the target's spikes up to a delay before their time.
 
 use std::collections::HashMap;
 
@@ -241,13 +243,6 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
     };
     let synapse = synapse(t, at)?;
     if let Some(Synapse::Stdp(s)) = &synapse {
-        if matches!(from, Source::Port { .. }) {
-            return Err(BuildError::at(
-                format!("{at}.synapse"),
-                format!("{} from an input port is not available: it needs the target's spikes up to each input spike's time, and a window's input is scheduled at its start", stdp::NAME),
-            )
-            .hint("relay the trains through a population of this network, or use tsodyks2_synapse or a static synapse from the port"));
-        }
         let ok = match weight {
             Dist::Constant(w) => s.check_weight(w).is_ok(),
             Dist::Normal { mean, std } => std == 0.0 && s.check_weight(mean).is_ok(),
@@ -447,8 +442,18 @@ struct PortSynapse {
     /// steps after the spike's stamp as seen past the edge
     delay: u32,
     weight: f64,
-    /// a tsodyks2_synapse's parameters and state
-    plastic: Option<(Tsodyks2, Tsodyks2State)>,
+    /// a plastic synapse's parameters and state
+    plastic: Option<PortPlastic>,
+}
+
+/// A plastic synapse from an input train.
+#[derive(Debug, Clone, Copy)]
+enum PortPlastic {
+    /// updated when its window is scheduled
+    Tsodyks2(Tsodyks2, Tsodyks2State),
+    /// the network's external synapse of that id, updated in the step it
+    /// is sent (it reads the target's spikes)
+    Stdp(u32),
 }
 
 /// The synapses of the input ports' trains, by port and sender.
@@ -471,10 +476,11 @@ impl PortSynapses {
         projections: &[Projection],
         ctx: &RunContext,
         grid: Grid,
-        pops: &[Population],
+        net: &mut Network,
         np: usize,
         rng: &mut impl Rng,
     ) -> Result<Self, ActorError> {
+        let pops: Vec<Population> = net.populations().to_vec();
         let mut me = Self::default();
         let dt = grid.h;
         for pr in projections {
@@ -519,14 +525,24 @@ impl PortSynapses {
                             weight,
                             plastic: match pr.synapse {
                                 None => None,
-                                Some(Synapse::Tsodyks2(p)) => Some((p, p.state())),
-                                // refused at parse
-                                Some(Synapse::Stdp(_)) => {
-                                    return Err(ActorError::new(format!(
-                                    "`{}`: {}: stdp_synapse from an input port is not available",
-                                    ctx.name, pr.at
-                                )))
+                                Some(Synapse::Tsodyks2(p)) => {
+                                    Some(PortPlastic::Tsodyks2(p, p.state()))
                                 }
+                                // NEST's delay from the sender's spike: the
+                                // edge's and the synapse's; sent up to an
+                                // edge and a graph step after its time
+                                Some(Synapse::Stdp(p)) => Some(PortPlastic::Stdp(
+                                    net.connect_external(
+                                        target.first + t,
+                                        weight,
+                                        delay as usize + edge as usize,
+                                        p,
+                                        edge as u64 + grid.r,
+                                    )
+                                    .map_err(|e| {
+                                        ActorError::new(format!("`{}`: {}: {e}", ctx.name, pr.at))
+                                    })?,
+                                )),
                             },
                         });
                 }
@@ -572,8 +588,15 @@ impl PortSynapses {
             let t_spike = nest_ms(((stamp + 1) * grid.r).saturating_sub(edge), tics);
             for s in syn {
                 let mut weight = s.weight;
-                if let Some((p, state)) = &mut s.plastic {
-                    weight *= state.spike(p, t_spike);
+                match &mut s.plastic {
+                    None => {}
+                    Some(PortPlastic::Tsodyks2(p, state)) => weight *= state.spike(p, t_spike),
+                    Some(PortPlastic::Stdp(id)) => {
+                        // sent in the step the spike reaches the network
+                        net.send_external(*id, t_spike, at, at + s.delay as usize)
+                            .map_err(ActorError::new)?;
+                        continue;
+                    }
                 }
                 net.inject(s.neuron as usize, weight, at + s.delay as usize)
                     .map_err(ActorError::new)?;

@@ -55,7 +55,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "population_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population, over neuron_params, e.g. { I = { tau_m = 5.0 } } (`brainstream list MODEL` lists them)" },
     ParamSpec { name: "regions", ty: ParamType::StrList, default: DefaultValue::Required, range: None, unit: "", doc: "Labels of the regions simulated here (the proxy regions of the mean field, in the same order)" },
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
-    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse; { model = \"stdp_synapse\", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus }: NEST's pair-based STDP between populations, the target's tau_minus in neuron_params / population_params) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
+    ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse; { model = \"stdp_synapse\", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus }: NEST's pair-based STDP, the target's tau_minus in neuron_params / population_params) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "region_connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections between the regions through the connectome, tvb-multiscale's nodes_connections: { from = population(s) of the source region j, to = population(s) of the target region i ≠ j, scale (weight = scale·w_ij, either sign), rule (as connections), receptor, source_regions, target_regions (default all), synapse (as connections': tsodyks2_synapse or stdp_synapse) }, delay rint(L_ij / speed / dt) steps (≥ 1); pairs with w_ij = 0 are left out" },
     ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "mm/ms", doc: "Conduction speed of region_connections (default 3.0): delays rint(tract_length / speed / dt) steps" },
@@ -525,14 +525,8 @@ impl Actor for SpikingNetwork {
             // a stream of its own: graphs without device connections keep
             // their draws
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0xc0_22ec_7105);
-            self.port_synapses = PortSynapses::wire(
-                &self.projections,
-                ctx,
-                grid,
-                net.populations(),
-                np,
-                &mut rng,
-            )?;
+            self.port_synapses =
+                PortSynapses::wire(&self.projections, ctx, grid, &mut net, np, &mut rng)?;
             net.reserve_input_horizon(window + self.port_synapses.longest_delay() + 1);
         }
         net.build();

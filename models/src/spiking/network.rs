@@ -305,8 +305,17 @@ pub struct Network {
     archives: Vec<Archive>,
     /// per population: τ₋ of its neurons' archives, ms (NEST: 20)
     tau_minus: Vec<f64>,
-    /// the shortest synaptic delay, ms (for pruning the archives)
+    /// the shortest synaptic delay, ms (for pruning the archives), plus
+    /// the longest lag of an external STDP synapse
     min_delay_ms: f64,
+    /// building: STDP synapses from outside the network (input trains):
+    /// (target, weight, delay steps, index into `plastic_params`, lag steps)
+    ext_pending: Vec<(u32, f64, u16, u32, u64)>,
+    /// external STDP synapses: (index into `plastic`, target, delay steps)
+    ext: Vec<(u32, u32, u16)>,
+    /// external spikes to send: by step, (external synapse, spike time ms,
+    /// steps from that step to the one it acts in)
+    ext_queue: std::collections::BTreeMap<u64, Vec<(u32, f64, usize)>>,
     /// NEST tics per step, for the plastic synapses' spike times
     tics: u64,
     /// building: (source, target, weight, delay, index into
@@ -393,6 +402,9 @@ impl Network {
             archives: vec![],
             tau_minus: vec![super::stdp::TAU_MINUS.default; pops.len()],
             min_delay_ms: h,
+            ext_pending: vec![],
+            ext: vec![],
+            ext_queue: Default::default(),
             tics: 0,
             pending: vec![],
             ring: vec![],
@@ -553,6 +565,64 @@ impl Network {
         Ok(())
     }
 
+    /// An `stdp_synapse` from outside the network (a device's train) onto
+    /// neuron `target`, NEST's delay `delay_steps` from the sender's spike,
+    /// its spikes sent up to `lag_steps` after their time
+    /// ([`send_external`](Self::send_external)); before `build`. Returns
+    /// its id.
+    pub fn connect_external(
+        &mut self,
+        target: usize,
+        weight: f64,
+        delay_steps: usize,
+        synapse: super::Stdp,
+        lag_steps: u64,
+    ) -> Result<u32, ModelError> {
+        synapse.check_weight(weight)?;
+        if !(1..65535).contains(&delay_steps) || target >= self.len() {
+            return Err(ModelError::Config(format!(
+                "external stdp_synapse onto neuron {target} of delay {delay_steps} steps: no such neuron or delay"
+            )));
+        }
+        self.tics = tics_per_step(self.h)?;
+        self.plastic_params.push(Synapse::Stdp(synapse));
+        self.ext_pending.push((
+            target as u32,
+            weight,
+            delay_steps as u16,
+            (self.plastic_params.len() - 1) as u32,
+            lag_steps,
+        ));
+        Ok((self.ext_pending.len() - 1) as u32)
+    }
+
+    /// A spike of time `t_spike` ms (NEST's stamp of its sender) over the
+    /// external synapse `id`: sent (its weight updated from the target's
+    /// spikes archived by then) in the step `process_ahead` steps from the
+    /// current one, acting `act_ahead` steps from the current one
+    /// (process_ahead < act_ahead < slots). The target's spikes it reads
+    /// end a delay before `t_spike`: any step from the sender's on sees
+    /// them all.
+    pub fn send_external(
+        &mut self,
+        id: u32,
+        t_spike: f64,
+        process_ahead: usize,
+        act_ahead: usize,
+    ) -> Result<(), ModelError> {
+        if id as usize >= self.ext.len() || process_ahead >= act_ahead || act_ahead >= self.slots {
+            return Err(ModelError::Config(format!(
+                "external spike over synapse {id}: sent {process_ahead} and acting {act_ahead} steps ahead (of {})",
+                self.slots
+            )));
+        }
+        self.ext_queue
+            .entry(self.step + process_ahead as u64)
+            .or_default()
+            .push((id, t_spike, act_ahead - process_ahead));
+        Ok(())
+    }
+
     /// Poisson background of `rate_hz` per neuron of population `pop`.
     pub fn background(
         &mut self,
@@ -593,20 +663,20 @@ impl Network {
         self.out_weight.extend(p.iter().map(|c| c.2));
         self.out_delay.extend(p.iter().map(|c| c.3));
         self.min_delay_ms = self.h * self.out_delay.iter().copied().min().unwrap_or(1) as f64;
-        if p.iter().any(|c| c.4 != STATIC) {
-            if self
-                .plastic_params
+        if self
+            .plastic_params
+            .iter()
+            .any(|s| matches!(s, Synapse::Stdp(_)))
+            && self.archives.is_empty()
+        {
+            self.archives = self
+                .pops
                 .iter()
-                .any(|s| matches!(s, Synapse::Stdp(_)))
-                && self.archives.is_empty()
-            {
-                self.archives = self
-                    .pops
-                    .iter()
-                    .zip(&self.tau_minus)
-                    .flat_map(|(pop, &tau)| (0..pop.size).map(move |_| Archive::new(tau)))
-                    .collect();
-            }
+                .zip(&self.tau_minus)
+                .flat_map(|(pop, &tau)| (0..pop.size).map(move |_| Archive::new(tau)))
+                .collect();
+        }
+        if p.iter().any(|c| c.4 != STATIC) {
             let tics = self.tics;
             self.out_plastic = p
                 .iter()
@@ -625,6 +695,21 @@ impl Network {
                 })
                 .collect();
         }
+        // external STDP synapses after the network's, in connection order
+        let mut lag: u64 = 0;
+        for (target, weight, delay, k, lag_steps) in std::mem::take(&mut self.ext_pending) {
+            let state = self.plastic_params[k as usize].state(weight);
+            if let SynState::Stdp(st) = &state {
+                let d = nest_delay_ms(delay as u64, self.tics);
+                self.archives[target as usize].register(st.t_last - d, d);
+            }
+            self.plastic.push((state, k));
+            self.ext
+                .push(((self.plastic.len() - 1) as u32, target, delay));
+            lag = lag.max(lag_steps);
+        }
+        // a late send reads the archive up to its lag further back
+        self.min_delay_ms += lag as f64 * self.h;
         let maxd = self
             .out_delay
             .iter()
@@ -756,6 +841,27 @@ impl Network {
                         }
                     }
                 }
+                if w > 0.0 {
+                    cell.0 += w;
+                } else {
+                    cell.1 += w;
+                }
+            }
+        }
+        // the external spikes to send in this step, in their order
+        if let Some(list) = self.ext_queue.remove(&self.step) {
+            for (id, t, ahead) in list {
+                let (k, target, delay) = self.ext[id as usize];
+                let (state, p) = &mut self.plastic[k as usize];
+                let w = match (state, &self.plastic_params[*p as usize]) {
+                    (SynState::Stdp(st), Synapse::Stdp(p)) => {
+                        let d = nest_delay_ms(delay as u64, self.tics);
+                        st.send(p, t, d, &mut self.archives[target as usize])
+                    }
+                    _ => unreachable!("external synapses are stdp_synapses"),
+                };
+                let slot = (self.step as usize + ahead) % self.slots;
+                let cell = &mut self.ring[slot * n + target as usize];
                 if w > 0.0 {
                     cell.0 += w;
                 } else {

@@ -12,6 +12,14 @@ Records every spike, the final weight of every stdp_synapse
 (GetConnections: source, target, weight; ids from 0 in creation order:
 pre 0-3, inh 4, post 5-7) and the posts' V_m every step.
 
+stdp_parrot: one iaf_psc_alpha (I_e = 370 pA) driven by two irregular
+spike_generator trains (bursts, one repeated time), each through a
+parrot_neuron (delay 0.2 ms; NEST connects plastic synapses from neurons
+only) and an stdp_synapse: excitatory (weight 200 pA, delay 1.5 ms,
+lambda = 0.1, mu_plus = 0.5, Wmax = 500 pA) and inhibitory (weight -100 pA,
+delay 3.0 ms, lambda = 0.05, Wmax = -300 pA); the neuron's tau_minus 25 ms;
+500 ms. Records the neuron's spikes, V_m every step and the final weights.
+
 Run: target/pyenv/bin/python tests/data/nest/make_refs_stdp.py
 """
 import json
@@ -91,5 +99,60 @@ def network():
         len(out["spike_times_ms"]), len(post_spikes), [round(w, 4) for w in out["final_weights"]]))
 
 
+def train(seed, n, lo, hi):
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    t = list(rng.uniform(lo, hi, n))
+    for c in rng.uniform(lo, hi - 20.0, 3):
+        t += list(c + np.cumsum(rng.uniform(0.5, 2.0, 8)))
+    return np.round(np.sort(t), 1)
+
+
+P_SYN_EX = dict(lambda_=0.1, mu_plus=0.5, Wmax=500.0)
+P_SYN_IN = dict(lambda_=0.05, Wmax=-300.0)
+PARROT_DELAY = 0.2
+
+
+def parrot():
+    import numpy as np
+    nest.ResetKernel()
+    nest.resolution = RESOLUTION
+    nest.set_verbosity("M_ERROR")
+    n = nest.Create("iaf_psc_alpha", params={"I_e": 370.0, "tau_minus": 25.0})
+    t_ex = train(21, 60, 1.0, 480.0)
+    t_ex = np.sort(np.concatenate([t_ex, t_ex[[7]]]))  # a repeated time
+    t_in = train(22, 25, 1.0, 480.0)
+    g_ex = nest.Create("spike_generator", params={"spike_times": t_ex.tolist()})
+    g_in = nest.Create("spike_generator", params={"spike_times": t_in.tolist()})
+    p_ex = nest.Create("parrot_neuron")
+    p_in = nest.Create("parrot_neuron")
+    nest.Connect(g_ex, p_ex, syn_spec=dict(delay=PARROT_DELAY))
+    nest.Connect(g_in, p_in, syn_spec=dict(delay=PARROT_DELAY))
+    nest.Connect(p_ex, n, syn_spec=dict(synapse_model="stdp_synapse", weight=200.0, delay=1.5, **nest_keys(P_SYN_EX)))
+    nest.Connect(p_in, n, syn_spec=dict(synapse_model="stdp_synapse", weight=-100.0, delay=3.0, **nest_keys(P_SYN_IN)))
+    sr = nest.Create("spike_recorder")
+    nest.Connect(n, sr)
+    mm = nest.Create("multimeter", params={"record_from": ["V_m"], "interval": RESOLUTION})
+    nest.Connect(mm, n)
+    nest.Simulate(500.0)
+    c = nest.GetConnections(synapse_model="stdp_synapse")
+    w = dict(zip(c.source, c.weight))
+    out = dict(
+        model="iaf_psc_alpha", I_e=370.0, tau_minus=25.0, resolution_ms=RESOLUTION, duration_ms=500.0,
+        parrot_delay_ms=PARROT_DELAY,
+        ex_times_ms=t_ex.tolist(), ex_weight=200.0, ex_delay_ms=1.5, ex_synapse=nest_keys(P_SYN_EX),
+        in_times_ms=t_in.tolist(), in_weight=-100.0, in_delay_ms=3.0, in_synapse=nest_keys(P_SYN_IN),
+        spike_times_ms=sr.get("events")["times"].tolist(),
+        vm_mV=mm.get("events")["V_m"].tolist(),
+        final_ex_weight=w[p_ex.global_id], final_in_weight=w[p_in.global_id],
+        nest_version=nest.__version__,
+    )
+    with open(os.path.join(HERE, "stdp_parrot.json"), "w") as f:
+        json.dump(out, f)
+    print("stdp_parrot: %d spikes %s, final weights %s %s" % (
+        len(out["spike_times_ms"]), out["spike_times_ms"][:5], out["final_ex_weight"], out["final_in_weight"]))
+
+
 if __name__ == "__main__":
     network()
+    parrot()
