@@ -348,3 +348,31 @@ fn every_shipped_graph_runs_on_vulkan_as_on_the_cpu() {
     eprintln!("on Vulkan as on the CPU: {}", checked.join(", "));
     assert!(checked.len() >= 9, "{checked:?}");
 }
+
+/// Per-region model parameters (one parameter set per region on the
+/// device): the same state as the CPU engine's, and not the uniform run's.
+#[test]
+fn per_region_parameters_on_vulkan() {
+    if !vulkan() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let g = one_model(
+        "ReducedWongWang",
+        0.1,
+        "model_params = { I_o = { default = 0.33, regions = { rM1 = 0.6, lM1 = 0.1 } } }",
+    );
+    let (shape, cpu) = run_recorded(dir.path(), "cpu", &g, &[]).unwrap();
+    let (_, vk) = run_recorded(dir.path(), "vk", &g, &["actors.brain.backend=\"vulkan\""]).unwrap();
+    let (_, uniform) = run_recorded(
+        dir.path(),
+        "uni",
+        &one_model("ReducedWongWang", 0.1, ""),
+        &["actors.brain.backend=\"vulkan\""],
+    )
+    .unwrap();
+    let e = worst_relative(&shape, &cpu, &vk);
+    let moved = worst_relative(&shape, &cpu, &uniform);
+    eprintln!("per-region I_o: Vulkan vs CPU {e:.2e}; vs the uniform run {moved:.2e}");
+    assert!(e <= 1e-6 && moved > 1e-3, "{e} {moved}");
+}
