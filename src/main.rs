@@ -1052,6 +1052,11 @@ fn watch_run(
     ));
     if let Some(addr) = &a.serve {
         let server = serve::server::start(addr, live.clone(), control.clone())?;
+        if !server.addr.ip().is_loopback() {
+            eprintln!(
+                "warning: --serve {addr} listens beyond this machine: whoever has the URL (with its token) can watch, pause and steer the run"
+            );
+        }
         eprintln!("live view: {}", server.url());
         w.server = Some(server);
         hooks.push(Arc::new(live.clone()));
