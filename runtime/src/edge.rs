@@ -217,16 +217,21 @@ impl InEdge {
             let mut keep = Spikes::default();
             for i in 0..sp.stamps.len() {
                 let k = sp.stamps[i] + d;
-                let dst = if k < s0 {
+                if k < s0 {
                     continue;
-                } else if k < s1 {
-                    &mut out
+                }
+                if k < s1 {
+                    out.stamps.push(k);
+                    out.senders.push(sp.senders[i]);
+                    out.times_ms.push(sp.times_ms[i] + d as f64 * self.dt);
                 } else {
-                    &mut keep
-                };
-                dst.stamps.push(k);
-                dst.senders.push(sp.senders[i]);
-                dst.times_ms.push(sp.times_ms[i] + d as f64 * self.dt);
+                    // keep producer stamps in the buffer (shifted when
+                    // delivered): a delay that is not a whole number of
+                    // windows leaves some spikes for the next window
+                    keep.stamps.push(sp.stamps[i]);
+                    keep.senders.push(sp.senders[i]);
+                    keep.times_ms.push(sp.times_ms[i]);
+                }
             }
             *sp = keep;
             return Ok(Some(Payload::Spikes(Arc::new(out))));

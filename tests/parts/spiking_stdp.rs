@@ -420,8 +420,8 @@ region_connections = [{ from = "E", to = "E", scale = 3.0, synapse = { model = "
 fn stdp_synapses_from_parrots_reproduce_nest() {
     // make_refs_stdp.py, stdp_parrot: two irregular spike_generator trains
     // (bursts, a repeated time), each through a parrot_neuron (0.2 ms) and
-    // an stdp_synapse (+200 pA over 1.5 ms; −100 pA over 3.0 ms, 0.4 ms
-    // of it the graph edge's) into one iaf_psc_alpha of tau_minus 25 ms
+    // an stdp_synapse (+200 pA over 1.5 ms; −100 pA over 3.0 ms, 0.5 ms
+    // of it a graph edge's, not a whole number of the 0.2 ms windows) into one iaf_psc_alpha of tau_minus 25 ms
     let r: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("tests/data/nest/stdp_parrot.json")).unwrap(),
     )
@@ -476,7 +476,7 @@ to = "net.spikes_in_2"
 [[edges]]
 from = "parrot_in.spikes"
 to = "net.spikes_in_3"
-delay_ms = 0.4
+delay_ms = 0.5
 [[edges]]
 from = "net.spikes"
 to = "spikes.spikes"
