@@ -142,28 +142,28 @@ pub const PARAMS: &[ParamDef] = &[
         &[10.0, 10.0, 10.0],
         1e-6,
         "ms",
-        "Time constants of the spike-triggered current elements",
+        "Time constants of the spike-triggered current elements (a list of up to 3)",
     ),
     pv(
         "q_stc",
         &[0.0, 0.0, 0.0],
         -1e9,
         "pA",
-        "Jumps of the spike-triggered current elements at each spike (NEST documents nA, computes pA)",
+        "Jumps of the spike-triggered current elements at each spike, a list of up to 3 (NEST documents nA, computes pA)",
     ),
     pv(
         "tau_sfa",
         &[10.0, 10.0, 10.0],
         1e-6,
         "ms",
-        "Time constants of the threshold elements",
+        "Time constants of the threshold elements (a list of up to 3)",
     ),
     pv(
         "q_sfa",
         &[0.0, 0.0, 0.0],
         -1e9,
         "mV",
-        "Jumps of the threshold elements at each spike",
+        "Jumps of the threshold elements at each spike (a list of up to 3)",
     ),
 ];
 
