@@ -12,21 +12,16 @@ use std::sync::Arc;
 
 use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::ModelInfo;
-use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
+use vulkano::buffer::{BufferContents, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
     AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
     PrimaryCommandBufferAbstract,
 };
 use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
-use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
-use vulkano::pipeline::compute::ComputePipelineCreateInfo;
-use vulkano::pipeline::layout::PipelineDescriptorSetLayoutCreateInfo;
-use vulkano::pipeline::{
-    ComputePipeline, Pipeline, PipelineBindPoint, PipelineLayout, PipelineShaderStageCreateInfo,
-};
-use vulkano::shader::{ShaderModule, ShaderModuleCreateInfo};
+use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::GpuFuture;
 
+use crate::buffers::{compute_pipeline, device_buffer, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
@@ -105,74 +100,6 @@ impl std::fmt::Debug for GpuBatch {
             self.c, self.n, self.dev.name
         )
     }
-}
-
-fn host_buffer<T: BufferContents + Copy>(
-    dev: &GpuDevice,
-    usage: BufferUsage,
-    data: &[T],
-) -> Result<Subbuffer<[T]>, GpuError> {
-    Buffer::from_iter(
-        dev.memory.clone(),
-        BufferCreateInfo {
-            usage,
-            ..Default::default()
-        },
-        AllocationCreateInfo {
-            memory_type_filter: MemoryTypeFilter::PREFER_HOST
-                | MemoryTypeFilter::HOST_RANDOM_ACCESS,
-            ..Default::default()
-        },
-        data.iter().copied(),
-    )
-    .map_err(vk)
-}
-
-fn device_buffer<T: BufferContents + Copy>(
-    dev: &GpuDevice,
-    len: usize,
-) -> Result<Subbuffer<[T]>, GpuError> {
-    Buffer::new_slice::<T>(
-        dev.memory.clone(),
-        BufferCreateInfo {
-            usage: BufferUsage::STORAGE_BUFFER
-                | BufferUsage::TRANSFER_DST
-                | BufferUsage::TRANSFER_SRC,
-            ..Default::default()
-        },
-        AllocationCreateInfo {
-            memory_type_filter: MemoryTypeFilter::PREFER_DEVICE,
-            ..Default::default()
-        },
-        len.max(1) as u64,
-    )
-    .map_err(vk)
-}
-
-/// A device-local buffer holding `data`, uploaded through a staging buffer.
-fn upload<T: BufferContents + Copy>(
-    dev: &GpuDevice,
-    data: &[T],
-) -> Result<Subbuffer<[T]>, GpuError> {
-    let staging = host_buffer(dev, BufferUsage::TRANSFER_SRC, data)?;
-    let dst = device_buffer::<T>(dev, data.len())?;
-    let mut b = AutoCommandBufferBuilder::primary(
-        dev.commands.clone(),
-        dev.queue.queue_family_index(),
-        CommandBufferUsage::OneTimeSubmit,
-    )
-    .map_err(vk)?;
-    b.copy_buffer(CopyBufferInfo::buffers(staging, dst.clone()))
-        .map_err(vk)?;
-    b.build()
-        .map_err(vk)?
-        .execute(dev.queue.clone())
-        .map_err(vk)?
-        .then_signal_fence_and_flush()
-        .map_err(vk)?
-        .wait(None)
-        .map_err(vk)?;
-    Ok(dst)
 }
 
 impl GpuBatch {
@@ -342,54 +269,27 @@ impl GpuBatch {
         let x = upload(&dev, &x0)?;
         let hist = upload(&dev, &h0)?;
         let acc = device_buffer::<f32>(&dev, nout * n * c)?;
-        let clock = host_buffer(&dev, BufferUsage::STORAGE_BUFFER, &[0u32, 0])?;
+        let clock = host_buffer(&dev, BufferUsage::STORAGE_BUFFER, [0u32, 0].into_iter())?;
         let download = host_buffer(
             &dev,
             BufferUsage::TRANSFER_DST,
-            &vec![0f32; (nout * n * c).max(1)],
+            std::iter::repeat_n(0f32, (nout * n * c).max(1)),
         )?;
-        let x_download = host_buffer(&dev, BufferUsage::TRANSFER_DST, &vec![0f32; nv * n * c])?;
+        let x_download = host_buffer(
+            &dev,
+            BufferUsage::TRANSFER_DST,
+            std::iter::repeat_n(0f32, nv * n * c),
+        )?;
 
-        // SAFETY: the SPIR-V is naga's output for a kernel generated from a
-        // checked declaration and validated by naga (at build time for a
-        // built-in model, just now for a user's).
-        let module = unsafe {
-            ShaderModule::new(
-                dev.device.clone(),
-                ShaderModuleCreateInfo::new(&kernel.words),
-            )
-        }
-        .map_err(vk)?;
-        let entry = module
-            .entry_point("main")
-            .ok_or_else(|| GpuError::Vulkan("shader has no entry point `main`".into()))?;
-        let stage = PipelineShaderStageCreateInfo::new(entry);
-        let layout = PipelineLayout::new(
-            dev.device.clone(),
-            PipelineDescriptorSetLayoutCreateInfo::from_stages([&stage])
-                .into_pipeline_layout_create_info(dev.device.clone())
-                .map_err(vk)?,
-        )
-        .map_err(vk)?;
-        // the shader's push constants must be exactly our 8-byte `Push`
-        let pc: u32 = layout
-            .push_constant_ranges()
-            .iter()
-            .map(|r| r.offset + r.size)
-            .max()
-            .unwrap_or(0);
-        if pc as usize != std::mem::size_of::<Push>() {
-            return Err(GpuError::Vulkan(format!(
-                "the shader declares {pc} bytes of push constants, the host writes {}",
-                std::mem::size_of::<Push>()
-            )));
-        }
-        let pipeline = ComputePipeline::new(
-            dev.device.clone(),
-            None,
-            ComputePipelineCreateInfo::stage_layout(stage, layout),
-        )
-        .map_err(vk)?;
+        // the kernel: naga's output for a kernel generated from a checked
+        // declaration, validated by naga (at build time for a built-in model,
+        // just now for a user's); its push constants our 8-byte `Push`
+        let pipeline = compute_pipeline(
+            &dev,
+            &kernel.words,
+            std::mem::size_of::<Push>(),
+            "the shader",
+        )?;
         let set = DescriptorSet::new(
             dev.descriptors.clone(),
             pipeline.layout().set_layouts()[0].clone(),

@@ -33,14 +33,10 @@ use vulkano::command_buffer::{
 };
 use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
-use vulkano::pipeline::compute::ComputePipelineCreateInfo;
-use vulkano::pipeline::layout::PipelineDescriptorSetLayoutCreateInfo;
-use vulkano::pipeline::{
-    ComputePipeline, Pipeline, PipelineBindPoint, PipelineLayout, PipelineShaderStageCreateInfo,
-};
-use vulkano::shader::{ShaderModule, ShaderModuleCreateInfo};
+use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::GpuFuture;
 
+use crate::buffers::{compute_pipeline, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
@@ -306,77 +302,6 @@ impl std::fmt::Debug for GpuNetwork {
     }
 }
 
-fn host_buffer<T: BufferContents + Copy>(
-    dev: &GpuDevice,
-    data: impl ExactSizeIterator<Item = T>,
-) -> Result<Subbuffer<[T]>, GpuError> {
-    Buffer::from_iter(
-        dev.memory.clone(),
-        BufferCreateInfo {
-            usage: BufferUsage::STORAGE_BUFFER,
-            ..Default::default()
-        },
-        AllocationCreateInfo {
-            memory_type_filter: MemoryTypeFilter::PREFER_HOST
-                | MemoryTypeFilter::HOST_RANDOM_ACCESS,
-            ..Default::default()
-        },
-        data,
-    )
-    .map_err(vk)
-}
-
-/// A device-local storage buffer holding `data`.
-fn upload<T: BufferContents + Copy>(
-    dev: &GpuDevice,
-    data: &[T],
-) -> Result<Subbuffer<[T]>, GpuError> {
-    let staging = Buffer::from_iter(
-        dev.memory.clone(),
-        BufferCreateInfo {
-            usage: BufferUsage::TRANSFER_SRC,
-            ..Default::default()
-        },
-        AllocationCreateInfo {
-            memory_type_filter: MemoryTypeFilter::PREFER_HOST
-                | MemoryTypeFilter::HOST_SEQUENTIAL_WRITE,
-            ..Default::default()
-        },
-        data.iter().copied(),
-    )
-    .map_err(vk)?;
-    let dst = Buffer::new_slice::<T>(
-        dev.memory.clone(),
-        BufferCreateInfo {
-            usage: BufferUsage::STORAGE_BUFFER | BufferUsage::TRANSFER_DST,
-            ..Default::default()
-        },
-        AllocationCreateInfo {
-            memory_type_filter: MemoryTypeFilter::PREFER_DEVICE,
-            ..Default::default()
-        },
-        data.len().max(1) as u64,
-    )
-    .map_err(vk)?;
-    let mut b = AutoCommandBufferBuilder::primary(
-        dev.commands.clone(),
-        dev.queue.queue_family_index(),
-        CommandBufferUsage::OneTimeSubmit,
-    )
-    .map_err(vk)?;
-    b.copy_buffer(CopyBufferInfo::buffers(staging, dst.clone()))
-        .map_err(vk)?;
-    b.build()
-        .map_err(vk)?
-        .execute(dev.queue.clone())
-        .map_err(vk)?
-        .then_signal_fence_and_flush()
-        .map_err(vk)?
-        .wait(None)
-        .map_err(vk)?;
-    Ok(dst)
-}
-
 fn real_upload(dev: &GpuDevice, prec: Precision, data: &[f64]) -> Result<Real, GpuError> {
     let data: Vec<f64> = if data.is_empty() {
         vec![0.0]
@@ -395,8 +320,16 @@ fn real_upload(dev: &GpuDevice, prec: Precision, data: &[f64]) -> Result<Real, G
 fn real_host(dev: &GpuDevice, prec: Precision, len: usize) -> Result<Real, GpuError> {
     let len = len.max(1);
     Ok(match prec {
-        Precision::F64 => Real::F64(host_buffer(dev, std::iter::repeat_n(0f64, len))?),
-        Precision::F32 => Real::F32(host_buffer(dev, std::iter::repeat_n(0f32, len))?),
+        Precision::F64 => Real::F64(host_buffer(
+            dev,
+            BufferUsage::STORAGE_BUFFER,
+            std::iter::repeat_n(0f64, len),
+        )?),
+        Precision::F32 => Real::F32(host_buffer(
+            dev,
+            BufferUsage::STORAGE_BUFFER,
+            std::iter::repeat_n(0f32, len),
+        )?),
     })
 }
 
@@ -624,40 +557,14 @@ impl GpuNetwork {
         let x = real_upload(&dev, precision, &spec.initial)?;
         let hist = upload(&dev, &h0)?;
 
-        // SAFETY: the SPIR-V is naga's output for a kernel generated from a
-        // checked declaration, validated by naga just now.
-        let module =
-            unsafe { ShaderModule::new(dev.device.clone(), ShaderModuleCreateInfo::new(&words)) }
-                .map_err(vk)?;
-        let entry = module
-            .entry_point("main")
-            .ok_or_else(|| GpuError::Vulkan("shader has no entry point `main`".into()))?;
-        let stage = PipelineShaderStageCreateInfo::new(entry);
-        let layout = PipelineLayout::new(
-            dev.device.clone(),
-            PipelineDescriptorSetLayoutCreateInfo::from_stages([&stage])
-                .into_pipeline_layout_create_info(dev.device.clone())
-                .map_err(vk)?,
-        )
-        .map_err(vk)?;
-        let pc: u32 = layout
-            .push_constant_ranges()
-            .iter()
-            .map(|r| r.offset + r.size)
-            .max()
-            .unwrap_or(0);
-        if pc as usize != std::mem::size_of::<Push>() {
-            return Err(GpuError::Vulkan(format!(
-                "the network shader declares {pc} bytes of push constants, the host writes {}",
-                std::mem::size_of::<Push>()
-            )));
-        }
-        let pipeline = ComputePipeline::new(
-            dev.device.clone(),
-            None,
-            ComputePipelineCreateInfo::stage_layout(stage, layout),
-        )
-        .map_err(vk)?;
+        // the kernel: naga's output for a kernel generated from a checked
+        // declaration, validated by naga just now
+        let pipeline = compute_pipeline(
+            &dev,
+            &words,
+            std::mem::size_of::<Push>(),
+            "the network shader",
+        )?;
         tracing::debug!(
             model = info.name,
             precision = precision.ty(),
@@ -693,14 +600,22 @@ impl GpuNetwork {
             let cap = steps.max(self.window.as_ref().map_or(0, |w| w.cap));
             let (n, nv) = (self.n, self.nvar);
             let dev = &self.dev;
-            let win_u = host_buffer(dev, std::iter::repeat_n(0u32, 6 + nv + cap))?;
+            let win_u = host_buffer(
+                dev,
+                BufferUsage::STORAGE_BUFFER,
+                std::iter::repeat_n(0u32, 6 + nv + cap),
+            )?;
             let win_r = real_host(
                 dev,
                 self.precision,
                 cap * n + cap * self.n_proxy.max(1) * nv,
             )?;
             let trace = real_host(dev, self.precision, cap * nv * n)?;
-            let cplout = host_buffer(dev, std::iter::repeat_n(0f32, cap * n * self.n_terms))?;
+            let cplout = host_buffer(
+                dev,
+                BufferUsage::STORAGE_BUFFER,
+                std::iter::repeat_n(0f32, cap * n * self.n_terms),
+            )?;
             let set = DescriptorSet::new(
                 dev.descriptors.clone(),
                 self.pipeline.layout().set_layouts()[0].clone(),
