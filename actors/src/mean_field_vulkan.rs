@@ -23,7 +23,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use brainstream_gpu::network::{GpuNetwork, NetworkSpec, WindowProxy};
+use brainstream_gpu::network::{GpuNetwork, NetworkSpec};
 use brainstream_gpu::{GpuDevice, GpuError, Precision};
 use brainstream_models::{
     MeanFieldConfig, MeanFieldSim, ModelError, ModelInfo, NoiseStream, ProxyInput, StimulusInput,
@@ -188,11 +188,7 @@ impl VulkanSim {
             .run_window(
                 nsteps,
                 out,
-                proxy.map(|p| WindowProxy {
-                    values: p.values,
-                    present: p.present,
-                    vars: p.vars,
-                }),
+                proxy,
                 stimulus.map(|s| s.values),
                 want_cpl.then_some(&mut self.cpl[..]),
             )

@@ -24,5 +24,5 @@ pub mod spirv;
 pub use batch::{BatchSpec, GpuBatch};
 pub use device::GpuDevice;
 pub use error::GpuError;
-pub use network::{GpuNetwork, NetNoise, NetScheme, NetworkSpec, WindowProxy};
+pub use network::{GpuNetwork, NetNoise, NetScheme, NetworkSpec};
 pub use shaders::Precision;

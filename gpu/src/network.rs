@@ -25,7 +25,9 @@ use brainstream_modeldecl::coupling::CouplingProgram;
 use brainstream_modeldecl::Program;
 use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::integrator::Scheme;
-use brainstream_models::{MeanFieldConfig, MeanFieldSim, ModelInfo, NoiseKind, NoiseStream};
+use brainstream_models::{
+    MeanFieldConfig, MeanFieldSim, ModelInfo, NoiseKind, NoiseStream, ProxyInput,
+};
 use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
     AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
@@ -88,7 +90,7 @@ pub struct NetworkSpec {
     /// Initial state `nvar × n` (already clamped); the history before t = 0
     /// is constant and equal to it.
     pub initial: Vec<f64>,
-    /// Regions whose state comes from outside ([`WindowProxy`]).
+    /// Regions whose state comes from outside ([`ProxyInput`]).
     pub proxy_nodes: Vec<usize>,
     /// `None`: f64 where the device has shaderFloat64, f32 elsewhere.
     pub precision: Option<Precision>,
@@ -197,17 +199,6 @@ impl NetworkSpec {
             precision,
         })
     }
-}
-
-/// Proxy states of one window (as `brainstream_models::ProxyInput`):
-/// `values[(s·P + p)·V + v]` for step `s`, proxy `p`, input variable `v`,
-/// present when `present[s]`.
-#[derive(Debug, Clone, Copy)]
-pub struct WindowProxy<'a> {
-    pub values: &'a [f64],
-    pub present: &'a [bool],
-    /// State-variable index of each input variable.
-    pub vars: &'a [usize],
 }
 
 /// Push constants: the step within the window (`struct Push`).
@@ -689,7 +680,7 @@ impl GpuNetwork {
         &mut self,
         steps: usize,
         out: &mut [f64],
-        proxy: Option<WindowProxy<'_>>,
+        proxy: Option<ProxyInput<'_>>,
         stimulus: Option<&[f64]>,
         coupling_out: Option<&mut [f64]>,
     ) -> Result<(), GpuError> {

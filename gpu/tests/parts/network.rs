@@ -6,7 +6,7 @@
 //! (`--nocapture`) and held to a stated tolerance per model and precision.
 
 use super::*;
-use brainstream_gpu::network::{GpuNetwork, NetworkSpec, WindowProxy};
+use brainstream_gpu::network::{GpuNetwork, NetworkSpec};
 
 /// A CPU engine configuration on tvb76 with Linear coupling a = 0.0039.
 fn net_cfg(info: &'static ModelInfo, scheme: Scheme, dt: f64) -> MeanFieldConfig {
@@ -71,7 +71,7 @@ fn both(
         gpu.run_window(
             k,
             &mut g[w0 * nv * n..(w0 + k) * nv * n],
-            px.map(|(values, vars)| WindowProxy {
+            px.map(|(values, vars)| ProxyInput {
                 values,
                 present: &present[..k],
                 vars,
