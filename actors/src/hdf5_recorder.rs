@@ -158,6 +158,10 @@ struct Recorder {
     last_flush: std::time::Instant,
     /// where a checkpoint left the file ([`resume`])
     resume: Option<resume::Position>,
+    /// the mean field upstream, held until the run ends so that the other
+    /// recorders of this process take it instead of resolving it again
+    /// ([`provenance::Graph::mean_field`])
+    source: Option<std::sync::Arc<crate::mean_field::MeanFieldParts>>,
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -189,6 +193,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         flush_every: std::time::Duration::from_secs_f64(ctx.params.f64("flush_s")?),
         last_flush: std::time::Instant::now(),
         resume: None,
+        source: None,
     }))
 }
 
@@ -201,7 +206,7 @@ fn h5err(e: hdf5::Error) -> ActorError {
 /// `/parameters`.
 struct Source {
     name: String,
-    parts: crate::mean_field::MeanFieldParts,
+    parts: std::sync::Arc<crate::mean_field::MeanFieldParts>,
 }
 
 impl Source {
@@ -720,6 +725,7 @@ impl Actor for Recorder {
             Ok(())
         };
         attrs().map_err(h5err)?;
+        self.source = source.map(|s| s.parts);
         self.file = Some(f);
         self.reserve = Some(reserve);
         self.path = Some(path);
@@ -842,6 +848,7 @@ impl Actor for Recorder {
         self.flush()?;
         self.series = None;
         self.spikes = None;
+        self.source = None;
         self.file = None; // closes
                           // the blocks held past the file's end go back to the file system
         if let Some(mut r) = self.reserve.take() {

@@ -13,6 +13,7 @@
 //!   of `regions`), populations in the order of `populations` (by name).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Weak};
 
 use brainstream_runtime::graph::{ActorDesc, GraphDesc, GraphSource};
 use brainstream_runtime::{BuildCtx, Params, RunContext};
@@ -90,21 +91,32 @@ impl Graph {
         chain
     }
 
-    /// The resolved configuration of mean field `name`.
+    /// The resolved configuration of mean field `name`, shared by every
+    /// recorder of this process that asks for the same one while another
+    /// still holds it ([`shared_parts`]).
     pub fn mean_field(
         &self,
         name: &str,
         dt_ms: f64,
         duration_ms: f64,
-    ) -> Option<crate::mean_field::MeanFieldParts> {
+    ) -> Option<Arc<crate::mean_field::MeanFieldParts>> {
         let d = self.actor(name)?;
-        let ctx = BuildCtx {
-            name,
-            params: Params::new(&d.params, crate::mean_field::KIND.params, &self.base_dir),
-            dt_ms,
-            duration_ms,
+        let key = PartsKey {
+            name: name.to_string(),
+            params: d.params.clone(),
+            base_dir: self.base_dir.clone(),
+            dt_bits: dt_ms.to_bits(),
+            duration_bits: duration_ms.to_bits(),
         };
-        crate::mean_field::mean_field_parts(&ctx).ok()
+        shared_parts(key, || {
+            let ctx = BuildCtx {
+                name,
+                params: Params::new(&d.params, crate::mean_field::KIND.params, &self.base_dir),
+                dt_ms,
+                duration_ms,
+            };
+            crate::mean_field::mean_field_parts(&ctx).ok()
+        })
     }
 
     /// Who numbers the spikes into `me.spikes`: the producer, its kind,
@@ -200,5 +212,86 @@ pub fn time_note(chain: &[(String, &ActorDesc)], dt_ms: f64) -> String {
             "time: as `{name}` ({}) stamped it; step·dt_ms (the `step` coordinate) is the run's own clock, the same in every file of the run",
             d.kind
         ),
+    }
+}
+
+/// What a mean field's resolution depends on: its name and parameters as
+/// the graph gives them, the folder its files are relative to, dt and the
+/// duration.
+#[derive(PartialEq)]
+struct PartsKey {
+    name: String,
+    params: toml::Table,
+    base_dir: PathBuf,
+    dt_bits: u64,
+    duration_bits: u64,
+}
+
+/// Mean fields resolved for recordings, while a recorder holds them.
+static RESOLVED: Mutex<Vec<(PartsKey, Weak<crate::mean_field::MeanFieldParts>)>> =
+    Mutex::new(Vec::new());
+
+/// The mean field of `key`, resolved by `resolve` unless another recorder
+/// of this process holds it already. A graph's recorders start at the same
+/// time on their own threads, and each wrote the same mean field's
+/// connectome and parameters after resolving it again (parsing the
+/// connectome, checking the configuration); now the first resolves it and
+/// the others wait for it and take it (the lock is held while resolving).
+/// An entry lives only as long as a recorder holds it (until its run ends),
+/// so a later run, in which the files may have changed, resolves again.
+fn shared_parts(
+    key: PartsKey,
+    resolve: impl FnOnce() -> Option<crate::mean_field::MeanFieldParts>,
+) -> Option<Arc<crate::mean_field::MeanFieldParts>> {
+    let mut held = RESOLVED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    held.retain(|(_, w)| w.strong_count() > 0);
+    if let Some(p) = held
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, w)| w.upgrade())
+    {
+        return Some(p);
+    }
+    let parts = Arc::new(resolve()?);
+    held.push((key, Arc::downgrade(&parts)));
+    Some(parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorders_share_a_resolved_mean_field_while_one_holds_it() {
+        let src = GraphSource {
+            path: None,
+            text: "[simulation]\ndt_ms = 0.1\nduration_ms = 10.0\n\n[actors.shared_parts_brain]\nkind = \"mean_field\"\nmodel = \"ReducedWongWang\"\n".into(),
+            json: false,
+            overrides: vec![],
+        };
+        let g = Graph {
+            desc: src.parse().expect("the graph"),
+            base_dir: src.base_dir(),
+        };
+        let name = "shared_parts_brain";
+        let a = g.mean_field(name, 0.1, 10.0).expect("resolved");
+        let b = g.mean_field(name, 0.1, 10.0).expect("resolved");
+        assert!(Arc::ptr_eq(&a, &b), "the second recorder takes the first's");
+        let other = g.mean_field(name, 0.1, 20.0).expect("resolved");
+        assert!(
+            !Arc::ptr_eq(&a, &other),
+            "another duration is resolved on its own"
+        );
+        assert_eq!(a.cfg.connectivity.n, 76);
+        let held = Arc::downgrade(&a);
+        drop((a, b));
+        assert!(
+            held.upgrade().is_none(),
+            "nothing is kept once no recorder holds it"
+        );
+        let again = g.mean_field(name, 0.1, 10.0).expect("resolved again");
+        assert_eq!(again.cfg.connectivity.n, 76);
     }
 }
