@@ -297,12 +297,13 @@ def row_mpr76(args):
                    "10", "--out", d, "--no-csv"])
             whole, _o = timed([py, os.path.join(PEER_DIR, "vbjax_ref.py"), "--conn-dir", d, "--out", d])
             meta = json.load(open(os.path.join(d, "vbjax_meta.json")))
-        return {"whole": whole, "loop": meta["ring_run_s"]}
+        return {"whole": whole, "loop": meta["delay_run_s"], "ring": meta["ring_run_s"]}
 
     def summary(m):
         b, v = m["brainstream"]["whole"], m["vbjax"]
-        return (f"{b * 1e3:.0f} ms", f"{v['whole']:.2f} s (whole, 4 variants) / {v['loop']:.2f} s (ring-buffer loop)",
-                f"loop/whole {v['loop'] / b:.1f}×")
+        return (f"{b * 1e3:.0f} ms", f"{v['whole']:.2f} s (whole: its 4 variants) / {v['loop']:.2f} s (`make_sdde` "
+                f"loop; a plain-JAX ring buffer: {v['ring']:.2f} s)",
+                f"– / {v['loop'] / b:.1f}× (ring buffer: {v['ring'] / b:.1f}×)")
     return {"brainstream": bs, "vbjax": vbjax}, summary
 
 
@@ -574,10 +575,14 @@ def run_rows(args, keys):
             b, p, r = summary(med)
             lines.append(f"| {k} | {title} | {b} | {p} | {r} | {goal} |")
         except NotMeasured as e:
-            part = ""
-            if "brainstream" in med and med["brainstream"].get("whole"):
-                part = f"{med['brainstream']['whole']:.3f} s"
-            lines.append(f"| {k} | {title} | {part or 'not measured'} | {peer_name}: not measured: {e} | – | {goal} |")
+            # say which side is missing, and give what the other side measured
+            got = {n: v for n, v in med.items() if n != "_why"}
+            own = "; ".join(f"{f} {v:.3f}" for f, v in got.get("brainstream", {}).items() if v is not None)
+            peers = "; ".join(f"{n}: " + ", ".join(f"{f} {v:.3f}" for f, v in d.items() if v is not None)
+                              for n, d in got.items() if n != "brainstream")
+            missing = "; ".join(f"{n}: {w}" for n, w in why.items())
+            lines.append(f"| {k} | {title} | {own or 'not measured'} | not measured: {missing or e}"
+                         f"{'; measured ' + peers if peers else ''} | – | {goal} |")
         details.append(f"- {k} (load {load0[0]:.2f} → {load1[0]:.2f}):")
         for name, rs in runs.items():
             if name in why:
