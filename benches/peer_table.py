@@ -438,8 +438,9 @@ def cosim_graphs(args):
         return "\n".join(out) + extra
     mf = select(keep_mf).replace('proxy_nodes = ["rM1", "lM1"]', "")
     # the spiking regions alone: the same network, its `spikes_in` fed by Poisson trains of a constant
-    # rate (the co-simulation's proxy trains run at about 300 Hz × its coupling)
-    sp = select(keep_sp, "\n[actors.gen2]\nkind = \"poisson_generator\"\nrate = 30.0\nn_trains = 200\n\n"
+    # rate, the co-simulation's mean: its proxy trains run at 300 Hz × the coupling c_E of rM1 and lM1,
+    # whose mean over the 1 s run is 0.294 (a recorder on brain.coupling), so 88 Hz
+    sp = select(keep_sp, "\n[actors.gen2]\nkind = \"poisson_generator\"\nrate = 88.0\nn_trains = 200\n\n"
                          "[[edges]]\nfrom = \"gen2.spikes\"\nto = \"net.spikes_in\"\n")
     paths = {}
     for name, t in [("mf", mf), ("sp", sp)]:
