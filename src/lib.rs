@@ -52,6 +52,73 @@ pub fn build_graph(desc: GraphDesc) -> Result<ValidGraph, RuntimeError> {
     ValidGraph::from_desc(desc, GraphSource::from_toml(text), &default_registry())
 }
 
+/// The graph a replay runs (`brainstream run GRAPH --replay EVENTS`):
+/// `graph` without its edges into `control` inputs and without the actors
+/// that fed nothing else (the controllers, with the edges into them), since
+/// the replayed events bring the changes they made. The window stays what
+/// it was (a control edge's delay may have set it). Returns the graph and
+/// the names of the actors left out; a graph without control edges comes
+/// back as it was.
+pub fn without_controllers(graph: ValidGraph) -> Result<(ValidGraph, Vec<String>), RuntimeError> {
+    use brainstream_runtime::PortType;
+    let control: Vec<bool> = graph
+        .edges
+        .iter()
+        .map(|e| e.ty == PortType::Control)
+        .collect();
+    if !control.contains(&true) {
+        return Ok((graph, vec![]));
+    }
+    // every edge of a valid graph was resolved, in the file's order
+    debug_assert_eq!(graph.edges.len(), graph.desc.edges.len());
+    let left_out: Vec<usize> = (0..graph.actors.len())
+        .filter(|&i| {
+            let mut outs = graph
+                .edges
+                .iter()
+                .zip(&control)
+                .filter(|(e, _)| e.from == i)
+                .map(|(_, c)| *c)
+                .peekable();
+            outs.peek().is_some() && outs.all(|c| c)
+        })
+        .collect();
+    let mut desc = graph.desc.clone();
+    desc.edges = graph
+        .desc
+        .edges
+        .iter()
+        .zip(&graph.edges)
+        .zip(&control)
+        .filter(|((_, e), c)| !**c && !left_out.contains(&e.from) && !left_out.contains(&e.to))
+        .map(|((d, _), _)| d.clone())
+        .collect();
+    let names: Vec<String> = left_out
+        .iter()
+        .map(|&i| graph.actors[i].name.clone())
+        .collect();
+    for n in &names {
+        desc.actors.remove(n);
+    }
+    if desc.simulation.sync_ms.is_none() {
+        desc.simulation.sync_ms = Some(graph.window_steps as f64 * graph.dt_ms);
+    }
+    let g = ValidGraph::from_desc(desc, graph.source.clone(), &default_registry())?;
+    if g.window_steps != graph.window_steps {
+        return Err(RuntimeError::Invalid(vec![brainstream_runtime::GraphIssue {
+            file: graph.source.file(),
+            line_col: None,
+            path: "simulation.sync_ms".into(),
+            message: format!(
+                "without its controllers the graph's window would be {} steps instead of {}; give simulation.sync_ms",
+                g.window_steps, graph.window_steps
+            ),
+            hint: None,
+        }]));
+    }
+    Ok((g, names))
+}
+
 /// Runs a validated graph; `progress` is called about every 100 ms.
 pub fn run_graph(
     graph: ValidGraph,

@@ -392,6 +392,19 @@ fn real_main(cli: Cli) -> Result<(), String> {
                 Some(o) => return Err(format!("--transport {o}: use channel, shm or zmq")),
             };
             let mut g = load_graph(&graph, set.clone()).map_err(|e| e.to_string())?;
+            if live.replay.is_some() {
+                // the replayed events bring the changes the controllers made
+                let (replayed, left_out) =
+                    brainstream::without_controllers(g).map_err(|e| e.to_string())?;
+                g = replayed;
+                if !left_out.is_empty() {
+                    eprintln!(
+                        "--replay: left out the controller{} {} (the replayed events bring the changes made through `control` inputs)",
+                        if left_out.len() == 1 { "" } else { "s" },
+                        left_out.join(", ")
+                    );
+                }
+            }
             // `mpirun -n P brainstream run GRAPH`: rank r runs partition r,
             // edges between ranks over tcp found through MPI (src/mpi/cosim.rs)
             let ranks = mpi::start("run")?;
@@ -940,7 +953,7 @@ fn run(
                 });
             });
     }
-    let (hooks, watch) = watch_run(&g, &out, &cancel, &live_args)?;
+    let (hooks, watch) = watch_run(&g, &out, &cancel, &live_args, partition.as_deref())?;
     let total = g.total_steps;
     let tty = std::io::stderr().is_terminal();
     let bar = (!quiet && tty).then(|| {
@@ -1018,19 +1031,26 @@ struct Watch {
     pace: Option<std::sync::Arc<serve::pace::Pace>>,
 }
 
-/// The window hooks `--serve`, `--replay` and `--realtime` ask for; starts
+/// The window hooks `--serve`, `--replay` and `--realtime` ask for, and
+/// steering's events file when an actor here has a `control` input; starts
 /// the server (and prints its URL).
 fn watch_run(
     g: &brainstream::ValidGraph,
     out: &std::path::Path,
     cancel: &std::sync::Arc<brainstream::runtime::Cancel>,
     a: &LiveArgs,
+    partition: Option<&str>,
 ) -> Result<(brainstream::runtime::Hooks, Watch), String> {
     use serve::{control::Control, live::Live};
     use std::sync::Arc;
     let mut hooks = brainstream::runtime::Hooks::none();
     let mut w = Watch::default();
-    if !a.any() {
+    // an actor of this process steered by another through its `control` input
+    let controlled = g.edges.iter().any(|e| {
+        e.ty == brainstream::runtime::PortType::Control
+            && partition.is_none_or(|p| g.actors[e.to].process == p)
+    });
+    if !a.any() && !controlled {
         return Ok((hooks, w));
     }
     let events = match &a.replay {
@@ -1046,7 +1066,11 @@ fn watch_run(
     let control = Arc::new(Control::new(
         live.clone(),
         Some(cancel.clone()),
-        out,
+        // one file per partition: each writes the changes of its own actors
+        &match partition {
+            None => out.join(serve::control::EVENTS_FILE),
+            Some(p) => out.join(format!("steering-{p}.jsonl")),
+        },
         events,
         a.replay.clone(),
     ));

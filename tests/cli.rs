@@ -1002,3 +1002,7 @@ mod live_view;
 mod checkpoint;
 #[path = "parts/steering.rs"]
 mod steering;
+
+// Steering from an actor's `control` input, its events and replay (issue 25)
+#[path = "parts/closed_loop.rs"]
+mod closed_loop;

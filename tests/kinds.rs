@@ -25,6 +25,8 @@ fn required(kind: &str, name: &str) -> toml::Value {
         ("stimulus", "weights") => {
             toml::from_str::<toml::Table>("w = { rM1 = 1.0 }").unwrap()["w"].clone()
         }
+        ("proportional_control", "key") => "coupling_params.a".into(),
+        ("proportional_control", "setpoint" | "gain" | "initial") => toml::Value::Float(0.1),
         _ => panic!("no test value for the required parameter {kind}.{name}"),
     }
 }

@@ -12,7 +12,9 @@
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `current_proxy`, `spike_rates`, `rate_filter`,
 //! `rww_filter`; and `gain`), a stimulus (`stimulus`, tvb-library's
-//! `StimuliRegion`), a test source (`linear_ode`). [`registry`]
+//! `StimuliRegion`), a closed-loop controller (`proportional_control`,
+//! steering another actor through its `control` input), a test source
+//! (`linear_ode`). [`registry`]
 //! returns them all for the runtime. [`memory_recorder`] is not a kind of
 //! graph files: a program embedding brainstream (the Python package) puts
 //! it in place of recorders to keep results in memory.
@@ -34,6 +36,7 @@ pub mod plot_matrix;
 pub mod plot_scale;
 pub mod plot_style;
 pub mod png_plot;
+pub mod proportional_control;
 pub mod spectrum_plot;
 pub mod spike_stats;
 pub mod spiking_network;
@@ -77,6 +80,7 @@ pub fn registry() -> Registry {
     r.register(transformers::rww_filter::KIND);
     r.register(transformers::spike_rates::KIND);
     r.register(stimulus::KIND);
+    r.register(proportional_control::KIND);
     r.register(surface::KIND);
     r
 }

@@ -73,6 +73,7 @@ pub const KIND: KindSpec = KindSpec {
             doc: "stimulus of every region (one variable, one node per region): the sample stamped k is added, as tvb-library adds a stimulus, to the model's stimulus variables during step k (none where no sample)",
             end_stamped: false,
         },
+        brainstream_runtime::control::INPUT,
     ],
     outputs: &[
         PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables after every step", end_stamped: false },

@@ -31,7 +31,7 @@ pub const KIND: KindSpec = KindSpec {
     name: "stimulus",
     doc: "A stimulus as tvb-library's StimuliRegion: a temporal equation times a weight per region, one sample per step, for mean_field.stimulus",
     params: PARAMS,
-    inputs: &[],
+    inputs: &[brainstream_runtime::control::INPUT],
     outputs: &[PortDecl {
         name: "stimulus",
         ty: PortType::Series,

@@ -57,6 +57,18 @@ pub trait WindowHook: Send + Sync {
     /// After it computed window `window`, with its outputs (before they are
     /// sent on).
     fn after(&self, _actor: usize, _window: u64, _outputs: &Outputs) {}
+    /// Actor `actor` applied `change`, which arrived on its `control` input
+    /// ([`crate::control`]), before window `window` (after `before`, on the
+    /// actor's thread). An error (the change could not be written down)
+    /// fails the run as the actor's own error would.
+    fn steered(
+        &self,
+        _actor: usize,
+        _window: u64,
+        _change: &crate::control::Applied,
+    ) -> Result<(), ActorError> {
+        Ok(())
+    }
     /// Once, after every actor has finished (or the run failed).
     fn detach(&self) {}
 }
@@ -92,6 +104,17 @@ impl Hooks {
     ) -> Result<(), ActorError> {
         for h in &self.0 {
             h.before(actor, window, a)?;
+        }
+        Ok(())
+    }
+    pub(crate) fn steered(
+        &self,
+        actor: usize,
+        window: u64,
+        change: &crate::control::Applied,
+    ) -> Result<(), ActorError> {
+        for h in &self.0 {
+            h.steered(actor, window, change)?;
         }
         Ok(())
     }

@@ -13,6 +13,7 @@
 
 pub mod actor;
 pub mod checkpoint;
+pub mod control;
 pub(crate) mod edge;
 pub mod error;
 pub mod graph;

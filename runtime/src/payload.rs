@@ -20,6 +20,13 @@ pub enum PortType {
     Current,
     /// Spike events: (sender, time).
     Spikes,
+    /// Parameter changes for an actor's `control` input (steering from
+    /// another actor, [`crate::control`]): the layout of `Series`, one
+    /// variable per steerable key (`coupling_params.a`), one node; the
+    /// sample stamped `k` holds the new values from `k` on (NaN: this key
+    /// unchanged). Kept apart from `Series` so that a state or a rate
+    /// cannot be wired into a `control` input by mistake.
+    Control,
 }
 
 impl std::fmt::Display for PortType {
@@ -28,6 +35,7 @@ impl std::fmt::Display for PortType {
             PortType::Series => "series",
             PortType::Current => "current",
             PortType::Spikes => "spikes",
+            PortType::Control => "control",
         })
     }
 }

@@ -388,8 +388,13 @@ pub fn run(
     }
     let n_actors = graph.actors.len();
     let mut input_delays: Vec<Vec<(String, u64)>> = vec![vec![]; n_actors];
+    // the producer (`ACTOR.PORT`) of each actor's `control` input, if fed
+    let mut controlled_by: Vec<Option<String>> = vec![None; n_actors];
     for e in &graph.edges {
         input_delays[e.to].push((e.to_port.to_string(), e.delay_steps));
+        if e.ty == crate::payload::PortType::Control {
+            controlled_by[e.to] = Some(format!("{}.{}", graph.actors[e.from].name, e.from_port));
+        }
     }
     let order = graph.order.clone();
     // how far ahead a pipelined actor may be handed its inputs (parallel
@@ -474,6 +479,7 @@ pub fn run(
                 name: built.name,
                 kind: built.kind.name,
                 lookahead: lookahead[i],
+                controlled_by: controlled_by[i].take(),
                 actor: built.actor,
                 ins,
                 outs,
@@ -746,6 +752,8 @@ struct Lane {
     /// Windows of inputs a pipelined actor may be ahead of its outputs (0:
     /// not pipelined, or not in the parallel scheme).
     lookahead: u64,
+    /// The producer (`ACTOR.PORT`) of its `control` input, if an edge feeds it.
+    controlled_by: Option<String>,
 }
 
 /// What every lane's driver shares.
@@ -878,9 +886,12 @@ impl Env {
                     return false;
                 }
                 let win = self.info(submitted);
-                let Some(inputs) = self.inputs(l, &win) else {
+                let Some(mut inputs) = self.inputs(l, &win) else {
                     return false;
                 };
+                if !self.control(l, submitted, &mut inputs) {
+                    return false;
+                }
                 let sent = self.call(l, submitted, |a| as_pipelined(a)?.submit(&win, &inputs));
                 if !sent {
                     return false;
@@ -954,9 +965,12 @@ impl Env {
         if !self.before(l, w) {
             return false;
         }
-        let Some(inputs) = self.inputs(l, &win) else {
+        let Some(mut inputs) = self.inputs(l, &win) else {
             return false;
         };
+        if !self.control(l, w, &mut inputs) {
+            return false;
+        }
         let mut outputs = Outputs::default();
         if !self.call(l, w, |a| a.step(&win, &inputs, &mut outputs)) {
             return false;
@@ -985,6 +999,44 @@ impl Env {
                     &l.name,
                     w,
                     format!("panicked between windows: {}", panic_msg(p)),
+                    false,
+                );
+                false
+            }
+        }
+    }
+
+    /// Applies the parameter changes the lane's `control` input delivers for
+    /// window `w` (taken out of `inputs`: the actor's `step` never sees
+    /// them), before the window, and tells the hooks. False: stop.
+    fn control(&self, l: &mut Lane, w: u64, inputs: &mut Inputs) -> bool {
+        let Some(source) = &l.controlled_by else {
+            return true;
+        };
+        let Some(p) = inputs.map.remove(crate::control::PORT) else {
+            return true;
+        };
+        let actor = &mut *l.actor;
+        let (name, kind) = (l.name.as_str(), l.kind);
+        let res = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let applied = crate::control::apply(actor, name, kind, &p, source, w)?;
+            for c in &applied {
+                debug!(window = w, key = %c.key, old = c.old, new = c.new, source = %c.source, "steered by a control input");
+                self.hooks.steered(l.idx, w, c)?;
+            }
+            Ok::<(), ActorError>(())
+        }));
+        match res {
+            Ok(Ok(())) => true,
+            Ok(Err(ActorError(m, at))) => {
+                self.fail(&l.name, at.unwrap_or(w), m, false);
+                false
+            }
+            Err(p) => {
+                self.fail(
+                    &l.name,
+                    w,
+                    format!("panicked applying its control input: {}", panic_msg(p)),
                     false,
                 );
                 false

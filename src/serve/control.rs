@@ -5,7 +5,9 @@
 //! a replayed events file) waits in the actor's queue and is applied by
 //! [`Actor::steer`](brainstream::Actor::steer) before the actor's next
 //! window `w`; the change is written at once to `OUT/steering.jsonl` as
-//! `{"window": w, "key", "old", "new", "source"}`. Since what an actor
+//! `{"window": w, "key", "old", "new", "source"}`; so is a change that
+//! arrived on an actor's `control` input (source `control:ACTOR.PORT`,
+//! applied by the scheduler: `brainstream_runtime::control`). Since what an actor
 //! computes depends only on its inputs and its own state, applying the same
 //! changes before the same windows gives the same values bit for bit:
 //! `brainstream run GRAPH --replay steering.jsonl` does that.
@@ -17,6 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use brainstream::runtime::control::Applied;
 use brainstream::runtime::{Actor, ActorError, Cancel, RunShape, WindowHook};
 
 use super::live::{Event, Live};
@@ -81,19 +84,19 @@ pub fn read_events(path: &Path) -> Result<Vec<Event>, String> {
 }
 
 impl Control {
-    /// Steering of a run writing into `out`, replaying `replay` (events
-    /// read from `replay_from`).
+    /// Steering of a run writing its events to `events` (`OUT/`
+    /// [`EVENTS_FILE`]), replaying `replay` (events read from `replay_from`).
     pub fn new(
         live: Live,
         cancel: Option<Arc<Cancel>>,
-        out: &Path,
+        events: &Path,
         replay: Vec<Event>,
         replay_from: Option<PathBuf>,
     ) -> Self {
         Self {
             live,
             cancel,
-            path: out.join(EVENTS_FILE),
+            path: events.to_path_buf(),
             replay,
             replay_from,
             inner: Mutex::new(Inner::default()),
@@ -309,6 +312,21 @@ impl WindowHook for Control {
             }
         }
         Ok(())
+    }
+
+    /// A change that came through the actor's `control` input, written as
+    /// the others are, with the source `control:PRODUCER.PORT`.
+    fn steered(&self, actor: usize, window: u64, c: &Applied) -> Result<(), ActorError> {
+        let mut g = self.lock();
+        let name = g.names.get(actor).cloned().unwrap_or_default();
+        let e = Event {
+            window,
+            key: format!("{name}.{}", c.key),
+            old: c.old,
+            new: c.new,
+            source: format!("control:{}", c.source),
+        };
+        self.record(&mut g, e).map_err(ActorError::new)
     }
 
     fn detach(&self) {

@@ -65,7 +65,8 @@ pub struct Event {
     pub key: String,
     pub old: f64,
     pub new: f64,
-    /// Where it came from: `page`, `steer`, `replay`, `control`.
+    /// Where it came from: `page`, `steer`, `replay`, or
+    /// `control:ACTOR.PORT` (the producer feeding the actor's `control` input).
     #[serde(default)]
     pub source: String,
 }

@@ -74,7 +74,7 @@ pub const KIND: KindSpec = KindSpec {
     name: "poisson_generator",
     doc: "Independent Poisson spike trains of a constant rate (NEST's poisson_generator)",
     params: PARAMS,
-    inputs: &[],
+    inputs: &[brainstream_runtime::control::INPUT],
     outputs: &[SPIKES_OUT],
     build,
 };

@@ -48,8 +48,11 @@ impl GraphFootprint {
     }
 }
 
+/// What every output port of every actor will carry, by actor index.
+pub(crate) type Shapes = Vec<BTreeMap<&'static str, PortShape>>;
+
 /// Asks every actor for its plan and adds up memory and output; the errors
-/// are (actor index, error) pairs.
+/// are (actor index, error) pairs; the shapes of the outputs come back too.
 pub(crate) fn estimate(
     actors: &[BuiltActor],
     edges: &[ResolvedEdge],
@@ -57,9 +60,9 @@ pub(crate) fn estimate(
     dt_ms: f64,
     total_steps: u64,
     window_steps: u64,
-) -> (GraphFootprint, Vec<(usize, BuildError)>) {
+) -> (GraphFootprint, Vec<(usize, BuildError)>, Shapes) {
     let n = actors.len();
-    let mut shapes: Vec<BTreeMap<&'static str, PortShape>> = vec![BTreeMap::new(); n];
+    let mut shapes: Shapes = vec![BTreeMap::new(); n];
     let mut plans: Vec<Footprint> = vec![Footprint::default(); n];
     let mut errors = vec![];
     for pass in 0..2 {
@@ -128,7 +131,7 @@ pub(crate) fn estimate(
         disk_bytes: by_actor.iter().map(|a| a.2).sum(),
         by_actor,
     };
-    (fp, errors)
+    (fp, errors, shapes)
 }
 
 impl ValidGraph {

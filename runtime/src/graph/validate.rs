@@ -81,6 +81,9 @@ struct Checker<'a> {
     desc: &'a GraphDesc,
     source: &'a GraphSource,
     issues: Vec<GraphIssue>,
+    /// the kinds that take a `control` input (named when an edge goes to
+    /// the `control` of another)
+    controllable: Vec<&'static str>,
 }
 
 impl<'a> Checker<'a> {
@@ -289,6 +292,24 @@ impl<'a> Checker<'a> {
                 .iter()
                 .map(|p| format!("{} ({})", p.name, p.ty))
                 .collect();
+            if !from && port == crate::control::PORT && !other {
+                let hint = if self.controllable.is_empty() {
+                    "no kind of this registry takes a `control` input".to_string()
+                } else {
+                    format!(
+                        "kinds with a `control` input: {}",
+                        self.controllable.join(", ")
+                    )
+                };
+                return Err((
+                    p,
+                    format!(
+                        "`{actor}` ({}) cannot be steered: its kind has no `control` input",
+                        kind.name
+                    ),
+                    Some(hint),
+                ));
+            }
             let msg = if other {
                 format!(
                     "`{port}` of `{actor}` ({}) is an {}, not an {what}",
@@ -407,16 +428,20 @@ impl<'a> Checker<'a> {
                 }
             };
             if from.2 != to.2 {
+                let hint = if to.2 == PortType::Control {
+                    "a `control` input takes parameter changes (port type control) from a controller such as `proportional_control` (docs/live.md)"
+                } else if from.2 == PortType::Control {
+                    "parameter changes (port type control) go to an actor's `control` input (docs/live.md)"
+                } else {
+                    "insert a transformer actor between them (`brainstream list` shows them)"
+                };
                 self.push(
                     at.clone(),
                     format!(
                         "type mismatch: `{}` sends {} but `{}` takes {}",
                         e.from, from.2, e.to, to.2
                     ),
-                    Some(
-                        "insert a transformer actor between them (`brainstream list` shows them)"
-                            .into(),
-                    ),
+                    Some(hint.into()),
                 );
                 continue;
             }
@@ -558,7 +583,7 @@ impl<'a> Checker<'a> {
         total_steps: u64,
         window_steps: u64,
     ) -> GraphFootprint {
-        let (fp, errors) = footprint::estimate(
+        let (fp, errors, shapes) = footprint::estimate(
             actors,
             edges,
             order,
@@ -568,6 +593,9 @@ impl<'a> Checker<'a> {
         );
         for (i, e) in errors {
             self.push_build(&format!("actors.{}", actors[i].name), e);
+        }
+        for (k, message, hint) in crate::control::check_edges(actors, edges, &shapes) {
+            self.push(format!("edges[{k}]"), message, hint);
         }
         fp
     }
@@ -592,6 +620,11 @@ impl ValidGraph {
             desc: &desc,
             source: &source,
             issues: vec![],
+            controllable: registry
+                .kinds()
+                .filter(|k| k.inputs.iter().any(|p| p.ty == PortType::Control))
+                .map(|k| k.name)
+                .collect(),
         };
         let total_steps = c.simulation();
         let mut index = BTreeMap::new();
