@@ -282,6 +282,17 @@ impl IafCondAlpha {
             Solver::Rkf45 { eps_abs } => self.integrate_rkf45(eps_abs),
             Solver::Rk4 => self.integrate_rk4(),
         }
+        self.threshold_and_input(syn, current, fired);
+    }
+
+    /// After the integration of a step: refractoriness, threshold and
+    /// reset, then the step's input (NEST's order).
+    fn threshold_and_input(
+        &mut self,
+        syn: &[(f64, f64)],
+        current: Option<&[f64]>,
+        fired: &mut Vec<u32>,
+    ) {
         for i in 0..self.y.len() {
             if self.r[i] > 0 {
                 self.r[i] -= 1;
@@ -298,8 +309,37 @@ impl IafCondAlpha {
         }
     }
 
-    /// Advances every neuron's state over one step with NEST's RKF45.
+    /// Advances every neuron's state over one step with NEST's RKF45,
+    /// [`rkf45::LANES`] neurons side by side (each with its own step
+    /// control; the scalar solver's arithmetic per neuron).
     fn integrate_rkf45(&mut self, eps_abs: f64) {
+        let mut ode = LaneRhs {
+            v_th: self.v_th,
+            v_reset: self.v_reset,
+            g_l: self.g_l,
+            c_m: self.c_m,
+            e_ex: self.e_ex,
+            e_in: self.e_in,
+            e_l: self.e_l,
+            tau_ex: self.tau_ex,
+            tau_in: self.tau_in,
+            i_e: self.i_e,
+            r: &self.r,
+            i_stim: &self.i_stim,
+        };
+        rkf45::evolve_lanes(
+            &mut ode,
+            &mut self.y,
+            &mut self.step,
+            self.h,
+            rkf45::Control::Y { eps_abs },
+        );
+    }
+
+    /// NEST's RKF45 one neuron at a time (the reference the lanes of
+    /// [`integrate_rkf45`](Self::integrate_rkf45) equal to the bit).
+    #[cfg(test)]
+    fn integrate_rkf45_scalar(&mut self, eps_abs: f64) {
         for i in 0..self.y.len() {
             let refractory = self.r[i] > 0;
             let (v_th, v_reset, g_l, c_m) = (self.v_th, self.v_reset, self.g_l, self.c_m);
@@ -385,6 +425,63 @@ impl IafCondAlpha {
     }
 }
 
+/// The right-hand side of [`IafCondAlpha::integrate_rkf45`] for
+/// [`rkf45::LANES`] neurons: inputs per lane `[refractory (1 or 0),
+/// I_stim + I_e]`.
+struct LaneRhs<'a> {
+    v_th: f64,
+    v_reset: f64,
+    g_l: f64,
+    c_m: f64,
+    e_ex: f64,
+    e_in: f64,
+    e_l: f64,
+    tau_ex: f64,
+    tau_in: f64,
+    i_e: f64,
+    r: &'a [u32],
+    i_stim: &'a [f64],
+}
+
+impl rkf45::LaneOde<5, 2> for LaneRhs<'_> {
+    #[inline(always)]
+    fn aux(&self, i: usize) -> [f64; 2] {
+        [
+            if self.r[i] > 0 { 1.0 } else { 0.0 },
+            self.i_stim[i] + self.i_e,
+        ]
+    }
+
+    /// Per lane: V = V_reset while refractory, else min(V, V_th);
+    /// `dV = (−g_L(V − E_L) − g_ex(V − E_ex) − g_in(V − E_in) + I)/C_m`
+    /// (0 while refractory), the alpha conductances' `dg' = −g'/τ`,
+    /// `dg = g' − g/τ` — the scalar right-hand side's operations in its
+    /// order.
+    #[inline(always)]
+    fn rhs(&self, aux: &[rkf45::Lane; 2], y: &[rkf45::Lane; 5], d: &mut [rkf45::Lane; 5]) {
+        for l in 0..rkf45::LANES {
+            let refractory = aux[0][l] != 0.0;
+            // `f64::min` as a compare-select (SIMD): the same value (a
+            // NaN V gives V_th in both)
+            let v_min = if y[0][l] < self.v_th {
+                y[0][l]
+            } else {
+                self.v_th
+            };
+            let v = if refractory { self.v_reset } else { v_min };
+            let i_syn_ex = y[2][l] * (v - self.e_ex);
+            let i_syn_in = y[4][l] * (v - self.e_in);
+            let i_leak = self.g_l * (v - self.e_l);
+            let dv = (-i_leak - i_syn_ex - i_syn_in + aux[1][l]) / self.c_m;
+            d[0][l] = if refractory { 0.0 } else { dv };
+            d[1][l] = -y[1][l] / self.tau_ex;
+            d[2][l] = y[1][l] - y[2][l] / self.tau_ex;
+            d[3][l] = -y[3][l] / self.tau_in;
+            d[4][l] = y[3][l] - y[4][l] / self.tau_in;
+        }
+    }
+}
+
 impl IafCondAlpha {
     /// Every per-neuron state variable (checkpoints).
     fn state_slices(&mut self) -> Vec<crate::spiking::neuron::StateSlice<'_>> {
@@ -395,5 +492,61 @@ impl IafCondAlpha {
             StateSlice::F64(&mut self.i_stim),
             StateSlice::F64(&mut self.step),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// The lanes give every neuron the scalar solver's state to the bit:
+    /// 37 neurons (not a multiple of the lanes), random excitatory and
+    /// inhibitory input, currents and refractory periods, 3000 steps.
+    #[test]
+    fn lanes_equal_the_scalar_rkf45_to_the_bit() {
+        let params = ParamSet::from_overrides("iaf_cond_alpha", PARAMS, [("I_e", 300.0)]).unwrap();
+        let mut lanes = IafCondAlpha::new(37, &params, 0.1).unwrap();
+        for i in 0..37 {
+            lanes.set_v_m(i, -70.0 + 0.4 * i as f64);
+        }
+        let mut scalar = lanes.clone();
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let (mut f1, mut f2) = (vec![], vec![]);
+        let mut spikes = 0;
+        for _ in 0..3000 {
+            let syn: Vec<(f64, f64)> = (0..37)
+                .map(|_| {
+                    let ex = if rng.gen::<f64>() < 0.3 {
+                        rng.gen_range(0.0..6.0)
+                    } else {
+                        0.0
+                    };
+                    let inh = if rng.gen::<f64>() < 0.02 {
+                        -rng.gen_range(0.0..4.0)
+                    } else {
+                        0.0
+                    };
+                    (ex, inh)
+                })
+                .collect();
+            let cur: Vec<f64> = (0..37).map(|_| rng.gen_range(-50.0..150.0)).collect();
+            f1.clear();
+            f2.clear();
+            lanes.integrate_rkf45(1e-3);
+            lanes.threshold_and_input(&syn, Some(&cur), &mut f1);
+            scalar.integrate_rkf45_scalar(1e-3);
+            scalar.threshold_and_input(&syn, Some(&cur), &mut f2);
+            assert_eq!(f1, f2);
+            spikes += f1.len();
+            for i in 0..37 {
+                assert_eq!(lanes.y[i].map(f64::to_bits), scalar.y[i].map(f64::to_bits));
+                assert_eq!(lanes.step[i].to_bits(), scalar.step[i].to_bits());
+            }
+        }
+        assert!(
+            spikes > 100,
+            "{spikes} spikes: the neurons fire and go refractory"
+        );
     }
 }

@@ -170,3 +170,312 @@ pub fn evolve<const N: usize>(
         apply(&f, y, &mut t, t1, h, Control::Y { eps_abs });
     }
 }
+
+/// Neurons integrated side by side: SIMD lanes of [`LANES`] neurons.
+pub const LANES: usize = 4;
+
+/// One value per lane.
+pub type Lane = [f64; LANES];
+
+/// A population's ODE for [`evolve_lanes`]: `N` state variables and `A`
+/// per-neuron inputs that stay fixed during an `apply` (e.g. the
+/// refractory flag and the external current), [`LANES`] neurons at once.
+pub trait LaneOde<const N: usize, const A: usize> {
+    /// `d = f(y)` for every lane, each lane with its own inputs `aux`.
+    /// Must compute, per lane, exactly what the population's scalar
+    /// right-hand side computes (same operations in the same order).
+    fn rhs(&self, aux: &[Lane; A], y: &[Lane; N], d: &mut [Lane; N]);
+    /// Neuron `neuron`'s inputs at the start of the step.
+    fn aux(&self, neuron: usize) -> [f64; A];
+    /// Called after every accepted `apply` of neuron `neuron`, with its
+    /// state and inputs (e.g. spike detection within the step); returns
+    /// nothing, may change both. The default does nothing.
+    const AFTER_APPLY: bool = false;
+    /// See [`AFTER_APPLY`](Self::AFTER_APPLY).
+    fn after_apply(&mut self, _neuron: usize, _y: &mut [f64; N], _aux: &mut [f64; A]) {}
+}
+
+/// One RKF45 step for every lane, each with its own `h[l]`: the
+/// arithmetic of [`step`] per lane.
+#[inline(always)]
+fn step_lanes<const N: usize, const A: usize>(
+    ode: &impl LaneOde<N, A>,
+    aux: &[Lane; A],
+    y: &[Lane; N],
+    h: &Lane,
+    out: &mut [Lane; N],
+    err: &mut [Lane; N],
+) {
+    let mut k = [[[0.0; LANES]; N]; 6];
+    let mut t = [[0.0; LANES]; N];
+    ode.rhs(aux, y, &mut k[0]);
+    for i in 0..N {
+        for l in 0..LANES {
+            t[i][l] = y[i][l] + B21 * h[l] * k[0][i][l];
+        }
+    }
+    ode.rhs(aux, &t, &mut k[1]);
+    for i in 0..N {
+        for l in 0..LANES {
+            t[i][l] = y[i][l] + h[l] * (B3[0] * k[0][i][l] + B3[1] * k[1][i][l]);
+        }
+    }
+    ode.rhs(aux, &t, &mut k[2]);
+    for i in 0..N {
+        for l in 0..LANES {
+            t[i][l] =
+                y[i][l] + h[l] * (B4[0] * k[0][i][l] + B4[1] * k[1][i][l] + B4[2] * k[2][i][l]);
+        }
+    }
+    ode.rhs(aux, &t, &mut k[3]);
+    for i in 0..N {
+        for l in 0..LANES {
+            t[i][l] = y[i][l]
+                + h[l]
+                    * (B5[0] * k[0][i][l]
+                        + B5[1] * k[1][i][l]
+                        + B5[2] * k[2][i][l]
+                        + B5[3] * k[3][i][l]);
+        }
+    }
+    ode.rhs(aux, &t, &mut k[4]);
+    for i in 0..N {
+        for l in 0..LANES {
+            t[i][l] = y[i][l]
+                + h[l]
+                    * (B6[0] * k[0][i][l]
+                        + B6[1] * k[1][i][l]
+                        + B6[2] * k[2][i][l]
+                        + B6[3] * k[3][i][l]
+                        + B6[4] * k[4][i][l]);
+        }
+    }
+    ode.rhs(aux, &t, &mut k[5]);
+    for i in 0..N {
+        for l in 0..LANES {
+            let d = C1 * k[0][i][l]
+                + C3 * k[2][i][l]
+                + C4 * k[3][i][l]
+                + C5 * k[4][i][l]
+                + C6 * k[5][i][l];
+            out[i][l] = y[i][l] + h[l] * d;
+            err[i][l] = h[l]
+                * (EC[1] * k[0][i][l]
+                    + EC[3] * k[2][i][l]
+                    + EC[4] * k[3][i][l]
+                    + EC[5] * k[4][i][l]
+                    + EC[6] * k[5][i][l]);
+        }
+    }
+}
+
+/// `S / rmax^(1/6)` is above 5 (GSL's cap on the growth) for every `rmax`
+/// below this bound, whatever the last bit of `pow`: the growth factor is 5
+/// without calling it. (0.99 · (0.9/5)⁶: `rmax^(1/6)` stays 0.17 % below
+/// 0.18 = S/5, far more than `pow`'s error of under an ulp.)
+const GROW_CAPPED_BELOW: f64 = 0.99 * (0.18 * 0.18 * 0.18 * 0.18 * 0.18 * 0.18);
+
+/// `n` neurons over `(0, t1]` each, as [`evolve`] (or, with
+/// [`LaneOde::AFTER_APPLY`], as repeated [`apply`] with the hook between
+/// calls) integrates one, [`LANES`] at a time: every lane holds one neuron
+/// and steps it with its own step size, retries and carried step `h`;
+/// a lane whose neuron reaches `t1` takes the next neuron. Each neuron sees
+/// exactly the scalar solver's arithmetic (same operations, same order, no
+/// fused multiply-add, glibc's `pow` per lane), so its state is the scalar
+/// solver's to the bit; only the order in which neurons finish differs.
+///
+/// `ys[i]` is neuron `i`'s state, `hs[i]` its carried step.
+///
+/// On x86-64 with AVX2 the lanes run on 256-bit registers (the same
+/// IEEE operations: AVX2 does not bring fused multiply-adds, and Rust
+/// never contracts a multiply and an add into one).
+pub fn evolve_lanes<const N: usize, const A: usize, O: LaneOde<N, A>>(
+    ode: &mut O,
+    ys: &mut [[f64; N]],
+    hs: &mut [f64],
+    t1: f64,
+    control: Control,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above)
+            unsafe { evolve_lanes_avx2(ode, ys, hs, t1, control) };
+            return;
+        }
+    }
+    evolve_lanes_any(ode, ys, hs, t1, control)
+}
+
+/// [`evolve_lanes`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must have AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn evolve_lanes_avx2<const N: usize, const A: usize, O: LaneOde<N, A>>(
+    ode: &mut O,
+    ys: &mut [[f64; N]],
+    hs: &mut [f64],
+    t1: f64,
+    control: Control,
+) {
+    evolve_lanes_any(ode, ys, hs, t1, control)
+}
+
+/// [`evolve_lanes`] for the target's baseline instructions.
+#[inline(always)]
+fn evolve_lanes_any<const N: usize, const A: usize, O: LaneOde<N, A>>(
+    ode: &mut O,
+    ys: &mut [[f64; N]],
+    hs: &mut [f64],
+    t1: f64,
+    control: Control,
+) {
+    let n = ys.len().min(hs.len());
+    const S: f64 = 0.9;
+    const ORD: f64 = 5.0;
+    const NONE: usize = usize::MAX;
+    let mut y = [[0.0; LANES]; N];
+    let mut aux = [[0.0; LANES]; A];
+    let mut out = [[0.0; LANES]; N];
+    let mut err = [[0.0; LANES]; N];
+    let mut dydt = [[0.0; LANES]; N];
+    // per lane: neuron, time, carried step, this attempt's step, whether
+    // it ends the step, retries
+    let mut who = [NONE; LANES];
+    let mut t = [0.0; LANES];
+    let mut h = [0.0; LANES];
+    let mut h0 = [0.0; LANES];
+    let mut fin = [false; LANES];
+    let mut guard = [0u32; LANES];
+    let mut next = 0;
+    // `apply`'s start: the attempt's step, capped at the end of the step
+    let begin = |l: usize, t: &Lane, h: &Lane, h0: &mut Lane, fin: &mut [bool; LANES]| {
+        let dt = t1 - t[l];
+        if h[l] > dt {
+            h0[l] = dt;
+            fin[l] = true;
+        } else {
+            h0[l] = h[l];
+            fin[l] = false;
+        }
+    };
+    let mut active = 0;
+    for l in 0..LANES {
+        if next < n {
+            let (yi, hi, ai) = (ys[next], hs[next], ode.aux(next));
+            for c in 0..N {
+                y[c][l] = yi[c];
+            }
+            for c in 0..A {
+                aux[c][l] = ai[c];
+            }
+            who[l] = next;
+            t[l] = 0.0;
+            h[l] = hi;
+            guard[l] = 0;
+            begin(l, &t, &h, &mut h0, &mut fin);
+            next += 1;
+            active += 1;
+        }
+    }
+    while active > 0 {
+        step_lanes(ode, &aux, &y, &h0, &mut out, &mut err);
+        if let Control::Yp { .. } = control {
+            ode.rhs(&aux, &out, &mut dydt);
+        }
+        for l in 0..LANES {
+            if who[l] == NONE {
+                continue;
+            }
+            let rmax = match control {
+                Control::Y { eps_abs } => {
+                    let mut m = 0.0f64;
+                    for e in &err {
+                        m = m.max(e[l].abs());
+                    }
+                    m / eps_abs
+                }
+                Control::Yp { eps_abs, eps_rel } => {
+                    let mut m = 0.0f64;
+                    for (e, d) in err.iter().zip(&dydt) {
+                        m = m.max(e[l].abs() / (eps_rel * (h0[l] * d[l].abs()) + eps_abs));
+                    }
+                    m
+                }
+            };
+            if rmax > 1.1 && h0[l] > 1e-12 && guard[l] < 10_000 {
+                // decrease and retry from the same y
+                let r = (S / rmax.powf(1.0 / ORD)).max(0.2);
+                h0[l] *= r;
+                fin[l] = false;
+                guard[l] += 1;
+                continue;
+            }
+            if rmax < 0.5 {
+                // as `apply`; a growth capped at 5 needs no `pow`
+                if h0[l] >= t1 {
+                    h[l] = h0[l];
+                } else if rmax < GROW_CAPPED_BELOW {
+                    h[l] = h0[l] * 5.0;
+                } else {
+                    let r = (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0);
+                    h[l] = h0[l] * r;
+                }
+            } else {
+                h[l] = h0[l];
+            }
+            for c in 0..N {
+                y[c][l] = out[c][l];
+            }
+            t[l] = if fin[l] { t1 } else { t[l] + h0[l] };
+            if O::AFTER_APPLY {
+                let mut yl = [0.0; N];
+                let mut al = [0.0; A];
+                for c in 0..N {
+                    yl[c] = y[c][l];
+                }
+                for c in 0..A {
+                    al[c] = aux[c][l];
+                }
+                ode.after_apply(who[l], &mut yl, &mut al);
+                for c in 0..N {
+                    y[c][l] = yl[c];
+                }
+                for c in 0..A {
+                    aux[c][l] = al[c];
+                }
+            }
+            if t[l] < t1 {
+                guard[l] = 0;
+                begin(l, &t, &h, &mut h0, &mut fin);
+                continue;
+            }
+            // this neuron is done: back, and the lane takes the next
+            for c in 0..N {
+                ys[who[l]][c] = y[c][l];
+            }
+            hs[who[l]] = h[l];
+            if next < n {
+                let (yi, hi, ai) = (ys[next], hs[next], ode.aux(next));
+                for c in 0..N {
+                    y[c][l] = yi[c];
+                }
+                for c in 0..A {
+                    aux[c][l] = ai[c];
+                }
+                who[l] = next;
+                t[l] = 0.0;
+                h[l] = hi;
+                guard[l] = 0;
+                begin(l, &t, &h, &mut h0, &mut fin);
+                next += 1;
+            } else {
+                who[l] = NONE;
+                h0[l] = 0.0;
+                active -= 1;
+            }
+        }
+    }
+}
