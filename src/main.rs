@@ -407,13 +407,21 @@ fn real_main(cli: Cli) -> Result<(), String> {
             }
             // `mpirun -n P brainstream run GRAPH`: rank r runs partition r,
             // edges between ranks over tcp found through MPI (src/mpi/cosim.rs)
-            let ranks = mpi::start("run")?;
+            // (edges carried by MPI itself: its calls on a thread of their own)
+            let mpi_edges = g
+                .edges
+                .iter()
+                .any(|e| e.transport == brainstream::runtime::graph::descriptor::Transport::Mpi);
+            let ranks = mpi::start_with("run", mpi_edges)?;
             let (partition, run_token, _watch) = match &ranks {
                 Some(r) => {
                     let p = mpi::cosim::prepare(r, &mut g).unwrap_or_else(|e| r.abort(&e));
                     (Some(p.partition), Some(p.token), Some(p.watch))
                 }
-                None => (partition, run_token, None),
+                None => {
+                    mpi::refuse_mpi_edges(&g)?;
+                    (partition, run_token, None)
+                }
             };
             let mut record = None;
             if !launched {
@@ -989,6 +997,7 @@ fn run(
             run_token: Some(token),
             run_key: mpi::cosim::run_key().or_else(|| env_var(transport_env::RUN_KEY_ENV)),
             transport,
+            mpi: mpi::cosim::edge_carrier(),
             hooks,
             checkpoint,
         },

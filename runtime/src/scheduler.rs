@@ -60,6 +60,10 @@ pub struct RunOptions {
     pub run_key: Option<String>,
     /// Every edge over this transport (testing the transports on any graph).
     pub transport: Option<Transport>,
+    /// Carries the edges with `transport = "mpi"` between this partition
+    /// and the others, run as MPI ranks (the root crate's `mpi` feature).
+    /// None: such an edge is refused, naming it.
+    pub mpi: Option<Arc<dyn crate::transport::EdgeCarrier>>,
     /// Stops the run from outside (a launcher, a signal): actors finish as
     /// after a failure, recorders keep every complete window.
     pub cancel: Option<Arc<Cancel>>,
@@ -142,6 +146,7 @@ impl Default for RunOptions {
             run_token: None,
             run_key: None,
             transport: None,
+            mpi: None,
             cancel: None,
             hooks: crate::Hooks::none(),
             checkpoint: None,
@@ -191,6 +196,37 @@ fn panic_msg(p: Box<dyn std::any::Any + Send>) -> String {
     } else {
         "panic".into()
     }
+}
+
+/// Edge `k` (`transport = "mpi"`, from `fa` to `ta`): what names its far
+/// end in messages and what carries it — the run's MPI carrier, which only
+/// an MPI rank has, and only for an edge to another rank.
+fn mpi_edge(
+    k: usize,
+    fa: &crate::graph::validate::BuiltActor,
+    ta: &crate::graph::validate::BuiltActor,
+    both_here: bool,
+    carrier: Option<&Arc<dyn crate::transport::EdgeCarrier>>,
+) -> Result<(String, crate::transport::Medium, bool), String> {
+    let Some(c) = carrier else {
+        return Err(format!(
+            "edges[{k}] asks for transport = \"mpi\", and this run is not one of MPI ranks: \
+             run the graph with `mpirun -n P brainstream run` (a brainstream built with the \
+             `mpi` feature; one rank per partition), or use \"zmq\""
+        ));
+    };
+    if both_here {
+        return Err(format!(
+            "edges[{k}] asks for transport = \"mpi\", and both its ends (`{}` in partition \
+             `{}`, `{}` in partition `{}`) run in this process: MPI carries edges between ranks",
+            fa.name, fa.process, ta.name, ta.process
+        ));
+    }
+    Ok((
+        format!("MPI (edges[{k}])"),
+        crate::transport::Medium::Carried(c.clone()),
+        false,
+    ))
 }
 
 /// Runs a validated graph to the end, calling `progress` from this thread.
@@ -319,14 +355,19 @@ pub fn run(
             continue;
         }
         let name = format!("{}.{}->{}.{}", fa.name, e.from_port, ta.name, e.to_port);
-        let (endpoint, medium, authenticated) = rendezvous
-            .edge(k as u32, shm, e.endpoint.as_deref())
-            .map_err(|message| RuntimeError::ActorFailed {
-                actor: "runtime".into(),
-                window: 0,
-                time_ms: 0.0,
-                message: format!("edge {name}: {message}"),
-            })?;
+        let edge_failed = |message: String| RuntimeError::ActorFailed {
+            actor: "runtime".into(),
+            window: 0,
+            time_ms: 0.0,
+            message: format!("edge {name}: {message}"),
+        };
+        let (endpoint, medium, authenticated) = if transport == Transport::Mpi {
+            mpi_edge(k, fa, ta, from_local && to_local, opts.mpi.as_ref()).map_err(edge_failed)?
+        } else {
+            rendezvous
+                .edge(k as u32, shm, e.endpoint.as_deref())
+                .map_err(edge_failed)?
+        };
         let link = crate::transport::Link {
             index: k as u32,
             name: name.clone(),

@@ -13,7 +13,9 @@
 //!   ZeroMQ tcp, authenticated with the run key (`docs/design.md`), as an
 //!   edge with that endpoint in the graph would. An edge with
 //!   `transport = "shm"` stays on shared memory when both ranks share a
-//!   host, and is refused otherwise. The endpoints go into the built graph,
+//!   host, and is refused otherwise. An edge with `transport = "mpi"` is
+//!   carried by MPI messages (`edges.rs`), through a pump thread started
+//!   here. The endpoints go into the built graph,
 //!   not its text: the graph's hash, and so every recording's provenance,
 //!   is the one-process run's.
 //!
@@ -28,11 +30,13 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, TcpListener, ToSocketAddrs};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use brainstream::runtime::graph::descriptor::Transport;
 use brainstream::ValidGraph;
 
+use super::edges::{MpiEdges, Pump};
 use super::Ranks;
 
 /// The run key rank 0 drew, once [`prepare`] ran.
@@ -41,6 +45,17 @@ static RUN_KEY: OnceLock<String> = OnceLock::new();
 /// The run key handed out through MPI (None: not under MPI).
 pub fn run_key() -> Option<String> {
     RUN_KEY.get().cloned()
+}
+
+/// What carries the `transport = "mpi"` edges, once [`prepare`] started it.
+static CARRIER: OnceLock<Arc<MpiEdges>> = OnceLock::new();
+
+/// The carrier of the run's `transport = "mpi"` edges (None: it has none,
+/// or is not under MPI).
+pub fn edge_carrier() -> Option<Arc<dyn brainstream::runtime::transport::EdgeCarrier>> {
+    CARRIER
+        .get()
+        .map(|c| c.clone() as Arc<dyn brainstream::runtime::transport::EdgeCarrier>)
 }
 
 /// This host's name and the address its edges bind on.
@@ -89,9 +104,11 @@ pub struct Part {
 /// that closes without it is a rank that died (killed, crashed), which the
 /// watching rank says at once — `rank r of P (partition NAME on HOST)
 /// died` — before mpirun stops the others (a rank's own error crosses the
-/// edges instead, and each rank names it).
+/// edges instead, and each rank names it). It also holds the pump of the
+/// MPI edges, stopped as it drops (before MPI is finalized).
 pub struct Watch {
     peers: Vec<std::net::TcpStream>,
+    _pump: Option<Pump>,
 }
 
 impl Drop for Watch {
@@ -105,8 +122,14 @@ impl Drop for Watch {
 
 /// Opens the watch connections: every rank listens, every pair connects
 /// once (the higher rank to the lower), and a thread per connection waits
-/// for the peer's end. `who[r]`: what to call rank `r`.
-fn watch(r: &Ranks, ip: IpAddr, who: &[String]) -> Result<Watch, String> {
+/// for the peer's end. `who[r]`: what to call rank `r`; `dead[r]` is set
+/// when rank `r` dies (the MPI edges to it then fail naming it).
+fn watch(
+    r: &Ranks,
+    ip: IpAddr,
+    who: &[String],
+    dead: Arc<Vec<AtomicBool>>,
+) -> Result<Watch, String> {
     use std::io::{BufRead, Write};
     let l = TcpListener::bind((ip, 0))
         .map_err(|e| format!("cannot take a tcp port on {ip} to watch the other ranks: {e}"))?;
@@ -144,7 +167,7 @@ fn watch(r: &Ranks, ip: IpAddr, who: &[String]) -> Result<Watch, String> {
     let mut kept = vec![];
     for (k, s) in peers {
         let reader = s.try_clone().map_err(|e| e.to_string())?;
-        let (them, me) = (who[k].clone(), me.clone());
+        let (them, me, dead) = (who[k].clone(), me.clone(), dead.clone());
         std::thread::Builder::new()
             .name(format!("watch-rank-{k}"))
             .spawn(move || {
@@ -154,12 +177,18 @@ fn watch(r: &Ranks, ip: IpAddr, who: &[String]) -> Result<Watch, String> {
                     .is_ok_and(|n| n > 0 && line.trim() == "end");
                 if !ended {
                     eprintln!("error: {them} died; {me} stops (mpirun stops every rank)");
+                    if let Some(d) = dead.get(k) {
+                        d.store(true, Ordering::SeqCst);
+                    }
                 }
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;
         kept.push(s);
     }
-    Ok(Watch { peers: kept })
+    Ok(Watch {
+        peers: kept,
+        _pump: None,
+    })
 }
 
 /// Sets this rank's partition, the run's token and key, and the tcp
@@ -212,7 +241,7 @@ pub fn prepare(r: &Ranks, g: &mut ValidGraph) -> Result<Part, String> {
     let mut lines = String::new();
     for (k, e) in g.edges.iter().enumerate() {
         let (from, to) = (rank(e.from), rank(e.to));
-        if from == to || to != r.rank || e.endpoint.is_some() {
+        if from == to || to != r.rank || e.endpoint.is_some() || e.transport == Transport::Mpi {
             continue;
         }
         if e.transport == Transport::Shm {
@@ -262,7 +291,31 @@ pub fn prepare(r: &Ranks, g: &mut ValidGraph) -> Result<Part, String> {
             )
         })
         .collect();
-    let watch = watch(r, ip, &who)?;
+    let dead: Arc<Vec<AtomicBool>> =
+        Arc::new((0..r.size).map(|_| AtomicBool::new(false)).collect());
+    let mut watch = watch(r, ip, &who, dead.clone())?;
+    // the edges MPI carries: a pump thread on a communicator of their own
+    // (every rank decides alike: the graph is the same)
+    if let Some((k, e)) = g
+        .edges
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.transport == Transport::Mpi)
+    {
+        if !r.serialized {
+            return Err(format!(
+                "edges[{k}] ({} → {}) asks for transport = \"mpi\", and this MPI library \
+                 gives no MPI_THREAD_SERIALIZED (the edges' messages go on a thread of their \
+                 own): use transport = \"zmq\"",
+                g.actors[e.from].name, g.actors[e.to].name
+            ));
+        }
+        use mpi::raw::AsRaw;
+        let rank_of = rank_of.iter().map(|(p, k)| (p.to_string(), *k)).collect();
+        let pump = Pump::start(r.world.as_raw(), rank_of, who.clone(), dead)?;
+        let _ = CARRIER.set(pump.carrier());
+        watch._pump = Some(pump);
+    }
     let partition = parts[r.rank].clone();
     tracing::info!(rank = r.rank, partition = %partition, host = %hosts[r.rank], address = %ip, "MPI co-simulation");
     Ok(Part {

@@ -4,7 +4,10 @@
 //! need, over rsmpi (cargo feature `mpi`).
 //!
 //! Every MPI call is made by the main thread (`MPI_THREAD_FUNNELED`): the
-//! sweep's workers and the co-simulation's actors never touch MPI. A
+//! sweep's workers and the co-simulation's actors never touch MPI — except
+//! in a co-simulation with edges carried by MPI (`transport = "mpi"`,
+//! `edges.rs`), whose one pump thread makes every MPI call while the run
+//! goes, the main thread none (`MPI_THREAD_SERIALIZED`). A
 //! failure on any rank prints its message, prefixed `rank r of R:`, and
 //! calls `MPI_Abort`, which stops every rank (rows already logged stay).
 //!
@@ -14,6 +17,8 @@
 
 #[cfg(feature = "mpi")]
 pub mod cosim;
+#[cfg(feature = "mpi")]
+pub mod edges;
 #[cfg(feature = "mpi")]
 pub mod sweep;
 
@@ -84,6 +89,37 @@ pub mod sweep {
     }
 }
 
+/// Refuses a graph with `transport = "mpi"` edges run outside MPI ranks
+/// (one process, a launcher's partitions, a partition started by hand),
+/// naming the first such edge and how to run it.
+pub fn refuse_mpi_edges(g: &brainstream::ValidGraph) -> Result<(), String> {
+    use brainstream::runtime::graph::descriptor::Transport;
+    let Some((k, e)) = g
+        .edges
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.transport == Transport::Mpi)
+    else {
+        return Ok(());
+    };
+    let how = if cfg!(feature = "mpi") {
+        format!(
+            "run it with `mpirun -n {} brainstream run …` (one rank per partition)",
+            g.partitions().len()
+        )
+    } else {
+        "this brainstream was built without MPI: build it with `cargo install --path . \
+         --features mpi` and run the graph under `mpirun`"
+            .to_string()
+    };
+    Err(format!(
+        "edges[{k}] ({} → {}) asks for transport = \"mpi\", which carries edges between MPI \
+         ranks, and this run is not under an MPI launcher: {how}; or give the edge \
+         transport = \"zmq\"",
+        g.actors[e.from].name, g.actors[e.to].name
+    ))
+}
+
 /// Without the feature: no ranks, no run key from MPI.
 #[cfg(not(feature = "mpi"))]
 pub mod cosim {
@@ -99,11 +135,21 @@ pub mod cosim {
     pub fn run_key() -> Option<String> {
         None
     }
+    pub fn edge_carrier() -> Option<std::sync::Arc<dyn brainstream::runtime::transport::EdgeCarrier>>
+    {
+        None
+    }
 }
 
 /// The ranks of this run, or None when not started as one of several.
 #[cfg(not(feature = "mpi"))]
-pub fn start(_command: &str) -> Result<Option<Ranks>, String> {
+pub fn start(command: &str) -> Result<Option<Ranks>, String> {
+    start_with(command, false)
+}
+
+/// [`start`]; `serialized`: ignored without MPI.
+#[cfg(not(feature = "mpi"))]
+pub fn start_with(_command: &str, _serialized: bool) -> Result<Option<Ranks>, String> {
     match launched() {
         None => Ok(None),
         Some((rank, size)) => Err(format!(
@@ -116,7 +162,7 @@ pub fn start(_command: &str) -> Result<Option<Ranks>, String> {
 }
 
 #[cfg(feature = "mpi")]
-pub use ranks::{start, Ranks};
+pub use ranks::{start, start_with, Ranks};
 
 #[cfg(feature = "mpi")]
 mod ranks {
@@ -131,6 +177,9 @@ mod ranks {
         /// Its index among the ranks of its node, and their count.
         pub local_rank: usize,
         pub local_size: usize,
+        /// MPI may be called from any one thread at a time, not only the
+        /// main one (`MPI_THREAD_SERIALIZED` or more).
+        pub serialized: bool,
         /// Finalizes MPI when dropped (last).
         _universe: mpi::environment::Universe,
     }
@@ -139,11 +188,24 @@ mod ranks {
     /// (None otherwise: one process, no MPI). `command`: what runs, for
     /// messages.
     pub fn start(command: &str) -> Result<Option<Ranks>, String> {
+        start_with(command, false)
+    }
+
+    /// [`start`]; `serialized`: asks for `MPI_THREAD_SERIALIZED` (a thread
+    /// other than the main one makes the MPI calls: `transport = "mpi"`
+    /// edges) rather than `MPI_THREAD_FUNNELED`.
+    pub fn start_with(command: &str, serialized: bool) -> Result<Option<Ranks>, String> {
         if super::launched().is_none() {
             return Ok(None);
         }
-        let (universe, _level) = mpi::initialize_with_threading(mpi::Threading::Funneled)
+        let asked = if serialized {
+            mpi::Threading::Serialized
+        } else {
+            mpi::Threading::Funneled
+        };
+        let (universe, level) = mpi::initialize_with_threading(asked)
             .ok_or_else(|| format!("{command}: MPI was initialized twice (please report)"))?;
+        let serialized = matches!(level, mpi::Threading::Serialized | mpi::Threading::Multiple);
         let world = universe.world();
         let (rank, size) = (world.rank() as usize, world.size() as usize);
         if size < 2 {
@@ -159,6 +221,7 @@ mod ranks {
             size,
             local_rank,
             local_size,
+            serialized,
             _universe: universe,
         }))
     }
@@ -196,6 +259,10 @@ mod ranks {
 
         /// Every rank's `bytes`, in rank order, on every rank.
         pub fn all_gather(&self, bytes: &[u8]) -> Vec<Vec<u8>> {
+            // one byte more each: an empty slice's address (1) is Open MPI's
+            // MPI_IN_PLACE, which MPI_Allgatherv refuses (MPI_ERR_ARG)
+            let padded: Vec<u8> = bytes.iter().copied().chain([0]).collect();
+            let bytes = &padded[..];
             let mut lens = vec![0u64; self.size];
             self.world
                 .all_gather_into(&[bytes.len() as u64][..], &mut lens[..]);
@@ -217,7 +284,7 @@ mod ranks {
             counts
                 .iter()
                 .zip(&displs)
-                .map(|(&c, &d)| all[d as usize..(d + c) as usize].to_vec())
+                .map(|(&c, &d)| all[d as usize..(d + c - 1) as usize].to_vec())
                 .collect()
         }
 

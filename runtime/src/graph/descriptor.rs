@@ -45,6 +45,10 @@ pub enum Transport {
     /// ZeroMQ (PAIR sockets, the wire format of `docs/protocol.md`) over
     /// `ipc://` on one host or `tcp://` between hosts.
     Zmq,
+    /// MPI point-to-point messages between two partitions run as ranks of
+    /// one `mpirun` (the root crate's `mpi` feature): the same window
+    /// frames as ZeroMQ's, one message per window.
+    Mpi,
 }
 
 /// `[simulation]`.

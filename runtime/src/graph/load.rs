@@ -187,7 +187,7 @@ impl GraphSource {
             let hint = if msg.contains("missing field") {
                 Some("every graph needs [simulation] with dt_ms and duration_ms; every actor needs `kind`".into())
             } else if msg.contains("unknown variant") {
-                Some("scheme is \"serial\" or \"parallel\"; transport is \"channel\", \"shm\" or \"zmq\"".into())
+                Some("scheme is \"serial\" or \"parallel\"; transport is \"channel\", \"shm\", \"zmq\" or \"mpi\"".into())
             } else {
                 None
             };

@@ -450,6 +450,22 @@ impl<'a> Checker<'a> {
                     continue;
                 }
             }
+            // MPI carries windows between ranks, and a rank runs one partition
+            let (pf, pt) = (&actors[from.0].process, &actors[to.0].process);
+            if e.transport == Transport::Mpi && pf == pt {
+                self.push(
+                    format!("{at}.transport"),
+                    format!(
+                        "transport = \"mpi\" carries an edge between partitions run as MPI \
+                         ranks, and `{}` and `{}` are both in partition `{pf}`",
+                        e.from, e.to
+                    ),
+                    Some(
+                        "give the two actors different `process` names, or use \"channel\"".into(),
+                    ),
+                );
+                continue;
+            }
             let Some(delay_steps) = self.delay(&at, e.delay_ms, total_steps) else {
                 continue;
             };

@@ -8,6 +8,7 @@
 //! dt, window length, edge, protocol version).
 
 pub mod auth;
+pub mod carried;
 pub(crate) mod connector;
 pub(crate) mod ipc;
 pub mod rendezvous;
@@ -15,6 +16,7 @@ pub mod watch;
 pub(crate) mod zmq;
 
 pub use auth::{RunKey, RUN_KEY_ENV};
+pub use carried::{CarriedEdge, CarriedPipe, EdgeCarrier};
 pub use rendezvous::{remove_run_files, RUN_TOKEN_ENV};
 pub use watch::PeerWatch;
 
@@ -43,6 +45,8 @@ pub(crate) enum Medium {
     Zmq(Arc<zmq::ZmqRun>),
     /// A shared-memory file with two rings.
     Shm,
+    /// A carrier from outside the runtime (MPI between ranks).
+    Carried(Arc<dyn EdgeCarrier>),
 }
 
 impl Medium {
@@ -50,6 +54,18 @@ impl Medium {
         match self {
             Medium::Zmq(run) => zmq::open_pipe(run, link, end, shared),
             Medium::Shm => shm::open_pipe(link, end, shared),
+            Medium::Carried(c) => {
+                let producing = end == End::Producing;
+                let far = if producing { &link.to } else { &link.from };
+                let p = c.open(&CarriedEdge {
+                    index: link.index,
+                    name: link.name.clone(),
+                    producing,
+                    far_partition: far.1.clone(),
+                    far_actor: far.0.clone(),
+                })?;
+                Ok(Box::new(carried::Carried(p)))
+            }
         }
     }
 }
@@ -91,7 +107,7 @@ pub(crate) struct Link {
     /// partition (errors name the far one).
     pub from: (String, String),
     pub to: (String, String),
-    /// ZeroMQ endpoint, or the shared-memory file.
+    /// ZeroMQ endpoint, the shared-memory file, or what carries it (MPI).
     pub endpoint: String,
     /// An endpoint the graph names: authenticated with the run key.
     pub authenticated: bool,
