@@ -11,6 +11,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::connectome_cache;
 use crate::datafile::{open_regular, read_centres, read_matrix};
 pub use crate::datafile::{parse_centres, parse_matrix, Matrix, Shape, MAX_REGIONS};
 use crate::error::ModelError;
@@ -78,6 +79,11 @@ mod cache {
                 bytes: std::fs::read(path).ok()?,
             })
         }
+
+        /// The file's bytes, as read for the key.
+        pub fn bytes(&self) -> &[u8] {
+            &self.bytes
+        }
     }
 
     type Entries = Vec<(Key, Arc<Connectivity>)>;
@@ -125,7 +131,9 @@ impl Connectivity {
     /// `centres.{txt,csv}`. At most [`MAX_REGIONS`] regions; text is read
     /// with the limits of [`crate::datafile`] (weights square, the other
     /// matrices of their size), HDF5 datasets' shapes are checked before
-    /// they are read.
+    /// they are read. A zip of at least 1 MiB is parsed once per machine:
+    /// its values are kept in [`crate::connectome_cache`], keyed by the
+    /// SHA-256 of its bytes.
     pub fn load(spec: &str, base_dir: &Path) -> Result<Self, ModelError> {
         if spec == BUILTIN_TVB76 || spec == "tvb76" {
             return Ok(Self::tvb76());
@@ -153,6 +161,22 @@ impl Connectivity {
         if let Some(c) = key.as_ref().and_then(cache::get) {
             return Ok(c);
         }
+        // a large text zip: its parsed values from the cache on disk
+        let disk_key = match (&key, ext.as_str()) {
+            (Some(k), "zip") if k.bytes().len() >= connectome_cache::MIN_BYTES => {
+                Some(connectome_cache::hash(k.bytes()))
+            }
+            _ => None,
+        };
+        if let Some(c) = disk_key
+            .as_ref()
+            .and_then(|h| connectome_cache::get(h, &path.display().to_string()))
+        {
+            if let Some(k) = key {
+                cache::put(k, &c);
+            }
+            return Ok(c);
+        }
         let c = match ext.as_str() {
             "zip" => Self::from_tvb_zip(&path),
             "h5" | "hdf5" => Self::from_h5(&path),
@@ -160,6 +184,9 @@ impl Connectivity {
                 "unknown connectivity format `.{ext}`: give a TVB .zip, an .h5 file, a directory of CSV/TXT files, or `{BUILTIN_TVB76}`"
             ))),
         }?;
+        if let Some(h) = disk_key {
+            connectome_cache::put(&h, &c);
+        }
         if let Some(k) = key {
             cache::put(k, &c);
         }

@@ -140,27 +140,77 @@ impl<'a, R: BufRead> Lines<'a, R> {
 }
 
 /// The fields of a line, split on commas and whitespace, with their
-/// 1-based character columns.
-fn fields(line: &str) -> impl Iterator<Item = (usize, &str)> {
-    let mut col = 0;
-    let mut start = None;
-    let mut out = vec![];
-    for (i, c) in line.char_indices() {
-        col += 1;
-        let sep = c == ',' || c.is_whitespace();
-        match (sep, start) {
-            (true, Some((s, sc))) => {
-                out.push((sc, &line[s..i]));
-                start = None;
+/// 1-based character columns. An ASCII line (every connectome tvb-data
+/// ships) is split byte by byte, where a column is the byte's index + 1;
+/// any other line character by character with Unicode's whitespace.
+fn fields(line: &str) -> Fields<'_> {
+    Fields {
+        line,
+        pos: 0,
+        col: 0,
+        ascii: line.is_ascii(),
+    }
+}
+
+/// The iterator of [`fields`]: the next field's start is searched from
+/// byte `pos`, which is character column `col` (0-based).
+struct Fields<'a> {
+    line: &'a str,
+    pos: usize,
+    col: usize,
+    ascii: bool,
+}
+
+/// What separates fields: a comma or whitespace (for ASCII, exactly the
+/// bytes [`char::is_whitespace`] accepts: space, `\t`, `\n`, VT, FF, `\r`).
+fn ascii_sep(b: u8) -> bool {
+    matches!(b, b',' | b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.line;
+        if self.ascii {
+            let b = line.as_bytes();
+            let mut i = self.pos;
+            while i < b.len() && ascii_sep(b[i]) {
+                i += 1;
             }
-            (false, None) => start = Some((i, col)),
-            _ => {}
+            if i == b.len() {
+                self.pos = i;
+                return None;
+            }
+            let s = i;
+            while i < b.len() && !ascii_sep(b[i]) {
+                i += 1;
+            }
+            self.pos = i;
+            // ASCII: byte boundaries are character boundaries
+            return Some((s + 1, &line[s..i]));
         }
+        let sep = |c: char| c == ',' || c.is_whitespace();
+        let mut it = line[self.pos..].char_indices();
+        let (s, sc) = loop {
+            let (i, c) = it.next()?;
+            self.col += 1;
+            if !sep(c) {
+                break (self.pos + i, self.col);
+            }
+        };
+        let mut end = line.len();
+        for (i, c) in it {
+            if sep(c) {
+                end = self.pos + i;
+                break;
+            }
+            self.col += 1;
+        }
+        // the separator that ended the field is counted when it is passed
+        self.pos = end;
+        Some((sc, &line[s..end]))
     }
-    if let Some((s, sc)) = start {
-        out.push((sc, &line[s..]));
-    }
-    out.into_iter()
 }
 
 /// A finite number, or an error located at `(line, col)`.
@@ -453,6 +503,48 @@ mod tests {
             e,
             "f.csv:1:1: centres: expected 4 fields `label x y z`, found 3"
         );
+    }
+
+    /// The fields and columns of the character-by-character split (the
+    /// reader before its ASCII fast path), for comparison.
+    fn fields_by_char(line: &str) -> Vec<(usize, &str)> {
+        let (mut col, mut start, mut out) = (0, None, vec![]);
+        for (i, c) in line.char_indices() {
+            col += 1;
+            match (c == ',' || c.is_whitespace(), start) {
+                (true, Some((s, sc))) => {
+                    out.push((sc, &line[s..i]));
+                    start = None;
+                }
+                (false, None) => start = Some((i, col)),
+                _ => {}
+            }
+        }
+        if let Some((s, sc)) = start {
+            out.push((sc, &line[s..]));
+        }
+        out
+    }
+
+    #[test]
+    fn fields_and_columns_as_split_by_character() {
+        for line in [
+            "",
+            "   ",
+            "1 2,3",
+            " 1.5e-3,, -2\t\x0b4\x0c5\r",
+            ",a,b,",
+            "0.1 2 3 \r\n",
+            "é 1,ü\u{a0}2\u{2003}3 x",
+            "\u{85}7 日本,8",
+            "x\u{1f600}y 9",
+        ] {
+            assert_eq!(
+                fields(line).collect::<Vec<_>>(),
+                fields_by_char(line),
+                "{line:?}"
+            );
+        }
     }
 
     /// A reader that counts the bytes taken from it.

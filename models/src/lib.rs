@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod arrayfile;
 pub mod connectivity;
+pub mod connectome_cache;
 pub mod coupling;
 pub mod datafile;
 pub mod engine;
