@@ -23,7 +23,13 @@ fn main() {
     let step_path = manifest.join("shaders/step.wgsl");
     println!("cargo:rerun-if-changed={}", decl.display());
     println!("cargo:rerun-if-changed={}", step_path.display());
-    let step = std::fs::read_to_string(&step_path).expect("shaders/step.wgsl");
+    let philox_path = manifest.join("shaders/philox.wgsl");
+    println!("cargo:rerun-if-changed={}", philox_path.display());
+    // the step, then the Philox generator it draws its noise from (the same
+    // text as shaders.rs's STEP_WGSL + PHILOX_WGSL)
+    let step = std::fs::read_to_string(&step_path).expect("shaders/step.wgsl")
+        + "\n"
+        + &std::fs::read_to_string(&philox_path).expect("shaders/philox.wgsl");
     let linear_path = decl.join("couplings/Linear.toml");
     println!("cargo:rerun-if-changed={}", linear_path.display());
     let linear_text = std::fs::read_to_string(&linear_path).expect("couplings/Linear.toml");

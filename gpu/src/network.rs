@@ -346,8 +346,9 @@ pub fn network_wgsl(
         brainstream_modeldecl::wgsl_coupling::coupling(coupling, program.cvar.len(), precision)
             .map_err(kernel)?;
     Ok(format!(
-        "{model}\n{cpl}\n{}",
-        NETWORK_WGSL.replace("$S", precision.ty())
+        "{model}\n{cpl}\n{}\n{}",
+        NETWORK_WGSL.replace("$S", precision.ty()),
+        shaders::PHILOX_WGSL
     ))
 }
 

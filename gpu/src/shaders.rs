@@ -42,6 +42,10 @@ include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
 /// The step kernel every model part is followed by.
 pub const STEP_WGSL: &str = include_str!("../shaders/step.wgsl");
+/// The Philox4x32-10 generator (`mulhilo`, `philox`) shared by the step and
+/// the network kernel, appended after each: the noise's bits equal
+/// `brainstream_models::philox`'s.
+pub const PHILOX_WGSL: &str = include_str!("../shaders/philox.wgsl");
 
 /// Largest [`brainstream_modeldecl::wgsl::f32_error`] with which a model's
 /// f32 kernel is used: f32 rounding (~1e-7) amplified a thousandfold by
@@ -156,7 +160,7 @@ pub fn kernel_wgsl(
                 model: program.name.clone(),
                 cause,
             })?;
-    Ok(format!("{model}\n{cpl}\n{STEP_WGSL}"))
+    Ok(format!("{model}\n{cpl}\n{STEP_WGSL}\n{PHILOX_WGSL}"))
 }
 
 /// The WGSL of a user's model's kernel with Linear coupling in `precision`.
