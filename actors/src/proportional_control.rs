@@ -365,17 +365,17 @@ mod tests {
             dt_ms: 0.1,
         };
         let mut out = Outputs::default();
-        // node 1's mean is 0.6: 0.01 − 0.1·0.1 = 0.0 (clamped at min 0)
-        c.step(&win, &window(vec![9.0, 0.55, 9.0, 0.65]), &mut out)
+        // node 1's mean is 0.7: 0.01 − 0.1·0.2 = −0.01, clamped at min 0
+        c.step(&win, &window(vec![9.0, 0.65, 9.0, 0.75]), &mut out)
             .unwrap();
         let s = out.take("control").unwrap();
         let s = s.as_series().unwrap();
         assert_eq!(s.stamps, vec![2]);
         assert_eq!(s.meta.variables, vec!["coupling_params.a".to_string()]);
         assert!((s.data[[0, 0, 0]] - 0.0).abs() < 1e-15);
-        // the same value again: nothing sent
+        // the same value again (a mean of 0.8 clamps at 0 too): nothing sent
         let mut out = Outputs::default();
-        c.step(&win, &window(vec![9.0, 0.6, 9.0, 0.6]), &mut out)
+        c.step(&win, &window(vec![9.0, 0.8, 9.0, 0.8]), &mut out)
             .unwrap();
         assert!(out.get("control").is_none());
         // below the setpoint: more coupling, up to max
