@@ -78,17 +78,23 @@ def tvb_or_skip():
 
 
 class SigintAfter:
-    """Sends this process SIGINT after `seconds` (what Ctrl-C does)."""
+    """Sends this process SIGINT after `seconds` (what Ctrl-C does), with
+    Python's own handler (KeyboardInterrupt) in place meanwhile: a process
+    started in the background by a non-interactive shell inherits SIGINT
+    ignored, and Python then installs no handler of its own."""
 
     def __init__(self, seconds: float):
         self.timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+        self.old = None
 
     def __enter__(self):
+        self.old = signal.signal(signal.SIGINT, signal.default_int_handler)
         self.timer.start()
         return self
 
     def __exit__(self, *exc):
         self.timer.cancel()
+        signal.signal(signal.SIGINT, self.old)
         return False
 
 
