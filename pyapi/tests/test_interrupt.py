@@ -41,14 +41,17 @@ def test_ctrl_c_stops_a_run_cleanly_and_keeps_the_recordings(tmp_path, h5py):
     assert 0 < n < 200000
     # whole windows, from the first step, nothing missing
     assert n % 100 == 0 and raw["step"].values[0] == 1 and np.all(np.diff(raw["step"].values) == 1)
-    assert res.complete_ms == pytest.approx(n * 0.1)
+    # complete up to where every recorder is (the raw one may be a window
+    # ahead of the 1 ms average)
+    c = res.complete_ms
+    assert 0 < c <= n * 0.1 + 1e-9 and n * 0.1 - c <= 10.0 + 1e-9, (c, n)
     # the file holds the same windows, marked incomplete
     with h5py.File(tmp_path / "raw.h5") as f:
         assert not bool(f.attrs["complete"])
         data = f["data"][()]
     assert np.array_equal(data, raw.values[: data.shape[0]])
     assert data.shape[0] == n
-    assert e.complete_ms == pytest.approx(n * 0.1)
+    assert e.complete_ms == pytest.approx(c)
 
 
 def test_ctrl_c_in_memory_says_how_far_the_results_go():
