@@ -22,7 +22,10 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-TVB = r'''
+# tvb-library's TVB-AdEx with graphs/adex68.toml's settings and a warm-up
+# run: `sim(ms)` times its loop (benches/peer_table.py uses it too); a
+# template for str.format(conn=..., length=...)
+TVB_ADEX_SETUP = r'''
 import time, warnings, numpy as np
 warnings.filterwarnings("ignore")
 from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator
@@ -41,7 +44,9 @@ def sim(length):
     s.run(simulation_length=length)
     return time.perf_counter() - t
 sim(10.0)
-print(sim({length}))
+'''
+
+TVB = TVB_ADEX_SETUP + r'''print(sim({length}))
 '''
 
 SWEEP = '''

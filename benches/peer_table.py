@@ -37,6 +37,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare_adex_sweep import TVB_ADEX_SETUP  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER_DIR = os.path.join(ROOT, "..", "shared", "peers")
 ALL_ROWS = ["rww76", "rww192", "rww998", "threads998", "adex68", "mpr76", "cond1000", "aeif1000",
@@ -174,26 +177,7 @@ t = time.perf_counter(); nest.Simulate(1000.0); w = time.perf_counter() - t
 print(json.dumps({"wall_simulate_s": w, "mean_rate_hz": sr.get("n_events") / 1000.0}))
 '''
 
-TVB_ADEX = r'''
-import json, time, warnings, numpy as np
-warnings.filterwarnings("ignore")
-from tvb.simulator.lab import connectivity, coupling, integrators, models, monitors, noise, simulator
-conn = connectivity.Connectivity.from_file("{conn}")
-conn.speed = np.array([4.0])
-conn.configure()
-m = models.ZerlautAdaptationSecondOrder(**{{k: np.array([v]) for k, v in dict(E_L_e=-63.0, E_L_i=-65.0, T=40.0,
-    a_e=0.0, b_e=60.0, tau_w_e=500.0, external_input_ex_ex=0.315e-3, external_input_in_ex=0.315e-3,
-    weight_noise=1e-4, Q_e=1.5, Q_i=5.0).items()}})
-def sim(length):
-    s = simulator.Simulator(model=m, connectivity=conn, coupling=coupling.Linear(a=np.array([0.3])),
-        integrator=integrators.HeunStochastic(dt=0.1, noise=noise.Additive(nsig=np.array([0.0]*7 + [1.0]), noise_seed=10)),
-        monitors=(monitors.TemporalAverage(period=1.0),))
-    s.configure()
-    t = time.perf_counter()
-    s.run(simulation_length=length)
-    return time.perf_counter() - t
-sim(10.0)
-print(json.dumps(dict(run_s=sim({length}), length_ms={length})))
+TVB_ADEX = "import json\n" + TVB_ADEX_SETUP + r'''print(json.dumps(dict(run_s=sim({length}), length_ms={length})))
 '''
 
 
