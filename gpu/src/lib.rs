@@ -13,6 +13,7 @@
 //! (`brainstream_models::philox`) so that the CPU engine reproduces it.
 
 pub mod batch;
+pub mod batch_size;
 mod buffers;
 pub mod device;
 pub mod error;

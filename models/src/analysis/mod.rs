@@ -151,4 +151,29 @@ impl Analyzer {
     pub fn config(&self) -> &AnalysisConfig {
         &self.cfg
     }
+
+    /// An upper bound of the heap bytes one analyzer of `cfg` over `n`
+    /// regions holds by the end of its samples (a sweep sizes its Vulkan
+    /// batches with it): the FC sums, `n + n + n(n+1)/2` f64; FCD's open
+    /// windows (at most ⌈window/step⌉ FC sums) and closed ones (one
+    /// `n(n−1)/2` triangle each, `m = expected_samples/step + 1` of them,
+    /// and the `m × m` FCD matrix of the row);
+    /// Welch's rings `n·nfft`, window, PSD and scratch; up/down states,
+    /// 24 bytes a region; and the structural triangle.
+    pub fn bytes(cfg: &AnalysisConfig, n: usize) -> u64 {
+        let n = n as u64;
+        let fc = 8 * (2 * n + n * (n + 1) / 2);
+        let tri = 8 * (n * n.saturating_sub(1) / 2);
+        let fcd = cfg.fcd.map_or(0, |(w, s)| {
+            let (w, s) = (w.max(2) as u64, s.max(1) as u64);
+            let m = cfg.expected_samples as u64 / s + 1;
+            w.div_ceil(s) * fc + m * tri + 8 * m * m
+        });
+        let welch = cfg.spectrum.map_or(0, |nfft| {
+            let nfft = nfft.max(4) as u64;
+            8 * (n * nfft + nfft + nfft / 2 + 1) + 16 * nfft
+        });
+        let updown = if cfg.updown.is_some() { 24 * n } else { 0 };
+        fc + tri + fcd + welch + updown + 48 * cfg.rates.len() as u64
+    }
 }
