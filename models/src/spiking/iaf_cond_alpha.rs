@@ -150,9 +150,10 @@ impl Solver {
     }
 }
 
-/// A population of `iaf_cond_alpha` neurons sharing parameters.
-#[derive(Debug, Clone)]
-pub struct IafCondAlpha {
+/// The parameters the right-hand side reads (NEST's `Parameters_`), in
+/// mV, nS, pF, ms and pA.
+#[derive(Debug, Clone, Copy)]
+struct P {
     v_th: f64,
     v_reset: f64,
     g_l: f64,
@@ -163,6 +164,12 @@ pub struct IafCondAlpha {
     tau_ex: f64,
     tau_in: f64,
     i_e: f64,
+}
+
+/// A population of `iaf_cond_alpha` neurons sharing parameters.
+#[derive(Debug, Clone)]
+pub struct IafCondAlpha {
+    p: P,
     ref_steps: u32,
     h: f64,
     ps_ex: f64,
@@ -192,16 +199,18 @@ impl IafCondAlpha {
         }
         let sub = RK4_SUBSTEPS as f64;
         Ok(Self {
-            v_th: g("V_th"),
-            v_reset: g("V_reset"),
-            g_l: g("g_L"),
-            c_m: g("C_m"),
-            e_ex: g("E_ex"),
-            e_in: g("E_in"),
-            e_l: g("E_L"),
-            tau_ex: g("tau_syn_ex"),
-            tau_in: g("tau_syn_in"),
-            i_e: g("I_e"),
+            p: P {
+                v_th: g("V_th"),
+                v_reset: g("V_reset"),
+                g_l: g("g_L"),
+                c_m: g("C_m"),
+                e_ex: g("E_ex"),
+                e_in: g("E_in"),
+                e_l: g("E_L"),
+                tau_ex: g("tau_syn_ex"),
+                tau_in: g("tau_syn_in"),
+                i_e: g("I_e"),
+            },
             ref_steps: (g("t_ref") / h).round() as u32,
             h,
             ps_ex: std::f64::consts::E / g("tau_syn_ex"),
@@ -229,7 +238,7 @@ impl IafCondAlpha {
     /// The same neurons' parameters for a population of `n`, at rest.
     pub fn resized(&self, n: usize) -> Self {
         let mut c = self.clone();
-        c.y = vec![[self.e_l, 0.0, 0.0, 0.0, 0.0]; n];
+        c.y = vec![[self.p.e_l, 0.0, 0.0, 0.0, 0.0]; n];
         c.r = vec![0; n];
         c.i_stim = vec![0.0; n];
         c.step = vec![self.h; n];
@@ -296,10 +305,10 @@ impl IafCondAlpha {
         for i in 0..self.y.len() {
             if self.r[i] > 0 {
                 self.r[i] -= 1;
-                self.y[i][0] = self.v_reset;
-            } else if self.y[i][0] >= self.v_th {
+                self.y[i][0] = self.p.v_reset;
+            } else if self.y[i][0] >= self.p.v_th {
                 self.r[i] = self.ref_steps;
-                self.y[i][0] = self.v_reset;
+                self.y[i][0] = self.p.v_reset;
                 fired.push(i as u32);
             }
             let (ex, inh) = syn[i];
@@ -314,16 +323,7 @@ impl IafCondAlpha {
     /// control; the scalar solver's arithmetic per neuron).
     fn integrate_rkf45(&mut self, eps_abs: f64) {
         let mut ode = LaneRhs {
-            v_th: self.v_th,
-            v_reset: self.v_reset,
-            g_l: self.g_l,
-            c_m: self.c_m,
-            e_ex: self.e_ex,
-            e_in: self.e_in,
-            e_l: self.e_l,
-            tau_ex: self.tau_ex,
-            tau_in: self.tau_in,
-            i_e: self.i_e,
+            p: self.p,
             r: &self.r,
             i_stim: &self.i_stim,
         };
@@ -342,10 +342,19 @@ impl IafCondAlpha {
     fn integrate_rkf45_scalar(&mut self, eps_abs: f64) {
         for i in 0..self.y.len() {
             let refractory = self.r[i] > 0;
-            let (v_th, v_reset, g_l, c_m) = (self.v_th, self.v_reset, self.g_l, self.c_m);
-            let (e_ex, e_in, e_l, tau_ex, tau_in) =
-                (self.e_ex, self.e_in, self.e_l, self.tau_ex, self.tau_in);
-            let i_ext = self.i_stim[i] + self.i_e;
+            let P {
+                v_th,
+                v_reset,
+                g_l,
+                c_m,
+                e_ex,
+                e_in,
+                e_l,
+                tau_ex,
+                tau_in,
+                i_e,
+            } = self.p;
+            let i_ext = self.i_stim[i] + i_e;
             let f = |y: &[f64; 5], d: &mut [f64; 5]| {
                 let v = if refractory { v_reset } else { y[0].min(v_th) };
                 let i_syn_ex = y[2] * (v - e_ex);
@@ -374,9 +383,17 @@ impl IafCondAlpha {
         const LANES: usize = 4;
         let h = self.h / RK4_SUBSTEPS as f64;
         let [ex_half, ex_full, in_half, in_full] = self.decay;
-        let (v_th, g_l, e_l, i_e) = (self.v_th, self.g_l, self.e_l, self.i_e);
-        let (e_ex, e_in) = (self.e_ex, self.e_in);
-        let inv_c = 1.0 / self.c_m;
+        let P {
+            v_th,
+            g_l,
+            e_l,
+            i_e,
+            e_ex,
+            e_in,
+            c_m,
+            ..
+        } = self.p;
+        let inv_c = 1.0 / c_m;
         let f = |v: f64, g_e: f64, g_i: f64, i_ext: f64| {
             // a compare-select (one SIMD min), where `f64::min` would add
             // NaN handling that keeps the loop scalar
@@ -429,16 +446,7 @@ impl IafCondAlpha {
 /// [`rkf45::LANES`] neurons: inputs per lane `[refractory (1 or 0),
 /// I_stim + I_e]`.
 struct LaneRhs<'a> {
-    v_th: f64,
-    v_reset: f64,
-    g_l: f64,
-    c_m: f64,
-    e_ex: f64,
-    e_in: f64,
-    e_l: f64,
-    tau_ex: f64,
-    tau_in: f64,
-    i_e: f64,
+    p: P,
     r: &'a [u32],
     i_stim: &'a [f64],
 }
@@ -448,7 +456,7 @@ impl rkf45::LaneOde<5, 2> for LaneRhs<'_> {
     fn aux(&self, i: usize) -> [f64; 2] {
         [
             if self.r[i] > 0 { 1.0 } else { 0.0 },
-            self.i_stim[i] + self.i_e,
+            self.i_stim[i] + self.p.i_e,
         ]
     }
 
@@ -459,25 +467,22 @@ impl rkf45::LaneOde<5, 2> for LaneRhs<'_> {
     /// order.
     #[inline(always)]
     fn rhs(&self, aux: &[rkf45::Lane; 2], y: &[rkf45::Lane; 5], d: &mut [rkf45::Lane; 5]) {
+        let p = &self.p;
         for l in 0..rkf45::LANES {
             let refractory = aux[0][l] != 0.0;
             // `f64::min` as a compare-select (SIMD): the same value (a
             // NaN V gives V_th in both)
-            let v_min = if y[0][l] < self.v_th {
-                y[0][l]
-            } else {
-                self.v_th
-            };
-            let v = if refractory { self.v_reset } else { v_min };
-            let i_syn_ex = y[2][l] * (v - self.e_ex);
-            let i_syn_in = y[4][l] * (v - self.e_in);
-            let i_leak = self.g_l * (v - self.e_l);
-            let dv = (-i_leak - i_syn_ex - i_syn_in + aux[1][l]) / self.c_m;
+            let v_min = if y[0][l] < p.v_th { y[0][l] } else { p.v_th };
+            let v = if refractory { p.v_reset } else { v_min };
+            let i_syn_ex = y[2][l] * (v - p.e_ex);
+            let i_syn_in = y[4][l] * (v - p.e_in);
+            let i_leak = p.g_l * (v - p.e_l);
+            let dv = (-i_leak - i_syn_ex - i_syn_in + aux[1][l]) / p.c_m;
             d[0][l] = if refractory { 0.0 } else { dv };
-            d[1][l] = -y[1][l] / self.tau_ex;
-            d[2][l] = y[1][l] - y[2][l] / self.tau_ex;
-            d[3][l] = -y[3][l] / self.tau_in;
-            d[4][l] = y[3][l] - y[4][l] / self.tau_in;
+            d[1][l] = -y[1][l] / p.tau_ex;
+            d[2][l] = y[1][l] - y[2][l] / p.tau_ex;
+            d[3][l] = -y[3][l] / p.tau_in;
+            d[4][l] = y[3][l] - y[4][l] / p.tau_in;
         }
     }
 }

@@ -4,8 +4,8 @@
 //! `gsl_odeiv_evolve_apply` repeated until the end of the simulation step,
 //! with the adapted step size carried from one simulation step to the next.
 
-/// Tableau of `rkf45.c` (GSL).
-const AH: [f64; 5] = [1.0 / 4.0, 3.0 / 8.0, 12.0 / 13.0, 1.0, 1.0 / 2.0];
+/// Tableau of `rkf45.c` (GSL). Its time nodes (`ah`) are not needed: the
+/// neurons' right-hand sides do not depend on t within a step.
 const B21: f64 = 1.0 / 4.0;
 const B3: [f64; 2] = [3.0 / 32.0, 9.0 / 32.0];
 const B4: [f64; 3] = [1932.0 / 2197.0, -7200.0 / 2197.0, 7296.0 / 2197.0];
@@ -22,20 +22,35 @@ const B6: [f64; 5] = [
     9295.0 / 20520.0,
     -5643.0 / 20520.0,
 ];
-const C1: f64 = 902880.0 / 7618050.0;
-const C3: f64 = 3953664.0 / 7618050.0;
-const C4: f64 = 3855735.0 / 7618050.0;
-const C5: f64 = -1371249.0 / 7618050.0;
-const C6: f64 = 277020.0 / 7618050.0;
-const EC: [f64; 7] = [
-    0.0,
+/// The 5th-order weights of k1, k3, k4, k5, k6 (GSL's c1, c3 … c6; c2 = 0).
+const C: [f64; 5] = [
+    902880.0 / 7618050.0,
+    3953664.0 / 7618050.0,
+    3855735.0 / 7618050.0,
+    -1371249.0 / 7618050.0,
+    277020.0 / 7618050.0,
+];
+/// The error estimate's weights of k1, k3, k4, k5, k6 (GSL's ec[1], ec[3]
+/// … ec[6]; ec[2] = 0).
+const EC: [f64; 5] = [
     1.0 / 360.0,
-    0.0,
     -128.0 / 4275.0,
     -2197.0 / 75240.0,
     1.0 / 50.0,
     2.0 / 55.0,
 ];
+
+/// `Σ_j w_j·k_j` summed left to right, `((w₀k₀ + w₁k₁) + w₂k₂) + …` — the
+/// order GSL's `rkf45.c` writes every stage's sum in, so that the scalar
+/// and the lane solvers share it to the bit.
+#[inline(always)]
+fn wsum<const S: usize>(w: [f64; S], k: [f64; S]) -> f64 {
+    let mut acc = w[0] * k[0];
+    for j in 1..S {
+        acc += w[j] * k[j];
+    }
+    acc
+}
 
 /// One RKF45 step of size `h` from `y` (length N ≤ 8); writes the 5th-order
 /// solution to `out` and the error estimate to `err`.
@@ -54,37 +69,26 @@ fn step<const N: usize>(
     }
     f(&t, &mut k[1]);
     for i in 0..N {
-        t[i] = y[i] + h * (B3[0] * k[0][i] + B3[1] * k[1][i]);
+        t[i] = y[i] + h * wsum(B3, [k[0][i], k[1][i]]);
     }
     f(&t, &mut k[2]);
     for i in 0..N {
-        t[i] = y[i] + h * (B4[0] * k[0][i] + B4[1] * k[1][i] + B4[2] * k[2][i]);
+        t[i] = y[i] + h * wsum(B4, [k[0][i], k[1][i], k[2][i]]);
     }
     f(&t, &mut k[3]);
     for i in 0..N {
-        t[i] = y[i] + h * (B5[0] * k[0][i] + B5[1] * k[1][i] + B5[2] * k[2][i] + B5[3] * k[3][i]);
+        t[i] = y[i] + h * wsum(B5, [k[0][i], k[1][i], k[2][i], k[3][i]]);
     }
     f(&t, &mut k[4]);
     for i in 0..N {
-        t[i] = y[i]
-            + h * (B6[0] * k[0][i]
-                + B6[1] * k[1][i]
-                + B6[2] * k[2][i]
-                + B6[3] * k[3][i]
-                + B6[4] * k[4][i]);
+        t[i] = y[i] + h * wsum(B6, [k[0][i], k[1][i], k[2][i], k[3][i], k[4][i]]);
     }
     f(&t, &mut k[5]);
     for i in 0..N {
-        let d = C1 * k[0][i] + C3 * k[2][i] + C4 * k[3][i] + C5 * k[4][i] + C6 * k[5][i];
-        out[i] = y[i] + h * d;
-        err[i] = h
-            * (EC[1] * k[0][i]
-                + EC[3] * k[2][i]
-                + EC[4] * k[3][i]
-                + EC[5] * k[4][i]
-                + EC[6] * k[5][i]);
+        let k_used = [k[0][i], k[2][i], k[3][i], k[4][i], k[5][i]];
+        out[i] = y[i] + h * wsum(C, k_used);
+        err[i] = h * wsum(EC, k_used);
     }
-    let _ = AH;
 }
 
 /// GSL's standard step-size control: the error of component i may be
@@ -217,54 +221,35 @@ fn step_lanes<const N: usize, const A: usize>(
     ode.rhs(aux, &t, &mut k[1]);
     for i in 0..N {
         for l in 0..LANES {
-            t[i][l] = y[i][l] + h[l] * (B3[0] * k[0][i][l] + B3[1] * k[1][i][l]);
+            t[i][l] = y[i][l] + h[l] * wsum(B3, [k[0][i][l], k[1][i][l]]);
         }
     }
     ode.rhs(aux, &t, &mut k[2]);
     for i in 0..N {
         for l in 0..LANES {
-            t[i][l] =
-                y[i][l] + h[l] * (B4[0] * k[0][i][l] + B4[1] * k[1][i][l] + B4[2] * k[2][i][l]);
+            t[i][l] = y[i][l] + h[l] * wsum(B4, [k[0][i][l], k[1][i][l], k[2][i][l]]);
         }
     }
     ode.rhs(aux, &t, &mut k[3]);
     for i in 0..N {
         for l in 0..LANES {
-            t[i][l] = y[i][l]
-                + h[l]
-                    * (B5[0] * k[0][i][l]
-                        + B5[1] * k[1][i][l]
-                        + B5[2] * k[2][i][l]
-                        + B5[3] * k[3][i][l]);
+            let ks = [k[0][i][l], k[1][i][l], k[2][i][l], k[3][i][l]];
+            t[i][l] = y[i][l] + h[l] * wsum(B5, ks);
         }
     }
     ode.rhs(aux, &t, &mut k[4]);
     for i in 0..N {
         for l in 0..LANES {
-            t[i][l] = y[i][l]
-                + h[l]
-                    * (B6[0] * k[0][i][l]
-                        + B6[1] * k[1][i][l]
-                        + B6[2] * k[2][i][l]
-                        + B6[3] * k[3][i][l]
-                        + B6[4] * k[4][i][l]);
+            let ks = [k[0][i][l], k[1][i][l], k[2][i][l], k[3][i][l], k[4][i][l]];
+            t[i][l] = y[i][l] + h[l] * wsum(B6, ks);
         }
     }
     ode.rhs(aux, &t, &mut k[5]);
     for i in 0..N {
         for l in 0..LANES {
-            let d = C1 * k[0][i][l]
-                + C3 * k[2][i][l]
-                + C4 * k[3][i][l]
-                + C5 * k[4][i][l]
-                + C6 * k[5][i][l];
-            out[i][l] = y[i][l] + h[l] * d;
-            err[i][l] = h[l]
-                * (EC[1] * k[0][i][l]
-                    + EC[3] * k[2][i][l]
-                    + EC[4] * k[3][i][l]
-                    + EC[5] * k[4][i][l]
-                    + EC[6] * k[5][i][l]);
+            let k_used = [k[0][i][l], k[2][i][l], k[3][i][l], k[4][i][l], k[5][i][l]];
+            out[i][l] = y[i][l] + h[l] * wsum(C, k_used);
+            err[i][l] = h[l] * wsum(EC, k_used);
         }
     }
 }
