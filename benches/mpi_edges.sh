@@ -3,7 +3,7 @@
 # (`transport = "mpi"`), on this host (docs/scaling.md, "Edges between ranks").
 #
 #   cargo build --release --features mpi
-#   benches/mpi_edges.sh [REPS]          # default 3 runs per figure, the best kept
+#   benches/mpi_edges.sh [REPS]          # default 5 runs per figure
 #
 # Per window, two ranks, windows of one step (dt 0.1 ms), payload = N f64
 # values per window (+ the frame's header and stamps):
@@ -18,10 +18,15 @@
 # drops out. MPI is measured over Open MPI's tcp transport on the loopback
 # (what the tests use) and over its shared-memory one (vader).
 # Then the whole WC76 + 2000-neuron co-simulation of tests/parts/cosim_mpi.rs
-# (2 ranks, 1 s simulated) with its two edges between ranks over each.
+# (2 ranks, 1 s simulated) with its two edges between ranks over each, and
+# in one process for reference.
+# The columns of a row alternate run by run (one, zmq, mpi tcp, mpi vader,
+# then again REPS times), so that a shared machine's load falls on all of
+# them alike; each row prints the medians, then every run and the load
+# average (1, 5, 15 min) before and after it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REPS=${1:-3}
+REPS=${1:-5}
 BIN=${BIN:-target/release/brainstream}
 [ -x "$BIN" ] || { echo "build first: cargo build --release --features mpi" >&2; exit 1; }
 TMP=$(mktemp -d)
@@ -48,56 +53,82 @@ graph() {
     } >"$5"
 }
 
-# wall of the slower rank: run MPIARGS… -- GRAPH [SET…]
+# wall of the slower rank: wall MPIARGS… -- GRAPH [SET…] (no MPIARGS: one
+# process); a run that prints no wall stops the script with its output
 wall() {
-    local args=() g out
+    local args=() g out log w
     while [ "$1" != -- ]; do args+=("$1"); shift; done
     shift
     g=$1
     shift
     out="$TMP/out"
+    log="$TMP/log"
     rm -rf "$out"
     if [ "${#args[@]}" = 0 ]; then
-        "$BIN" run "$g" --out "$out" "$@" 2>&1 | sed -n 's/.* in \([0-9.]*\) s wall.*/\1/p'
-        return
+        "$BIN" run "$g" --out "$out" "$@" >"$log" 2>&1 || true
+    else
+        mpirun "${args[@]}" -n 2 "$BIN" run "$g" --out "$out" "$@" >"$log" 2>&1 || true
     fi
-    mpirun "${args[@]}" -n 2 "$BIN" run "$g" --out "$out" "$@" 2>&1 |
-        sed -n 's/.* in \([0-9.]*\) s wall.*/\1/p' | sort -g | tail -1
+    w=$(sed -n 's/.* in \([0-9.]*\) s wall.*/\1/p' "$log" | sort -g | tail -1)
+    if [ -z "$w" ] || { [ "${#args[@]}" != 0 ] && [ "$(grep -c ' s wall' "$log")" != 2 ]; }; then
+        echo "no wall time from $g ($*):" >&2
+        cat "$log" >&2
+        exit 1
+    fi
+    echo "$w"
 }
 
-best() { # best of REPS: best ARGS…
-    local b="" w
-    for _ in $(seq "$REPS"); do
-        w=$(wall "$@")
-        b=$(echo "$w" "$b" | awk '{ if ($2 == "" || $1 < $2) print $1; else print $2 }')
-    done
-    echo "$b"
+median() { # of the numbers on stdin, one a line
+    sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+mpiargs() { # the mpirun flags of a column
+    case $1 in
+        one) ;;
+        zmq | mpi-tcp) echo "${TCP[@]}" ;;
+        mpi-sm) echo "${SM[@]}" ;;
+    esac
 }
 
 W1=1000
 W2=11000
+COLS=(one zmq mpi-tcp mpi-sm)
+echo "$(date -u '+%F %H:%M UTC'), $(nproc) CPUs, $REPS runs per figure, $("$BIN" --version 2>&1 | head -1)"
 printf '%-10s %-5s %9s | %12s %12s %12s %12s\n' "per window" N bytes "one process" "zmq tcp" "mpi (tcp)" "mpi (vader)"
+DETAIL=""
 for loop in 1 0; do
     for n in 16 1024 65536; do
-        row=()
-        for tr in one zmq mpi-tcp mpi-sm; do
-            case $tr in
-                one) args=(); t=one ;;
-                zmq) args=("${TCP[@]}"); t=zmq ;;
-                mpi-tcp) args=("${TCP[@]}"); t=mpi ;;
-                mpi-sm) args=("${SM[@]}"); t=mpi ;;
-            esac
-            graph "$n" $((W1 / (1 + n / 4096))) $t $loop "$TMP/g1.toml"
-            graph "$n" $((W2 / (1 + n / 4096))) $t $loop "$TMP/g2.toml"
-            a=$(best "${args[@]}" -- "$TMP/g1.toml" -q)
-            b=$(best "${args[@]}" -- "$TMP/g2.toml" -q)
-            row+=("$(awk -v a="$a" -v b="$b" -v n=$((W2 / (1 + n / 4096) - W1 / (1 + n / 4096))) 'BEGIN { printf "%.1f µs", (b - a) / n * 1e6 }')")
+        w1=$((W1 / (1 + n / 4096)))
+        w2=$((W2 / (1 + n / 4096)))
+        for t in one zmq mpi; do
+            graph "$n" $w1 $t $loop "$TMP/$t-1.toml"
+            graph "$n" $w2 $t $loop "$TMP/$t-2.toml"
+        done
+        declare -A RUNS=()
+        l0=$(load)
+        for _ in $(seq "$REPS"); do
+            for c in "${COLS[@]}"; do
+                t=${c%-*}
+                read -r -a args <<<"$(mpiargs "$c")"
+                a=$(wall "${args[@]}" -- "$TMP/$t-1.toml" -q)
+                b=$(wall "${args[@]}" -- "$TMP/$t-2.toml" -q)
+                RUNS[$c]+="$(awk -v a="$a" -v b="$b" -v n=$((w2 - w1)) 'BEGIN { printf "%.1f", (b - a) / n * 1e6 }') "
+            done
         done
         what=throughput
         [ $loop = 1 ] && what="round trip"
+        row=()
+        for c in "${COLS[@]}"; do
+            row+=("$(tr ' ' '\n' <<<"${RUNS[$c]}" | grep . | median) µs")
+        done
         printf '%-10s %-5s %9s | %12s %12s %12s %12s\n' "$what" "$n" "$((n * 8))" "${row[@]}"
+        DETAIL+="$what N=$n (load $l0 → $(load)), µs: one [${RUNS[one]% }] zmq [${RUNS[zmq]% }] mpi-tcp [${RUNS[mpi-tcp]% }] mpi-sm [${RUNS[mpi-sm]% }]"$'\n'
+        unset RUNS
     done
 done
+echo
+echo "every run:"
+printf '%s' "$DETAIL"
 
 # the co-simulation: tests/parts/cosim_mpi.rs's two partitions
 cosim() { # cosim FILE TRANSPORT
@@ -118,7 +149,17 @@ EOF
 cosim "$TMP/cosim_zmq.toml" zmq
 cosim "$TMP/cosim_mpi.toml" mpi
 echo
-echo "WC76 + 2 × 1000 iaf_psc_alpha, 2 ranks, 1000 ms (1000 windows), wall of the slower rank, best of $REPS:"
-echo "  zmq tcp:     $(best "${TCP[@]}" -- "$TMP/cosim_zmq.toml" --set simulation.duration_ms=1000 -q) s"
-echo "  mpi (tcp):   $(best "${TCP[@]}" -- "$TMP/cosim_mpi.toml" --set simulation.duration_ms=1000 -q) s"
-echo "  mpi (vader): $(best "${SM[@]}" -- "$TMP/cosim_mpi.toml" --set simulation.duration_ms=1000 -q) s"
+echo "WC76 + 2 × 1000 iaf_psc_alpha, 1000 ms (1000 windows), wall of the slower rank, median of $REPS (alternated):"
+declare -A CO=()
+l0=$(load)
+for _ in $(seq "$REPS"); do
+    CO[one]+="$(wall -- graphs/cosim_wc76_spiking.toml --set simulation.duration_ms=1000 -q) "
+    CO[zmq]+="$(wall "${TCP[@]}" -- "$TMP/cosim_zmq.toml" --set simulation.duration_ms=1000 -q) "
+    CO[mpi-tcp]+="$(wall "${TCP[@]}" -- "$TMP/cosim_mpi.toml" --set simulation.duration_ms=1000 -q) "
+    CO[mpi-sm]+="$(wall "${SM[@]}" -- "$TMP/cosim_mpi.toml" --set simulation.duration_ms=1000 -q) "
+done
+for c in one zmq mpi-tcp mpi-sm; do
+    printf '  %-22s %s s   runs [%s]\n' "$(case $c in one) echo "one process:" ;; zmq) echo "2 ranks, zmq tcp:" ;; mpi-tcp) echo "2 ranks, mpi (tcp):" ;; mpi-sm) echo "2 ranks, mpi (vader):" ;; esac)" \
+        "$(tr ' ' '\n' <<<"${CO[$c]}" | grep . | median)" "${CO[$c]% }"
+done
+echo "  load $l0 → $(load)"
