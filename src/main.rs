@@ -961,7 +961,8 @@ fn run(
                 });
             });
     }
-    let (hooks, watch) = watch_run(&g, &out, &cancel, &live_args, partition.as_deref())?;
+    let resumed = checkpoint.as_ref().and_then(|c| c.resume.as_ref());
+    let (hooks, watch) = watch_run(&g, &out, &cancel, &live_args, partition.as_deref(), resumed)?;
     let total = g.total_steps;
     let tty = std::io::stderr().is_terminal();
     let bar = (!quiet && tty).then(|| {
@@ -1041,14 +1042,17 @@ struct Watch {
 }
 
 /// The window hooks `--serve`, `--replay` and `--realtime` ask for, and
-/// steering's events file when an actor here has a `control` input; starts
-/// the server (and prints its URL).
+/// steering's events file when an actor here has a `control` input or the
+/// run resumes from a checkpoint (its events file then begins with the
+/// checkpointed run's changes before the checkpoint); starts the server
+/// (and prints its URL).
 fn watch_run(
     g: &brainstream::ValidGraph,
     out: &std::path::Path,
     cancel: &std::sync::Arc<brainstream::runtime::Cancel>,
     a: &LiveArgs,
     partition: Option<&str>,
+    resumed: Option<&brainstream::runtime::checkpoint::Saved>,
 ) -> Result<(brainstream::runtime::Hooks, Watch), String> {
     use serve::{control::Control, live::Live};
     use std::sync::Arc;
@@ -1059,9 +1063,32 @@ fn watch_run(
         e.ty == brainstream::runtime::PortType::Control
             && partition.is_none_or(|p| g.actors[e.to].process == p)
     });
-    if !a.any() && !controlled {
+    if !a.any() && !controlled && resumed.is_none() {
         return Ok((hooks, w));
     }
+    // one file per partition: each writes the changes of its own actors
+    let events_file = match partition {
+        None => serve::control::EVENTS_FILE.to_string(),
+        Some(p) => format!("steering-{p}.jsonl"),
+    };
+    let carried = match resumed {
+        Some(s) => {
+            let from = s.header.out_dir.join(&events_file);
+            let c = serve::control::carried_events(&from, s.header.window)?;
+            if s.header.format < 2 && !c.events.is_empty() {
+                return Err(format!(
+                    "{}: a checkpoint of format 1 holds no steered values, and its run made {} before window {} ({}): resumed, it would continue with the graph's values; run the graph again (with --replay {} to steer it the same way)",
+                    s.path.display(),
+                    count(c.events.len() as u64, "change"),
+                    s.header.window,
+                    from.display(),
+                    from.display()
+                ));
+            }
+            c
+        }
+        None => Default::default(),
+    };
     let events = match &a.replay {
         Some(p) => {
             let ev = serve::control::read_events(p)?;
@@ -1075,14 +1102,11 @@ fn watch_run(
     let control = Arc::new(Control::new(
         live.clone(),
         Some(cancel.clone()),
-        // one file per partition: each writes the changes of its own actors
-        &match partition {
-            None => out.join(serve::control::EVENTS_FILE),
-            Some(p) => out.join(format!("steering-{p}.jsonl")),
-        },
+        &out.join(&events_file),
         events,
         a.replay.clone(),
-    ));
+        carried,
+    )?);
     if let Some(addr) = &a.serve {
         let server = serve::server::start(addr, live.clone(), control.clone())?;
         if !server.addr.ip().is_loopback() {

@@ -83,7 +83,24 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     }))
 }
 
+/// A checkpoint holds nothing: a window's samples depend only on its
+/// time and the parameters (steered ones are set again by the run from
+/// the checkpoint's steered values).
+impl brainstream_runtime::Stateful for Stimulus {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        Ok(vec![])
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        brainstream_runtime::StateReader::new(state, "the stimulus").end()
+    }
+}
+
 impl Actor for Stimulus {
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
     fn steerable(&self) -> Vec<String> {
         self.temporal
             .info

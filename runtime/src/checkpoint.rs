@@ -12,9 +12,17 @@
 //! {JSON header}\n                   [`Header`]: format version, brainstream version,
 //!                                   graph hash, graph file and overrides, W
 //! body                              binary ([`StateWriter`]): per local actor its name,
-//!                                   kind and state; per input edge its position and
-//!                                   the samples it holds for windows ≥ W
+//!                                   kind, state and steered values; per input edge its
+//!                                   position and the samples it holds for windows ≥ W
 //! ```
+//!
+//! An actor's steered values are the parameters changed during the run
+//! (from the live view, `brainstream steer`, `--replay` or a `control`
+//! input: [`Steered`]), each with its value at `W`, in the order of their
+//! last change; resuming sets them again after the actor's `start`, before
+//! window `W`. Format 1 (before steered values were saved) has none: it is
+//! read, but refused when an actor it resumes has a `control` input (its
+//! steered values would be lost).
 //!
 //! The cut is consistent without stopping the other threads: each actor
 //! saves its own state when it reaches boundary `W` (after its window
@@ -35,10 +43,14 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ActorError;
+use crate::hook::Steered;
 use crate::payload::{NodeSpace, Series, SeriesMeta, Spikes};
 
-/// Version of the checkpoint format; a checkpoint of another is refused.
-pub const FORMAT: u32 = 1;
+/// Version of the checkpoint format written: 2 saves each actor's steered
+/// values after its state. Formats [`READS`] are read; others are refused.
+pub const FORMAT: u32 = 2;
+/// The formats read: 1 (no steered values) and 2.
+pub const READS: [u32; 2] = [1, 2];
 /// brainstream's version, written in every checkpoint: a checkpoint of
 /// another version is refused (actor states may differ between versions).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -67,8 +79,16 @@ pub enum CheckpointError {
     #[error("{path}: {message}")]
     Bad { path: PathBuf, message: String },
     /// Written by another format or version of brainstream.
-    #[error("{path}: a checkpoint of {what}, this is brainstream {VERSION} (checkpoint format {FORMAT}); resume it with that version, or run the graph again")]
+    #[error("{path}: a checkpoint of {what}, this is brainstream {VERSION} (checkpoint format {FORMAT}, reads formats 1 and 2); resume it with that version, or run the graph again")]
     Version { path: PathBuf, what: String },
+    /// A checkpoint of format 1 (no steered values) of a run whose actor
+    /// was steered by a `control` input.
+    #[error("{path}: a checkpoint of format 1 holds no steered values, and actor `{actor}` is steered by a `control` input (from `{producer}`): resumed, it would continue with the graph's values instead of those it was steered to; run the graph again (format {FORMAT} keeps them)")]
+    LostSteering {
+        path: PathBuf,
+        actor: String,
+        producer: String,
+    },
     /// Taken from another graph (or the graph file changed since).
     #[error("{path}: the checkpoint was taken from another graph (hash {saved}, this graph {now}{}); resume it with the graph, and the --set overrides, it was taken from", file.as_ref().map(|f| format!(", from {}", f.display())).unwrap_or_default())]
     Graph {
@@ -131,6 +151,9 @@ pub struct Saved {
     pub header: Header,
     /// By actor name: (kind, state).
     pub actors: BTreeMap<String, (String, Vec<u8>)>,
+    /// By actor name: the values its parameters had been steered to (none
+    /// in a checkpoint of format 1).
+    pub steered: BTreeMap<String, Steered>,
     /// By edge index in the graph.
     pub(crate) edges: BTreeMap<u32, EdgeState>,
 }
@@ -453,7 +476,8 @@ pub fn read_header(path: &Path) -> Result<(Header, Vec<u8>), CheckpointError> {
         .map_err(|e| bad(path, format!("damaged header: {e}")))?;
     let format = v.get("format").and_then(|f| f.as_u64());
     let version = v.get("brainstream").and_then(|f| f.as_str()).unwrap_or("?");
-    if format != Some(FORMAT as u64) || version != VERSION {
+    let known = format.is_some_and(|f| READS.iter().any(|r| *r as u64 == f));
+    if !known || version != VERSION {
         return Err(CheckpointError::Version {
             path: path.to_path_buf(),
             what: format!(
@@ -474,10 +498,19 @@ pub fn read(path: &Path) -> Result<Saved, CheckpointError> {
     let parse = || -> Result<Saved, ActorError> {
         let mut r = StateReader::new(&body, &what);
         let mut actors = BTreeMap::new();
+        let mut steered = BTreeMap::new();
         for _ in 0..r.usize()? {
             let name = r.str()?;
             let kind = r.str()?;
             let state = r.bytes()?;
+            if header.format >= 2 {
+                let mut s = Steered::default();
+                for _ in 0..r.usize()? {
+                    let key = r.str()?;
+                    s.set(&key, r.f64()?);
+                }
+                steered.insert(name.clone(), s);
+            }
             actors.insert(name, (kind, state));
         }
         let mut edges = BTreeMap::new();
@@ -502,6 +535,7 @@ pub fn read(path: &Path) -> Result<Saved, CheckpointError> {
             path: path.to_path_buf(),
             header: header.clone(),
             actors,
+            steered,
             edges,
         })
     };
@@ -533,6 +567,7 @@ struct LanePart {
     name: String,
     kind: String,
     state: Vec<u8>,
+    steered: Steered,
     edges: Vec<(u32, EdgeState)>,
 }
 
@@ -699,6 +734,18 @@ impl Checkpointing {
                     ),
                 ));
             }
+            if h.format < 2 {
+                let fed = graph.edges.iter().find(|e| {
+                    e.ty == crate::payload::PortType::Control && local.get(e.to) == Some(&true)
+                });
+                if let Some(e) = fed {
+                    return Err(CheckpointError::LostSteering {
+                        path: s.path.clone(),
+                        actor: graph.actors[e.to].name.clone(),
+                        producer: format!("{}.{}", graph.actors[e.from].name, e.from_port),
+                    });
+                }
+            }
             if h.window == 0 || h.window >= n_windows {
                 return Err(bad(
                     &s.path,
@@ -804,6 +851,7 @@ impl Checkpointing {
         name: &str,
         kind: &str,
         state: Vec<u8>,
+        steered: Steered,
         edges: Vec<(u32, EdgeState)>,
     ) -> Result<(), String> {
         let mut r = self.run.lock().unwrap_or_else(|e| e.into_inner());
@@ -813,6 +861,7 @@ impl Checkpointing {
             name: name.to_string(),
             kind: kind.to_string(),
             state,
+            steered,
             edges,
         });
         if parts.len() < lanes {
@@ -855,6 +904,11 @@ fn write_file(path: &Path, header: &Header, parts: &[LanePart]) -> std::io::Resu
         w.str(&p.name);
         w.str(&p.kind);
         w.bytes(&p.state);
+        w.usize(p.steered.0.len());
+        for (key, value) in &p.steered.0 {
+            w.str(key);
+            w.f64(*value);
+        }
     }
     let mut edges: Vec<&(u32, EdgeState)> = parts.iter().flat_map(|p| &p.edges).collect();
     edges.sort_by_key(|e| e.0);

@@ -16,6 +16,48 @@ use std::sync::Arc;
 use crate::actor::{Actor, Outputs};
 use crate::error::ActorError;
 
+/// The values an actor's parameters were steered to during a run (and, in a
+/// resumed run, before its checkpoint), by key, in the order of their last
+/// change: what a checkpoint carries so that `brainstream resume` sets them
+/// again ([`crate::checkpoint`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Steered(pub Vec<(String, f64)>);
+
+impl Steered {
+    /// `key` is `value` from now on (moved to the end: the last changed).
+    pub fn set(&mut self, key: &str, value: f64) {
+        self.0.retain(|(k, _)| k != key);
+        self.0.push((key.to_string(), value));
+    }
+}
+
+/// What a hook may change of an actor between two of its windows: its
+/// steerable parameters ([`Actor::steerable`], [`Actor::steer`]). Every
+/// change made through it is remembered by the run, so that a checkpoint
+/// taken later carries it.
+pub struct Steering<'a> {
+    actor: &'a mut dyn Actor,
+    steered: &'a mut Steered,
+}
+
+impl<'a> Steering<'a> {
+    /// Steering of `actor`, remembering the changes in `steered`.
+    pub fn new(actor: &'a mut dyn Actor, steered: &'a mut Steered) -> Self {
+        Self { actor, steered }
+    }
+    /// The keys that can change ([`Actor::steerable`]).
+    pub fn steerable(&self) -> Vec<String> {
+        self.actor.steerable()
+    }
+    /// Sets `key` to `value` from the next window on ([`Actor::steer`]);
+    /// returns its value until now. A refused value changes nothing.
+    pub fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
+        let old = self.actor.steer(key, value)?;
+        self.steered.set(key, value);
+        Ok(old)
+    }
+}
+
 /// What a hook learns when the run starts (before any window).
 #[derive(Debug, Clone)]
 pub struct RunShape {
@@ -35,6 +77,10 @@ pub struct RunShape {
     pub total_steps: u64,
     /// Windows of the whole run.
     pub n_windows: u64,
+    /// The first window this run computes: 0, or a resumed run's
+    /// checkpoint window (the windows before it were computed by the run
+    /// that wrote the checkpoint).
+    pub first_window: u64,
     /// Nanoseconds each actor has spent in its `step` so far (busy), by
     /// actor index; the rest of the wall time it waited or was scheduled.
     pub busy_ns: Arc<Vec<AtomicU64>>,
@@ -49,9 +95,16 @@ pub trait WindowHook: Send + Sync {
     /// Once, before any actor starts.
     fn attach(&self, _shape: &RunShape) {}
     /// Before actor `actor` (its index in [`RunShape::actors`]) computes
-    /// window `window`: may block (a pause, pacing) and may change the actor.
-    /// An error fails the run as the actor's own error would.
-    fn before(&self, _actor: usize, _window: u64, _a: &mut dyn Actor) -> Result<(), ActorError> {
+    /// window `window`: may block (a pause, pacing) and may change the
+    /// actor's steerable parameters (through `steering`, which remembers
+    /// them for checkpoints). An error fails the run as the actor's own
+    /// error would.
+    fn before(
+        &self,
+        _actor: usize,
+        _window: u64,
+        _steering: &mut Steering<'_>,
+    ) -> Result<(), ActorError> {
         Ok(())
     }
     /// After it computed window `window`, with its outputs (before they are
@@ -100,10 +153,10 @@ impl Hooks {
         &self,
         actor: usize,
         window: u64,
-        a: &mut dyn Actor,
+        steering: &mut Steering<'_>,
     ) -> Result<(), ActorError> {
         for h in &self.0 {
-            h.before(actor, window, a)?;
+            h.before(actor, window, steering)?;
         }
         Ok(())
     }

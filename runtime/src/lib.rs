@@ -35,7 +35,7 @@ pub use actor::{
 pub use checkpoint::{Checkpointing, StateReader, StateWriter, Stateful};
 pub use error::{ActorError, GraphIssue, RuntimeError};
 pub use graph::{GraphDesc, GraphSource, ValidGraph};
-pub use hook::{Hooks, RunShape, WindowHook};
+pub use hook::{Hooks, RunShape, Steered, Steering, WindowHook};
 pub use params::{BuildError, DefaultValue, ParamSpec, ParamType, Params, TableValue};
 pub use payload::{NodeSpace, Payload, PortType, Series, SeriesMeta, Spikes};
 pub use scheduler::{run, Cancel, Progress, RunOptions, RunSummary};

@@ -471,6 +471,7 @@ pub fn run(
             window_steps: n,
             total_steps: total,
             n_windows,
+            first_window: first,
             busy_ns: busy.clone(),
             done: done.clone(),
         };
@@ -492,6 +493,8 @@ pub fn run(
         first,
         ckpt: opts.checkpoint.clone(),
     };
+    // resumed: the values each actor's parameters had been steered to
+    let resumed = opts.checkpoint.as_ref().and_then(|c| c.resume.as_ref());
     let mut lanes: Vec<Option<Lane>> = graph
         .actors
         .into_iter()
@@ -503,6 +506,9 @@ pub fn run(
                 return None;
             }
             Some(Lane {
+                steered: resumed
+                    .and_then(|s| s.steered.get(&built.name).cloned())
+                    .unwrap_or_default(),
                 idx: i,
                 ctx: RunContext {
                     name: built.name.clone(),
@@ -795,6 +801,9 @@ struct Lane {
     lookahead: u64,
     /// The producer (`ACTOR.PORT`) of its `control` input, if an edge feeds it.
     controlled_by: Option<String>,
+    /// The values its parameters were steered to so far (a resumed run:
+    /// from its checkpoint on), which a checkpoint carries.
+    steered: crate::hook::Steered,
 }
 
 /// What every lane's driver shares.
@@ -866,7 +875,7 @@ impl Env {
 
     fn start(&self, l: &mut Lane) -> bool {
         match std::panic::catch_unwind(AssertUnwindSafe(|| l.actor.start(&l.ctx))) {
-            Ok(Ok(())) => true,
+            Ok(Ok(())) => self.steer_again(l),
             Ok(Err(e)) => {
                 self.fail(&l.name, 0, format!("could not start: {e}"), false);
                 false
@@ -881,6 +890,33 @@ impl Env {
                 false
             }
         }
+    }
+
+    /// A resumed run: sets the parameters steered before the checkpoint to
+    /// the values they had there (after `start`, before the first window;
+    /// not new changes, so not told to the hooks). False: stop.
+    fn steer_again(&self, l: &mut Lane) -> bool {
+        for (key, value) in &l.steered.0 {
+            let res = std::panic::catch_unwind(AssertUnwindSafe(|| l.actor.steer(key, *value)));
+            let why = match res {
+                Ok(Ok(_)) => continue,
+                Ok(Err(e)) => e.to_string(),
+                Err(p) => format!("panicked: {}", panic_msg(p)),
+            };
+            self.fail(
+                &l.name,
+                self.first,
+                format!(
+                    "could not set `{key}` = {value} again, the value it was steered to before the checkpoint: {why}"
+                ),
+                false,
+            );
+            return false;
+        }
+        if !l.steered.0.is_empty() {
+            debug!(steered = ?l.steered.0, "steered values of the checkpoint set again");
+        }
+        true
     }
 
     fn finish(&self, l: &mut Lane, complete: bool) {
@@ -977,7 +1013,7 @@ impl Env {
                 None => Err(ActorError::new("cannot save its state")),
             }));
             let saved = match state {
-                Ok(Ok(b)) => c.deposit(w, &l.name, l.kind, b, edges),
+                Ok(Ok(b)) => c.deposit(w, &l.name, l.kind, b, l.steered.clone(), edges),
                 Ok(Err(e)) => Err(format!("could not save its state: {e}")),
                 Err(p) => Err(format!("panicked saving its state: {}", panic_msg(p))),
             };
@@ -1026,10 +1062,10 @@ impl Env {
         if self.hooks.is_empty() {
             return true;
         }
-        let actor = &mut *l.actor;
+        let mut steering = crate::hook::Steering::new(&mut *l.actor, &mut l.steered);
         let hooks = &self.hooks;
         let idx = l.idx;
-        match std::panic::catch_unwind(AssertUnwindSafe(|| hooks.before(idx, w, actor))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| hooks.before(idx, w, &mut steering))) {
             Ok(Ok(())) => true,
             Ok(Err(ActorError(m, at))) => {
                 self.fail(&l.name, at.unwrap_or(w), m, false);
@@ -1059,9 +1095,11 @@ impl Env {
         };
         let actor = &mut *l.actor;
         let (name, kind) = (l.name.as_str(), l.kind);
+        let steered = &mut l.steered;
         let res = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let applied = crate::control::apply(actor, name, kind, &p, source, w)?;
             for c in &applied {
+                steered.set(&c.key, c.new);
                 debug!(window = w, key = %c.key, old = c.old, new = c.new, source = %c.source, "steered by a control input");
                 self.hooks.steered(l.idx, w, c)?;
             }

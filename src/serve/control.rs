@@ -11,6 +11,10 @@
 //! computes depends only on its inputs and its own state, applying the same
 //! changes before the same windows gives the same values bit for bit:
 //! `brainstream run GRAPH --replay steering.jsonl` does that.
+//!
+//! A run resumed from a checkpoint at window `W` (`brainstream resume`)
+//! starts its events file with the checkpointed run's changes before `W`
+//! ([`carried_events`]): it is then the file of the run that never stopped.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use brainstream::runtime::control::Applied;
-use brainstream::runtime::{Actor, ActorError, Cancel, RunShape, WindowHook};
+use brainstream::runtime::{ActorError, Cancel, RunShape, Steering, WindowHook};
 
 use super::live::{Event, Live};
 
@@ -83,26 +87,83 @@ pub fn read_events(path: &Path) -> Result<Vec<Event>, String> {
         .collect()
 }
 
+/// The changes a resumed run carries over from the run it continues: the
+/// lines of that run's events file (as they were written) before the
+/// checkpoint's window.
+#[derive(Debug, Default)]
+pub struct Carried {
+    pub events: Vec<Event>,
+    pub lines: Vec<String>,
+}
+
+/// The changes of events file `path` (of the checkpointed run; none if it
+/// has none) applied before window `before`, the checkpoint's.
+pub fn carried_events(path: &Path, before: u64) -> Result<Carried, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Carried::default()),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut c = Carried::default();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let e: Event = serde_json::from_str(line).map_err(|err| {
+            format!(
+                "{}:{}: not a steering event ({err}); the checkpointed run's events file is damaged",
+                path.display(),
+                i + 1
+            )
+        })?;
+        if e.window < before {
+            c.events.push(e);
+            c.lines.push(line.to_string());
+        }
+    }
+    Ok(c)
+}
+
 impl Control {
     /// Steering of a run writing its events to `events` (`OUT/`
-    /// [`EVENTS_FILE`]), replaying `replay` (events read from `replay_from`).
+    /// [`EVENTS_FILE`], replaced; a resumed run's starts with the `carried`
+    /// changes), replaying `replay` (events read from `replay_from`).
     pub fn new(
         live: Live,
         cancel: Option<Arc<Cancel>>,
         events: &Path,
         replay: Vec<Event>,
         replay_from: Option<PathBuf>,
-    ) -> Self {
-        Self {
+        carried: Carried,
+    ) -> Result<Self, String> {
+        // this run's events only: an older file is replaced
+        let _ = std::fs::remove_file(events);
+        let mut inner = Inner::default();
+        if !carried.lines.is_empty() {
+            let mut text = carried.lines.join("\n");
+            text.push('\n');
+            std::fs::write(events, text).map_err(|e| format!("{}: {e}", events.display()))?;
+            inner.file = Some(
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(events)
+                    .map_err(|e| format!("{}: {e}", events.display()))?,
+            );
+            for e in &carried.events {
+                live.event(e.clone());
+            }
+            inner.events = carried.events;
+        }
+        Ok(Self {
             live,
             cancel,
             path: events.to_path_buf(),
             replay,
             replay_from,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(inner),
             paused_ns: Arc::new(AtomicU64::new(0)),
             pause_since: Mutex::new(None),
-        }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -247,11 +308,9 @@ impl WindowHook for Control {
                 ));
             }
         }
-        // this run's events only: an older file is replaced
-        let _ = std::fs::remove_file(&self.path);
     }
 
-    fn before(&self, actor: usize, window: u64, a: &mut dyn Actor) -> Result<(), ActorError> {
+    fn before(&self, actor: usize, window: u64, a: &mut Steering<'_>) -> Result<(), ActorError> {
         // a pause holds every actor before its next window
         while self.live.paused.load(Ordering::Relaxed)
             && !self.cancel.as_ref().is_some_and(|c| c.is_cancelled())

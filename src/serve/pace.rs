@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use brainstream::runtime::{Actor, ActorError, Outputs, RunShape, WindowHook};
+use brainstream::runtime::{ActorError, Outputs, RunShape, Steering, WindowHook};
 
 #[derive(Default)]
 struct State {
@@ -100,7 +100,12 @@ impl WindowHook for Pace {
         s.done_ms = vec![f64::NEG_INFINITY; shape.n_windows as usize];
     }
 
-    fn before(&self, _actor: usize, window: u64, _a: &mut dyn Actor) -> Result<(), ActorError> {
+    fn before(
+        &self,
+        _actor: usize,
+        window: u64,
+        _steering: &mut Steering<'_>,
+    ) -> Result<(), ActorError> {
         let (t0, start_ms) = {
             let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             let t0 = *s.t0.get_or_insert_with(Instant::now);

@@ -431,3 +431,225 @@ fn an_actor_that_cannot_save_its_state_is_named() {
     );
     assert!(!dir.path().join("o/net.h5").exists());
 }
+
+/// The events file of a run (empty if none).
+fn events_text(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("steering.jsonl")).unwrap_or_default()
+}
+
+/// The windows of the changes in an events file.
+fn event_windows(text: &str) -> Vec<u64> {
+    text.lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["window"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// A steered run, the same run stopped at `stop_ms` then resumed (into
+/// another folder and in place), and resumed from a periodic checkpoint
+/// at `every_ms` it went past: the same recordings, and the same events
+/// file to the byte (the resumed run's begins with the changes before its
+/// checkpoint). `more` (e.g. `--replay FILE`) is given to every run and
+/// resume. Some changes must fall before the checkpoint and some after.
+fn steered_stop_and_resume(
+    graph: &Path,
+    more: &[&str],
+    stop_ms: &str,
+    every_ms: &str,
+    files: &[&str],
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = graph.to_str().unwrap();
+    ok(&run_cli(g, &d.join("full"), &[], more), "the whole run");
+    let full_events = events_text(&d.join("full"));
+    let stop_w: u64 = (stop_ms.parse::<f64>().unwrap() / 10.0) as u64;
+    let w = event_windows(&full_events);
+    assert!(
+        w.iter().any(|&x| x < stop_w) && w.iter().any(|&x| x >= stop_w),
+        "changes on both sides of window {stop_w}: {full_events}"
+    );
+    let stopped = [more, &["--stop-at", stop_ms]].concat();
+    ok(
+        &run_cli(g, &d.join("half"), &[], &stopped),
+        "the run stopped half way",
+    );
+    let ckpt = d.join(format!("half/checkpoints/t={stop_ms}ms"));
+    let resumed = [&["-q"], more].concat();
+    for (out, what) in [("other", "resumed elsewhere"), ("half", "resumed in place")] {
+        ok(&resume(&ckpt, &d.join(out), &resumed), what);
+        same_recordings(&d.join("full"), &d.join(out), files, what);
+        assert_eq!(events_text(&d.join(out)), full_events, "{what}: the events");
+    }
+    let every = [more, &["--checkpoint-every", every_ms]].concat();
+    ok(
+        &run_cli(g, &d.join("every"), &[], &every),
+        "the run with periodic checkpoints",
+    );
+    let first = d.join(format!("every/checkpoints/t={every_ms}ms"));
+    ok(
+        &resume(&first, &d.join("every"), &resumed),
+        "resume in place from a periodic checkpoint the run went past",
+    );
+    same_recordings(
+        &d.join("full"),
+        &d.join("every"),
+        files,
+        "resumed from a periodic checkpoint",
+    );
+    assert_eq!(
+        events_text(&d.join("every")),
+        full_events,
+        "resumed from a periodic checkpoint: the events"
+    );
+}
+
+/// The mean field's coupling steered by a controller through its `control`
+/// input (tests/parts/closed_loop.rs's loop): the checkpoint carries the
+/// value `a` had been steered to, and the resumed run goes on from it.
+#[test]
+fn a_run_steered_by_a_controller_resumes_to_the_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = write(
+        dir.path(),
+        "loop.toml",
+        &super::closed_loop::LOOP.replace("EXTRA", ""),
+    );
+    steered_stop_and_resume(&g, &[], "150", "100", &["raw.h5"]);
+}
+
+/// A generator's rate steered from outside (`--replay`, the way the page's
+/// and `brainstream steer`'s changes are applied): 20 Hz, 80 Hz from
+/// window 3, 5 Hz from window 14; checkpoints at 100 ms (80 Hz then).
+#[test]
+fn a_generator_steered_from_outside_resumes_to_the_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(
+        d,
+        "gen.toml",
+        r#"[simulation]
+dt_ms = 0.1
+duration_ms = 200.0
+sync_ms = 10.0
+seed = 3
+[actors.gen]
+kind = "poisson_generator"
+rate = 20.0
+n_trains = 200
+[actors.spikes]
+kind = "hdf5_recorder"
+[[edges]]
+from = "gen.spikes"
+to = "spikes.spikes"
+"#,
+    );
+    let ev = write(
+        d,
+        "events.jsonl",
+        "{\"window\":3,\"key\":\"gen.rate\",\"old\":20.0,\"new\":80.0}\n\
+         {\"window\":14,\"key\":\"gen.rate\",\"old\":80.0,\"new\":5.0}\n",
+    );
+    let more = ["--replay", ev.to_str().unwrap()];
+    steered_stop_and_resume(&g, &more, "100", "50", &["spikes.h5"]);
+    // the steering shows: the changes, and more spikes than at 20 Hz
+    let out = d.join("plain");
+    ok(&run_cli(g.to_str().unwrap(), &out, &[], &[]), "unsteered");
+    let n = |p: &Path| {
+        contents(&p.join("spikes.h5"))
+            .0
+            .iter()
+            .map(|(_, v)| v.len())
+            .sum::<usize>()
+    };
+    let steered = d.join("steered");
+    ok(
+        &run_cli(g.to_str().unwrap(), &steered, &[], &more),
+        "steered",
+    );
+    assert!(n(&steered) > n(&out), "the steering changed nothing");
+}
+
+/// A checkpoint of format 1 (no steered values) still resumes a run that
+/// was not steered, and is refused by name for one that was.
+#[test]
+fn a_checkpoint_of_format_1_resumes_unsteered_runs_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let to_format_1 = |ckpt: &Path, dst: &Path| {
+        // format 2 with no steered value per actor: the same bytes as
+        // format 1 with a zero (u64) after each actor's state
+        let bytes = std::fs::read(ckpt.join("all.ckpt")).unwrap();
+        let nl1 = bytes.iter().position(|b| *b == b'\n').unwrap();
+        let nl2 = nl1 + 1 + bytes[nl1 + 1..].iter().position(|b| *b == b'\n').unwrap();
+        let header = String::from_utf8(bytes[..nl2].to_vec()).unwrap();
+        assert!(header.contains("\"format\":2"), "{header}");
+        let mut body = &bytes[nl2 + 1..];
+        let u64_at = |b: &[u8]| u64::from_le_bytes(b[..8].try_into().unwrap());
+        let mut out = header.replace("\"format\":2", "\"format\":1").into_bytes();
+        out.push(b'\n');
+        out.extend_from_slice(&body[..8]);
+        let n = u64_at(body);
+        body = &body[8..];
+        for _ in 0..n {
+            // name, kind, state: three length-prefixed byte strings
+            for _ in 0..3 {
+                let len = u64_at(body) as usize;
+                out.extend_from_slice(&body[..8 + len]);
+                body = &body[8 + len..];
+            }
+            assert_eq!(u64_at(body), 0, "a steered value in an unsteered run");
+            body = &body[8..];
+        }
+        out.extend_from_slice(body);
+        std::fs::create_dir_all(dst).unwrap();
+        std::fs::write(dst.join("all.ckpt"), out).unwrap();
+    };
+    // unsteered: resumes to the bit
+    let g = "graphs/tvb_rww76.toml";
+    ok(
+        &run_cli(g, &d.join("full"), &RWW, &[]),
+        "the unsteered whole run",
+    );
+    ok(
+        &run_cli(g, &d.join("half"), &RWW, &["--stop-at", "150"]),
+        "the unsteered run",
+    );
+    let old = d.join("format1");
+    to_format_1(&d.join("half/checkpoints/t=150ms"), &old);
+    ok(
+        &resume(&old, &d.join("half"), &["-q"]),
+        "resume of format 1",
+    );
+    same_recordings(&d.join("full"), &d.join("half"), MF, "format 1");
+    // steered by a controller: refused, naming the actor and the controller
+    let lp = write(
+        d,
+        "loop.toml",
+        &super::closed_loop::LOOP.replace("EXTRA", ""),
+    );
+    // the controller's first change applies before window 2: none before
+    // the checkpoint at window 1, so the file can be made into format 1
+    ok(
+        &run_cli(
+            lp.to_str().unwrap(),
+            &d.join("loop"),
+            &[],
+            &["--stop-at", "10"],
+        ),
+        "the steered run",
+    );
+    let old_loop = d.join("format1-loop");
+    to_format_1(&d.join("loop/checkpoints/t=10ms"), &old_loop);
+    let e = failed(
+        &resume(&old_loop, &d.join("loop"), &["-q"]),
+        "resume of format 1 of a steered run",
+    );
+    assert!(
+        e.contains("a checkpoint of format 1 holds no steered values, and actor `brain` is steered by a `control` input (from `ctrl.control`)"),
+        "{e}"
+    );
+}

@@ -10,7 +10,7 @@ use super::common::*;
 /// coupling `a` a proportional controller sets from the mean of S over
 /// every region each window, over a 10 ms edge. `EXTRA` is replaced by
 /// more actors or edges.
-const LOOP: &str = r#"
+pub(crate) const LOOP: &str = r#"
 [simulation]
 dt_ms = 0.1
 duration_ms = 300.0

@@ -9,7 +9,10 @@
 //! window. Several spikes in one step are sent as several events, as NEST's
 //! multiplicity.
 //!
-//! [`PoissonTrains`] is shared with `inhomogeneous_poisson_generator`.
+//! [`PoissonTrains`] is shared with `inhomogeneous_poisson_generator`. Its
+//! checkpoint is the generator's position in its stream (ChaCha12, the
+//! numbers of `rand`'s `StdRng`) and the schedule's next change; a steered
+//! `rate` is carried by the checkpoint's steered values (`brainstream_runtime::checkpoint`).
 
 use std::sync::Arc;
 
@@ -88,7 +91,10 @@ pub(crate) struct PoissonTrains {
     pub trains: u32,
     rate: f64,
     next: usize,
-    rng: rand::rngs::StdRng,
+    /// `rand`'s `StdRng` (ChaCha12), whose position can be saved
+    rng: rand_chacha::ChaCha12Rng,
+    /// a checkpoint's generator position, taken at `start`
+    restored: Option<u128>,
 }
 
 impl PoissonTrains {
@@ -99,7 +105,8 @@ impl PoissonTrains {
             trains,
             rate: 0.0,
             next: 0,
-            rng: rand::rngs::StdRng::seed_from_u64(0),
+            rng: rand_chacha::ChaCha12Rng::seed_from_u64(0),
+            restored: None,
         }
     }
 }
@@ -150,8 +157,15 @@ impl Actor for PoissonTrains {
     }
 
     fn start(&mut self, ctx: &RunContext) -> Result<(), ActorError> {
-        self.rng = rand::rngs::StdRng::seed_from_u64(ctx.seed);
+        self.rng = rand_chacha::ChaCha12Rng::seed_from_u64(ctx.seed);
+        if let Some(pos) = self.restored.take() {
+            self.rng.set_word_pos(pos);
+        }
         Ok(())
+    }
+
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
     }
 
     fn step(
@@ -181,6 +195,41 @@ impl Actor for PoissonTrains {
             }
         }
         out.set("spikes", Payload::Spikes(Arc::new(sp)));
+        Ok(())
+    }
+}
+
+/// A checkpoint: the generator's position and the next change of the
+/// schedule (the rate in force follows from it; a steered rate is set
+/// again by the run from the checkpoint's steered values).
+impl brainstream_runtime::Stateful for PoissonTrains {
+    fn save_state(&mut self) -> Result<Vec<u8>, ActorError> {
+        let mut w = brainstream_runtime::StateWriter::new();
+        let pos = self.rng.get_word_pos();
+        w.u64(pos as u64);
+        w.u64((pos >> 64) as u64);
+        w.usize(self.next);
+        Ok(w.finish())
+    }
+
+    fn restore_state(&mut self, state: &[u8]) -> Result<(), ActorError> {
+        let mut r = brainstream_runtime::StateReader::new(state, "the Poisson generator");
+        let (lo, hi) = (r.u64()?, r.u64()?);
+        let next = r.usize()?;
+        r.end()?;
+        if next > self.changes.len() {
+            return Err(ActorError::new(format!(
+                "the saved Poisson generator is at change {next} of a schedule of {}: the checkpoint is damaged",
+                self.changes.len()
+            )));
+        }
+        self.restored = Some(lo as u128 | (hi as u128) << 64);
+        self.next = next;
+        self.rate = if next > 0 {
+            self.changes[next - 1].1
+        } else {
+            0.0
+        };
         Ok(())
     }
 }
