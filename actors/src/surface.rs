@@ -2,7 +2,8 @@
 //! (`Simulator(surface=Cortex(...))`), stepped by
 //! [`brainstream_models::surface::SurfaceSim`]: the state of each vertex of
 //! a triangulated cortex, a local connectivity kernel of geodesic
-//! distances (tvb-library's `LocalConnectivity`, Gaussian with a cutoff),
+//! distances (tvb-library's `LocalConnectivity`, Gaussian with a cutoff,
+//! or a precomputed matrix read as `LocalConnectivity.from_file` reads it),
 //! and the delayed long-range coupling of the region connectome through a
 //! region mapping (vertices averaged into regions, each region's coupling
 //! broadcast back to its vertices). It emits the raw state of every
@@ -19,7 +20,8 @@ use brainstream_models::integrator::{integrator, Scheme};
 use brainstream_models::leadfield::load_region_mapping;
 use brainstream_models::surface::local_connectivity::SPATIAL_EQUATIONS;
 use brainstream_models::surface::{
-    LocalConnectivity, SpatialEquation, Surface, SurfaceConfig, SurfaceSim, SURFACE_MODELS,
+    read_local_connectivity, LocalConnectivity, SpatialEquation, Surface, SurfaceConfig,
+    SurfaceSim, SURFACE_MODELS,
 };
 use brainstream_models::{model_info, Connectivity, InitialConditions, ModelInfo};
 use brainstream_runtime::{
@@ -32,7 +34,7 @@ use ndarray::Array3;
 const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "surface", ty: ParamType::Path, default: DefaultValue::Str("builtin:cortex_16k"), range: None, unit: "", doc: "The cortical surface: builtin:cortex_16k (tvb-data's cortex_16384.zip, tvb-library's default Cortex) or a TVB surface zip (vertices.txt in mm, triangles.txt), relative to the graph" },
     ParamSpec { name: "region_mapping", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76_16k"), range: None, unit: "", doc: "Vertex → region map: builtin:tvb76_16k (tvb-data's regionMapping_16k_76.txt, for builtin:tvb76 on builtin:cortex_16k) or a file of one region index per vertex (.txt/.csv/.npy)" },
-    ParamSpec { name: "local_connectivity", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "tvb-library's LocalConnectivity: { equation = \"Gaussian\", sigma = 3.0, amp = 1.0, midpoint = 0.0, offset = 0.0, cutoff = 10.0 } (mm; TVB's defaults sigma 1, amp 1, midpoint 0, offset 0, cutoff 40): the equation of the exact geodesic distance up to the cutoff, homogenised as TVB does; absent: no local coupling" },
+    ParamSpec { name: "local_connectivity", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "tvb-library's LocalConnectivity: { equation = \"Gaussian\", sigma = 3.0, amp = 1.0, midpoint = 0.0, offset = 0.0, cutoff = 10.0 } (mm; TVB's defaults sigma 1, amp 1, midpoint 0, offset 0, cutoff 40): the equation of the exact geodesic distance up to the cutoff, homogenised as TVB does; or { file = \"local_connectivity_16384.mat\" }: a precomputed V × V sparse matrix used as is, as LocalConnectivity.from_file reads it (a .mat holding a sparse `LocalCoupling`, as tvb-data's, or a Matrix Market .mtx), relative to the graph; absent: no local coupling" },
     ParamSpec { name: "local_coupling_strength", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: Some((-1e9, 1e9)), unit: "1", doc: "tvb-library's Cortex.coupling_strength: the local coupling is strength·L·V (one value for all vertices)" },
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("Generic2dOscillator"), range: None, unit: "", doc: "Neural mass model: Generic2dOscillator (the local coupling enters its V equation as tvb-library adds it)" },
     ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name, one value each (e.g. { a = -2.0 })" },
@@ -74,12 +76,34 @@ struct SurfaceActor {
     region_meta: Arc<SeriesMeta>,
 }
 
-/// Reads the `local_connectivity` table: the equation and the cutoff.
-fn local_spec(ctx: &BuildCtx) -> Result<Option<(SpatialEquation, f64)>, BuildError> {
+/// What the `local_connectivity` table asks for.
+enum LocalSpec {
+    /// Computed from the geodesic distances: the equation and the cutoff (mm).
+    Computed(SpatialEquation, f64),
+    /// Read from a file (tvb-library's `LocalConnectivity.from_file`).
+    File(String),
+}
+
+/// Reads the `local_connectivity` table: the equation and the cutoff, or a
+/// file.
+fn local_spec(ctx: &BuildCtx) -> Result<Option<LocalSpec>, BuildError> {
     let Some(t) = ctx.params.table("local_connectivity")? else {
         return Ok(None);
     };
     let key = |k: &str| format!("local_connectivity.{k}");
+    if let Some(v) = t.get("file") {
+        let Some(f) = v.as_str() else {
+            return Err(BuildError::at(key("file"), format!("`{v}` is not a path")));
+        };
+        if let Some(k) = t.keys().find(|k| *k != "file") {
+            return Err(BuildError::at(
+                key(k),
+                format!("a local connectivity read from a file is used as is: `{k}` does not apply"),
+            )
+            .hint("either `file` alone or the equation keys (equation, sigma, amp, midpoint, offset, cutoff)"));
+        }
+        return Ok(Some(LocalSpec::File(f.to_string())));
+    }
     let mut eq = SpatialEquation::gaussian_default();
     let mut cutoff = 40.0;
     let num = |k: &str, v: &toml::Value| -> Result<f64, BuildError> {
@@ -115,7 +139,7 @@ fn local_spec(ctx: &BuildCtx) -> Result<Option<(SpatialEquation, f64)>, BuildErr
                     key(other),
                     format!("a Gaussian local connectivity has no `{other}`"),
                 )
-                .hint("keys: equation, sigma, amp, midpoint, offset, cutoff"))
+                .hint("keys: equation, sigma, amp, midpoint, offset, cutoff; or `file` alone"))
             }
         }
     }
@@ -132,7 +156,7 @@ fn local_spec(ctx: &BuildCtx) -> Result<Option<(SpatialEquation, f64)>, BuildErr
             format!("{sigma} mm: a positive width is expected"),
         ));
     }
-    Ok(Some((eq, cutoff)))
+    Ok(Some(LocalSpec::Computed(eq, cutoff)))
 }
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
@@ -197,7 +221,14 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     };
     let local = match local_spec(ctx)? {
         None => None,
-        Some((eq, cutoff)) => {
+        Some(LocalSpec::File(f)) => {
+            let path = p.base_dir().join(&f);
+            let m = read_local_connectivity(&path, surface.n_vertices())
+                .map_err(|e| BuildError::at("local_connectivity.file", e.to_string()))?;
+            tracing::info!(actor = ctx.name, nnz = m.nnz(), file = %path.display(), "local connectivity read");
+            Some(m)
+        }
+        Some(LocalSpec::Computed(eq, cutoff)) => {
             let t0 = std::time::Instant::now();
             let lc = LocalConnectivity::compute(&surface, eq, cutoff, threads)
                 .map_err(|e| BuildError::at("local_connectivity", e.to_string()))?;

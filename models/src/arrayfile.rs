@@ -1,7 +1,8 @@
 //! Binary array files as tvb-data ships them: numpy's `.npy` (format
 //! versions 1–3, `float64`/`float32`/integer, C or Fortran order) and
 //! MATLAB's level-5 `.mat` (a numeric matrix, compressed or not), read into
-//! a row-major [`Matrix`] of `f64`.
+//! a row-major [`Matrix`] of `f64`, or a `.mat` sparse matrix (as
+//! tvb-data's local connectivity) into compressed columns ([`SparseCsc`]).
 //!
 //! Both readers are bounded: the declared shape is checked against
 //! `max_values` before anything is allocated or inflated, and a file that
@@ -113,11 +114,106 @@ fn npy_from(mut f: impl Read, path: &Path, max_values: usize) -> Result<Matrix, 
     Ok(to_row_major(rows, cols, values, fortran))
 }
 
+/// An array of a `.mat` file: dense (row-major) or sparse.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MatArray {
+    Dense(Matrix),
+    Sparse(SparseCsc),
+}
+
+/// A sparse matrix as MATLAB stores it (`mxSPARSE_CLASS`): compressed
+/// columns, the entries of column `c` at `col_start[c]..col_start[c + 1]`
+/// with their row indices `row` (0-based) and values `val`, explicit zeros
+/// kept as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseCsc {
+    pub rows: usize,
+    pub cols: usize,
+    pub col_start: Vec<usize>,
+    pub row: Vec<usize>,
+    pub val: Vec<f64>,
+}
+
+impl SparseCsc {
+    pub fn nnz(&self) -> usize {
+        self.val.len()
+    }
+}
+
 /// Reads the numeric matrix `name` (or, when `name` is `None` or absent,
 /// the only numeric matrix) of a MATLAB level-5 `.mat` file, at most
 /// `max_values` values. tvb-data's `projection_eeg_62_surface_16k.mat`
-/// holds one compressed `ProjectionMatrix`.
+/// holds one compressed `ProjectionMatrix`. Sparse matrices are not read
+/// here ([`read_mat_sparse`]).
 pub fn read_mat(path: &Path, name: Option<&str>, max_values: usize) -> Result<Matrix, ModelError> {
+    let found: Vec<(String, Matrix)> = read_mat_arrays(path, max_values)?
+        .into_iter()
+        .filter_map(|(n, a)| match a {
+            MatArray::Dense(m) => Some((n, m)),
+            MatArray::Sparse(_) => None,
+        })
+        .collect();
+    pick(path, found, name, "numeric matrix")
+}
+
+/// Reads the sparse matrix `name` (or, when `name` is `None` or absent,
+/// the only sparse matrix) of a MATLAB level-5 `.mat` file, at most
+/// `max_nnz` stored entries, as scipy's `loadmat` reads it. tvb-data's
+/// `local_connectivity_16384.mat` holds one compressed sparse
+/// `LocalCoupling` (16384 × 16384, 98 280 entries).
+pub fn read_mat_sparse(
+    path: &Path,
+    name: Option<&str>,
+    max_nnz: usize,
+) -> Result<SparseCsc, ModelError> {
+    let found: Vec<(String, SparseCsc)> = read_mat_arrays(path, max_nnz)?
+        .into_iter()
+        .filter_map(|(n, a)| match a {
+            MatArray::Sparse(m) => Some((n, m)),
+            MatArray::Dense(_) => None,
+        })
+        .collect();
+    pick(path, found, name, "sparse matrix")
+}
+
+fn pick<T>(
+    path: &Path,
+    mut found: Vec<(String, T)>,
+    name: Option<&str>,
+    what: &str,
+) -> Result<T, ModelError> {
+    if let Some(n) = name {
+        if let Some(k) = found.iter().position(|(nm, _)| nm == n) {
+            return Ok(found.swap_remove(k).1);
+        }
+    }
+    match found.len() {
+        1 => Ok(found.pop().map(|(_, m)| m).expect("one element")),
+        0 => Err(err(path, format!("holds no {what}"))),
+        _ => Err(err(
+            path,
+            format!(
+                "holds {} {what}s ({}){}: name the one to read",
+                found.len(),
+                found
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                name.map(|n| format!(", none named `{n}`"))
+                    .unwrap_or_default()
+            ),
+        )),
+    }
+}
+
+/// Every real numeric array (dense 2-D or sparse) of a level-5 `.mat`
+/// file, with its name; each at most `max_values` values (stored entries
+/// for a sparse one).
+pub fn read_mat_arrays(
+    path: &Path,
+    max_values: usize,
+) -> Result<Vec<(String, MatArray)>, ModelError> {
     let mut f = open_regular(path)?;
     let mut head = [0u8; 128];
     f.read_exact(&mut head).map_err(|_| {
@@ -175,29 +271,7 @@ pub fn read_mat(path: &Path, name: Option<&str>, max_values: usize) -> Result<Ma
             _ => skip(&mut f, pad8(bytes), path)?,
         }
     }
-    if let Some(n) = name {
-        if let Some(k) = found.iter().position(|(nm, _)| nm == n) {
-            return Ok(found.swap_remove(k).1);
-        }
-    }
-    match found.len() {
-        1 => Ok(found.pop().map(|(_, m)| m).expect("one element")),
-        0 => Err(err(path, "holds no numeric matrix")),
-        _ => Err(err(
-            path,
-            format!(
-                "holds {} numeric matrices ({}){}: name the one to read",
-                found.len(),
-                found
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                name.map(|n| format!(", none named `{n}`"))
-                    .unwrap_or_default()
-            ),
-        )),
-    }
+    Ok(found)
 }
 
 const MI_INT8: u32 = 1;
@@ -205,6 +279,7 @@ const MI_INT32: u32 = 5;
 const MI_UINT32: u32 = 6;
 const MI_MATRIX: u32 = 14;
 const MI_COMPRESSED: u32 = 15;
+const MX_SPARSE: u32 = 5;
 
 fn pad8(n: usize) -> usize {
     n.div_ceil(8) * 8
@@ -291,15 +366,15 @@ fn read_sub(
 }
 
 /// Reads an `miMATRIX` element's content: its name and, for a real numeric
-/// 2-D array, its values. Other classes (cells, structs, sparse, complex,
-/// text) are skipped (`None`).
+/// 2-D array or a real sparse matrix, its values. Other classes (cells,
+/// structs, complex, text) are skipped (`None`).
 fn read_matrix_element(
     r: &mut impl Read,
     bytes: usize,
     big: bool,
     path: &Path,
     max_values: usize,
-) -> Result<Option<(String, Matrix)>, ModelError> {
+) -> Result<Option<(String, MatArray)>, ModelError> {
     if bytes == 0 {
         return Ok(None);
     }
@@ -323,6 +398,10 @@ fn read_matrix_element(
         return Err(err(path, "a matrix element without its name"));
     }
     let name = String::from_utf8_lossy(&name).into_owned();
+    if class == MX_SPARSE && !complex && dims.len() == 2 {
+        let nzmax = u32_of([flags[4], flags[5], flags[6], flags[7]], big) as usize;
+        return read_sparse(r, big, path, max_values, name, dims[0], dims[1], nzmax).map(Some);
+    }
     // mxDOUBLE_CLASS 6 … mxUINT64_CLASS 15 are numeric
     if !(6..=15).contains(&class) || complex || dims.len() != 2 {
         return Ok(None);
@@ -354,8 +433,95 @@ fn read_matrix_element(
     // MATLAB stores columns first
     Ok(Some((
         name,
-        to_row_major(rows, cols, elem.decode(&raw), true),
+        MatArray::Dense(to_row_major(rows, cols, elem.decode(&raw), true)),
     )))
+}
+
+/// The rest of a sparse matrix element after its name: the row indices
+/// `ir` (`nzmax` of them), the column starts `jc` (`cols + 1`) and the
+/// values `pr` (at least `jc[cols]`, in any numeric type MATLAB chose).
+#[allow(clippy::too_many_arguments)]
+fn read_sparse(
+    r: &mut impl Read,
+    big: bool,
+    path: &Path,
+    max_values: usize,
+    name: String,
+    rows: usize,
+    cols: usize,
+    nzmax: usize,
+) -> Result<(String, MatArray), ModelError> {
+    let bad = |cause: String| {
+        err(
+            path,
+            format!("sparse matrix `{name}` ({rows}×{cols}): {cause}"),
+        )
+    };
+    if nzmax > max_values {
+        return Err(bad(format!(
+            "{nzmax} stored entries, more than the {max_values} allowed here"
+        )));
+    }
+    let index = |ty: u32, raw: &[u8], what: &str| -> Result<Vec<f64>, ModelError> {
+        let e = Elem::from_mat(ty, big)
+            .filter(|e| e.kind != b'f')
+            .ok_or_else(|| {
+                bad(format!(
+                    "its {what} have data type {ty}, not an integer type"
+                ))
+            })?;
+        Ok(e.decode(raw))
+    };
+    let (ty, raw) = read_sub(r, big, path, nzmax.saturating_mul(8).max(8))?;
+    let ir = index(ty, &raw, "row indices")?;
+    let (ty, raw) = read_sub(r, big, path, (cols + 1).saturating_mul(8))?;
+    let jc = index(ty, &raw, "column starts")?;
+    if jc.len() != cols + 1 {
+        return Err(bad(format!(
+            "{} column starts for {cols} columns (cols + 1 expected)",
+            jc.len()
+        )));
+    }
+    let col_start: Vec<usize> = jc.iter().map(|&x| x.max(0.0) as usize).collect();
+    let nnz = col_start[cols];
+    if jc[0] != 0.0 || col_start.windows(2).any(|w| w[1] < w[0]) || nnz > ir.len() {
+        return Err(bad(format!(
+            "its column starts are not increasing from 0 to at most its {} row indices",
+            ir.len()
+        )));
+    }
+    let (ty, raw) = read_sub(r, big, path, nnz.saturating_mul(8).max(8))?;
+    let elem = Elem::from_mat(ty, big).ok_or_else(|| {
+        bad(format!(
+            "its values have data type {ty}, not a numeric type"
+        ))
+    })?;
+    let mut val = elem.decode(&raw);
+    if val.len() < nnz {
+        return Err(bad(format!("{} values for {nnz} entries", val.len())));
+    }
+    val.truncate(nnz);
+    let mut row = Vec::with_capacity(nnz);
+    for (k, &i) in ir[..nnz].iter().enumerate() {
+        if !(i >= 0.0 && (i as usize) < rows) {
+            let c = col_start.partition_point(|&s| s <= k) - 1;
+            return Err(bad(format!(
+                "entry {k} (column {c}) has row index {i}, outside 0…{}",
+                rows.saturating_sub(1)
+            )));
+        }
+        row.push(i as usize);
+    }
+    Ok((
+        name,
+        MatArray::Sparse(SparseCsc {
+            rows,
+            cols,
+            col_start,
+            row,
+            val,
+        }),
+    ))
 }
 
 fn to_row_major(rows: usize, cols: usize, values: Vec<f64>, fortran: bool) -> Matrix {
@@ -592,6 +758,84 @@ mod tests {
             out.extend(el);
         }
         out
+    }
+
+    /// A level-5 .mat with one sparse double matrix `name` (rows × cols,
+    /// compressed columns `jc`, row indices `ir`, values `pr`).
+    fn sparse_mat(name: &str, rows: u32, cols: u32, jc: &[i32], ir: &[i32], pr: &[f64]) -> Vec<u8> {
+        let mut m = vec![];
+        let sub = |m: &mut Vec<u8>, ty: u32, data: &[u8]| {
+            m.extend(ty.to_le_bytes());
+            m.extend((data.len() as u32).to_le_bytes());
+            m.extend(data);
+            m.resize(pad8(m.len()), 0);
+        };
+        let mut flags = vec![MX_SPARSE as u8, 0, 0, 0];
+        flags.extend((ir.len() as u32).to_le_bytes());
+        sub(&mut m, MI_UINT32, &flags);
+        let ints = |v: &[i32]| -> Vec<u8> { v.iter().flat_map(|x| x.to_le_bytes()).collect() };
+        sub(&mut m, MI_INT32, &ints(&[rows as i32, cols as i32]));
+        sub(&mut m, MI_INT8, name.as_bytes());
+        sub(&mut m, MI_INT32, &ints(ir));
+        sub(&mut m, MI_INT32, &ints(jc));
+        sub(&mut m, 9, &f64s(pr));
+        let mut out = vec![b' '; 116];
+        out.extend([0u8; 8]);
+        out.extend([0u8, 1, b'I', b'M']);
+        out.extend(MI_MATRIX.to_le_bytes());
+        out.extend((m.len() as u32).to_le_bytes());
+        out.extend(m);
+        out
+    }
+
+    #[test]
+    fn mat_sparse_and_its_faults() {
+        // [[0, 2], [1, 0], [0, 3]]: columns [1 at row 1], [2 at row 0, 3 at row 2]
+        let f = file(&sparse_mat(
+            "LocalCoupling",
+            3,
+            2,
+            &[0, 1, 3],
+            &[1, 0, 2],
+            &[1., 2., 3.],
+        ));
+        let m = read_mat_sparse(f.path(), Some("LocalCoupling"), 100).unwrap();
+        assert_eq!((m.rows, m.cols, m.nnz()), (3, 2, 3));
+        assert_eq!(
+            (m.col_start, m.row, m.val),
+            (vec![0, 1, 3], vec![1, 0, 2], vec![1., 2., 3.])
+        );
+        // a dense reader does not take it, and says so
+        let e = read_mat(f.path(), None, 100).unwrap_err().to_string();
+        assert!(e.contains("holds no numeric matrix"), "{e}");
+        for (bytes, cause) in [
+            (
+                sparse_mat("L", 3, 2, &[0, 1, 3], &[1, 0, 5], &[1., 2., 3.]),
+                "entry 2 (column 1) has row index 5",
+            ),
+            (
+                sparse_mat("L", 3, 2, &[0, 2, 1], &[1, 0, 2], &[1., 2., 3.]),
+                "not increasing",
+            ),
+            (
+                sparse_mat("L", 3, 3, &[0, 1, 3], &[1, 0, 2], &[1., 2., 3.]),
+                "3 column starts for 3 columns",
+            ),
+            (
+                sparse_mat("L", 3, 2, &[0, 1, 3], &[1, 0, 2], &[1., 2.]),
+                "2 values for 3 entries",
+            ),
+        ] {
+            let e = read_mat_sparse(file(&bytes).path(), None, 100)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(cause) && e.contains("sparse matrix `L`"),
+                "{cause}: {e}"
+            );
+        }
+        let e = read_mat_sparse(f.path(), None, 2).unwrap_err().to_string();
+        assert!(e.contains("more than the 2 allowed"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,12 @@
 //!   field is the sum over each region's vertices,
 //!   `g[s][r] = Σ_{v: rmap[v] = r} G[s][v]`, summed in vertex order as
 //!   `numpy.add.at` sums — bit for bit tvb-library's; or
-//! * the regions themselves (`G` already sensors × regions), used as is.
+//! * the regions themselves (`G` already sensors × regions), used as is;
+//! * or the monitored signal is itself per vertex — a surface simulation's
+//!   state (`surface` actor, `vertex_stride = 1`), whose nodes are the
+//!   projection's columns: `G` is used as is, `y_s = Σ_v G[s][v]·x_v`, as
+//!   tvb-library 2.10's `Projection.config_for_sim` does when the
+//!   simulation has a surface (its "surface EEG/MEG/iEEG").
 //!
 //! Non-finite entries are set to 0, as tvb-library does. tvb-library also
 //! appends an analytic gain for the connectome's non-cortical regions; the
@@ -227,7 +232,7 @@ impl LeadField {
                 return Err(cfg(
                     source,
                     format!(
-                        "the projection has {} columns: neither the connectome's {regions} regions nor the {} vertices of {name}",
+                        "the projection has {} columns: neither the monitored signal's {regions} nodes (regions, or a surface's vertices with vertex_stride = 1) nor the {} vertices of {name}",
                         m.cols,
                         rmap.len()
                     ),
@@ -237,7 +242,7 @@ impl LeadField {
                 return Err(cfg(
                     source,
                     format!(
-                        "the projection has {} columns but the connectome has {regions} regions; a projection onto surface vertices needs `region_mapping`",
+                        "the projection has {} columns but the monitored signal has {regions} nodes (the connectome's regions, or a surface's vertices: its `state` with vertex_stride = 1); a projection onto surface vertices applied to region signals needs `region_mapping`",
                         m.cols
                     ),
                 ))

@@ -89,7 +89,34 @@ fn surface_errors_name_their_key() {
     let kind = reg.kinds().find(|k| k.name == "surface").unwrap();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("rmap.txt"), "0\n1\n2\n").unwrap();
+    let mm = "%%MatrixMarket matrix coordinate real general\n";
+    std::fs::write(dir.path().join("lc.mtx"), format!("{mm}3 3 1\n1 2 0.5\n")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.mtx"),
+        format!("{mm}16384 16384 1\n1 0 0.5\n"),
+    )
+    .unwrap();
     let cases = [
+        (
+            "local_connectivity = { file = \"lc.mtx\", sigma = 1.0 }",
+            "local_connectivity.sigma",
+            "used as is",
+        ),
+        (
+            "local_connectivity = { file = \"lc.mtx\" }",
+            "local_connectivity.file",
+            "a 3×3 matrix; the surface has 16384 vertices",
+        ),
+        (
+            "local_connectivity = { file = \"bad.mtx\" }",
+            "local_connectivity.file",
+            "bad.mtx:3:1: column `0`",
+        ),
+        (
+            "local_connectivity = { file = \"lc.npy\" }",
+            "local_connectivity.file",
+            "a sparse matrix",
+        ),
         (
             "local_connectivity = { sigma = -1.0 }",
             "local_connectivity.sigma",
@@ -147,4 +174,169 @@ fn surface_errors_name_their_key() {
         assert_eq!(e.key, key, "{text}: {}", e.message);
         assert!(e.message.contains(cause), "{text}: {}", e.message);
     }
+}
+
+/// tvb-data's folder (from target/pyenv, scripts/pyenv.sh).
+fn tvb_data_dir() -> Option<std::path::PathBuf> {
+    python_xarray("import tvb_data, os; print(os.path.dirname(tvb_data.__file__))")
+        .map(|d| std::path::PathBuf::from(d.trim()))
+}
+
+/// tvb-library 2.10's surface EEG and MEG (`make_refs_surface_more.py`:
+/// the surface_g2d run, 20 ms): tvb-data's vertex-level projections
+/// (65 × 16384, 276 × 16384) applied as is to the vertices' state,
+/// `y_s = Σ_v G_sv·x_v` averaged over int(0.9765625/0.1) = 9 steps, at
+/// tvb-library's phase (`offset_steps = horizon − 1 = 512`): EEG with the
+/// average reference, EEG with electrode Fp1 and the default observation
+/// noise, MEG without noise. Within 1e-13 of each series' largest value:
+/// tvb-library's `gain.dot(state)` is a BLAS product whose summation order
+/// over the 16384 vertices is the library's.
+#[test]
+fn surface_eeg_and_meg_are_tvb_library_s() {
+    let Some(td) = tvb_data_dir() else {
+        return;
+    };
+    let pm = td.join("projectionMatrix");
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 20.0
+[actors.cortex]
+kind = "surface"
+local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
+local_coupling_strength = 0.05
+model_params = { a = 2.0 }
+coupling_params = { a = 0.0042, b = 0.0 }
+variables = ["V", "W"]
+vertex_stride = 1
+"#,
+    );
+    let eeg = pm.join("projection_eeg_65_surface_16k.npy");
+    let meg = pm.join("projection_meg_276_surface_16k.npy");
+    text.push_str(&format!(
+        "[actors.eeg]\nkind = \"eeg\"\nprojection = {eeg:?}\nreference = \"average\"\noffset_steps = 512\n\
+         [actors.eeg_noisy]\nkind = \"eeg\"\nprojection = {eeg:?}\nreference = \"Fp1\"\nobservation_noise = true\noffset_steps = 512\n\
+         [actors.meg]\nkind = \"meg\"\nprojection = {meg:?}\noffset_steps = 512\n"
+    ));
+    for m in ["eeg", "eeg_noisy", "meg"] {
+        text.push_str(&format!(
+            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"cortex.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
+        ));
+    }
+    let g = dir.path().join("g.toml");
+    std::fs::write(&g, text).unwrap();
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    for (m, sensors, stride) in [("eeg", 65, 1), ("eeg_noisy", 65, 1), ("meg", 276, 3)] {
+        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
+        assert_eq!(shape, vec![23, 2, sensors, 1], "{m}");
+        let (tshape, tvb) = npy_f64(&format!("surface_eeg_{m}_data.npy"));
+        let (_, ttimes) = npy_f64(&format!("surface_eeg_{m}_time.npy"));
+        assert_eq!(times, ttimes, "{m}: time stamps");
+        let kept = sensors.div_ceil(stride);
+        assert_eq!(tshape, vec![23, 2, kept]);
+        let got: Vec<f64> = (0..tvb.len())
+            .map(|k| ours[(k / kept) * sensors + (k % kept) * stride])
+            .collect();
+        let e = worst(&got, &tvb);
+        eprintln!("surface {m} vs tvb-library: {e:.2e} of the largest value");
+        assert!(e <= 1e-13, "{m}: relative difference {e:e}");
+    }
+}
+
+/// tvb-data's `local_connectivity_16384.mat` read as tvb-library's
+/// `LocalConnectivity.from_file` reads it (a compressed level-5 .mat, the
+/// sparse `LocalCoupling`): its numbers are scipy's (nnz, sum, entries of
+/// make_refs_surface_more.py's surface_lcfile.json), and a 10 ms surface
+/// run coupled through it (strength 0.05) is tvb-library's within 1e-13 of
+/// each variable's scale. A computed kernel written to a Matrix Market file
+/// reads back as the same matrix, bit for bit.
+#[test]
+fn surface_local_connectivity_file_is_tvb_library_s() {
+    use brainstream::models::surface::{
+        read_local_connectivity, LocalConnectivity, SpatialEquation, Surface,
+    };
+    let Some(td) = tvb_data_dir() else {
+        return;
+    };
+    let lcf = td.join("local_connectivity/local_connectivity_16384.mat");
+    let m = read_local_connectivity(&lcf, 16384).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("tests/data/tvb_cases/surface_lcfile.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m.nnz() as u64, meta["nnz"].as_u64().unwrap());
+    // numpy's pairwise `data.sum()` over the stored entries, row by row
+    assert_eq!(
+        brainstream::models::tvb_sum::reduce(&m.val),
+        meta["total"].as_f64().unwrap()
+    );
+    for e in meta["entries"].as_array().unwrap() {
+        let (i, j, v) = (
+            e[0].as_u64().unwrap() as usize,
+            e[1].as_u64().unwrap() as u32,
+            e[2].as_f64().unwrap(),
+        );
+        let k = (m.row_start[i]..m.row_start[i + 1])
+            .find(|&k| m.col[k] == j)
+            .unwrap();
+        assert_eq!(m.val[k], v, "entry ({i}, {j})");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    run(
+        &root().join("graphs/surface_g2d.toml"),
+        dir.path(),
+        &[
+            "simulation.duration_ms=10",
+            "actors.cortex.vertex_stride=128",
+            &format!("actors.cortex.local_connectivity={{ file = {:?} }}", lcf),
+        ],
+    )
+    .unwrap();
+    let (shape, data, _) = read_h5(&dir.path().join("vertices.h5"));
+    let (wshape, want) = npy_f64("surface_lcfile_data.npy");
+    assert_eq!(&shape[..3], &wshape[..]);
+    let per = shape[2];
+    let var = |x: &[f64], k: usize| -> Vec<f64> {
+        x.chunks(2 * per)
+            .flat_map(|s| s[k * per..(k + 1) * per].to_vec())
+            .collect()
+    };
+    let ev = worst(&var(&data, 0), &var(&want, 0));
+    let ew = worst(&var(&data, 1), &var(&want, 1));
+    let (rshape, rdata, _) = read_h5(&dir.path().join("regions.h5"));
+    let (_, rwant) = npy_f64("surface_lcfile_regions.npy");
+    let rv: Vec<f64> = (0..rshape[0])
+        .flat_map(|s| rdata[s * 2 * 76..s * 2 * 76 + 76].to_vec())
+        .collect();
+    let er = worst(&rv, &rwant);
+    eprintln!("surface with tvb-data's local connectivity vs tvb-library: V {ev:.2e}, W {ew:.2e}, region V {er:.2e}");
+    assert!(
+        ev <= 1e-13 && ew <= 1e-13 && er <= 1e-13,
+        "V {ev:e}, W {ew:e}, regions {er:e}"
+    );
+    // the computed kernel of surface_g2d, through a Matrix Market file
+    let s = Surface::load("builtin:cortex_16k", std::path::Path::new(".")).unwrap();
+    let eq = SpatialEquation::Gaussian {
+        amp: 1.0,
+        sigma: 3.0,
+        midpoint: 0.0,
+        offset: 0.0,
+    };
+    let lc = LocalConnectivity::compute(&s, eq, 10.0, 2).unwrap().matrix;
+    let mut text = format!(
+        "%%MatrixMarket matrix coordinate real general\n{0} {0} {1}\n",
+        lc.n,
+        lc.nnz()
+    );
+    for i in 0..lc.n {
+        for k in lc.row_start[i]..lc.row_start[i + 1] {
+            text.push_str(&format!("{} {} {:e}\n", i + 1, lc.col[k] + 1, lc.val[k]));
+        }
+    }
+    let mtx = dir.path().join("lc.mtx");
+    std::fs::write(&mtx, text).unwrap();
+    assert!(read_local_connectivity(&mtx, 16384).unwrap() == lc);
 }

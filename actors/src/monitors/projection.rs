@@ -1,9 +1,10 @@
 //! `eeg`, `meg`, `ieeg`: tvb-library's sensor-space monitors (`EEG`, `MEG`,
-//! `iEEG`) of a region simulation, applied to a raw state stream — a lead
-//! field (tvb-data's projection matrix, reduced to regions with a region
-//! mapping) times the state, averaged over each period, with optional
-//! observation noise and, for EEG, a reference electrode or the average
-//! reference. The numerics are `brainstream_models::monitors::projection`;
+//! `iEEG`) of a region or a surface simulation, applied to a raw state
+//! stream — a lead field (tvb-data's projection matrix, reduced to regions
+//! with a region mapping for a region simulation, used as is on the
+//! vertices of a surface's `state`) times the state, averaged over each
+//! period, with optional observation noise and, for EEG, a reference
+//! electrode or the average reference. The numerics are `brainstream_models::monitors::projection`;
 //! the output's nodes are the sensors, with their positions.
 
 use std::path::PathBuf;
@@ -43,7 +44,7 @@ macro_rules! params {
                 default: DefaultValue::Str($projection),
                 range: None,
                 unit: "",
-                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices: builtin:eeg65_tvb76, builtin:meg276_tvb76 or builtin:seeg39_tvb76 (for the builtin sensors and connectome), or a .npy, level-5 .mat (ProjectionMatrix) or text file",
+                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices (on a surface's vertex `state`, vertex_stride = 1, used as is: tvb-library's surface EEG/MEG/iEEG, e.g. tvb-data's projection_eeg_65_surface_16k.npy): builtin:eeg65_tvb76, builtin:meg276_tvb76 or builtin:seeg39_tvb76 (for the builtin sensors and connectome), or a .npy, level-5 .mat (ProjectionMatrix) or text file",
             },
             ParamSpec {
                 name: "region_mapping",
@@ -51,7 +52,7 @@ macro_rules! params {
                 default: DefaultValue::Optional,
                 range: None,
                 unit: "",
-                doc: "Vertex → region map (tvb-data's regionMapping_16k_76.txt, or `builtin:tvb76_16k`) when the projection's columns are surface vertices: the region lead field is the sum over each region's vertices, as tvb-library computes it",
+                doc: "Vertex → region map (tvb-data's regionMapping_16k_76.txt, or `builtin:tvb76_16k`) when the projection's columns are surface vertices and the input is a region signal: the region lead field is the sum over each region's vertices, as tvb-library computes it (not needed, and not used, on a surface's vertex `state`, as in tvb-library)",
             },
             ParamSpec {
                 name: "period_ms",
@@ -99,7 +100,7 @@ const IEEG_PARAMS: &[ParamSpec] = params!("builtin:seeg39", "builtin:seeg39_tvb7
 const INPUTS: &[PortDecl] = &[PortDecl {
     name: "input",
     ty: PortType::Series,
-    doc: "raw state of every region, one sample per step (a mean_field's `state`)",
+    doc: "raw state of every region, one sample per step (a mean_field's `state`), or of every vertex (a surface's `state` with vertex_stride = 1)",
     end_stamped: false,
 }];
 
@@ -113,7 +114,7 @@ const OUTPUTS: &[PortDecl] = &[PortDecl {
 /// `eeg`.
 pub const EEG: KindSpec = KindSpec {
     name: "eeg",
-    doc: "tvb-library's EEG monitor of a region simulation: a lead field (builtin: tvb-data's 65-electrode cap on the 76-region connectome) times the state, averaged per period, with a reference electrode or the average reference and optional observation noise",
+    doc: "tvb-library's EEG monitor of a region or surface simulation: a lead field (builtin: tvb-data's 65-electrode cap on the 76-region connectome) times the state, averaged per period, with a reference electrode or the average reference and optional observation noise",
     params: EEG_PARAMS,
     inputs: INPUTS,
     outputs: OUTPUTS,
@@ -123,7 +124,7 @@ pub const EEG: KindSpec = KindSpec {
 /// `meg`.
 pub const MEG: KindSpec = KindSpec {
     name: "meg",
-    doc: "tvb-library's MEG monitor of a region simulation: a lead field (builtin: tvb-data's 276 sensors on the 76-region connectome) times the state, averaged per period, with optional observation noise",
+    doc: "tvb-library's MEG monitor of a region or surface simulation: a lead field (builtin: tvb-data's 276 sensors on the 76-region connectome) times the state, averaged per period, with optional observation noise",
     params: MEG_PARAMS,
     inputs: INPUTS,
     outputs: OUTPUTS,
@@ -133,7 +134,7 @@ pub const MEG: KindSpec = KindSpec {
 /// `ieeg`.
 pub const IEEG: KindSpec = KindSpec {
     name: "ieeg",
-    doc: "tvb-library's iEEG (SEEG) monitor of a region simulation: a lead field (builtin: tvb-library's analytic point-dipole field of tvb-data's 103 SEEG contacts on the 76-region connectome) times the state, averaged per period, with optional observation noise",
+    doc: "tvb-library's iEEG (SEEG) monitor of a region or surface simulation: a lead field (builtin: tvb-library's analytic point-dipole field of tvb-data's 103 SEEG contacts on the 76-region connectome) times the state, averaged per period, with optional observation noise",
     params: IEEG_PARAMS,
     inputs: INPUTS,
     outputs: OUTPUTS,

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""Reference surface runs of tvb-library 2.10 beyond make_refs_surface.py's:
+sensor-space monitors on a surface simulation, and a local connectivity
+read from a file. The brain is make_refs_surface.py's surface_g2d
+(tvb-data's cortex_16384 with regionMapping_16k_76, the 76-region
+connectome at 3 mm/ms, Generic2dOscillator a = 2, Linear coupling a = 0.0042,
+HeunDeterministic dt 0.1 ms, the golden initial state per vertex held over
+the initial history).
+
+* surface_eeg_*: the Gaussian local connectivity of surface_g2d (cutoff
+  10 mm, sigma 3, strength 0.05), 20 ms, recorded by
+  - EEG (eeg_brainstorm_65.txt, projection_eeg_65_surface_16k.npy: 65 ×
+    16384 vertices, used as is on a surface: Σ_v G_sv·x_v), average
+    reference, no observation noise;
+  - EEG with electrode Fp1 as reference and tvb-library's default
+    observation noise (white, sqrt(dt)·N(0, 1) from RandomState(42));
+  - MEG (meg_brainstorm_276.txt, projection_meg_276_surface_16k.npy), no
+    noise (every third sensor kept);
+  each at the default period 1e3/1024 ms (int(period/dt) = 9 steps):
+  surface_eeg_<name>_data.npy (time, variable, sensor), _time.npy, .json.
+* surface_lcfile_*: tvb-data's local_connectivity_16384.mat read by
+  `LocalConnectivity.from_file()` (its `LocalCoupling`, a sparse 16384 ×
+  16384 matrix: each vertex averages its mesh neighbours), strength 0.05,
+  10 ms: V and W of every 128th vertex and V averaged per region every 1 ms
+  (as surface_g2d), plus surface_lcfile.json with the matrix's nnz, sum
+  and a few entries.
+
+Run (about a minute):  python make_refs_surface_more.py   (needs
+tvb-library, tvb-data and tvb-gdist)
+"""
+import json
+import os
+import sys
+import warnings
+
+os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", "X86_V4 X86_V3")
+import numpy as np  # noqa: E402
+
+warnings.filterwarnings("ignore")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_refs import CONN, OUT, golden_ic  # noqa: E402
+from make_refs_surface import CS, DT, G2D_A, LIN_A, STRIDE, make_cortex  # noqa: E402
+from tvb.datatypes import cortex, local_connectivity  # noqa: E402
+from tvb.simulator.backend.ref import RefSurface  # noqa: E402
+from tvb.simulator.lab import (connectivity, coupling, integrators, models,  # noqa: E402
+                               monitors, simulator)
+
+
+def run(conn, ctx, mons, length):
+    model = models.Generic2dOscillator(a=np.array([G2D_A]))
+    model.variables_of_interest = tuple(model.state_variables)
+    sim = simulator.Simulator(model=model, connectivity=conn,
+                              coupling=coupling.Linear(a=np.array([LIN_A])),
+                              integrator=integrators.HeunDeterministic(dt=DT),
+                              monitors=mons, surface=ctx)
+    conn.set_idelays(DT)
+    horizon = int(conn.idelays.max()) + 1
+    ic = golden_ic(model, len(ctx.region_mapping))
+    sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
+    sim.configure()
+    return sim.run(simulation_length=length), horizon
+
+
+def sensors_case(conn):
+    ctx, _ = make_cortex(conn)
+    eeg = monitors.EEG.from_file("eeg_brainstorm_65.txt", "projection_eeg_65_surface_16k.npy",
+                                 reference="average", obsnoise=None)
+    eeg_noisy = monitors.EEG.from_file("eeg_brainstorm_65.txt", "projection_eeg_65_surface_16k.npy",
+                                       reference="Fp1")
+    meg = monitors.MEG.from_file("meg_brainstorm_276.txt", "projection_meg_276_surface_16k.npy",
+                                 obsnoise=None)
+    mons = [("eeg", eeg), ("eeg_noisy", eeg_noisy), ("meg", meg)]
+    length = 20.0
+    out, horizon = run(conn, ctx, [m for _, m in mons], length)
+    for (name, m), (t, y) in zip(mons, out):
+        # on a surface tvb-library uses the vertex-level gain as is
+        assert m.gain.shape[1] == 16384, m.gain.shape
+        y = y[..., 0]
+        stride = 3 if name == "meg" else 1
+        y = y[:, :, ::stride]
+        base = os.path.join(OUT, "surface_eeg_" + name)
+        np.save(base + "_data.npy", y.astype(np.float64))
+        np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+        meta = dict(monitor=type(m).__name__, period_ms=m.period, period_steps=m._period_in_steps,
+                    horizon=horizon, length_ms=length, dt_ms=DT, shape=list(y.shape),
+                    sensor_stride=stride, gain_shape=list(m.gain.shape),
+                    reference=getattr(m, "reference", None),
+                    obsnoise=None if m.obsnoise is None else dict(
+                        kind=type(m.obsnoise).__name__, seed=m.obsnoise.noise_seed, ntau=m.obsnoise.ntau),
+                    brain="surface_g2d")
+        json.dump(meta, open(base + ".json", "w"), indent=1)
+        print(name, y.shape, "t0", t[0], "t1", t[-1], "gain", m.gain.shape)
+
+
+def lcfile_case(conn):
+    ctx = cortex.Cortex.from_file(source_file="cortex_16384.zip",
+                                  region_mapping_file="regionMapping_16k_76.txt")
+    ctx.region_mapping_data.connectivity = conn
+    lc = local_connectivity.LocalConnectivity.from_file()
+    ctx.local_connectivity = lc
+    ctx.coupling_strength = np.array([CS])
+    ctx.configure()
+    m = lc.matrix.tocsr()
+    length = 10.0
+    (out,), horizon = run(conn, ctx, (monitors.Raw(),), length)
+    t, y = out
+    y = y[..., 0]
+    dec = int(round(1.0 / DT))
+    idx = np.arange(dec - 1, y.shape[0], dec)
+    t, y = t[idx], y[idx]
+    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
+                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    base = os.path.join(OUT, "surface_lcfile")
+    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
+    np.save(base + "_regions.npy", regions.astype(np.float64))
+    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+    picks = [(0, 1), (0, 7972), (100, int(m[100].indices[0])), (16383, int(m[16383].indices[-1]))]
+    meta = dict(file="local_connectivity_16384.mat", matrix_name="LocalCoupling", nnz=int(m.nnz),
+                total=float(m.data.sum()), entries=[[i, j, float(m[i, j])] for i, j in picks],
+                coupling_strength=CS, length_ms=length, horizon=horizon, vertex_stride=STRIDE,
+                decimate=dec, shape=list(y[:, :, ::STRIDE].shape), brain="surface_g2d")
+    json.dump(meta, open(base + ".json", "w"), indent=1)
+    print("surface_lcfile", y.shape, "nnz", m.nnz, "t0", t[0], "t1", t[-1])
+
+
+def main():
+    conn = connectivity.Connectivity.from_file(CONN)
+    conn.speed = np.array([3.0])
+    conn.configure()
+    lcfile_case(conn)
+    sensors_case(conn)
+
+
+if __name__ == "__main__":
+    main()
