@@ -109,14 +109,17 @@ impl GpuBatch {
     }
 
     /// Most combinations one batch can hold on `dev` (its largest storage
-    /// binding bounds the history and state buffers).
+    /// binding bounds the history, `H × coupled variables × n`, and the
+    /// state, `nvar × n`, f32 per combination; `batch_size::fit` checks
+    /// every buffer).
     pub fn max_combinations(
         dev: &GpuDevice,
         model: &ModelInfo,
         n: usize,
         max_delay: usize,
     ) -> usize {
-        let per = (Self::horizon(max_delay) * model.cvar.len().max(model.nvar()) * n * 4) as u64;
+        let words = (Self::horizon(max_delay) * model.cvar.len()).max(model.nvar());
+        let per = (words * n * 4) as u64;
         (dev.max_storage_buffer / per.max(1)) as usize
     }
 

@@ -208,6 +208,30 @@ pub fn open_backend(
     })
 }
 
+/// The devices a sweep in one process runs on (empty: the CPU engine):
+/// `backend` as `--backend` takes it; `vulkan` and `auto` use every device
+/// of the best kind there is (every GPU of the host, one worker each;
+/// `GpuDevice::open_all`), `auto` none where that kind is a CPU
+/// implementation (lavapipe).
+pub fn open_backends(
+    plan: &Plan,
+    backend: Backend,
+) -> Result<Vec<std::sync::Arc<brainstream_gpu::GpuDevice>>, SweepError> {
+    Ok(match backend {
+        Backend::Cpu => vec![],
+        Backend::Vulkan => {
+            vulkan::check(plan)?;
+            vulkan::open_all()?
+        }
+        Backend::Auto => match vulkan::check(plan) {
+            Ok(()) => vulkan::open_all()
+                .map(|d| d.into_iter().filter(|d| !d.is_cpu).collect())
+                .unwrap_or_default(),
+            Err(_) => vec![],
+        },
+    })
+}
+
 /// What [`run_todo`] tells its caller, on the caller's thread.
 enum Event {
     Done(Outcome),
@@ -216,19 +240,19 @@ enum Event {
     Idle,
 }
 
-/// Runs the combinations `todo` on `device` (None: `threads` CPU workers),
-/// handing each outcome to `on` on the calling thread; returns the worker
-/// count. Stops early, with Ok, when `stop` is cancelled.
+/// Runs the combinations `todo` on `devices` (none: `threads` CPU
+/// workers), handing each outcome to `on` on the calling thread; returns
+/// the worker count. Stops early, with Ok, when `stop` is cancelled.
 fn run_todo(
     plan: &Plan,
-    device: Option<std::sync::Arc<brainstream_gpu::GpuDevice>>,
+    devices: &[std::sync::Arc<brainstream_gpu::GpuDevice>],
     todo: &[usize],
     threads: usize,
     stop: &Cancel,
     mut on: impl FnMut(Event) -> Result<(), SweepError>,
 ) -> Result<usize, SweepError> {
-    if let Some(dev) = device {
-        let r = vulkan::run(plan, dev, todo, threads, |outs| {
+    if !devices.is_empty() {
+        let r = vulkan::run(plan, devices, todo, threads, |outs| {
             for o in outs {
                 on(Event::Done(o))?;
             }
@@ -300,15 +324,17 @@ pub fn run_share(
     stop: &Cancel,
     mut send: impl FnMut(Outcome) -> Result<(), SweepError>,
 ) -> Result<usize, SweepError> {
-    run_todo(plan, device, todo, threads, stop, |e| match e {
+    let devices: Vec<_> = device.into_iter().collect();
+    run_todo(plan, &devices, todo, threads, stop, |e| match e {
         Event::Done(o) => send(o),
         Event::Idle => Ok(()),
     })
 }
 
 /// [`run_sweep_until`], the combinations shared with `peers` (None: this
-/// process runs them all) on the backend [`open_backend`] chose: this
-/// process (rank 0) writes every row, its own and those the others send, to
+/// process runs them all) on the backend chosen (with peers: this rank's
+/// device from [`open_backend`]; alone: every device [`open_backends`]
+/// opens, one worker each): this process (rank 0) writes every row, its own and those the others send, to
 /// the one `rows.jsonl`, then the table — the same as one process would.
 pub fn run_sweep_shared(
     plan: &Plan,
@@ -320,13 +346,15 @@ pub fn run_sweep_shared(
         Option<std::sync::Arc<brainstream_gpu::GpuDevice>>,
     )>,
 ) -> Result<SweepSummary, SweepError> {
-    let (mut peers, device) = match peers {
-        Some((p, d)) => (Some(p), d),
-        None => (None, open_backend(plan, opts.backend, 0)?),
+    let (mut peers, devices) = match peers {
+        Some((p, d)) => (Some(p), d.into_iter().collect()),
+        None => (None, open_backends(plan, opts.backend)?),
     };
-    let backend_name = match &device {
-        Some(d) => format!("vulkan: {}", d.name),
-        None => "cpu".to_string(),
+    let backend_name = if devices.is_empty() {
+        "cpu".to_string()
+    } else {
+        let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+        format!("vulkan: {}", names.join(", "))
     };
     tracing::info!(backend = %backend_name, "sweep backend");
     let t0 = Instant::now();
@@ -362,7 +390,7 @@ pub fn run_sweep_shared(
         total,
         progress,
     };
-    let ran = run_todo(plan, device, &share, threads, stop, |e| match e {
+    let ran = run_todo(plan, &devices, &share, threads, stop, |e| match e {
         Event::Done(o) => rec.take(o),
         Event::Idle => match peers.as_deref_mut() {
             Some(p) => p.poll()?.into_iter().try_for_each(|o| rec.take(o)),

@@ -1,6 +1,9 @@
-//! The Vulkan backend of a sweep: combinations in batches on the device
-//! (`brainstream-gpu`), each period's averages read back and streamed into
-//! the same analyses as on the CPU (threads over combinations).
+//! The Vulkan backend of a sweep: combinations in batches on the devices
+//! (`brainstream-gpu`; one worker per device, every GPU of the host), each
+//! batch as large as the device's memory and limits allow
+//! (`brainstream_gpu::batch_size`, said in the log), each period's
+//! averages read back and streamed into the same analyses as on the CPU
+//! (threads over combinations).
 //!
 //! What the kernels cover is checked before any work: a model with a
 //! kernel (every built-in model; a user's model's kernel is generated and
@@ -9,9 +12,11 @@
 //! Heun or Euler, additive noise, one conduction speed for the whole
 //! sweep.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use brainstream_gpu::{BatchSpec, GpuBatch, GpuDevice};
+use brainstream_gpu::batch_size::{self, BatchShape};
+use brainstream_gpu::{BatchSpec, GpuBatch, GpuDevice, Precision};
 use brainstream_models::analysis::Analyzer;
 use brainstream_models::integrator::Scheme;
 use brainstream_models::{MeanFieldSim, NoiseKind};
@@ -72,16 +77,56 @@ pub fn open_nth(k: usize) -> Result<Arc<GpuDevice>, SweepError> {
         .map_err(|e| refuse(e.to_string()))
 }
 
-/// Runs the combinations `todo` in batches, calling `done` with each
-/// batch's outcomes as it finishes.
+/// Opens every device a sweep in one process uses: every one of the best
+/// kind there is (`GpuDevice::open_all`: the GPUs of the host; lavapipe
+/// only where there is no other, or those `BRAINSTREAM_VULKAN_DEVICE`
+/// names), one worker each.
+pub fn open_all() -> Result<Vec<Arc<GpuDevice>>, SweepError> {
+    GpuDevice::open_all()
+        .map(|d| d.into_iter().map(Arc::new).collect())
+        .map_err(|e| refuse(e.to_string()))
+}
+
+/// Most combinations in one batch: 8192 × 68 regions is over half a
+/// million threads a dispatch, enough to fill a GPU, and a batch
+/// interrupted is lost (rows are written after each batch).
+pub const MAX_BATCH: usize = 8192;
+
+/// For testing: at most this many combinations per batch (the sizes the
+/// device's memory gives are too large to see batches on a small sweep).
+/// The rows are the same whatever the batch.
+pub const BATCH_VAR: &str = "BRAINSTREAM_SWEEP_BATCH";
+
+/// The cap on a batch: [`BATCH_VAR`] if set, else [`MAX_BATCH`].
+fn batch_cap() -> Result<usize, SweepError> {
+    match std::env::var(BATCH_VAR) {
+        Err(_) => Ok(MAX_BATCH),
+        Ok(v) => match v.trim().parse::<usize>() {
+            Ok(k) if k >= 1 => Ok(k),
+            _ => Err(refuse(format!(
+                "{BATCH_VAR}={v}: give a number of combinations per batch, at least 1"
+            ))),
+        },
+    }
+}
+
+/// Runs the combinations `todo` in batches on the devices `devs` (one
+/// worker thread each, taking the next consecutive combinations as it
+/// frees up; each with batches sized from its memory, at most its share
+/// of `todo`), calling `done` on the calling thread with each batch's
+/// outcomes as it finishes. An error from `done` stops the workers after
+/// their batch. The analyses use `threads` threads in all.
 pub fn run(
     plan: &Plan,
-    dev: Arc<GpuDevice>,
+    devs: &[Arc<GpuDevice>],
     todo: &[usize],
     threads: usize,
     mut done: impl FnMut(Vec<Outcome>) -> Result<(), SweepError>,
 ) -> Result<(), SweepError> {
     check(plan)?;
+    if devs.is_empty() {
+        return Err(refuse("no device to run on"));
+    }
     let base = &plan.base;
     let info = base.model;
     let n = base.connectivity.n;
@@ -90,25 +135,157 @@ pub fn run(
         .delays_steps(base.speed_mm_per_ms, base.dt_ms)
         .map_err(|e| refuse(e.to_string()))?;
     let max_delay = delays.iter().copied().max().unwrap_or(0);
-    let fit = GpuBatch::max_combinations(&dev, info, n, max_delay);
-    if fit == 0 {
-        return Err(refuse(format!(
-            "one combination's history ({} regions × {} steps) does not fit the device's {} MiB storage buffers",
-            n,
-            max_delay + 2,
-            dev.max_storage_buffer >> 20
-        )));
-    }
-    let chunk = fit.clamp(1, 8192);
     // output variables: the rates, then the signal if it is not one of them
     let mut outputs = plan.rates.clone();
     if !outputs.contains(&plan.signal) {
         outputs.push(plan.signal);
     }
-    let sig_o = outputs.iter().position(|&o| o == plan.signal).unwrap_or(0);
-    let p = plan.period_steps;
-    let blocks = plan.steps / p;
-    for batch_idx in todo.chunks(chunk) {
+    let shape = BatchShape {
+        model: info,
+        coupling_values: base.coupling.params.values().len(),
+        n,
+        nnz: base
+            .connectivity
+            .weights
+            .iter()
+            .filter(|&&w| w != 0.0)
+            .count(),
+        max_delay,
+        outputs: outputs.len(),
+    };
+    let cap = batch_cap()?;
+    let analyses = Analyzer::bytes(&plan.analysis, n);
+    let host = batch_size::host_available();
+    // no device takes more than its share while others wait
+    let share = todo.len().div_ceil(devs.len()).max(1);
+    let mut sizes = Vec::with_capacity(devs.len());
+    for (k, dev) in devs.iter().enumerate() {
+        let fit = batch_size::fit(dev, &shape, analyses, host, cap);
+        if fit.combinations == 0 {
+            return Err(refuse(format!(
+                "one combination ({n} regions, a history of {} steps) does not fit device {k} ({}): {} ({} MiB of memory, storage buffers of {} MiB; {:.1} MiB on the device and {:.1} MiB on the host per combination)",
+                max_delay + 2,
+                dev.name,
+                fit.bound,
+                dev.memory_heap >> 20,
+                dev.max_storage_buffer >> 20,
+                fit.device_per_combination as f64 / 1048576.0,
+                fit.host_per_combination as f64 / 1048576.0,
+            )));
+        }
+        let size = fit.combinations.min(share);
+        tracing::info!(
+            device = %dev.name,
+            worker = k,
+            batch = size,
+            bound = %if size < fit.combinations { "its share of the sweep".to_string() } else { fit.bound.to_string() },
+            device_mib = (size as u64 * fit.device_per_combination) >> 20,
+            device_budget_mib = fit.device_budget >> 20,
+            host_mib = (size as u64 * fit.host_per_combination) >> 20,
+            host_budget_mib = fit.host_budget.map(|b| b >> 20),
+            "Vulkan sweep batches"
+        );
+        sizes.push(size);
+    }
+    // as many batches if the devices run equally fast (they take turns)
+    let (mut left, mut batches) = (todo.len(), 0usize);
+    while left > 0 {
+        for &b in &sizes {
+            if left > 0 {
+                left -= b.min(left);
+                batches += 1;
+            }
+        }
+    }
+    tracing::info!(
+        combinations = todo.len(),
+        devices = devs.len(),
+        batches,
+        "Vulkan sweep"
+    );
+    // a common precision, so that every device computes the same bits
+    let precision = (!devs.iter().all(|d| d.has_f64)).then_some(Precision::F32);
+    let job = Job {
+        plan,
+        outputs: &outputs,
+        delays: &delays,
+        precision,
+        threads: (threads / devs.len()).max(1),
+    };
+    let next = std::sync::Mutex::new(0usize);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::channel::<Result<Vec<Outcome>, SweepError>>();
+        for (k, (dev, &size)) in devs.iter().zip(&sizes).enumerate() {
+            let tx = tx.clone();
+            let (next, stop, job) = (&next, &stop, &job);
+            s.spawn(move || {
+                let (mut batches, mut ran) = (0usize, 0usize);
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let chunk = {
+                        let Ok(mut at) = next.lock() else { break };
+                        let from = *at;
+                        *at = (from + size).min(todo.len());
+                        &todo[from..*at]
+                    };
+                    if chunk.is_empty() {
+                        break;
+                    }
+                    let r = job.chunk(dev, chunk);
+                    let failed = r.is_err();
+                    batches += 1;
+                    ran += chunk.len();
+                    if tx.send(r).is_err() || failed {
+                        break;
+                    }
+                }
+                tracing::info!(
+                    device = %dev.name,
+                    worker = k,
+                    batches,
+                    combinations = ran,
+                    "Vulkan worker done"
+                );
+            });
+        }
+        drop(tx);
+        // outcomes on this thread, in the order batches finish
+        for r in rx {
+            if let Err(e) = r.and_then(&mut done) {
+                stop.store(true, Ordering::Relaxed);
+                return Err(e);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// What every batch of a sweep shares.
+struct Job<'a> {
+    plan: &'a Plan,
+    outputs: &'a [usize],
+    delays: &'a [usize],
+    precision: Option<Precision>,
+    /// Analysis threads of one worker.
+    threads: usize,
+}
+
+impl Job<'_> {
+    /// Runs the combinations `batch_idx` (one batch) on `dev`.
+    fn chunk(&self, dev: &Arc<GpuDevice>, batch_idx: &[usize]) -> Result<Vec<Outcome>, SweepError> {
+        let (plan, threads) = (self.plan, self.threads);
+        let base = &plan.base;
+        let info = base.model;
+        let n = base.connectivity.n;
+        let sig_o = self
+            .outputs
+            .iter()
+            .position(|&o| o == plan.signal)
+            .unwrap_or(0);
+        let blocks = plan.steps / plan.period_steps;
         let c = batch_idx.len();
         let mut params = Vec::with_capacity(c);
         let mut coupling = Vec::with_capacity(c);
@@ -153,20 +330,19 @@ pub fn run(
                 coupling: coupling[off..off + g.len()].to_vec(),
                 n,
                 weights: base.connectivity.weights.clone(),
-                delays: delays.clone(),
+                delays: self.delays.to_vec(),
                 dt_ms: base.dt_ms,
                 heun: base.scheme == Scheme::Heun,
                 noise: noise.clone(),
                 initial: initial.clone(),
-                outputs: outputs.clone(),
+                outputs: self.outputs.to_vec(),
                 first_combination: g[0] as u32,
-                precision: None,
+                precision: self.precision,
             };
-            outcomes.extend(run_batch(plan, &dev, &spec, g, blocks, sig_o, threads)?);
+            outcomes.extend(run_batch(plan, dev, &spec, g, blocks, sig_o, threads)?);
         }
-        done(outcomes)?;
+        Ok(outcomes)
     }
-    Ok(())
 }
 
 fn run_batch(
@@ -181,7 +357,12 @@ fn run_batch(
     let c = indices.len();
     let n = spec.n;
     let p = plan.period_steps;
-    let mut batch = GpuBatch::new(dev.clone(), spec).map_err(|e| refuse(e.to_string()))?;
+    let mut batch = GpuBatch::new(dev.clone(), spec).map_err(|e| {
+        refuse(format!(
+            "a batch of {c} combinations on {}: {e} (fewer per batch: {BATCH_VAR}=…)",
+            dev.name
+        ))
+    })?;
     let weights = &spec.weights;
     struct Comb {
         analyzer: Analyzer,

@@ -156,8 +156,10 @@ impl Analyzer {
     /// regions holds by the end of its samples (a sweep sizes its Vulkan
     /// batches with it): the FC sums, `n + n + n(n+1)/2` f64; FCD's open
     /// windows (at most ⌈window/step⌉ FC sums) and closed ones (one
-    /// `n(n−1)/2` triangle each, `m = expected_samples/step + 1` of them,
-    /// and the `m × m` FCD matrix of the row);
+    /// `n(n−1)/2` triangle each, `expected_samples/step + 1` of them; the
+    /// FCD's pairs, `8·m²` bytes for `m` windows, are held only while
+    /// [`row`](Self::row) runs, one analyzer at a time in a sweep, and are
+    /// not counted);
     /// Welch's rings `n·nfft`, window, PSD and scratch; up/down states,
     /// 24 bytes a region; and the structural triangle.
     pub fn bytes(cfg: &AnalysisConfig, n: usize) -> u64 {
@@ -166,8 +168,7 @@ impl Analyzer {
         let tri = 8 * (n * n.saturating_sub(1) / 2);
         let fcd = cfg.fcd.map_or(0, |(w, s)| {
             let (w, s) = (w.max(2) as u64, s.max(1) as u64);
-            let m = cfg.expected_samples as u64 / s + 1;
-            w.div_ceil(s) * fc + m * tri + 8 * m * m
+            w.div_ceil(s) * fc + (cfg.expected_samples as u64 / s + 1) * tri
         });
         let welch = cfg.spectrum.map_or(0, |nfft| {
             let nfft = nfft.max(4) as u64;
