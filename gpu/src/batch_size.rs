@@ -5,8 +5,8 @@
 //! other processes share it) and by the host's (half of what Linux calls
 //! available; the history is held twice on the host while it is uploaded,
 //! and the caller's analyses hold their own per combination). On a CPU
-//! implementation (lavapipe) device memory is the host's: both parts count
-//! against the smaller of the two.
+//! implementation (lavapipe) device memory is the host's: the device's
+//! part counts against both.
 //!
 //! A combination's results do not depend on the batch that runs it (each
 //! is one column of threads, its noise keyed by its global index), so the
@@ -60,12 +60,16 @@ impl BatchShape {
             per: 4 * per,
             device_local: false,
         };
+        // room for a sum rule's own lists of connections (PreSigmoidal's:
+        // at most 2 entries per weight, a delay each and 2 weights, with
+        // n + 1 pointers and n diagonal delays), counted for every coupling
+        let (sum_ints, sum_floats) = (4 + 2 * n + 1 + 2 * nnz, 4 * nnz);
         [
             // header, rows, columns, delays, outputs
-            dev(18 + n + 1 + 2 * nnz + nout, 0),
+            dev(18 + n + 1 + 2 * nnz + nout + sum_ints, 0),
             // dt, weights, bounds, nsig; parameters per combination
             dev(
-                1 + nnz + 3 * nv,
+                1 + nnz + 3 * nv + sum_floats,
                 (m.n_values() + self.coupling_values) as u64,
             ),
             // state
@@ -202,26 +206,15 @@ fn fit_limits(
     let host_per = shape.host_bytes() + host_extra;
     let device_budget = l.memory_heap / 2;
     let host_budget = host_available.map(|a| a / 2);
-    if l.is_cpu {
-        // lavapipe: the device's memory is the host's
-        let budget = host_budget.map_or(device_budget, |h| h.min(device_budget));
-        let why = if host_budget.is_some_and(|h| h < device_budget) {
-            Bound::HostMemory
-        } else {
-            Bound::DeviceMemory
-        };
-        bound(
-            budget.saturating_sub(fixed) / (dev_per + host_per).max(1),
-            why,
-        );
-    } else {
-        bound(
-            device_budget.saturating_sub(fixed) / dev_per.max(1),
-            Bound::DeviceMemory,
-        );
-        if let Some(h) = host_budget {
-            bound(h / host_per.max(1), Bound::HostMemory);
-        }
+    bound(
+        device_budget.saturating_sub(fixed) / dev_per.max(1),
+        Bound::DeviceMemory,
+    );
+    if let Some(h) = host_budget {
+        // on a CPU implementation (lavapipe) the device's memory is the
+        // host's too
+        let per = host_per + if l.is_cpu { dev_per } else { 0 };
+        bound(h / per.max(1), Bound::HostMemory);
     }
     Fit {
         combinations: best.0.min(usize::MAX as u64) as usize,
@@ -311,7 +304,7 @@ mod tests {
         // not one fits
         l.max_storage_buffer = 100;
         assert_eq!(fit_limits(&l, &s, 0, None, 8192).combinations, 0);
-        // lavapipe: device and host bytes against the smaller memory
+        // lavapipe: device and host bytes against the host's memory
         let mut l = gpu(1 << 40);
         l.is_cpu = true;
         let both = per + s.host_bytes();
