@@ -679,3 +679,7 @@ mod spiking_own_step;
 
 #[path = "parts/cosim_vulkan.rs"]
 mod cosim_vulkan;
+
+// Jansen-Rit with spiking regions (graphs/cosim_jr76_spiking.toml), in this binary
+#[path = "parts/cosim_jr76.rs"]
+mod cosim_jr76;

@@ -11,7 +11,7 @@
 //! (`devices/`: `poisson_generator`, `inhomogeneous_poisson_generator`,
 //! `spike_generator`, `step_current_generator`, `parrot_neuron`), transformers
 //! (`transformers/`: `poisson_spikes`, `current_proxy`, `spike_rates`, `rate_filter`,
-//! `rww_filter`; and `gain`), a stimulus (`stimulus`, tvb-library's
+//! `rww_filter`, `jansen_rit_inverse_sigmoidal`; and `gain`), a stimulus (`stimulus`, tvb-library's
 //! `StimuliRegion`), a closed-loop controller (`proportional_control`,
 //! steering another actor through its `control` input), a test source
 //! (`linear_ode`). [`registry`]
@@ -78,6 +78,7 @@ pub fn registry() -> Registry {
     r.register(transformers::poisson_spikes::KIND);
     r.register(transformers::rate_filter::KIND);
     r.register(transformers::rww_filter::KIND);
+    r.register(transformers::jansen_rit_inverse_sigmoidal::KIND);
     r.register(transformers::spike_rates::KIND);
     r.register(stimulus::KIND);
     r.register(proportional_control::KIND);

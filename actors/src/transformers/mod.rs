@@ -3,6 +3,7 @@
 //! (`gain`, the linear transformer, lives in `gain.rs`.)
 
 pub mod current_proxy;
+pub mod jansen_rit_inverse_sigmoidal;
 pub mod poisson_spikes;
 pub mod rate_filter;
 pub mod rww_filter;
