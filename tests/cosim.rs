@@ -680,6 +680,10 @@ mod spiking_own_step;
 #[path = "parts/cosim_vulkan.rs"]
 mod cosim_vulkan;
 
+// Plastic synapses of the `input` table against NEST, in this binary
+#[path = "parts/spiking_input_plastic.rs"]
+mod spiking_input_plastic;
+
 // Jansen-Rit with spiking regions (graphs/cosim_jr76_spiking.toml), in this binary
 #[path = "parts/cosim_jr76.rs"]
 mod cosim_jr76;

@@ -242,26 +242,7 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
         }
     };
     let synapse = synapse(t, at)?;
-    if let Some(Synapse::Stdp(s)) = &synapse {
-        let ok = match weight {
-            Dist::Constant(w) => s.check_weight(w).is_ok(),
-            Dist::Normal { mean, std } => std == 0.0 && s.check_weight(mean).is_ok(),
-            Dist::Uniform { low, high } => {
-                s.check_weight(low).is_ok() && s.check_weight(high).is_ok()
-            }
-        };
-        if !ok {
-            return Err(BuildError::at(
-                format!("{at}.weight"),
-                format!(
-                    "{weight:?} can have the sign opposite to the synapse's Wmax = {} ({} needs them of the same sign, as NEST)",
-                    s.w_max,
-                    stdp::NAME
-                ),
-            )
-            .hint("an inhibitory stdp_synapse has Wmax < 0 and weights ≤ 0"));
-        }
-    }
+    check_stdp_weight(&synapse, &weight, at)?;
     Ok(Projection {
         at: at.to_string(),
         from,
@@ -272,6 +253,35 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
         delay_ms,
         synapse,
     })
+}
+
+/// An `stdp_synapse`'s weights (`{at}.weight`) have the sign of its Wmax,
+/// as NEST requires.
+pub(super) fn check_stdp_weight(
+    synapse: &Option<Synapse>,
+    weight: &Dist,
+    at: &str,
+) -> Result<(), BuildError> {
+    let Some(Synapse::Stdp(s)) = synapse else {
+        return Ok(());
+    };
+    let ok = match *weight {
+        Dist::Constant(w) => s.check_weight(w).is_ok(),
+        Dist::Normal { mean, std } => std == 0.0 && s.check_weight(mean).is_ok(),
+        Dist::Uniform { low, high } => s.check_weight(low).is_ok() && s.check_weight(high).is_ok(),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(BuildError::at(
+        format!("{at}.weight"),
+        format!(
+            "{weight:?} can have the sign opposite to the synapse's Wmax = {} ({} needs them of the same sign, as NEST)",
+            s.w_max,
+            stdp::NAME
+        ),
+    )
+    .hint("an inhibitory stdp_synapse has Wmax < 0 and weights ≤ 0"))
 }
 
 /// `synapse`: absent or `{ model = "static_synapse" }` (None), or
@@ -515,40 +525,87 @@ impl PortSynapses {
                     let weight = pr.weight.sample(rng);
                     // a drawn delay is at least one step past the edge
                     let delay = (steps(pr.delay_ms.sample(rng)) - edge).max(1) as u32;
-                    me.longest = me.longest.max(delay as usize);
-                    me.ports[*port]
-                        .entry(trains[s])
-                        .or_default()
-                        .push(PortSynapse {
-                            neuron: (target.first + t) as u32,
-                            delay,
-                            weight,
-                            plastic: match pr.synapse {
-                                None => None,
-                                Some(Synapse::Tsodyks2(p)) => {
-                                    Some(PortPlastic::Tsodyks2(p, p.state()))
-                                }
-                                // NEST's delay from the sender's spike: the
-                                // edge's and the synapse's; sent up to an
-                                // edge and a graph step after its time
-                                Some(Synapse::Stdp(p)) => Some(PortPlastic::Stdp(
-                                    net.connect_external(
-                                        target.first + t,
-                                        weight,
-                                        delay as usize + edge as usize,
-                                        p,
-                                        edge as u64 + grid.r,
-                                    )
-                                    .map_err(|e| {
-                                        ActorError::new(format!("`{}`: {}: {e}", ctx.name, pr.at))
-                                    })?,
-                                )),
-                            },
-                        });
+                    me.add(
+                        *port,
+                        trains[s],
+                        (target.first + t) as u32,
+                        weight,
+                        delay,
+                        pr.synapse,
+                        grid,
+                        net,
+                    )
+                    .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", ctx.name, pr.at)))?;
                 }
             }
         }
         Ok(me)
+    }
+
+    /// Adds the plastic synapses of the `input` table (`input.synapse`):
+    /// its trains on `spikes_in` (port 0), each synapse as drawn by the
+    /// table (train, neuron, weight, delay in fine steps past the edge).
+    pub fn add_input(
+        &mut self,
+        synapses: impl Iterator<Item = (u32, u32, f64, u32)>,
+        synapse: Synapse,
+        ctx: &RunContext,
+        grid: Grid,
+        net: &mut Network,
+    ) -> Result<(), ActorError> {
+        self.edge[0] = grid.steps(ctx.delays_into(SPIKE_PORTS[0]).min().unwrap_or(0)) as u64;
+        self.tics = tics_per_step(grid.h)
+            .map_err(|e| ActorError::new(format!("`{}`: input.synapse: {e}", ctx.name)))?;
+        for (train, neuron, weight, delay) in synapses {
+            self.add(0, train, neuron, weight, delay, Some(synapse), grid, net)
+                .map_err(|e| ActorError::new(format!("`{}`: input: {e}", ctx.name)))?;
+        }
+        Ok(())
+    }
+
+    /// One synapse from train `train` of input port `port` onto `neuron`,
+    /// acting `delay` fine steps after the spike's stamp past the edge
+    /// (`self.edge[port]`, set before).
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        port: usize,
+        train: u32,
+        neuron: u32,
+        weight: f64,
+        delay: u32,
+        synapse: Option<Synapse>,
+        grid: Grid,
+        net: &mut Network,
+    ) -> Result<(), String> {
+        let edge = self.edge[port];
+        self.longest = self.longest.max(delay as usize);
+        let plastic = match synapse {
+            None => None,
+            Some(Synapse::Tsodyks2(p)) => Some(PortPlastic::Tsodyks2(p, p.state())),
+            // NEST's delay from the sender's spike: the edge's and the
+            // synapse's; sent up to an edge and a graph step after its time
+            Some(Synapse::Stdp(p)) => Some(PortPlastic::Stdp(
+                net.connect_external(
+                    neuron as usize,
+                    weight,
+                    delay as usize + edge as usize,
+                    p,
+                    edge + grid.r,
+                )
+                .map_err(|e| e.to_string())?,
+            )),
+        };
+        self.ports[port]
+            .entry(train)
+            .or_default()
+            .push(PortSynapse {
+                neuron,
+                delay,
+                weight,
+                plastic,
+            });
+        Ok(())
     }
 
     /// The longest synaptic delay (steps past the edge).

@@ -21,12 +21,22 @@
 //!
 //! An input spike stamped k (as seen after the edge's delay) over a synapse
 //! of delay s acts in step k + s.
+//!
+//! `synapse` (default static) makes every synapse the table draws a plastic
+//! one, as `connections[k].synapse` does (`tsodyks2_synapse` or
+//! `stdp_synapse`, each synapse with a state of its own): the draws are the
+//! static table's, and the synapses are handed to the input ports'
+//! ([`PortSynapses::add_input`]) on `spikes_in`, where a spike's time is
+//! the sender's (its stamp less the edge's delay).
 
 use brainstream_models::connectivity::Connectivity;
-use brainstream_models::spiking::{Network, Population};
+use brainstream_models::spiking::{Dist, Network, Population, Synapse};
 use brainstream_runtime::{ActorError, BuildCtx, BuildError, RunContext, Spikes, WindowInfo};
 use rand::Rng;
 
+#[cfg(doc)]
+use super::connections::PortSynapses;
+use super::connections::{check_stdp_weight, synapse};
 use super::grid::Grid;
 use super::{count, num, only};
 
@@ -37,6 +47,8 @@ pub(super) struct InputSpec {
     indegree: usize,
     weight: f64,
     coupling: Coupling,
+    /// `None`: static synapses
+    synapse: Option<Synapse>,
 }
 
 enum Coupling {
@@ -91,6 +103,7 @@ impl InputSpec {
             "targets",
             "indegree",
             "weight",
+            "synapse",
         ];
         let targets = match t.get("targets") {
             Some(toml::Value::Array(a)) => a
@@ -189,13 +202,23 @@ impl InputSpec {
                 .hint("tvb (one train group per spiking region, fed by the mean field's coupling) or spiking (one per connectome region, connectome weights and delays here)"))
             }
         };
+        let weight = num(t, "weight", "input")?;
+        let synapse = synapse(t, "input")?;
+        // in the spiking mode the weights are weight·w_ij, w_ij > 0: the sign is weight's
+        check_stdp_weight(&synapse, &Dist::Constant(weight), "input")?;
         Ok(Self {
             trains,
             targets,
             indegree: count(t, "indegree", "input")?,
-            weight: num(t, "weight", "input")?,
+            weight,
             coupling,
+            synapse,
         })
+    }
+
+    /// The table's plastic synapse, if any.
+    pub(super) fn synapse(&self) -> Option<Synapse> {
+        self.synapse
     }
 
     /// Steps ahead of a window's start that input may reach: the window
@@ -333,6 +356,37 @@ impl Fanout {
         }
     }
 
+    /// Every synapse: (train, neuron, weight, delay in steps).
+    pub(super) fn synapses(&self) -> impl Iterator<Item = (u32, u32, f64, u32)> + '_ {
+        self.trains.iter().enumerate().flat_map(|(train, groups)| {
+            groups.iter().flat_map(move |g| {
+                g.neurons
+                    .iter()
+                    .map(move |&n| (train as u32, n, g.weight, g.delay))
+            })
+        })
+    }
+
+    /// The senders of `sp` are trains of the table (for the plastic
+    /// synapses, which schedule them elsewhere).
+    pub(super) fn check_senders(&self, name: &str, sp: &Spikes) -> Result<(), ActorError> {
+        match sp
+            .senders
+            .iter()
+            .find(|&&s| s as usize >= self.trains.len())
+        {
+            None => Ok(()),
+            Some(&train) => Err(self.unknown_train(name, train as usize)),
+        }
+    }
+
+    fn unknown_train(&self, name: &str, train: usize) -> ActorError {
+        ActorError::new(format!(
+            "input spike from train {train}, but `{name}` has {} input trains (input.trains_per_region must match the sender's trains_per_node)",
+            self.trains.len()
+        ))
+    }
+
     /// Schedules the input spikes of window `w` into `net` (at the window's
     /// start): a spike stamped k acts in step k + s of each of its synapses.
     pub(super) fn schedule(
@@ -348,12 +402,10 @@ impl Fanout {
                 continue;
             }
             let train = sp.senders[k] as usize;
-            let groups = self.trains.get(train).ok_or_else(|| {
-                ActorError::new(format!(
-                    "input spike from train {train}, but `{name}` has {} input trains (input.trains_per_region must match the sender's trains_per_node)",
-                    self.trains.len()
-                ))
-            })?;
+            let groups = self
+                .trains
+                .get(train)
+                .ok_or_else(|| self.unknown_train(name, train))?;
             let at = grid.offset(stamp, w);
             for g in groups {
                 for &t in &g.neurons {

@@ -64,7 +64,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — for conductance networks of ≥ 500 neurons all cores up to 4 or one, each window whichever was measured faster; else 1); results are identical for any count" },
-    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS, either sign: > 0 excitatory, ≤ 0 inhibitory), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking) }" },
+    ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS, either sign: > 0 excitatory, ≤ 0 inhibitory), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking), synapse (default static; tsodyks2_synapse or stdp_synapse as in connections, a state per synapse) }" },
 ];
 
 /// The kind.
@@ -512,10 +512,15 @@ impl Actor for SpikingNetwork {
         let grid = self.grid;
         let window = grid.steps(ctx.window_steps);
         net.reserve_input_horizon(window + grid.steps(1) + 65);
+        let mut plastic_input = None;
         if let Some(inp) = &self.input {
             net.reserve_input_horizon(inp.horizon(window));
             let mut rng = rand::rngs::StdRng::seed_from_u64(ctx.seed ^ 0x5eed_1277);
-            self.fanout = Some(inp.wire(ctx, grid, net.populations(), np, &mut rng)?);
+            let fanout = inp.wire(ctx, grid, net.populations(), np, &mut rng)?;
+            if let Some(s) = inp.synapse() {
+                plastic_input = Some((s, fanout.synapses().collect::<Vec<_>>()));
+            }
+            self.fanout = Some(fanout);
         }
         if self
             .projections
@@ -528,6 +533,11 @@ impl Actor for SpikingNetwork {
             self.port_synapses =
                 PortSynapses::wire(&self.projections, ctx, grid, &mut net, np, &mut rng)?;
             net.reserve_input_horizon(window + self.port_synapses.longest_delay() + 1);
+        }
+        // the input table's plastic synapses: the input ports' (spikes_in)
+        if let Some((s, synapses)) = plastic_input {
+            self.port_synapses
+                .add_input(synapses.into_iter(), s, ctx, grid, &mut net)?;
         }
         net.build();
         self.threads = match self.threads {
@@ -606,7 +616,13 @@ impl Actor for SpikingNetwork {
         let mut spikes = Spikes::default();
         // the window's input spikes: stamped k, they act in step k + s
         if let (Some(sp), Some(fanout)) = (input, &self.fanout) {
-            fanout.schedule(&self.name, sp, w, self.grid, net)?;
+            if self.input.as_ref().is_some_and(|i| i.synapse().is_some()) {
+                // plastic: the input ports' synapses on spikes_in
+                fanout.check_senders(&self.name, sp)?;
+                self.port_synapses.schedule(0, sp, w, self.grid, net)?;
+            } else {
+                fanout.schedule(&self.name, sp, w, self.grid, net)?;
+            }
         }
         // currents: a sample stamped j arrives in step j (in the last of
         // its fine steps) and acts during graph step j + 1 (each of its
