@@ -12,6 +12,7 @@
 //! adaptation jump matters within the step). V in mV, g in nS, w and
 //! currents in pA, times in ms.
 
+use super::lane_exp;
 use super::neuron::{Neuron, NeuronInfo, SIGNED_RECEPTOR};
 use super::rkf45::{self, Control};
 use crate::error::ModelError;
@@ -386,8 +387,8 @@ impl rkf45::LaneOde<4, 2> for LaneRhs<'_> {
 
     /// Per lane, the scalar right-hand side's operations in its order
     /// (module docs' equations; V = V_reset while refractory, else
-    /// min(V, V_peak)); the spike current's `exp` is glibc's, one call
-    /// per lane.
+    /// min(V, V_peak)); the spike current's `exp` is glibc's to the bit,
+    /// all lanes at once ([`lane_exp::exp_lanes`]).
     #[inline(always)]
     fn rhs(&self, aux: &[rkf45::Lane; 2], y: &[rkf45::Lane; 4], d: &mut [rkf45::Lane; 4]) {
         const L: usize = rkf45::LANES;
@@ -405,9 +406,11 @@ impl rkf45::LaneOde<4, 2> for LaneRhs<'_> {
         }
         let mut spike = [0.0; L];
         if p.delta_t != 0.0 {
+            let mut arg = [0.0; L];
             for l in 0..L {
-                spike[l] = ((v[l] - p.v_th) / p.delta_t).exp();
+                arg[l] = (v[l] - p.v_th) / p.delta_t;
             }
+            spike = lane_exp::exp_lanes(&arg);
         }
         for l in 0..L {
             let (v, g_ex, g_in, w) = (v[l], y[1][l], y[2][l], y[3][l]);

@@ -16,6 +16,7 @@ pub mod iaf_cond_exp;
 pub mod iaf_psc_alpha;
 pub mod iaf_psc_exp;
 pub mod izhikevich;
+pub mod lane_exp;
 pub mod network;
 pub mod neuron;
 pub mod rkf45;
