@@ -11,6 +11,10 @@
 
 #[path = "src/spirv.rs"]
 mod spirv;
+// the presigmoidal sums are not used here: the built-in kernels are Linear's
+#[allow(dead_code)]
+#[path = "src/sum_rule.rs"]
+mod sum_rule;
 
 use std::path::Path;
 
@@ -25,9 +29,14 @@ fn main() {
     println!("cargo:rerun-if-changed={}", step_path.display());
     let philox_path = manifest.join("shaders/philox.wgsl");
     println!("cargo:rerun-if-changed={}", philox_path.display());
-    // the step, then the Philox generator it draws its noise from (the same
-    // text as shaders.rs's STEP_WGSL + PHILOX_WGSL)
-    let step = std::fs::read_to_string(&step_path).expect("shaders/step.wgsl")
+    println!("cargo:rerun-if-changed=src/sum_rule.rs");
+    // the step with its sparse sum, then the Philox generator it draws its
+    // noise from (the same text as shaders.rs's kernel_wgsl for Linear)
+    let step = sum_rule::with_sum(
+        &std::fs::read_to_string(&step_path).expect("shaders/step.wgsl"),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("shaders/step.wgsl: {e}"))
         + "\n"
         + &std::fs::read_to_string(&philox_path).expect("shaders/philox.wgsl");
     let linear_path = decl.join("couplings/Linear.toml");

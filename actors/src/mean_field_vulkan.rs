@@ -7,16 +7,18 @@
 //! * `cpu`: the CPU engine.
 //! * `vulkan`: the device, or an error naming what it cannot do (no
 //!   device; tvb-library's numpy noise stream, which is CPU-only — the
-//!   Philox stream is drawn the same on both; coloured noise; the
-//!   PreSigmoidal coupling; f64 on a device without shaderFloat64; f32 for
-//!   a model f32 cannot resolve), never a silent fallback.
+//!   Philox stream is drawn the same on both; coloured noise; f64 on a
+//!   device without shaderFloat64; f32 for a model f32 cannot resolve),
+//!   never a silent fallback. Every coupling runs there, PreSigmoidal's
+//!   own sum included.
 //! * `auto`: a GPU (not a CPU implementation such as lavapipe, slower than
 //!   the CPU engine) where there is one and it runs the configuration, else
 //!   the CPU engine, the choice and its reason in the log.
 //!
 //! On the device the state and right-hand side are f64 where it has
 //! shaderFloat64 (`precision = "f32"` asks for f32), the history and the
-//! coupling sums f32 as on the CPU: the raw state agrees with the CPU
+//! coupling sums f32 as on the CPU (PreSigmoidal's sums in the state's
+//! type, float64 on the CPU): the raw state agrees with the CPU
 //! engine's to ~1e-7 of each variable's scale in f64 (the order of the f32
 //! coupling sums differs), more for chaotic or stiff models
 //! (`gpu/tests/parts/network.rs` states each).
@@ -70,15 +72,8 @@ pub fn vulkan_unsupported(cfg: &MeanFieldConfig, precision: Option<Precision>) -
             );
         }
     }
-    let coupling = match brainstream_gpu::shaders::coupling_program(cfg.coupling.info) {
-        Ok(c) => c,
-        Err(e) => return Some(e.to_string()),
-    };
-    if coupling.sum == brainstream_models::modeldecl::coupling::Sum::PreSigmoidal {
-        return Some(format!(
-            "coupling {} (presigmoidal sums) has no Vulkan kernel; run it with backend = \"cpu\"",
-            coupling.name
-        ));
+    if let Err(e) = brainstream_gpu::shaders::coupling_program(cfg.coupling.info) {
+        return Some(e.to_string());
     }
     if precision == Some(Precision::F32) {
         match brainstream_gpu::shaders::f32_error(cfg.model) {

@@ -135,6 +135,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // delayed coupling, from the f32 history
     var cpl: array<f32, NC>;
+    // $SUM{ the sparse sum; shaders/network_presigmoidal.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
     var xi: array<f32, NC>;
     let s0 = step % H;
     for (var k = 0u; k < NC; k = k + 1u) {
@@ -160,6 +161,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         cpl[k] = cpl_post(sum, f32(NC));
     }
+    // $SUM} (src/sum_rule.rs leaves these marker lines out of the kernel)
     if (win_u[W_CPL] != 0u) {
         for (var k = 0u; k < NT; k = k + 1u) {
             cplout[(s * N + i) * NT + k] = cpl[k];

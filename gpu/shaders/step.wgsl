@@ -100,6 +100,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // delayed coupling
     var cpl: array<f32, NC>;
+    // $SUM{ the sparse sum; shaders/step_presigmoidal.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
     var xi: array<f32, NC>;
     for (var k = 0u; k < NC; k = k + 1u) {
         xi[k] = xs[CVAR[k]];
@@ -124,6 +125,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         }
         cpl[k] = cpl_post(sum, f32(NC));
     }
+    // $SUM} (src/sum_rule.rs leaves these marker lines out of the kernel)
     var noise: array<f32, NV>;
     for (var v = 0u; v < NV; v = v + 1u) {
         noise[v] = 0.0;

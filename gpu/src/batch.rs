@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use brainstream_modeldecl::coupling::Sum;
 use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::ModelInfo;
 use vulkano::buffer::{BufferContents, BufferUsage, Subbuffer};
@@ -25,6 +26,7 @@ use crate::buffers::{compute_pipeline, device_buffer, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
+use crate::sum_rule::PresigmoidalEntries;
 
 /// Threads per workgroup along the combinations (the shader's workgroup_size).
 const WG: u32 = 64;
@@ -128,7 +130,8 @@ impl GpuBatch {
         let info = spec.model;
         let precision = shaders::precision_for(info, spec.precision, dev.has_f64, &dev.name)?;
         let kernel = shaders::kernel(info, spec.coupling_info, precision)?;
-        let ncp = shaders::coupling_program(spec.coupling_info)?.n_values;
+        let cprog = shaders::coupling_program(spec.coupling_info)?;
+        let ncp = cprog.n_values;
         tracing::debug!(
             model = info.name,
             precision = precision.ty(),
@@ -195,13 +198,21 @@ impl GpuBatch {
             None => (0, 0, vec![0.0; nv]),
         };
         let nout = spec.outputs.len();
-        let header_len = 18u32;
+        // the presigmoidal sum's entries (step_presigmoidal.wgsl)
+        let ps = if cprog.sum == Sum::PreSigmoidal {
+            PresigmoidalEntries::new(n, &spec.weights, &spec.delays)
+        } else {
+            PresigmoidalEntries::default()
+        };
+        let header_len = 22u32;
         let off_row = header_len;
         let off_col = off_row + row_ptr.len() as u32;
         let off_dly = off_col + nnz as u32;
         let off_outv = off_dly + nnz as u32;
+        let off_ps = off_outv + nout as u32;
         let off_w = 1u32;
-        let off_lo = off_w + nnz as u32;
+        let off_psw = off_w + nnz as u32;
+        let off_lo = off_psw + ps.w.len() as u32;
         let off_hi = off_lo + nv as u32;
         let off_nsig = off_hi + nv as u32;
         let off_params = off_nsig + nv as u32;
@@ -224,14 +235,22 @@ impl GpuBatch {
             off_nsig,
             off_params,
             spec.first_combination,
+            off_ps,
+            off_ps + ps.ptr.len() as u32,
+            off_ps + (ps.ptr.len() + ps.dly.len()) as u32,
+            off_psw,
         ];
         ints.extend(&row_ptr);
         ints.extend(&col);
         ints.extend(&dly);
         ints.extend(spec.outputs.iter().map(|&o| o as u32));
+        ints.extend(&ps.ptr);
+        ints.extend(&ps.dly);
+        ints.extend(&ps.diag);
         let np = info.n_values();
         let mut floats = vec![spec.dt_ms as f32];
         floats.extend(&w);
+        floats.extend(&ps.w);
         floats.extend(info.bounds.iter().map(|b| b.0 as f32));
         floats.extend(info.bounds.iter().map(|b| b.1 as f32));
         floats.extend(&nsig);

@@ -21,6 +21,7 @@ pub mod network;
 
 pub mod shaders;
 pub mod spirv;
+mod sum_rule;
 
 pub use batch::{BatchSpec, GpuBatch};
 pub use device::GpuDevice;

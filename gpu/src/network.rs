@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use brainstream_modeldecl::coupling::CouplingProgram;
+use brainstream_modeldecl::coupling::{CouplingProgram, Sum};
 use brainstream_modeldecl::Program;
 use brainstream_models::coupling::CouplingInfo;
 use brainstream_models::integrator::Scheme;
@@ -42,6 +42,7 @@ use crate::buffers::{compute_pipeline, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
+use crate::sum_rule::PresigmoidalEntries;
 
 /// Threads per workgroup along the regions (network.wgsl's workgroup_size).
 const WG: u32 = 64;
@@ -99,8 +100,8 @@ pub struct NetworkSpec {
 impl NetworkSpec {
     /// The network of a CPU engine configuration, as the CPU engine would
     /// step it, or what the Vulkan kernel cannot do: tvb-library's numpy
-    /// noise stream (and coloured noise, which only it draws), a coupling
-    /// without a kernel (PreSigmoidal) are refused naming it.
+    /// noise stream (and coloured noise, which only it draws) is refused
+    /// naming it.
     pub fn from_config(
         cfg: &MeanFieldConfig,
         precision: Option<Precision>,
@@ -345,9 +346,14 @@ pub fn network_wgsl(
     let cpl =
         brainstream_modeldecl::wgsl_coupling::coupling(coupling, program.cvar.len(), precision)
             .map_err(kernel)?;
+    let step = crate::sum_rule::with_sum(
+        NETWORK_WGSL,
+        (coupling.sum == Sum::PreSigmoidal).then_some(crate::sum_rule::NETWORK_PRESIGMOIDAL),
+    )
+    .map_err(|cause| kernel(format!("shaders/network.wgsl: {cause}")))?;
     Ok(format!(
         "{model}\n{cpl}\n{}\n{}",
-        NETWORK_WGSL.replace("$S", precision.ty()),
+        step.replace("$S", precision.ty()),
         shaders::PHILOX_WGSL
     ))
 }
@@ -492,12 +498,18 @@ impl GpuNetwork {
             }
             pslot[p] = k as u32;
         }
-        let header = 15u32;
+        let ps = if cprog.sum == Sum::PreSigmoidal {
+            PresigmoidalEntries::new(n, &spec.weights, &spec.delays)
+        } else {
+            PresigmoidalEntries::default()
+        };
+        let header = 19u32;
         let off_row = header;
         let off_col = off_row + row_ptr.len() as u32;
         let off_dly = off_col + col.len() as u32;
         let off_stv = off_dly + dly.len() as u32;
         let off_pslot = off_stv + info.stimulus.len() as u32;
+        let off_ps = off_pslot + n as u32;
         let mut ints = vec![
             n as u32,
             h as u32,
@@ -515,16 +527,25 @@ impl GpuNetwork {
             info.stimulus.len() as u32,
             off_stv,
             off_pslot,
-            w.len() as u32, // H_PARAMS: after the weights
-            0,              // H_W
+            (w.len() + ps.w.len()) as u32, // H_PARAMS: after the weights
+            0,                             // H_W
             spec.proxy_nodes.len() as u32,
+            // the presigmoidal sum's entries (network_presigmoidal.wgsl)
+            off_ps,
+            off_ps + ps.ptr.len() as u32,
+            off_ps + (ps.ptr.len() + ps.dly.len()) as u32,
+            w.len() as u32, // its weights, after the sparse ones
         ];
         ints.extend(&row_ptr);
         ints.extend(&col);
         ints.extend(&dly);
         ints.extend(info.stimulus.iter().map(|&v| v as u32));
         ints.extend(&pslot);
+        ints.extend(&ps.ptr);
+        ints.extend(&ps.dly);
+        ints.extend(&ps.diag);
         let mut floats = w;
+        floats.extend(&ps.w);
         floats.extend(spec.params.iter().map(|&v| v as f32));
         let coupling_at = floats.len();
         for &c in &spec.coupling {

@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use brainstream_modeldecl::coupling::CouplingProgram;
+use brainstream_modeldecl::coupling::{CouplingProgram, Sum};
 pub use brainstream_modeldecl::wgsl::Precision;
 use brainstream_modeldecl::Program;
 use brainstream_models::coupling::CouplingInfo;
@@ -40,7 +40,8 @@ pub struct BuiltinKernel {
 
 include!(concat!(env!("OUT_DIR"), "/kernels.rs"));
 
-/// The step kernel every model part is followed by.
+/// The step kernel every model part is followed by (with the coupling's
+/// sum rule between its markers: `sum_rule.rs`, [`kernel_wgsl`]).
 pub const STEP_WGSL: &str = include_str!("../shaders/step.wgsl");
 /// The Philox4x32-10 generator (`mulhilo`, `philox`) shared by the step and
 /// the network kernel, appended after each: the noise's bits equal
@@ -160,7 +161,15 @@ pub fn kernel_wgsl(
                 model: program.name.clone(),
                 cause,
             })?;
-    Ok(format!("{model}\n{cpl}\n{STEP_WGSL}\n{PHILOX_WGSL}"))
+    let step = crate::sum_rule::with_sum(
+        STEP_WGSL,
+        (coupling.sum == Sum::PreSigmoidal).then_some(crate::sum_rule::STEP_PRESIGMOIDAL),
+    )
+    .map_err(|cause| GpuError::Kernel {
+        model: program.name.clone(),
+        cause: format!("shaders/step.wgsl: {cause}"),
+    })?;
+    Ok(format!("{model}\n{cpl}\n{step}\n{PHILOX_WGSL}"))
 }
 
 /// The WGSL of a user's model's kernel with Linear coupling in `precision`.

@@ -146,8 +146,13 @@ fn try_compare(dev: &Arc<GpuDevice>, case: &Case) -> Result<Agreement, String> {
         let (cname, cfixed) = case.coupling;
         let mut cover: Vec<(&str, f64)> = cfixed.to_vec();
         let cpl = Coupling::new(cname, cfixed.iter().copied()).unwrap();
-        if cpl.info.params.iter().any(|p| p.name == "a") {
-            cover.push(("a", *a));
+        // the combination's coupling strength: the coupling's `a`, or
+        // PreSigmoidal's global factor `H`
+        if let Some(k) = ["a", "H"]
+            .into_iter()
+            .find(|k| cpl.info.params.iter().any(|p| p.name == *k))
+        {
+            cover.push((k, *a));
         }
         let cpl = Coupling::new(cname, cover).unwrap();
         coupling.push(cpl.params.values().to_vec());
@@ -772,11 +777,13 @@ x = "-(exp(x + h) - 2 * exp(x) + exp(x - h)) / (h * h) * 0.01 + c_x"
     );
 }
 
-/// Every built-in coupling but PreSigmoidal on the GPU, its kernel part
-/// generated from its declaration at run time, against the CPU engine: a
-/// model it is made for, two combinations (its `a`, where it has one, at a
-/// value and half of it), Heun, 30 ms, deterministic and with additive
-/// noise.
+/// Every built-in coupling on the GPU, its kernel part generated from its
+/// declaration at run time, against the CPU engine: a model it is made
+/// for, two combinations (its `a`, where it has one, PreSigmoidal's `H`, at
+/// a value and half of it), Heun, 30 ms, deterministic and with additive
+/// noise. PreSigmoidal (its own sum: the weights transposed, each region's
+/// own delayed state) in its static form under Hopfield and its dynamic
+/// form under HopfieldDynamic.
 /// Tolerance as for the models (1e-5 of each variable's largest value, or
 /// ten times what one f32 rounding of the initial state does on the CPU).
 #[test]
@@ -797,6 +804,13 @@ fn every_coupling_agrees_with_the_cpu_engine() {
         ("Kuramoto", "Kuramoto", &[], 0.05),
         ("JansenRit", "SigmoidalJansenRit", &[], 1.0),
         ("ReducedWongWang", "Linear", &[("b", 0.001)], 0.0042),
+        (
+            "Hopfield",
+            "PreSigmoidal",
+            &[("dynamic", 0.0), ("theta", 0.3), ("G", 10.0)],
+            0.5,
+        ),
+        ("HopfieldDynamic", "PreSigmoidal", &[], 0.5),
     ];
     let mut failures = vec![];
     for &(name, coupling, fixed, a) in cases {
@@ -840,21 +854,6 @@ fn every_coupling_agrees_with_the_cpu_engine() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-}
-
-/// tvb-library's PreSigmoidal sum has no kernel: refused before any work,
-/// naming the coupling and the CPU backend.
-#[test]
-fn presigmoidal_coupling_is_refused_on_vulkan() {
-    let info = model("Hopfield");
-    let cpl = Coupling::new("PreSigmoidal", []).unwrap();
-    let e = brainstream_gpu::shaders::check_model(info, cpl.info)
-        .unwrap_err()
-        .to_string();
-    assert!(
-        e.contains("PreSigmoidal") && e.contains("CPU backend"),
-        "{e}"
-    );
 }
 
 #[path = "parts/network.rs"]

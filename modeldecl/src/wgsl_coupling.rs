@@ -18,10 +18,22 @@
 //! tvb-library's dense sums (`sum = "dense"`: every source, zero weights
 //! included) equal the sparse sum over the non-zero weights up to the
 //! order of the additions, which the Vulkan backend's f32 sums do not keep
-//! anyway; both are summed over the non-zero weights here. The
-//! presigmoidal sum (`sum = "presigmoidal"`, tvb-library's `PreSigmoidal`:
-//! transposed weights, a second term from the region's own state) has no
-//! kernel: [`coupling`] refuses it, naming the coupling.
+//! anyway; both are summed over the non-zero weights here.
+//!
+//! The presigmoidal sum (`sum = "presigmoidal"`, tvb-library 2.10's
+//! `PreSigmoidal`: the weights transposed, each region's own state delayed
+//! by its afferent delays, in the dynamic form a second term of the
+//! region's direct output) is the kernel's own code
+//! (`gpu/shaders/*_presigmoidal.wgsl`, put in place of the sparse sum); the
+//! part generated here gives it `pre` as one function of the two values it
+//! reads, in the kernel's precision, and where the switch `dynamic` and the
+//! static threshold `theta` are among the coupling's parameters:
+//!
+//! ```text
+//! A = cpl_presig(x_j, theta_j)     (x_j the delayed value, theta_j the threshold, f32 in)
+//! CplSum                           (the type of A and of its weighted sums: f64 or f32)
+//! CPL_DYNAMIC, CPL_THETA           (indices for cp(k))
+//! ```
 
 use std::fmt::Write;
 
@@ -33,12 +45,7 @@ use crate::wgsl::{operation, truth, Precision};
 /// coupled variables, right-hand side in `prec`. An error says why the
 /// coupling has no kernel.
 pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<String, String> {
-    if cp.sum == Sum::PreSigmoidal {
-        return Err(format!(
-            "coupling {} sums presigmoidally (tvb-library's PreSigmoidal: transposed weights and a term from each region's own state), which the Vulkan kernels do not implement; run it with the CPU backend",
-            cp.name
-        ));
-    }
+    let presig = cp.sum == Sum::PreSigmoidal;
     if cp.combine > ncvar {
         return Err(format!(
             "coupling {} reads {} coupled variables (x_j[0] … x_j[{}]) and the model has {ncvar}",
@@ -54,6 +61,7 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
     let input = |slot: usize| -> Result<String, String> {
         let name = cp.inputs.get(slot).map(String::as_str).unwrap_or("");
         let v = match name {
+            "x_j" | "theta_j" if presig => name.to_string(),
             "x_i" => "xi[k]".to_string(),
             "x_j" => "xj[k]".to_string(),
             "gx" => "gx".to_string(),
@@ -101,8 +109,9 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
             ref n => operation(p, &is_bool, n, operand),
         })
     };
-    // one function: the operations `root` needs, in program order
-    let body = |root: u32, w: &mut String| -> Result<(), String> {
+    // one function: the operations `root` needs, in program order; its
+    // value returned in f32, or in `prec` (`keep`)
+    let body = |root: u32, keep: bool, w: &mut String| -> Result<(), String> {
         let live = p.live_for(&[root]);
         for (i, l) in live.iter().enumerate() {
             if *l && !matches!(p.nodes[i], Node::Const(_)) {
@@ -111,8 +120,8 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
         }
         let v = operand(root);
         let _ = match prec {
-            Precision::F64 => writeln!(w, "    return f32({v});"),
-            Precision::F32 => writeln!(w, "    return {v};"),
+            Precision::F64 if !keep => writeln!(w, "    return f32({v});"),
+            _ => writeln!(w, "    return {v};"),
         };
         Ok(())
     };
@@ -127,6 +136,29 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
     let _ = writeln!(w, "const NCP: u32 = {}u;", cp.n_values);
     let _ = writeln!(w, "const NT: u32 = {nt}u;");
     let _ = writeln!(w, "const CPL_COMBINE: bool = {};", cp.combine > 0);
+    if presig {
+        // the switch and the static threshold the presigmoidal sum reads
+        // (checked declared by the coupling's compile)
+        let offset = |name: &str| -> Result<usize, String> {
+            cp.params
+                .iter()
+                .find(|q| q.name == name)
+                .map(|q| q.offset)
+                .ok_or_else(|| {
+                    format!(
+                        "coupling {}: the presigmoidal sum reads a parameter `{name}`",
+                        cp.name
+                    )
+                })
+        };
+        let _ = writeln!(
+            w,
+            "// the presigmoidal sum (gpu/shaders/*_presigmoidal.wgsl): its switch and static threshold, its type"
+        );
+        let _ = writeln!(w, "const CPL_DYNAMIC: u32 = {}u;", offset("dynamic")?);
+        let _ = writeln!(w, "const CPL_THETA: u32 = {}u;", offset("theta")?);
+        let _ = writeln!(w, "alias CplSum = {};", prec.ty());
+    }
     let _ = writeln!(w);
     let _ = writeln!(w, "// Coupling parameter k of this thread's combination.");
     let _ = writeln!(w, "fn cp(k: u32) -> f32 {{");
@@ -136,15 +168,22 @@ pub fn coupling(cp: &CouplingProgram, ncvar: usize, prec: Precision) -> Result<S
     );
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
+    if presig {
+        // post is gx (checked by the coupling's compile): the sums are the terms
+        let _ = writeln!(w, "fn cpl_presig(x_j: f32, theta_j: f32) -> CplSum {{");
+        body(cp.pre(), true, w)?;
+        let _ = writeln!(w, "}}");
+        return Ok(out);
+    }
     let _ = writeln!(
         w,
         "fn cpl_pre(k: u32, xi: array<f32, NC>, xj: array<f32, NC>) -> f32 {{"
     );
-    body(cp.pre(), w)?;
+    body(cp.pre(), false, w)?;
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
     let _ = writeln!(w, "fn cpl_post(gx: f32, n_cvar: f32) -> f32 {{");
-    body(cp.post(), w)?;
+    body(cp.post(), false, w)?;
     let _ = writeln!(w, "}}");
     Ok(out)
 }

@@ -7,8 +7,8 @@
 //!
 //! What the kernels cover is checked before any work: a model with a
 //! kernel (every built-in model; a user's model's kernel is generated and
-//! compiled here), a coupling with a kernel (every built-in coupling but
-//! PreSigmoidal, and users' couplings: generated from the declaration),
+//! compiled here), a coupling with a kernel (every built-in coupling,
+//! and users' couplings: generated from the declaration),
 //! Heun or Euler, additive noise, one conduction speed for the whole
 //! sweep.
 
