@@ -11,8 +11,9 @@ use std::sync::{Mutex, OnceLock};
 use brainstream::actors::memory_recorder::{Discard, MemoryRecorder, Shared};
 use brainstream::runtime::graph::descriptor::{ActorDesc, EdgeDesc};
 use brainstream::runtime::{
-    Actor, ActorError, BuildCtx, BuildError, GraphIssue, GraphSource, Inputs, KindSpec, Outputs,
-    PortDecl, PortType, Registry, RuntimeError, ValidGraph, WindowInfo,
+    Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, GraphIssue, GraphSource,
+    Inputs, KindSpec, Outputs, ParamSpec, ParamType, PlanCtx, PortDecl, PortShape, PortType,
+    Registry, RuntimeError, ValidGraph, WindowInfo,
 };
 
 /// The kind of recorders whose windows an embedding program keeps.
@@ -27,11 +28,14 @@ pub const PYTHON_KIND: &str = "python:";
 pub enum Addition {
     /// Any kind, as a table of a graph file would give it.
     Desc(ActorDesc),
-    /// A Python actor: its ports; its function is attached after
-    /// validation ([`attach`]).
+    /// A Python actor: its ports, and the keys each of its `control`
+    /// outputs declares (checked against the steered actor when the graph
+    /// is validated); its function is attached after validation
+    /// ([`attach`]).
     Python {
         inputs: Vec<(String, PortType)>,
         outputs: Vec<(String, PortType)>,
+        control_keys: Vec<(String, Vec<String>)>,
     },
 }
 
@@ -55,6 +59,7 @@ pub fn port_type(name: &str) -> Option<PortType> {
         "series" => Some(PortType::Series),
         "current" => Some(PortType::Current),
         "spikes" => Some(PortType::Spikes),
+        "control" => Some(PortType::Control),
         _ => None,
     }
 }
@@ -70,11 +75,47 @@ pub fn edge(from: &str, to: &str, delay_ms: f64) -> EdgeDesc {
     }
 }
 
-/// Stands for a Python actor between validation and [`attach`]; a run
-/// that reaches it was prepared wrongly.
-struct Unattached;
+/// The parameter of a Python actor's kind: the keys of its `control`
+/// outputs, `{ PORT = [KEY, …] }` (what `PyActor(outputs={"u": ("control",
+/// [KEY, …])})` declares).
+const CONTROL_KEYS: ParamSpec = ParamSpec {
+    name: "control_keys",
+    ty: ParamType::Table,
+    default: DefaultValue::Optional,
+    range: None,
+    unit: "",
+    doc: "The steerable keys each `control` output sends, { PORT = [\"coupling_params.a\"] }: checked against the steered actor before the run",
+};
+
+/// Stands for a Python actor between validation and [`attach`]: it
+/// declares the keys of its `control` outputs (so that validation checks
+/// them against the steered actor); a run that reaches its `step` was
+/// prepared wrongly.
+struct Unattached {
+    control: Vec<(&'static str, Vec<String>)>,
+}
 
 impl Actor for Unattached {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(Footprint {
+            outputs: self
+                .control
+                .iter()
+                .map(|(port, keys)| {
+                    (
+                        *port,
+                        PortShape::named_series(
+                            keys,
+                            &["value".to_string()],
+                            1.0 / ctx.window_steps.max(1) as f64,
+                        ),
+                    )
+                })
+                .collect(),
+            ..Footprint::default()
+        })
+    }
+
     fn step(&mut self, _: &WindowInfo, _: &Inputs, _: &mut Outputs) -> Result<(), ActorError> {
         Err(ActorError::new(
             "internal error: this Python actor's function was not attached",
@@ -82,8 +123,39 @@ impl Actor for Unattached {
     }
 }
 
-fn build_unattached(_: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
-    Ok(Box::new(Unattached))
+/// `name` as a `&'static str`, made once per process (port names of
+/// Python kinds are few and short).
+fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<std::collections::HashSet<&'static str>>> = OnceLock::new();
+    let mut names = NAMES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(n) = names.get(name) {
+        return n;
+    }
+    let n: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.insert(n);
+    n
+}
+
+fn build_unattached(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
+    let mut control = vec![];
+    if let Some(t) = ctx.params.table(CONTROL_KEYS.name)? {
+        for (port, keys) in t {
+            let at = format!("{}.{port}", CONTROL_KEYS.name);
+            let keys = keys
+                .as_array()
+                .and_then(|a| {
+                    a.iter()
+                        .map(|k| k.as_str().map(String::from))
+                        .collect::<Option<Vec<String>>>()
+                })
+                .ok_or_else(|| BuildError::at(&at, "a list of steerable keys (strings)"))?;
+            control.push((intern(port), keys));
+        }
+    }
+    Ok(Box::new(Unattached { control }))
 }
 
 /// The kind of Python actor `name` with these ports. Kinds name their
@@ -117,12 +189,93 @@ pub fn python_kind(
         KindSpec {
             name: leak(format!("{PYTHON_KIND}{name}")),
             doc: "A Python function called once per window (brainstream.PyActor)",
-            params: &[],
+            params: &[CONTROL_KEYS],
             inputs: ports(inputs, "input"),
             outputs: ports(outputs, "output"),
             build: build_unattached,
         }
     })
+}
+
+/// One parameter change a `control` input applied, as `brainstream run`
+/// writes it to `steering.jsonl`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SteeringEvent {
+    /// The window before which it applied.
+    pub window: u64,
+    /// `ACTOR.PARAMETER`.
+    pub key: String,
+    pub old: f64,
+    pub new: f64,
+    /// `control:PRODUCER.PORT`.
+    pub source: String,
+}
+
+/// Keeps the changes applied from `control` inputs during a run (a Python
+/// or built-in controller's), and writes each, as it comes, to
+/// `OUT/steering.jsonl` when the run writes files.
+pub struct SteeringLog {
+    names: Mutex<Vec<String>>,
+    file: Option<std::path::PathBuf>,
+    pub events: Mutex<Vec<SteeringEvent>>,
+}
+
+impl SteeringLog {
+    /// Writing to `file` (replaced), if given.
+    pub fn new(file: Option<std::path::PathBuf>) -> Self {
+        if let Some(f) = &file {
+            let _ = std::fs::remove_file(f);
+        }
+        Self {
+            names: Mutex::new(vec![]),
+            file,
+            events: Mutex::new(vec![]),
+        }
+    }
+}
+
+impl brainstream::runtime::WindowHook for SteeringLog {
+    fn attach(&self, shape: &brainstream::runtime::RunShape) {
+        *self.names.lock().unwrap_or_else(|e| e.into_inner()) =
+            shape.actors.iter().map(|a| a.0.clone()).collect();
+    }
+
+    fn steered(
+        &self,
+        actor: usize,
+        window: u64,
+        c: &brainstream::runtime::control::Applied,
+    ) -> Result<(), ActorError> {
+        let name = self
+            .names
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(actor)
+            .cloned()
+            .unwrap_or_default();
+        let e = SteeringEvent {
+            window,
+            key: format!("{name}.{}", c.key),
+            old: c.old,
+            new: c.new,
+            source: format!("control:{}", c.source),
+        };
+        if let Some(f) = &self.file {
+            use std::io::Write;
+            let line = serde_json::to_string(&e).map_err(|err| ActorError::new(err.to_string()))?;
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(f)
+                .and_then(|mut h| writeln!(h, "{line}"))
+                .map_err(|err| ActorError::new(format!("{}: {err}", f.display())))?;
+        }
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(e);
+        Ok(())
+    }
 }
 
 fn issue(source: &GraphSource, path: String, message: String, hint: Option<String>) -> GraphIssue {
@@ -164,13 +317,28 @@ pub fn validate(source: GraphSource, additions: &Additions) -> Result<ValidGraph
         }
         let ad = match a {
             Addition::Desc(d) => d.clone(),
-            Addition::Python { inputs, outputs } => {
+            Addition::Python {
+                inputs,
+                outputs,
+                control_keys,
+            } => {
                 let k = python_kind(name, inputs, outputs);
                 registry.register(k);
+                let mut params = toml::Table::new();
+                if !control_keys.is_empty() {
+                    let t: toml::Table = control_keys
+                        .iter()
+                        .map(|(port, keys)| {
+                            let keys = keys.iter().map(|k| toml::Value::from(k.as_str()));
+                            (port.clone(), toml::Value::Array(keys.collect()))
+                        })
+                        .collect();
+                    params.insert(CONTROL_KEYS.name.into(), toml::Value::Table(t));
+                }
                 ActorDesc {
                     kind: k.name.to_string(),
                     process: None,
-                    params: Default::default(),
+                    params,
                 }
             }
         };
@@ -462,6 +630,7 @@ to = "plot.series"
                 Addition::Python {
                     inputs: vec![("x".into(), PortType::Series)],
                     outputs: vec![("y".into(), PortType::Series)],
+                    control_keys: vec![],
                 },
             )],
             edges: vec![
@@ -487,6 +656,69 @@ to = "plot.series"
         assert!(std::ptr::eq(k1.name, k2.name));
     }
 
+    /// A Python controller: its `control` output's declared keys are
+    /// checked against the steered actor when the graph is validated, as a
+    /// built-in controller's are.
+    #[test]
+    fn a_python_controller_s_keys_are_checked_at_validation() {
+        const LOOP: &str = r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 20.0
+sync_ms = 10.0
+
+[actors.brain]
+kind = "mean_field"
+model = "ReducedWongWang"
+connectivity = "builtin:tvb76"
+coupling = "Linear"
+variables = ["S"]
+"#;
+        let with = |keys: &[&str], to: &str| Additions {
+            actors: vec![(
+                "ctrl".into(),
+                Addition::Python {
+                    inputs: vec![("x".into(), PortType::Series)],
+                    outputs: vec![("u".into(), PortType::Control)],
+                    control_keys: if keys.is_empty() {
+                        vec![]
+                    } else {
+                        vec![("u".into(), keys.iter().map(|k| k.to_string()).collect())]
+                    },
+                },
+            )],
+            edges: vec![edge("brain.state", "ctrl.x", 0.0), edge("ctrl.u", to, 10.0)],
+        };
+        let g = validate(
+            GraphSource::from_toml(LOOP),
+            &with(&["coupling_params.a"], "brain.control"),
+        )
+        .unwrap();
+        assert!(
+            g.source
+                .provenance()
+                .contains("[actors.ctrl.control_keys]\nu = [\"coupling_params.a\"]"),
+            "{}",
+            g.source.provenance()
+        );
+        // keys known only at run time: checked at the first window
+        validate(GraphSource::from_toml(LOOP), &with(&[], "brain.control")).unwrap();
+        let e = validate(
+            GraphSource::from_toml(LOOP),
+            &with(&["coupling_params.a", "model_params.w"], "brain.control"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("`ctrl.u` sends `model_params.w`, which `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b"),
+            "{e}"
+        );
+        let e = validate(GraphSource::from_toml(LOOP), &with(&[], "brain.stimulus"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`ctrl.u` sends control but"), "{e}");
+    }
+
     #[test]
     fn an_added_actor_may_not_replace_one() {
         let add = Additions {
@@ -495,6 +727,7 @@ to = "plot.series"
                 Addition::Python {
                     inputs: vec![],
                     outputs: vec![],
+                    control_keys: vec![],
                 },
             )],
             edges: vec![],

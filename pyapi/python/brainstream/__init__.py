@@ -20,7 +20,7 @@ from ._native import version as _version
 
 __version__ = _version()
 
-from ._actor import Context, PyActor, Series, Spikes, Window
+from ._actor import Context, Control, PyActor, Series, Spikes, Window
 from ._catalog import couplings, integrators, kinds, model_source, models
 from ._errors import BrainstreamError, GraphError, Interrupted, Issue, RunError, SweepError
 from ._graph import Graph
@@ -31,6 +31,7 @@ from .tvb import TvbError, from_tvb, to_tvb
 __all__ = [
     "BrainstreamError",
     "Context",
+    "Control",
     "Graph",
     "GraphError",
     "Interrupted",

@@ -18,9 +18,9 @@ from typing import Any, Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-__all__ = ["Context", "PyActor", "Series", "Spikes", "Window"]
+__all__ = ["Context", "Control", "PyActor", "Series", "Spikes", "Window"]
 
-PORT_TYPES = ("series", "current", "spikes")
+PORT_TYPES = ("series", "current", "spikes", "control")
 
 
 @dataclass(frozen=True)
@@ -120,24 +120,56 @@ class Spikes:
         return len(self.stamps)
 
 
-Ports = Union[Mapping[str, str], Sequence[str], None]
+@dataclass
+class Control:
+    """Parameter changes sent on a ``control`` output, to the ``control``
+    input of the actor it steers (``mean_field``, ``stimulus``,
+    ``poisson_generator``; docs/live.md, "Steering from an actor").
+
+    Attributes:
+        values: steerable key of the target (without its name, e.g.
+            ``"coupling_params.a"``) → its new value; NaN leaves a key as
+            it is.
+        stamp: the step from which they apply (default: the next window's
+            first step, ``window.start_step + window.n_steps``); after the
+            edge's delay, they apply before the window holding the stamp.
+    """
+
+    values: Mapping[str, float]
+    stamp: Optional[int] = None
 
 
-def _ports(ports: Ports, what: str) -> dict[str, str]:
+Ports = Union[Mapping[str, Any], Sequence[str], None]
+
+
+def _ports(ports: Ports, what: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The ports by name → type, and the keys each ``control`` output
+    declares (``{"u": ("control", ["coupling_params.a"])}``)."""
     if ports is None:
-        return {}
+        return {}, {}
     if isinstance(ports, str):
         ports = [ports]
     if not isinstance(ports, Mapping):
         ports = {p: "series" for p in ports}
     out = {}
+    keys: dict[str, list[str]] = {}
     for name, ty in ports.items():
         if not isinstance(name, str) or not name or "." in name:
             raise ValueError(f"{what} port {name!r}: a name without dots")
+        if isinstance(ty, tuple) and len(ty) == 2 and ty[0] == "control":
+            declared = [ty[1]] if isinstance(ty[1], str) else list(ty[1])
+            if not declared or not all(isinstance(k, str) and k for k in declared):
+                raise ValueError(f"{what} port {name!r}: ('control', [KEY, ...]) names the steerable keys it sends")
+            keys[name] = declared
+            ty = "control"
         if ty not in PORT_TYPES:
             raise ValueError(f"{what} port {name!r}: type {ty!r} is not one of {', '.join(PORT_TYPES)}")
+        if ty == "control" and what == "input":
+            raise ValueError(
+                f"input port {name!r}: `control` is an output type (a Python actor steers others; it has no steerable parameter of its own)"
+            )
         out[name] = ty
-    return out
+    return out, keys
 
 
 class PyActor:
@@ -150,7 +182,10 @@ class PyActor:
             port → :class:`Series` / :class:`Spikes` / ``None`` (or ``None``
             for no output).
         inputs, outputs: the ports, ``{"name": "series" | "current" |
-            "spikes"}``, or a list of names (series).
+            "spikes"}``, or a list of names (series). An output may be
+            ``"control"``, or ``("control", [KEY, ...])`` to declare the
+            steerable keys it sends (checked against the steered actor
+            before the run); it returns :class:`Control`.
         start: called once before the first window with a :class:`Context`.
         finish: called once at the end with ``complete`` (False after a
             failure or a stop).
@@ -181,13 +216,14 @@ class PyActor:
         if not callable(fn):
             raise TypeError(f"fn must be callable, got {type(fn).__name__}")
         self.fn = fn
-        self.inputs = _ports(inputs, "input")
-        self.outputs = _ports(outputs, "output")
+        self.inputs, _ = _ports(inputs, "input")
+        self.outputs, self.control_keys = _ports(outputs, "output")
         self.start = start
         self.finish = finish
         self._seed = 0
         self._dt = 0.0
         self._name = "?"
+        self._next = 0
 
     def __repr__(self) -> str:
         name = getattr(self.fn, "__qualname__", repr(self.fn))
@@ -218,6 +254,7 @@ class PyActor:
             else:
                 _, senders, times, stamps = t
                 inputs[port] = Spikes(senders, stamps, times)
+        self._next = window.start_step + window.n_steps
         outs = self.fn(window, inputs)
         if outs is None:
             return {}
@@ -236,6 +273,8 @@ class PyActor:
             ty = self.outputs[port]
             if ty == "spikes":
                 res[port] = self._spikes(port, v)
+            elif ty == "control":
+                res[port] = self._control(port, v)
             else:
                 res[port] = self._series(port, v)
         return res
@@ -277,6 +316,28 @@ class PyActor:
             if v.unit and any(u != v.unit for u in units):
                 raise ValueError(f"{where}: unit={v.unit!r} and units={units!r} disagree: give one of them")
         return ("series", stamps, np.ascontiguousarray(times), np.ascontiguousarray(data), variables, nodes, units)
+
+    def _control(self, port: str, v: Any) -> tuple:
+        where = f"Python actor `{self._name}`, output {port!r}"
+        if isinstance(v, Series):
+            return self._series(port, v)
+        if isinstance(v, Mapping):
+            v = Control(v)
+        if not isinstance(v, Control):
+            raise TypeError(f"{where}: expected a brainstream.Control (or a dict key → value), got {type(v).__name__}")
+        declared = self.control_keys.get(port)
+        given = [str(k) for k in v.values]
+        if declared is not None:
+            extra = [k for k in given if k not in declared]
+            if extra:
+                raise KeyError(f"{where}: sends {', '.join(extra)}, which it does not declare ({', '.join(declared)})")
+            keys = declared
+        else:
+            keys = given
+        values = {str(k): float(x) for k, x in v.values.items()}
+        data = np.array([[[values.get(k, np.nan)] for k in keys]], dtype=np.float64)
+        stamp = self._next if v.stamp is None else v.stamp
+        return self._series(port, Series(data, [stamp], variables=keys, nodes=["value"]))
 
     def _spikes(self, port: str, v: Any) -> tuple:
         where = f"Python actor `{self._name}`, output {port!r}"

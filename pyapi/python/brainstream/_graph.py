@@ -115,7 +115,13 @@ class Graph:
         (``{"kind": "temporal_average", "period_ms": 1.0}``). Returns the
         graph."""
         if isinstance(actor, PyActor):
-            self._native.add_python_actor(name, actor, list(actor.inputs.items()), list(actor.outputs.items()))
+            self._native.add_python_actor(
+                name,
+                actor,
+                list(actor.inputs.items()),
+                list(actor.outputs.items()),
+                list(actor.control_keys.items()),
+            )
             self._py_actors[name] = actor
         elif isinstance(actor, Mapping):
             if "kind" not in actor:

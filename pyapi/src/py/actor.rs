@@ -119,7 +119,7 @@ fn payload(
     let bad = |m: String| pyo3::exceptions::PyValueError::new_err(format!("output `{port}`: {m}"));
     let what: String = t.get_item(0)?.extract()?;
     match (what.as_str(), ty) {
-        ("series", PortType::Series | PortType::Current) => {
+        ("series", PortType::Series | PortType::Current | PortType::Control) => {
             let stamps: PyReadonlyArray1<u64> = t.get_item(1)?.extract()?;
             let times: PyReadonlyArray1<f64> = t.get_item(2)?.extract()?;
             let data: PyReadonlyArray3<f64> = t.get_item(3)?.extract()?;

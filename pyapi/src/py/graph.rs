@@ -34,7 +34,7 @@ fn port_list(
                 .map(|ty| (n.clone(), ty))
                 .ok_or_else(|| {
                     pyo3::exceptions::PyValueError::new_err(format!(
-                        "port `{n}`: unknown type `{t}` (series, current or spikes)"
+                        "port `{n}`: unknown type `{t}` (series, current, spikes or control)"
                     ))
                 })
         })
@@ -109,18 +109,26 @@ impl NativeGraph {
     }
 
     /// Adds a Python actor: `actor` is a `brainstream.PyActor`, the ports
-    /// (name, type) pairs.
+    /// (name, type) pairs, and the steerable keys its `control` outputs
+    /// declare (port, keys).
+    #[pyo3(signature = (name, actor, inputs, outputs, control_keys=vec![]))]
     fn add_python_actor(
         &mut self,
         name: String,
         actor: Py<PyAny>,
         inputs: Vec<(String, String)>,
         outputs: Vec<(String, String)>,
+        control_keys: Vec<(String, Vec<String>)>,
     ) -> PyResult<()> {
         let (inputs, outputs) = (port_list(inputs)?, port_list(outputs)?);
-        self.additions
-            .actors
-            .push((name.clone(), Addition::Python { inputs, outputs }));
+        self.additions.actors.push((
+            name.clone(),
+            Addition::Python {
+                inputs,
+                outputs,
+                control_keys,
+            },
+        ));
         self.py_actors.push((name, actor));
         Ok(())
     }
@@ -227,9 +235,21 @@ impl NativeGraph {
             (None, None) => unreachable!("a temporary folder without an output folder"),
         };
         let cancel = Arc::new(Cancel::new());
+        // the changes controllers make through `control` inputs
+        let steering = Arc::new(embed::SteeringLog::new(
+            out.as_ref().map(|o| o.join("steering.jsonl")),
+        ));
+        let mut hooks = brainstream::runtime::Hooks::none();
+        if g.edges
+            .iter()
+            .any(|e| e.ty == brainstream::runtime::PortType::Control)
+        {
+            hooks.push(steering.clone());
+        }
         let opts = RunOptions {
             out_dir,
             cancel: Some(cancel.clone()),
+            hooks,
             ..Default::default()
         };
         let steps = Arc::new(AtomicU64::new(0));
@@ -283,6 +303,22 @@ impl NativeGraph {
                     busy.set_item(n, b.as_secs_f64())?;
                 }
                 d.set_item("busy_s", busy)?;
+                let events = PyList::empty(py);
+                for e in steering
+                    .events
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .iter()
+                {
+                    let x = PyDict::new(py);
+                    x.set_item("window", e.window)?;
+                    x.set_item("key", &e.key)?;
+                    x.set_item("old", e.old)?;
+                    x.set_item("new", e.new)?;
+                    x.set_item("source", &e.source)?;
+                    events.append(x)?;
+                }
+                d.set_item("steering", events)?;
                 // a signal that came after the last window: the run is complete
                 let e = match stopped_by {
                     Some(e) if !e.is_instance_of::<pyo3::exceptions::PyKeyboardInterrupt>(py) => {
