@@ -202,3 +202,62 @@ fn input_table_synapse_errors_name_the_place() {
         assert!(e.contains(key) && e.contains(says), "{synapse}: {e}");
     }
 }
+
+/// A run stopped half way at a checkpoint and resumed fires as the whole
+/// run: the checkpoint keeps every tsodyks2_synapse's (u, x) of the input
+/// table (and of the input ports, the same code). The Wilson-Cowan
+/// co-simulation (its proxy trains through depressing synapses; the
+/// devices of the NEST test above cannot be checkpointed), 100 ms.
+#[test]
+fn input_table_tsodyks2_states_survive_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let graph = root().join("graphs/cosim_wc76_spiking.toml");
+    let input = "actors.net.input={ trains_per_region = 100, targets = [\"E\", \"I\"], indegree = 10, weight = 40.0, delay_ms = 0.1, synapse = { model = \"tsodyks2_synapse\", U = 0.5, u = 0.5, tau_rec = 200.0 } }";
+    let cli = |args: &[&str]| {
+        let o = bs().args(args).output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let (full, half) = (dir.path().join("full"), dir.path().join("half"));
+    let g = graph.to_str().unwrap();
+    let set = ["--set", "simulation.duration_ms=100", "--set", input];
+    cli(&[&["run", g, "-q", "--out", full.to_str().unwrap()], &set[..]].concat());
+    cli(&[
+        &[
+            "run",
+            g,
+            "-q",
+            "--out",
+            half.to_str().unwrap(),
+            "--stop-at",
+            "50",
+        ],
+        &set[..],
+    ]
+    .concat());
+    let ckpt = half.join("checkpoints/t=50ms");
+    cli(&[
+        "resume",
+        "--out",
+        half.to_str().unwrap(),
+        ckpt.to_str().unwrap(),
+        "-q",
+    ]);
+    let times = |d: &std::path::Path| {
+        open_h5(&d.join("spikes.h5"))
+            .dataset("spikes/times")
+            .unwrap()
+            .read_raw::<f64>()
+            .unwrap()
+    };
+    let (a, b) = (times(&full), times(&half));
+    assert!(
+        a.len() >= 100 && a.iter().any(|&t| t > 60.0),
+        "{} spikes",
+        a.len()
+    );
+    assert_eq!(a, b, "the resumed run fired differently");
+}

@@ -608,6 +608,51 @@ impl PortSynapses {
         Ok(())
     }
 
+    /// The (u, x, t_last) of every tsodyks2_synapse on the input ports (and
+    /// the `input` table's), port by port, train by train in ascending
+    /// order, in wiring order within a train: a checkpoint's.
+    pub fn tsodyks2_states(&self) -> Vec<f64> {
+        let mut out = vec![];
+        for port in &self.ports {
+            let mut trains: Vec<u32> = port.keys().copied().collect();
+            trains.sort_unstable();
+            for s in trains.iter().filter_map(|t| port.get(t)).flatten() {
+                if let Some(PortPlastic::Tsodyks2(_, st)) = &s.plastic {
+                    out.extend([st.u, st.x, st.t_last]);
+                }
+            }
+        }
+        out
+    }
+
+    /// Puts back what [`tsodyks2_states`](Self::tsodyks2_states) saved, on
+    /// the same synapses (the wiring is redrawn from the seed as before).
+    pub fn restore_tsodyks2_states(&mut self, saved: &[f64]) -> Result<(), String> {
+        let mut states = saved.chunks_exact(3);
+        let mut n = 0;
+        for port in &mut self.ports {
+            let mut trains: Vec<u32> = port.keys().copied().collect();
+            trains.sort_unstable();
+            for t in trains {
+                for s in port.get_mut(&t).into_iter().flatten() {
+                    if let Some(PortPlastic::Tsodyks2(_, st)) = &mut s.plastic {
+                        n += 1;
+                        if let Some(c) = states.next() {
+                            (st.u, st.x, st.t_last) = (c[0], c[1], c[2]);
+                        }
+                    }
+                }
+            }
+        }
+        if saved.len() != 3 * n {
+            return Err(format!(
+                "the checkpoint holds {} values of tsodyks2_synapses on input ports, this network has {n} such synapses (3 values each)",
+                saved.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// The longest synaptic delay (steps past the edge).
     pub fn longest_delay(&self) -> usize {
         self.longest

@@ -163,6 +163,8 @@ struct SpikingNetwork {
     meta: Arc<SeriesMeta>,
     /// a checkpoint's network state, taken at `start` ([`state`])
     restored: Option<brainstream_models::spiking::network::NetworkState>,
+    /// a checkpoint's tsodyks2 states of the input ports' synapses
+    restored_ports: Option<Vec<f64>>,
 }
 
 fn num(t: &toml::Table, key: &str, at: &str) -> Result<f64, BuildError> {
@@ -375,6 +377,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         warned_unconnected: [false; 4],
         meta,
         restored: None,
+        restored_ports: None,
     }))
 }
 
@@ -538,6 +541,11 @@ impl Actor for SpikingNetwork {
         if let Some((s, synapses)) = plastic_input {
             self.port_synapses
                 .add_input(synapses.into_iter(), s, ctx, grid, &mut net)?;
+        }
+        if let Some(saved) = self.restored_ports.take() {
+            self.port_synapses
+                .restore_tsodyks2_states(&saved)
+                .map_err(|e| ActorError::new(format!("resuming from the checkpoint: {e}")))?;
         }
         net.build();
         self.threads = match self.threads {

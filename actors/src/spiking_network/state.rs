@@ -1,6 +1,7 @@
 //! The spiking network's checkpoint: its network's state
 //! ([`NetworkState`]: step, neurons, queued input, generator, plastic
-//! synapses) and which ports' unconnected trains were already reported.
+//! synapses), which ports' unconnected trains were already reported, and
+//! the (u, x) of the tsodyks2_synapses on input ports (`PortSynapses`).
 //! The structure (connections, input wiring) is rebuilt from the graph and
 //! the seed at `start`, as in the run that saved it.
 
@@ -52,6 +53,7 @@ impl Stateful for SpikingNetwork {
         for b in self.warned_unconnected {
             w.bool(b);
         }
+        w.f64s(&self.port_synapses.tsodyks2_states());
         Ok(w.finish())
     }
 
@@ -96,6 +98,7 @@ impl Stateful for SpikingNetwork {
         for b in self.warned_unconnected.iter_mut() {
             *b = r.bool()?;
         }
+        self.restored_ports = Some(r.f64s()?);
         r.end()?;
         self.restored = Some(NetworkState {
             step,
