@@ -18,10 +18,11 @@ use std::sync::Arc;
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::{integrator, Scheme};
 use brainstream_models::leadfield::load_region_mapping;
+use brainstream_models::stimulus::Temporal;
 use brainstream_models::surface::local_connectivity::SPATIAL_EQUATIONS;
 use brainstream_models::surface::{
     read_local_connectivity, LocalConnectivity, SpatialEquation, Surface, SurfaceConfig,
-    SurfaceSim, SURFACE_MODELS,
+    SurfaceSim, SurfaceStimulus, SURFACE_MODELS,
 };
 use brainstream_models::{model_info, Connectivity, InitialConditions, ModelInfo};
 use brainstream_runtime::{
@@ -35,6 +36,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "surface", ty: ParamType::Path, default: DefaultValue::Str("builtin:cortex_16k"), range: None, unit: "", doc: "The cortical surface: builtin:cortex_16k (tvb-data's cortex_16384.zip, tvb-library's default Cortex) or a TVB surface zip (vertices.txt in mm, triangles.txt), relative to the graph" },
     ParamSpec { name: "region_mapping", ty: ParamType::Path, default: DefaultValue::Str("builtin:tvb76_16k"), range: None, unit: "", doc: "Vertex → region map: builtin:tvb76_16k (tvb-data's regionMapping_16k_76.txt, for builtin:tvb76 on builtin:cortex_16k) or a file of one region index per vertex (.txt/.csv/.npy)" },
     ParamSpec { name: "local_connectivity", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "tvb-library's LocalConnectivity: { equation = \"Gaussian\", sigma = 3.0, amp = 1.0, midpoint = 0.0, offset = 0.0, cutoff = 10.0 } (mm; TVB's defaults sigma 1, amp 1, midpoint 0, offset 0, cutoff 40): the equation of the exact geodesic distance up to the cutoff, homogenised as TVB does; or { file = \"local_connectivity_16384.mat\" }: a precomputed V × V sparse matrix used as is, as LocalConnectivity.from_file reads it (a .mat holding a sparse `LocalCoupling`, as tvb-data's, or a Matrix Market .mtx), relative to the graph; absent: no local coupling" },
+    ParamSpec { name: "stimulus", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "tvb-library's StimuliSurface: { equation = \"PulseTrain\", equation_params = { T = 4.0, tau = 1.5, amp = 0.8, onset = 1.0 }, spatial = { equation = \"Gaussian\", sigma = 8.0, amp = 1.0, midpoint = 0.0, offset = 0.0 }, focal_triangles = [0, 9000] } (or focal_vertices = [...]): u_v(t) = T(t)·Σ_k E(geodesic distance from focus k to v), added to the model's stimulus variable as TVB adds it; T any temporal equation of the stimulus kind (defaults as TVB's), E a Gaussian (mm; TVB's defaults); focal_triangles are TVB's focal_points_triangles (each gives its first vertex); absent: no stimulus" },
     ParamSpec { name: "local_coupling_strength", ty: ParamType::Float, default: DefaultValue::Float(1.0), range: Some((-1e9, 1e9)), unit: "1", doc: "tvb-library's Cortex.coupling_strength: the local coupling is strength·L·V (one value for all vertices)" },
     ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("Generic2dOscillator"), range: None, unit: "", doc: "Neural mass model: Generic2dOscillator (the local coupling enters its V equation as tvb-library adds it)" },
     ParamSpec { name: "model_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Model parameters by name, one value each (e.g. { a = -2.0 })" },
@@ -159,6 +161,140 @@ fn local_spec(ctx: &BuildCtx) -> Result<Option<LocalSpec>, BuildError> {
     Ok(Some(LocalSpec::Computed(eq, cutoff)))
 }
 
+/// Reads the `stimulus` table (tvb-library's `StimuliSurface`) and computes
+/// its spatial pattern on `surface`.
+fn stimulus_spec(ctx: &BuildCtx, surface: &Surface) -> Result<Option<SurfaceStimulus>, BuildError> {
+    let Some(t) = ctx.params.table("stimulus")? else {
+        return Ok(None);
+    };
+    let key = |k: &str| format!("stimulus.{k}");
+    let num = |k: &str, v: &toml::Value| -> Result<f64, BuildError> {
+        v.as_float()
+            .or_else(|| v.as_integer().map(|i| i as f64))
+            .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a number")))
+    };
+    let indices = |k: &str, v: &toml::Value| -> Result<Vec<usize>, BuildError> {
+        let a = v
+            .as_array()
+            .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a list of indices")))?;
+        a.iter()
+            .map(|x| {
+                x.as_integer()
+                    .filter(|&i| i >= 0)
+                    .map(|i| i as usize)
+                    .ok_or_else(|| {
+                        BuildError::at(key(k), format!("`{x}` is not an index (an integer ≥ 0)"))
+                    })
+            })
+            .collect()
+    };
+    let mut equation = "PulseTrain".to_string();
+    let mut eparams: Vec<(String, f64)> = Vec::new();
+    let mut spatial = SpatialEquation::gaussian_default();
+    let mut foci: Option<Vec<usize>> = None;
+    for (k, v) in t {
+        match k.as_str() {
+            "equation" => {
+                equation = v
+                    .as_str()
+                    .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a name")))?
+                    .to_string()
+            }
+            "equation_params" => {
+                let tt = v
+                    .as_table()
+                    .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a table")))?;
+                for (n, x) in tt {
+                    eparams.push((n.clone(), num(&format!("equation_params.{n}"), x)?));
+                }
+            }
+            "spatial" => {
+                let tt = v
+                    .as_table()
+                    .ok_or_else(|| BuildError::at(key(k), format!("`{v}` is not a table")))?;
+                let SpatialEquation::Gaussian {
+                    amp,
+                    sigma,
+                    midpoint,
+                    offset,
+                } = &mut spatial;
+                for (n, x) in tt {
+                    let kk = format!("spatial.{n}");
+                    match n.as_str() {
+                        "equation" => {
+                            if !SPATIAL_EQUATIONS.contains(&x.as_str().unwrap_or("")) {
+                                return Err(BuildError::at(
+                                    key(&kk),
+                                    format!("unknown spatial equation `{x}`"),
+                                )
+                                .hint(format!("available: {}", SPATIAL_EQUATIONS.join(", "))));
+                            }
+                        }
+                        "amp" => *amp = num(&kk, x)?,
+                        "sigma" => *sigma = num(&kk, x)?,
+                        "midpoint" => *midpoint = num(&kk, x)?,
+                        "offset" => *offset = num(&kk, x)?,
+                        other => {
+                            return Err(BuildError::at(
+                                key(&kk),
+                                format!("a Gaussian spatial equation has no `{other}`"),
+                            )
+                            .hint("keys: equation, amp, sigma, midpoint, offset"))
+                        }
+                    }
+                }
+                let SpatialEquation::Gaussian { sigma, .. } = spatial;
+                if !(sigma.is_finite() && sigma > 0.0) {
+                    return Err(BuildError::at(
+                        key("spatial.sigma"),
+                        format!("{sigma} mm: a positive width is expected"),
+                    ));
+                }
+            }
+            "focal_triangles" | "focal_vertices" => {
+                if foci.is_some() {
+                    return Err(BuildError::at(
+                        key(k),
+                        "give the focal points once: `focal_triangles` (tvb-library's focal_points_triangles) or `focal_vertices`",
+                    ));
+                }
+                let ix = indices(k, v)?;
+                foci = Some(if k == "focal_triangles" {
+                    SurfaceStimulus::vertices_of_triangles(surface, &ix)
+                        .map_err(|e| BuildError::at(key(k), e.to_string()))?
+                } else {
+                    ix
+                });
+            }
+            other => {
+                return Err(BuildError::at(
+                    key(other),
+                    format!("a surface stimulus has no `{other}`"),
+                )
+                .hint(
+                    "keys: equation, equation_params, spatial, focal_triangles or focal_vertices",
+                ))
+            }
+        }
+    }
+    let Some(foci) = foci else {
+        return Err(BuildError::at(
+            "stimulus",
+            "no focal points: `focal_triangles` (tvb-library's focal_points_triangles) or `focal_vertices`",
+        ));
+    };
+    let temporal = Temporal::new(&equation, eparams.iter().map(|(k, v)| (k.as_str(), *v)))
+        .map_err(|e| BuildError::at(key("equation"), e.to_string()))?;
+    let which = if t.contains_key("focal_triangles") {
+        "focal_triangles"
+    } else {
+        "focal_vertices"
+    };
+    SurfaceStimulus::new(surface, &foci, spatial, temporal)
+        .map(Some)
+        .map_err(|e| BuildError::at(key(which), e.to_string()))
+}
+
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
     let model_name = p.str("model")?;
@@ -241,6 +377,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             Some(lc.matrix)
         }
     };
+    let stimulus = stimulus_spec(ctx, &surface)?;
     let nnz = local.as_ref().map_or(0, |l| l.nnz());
     let index_of = |v: &str| info.var_index(v);
     let voi: Vec<usize> = match p.str_list("variables")? {
@@ -303,6 +440,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         local,
         coupling_strength: p.f64("local_coupling_strength")?,
         initial,
+        stimulus,
     };
     // every configuration error at validation: build the stepper now
     let sim = SurfaceSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;

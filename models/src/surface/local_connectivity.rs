@@ -66,7 +66,7 @@ impl SpatialEquation {
         }
     }
 
-    fn check(&self) -> Result<(), ModelError> {
+    pub(crate) fn check(&self) -> Result<(), ModelError> {
         match *self {
             Self::Gaussian {
                 amp,

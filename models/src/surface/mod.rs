@@ -6,16 +6,19 @@
 //! into the delayed history and broadcasting each region's coupling back
 //! to its vertices ([`sim`]). A precomputed local connectivity is read
 //! from a file as tvb-library's `LocalConnectivity.from_file` reads it
-//! ([`lc_file`]).
+//! ([`lc_file`]); a surface stimulus is tvb-library's `StimuliSurface`
+//! ([`stimulus`]).
 
 pub mod geodesic;
 pub mod lc_file;
 pub mod local_connectivity;
 pub mod mesh;
 pub mod sim;
+pub mod stimulus;
 
 pub use geodesic::SparseRows;
 pub use lc_file::read_local_connectivity;
 pub use local_connectivity::{LocalConnectivity, SpatialEquation};
 pub use mesh::{Surface, BUILTIN_CORTEX_16K};
 pub use sim::{SurfaceConfig, SurfaceSim, SURFACE_MODELS};
+pub use stimulus::SurfaceStimulus;

@@ -23,6 +23,11 @@
 //!   `X + (f(X) + f(X̃))·dt/2` (the coupling held over the step),
 //!   clamped to the model's boundaries after each stage.
 //!
+//! A [`SurfaceStimulus`] (tvb-library's `StimuliSurface`) `u` enters the
+//! model's stimulus variables as tvb-library's schemes add it: Euler
+//! `X + dt·(f(X) + u)`, Heun `X̃ = X + dt·(f(X) + u)`, `X + dX + dt·u`
+//! (`u = 0` for the other variables, added as tvb-library adds its zeros).
+//!
 //! The initial state is held constant over the initial history (as
 //! `initial_conditions` repeated over tvb-library's horizon); the first
 //! step is step 1. Deterministic integrators only, Generic2dOscillator
@@ -39,6 +44,7 @@ use crate::params::ParamSet;
 use crate::tvb_sum::reduceat;
 
 use super::geodesic::SparseRows;
+use super::stimulus::SurfaceStimulus;
 
 /// The models a surface simulation steps (the local coupling enters each
 /// model's equations at its own place).
@@ -64,6 +70,8 @@ pub struct SurfaceConfig {
     pub coupling_strength: f64,
     /// `Golden` (over the vertex index) or `Values` (`nvar × V`).
     pub initial: InitialConditions,
+    /// tvb-library's `StimuliSurface` (`None`: no stimulus).
+    pub stimulus: Option<SurfaceStimulus>,
 }
 
 /// Generic2dOscillator's parameters, read once.
@@ -133,6 +141,10 @@ pub struct SurfaceSim {
     dx2: Vec<f64>,
     inter: Vec<f64>,
     sums: Vec<f64>,
+    /// the stimulus, the model's stimulus variables, and this step's `u`
+    stimulus: Option<SurfaceStimulus>,
+    stvar: Vec<usize>,
+    u: Vec<f64>,
 }
 
 fn cfg_err(cause: String) -> ModelError {
@@ -274,6 +286,20 @@ impl SurfaceSim {
             }
             l
         });
+        if let Some(st) = &cfg.stimulus {
+            if m.stimulus.is_empty() {
+                return Err(cfg_err(format!(
+                    "{} has no stimulus variable (tvb-library's stvar)",
+                    m.name
+                )));
+            }
+            if st.spatial.len() != nv {
+                return Err(cfg_err(format!(
+                    "the stimulus has a pattern of {} vertices; the region mapping has {nv}",
+                    st.spatial.len()
+                )));
+            }
+        }
         let ncv = m.cvar.len();
         let mut sim = Self {
             model: m,
@@ -302,6 +328,9 @@ impl SurfaceSim {
             dx2: vec![0.0; nvar * nv],
             inter: vec![0.0; nvar * nv],
             sums: vec![0.0; nr],
+            u: vec![0.0; if cfg.stimulus.is_some() { nvar * nv } else { 0 }],
+            stimulus: cfg.stimulus,
+            stvar: m.stimulus.to_vec(),
         };
         sim.clamp_state();
         // the constant initial history: every slot holds the initial averages
@@ -397,6 +426,16 @@ impl SurfaceSim {
         for s in 0..nsteps {
             let k = self.steps + 1;
             self.region_coupling(k);
+            // u_v = S_v·T((k − 1)·dt), tvb-library's stimulus(stim_step)
+            if let Some(st) = &self.stimulus {
+                let tv = st.temporal.eval((k - 1) as f64 * dt);
+                for &sv in &self.stvar {
+                    for (u, &sp) in self.u[sv * nv..(sv + 1) * nv].iter_mut().zip(&st.spatial) {
+                        *u = sp * tv;
+                    }
+                }
+            }
+            let stim = self.stimulus.is_some();
             let ncv = self.cvar.len();
             let ev = |x: &[f64],
                       lc: &mut [f64],
@@ -426,15 +465,27 @@ impl SurfaceSim {
                 &self.g2d,
             );
             match self.scheme {
+                Scheme::Euler if stim => {
+                    // x + dt·(f(x) + u), u = 0 off the stimulus variables
+                    for i in 0..n {
+                        self.x[i] += dt * (self.dx1[i] + self.u[i]);
+                    }
+                }
                 Scheme::Euler => {
                     for (x, d) in self.x.iter_mut().zip(&self.dx1) {
                         *x += dt * d;
                     }
                 }
                 Scheme::Heun | Scheme::Rk4 => {
-                    // X̃ = X + dt·f(X), then X + (f(X) + f(X̃))·dt/2
-                    for i in 0..n {
-                        self.inter[i] = self.x[i] + dt * self.dx1[i];
+                    // X̃ = X + dt·(f(X) + u), then X + (f(X) + f(X̃))·dt/2 + dt·u
+                    if stim {
+                        for i in 0..n {
+                            self.inter[i] = self.x[i] + dt * (self.dx1[i] + self.u[i]);
+                        }
+                    } else {
+                        for i in 0..n {
+                            self.inter[i] = self.x[i] + dt * self.dx1[i];
+                        }
                     }
                     clamp(&self.bounds, nv, &mut self.inter);
                     ev(
@@ -448,6 +499,11 @@ impl SurfaceSim {
                     );
                     for i in 0..n {
                         self.x[i] += (self.dx1[i] + self.dx2[i]) * dt / 2.0;
+                    }
+                    if stim {
+                        for i in 0..n {
+                            self.x[i] += dt * self.u[i];
+                        }
                     }
                 }
             }

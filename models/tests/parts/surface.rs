@@ -151,6 +151,7 @@ fn check_case(name: &str, scheme: brainstream_models::integrator::Scheme) {
         local: Some(case_matrix(&m).clone()),
         coupling_strength: m["coupling_strength"].as_f64().unwrap(),
         initial: InitialConditions::Golden,
+        stimulus: None,
     })
     .unwrap();
     assert_eq!(sim.horizon() as u64, m["horizon"].as_u64().unwrap());

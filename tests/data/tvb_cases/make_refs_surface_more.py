@@ -25,8 +25,14 @@ the initial history).
   (as surface_g2d), plus surface_lcfile.json with the matrix's nnz, sum
   and a few entries.
 
-Run (about a minute):  python make_refs_surface_more.py   (needs
-tvb-library, tvb-data and tvb-gdist)
+* surface_stim_*: a StimuliSurface (tvb-library's surface stimulus: a
+  PulseTrain in time times, per vertex, the sum over focal points of a
+  Gaussian (sigma 3 mm) of the geodesic distance from the first vertex of each focal
+  triangle) on surface_g2d, 10 ms: as surface_lcfile, plus the spatial
+  pattern of every 128th vertex (surface_stim_spatial.npy).
+
+Run (about a minute):  python make_refs_surface_more.py [lcfile] [sensors]
+[stimulus]   (needs tvb-library, tvb-data and tvb-gdist)
 """
 import json
 import os
@@ -40,7 +46,7 @@ warnings.filterwarnings("ignore")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_refs import CONN, OUT, golden_ic  # noqa: E402
 from make_refs_surface import CS, DT, G2D_A, LIN_A, STRIDE, make_cortex  # noqa: E402
-from tvb.datatypes import cortex, local_connectivity  # noqa: E402
+from tvb.datatypes import cortex, equations, local_connectivity, patterns  # noqa: E402
 from tvb.simulator.backend.ref import RefSurface  # noqa: E402
 from tvb.simulator.lab import (connectivity, coupling, integrators, models,  # noqa: E402
                                monitors, simulator)
@@ -123,12 +129,66 @@ def lcfile_case(conn):
     print("surface_lcfile", y.shape, "nnz", m.nnz, "t0", t[0], "t1", t[-1])
 
 
+# the surface stimulus: a pulse train spread by a Gaussian of the geodesic
+# distance from the first vertex of each focal triangle
+STIM_TRIANGLES = [0, 9000, 21000]
+STIM_SPATIAL = dict(amp=1.0, sigma=3.0, midpoint=0.0, offset=0.0)
+STIM_PULSE = dict(T=4.0, tau=1.5, amp=0.8, onset=1.0)
+
+
+def stimulus_case(conn):
+    ctx, _ = make_cortex(conn)
+    surf = ctx.region_mapping_data.surface
+    surf.configure()   # number_of_vertices, which configure_space reads
+    stim = patterns.StimuliSurface(surface=surf,
+                                   focal_points_triangles=np.array(STIM_TRIANGLES),
+                                   temporal=equations.PulseTrain(parameters=dict(STIM_PULSE)),
+                                   spatial=equations.Gaussian(parameters=dict(STIM_SPATIAL)))
+    model = models.Generic2dOscillator(a=np.array([G2D_A]))
+    model.variables_of_interest = tuple(model.state_variables)
+    sim = simulator.Simulator(model=model, connectivity=conn,
+                              coupling=coupling.Linear(a=np.array([LIN_A])),
+                              integrator=integrators.HeunDeterministic(dt=DT),
+                              monitors=(monitors.Raw(),), surface=ctx, stimulus=stim)
+    conn.set_idelays(DT)
+    horizon = int(conn.idelays.max()) + 1
+    ic = golden_ic(model, len(ctx.region_mapping))
+    sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
+    sim.configure()
+    length = 10.0
+    (t, y), = sim.run(simulation_length=length)
+    y = y[..., 0]
+    dec = int(round(1.0 / DT))
+    idx = np.arange(dec - 1, y.shape[0], dec)
+    t, y = t[idx], y[idx]
+    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
+                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    base = os.path.join(OUT, "surface_stim")
+    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
+    np.save(base + "_regions.npy", regions.astype(np.float64))
+    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+    # the spatial pattern (sum over the foci of the Gaussian of the distance)
+    np.save(base + "_spatial.npy", stim.spatial_pattern[::STRIDE, 0].astype(np.float64))
+    meta = dict(focal_triangles=STIM_TRIANGLES, focal_vertices=[int(v) for v in stim.focal_points_surface],
+                spatial=dict(STIM_SPATIAL, equation="Gaussian"), temporal=dict(STIM_PULSE, equation="PulseTrain"),
+                length_ms=length, horizon=horizon, vertex_stride=STRIDE, decimate=dec,
+                shape=list(y[:, :, ::STRIDE].shape), brain="surface_g2d",
+                spatial_sum=float(stim.spatial_pattern.sum()))
+    json.dump(meta, open(base + ".json", "w"), indent=1)
+    print("surface_stim", y.shape, "foci", meta["focal_vertices"], "t0", t[0], "t1", t[-1])
+
+
 def main():
     conn = connectivity.Connectivity.from_file(CONN)
     conn.speed = np.array([3.0])
     conn.configure()
-    lcfile_case(conn)
-    sensors_case(conn)
+    which = sys.argv[1:] or ["lcfile", "sensors", "stimulus"]
+    if "lcfile" in which:
+        lcfile_case(conn)
+    if "sensors" in which:
+        sensors_case(conn)
+    if "stimulus" in which:
+        stimulus_case(conn)
 
 
 if __name__ == "__main__":
