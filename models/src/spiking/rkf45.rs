@@ -272,8 +272,11 @@ const GROW_CAPPED_BELOW: f64 = 0.99 * (0.18 * 0.18 * 0.18 * 0.18 * 0.18 * 0.18);
 /// `ys[i]` is neuron `i`'s state, `hs[i]` its carried step.
 ///
 /// On x86-64 with AVX2 the lanes run on 256-bit registers (the same
-/// IEEE operations: AVX2 does not bring fused multiply-adds, and Rust
-/// never contracts a multiply and an add into one).
+/// IEEE operations: Rust never contracts a multiply and an add into a
+/// fused multiply-add, even where FMA is enabled). With FMA as well, the
+/// code is compiled for both, so that a right-hand side's
+/// [`lane_exp::exp_lanes`](super::lane_exp::exp_lanes) (glibc's FMA
+/// algorithm, its fused operations written out) inlines into the lanes.
 pub fn evolve_lanes<const N: usize, const A: usize, O: LaneOde<N, A>>(
     ode: &mut O,
     ys: &mut [[f64; N]],
@@ -283,12 +286,34 @@ pub fn evolve_lanes<const N: usize, const A: usize, O: LaneOde<N, A>>(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has AVX2 and FMA (checked just above)
+            unsafe { evolve_lanes_avx2_fma(ode, ys, hs, t1, control) };
+            return;
+        }
         if std::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU has AVX2 (checked just above)
             unsafe { evolve_lanes_avx2(ode, ys, hs, t1, control) };
             return;
         }
     }
+    evolve_lanes_any(ode, ys, hs, t1, control)
+}
+
+/// [`evolve_lanes`] compiled for AVX2 and FMA (no contraction: the same
+/// operations as [`evolve_lanes_avx2`]).
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn evolve_lanes_avx2_fma<const N: usize, const A: usize, O: LaneOde<N, A>>(
+    ode: &mut O,
+    ys: &mut [[f64; N]],
+    hs: &mut [f64],
+    t1: f64,
+    control: Control,
+) {
     evolve_lanes_any(ode, ys, hs, t1, control)
 }
 
