@@ -69,6 +69,20 @@ pub fn open_h5(path: &Path) -> hdf5::File {
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A spike recording (an `hdf5_recorder` on a `spikes` port): its
+/// `spikes/times` (ms) and `spikes/senders`, in the file's order.
+pub fn read_spikes(path: &Path) -> (Vec<f64>, Vec<u32>) {
+    let f = open_h5(path);
+    let read = |name: &str| {
+        f.dataset(name)
+            .unwrap_or_else(|e| panic!("{}: {name}: {e}", path.display()))
+    };
+    (
+        read("spikes/times").read_raw::<f64>().unwrap(),
+        read("spikes/senders").read_raw::<u32>().unwrap(),
+    )
+}
+
 /// `/data` and `/time` of a recorder file.
 pub fn read_h5(path: &Path) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
     let f = open_h5(path);

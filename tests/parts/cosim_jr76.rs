@@ -96,10 +96,6 @@ fn jansen_rit_with_spiking_regions_runs_and_fires_in_band() {
             }
         }
     }
-    let senders = open_h5(&dir.path().join("spikes.h5"))
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
+    let senders = read_spikes(&dir.path().join("spikes.h5")).1;
     assert!(senders.len() > 1000 && senders.iter().all(|&s| s < 600));
 }

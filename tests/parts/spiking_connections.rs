@@ -95,12 +95,7 @@ fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
         run(&g, dir.path(), &[]).unwrap();
         let want = floats(&r["spike_times_ms"]);
         let want_vm = floats(&r["vm_mV"]);
-        let f = open_h5(&dir.path().join("spikes.h5"));
-        let times = f
-            .dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap();
+        let times = read_spikes(&dir.path().join("spikes.h5")).0;
         assert!(want.len() >= 5, "{model}: the reference must fire");
         assert_eq!(
             times.len(),
@@ -129,12 +124,7 @@ fn two_trains_of_opposite_sign_reproduce_nest_for_every_model() {
         // negative weight did act
         let dir2 = tempfile::tempdir().unwrap();
         run(&g, dir2.path(), &["actors.net.connections.1.weight=0.0"]).unwrap();
-        let f = open_h5(&dir2.path().join("spikes.h5"));
-        let alone = f
-            .dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap();
+        let alone = read_spikes(&dir2.path().join("spikes.h5")).0;
         assert_ne!(
             alone, times,
             "{model}: the inhibitory train changed nothing"
@@ -284,17 +274,7 @@ to = "vm.input"
 "#,
     );
     run(&g, dir.path(), &[]).unwrap();
-    let f = open_h5(&dir.path().join("spikes.h5"));
-    let senders = f
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
-    let times = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let (times, senders) = read_spikes(&dir.path().join("spikes.h5"));
     // neurons 1 (r1.b) and 3 (r2.b) fire, in step; 0 and 2 never
     assert!(senders.iter().all(|&s| s == 1 || s == 3), "{senders:?}");
     let of = |n: u32| -> Vec<f64> {
@@ -321,12 +301,7 @@ to = "vm.input"
         ],
     )
     .unwrap();
-    let f = open_h5(&dir2.path().join("spikes.h5"));
-    let alone = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let alone = read_spikes(&dir2.path().join("spikes.h5")).0;
     assert_eq!(of(1), alone);
     let (_, vm, _) = read_h5(&dir.path().join("vm.h5"));
     assert!((0..1000).all(|k| vm[k * 4] == -70.0 && vm[k * 4 + 2] == -70.0));
@@ -542,11 +517,7 @@ to = "vm.input"
     run(&gp, dir.path(), &[]).unwrap();
     let want = floats(&r["spike_times_ms"]);
     let want_vm = floats(&r["vm_mV"]);
-    let times = open_h5(&dir.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let times = read_spikes(&dir.path().join("spikes.h5")).0;
     assert!(want.len() >= 5, "the reference must fire");
     assert_eq!(times.len(), want.len(), "{times:?} vs NEST {want:?}");
     for (a, b) in times.iter().zip(&want) {
@@ -569,11 +540,7 @@ to = "vm.input"
     );
     let gp2 = write(dir2.path(), "g.toml", &fixed);
     run(&gp2, dir2.path(), &[]).unwrap();
-    let alone = open_h5(&dir2.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let alone = read_spikes(&dir2.path().join("spikes.h5")).0;
     assert_ne!(alone, times, "the synapse's plasticity changed nothing");
 }
 
@@ -676,17 +643,7 @@ to = "vm.input"
     let dir = tempfile::tempdir().unwrap();
     let gp = write(dir.path(), "g.toml", &g);
     run(&gp, dir.path(), &[]).unwrap();
-    let f = open_h5(&dir.path().join("spikes.h5"));
-    let senders = f
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
-    let times = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let (times, senders) = read_spikes(&dir.path().join("spikes.h5"));
     let mut got: Vec<(u64, u32)> = times
         .iter()
         .zip(&senders)

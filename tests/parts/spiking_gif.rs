@@ -98,11 +98,7 @@ to = "vm.input"
     let gp = write(dir.path(), "g.toml", &g);
     run(&gp, dir.path(), &[]).unwrap();
     let want = floats(&r["spike_times_ms"]);
-    let times = open_h5(&dir.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let times = read_spikes(&dir.path().join("spikes.h5")).0;
     assert!(want.len() >= 10, "the reference must fire");
     assert_eq!(times.len(), want.len(), "{times:?} vs NEST {want:?}");
     for (a, b) in times.iter().zip(&want) {
@@ -130,11 +126,7 @@ to = "vm.input"
     assert_ne!(plain, g);
     let gp2 = write(dir2.path(), "g.toml", &plain);
     run(&gp2, dir2.path(), &[]).unwrap();
-    let more = open_h5(&dir2.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let more = read_spikes(&dir2.path().join("spikes.h5")).0;
     assert!(
         more.len() > times.len() + 3,
         "{} vs {}",
@@ -178,12 +170,7 @@ to = "spikes.spikes"
         let dir = tempfile::tempdir().unwrap();
         let gp = write(dir.path(), "g.toml", &g);
         run(&gp, dir.path(), &[]).unwrap();
-        open_h5(&dir.path().join("spikes.h5"))
-            .dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap()
-            .len()
+        read_spikes(&dir.path().join("spikes.h5")).0.len()
     };
     let (a, b) = (count(1), count(2));
     for got in [a, b] {

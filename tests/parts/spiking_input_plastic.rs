@@ -97,17 +97,7 @@ fn run_graph(g: &str) -> (Vec<(u64, u32)>, Vec<f64>) {
     let dir = tempfile::tempdir().unwrap();
     let gp = write(dir.path(), "g.toml", g);
     run(&gp, dir.path(), &[]).unwrap();
-    let f = open_h5(&dir.path().join("spikes.h5"));
-    let times = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
-    let senders = f
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
+    let (times, senders) = read_spikes(&dir.path().join("spikes.h5"));
     let mut spikes: Vec<(u64, u32)> = times
         .iter()
         .zip(senders)
@@ -246,13 +236,7 @@ fn input_table_tsodyks2_states_survive_a_checkpoint() {
         ckpt.to_str().unwrap(),
         "-q",
     ]);
-    let times = |d: &std::path::Path| {
-        open_h5(&d.join("spikes.h5"))
-            .dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap()
-    };
+    let times = |d: &std::path::Path| read_spikes(&d.join("spikes.h5")).0;
     let (a, b) = (times(&full), times(&half));
     assert!(
         a.len() >= 100 && a.iter().any(|&t| t > 60.0),

@@ -19,21 +19,6 @@ fn list<T: std::fmt::Debug>(v: &[T]) -> String {
     format!("[{}]", s.join(", "))
 }
 
-/// (times, senders) of a recorder's spikes.
-fn spikes(path: &std::path::Path) -> (Vec<f64>, Vec<u32>) {
-    let f = open_h5(path);
-    (
-        f.dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap(),
-        f.dataset("spikes/senders")
-            .unwrap()
-            .read_raw::<u32>()
-            .unwrap(),
-    )
-}
-
 /// The neuron of `<model>_two_trains.json` and its two spike_generators
 /// (the inhibitory one over an edge of 0.5 ms), on a graph of step
 /// `graph_dt` with `net_dt` the network's own (`None`: the graph's).
@@ -115,8 +100,8 @@ fn a_network_at_half_the_graphs_step_equals_nest_and_itself_alone_at_that_step()
         run(&g, under.path(), &[]).unwrap();
         let g = write(alone.path(), "g.toml", &two_trains_graph(&r, 0.05, None));
         run(&g, alone.path(), &[]).unwrap();
-        let (t_under, _) = spikes(&under.path().join("spikes.h5"));
-        let (t_alone, _) = spikes(&alone.path().join("spikes.h5"));
+        let (t_under, _) = read_spikes(&under.path().join("spikes.h5"));
+        let (t_alone, _) = read_spikes(&alone.path().join("spikes.h5"));
         assert_eq!(t_under, t_alone, "{model}: spike times to the bit");
         assert_eq!(
             t_under.len(),
@@ -253,8 +238,8 @@ delay_ms = 1.0
     let d1 = tempfile::tempdir().unwrap();
     let g = write(d1.path(), "g.toml", &cosim);
     run(&g, d1.path(), &[]).unwrap();
-    let (t_in, s_in) = spikes(&d1.path().join("trains.h5"));
-    let (t1, s1) = spikes(&d1.path().join("spikes.h5"));
+    let (t_in, s_in) = read_spikes(&d1.path().join("trains.h5"));
+    let (t1, s1) = read_spikes(&d1.path().join("spikes.h5"));
     assert!(t_in.len() > 500, "{} proxy spikes", t_in.len());
     assert!(t1.len() > 500, "{} network spikes", t1.len());
     // spikes between the graph's steps: the network stepped by 0.05 ms
@@ -302,7 +287,7 @@ delay_ms = 1.0
     let d2 = tempfile::tempdir().unwrap();
     let g = write(d2.path(), "g.toml", &alone);
     run(&g, d2.path(), &[]).unwrap();
-    let (t2, s2) = spikes(&d2.path().join("spikes.h5"));
+    let (t2, s2) = read_spikes(&d2.path().join("spikes.h5"));
     assert_eq!(s1, s2, "senders");
     assert_eq!(t1, t2, "spike times");
     let (_, vm1, _) = read_h5(&d1.path().join("vm.h5"));
@@ -383,8 +368,8 @@ to = "vm.input"
     run(&g, under.path(), &[]).unwrap();
     let g = write(alone.path(), "g.toml", &graph(0.05, "", &shifted));
     run(&g, alone.path(), &[]).unwrap();
-    let (t1, _) = spikes(&under.path().join("spikes.h5"));
-    let (t2, _) = spikes(&alone.path().join("spikes.h5"));
+    let (t1, _) = read_spikes(&under.path().join("spikes.h5"));
+    let (t2, _) = read_spikes(&alone.path().join("spikes.h5"));
     assert!(t1.len() >= 3, "{t1:?}");
     assert_eq!(t1, t2);
     let (_, vm1, _) = read_h5(&under.path().join("vm.h5"));

@@ -89,17 +89,7 @@ to = "spikes.spikes"
 
 /// (time, sender) of every recorded spike, in time then sender order.
 fn spikes(dir: &std::path::Path) -> Vec<(f64, u64)> {
-    let f = open_h5(&dir.join("spikes.h5"));
-    let times = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
-    let senders = f
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
+    let (times, senders) = read_spikes(&dir.join("spikes.h5"));
     let mut s: Vec<(f64, u64)> = times
         .into_iter()
         .zip(senders.into_iter().map(u64::from))

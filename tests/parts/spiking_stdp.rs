@@ -222,17 +222,7 @@ to = "vm.input"
     let dir = tempfile::tempdir().unwrap();
     let gp = write(dir.path(), "g.toml", &g);
     run(&gp, dir.path(), &[]).unwrap();
-    let f = open_h5(&dir.path().join("spikes.h5"));
-    let senders = f
-        .dataset("spikes/senders")
-        .unwrap()
-        .read_raw::<u32>()
-        .unwrap();
-    let times = f
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let (times, senders) = read_spikes(&dir.path().join("spikes.h5"));
     let mut got: Vec<(u64, u32)> = times
         .iter()
         .zip(&senders)
@@ -260,11 +250,7 @@ to = "vm.input"
     let dir2 = tempfile::tempdir().unwrap();
     let gp2 = write(dir2.path(), "g.toml", &fixed);
     run(&gp2, dir2.path(), &[]).unwrap();
-    let alone = open_h5(&dir2.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let alone = read_spikes(&dir2.path().join("spikes.h5")).0;
     assert_ne!(alone, times, "the plasticity changed nothing");
 }
 
@@ -369,17 +355,7 @@ to = "spikes.spikes"
         let dir = tempfile::tempdir().unwrap();
         let gp = write(dir.path(), "g.toml", &g);
         run(&gp, dir.path(), &[]).unwrap();
-        let f = open_h5(&dir.path().join("spikes.h5"));
-        let senders = f
-            .dataset("spikes/senders")
-            .unwrap()
-            .read_raw::<u32>()
-            .unwrap();
-        let times = f
-            .dataset("spikes/times")
-            .unwrap()
-            .read_raw::<f64>()
-            .unwrap();
+        let (times, senders) = read_spikes(&dir.path().join("spikes.h5"));
         times
             .iter()
             .zip(senders)
@@ -501,11 +477,7 @@ to = "vm.input"
     let gp = write(dir.path(), "g.toml", &g);
     run(&gp, dir.path(), &[]).unwrap();
     let want = floats(&r["spike_times_ms"]);
-    let times = open_h5(&dir.path().join("spikes.h5"))
-        .dataset("spikes/times")
-        .unwrap()
-        .read_raw::<f64>()
-        .unwrap();
+    let times = read_spikes(&dir.path().join("spikes.h5")).0;
     assert!(want.len() >= 10, "the reference must fire");
     assert_eq!(times.len(), want.len(), "{times:?} vs NEST {want:?}");
     for (a, b) in times.iter().zip(&want) {
