@@ -1090,3 +1090,6 @@ print(json.dumps(out))
 
 #[path = "parts/netpyne.rs"]
 mod netpyne;
+
+#[path = "parts/external_control.rs"]
+mod external_control;

@@ -32,7 +32,7 @@ import zmq
 from . import wire
 
 INPUT_PORTS = ("spikes_in", "rates_in", "current_in")
-OUTPUT_PORTS = ("spikes", "rates", "v_m")
+OUTPUT_PORTS = ("spikes", "rates", "v_m", "control")
 POLL_MS = 200
 # what a native window loop (Session.run's `native`) returns
 NATIVE_HANDED_BACK, NATIVE_IDLE, NATIVE_FAILED = 0, 1, 2

@@ -19,6 +19,13 @@
 //! population, mV). The handshake says which of them the external side
 //! serves; data on a port it does not serve is an error naming the port.
 //!
+//! It can also close a loop: out `control` (port type `control`, as
+//! `proportional_control`'s output) carries parameter changes for a
+//! steerable actor's `control` input — a series with one variable per key
+//! of `control_keys` (declared in the graph, so that validation checks them
+//! against the steered actor by name), one node, NaN for a key left as it
+//! is (runtime/src/control.rs).
+//!
 //! The process runs in the graph file's folder, with `BRAINSTREAM_ENDPOINT`
 //! and `BRAINSTREAM_ACTOR` set; its stdout and stderr go to
 //! `OUT/<actor>.log`. If it exits or its connection closes mid-run, the run
@@ -39,6 +46,7 @@ use brainstream_runtime::{
     ParamType, Payload, Pipelined, PortDecl, PortType, RunContext, SeriesMeta, WindowInfo,
 };
 
+use brainstream_runtime::{Footprint, PlanCtx, PortShape};
 use hello::RuntimeHello;
 pub use hello::{parse_answer, ExternalHello, HandshakeError, PopDecl, MAX_HELLO};
 use process::Proc;
@@ -51,6 +59,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name); the external side must announce the same" },
     ParamSpec { name: "config", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Any table, handed to the external side in the handshake (as JSON) for the user's script" },
     ParamSpec { name: "window_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(0.0), range: Some((0.0, 86400.0)), unit: "s", doc: "Longest wait for one window's answer before the run stops (0: no limit — a process that died or disconnected is noticed anyway; this catches one that hangs)" },
+    ParamSpec { name: "control_keys", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "The steerable keys the external side sends on its `control` output, in its order, e.g. [\"coupling_params.a\"]: checked against the steered actor before the run (needed when the external side serves `control`)" },
     ParamSpec { name: "startup_timeout_s", ty: ParamType::Float, default: DefaultValue::Float(300.0), range: Some((1.0, 86400.0)), unit: "s", doc: "How long to wait for the external side's handshake (importing NEST, compiling an ANNarchy network, NetPyNE creating its connections)" },
 ];
 
@@ -64,7 +73,11 @@ const OUTPUTS: &[PortDecl] = &[
     PortDecl { name: "spikes", ty: PortType::Spikes, doc: "every spike of its populations, senders = global neuron ids (regions in order, populations by name)", end_stamped: false },
     PortDecl { name: "rates", ty: PortType::Series, doc: "population rate over each step (Hz), stamped at the step's end: variables = populations, nodes = regions", end_stamped: false },
     PortDecl { name: "v_m", ty: PortType::Series, doc: "mean membrane potential per population after each step (mV): variables = populations, nodes = regions; NEST's multimeter delivers a window's last sample with the next window", end_stamped: false },
+    PortDecl { name: "control", ty: PortType::Control, doc: "parameter changes for a steerable actor's `control` input: variables = `control_keys`, one node, a sample stamped k sets the values from step k on (NaN leaves a key)", end_stamped: false },
 ];
+
+/// The index of the `control` output in [`OUTPUTS`] (its edge on the wire).
+const CONTROL: usize = 3;
 
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
@@ -93,10 +106,12 @@ struct External {
     session: Option<Session>,
     /// Which input ports the external side serves, and which outputs it sends.
     served_in: [bool; 3],
-    served_out: [bool; 3],
+    served_out: [bool; 4],
     /// The last series names sent per input port.
     sent_meta: [Option<Arc<SeriesMeta>>; 3],
-    out_meta: [Option<Arc<SeriesMeta>>; 3],
+    out_meta: [Option<Arc<SeriesMeta>>; 4],
+    /// The keys of the `control` output, if the graph declares them.
+    control_keys: Option<Vec<String>>,
     next_window: u64,
     log: Option<std::path::PathBuf>,
 }
@@ -138,6 +153,21 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             .map_err(|e| BuildError::at("config", format!("cannot pass it on as JSON: {e}")))?,
         None => serde_json::Value::Object(Default::default()),
     };
+    let control_keys = p.str_list("control_keys")?;
+    if let Some(keys) = &control_keys {
+        if keys.is_empty() {
+            return Err(BuildError::at("control_keys", "no key listed")
+                .hint("e.g. control_keys = [\"coupling_params.a\"]"));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            if keys[..i].contains(k) {
+                return Err(BuildError::at(
+                    "control_keys",
+                    format!("`{k}` is listed twice"),
+                ));
+            }
+        }
+    }
     let n_neurons = regions.len() as u64 * pops.iter().map(|(_, s)| *s as u64).sum::<u64>();
     Ok(Box::new(External {
         name: ctx.name.to_string(),
@@ -152,9 +182,10 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             .map(Duration::from_secs_f64),
         session: None,
         served_in: [false; 3],
-        served_out: [false; 3],
+        served_out: [false; 4],
         sent_meta: Default::default(),
         out_meta: Default::default(),
+        control_keys,
         next_window: 0,
         log: None,
     }))
@@ -203,8 +234,8 @@ impl External {
             )));
         }
         for (list, ports, served, dir) in [
-            (&h.inputs, INPUTS, &mut self.served_in, "input"),
-            (&h.outputs, OUTPUTS, &mut self.served_out, "output"),
+            (&h.inputs, INPUTS, &mut self.served_in[..], "input"),
+            (&h.outputs, OUTPUTS, &mut self.served_out[..], "output"),
         ] {
             for name in list {
                 match ports.iter().position(|p| p.name == name) {
@@ -217,6 +248,11 @@ impl External {
                     }
                 }
             }
+        }
+        if self.served_out[CONTROL] && self.control_keys.is_none() {
+            return Err(ActorError::new(
+                "the external side serves `control`, but the graph does not declare what it sends: give `control_keys` (the steerable keys, in the order of its series' variables)",
+            ));
         }
         tracing::info!(actor = %self.name, peer = %h.peer, inputs = ?h.inputs, outputs = ?h.outputs, "external side ready");
         Ok(())
@@ -305,7 +341,36 @@ impl Actor for External {
                 unit,
             )));
         }
+        if let Some(keys) = &self.control_keys {
+            self.out_meta[CONTROL] = Some(Arc::new(SeriesMeta::new(
+                keys.clone(),
+                vec!["value".into()],
+                "",
+            )));
+        }
         Ok(())
+    }
+
+    /// The `control` output's keys, declared before the run, so that
+    /// validation checks them against the steered actor.
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        Ok(Footprint {
+            outputs: self
+                .control_keys
+                .iter()
+                .map(|keys| {
+                    (
+                        OUTPUTS[CONTROL].name,
+                        PortShape::named_series(
+                            keys,
+                            &["value".to_string()],
+                            1.0 / ctx.window_steps.max(1) as f64,
+                        ),
+                    )
+                })
+                .collect(),
+            ..Footprint::default()
+        })
     }
 
     fn step(
@@ -451,7 +516,7 @@ impl Pipelined for External {
                                 )));
                             }
                         }
-                        (Payload::Series(sr), PortType::Series) => {
+                        (Payload::Series(sr), PortType::Series | PortType::Control) => {
                             if sr.stamps.iter().any(|t| *t < win.start_step || *t > end) {
                                 return Err(ActorError::new(format!(
                                     "`{}`: a sample stamped outside window {} (steps {} ..= {end})",

@@ -1,0 +1,161 @@
+//! An external actor closes the loop (issue 25): its `control` output,
+//! keys declared in `control_keys`, steers the mean field's coupling between
+//! windows like `proportional_control` does — the changes are in
+//! steering.jsonl with their source, the recording changes from the window
+//! they apply on, `--replay` gives the run again without the external
+//! process, and keys the target cannot change are refused at load by name.
+
+use super::*;
+
+/// RWW on the 76-region connectome, 100 ms in windows of 10 ms, whose
+/// coupling `a` the external tests/external/controller.py sets over a 10 ms
+/// edge from its `schedule`; `KEYS` and `SCHEDULE` are replaced.
+const LOOP: &str = r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 100.0
+seed = 42
+sync_ms = 10.0
+
+[actors.brain]
+kind = "mean_field"
+model = "ReducedWongWang"
+connectivity = "builtin:tvb76"
+speed_mm_per_ms = 3.0
+coupling = "Linear"
+coupling_params = { a = 0.0042, b = 0.0 }
+integrator = "HeunDeterministic"
+initial_conditions = "golden"
+variables = ["S"]
+
+[actors.ctrl]
+kind = "external"
+command = ["python3", "SCRIPT"]
+regions = ["ctrl"]
+populations = { E = 1 }
+KEYS
+config = { schedule = SCHEDULE }
+
+[actors.raw]
+kind = "hdf5_recorder"
+
+[[edges]]
+from = "brain.state"
+to = "raw.input"
+
+[[edges]]
+from = "ctrl.control"
+to = "brain.control"
+delay_ms = 10.0
+"#;
+
+fn graph(dir: &Path, name: &str, keys: &str, schedule: &str) -> PathBuf {
+    let script = root().join("tests/external/controller.py");
+    write(
+        dir,
+        name,
+        &LOOP
+            .replace("SCRIPT", &script.display().to_string())
+            .replace("KEYS", keys)
+            .replace("SCHEDULE", schedule),
+    )
+}
+
+fn ok(o: Output) -> String {
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    err
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+#[test]
+fn an_external_actor_steers_the_coupling_through_its_control_output() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = "control_keys = [\"coupling_params.a\"]";
+    let steered = graph(
+        dir.path(),
+        "steered.toml",
+        keys,
+        "{ \"2\" = 0.03, \"5\" = 0.0 }",
+    );
+    let still = graph(dir.path(), "still.toml", keys, "{}");
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    ok(bs_run(&bin, &steered, &a, &["-q"]));
+    ok(bs_run(&bin, &still, &b, &["-q"]));
+
+    // sent in window 2 stamped at step 300, + 100 steps of delay: applied
+    // before window 4; window 5's before window 7
+    let ev: Vec<serde_json::Value> = std::fs::read_to_string(a.join("steering.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        ev,
+        vec![
+            serde_json::json!({"window": 4, "key": "brain.coupling_params.a", "old": 0.0042, "new": 0.03, "source": "control:ctrl.control"}),
+            serde_json::json!({"window": 7, "key": "brain.coupling_params.a", "old": 0.03, "new": 0.0, "source": "control:ctrl.control"}),
+        ]
+    );
+    // only NaN sent: nothing steered
+    let none = std::fs::read_to_string(b.join("steering.jsonl")).unwrap_or_default();
+    assert!(none.trim().is_empty(), "{none}");
+
+    // the same run until window 4, another from there
+    let (shape, sa, _) = read_h5(&a.join("raw.h5"));
+    let (_, sb, _) = read_h5(&b.join("raw.h5"));
+    assert_eq!(shape, vec![1000, 1, 76, 1]);
+    let at = 400 * 76;
+    assert_eq!(bits(&sa[..at]), bits(&sb[..at]));
+    let differ = (at..sa.len()).filter(|&i| sa[i] != sb[i]).count();
+    assert!(
+        differ > 1000,
+        "the steered coupling changed {differ} values"
+    );
+
+    // replayed: the external process is left out, the same bits
+    let err = ok(bs_run(
+        &bin,
+        &steered,
+        &c,
+        &["-q", "--replay", a.join("steering.jsonl").to_str().unwrap()],
+    ));
+    assert!(err.contains("left out the controller ctrl"), "{err}");
+    assert!(!c.join("ctrl.log").exists());
+    let (_, sc, _) = read_h5(&c.join("raw.h5"));
+    assert_eq!(bits(&sa), bits(&sc));
+}
+
+#[test]
+fn an_external_control_output_is_checked_by_name() {
+    let Some(bin) = python("") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    // a key the mean field cannot change: refused at load
+    let g = graph(
+        dir.path(),
+        "bad_key.toml",
+        "control_keys = [\"coupling_params.x\"]",
+        "{}",
+    );
+    let err = refused(&bin, &g, &dir.path().join("a"));
+    assert!(
+        err.contains("`ctrl.control` sends `coupling_params.x`, which `brain` (mean_field) cannot change during a run; these can:"),
+        "{err}"
+    );
+    assert!(!dir.path().join("a/ctrl.log").exists(), "{err}");
+    // the external side serves `control`, the graph does not say what it sends
+    let g = graph(dir.path(), "no_keys.toml", "", "{}");
+    let err = refused(&bin, &g, &dir.path().join("b"));
+    assert!(
+        err.contains("the external side serves `control`, but the graph does not declare what it sends: give `control_keys`"),
+        "{err}"
+    );
+}
