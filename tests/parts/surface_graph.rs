@@ -37,6 +37,32 @@ fn worst(got: &[f64], want: &[f64]) -> f64 {
         / scale
 }
 
+/// A surface_g2d run in `dir` against tvb-library's `CASE_data.npy` (V and W
+/// at the recorded vertices) and `CASE_regions.npy` (region-averaged V):
+/// the recorded times, the worst differences of V, W and region V
+/// ([`worst`]), and the region V compared.
+fn against_tvb(dir: &std::path::Path, case: &str) -> (Vec<f64>, [f64; 3], Vec<f64>) {
+    let (shape, data, time) = read_h5(&dir.join("vertices.h5"));
+    let (wshape, want) = npy_f64(&format!("{case}_data.npy"));
+    assert_eq!(&shape[..3], &wshape[..], "{case}: vertices.h5 shape");
+    let per = shape[2];
+    // variable k's values: samples × vertices
+    let var = |x: &[f64], k: usize| -> Vec<f64> {
+        x.chunks(2 * per)
+            .flat_map(|s| s[k * per..(k + 1) * per].to_vec())
+            .collect()
+    };
+    let ev = worst(&var(&data, 0), &var(&want, 0));
+    let ew = worst(&var(&data, 1), &var(&want, 1));
+    let (rshape, rdata, _) = read_h5(&dir.join("regions.h5"));
+    let (_, rwant) = npy_f64(&format!("{case}_regions.npy"));
+    let rv: Vec<f64> = (0..rshape[0])
+        .flat_map(|s| rdata[s * 2 * 76..s * 2 * 76 + 76].to_vec())
+        .collect();
+    let er = worst(&rv, &rwant);
+    (time, [ev, ew, er], rv)
+}
+
 #[test]
 fn surface_graph_is_tvb_librarys_surface_run() {
     let dir = tempfile::tempdir().unwrap();
@@ -50,30 +76,13 @@ fn surface_graph_is_tvb_librarys_surface_run() {
     )
     .unwrap();
     assert!(dir.path().join("regions.png").exists() && dir.path().join("vertices.png").exists());
-    let (shape, data, time) = read_h5(&dir.path().join("vertices.h5"));
-    let (wshape, want) = npy_f64("surface_g2d_data.npy");
-    assert_eq!(&shape[..3], &wshape[..], "vertices.h5 shape");
+    let (time, [ev, ew, er], _) = against_tvb(dir.path(), "surface_g2d");
     let (_, want_t) = npy_f64("surface_g2d_time.npy");
     // tvb-library numbers its first step `horizon` (513): times differ by
     // (horizon − 1)·dt
     for (t, w) in time.iter().zip(&want_t) {
         assert!((t + 51.2 - w).abs() < 1e-9, "time {t} vs tvb {w}");
     }
-    let per = shape[2];
-    // variable k's values: samples × vertices
-    let var = |x: &[f64], k: usize| -> Vec<f64> {
-        x.chunks(2 * per)
-            .flat_map(|s| s[k * per..(k + 1) * per].to_vec())
-            .collect()
-    };
-    let ev = worst(&var(&data, 0), &var(&want, 0));
-    let ew = worst(&var(&data, 1), &var(&want, 1));
-    let (rshape, rdata, _) = read_h5(&dir.path().join("regions.h5"));
-    let (_, rwant) = npy_f64("surface_g2d_regions.npy");
-    let rv: Vec<f64> = (0..rshape[0])
-        .flat_map(|s| rdata[s * 2 * 76..s * 2 * 76 + 76].to_vec())
-        .collect();
-    let er = worst(&rv, &rwant);
     eprintln!("surface graph vs tvb-library: V {ev:.2e}, W {ew:.2e}, region V {er:.2e}");
     assert!(
         ev <= 1e-13 && ew <= 1e-13 && er <= 1e-13,
@@ -321,23 +330,7 @@ fn surface_local_connectivity_file_is_tvb_library_s() {
         ],
     )
     .unwrap();
-    let (shape, data, _) = read_h5(&dir.path().join("vertices.h5"));
-    let (wshape, want) = npy_f64("surface_lcfile_data.npy");
-    assert_eq!(&shape[..3], &wshape[..]);
-    let per = shape[2];
-    let var = |x: &[f64], k: usize| -> Vec<f64> {
-        x.chunks(2 * per)
-            .flat_map(|s| s[k * per..(k + 1) * per].to_vec())
-            .collect()
-    };
-    let ev = worst(&var(&data, 0), &var(&want, 0));
-    let ew = worst(&var(&data, 1), &var(&want, 1));
-    let (rshape, rdata, _) = read_h5(&dir.path().join("regions.h5"));
-    let (_, rwant) = npy_f64("surface_lcfile_regions.npy");
-    let rv: Vec<f64> = (0..rshape[0])
-        .flat_map(|s| rdata[s * 2 * 76..s * 2 * 76 + 76].to_vec())
-        .collect();
-    let er = worst(&rv, &rwant);
+    let (_, [ev, ew, er], _) = against_tvb(dir.path(), "surface_lcfile");
     eprintln!("surface with tvb-data's local connectivity vs tvb-library: V {ev:.2e}, W {ew:.2e}, region V {er:.2e}");
     assert!(
         ev <= 1e-13 && ew <= 1e-13 && er <= 1e-13,
@@ -426,23 +419,7 @@ fn surface_stimulus_is_tvb_library_s() {
         ],
     )
     .unwrap();
-    let (shape, data, _) = read_h5(&dir.path().join("vertices.h5"));
-    let (wshape, want) = npy_f64("surface_stim_data.npy");
-    assert_eq!(&shape[..3], &wshape[..]);
-    let per = shape[2];
-    let var = |x: &[f64], k: usize| -> Vec<f64> {
-        x.chunks(2 * per)
-            .flat_map(|s| s[k * per..(k + 1) * per].to_vec())
-            .collect()
-    };
-    let ev = worst(&var(&data, 0), &var(&want, 0));
-    let ew = worst(&var(&data, 1), &var(&want, 1));
-    let (rshape, rdata, _) = read_h5(&dir.path().join("regions.h5"));
-    let (_, rwant) = npy_f64("surface_stim_regions.npy");
-    let rv: Vec<f64> = (0..rshape[0])
-        .flat_map(|s| rdata[s * 2 * 76..s * 2 * 76 + 76].to_vec())
-        .collect();
-    let er = worst(&rv, &rwant);
+    let (_, [ev, ew, er], rv) = against_tvb(dir.path(), "surface_stim");
     // the stimulus matters: without it the run is surface_g2d's, another one
     let (_, plain) = npy_f64("surface_g2d_regions.npy");
     let moved = worst(&rv, &plain[..rv.len()]);
