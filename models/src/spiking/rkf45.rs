@@ -271,12 +271,12 @@ const GROW_CAPPED_BELOW: f64 = 0.99 * (0.18 * 0.18 * 0.18 * 0.18 * 0.18 * 0.18);
 ///
 /// `ys[i]` is neuron `i`'s state, `hs[i]` its carried step.
 ///
-/// On x86-64 with AVX2 the lanes run on 256-bit registers (the same
-/// IEEE operations: Rust never contracts a multiply and an add into a
-/// fused multiply-add, even where FMA is enabled). With FMA as well, the
-/// code is compiled for both, so that a right-hand side's
-/// [`lane_exp::exp_lanes`](super::lane_exp::exp_lanes) (glibc's FMA
-/// algorithm, its fused operations written out) inlines into the lanes.
+/// On x86-64 with AVX2 and FMA (every CPU with AVX2 but a few has both)
+/// the lanes run on 256-bit registers, compiled for both so that a
+/// right-hand side's [`lane_exp::exp_lanes`](super::lane_exp::exp_lanes)
+/// (glibc's FMA algorithm, its fused operations written out) inlines into
+/// them; the same IEEE operations as the baseline build (Rust never
+/// contracts a multiply and an add into a fused multiply-add).
 pub fn evolve_lanes<const N: usize, const A: usize, O: LaneOde<N, A>>(
     ode: &mut O,
     ys: &mut [[f64; N]],
@@ -291,39 +291,18 @@ pub fn evolve_lanes<const N: usize, const A: usize, O: LaneOde<N, A>>(
             unsafe { evolve_lanes_avx2_fma(ode, ys, hs, t1, control) };
             return;
         }
-        if std::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2 (checked just above)
-            unsafe { evolve_lanes_avx2(ode, ys, hs, t1, control) };
-            return;
-        }
     }
     evolve_lanes_any(ode, ys, hs, t1, control)
 }
 
 /// [`evolve_lanes`] compiled for AVX2 and FMA (no contraction: the same
-/// operations as [`evolve_lanes_avx2`]).
+/// operations as the baseline build).
 ///
 /// # Safety
 /// The CPU must have AVX2 and FMA.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn evolve_lanes_avx2_fma<const N: usize, const A: usize, O: LaneOde<N, A>>(
-    ode: &mut O,
-    ys: &mut [[f64; N]],
-    hs: &mut [f64],
-    t1: f64,
-    control: Control,
-) {
-    evolve_lanes_any(ode, ys, hs, t1, control)
-}
-
-/// [`evolve_lanes`] compiled for AVX2.
-///
-/// # Safety
-/// The CPU must have AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn evolve_lanes_avx2<const N: usize, const A: usize, O: LaneOde<N, A>>(
     ode: &mut O,
     ys: &mut [[f64; N]],
     hs: &mut [f64],
