@@ -443,34 +443,9 @@ impl SparseRows {
 mod tests {
     use super::*;
 
-    /// A flat grid of unit squares split into triangles: geodesics are
-    /// straight lines, so distances are Euclidean.
-    fn grid(n: usize) -> Surface {
-        let mut vertices = Vec::new();
-        for j in 0..n {
-            for i in 0..n {
-                vertices.push([i as f64, j as f64, 0.0]);
-            }
-        }
-        let mut triangles = Vec::new();
-        for j in 0..n - 1 {
-            for i in 0..n - 1 {
-                let v = (j * n + i) as u32;
-                let n = n as u32;
-                triangles.push([v, v + 1, v + n + 1]);
-                triangles.push([v, v + n + 1, v + n]);
-            }
-        }
-        Surface {
-            vertices,
-            triangles,
-            source: "grid".into(),
-        }
-    }
-
     #[test]
     fn flat_grid_distances_are_euclidean() {
-        let s = grid(9);
+        let s = Surface::flat_grid(9);
         let topo = Topology::new(&s).unwrap();
         let mut sc = Scratch::default();
         let src: u32 = 4 * 9 + 4;

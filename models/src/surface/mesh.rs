@@ -42,6 +42,32 @@ fn data_err(path: &Path, loc: Option<(usize, usize)>, cause: impl Into<String>) 
 }
 
 impl Surface {
+    /// A flat `n` × `n` grid of unit squares, each split into two
+    /// triangles (tests): its geodesic distances are Euclidean.
+    #[cfg(test)]
+    pub(crate) fn flat_grid(n: usize) -> Self {
+        let mut vertices = Vec::new();
+        for j in 0..n {
+            for i in 0..n {
+                vertices.push([i as f64, j as f64, 0.0]);
+            }
+        }
+        let mut triangles = Vec::new();
+        for j in 0..n - 1 {
+            for i in 0..n - 1 {
+                let v = (j * n + i) as u32;
+                let n = n as u32;
+                triangles.push([v, v + 1, v + n + 1]);
+                triangles.push([v, v + n + 1, v + n]);
+            }
+        }
+        Surface {
+            vertices,
+            triangles,
+            source: "grid".into(),
+        }
+    }
+
     /// Loads `builtin:cortex_16k` or a TVB surface zip (relative to
     /// `base_dir`).
     pub fn load(spec: &str, base_dir: &Path) -> Result<Self, ModelError> {

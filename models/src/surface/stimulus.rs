@@ -123,34 +123,9 @@ impl SurfaceStimulus {
 mod tests {
     use super::*;
 
-    /// A flat 5 × 5 grid of unit squares: distances are Euclidean.
-    fn grid() -> Surface {
-        let n = 5;
-        let mut vertices = Vec::new();
-        for j in 0..n {
-            for i in 0..n {
-                vertices.push([i as f64, j as f64, 0.0]);
-            }
-        }
-        let mut triangles = Vec::new();
-        for j in 0..n - 1 {
-            for i in 0..n - 1 {
-                let v = (j * n + i) as u32;
-                let n = n as u32;
-                triangles.push([v, v + 1, v + n + 1]);
-                triangles.push([v, v + n + 1, v + n]);
-            }
-        }
-        Surface {
-            vertices,
-            triangles,
-            source: "grid".into(),
-        }
-    }
-
     #[test]
     fn gaussian_of_the_distance_summed_over_the_foci() {
-        let s = grid();
+        let s = Surface::flat_grid(5);
         let eq = SpatialEquation::Gaussian {
             amp: 2.0,
             sigma: 1.5,
