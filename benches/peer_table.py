@@ -24,7 +24,10 @@ target/pyenv (`scripts/pyenv.sh`: NEST, ANNarchy with --annarchy) and
 
 Rows (`--rows` / $ROWS, comma-separated; default all but the slow ones marked
 *): rww76, rww192, rww998, threads998, adex68, mpr76, cond1000, aeif1000,
-psc1000, rk4_1000, cond10k*, annarchy, cosim, start.
+psc1000, rk4_1000, cond10k*, annarchy, cosim, start, scale10k*, scale100k* (issue 21: one
+iaf_cond_alpha network at 10 000 / 100 000 neurons in brainstream (NEST's RKF45 and `rk4`, 1 and 2
+threads), NEST (1 and 2 threads) and ANNarchy (1 and 2 OpenMP threads), benches/spiking_scale.py;
+simulated ms with --scale-ms 1000,200).
 """
 import argparse
 import json
@@ -39,12 +42,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compare_adex_sweep import TVB_ADEX_SETUP  # noqa: E402
+import spiking_scale  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER_DIR = os.path.join(ROOT, "..", "shared", "peers")
 ALL_ROWS = ["rww76", "rww192", "rww998", "threads998", "adex68", "mpr76", "cond1000", "aeif1000",
-            "psc1000", "rk4_1000", "cond10k", "annarchy", "cosim", "start"]
-SLOW_ROWS = {"cond10k"}
+            "psc1000", "rk4_1000", "cond10k", "annarchy", "cosim", "start", "scale10k", "scale100k"]
+SLOW_ROWS = {"cond10k", "scale10k", "scale100k"}
 PACKAGES = {"tvb": "tvb-library", "nest": "nest-simulator", "annarchy": "annarchy",
             "neurolib": "neurolib", "vbjax": "vbjax"}
 
@@ -469,6 +473,112 @@ def row_start(args):
     return {"0.1 ms of tvb_rww76": tiny, "--version": version}, summary
 
 
+# --- issue 21: one spiking network at 10 000 and 100 000 neurons ------------------------------
+
+SCALE_N = {"scale10k": 10000, "scale100k": 100000}
+SCALE_BS = [("rkf45", 1), ("rkf45", 2), ("rk4", 1), ("rk4", 2)]   # brainstream's solver and threads
+
+
+def bs_logged(args, graph, out):
+    """brainstream's whole process with its info log: wall s, the network's build s and busy s."""
+    cmd = [args.bin, "run", graph, "-q", "-v", "--out", out, "--force"]
+    t = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        tail = (r.stderr.strip() or r.stdout.strip()).splitlines()[-1:] or ["?"]
+        raise NotMeasured(f"`brainstream run` failed: {tail[0][:200]}")
+    stamps, busy = {}, None
+    for line in r.stderr.splitlines():
+        m = re.match(r"(\S+Z)\s+INFO\s", line)
+        if m and "starting run" in line:
+            stamps["start"] = m.group(1)
+        elif m and "spiking network ready" in line:
+            stamps["ready"] = m.group(1)
+        m2 = re.search(r"actor compute time actor=net busy_s=([0-9.e-]+)", line)
+        if m2:
+            busy = float(m2.group(1))
+    if busy is None or len(stamps) != 2:
+        raise NotMeasured("brainstream's -v log has no network build or busy time (a newer log format?)")
+
+    def secs(stamp):
+        hh, mm, ss = stamp.split("T")[1].rstrip("Z").split(":")
+        return int(hh) * 3600 + int(mm) * 60 + float(ss)
+    build = secs(stamps["ready"]) - secs(stamps["start"])
+    return wall, build, busy - build
+
+
+def row_scale(args, key):
+    n = SCALE_N[key]
+    t_ms = args.scale_ms[0 if key == "scale10k" else 1]
+    sim_s = t_ms / 1000.0
+    script = os.path.join(ROOT, "benches", "spiking_scale.py")
+    measures = {}
+    for solver, threads in SCALE_BS:
+        graph = os.path.join(args.tmp, f"{key}_{solver}_{threads}.toml")
+        with open(graph, "w") as f:
+            f.write(spiking_scale.graph(n, threads, None if solver == "rkf45" else solver, t_ms))
+
+        def bs(_, graph=graph):
+            with tempfile.TemporaryDirectory() as d:
+                out = os.path.join(d, "o")
+                wall, build, loop = bs_logged(args, graph, out)
+                return {"whole": wall, "build": build, "loop": loop,
+                        "rate_hz": spike_rate(os.path.join(out, "spikes.h5"), n, sim_s)}
+        measures[f"brainstream {solver} {threads}t"] = bs
+    for threads in (1, 2):
+        def nest(_, threads=threads):
+            py, _v = peer("nest")
+            whole, out = timed([py, script, "nest", "--n", str(n), "--t", str(t_ms), "--threads", str(threads)])
+            d = last_json(out)
+            return {"whole": whole, "build": d["build_s"], "loop": d["simulate_s"], "rate_hz": d["rate_hz"]}
+        measures[f"NEST {threads}t"] = nest
+    for threads in (1, 2):
+        # one build folder per size and thread count: ANNarchy compiles in the first repetition only
+        ann_dir = os.path.join(args.tmp, f"annarchy_{key}_{threads}")
+        os.makedirs(ann_dir, exist_ok=True)
+
+        def ann(_, threads=threads, ann_dir=ann_dir):
+            py, _v = peer("annarchy")
+            env = dict(os.environ, PATH=os.path.dirname(py) + os.pathsep + os.environ["PATH"])
+            whole, out = timed([py, script, "annarchy", "--n", str(n), "--t", str(t_ms), "--threads", str(threads),
+                                "--dir", ann_dir], env=env, cwd=ann_dir)
+            d = last_json(out)
+            return {"whole": whole, "build": d["build_s"], "compile": d["compile_s"], "loop": d["simulate_s"],
+                    "rate_hz": d["rate_hz"]}
+        measures[f"ANNarchy {threads}t"] = ann
+
+    def summary(m):
+        per = {k: v["loop"] / sim_s for k, v in m.items() if k != "_why"}
+        ref = m.get("NEST 1t", {}).get("rate_hz")
+        bs_cells = [f"{s} {t}t {per[f'brainstream {s} {t}t']:.2f}" for s, t in SCALE_BS]
+        bs_rate = m["brainstream rkf45 1t"]["rate_hz"]
+        peers = [f"{k} {per[k]:.2f}" for k in ("NEST 1t", "NEST 2t", "ANNarchy 1t", "ANNarchy 2t") if k in per]
+        ratios = []
+        for peer_k, bs_k in [("NEST 1t", "brainstream rkf45 1t"), ("NEST 2t", "brainstream rkf45 2t"),
+                             ("NEST 1t", "brainstream rk4 1t"), ("ANNarchy 1t", "brainstream rk4 1t"),
+                             ("ANNarchy 2t", "brainstream rk4 2t")]:
+            if peer_k in per:
+                ratios.append(f"{peer_k} / {bs_k.split(' ', 1)[1]}: {per[peer_k] / per[bs_k]:.1f}×")
+        rates = ", ".join(f"{k} {v['rate_hz']:.2f}" for k, v in m.items() if k != "_why")
+        extra = ["", f"{key}: {n} iaf_cond_alpha, {t_ms:g} ms simulated (benches/spiking_scale.py); per configuration "
+                 "(medians): the loop in s per simulated s (brainstream: the network actor's busy time less its "
+                 "build; NEST: `Simulate`; ANNarchy: `simulate`), the build (create + connect; ANNarchy's C++ "
+                 "compile apart), the whole process, the mean rate and its difference from NEST 1 thread's:", "",
+                 "| configuration | loop, s per sim-s | build s | whole process s | rate Hz | rate vs NEST 1t |",
+                 "|---|---|---|---|---|---|"]
+        for k, v in m.items():
+            if k == "_why":
+                continue
+            comp = f" (+ compile {v['compile']:.1f})" if v.get("compile") is not None else ""
+            dev = f"{100 * (v['rate_hz'] / ref - 1):+.1f} %" if ref and v.get("rate_hz") is not None else "–"
+            rate = f"{v['rate_hz']:.2f}" if v.get("rate_hz") is not None else "–"
+            extra.append(f"| {k} | {per[k]:.3f} | {v['build']:.2f}{comp} | {v['whole']:.2f} | {rate} | {dev} |")
+        return (f"loop s per sim-s: {', '.join(bs_cells)}; {bs_rate:.2f} Hz",
+                f"loop s per sim-s: {', '.join(peers)}; rates {rates}", "; ".join(ratios), extra)
+    return measures, summary
+
+
 ROWS = {
     "rww76": ("RWW 76 regions, 1 s (tvb-data)", "tvb-library", "(66–73× whole)", lambda a: tvb_rows(a, "rww76")),
     "rww192": ("RWW 192 regions, 1 s (tvb-data)", "tvb-library", "≥100× / ≥50×", lambda a: tvb_rows(a, "rww192")),
@@ -490,6 +600,10 @@ ROWS = {
     "annarchy": ("1000 IF_cond_alpha, ANNarchy's network", "ANNarchy", "(1.36× with rk4)", row_annarchy),
     "cosim": ("co-simulation WC76 + 2×1000 iaf_psc_alpha, 1 s", "–", "<5 % in both schemes", row_cosim),
     "start": ("whole-process start (one 0.1 ms step, two HDF5 recorders)", "–", "≤3 ms", row_start),
+    "scale10k": ("iaf_cond_alpha 10 000, fixed in-degree 80 + 20, 8 kHz Poisson", "NEST 1 and 2 threads; ANNarchy",
+                 "rates within 5 %", lambda a: row_scale(a, "scale10k")),
+    "scale100k": ("iaf_cond_alpha 100 000, fixed in-degree 80 + 20, 8 kHz Poisson", "NEST 1 and 2 threads; ANNarchy",
+                  "rates within 5 %", lambda a: row_scale(a, "scale100k")),
 }
 
 
@@ -501,7 +615,14 @@ def main():
     ap.add_argument("--out", help="also write the markdown here")
     ap.add_argument("--tvb-adex-ms", type=float, default=300.0,
                     help="tvb-library's AdEx loop runs this many ms, scaled to 1 s")
+    ap.add_argument("--scale-ms", default="1000,200",
+                    help="simulated ms of the rows scale10k and scale100k (two numbers)")
     args = ap.parse_args()
+    try:
+        args.scale_ms = [float(x) for x in args.scale_ms.split(",")]
+        assert len(args.scale_ms) == 2 and all(x > 0 for x in args.scale_ms)
+    except (ValueError, AssertionError):
+        sys.exit(f"--scale-ms {args.scale_ms!r}: two positive numbers, e.g. 1000,200")
     keys = [k.strip() for k in args.rows.split(",") if k.strip()] or [k for k in ALL_ROWS if k not in SLOW_ROWS]
     unknown = [k for k in keys if k not in ROWS]
     if unknown:
@@ -510,9 +631,9 @@ def main():
         sys.exit(f"{args.bin}: no brainstream binary (cargo build --release --bin brainstream)")
     with tempfile.TemporaryDirectory() as tmp:
         args.tmp = tmp
-        lines, details = run_rows(args, keys)
+        lines, details, extra = run_rows(args, keys)
     head = header(args)
-    text = "\n".join(head + [""] + lines + [""] + details) + "\n"
+    text = "\n".join(head + [""] + lines + extra + [""] + details) + "\n"
     print(text)
     if args.out:
         with open(args.out, "w") as f:
@@ -523,6 +644,7 @@ def run_rows(args, keys):
     lines = ["| row | work | brainstream (whole process) | peer: whole / loop | ratio: whole / loop | goal |",
              "|---|---|---|---|---|---|"]
     details = ["Every run (seconds; load average before → after each row):", ""]
+    extra = []
     for k in keys:
         title, peer_name, goal, make = ROWS[k]
         load0 = os.getloadavg()
@@ -557,7 +679,8 @@ def run_rows(args, keys):
             needed = [n for n in measures if n != "brainstream" and n in why and k != "adex68"]
             if needed:
                 raise NotMeasured("; ".join(f"{n}: {why[n]}" for n in needed))
-            b, p, r = summary(med)
+            b, p, r, *more = summary(med)
+            extra += more[0] if more else []
             lines.append(f"| {k} | {title} | {b} | {p} | {r} | {goal} |")
         except NotMeasured as e:
             # say which side is missing, and give what the other side measured
@@ -575,7 +698,7 @@ def run_rows(args, keys):
                 continue
             figs = {f: [round(r[f], 4) for r in rs if r.get(f) is not None] for f in rs[0]} if rs else {}
             details.append(f"  - {name}: " + "; ".join(f"{f} {v}" for f, v in figs.items()))
-    return lines, details
+    return lines, details, extra
 
 
 def header(args):
