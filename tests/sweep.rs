@@ -626,11 +626,7 @@ fn the_shortened_adex_sweep_finishes_under_a_watchdog() {
 /// table within f32 tolerance, noise included (both draw the Philox stream).
 #[test]
 fn vulkan_and_cpu_sweeps_agree() {
-    if let Err(e) = brainstream::gpu::GpuDevice::open() {
-        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-            panic!("{e}");
-        }
-        eprintln!("no Vulkan device, not checked here: {e}");
+    if common::vulkan_device("the Vulkan sweep").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -717,11 +713,7 @@ fn columns_agree(cols: &[String], shape: &[usize], cpu: &[f64], vk: &[f64], tol:
 /// within f32 tolerance, noise included.
 #[test]
 fn a_users_model_sweeps_on_vulkan_as_the_same_model_built_in() {
-    if let Err(e) = brainstream::gpu::GpuDevice::open() {
-        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-            panic!("{e}");
-        }
-        eprintln!("no Vulkan device, not checked here: {e}");
+    if common::vulkan_device("the Vulkan sweep").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

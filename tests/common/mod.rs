@@ -198,3 +198,20 @@ pub fn run_ok(c: &mut std::process::Command) -> String {
     assert!(o.status.success(), "{c:?} failed:\n{text}");
     text
 }
+
+/// The Vulkan device the GPU tests run on (lavapipe in CI), or `None` after
+/// saying on stderr that `what` is not checked here and why. With
+/// BRAINSTREAM_REQUIRE_VULKAN set (CI sets it) a missing device fails the
+/// test instead: a GPU test never passes unchecked in CI.
+pub fn vulkan_device(what: &str) -> Option<brainstream::gpu::GpuDevice> {
+    match brainstream::gpu::GpuDevice::open() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
+                panic!("BRAINSTREAM_REQUIRE_VULKAN is set and there is no Vulkan device: {e}");
+            }
+            eprintln!("no Vulkan device, {what} is not checked here: {e}");
+            None
+        }
+    }
+}

@@ -9,11 +9,7 @@ use super::*;
 
 #[test]
 fn co_simulation_with_the_mean_field_on_vulkan_gives_the_cpu_s_rates() {
-    if let Err(e) = brainstream::gpu::GpuDevice::open() {
-        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-            panic!("{e}");
-        }
-        eprintln!("no Vulkan device, the co-simulation on Vulkan is not checked here: {e}");
+    if common::vulkan_device("the co-simulation on Vulkan").is_none() {
         return;
     }
     let g = root().join("graphs/cosim_wc76_spiking.toml");

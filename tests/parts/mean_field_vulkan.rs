@@ -10,16 +10,7 @@ use std::path::Path;
 /// Whether a Vulkan device is there (a missing one fails under
 /// BRAINSTREAM_REQUIRE_VULKAN).
 fn vulkan() -> bool {
-    match brainstream::gpu::GpuDevice::open() {
-        Ok(_) => true,
-        Err(e) => {
-            if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-                panic!("{e}");
-            }
-            eprintln!("no Vulkan device, the mean field on Vulkan is not checked here: {e}");
-            false
-        }
-    }
+    common::vulkan_device("the mean field on Vulkan").is_some()
 }
 
 /// One mean field of `model` (golden initial state, Heun, Linear) recorded
@@ -220,12 +211,7 @@ fn tvb_s_numpy_noise_on_vulkan_is_refused_naming_it() {
 /// bits; on a GPU the Vulkan tolerance.
 #[test]
 fn auto_takes_a_gpu_but_not_lavapipe() {
-    let Ok(dev) = brainstream::gpu::GpuDevice::open() else {
-        assert!(
-            std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_err(),
-            "BRAINSTREAM_REQUIRE_VULKAN set and no device"
-        );
-        eprintln!("no Vulkan device, auto is the CPU: not checked here");
+    let Some(dev) = common::vulkan_device("backend = \"auto\"") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

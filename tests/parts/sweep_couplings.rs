@@ -11,11 +11,7 @@ use super::*;
 /// coupling matters (its strengths give different rates).
 #[test]
 fn a_users_coupling_sweeps_on_vulkan_as_on_the_cpu() {
-    if let Err(e) = brainstream::gpu::GpuDevice::open() {
-        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-            panic!("{e}");
-        }
-        eprintln!("no Vulkan device, not checked here: {e}");
+    if common::vulkan_device("the Vulkan sweep").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -78,11 +74,7 @@ fcd = false
 /// different rates).
 #[test]
 fn a_presigmoidal_sweep_on_vulkan_agrees_with_the_cpu() {
-    if let Err(e) = brainstream::gpu::GpuDevice::open() {
-        if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-            panic!("{e}");
-        }
-        eprintln!("no Vulkan device, not checked here: {e}");
+    if common::vulkan_device("the Vulkan sweep").is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

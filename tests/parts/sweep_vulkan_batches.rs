@@ -61,15 +61,8 @@ fn vulkan_sweep_cli(file: &Path, out: &Path, devices: &str, batch: Option<usize>
 /// size, what bounds it, and how many batches each ran.
 #[test]
 fn batches_and_devices_change_no_bit_of_a_vulkan_sweep() {
-    let dev = match brainstream::gpu::GpuDevice::open() {
-        Ok(d) => d,
-        Err(e) => {
-            if std::env::var("BRAINSTREAM_REQUIRE_VULKAN").is_ok() {
-                panic!("{e}");
-            }
-            eprintln!("no Vulkan device, not checked here: {e}");
-            return;
-        }
+    let Some(dev) = common::vulkan_device("the Vulkan sweep's batches") else {
+        return;
     };
     // the first word of its name (lavapipe's has a comma further on)
     let name = dev.name.split(' ').next().unwrap().to_string();
