@@ -135,7 +135,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // delayed coupling, from the f32 history
     var cpl: array<f32, NC>;
-    // $SUM{ the sparse sum; shaders/network_presigmoidal.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
+    // $SUM{ the sparse sum; shaders/presigmoidal_sum.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
     var xi: array<f32, NC>;
     let s0 = step % H;
     for (var k = 0u; k < NC; k = k + 1u) {

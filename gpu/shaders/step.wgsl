@@ -100,7 +100,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
     // delayed coupling
     var cpl: array<f32, NC>;
-    // $SUM{ the sparse sum; shaders/step_presigmoidal.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
+    // $SUM{ the sparse sum; shaders/presigmoidal_sum.wgsl for sum = "presigmoidal" (src/sum_rule.rs)
     var xi: array<f32, NC>;
     for (var k = 0u; k < NC; k = k + 1u) {
         xi[k] = xs[CVAR[k]];

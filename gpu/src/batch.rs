@@ -198,7 +198,7 @@ impl GpuBatch {
             None => (0, 0, vec![0.0; nv]),
         };
         let nout = spec.outputs.len();
-        // the presigmoidal sum's entries (step_presigmoidal.wgsl)
+        // the presigmoidal sum's entries (shaders/presigmoidal_sum.wgsl)
         let ps = if cprog.sum == Sum::PreSigmoidal {
             PresigmoidalEntries::new(n, &spec.weights, &spec.delays)
         } else {

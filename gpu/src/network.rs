@@ -348,7 +348,9 @@ pub fn network_wgsl(
             .map_err(kernel)?;
     let step = crate::sum_rule::with_sum(
         NETWORK_WGSL,
-        (coupling.sum == Sum::PreSigmoidal).then_some(crate::sum_rule::NETWORK_PRESIGMOIDAL),
+        (coupling.sum == Sum::PreSigmoidal)
+            .then(crate::sum_rule::network_presigmoidal)
+            .as_deref(),
     )
     .map_err(|cause| kernel(format!("shaders/network.wgsl: {cause}")))?;
     Ok(format!(
@@ -530,7 +532,7 @@ impl GpuNetwork {
             (w.len() + ps.w.len()) as u32, // H_PARAMS: after the weights
             0,                             // H_W
             spec.proxy_nodes.len() as u32,
-            // the presigmoidal sum's entries (network_presigmoidal.wgsl)
+            // the presigmoidal sum's entries (shaders/presigmoidal_sum.wgsl)
             off_ps,
             off_ps + ps.ptr.len() as u32,
             off_ps + (ps.ptr.len() + ps.dly.len()) as u32,

@@ -163,7 +163,9 @@ pub fn kernel_wgsl(
             })?;
     let step = crate::sum_rule::with_sum(
         STEP_WGSL,
-        (coupling.sum == Sum::PreSigmoidal).then_some(crate::sum_rule::STEP_PRESIGMOIDAL),
+        (coupling.sum == Sum::PreSigmoidal)
+            .then(crate::sum_rule::step_presigmoidal)
+            .as_deref(),
     )
     .map_err(|cause| GpuError::Kernel {
         model: program.name.clone(),

@@ -8,18 +8,48 @@
 //!
 //! between two marker lines (`// $SUM{`, `// $SUM}`). A kernel is written
 //! without the marker lines (the sparse sum, text unchanged), or with the
-//! lines between them replaced by `shaders/step_presigmoidal.wgsl` /
-//! `shaders/network_presigmoidal.wgsl` for a coupling summed
-//! `"presigmoidal"` (its own state delayed by the afferent delays, the
-//! weights transposed; `brainstream_models::coupling` says what
-//! tvb-library 2.10 computes). Shared with `build.rs`, which writes the
-//! built-in kernels with the sparse sum.
+//! lines between them replaced by `shaders/presigmoidal_sum.wgsl` for a
+//! coupling summed `"presigmoidal"` (its own state delayed by the afferent
+//! delays, the weights transposed; `brainstream_models::coupling` says what
+//! tvb-library 2.10 computes), written for the kernel it goes into by
+//! [`step_presigmoidal`] / [`network_presigmoidal`]. Shared with
+//! `build.rs`, which writes the built-in kernels with the sparse sum.
 
-/// The presigmoidal sum of `shaders/step.wgsl` (one thread per region and
-/// combination).
-pub const STEP_PRESIGMOIDAL: &str = include_str!("../shaders/step_presigmoidal.wgsl");
+/// The presigmoidal sum, written once for both kernels. Its placeholders:
+/// `$PTR`, `$DLY`, `$DIAG`, `$W` the `ints` slots holding where its
+/// entries start; `$T` the kernel's step counter; a history index written
+/// `hist[$(ix$)]`, `ix` the index of one region's value in a single
+/// history (slot, variable, region).
+const PRESIGMOIDAL_SUM: &str = include_str!("../shaders/presigmoidal_sum.wgsl");
+
+/// [`PRESIGMOIDAL_SUM`] with its placeholders replaced.
+fn presigmoidal_sum(slots: [&str; 4], step: &str, hist: (&str, &str)) -> String {
+    let mut s = PRESIGMOIDAL_SUM.to_string();
+    for (placeholder, text) in [
+        ("$PTR", slots[0]),
+        ("$DLY", slots[1]),
+        ("$DIAG", slots[2]),
+        ("$W", slots[3]),
+        ("$T", step),
+        ("$(", hist.0),
+        ("$)", hist.1),
+    ] {
+        s = s.replace(placeholder, text);
+    }
+    s
+}
+
+/// The presigmoidal sum of `shaders/step.wgsl` (one thread per region `i`
+/// and combination `c`; the histories of the `C` combinations interleaved:
+/// `hist[ix·C + c]`).
+pub fn step_presigmoidal() -> String {
+    presigmoidal_sum(["18u", "19u", "20u", "21u"], "t", ("(", ") * C + c"))
+}
+
 /// The presigmoidal sum of `shaders/network.wgsl` (one thread per region).
-pub const NETWORK_PRESIGMOIDAL: &str = include_str!("../shaders/network_presigmoidal.wgsl");
+pub fn network_presigmoidal() -> String {
+    presigmoidal_sum(["15u", "16u", "17u", "18u"], "step", ("", ""))
+}
 
 /// A delay that is not there (`0xffffffffu` in the shaders): the value
 /// read is 0, as tvb-library's `history.query` gives where `w_ri = 0`.
@@ -137,6 +167,27 @@ mod tests {
         assert_eq!(e.dly, [NO_DELAY, 3, NO_DELAY, 1, 4]);
         assert_eq!(e.w, [0.5, 0.0, 0.0, 0.5, 2.0, 0.0, 0.0, 2.0, 1.0, 1.0]);
         assert_eq!(e.diag, [NO_DELAY, NO_DELAY, 4]);
+    }
+
+    #[test]
+    fn the_presigmoidal_sum_is_written_for_each_kernel() {
+        for (s, step, ix) in [
+            (
+                step_presigmoidal(),
+                "(t + H - d)",
+                "hist[((sl * NC + k) * N + i) * C + c]",
+            ),
+            (
+                network_presigmoidal(),
+                "(step + H - d)",
+                "hist[(sl * NC + k) * N + i]",
+            ),
+        ] {
+            assert!(!s.contains('$'), "a placeholder is left: {s}");
+            assert!(s.contains(step) && s.contains(ix), "{s}");
+        }
+        assert!(step_presigmoidal().contains("ints[ints[18u] + i]"));
+        assert!(network_presigmoidal().contains("ints[ints[15u] + i]"));
     }
 
     #[test]
