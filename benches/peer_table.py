@@ -547,18 +547,24 @@ def row_scale(args, key):
             return {"whole": whole, "build": d["build_s"], "compile": d["compile_s"], "loop": d["simulate_s"],
                     "rate_hz": d["rate_hz"]}
         measures[f"ANNarchy {threads}t"] = ann
+    if args.scale_configs:
+        unknown = set(args.scale_configs) - set(measures)
+        if unknown:
+            sys.exit(f"--scale-configs: unknown {sorted(unknown)}; configurations: {', '.join(measures)}")
+        measures = {k: f for k, f in measures.items() if k in args.scale_configs}
 
     def summary(m):
         per = {k: v["loop"] / sim_s for k, v in m.items() if k != "_why"}
         ref = m.get("NEST 1t", {}).get("rate_hz")
-        bs_cells = [f"{s} {t}t {per[f'brainstream {s} {t}t']:.2f}" for s, t in SCALE_BS]
-        bs_rate = m["brainstream rkf45 1t"]["rate_hz"]
+        bs_cells = [f"{s} {t}t {per[f'brainstream {s} {t}t']:.2f}" for s, t in SCALE_BS
+                    if f"brainstream {s} {t}t" in per]
+        bs_rate = next((v["rate_hz"] for k, v in m.items() if k.startswith("brainstream")), float("nan"))
         peers = [f"{k} {per[k]:.2f}" for k in ("NEST 1t", "NEST 2t", "ANNarchy 1t", "ANNarchy 2t") if k in per]
         ratios = []
         for peer_k, bs_k in [("NEST 1t", "brainstream rkf45 1t"), ("NEST 2t", "brainstream rkf45 2t"),
                              ("NEST 1t", "brainstream rk4 1t"), ("ANNarchy 1t", "brainstream rk4 1t"),
                              ("ANNarchy 2t", "brainstream rk4 2t")]:
-            if peer_k in per:
+            if peer_k in per and bs_k in per:
                 ratios.append(f"{peer_k} / {bs_k.split(' ', 1)[1]}: {per[peer_k] / per[bs_k]:.1f}×")
         rates = ", ".join(f"{k} {v['rate_hz']:.2f}" for k, v in m.items() if k != "_why")
         extra = ["", f"{key}: {n} iaf_cond_alpha, {t_ms:g} ms simulated (benches/spiking_scale.py); per configuration "
@@ -617,6 +623,9 @@ def main():
                     help="tvb-library's AdEx loop runs this many ms, scaled to 1 s")
     ap.add_argument("--scale-ms", default="1000,200",
                     help="simulated ms of the rows scale10k and scale100k (two numbers)")
+    ap.add_argument("--scale-configs", type=lambda v: [c.strip() for c in v.split(",") if c.strip()], default=[],
+                    help="only these configurations of scale10k/scale100k, e.g. \"brainstream rk4 1t,NEST 1t\" "
+                         "(default: all eight)")
     args = ap.parse_args()
     try:
         args.scale_ms = [float(x) for x in args.scale_ms.split(",")]
