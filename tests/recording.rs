@@ -787,7 +787,10 @@ to = "raw.input"
 /// 1e-13 of each series' largest value: tvb-library's `gain.dot(state)`
 /// is a BLAS product whose summation order is the library's (measured:
 /// ≤ 4e-16). The files name their `sensor` dimension and carry the
-/// sensors' positions as a coordinate.
+/// sensors' positions as a coordinate. An iEEG without projection file
+/// (`projection = "analytic"`, tvb-library's `iEEG.analytic` on the
+/// connectome's centres and orientations) records the same bits as the
+/// builtin lead field made from it.
 #[test]
 fn eeg_meg_and_ieeg_monitors_are_tvb_library_s() {
     let dir = tempfile::tempdir().unwrap();
@@ -825,6 +828,11 @@ offset_steps = 512
 [actors.ieeg]
 kind = "ieeg"
 offset_steps = 512
+[actors.ieeg_analytic]
+kind = "ieeg"
+projection = "analytic"
+connectivity = "builtin:tvb76"
+offset_steps = 512
 [[edges]]
 from = "pulse.stimulus"
 to = "brain.stimulus"
@@ -832,7 +840,7 @@ to = "brain.stimulus"
     );
     // the sensor traces as a figure
     text.push_str("[actors.traces]\nkind = \"png_plot\"\nlayout = \"traces\"\n[[edges]]\nfrom = \"eeg.output\"\nto = \"traces.series\"\n");
-    for m in ["eeg", "eeg_noisy", "meg", "ieeg"] {
+    for m in ["eeg", "eeg_noisy", "meg", "ieeg", "ieeg_analytic"] {
         text.push_str(&format!(
             "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"brain.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
         ));

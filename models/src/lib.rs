@@ -7,6 +7,7 @@
 //! tvb-library 2.10 does.
 
 pub mod analysis;
+pub mod analytic_gain;
 pub mod arrayfile;
 pub mod connectivity;
 pub mod connectome_cache;

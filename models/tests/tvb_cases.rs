@@ -13,6 +13,8 @@ use brainstream_models::monitors::{Bold, SubSample, TemporalAverage};
 use brainstream_models::*;
 use std::path::PathBuf;
 
+#[path = "parts/analytic_gain.rs"]
+mod analytic_gain;
 #[path = "parts/surface.rs"]
 mod surface;
 

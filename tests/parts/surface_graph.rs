@@ -281,6 +281,77 @@ vertex_stride = 1
     }
 }
 
+/// tvb-library 2.10's sensor-space monitors without a projection file on a
+/// surface (`make_refs_surface_more.py analytic`: the surface_g2d run,
+/// 10 ms): its `Projection.config_for_sim` computes the lead field with the
+/// monitor's `analytic` on the 16384 vertices and their normals — iEEG
+/// (tvb-data's 588 SEEG contacts, point dipole, σ 1), EEG (65 electrodes
+/// moved onto a sphere around the cortex, average reference) and MEG
+/// (276 sensors, the field's magnitude) — here `projection = "analytic"`
+/// with `surface = "builtin:cortex_16k"`. The gains are tvb-library's to
+/// the bit (models' tvb_cases analytic tests); the traces within 1e-13 of
+/// each series' largest value (the product's summation order is BLAS's).
+#[test]
+fn surface_analytic_ieeg_eeg_and_meg_are_tvb_library_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 10.0
+[actors.cortex]
+kind = "surface"
+local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
+local_coupling_strength = 0.05
+model_params = { a = 2.0 }
+coupling_params = { a = 0.0042, b = 0.0 }
+variables = ["V", "W"]
+vertex_stride = 1
+[actors.ieeg]
+kind = "ieeg"
+sensors = "builtin:seeg588"
+projection = "analytic"
+surface = "builtin:cortex_16k"
+offset_steps = 512
+[actors.eeg]
+kind = "eeg"
+reference = "average"
+projection = "analytic"
+surface = "builtin:cortex_16k"
+offset_steps = 512
+[actors.meg]
+kind = "meg"
+projection = "analytic"
+surface = "builtin:cortex_16k"
+offset_steps = 512
+"#,
+    );
+    for m in ["ieeg", "eeg", "meg"] {
+        text.push_str(&format!(
+            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"cortex.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
+        ));
+    }
+    let g = dir.path().join("g.toml");
+    std::fs::write(&g, text).unwrap();
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    for (m, sensors, stride) in [("ieeg", 588, 7), ("eeg", 65, 1), ("meg", 276, 3)] {
+        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
+        assert_eq!(shape, vec![12, 2, sensors, 1], "{m}");
+        let (tshape, tvb) = npy_f64(&format!("surface_analytic_{m}_data.npy"));
+        let (_, ttimes) = npy_f64(&format!("surface_analytic_{m}_time.npy"));
+        assert_eq!(times, ttimes, "{m}: time stamps");
+        let kept = sensors.div_ceil(stride);
+        assert_eq!(tshape, vec![12, 2, kept]);
+        let got: Vec<f64> = (0..tvb.len())
+            .map(|k| ours[(k / kept) * sensors + (k % kept) * stride])
+            .collect();
+        let e = worst(&got, &tvb);
+        eprintln!("surface analytic {m} vs tvb-library: {e:.2e} of the largest value");
+        assert!(e <= 1e-13, "{m}: relative difference {e:e}");
+    }
+}
+
 /// tvb-data's `local_connectivity_16384.mat` read as tvb-library's
 /// `LocalConnectivity.from_file` reads it (a compressed level-5 .mat, the
 /// sparse `LocalCoupling`): its numbers are scipy's (nnz, sum, entries of

@@ -4,12 +4,16 @@
 //! with a region mapping for a region simulation, used as is on the
 //! vertices of a surface's `state`) times the state, averaged over each
 //! period, with optional observation noise and, for EEG, a reference
-//! electrode or the average reference. The numerics are `brainstream_models::monitors::projection`;
+//! electrode or the average reference. Without a projection matrix
+//! (`projection = "analytic"`) the lead field is tvb-library's analytic one
+//! on the sources of the simulation (`brainstream_models::analytic_gain`).
+//! The numerics are `brainstream_models::monitors::projection`;
 //! the output's nodes are the sensors, with their positions.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use brainstream_models::analytic_gain::{analytic_lead_field, Sources};
 use brainstream_models::datafile::Matrix;
 use brainstream_models::leadfield::{
     load_region_mapping, read_any_matrix, LeadField, MAX_GAIN_VALUES,
@@ -44,7 +48,7 @@ macro_rules! params {
                 default: DefaultValue::Str($projection),
                 range: None,
                 unit: "",
-                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices (on a surface's vertex `state`, vertex_stride = 1, used as is: tvb-library's surface EEG/MEG/iEEG, e.g. tvb-data's projection_eeg_65_surface_16k.npy): builtin:eeg65_tvb76, builtin:meg276_tvb76 or builtin:seeg39_tvb76 (for the builtin sensors and connectome), or a .npy, level-5 .mat (ProjectionMatrix) or text file",
+                doc: "The lead field (tvb-library's projection matrix), sensors × regions or sensors × surface vertices (on a surface's vertex `state`, vertex_stride = 1, used as is: tvb-library's surface EEG/MEG/iEEG, e.g. tvb-data's projection_eeg_65_surface_16k.npy): builtin:eeg65_tvb76, builtin:meg276_tvb76 or builtin:seeg39_tvb76 (for the builtin sensors and connectome), a .npy, level-5 .mat (ProjectionMatrix) or text file; or `analytic`: what tvb-library computes without a projection (the monitor's `analytic`: Sarvas 1987 eq. 12 for iEEG and, on a sphere around the sources, EEG; eq. 25's field magnitude for MEG) on the sources named by `surface` (its vertices and vertex normals: a surface simulation) or `connectivity` (its region centres and average orientations: a region simulation)",
             },
             ParamSpec {
                 name: "region_mapping",
@@ -78,6 +82,22 @@ macro_rules! params {
                 unit: "",
                 doc: "Seed of the observation noise (tvb-library's noise_seed, 42)",
             },
+            ParamSpec {
+                name: "surface",
+                ty: ParamType::Str,
+                default: DefaultValue::Optional,
+                range: None,
+                unit: "",
+                doc: "With projection = \"analytic\" on a surface's vertex `state` (vertex_stride = 1): the surface simulated (builtin:cortex_16k or a TVB surface zip with its vertex normals), whose vertices and normals are the sources, as in tvb-library's surface simulation",
+            },
+            ParamSpec {
+                name: "connectivity",
+                ty: ParamType::Str,
+                default: DefaultValue::Optional,
+                range: None,
+                unit: "",
+                doc: "With projection = \"analytic\" on a region signal: the connectome simulated (builtin:tvb76, a TVB zip or a folder with centres and average_orientations), whose region centres and orientations are the sources, as in tvb-library's region simulation",
+            },
             OFFSET,
             $($extra,)*
         ]
@@ -93,9 +113,18 @@ const REFERENCE: ParamSpec = ParamSpec {
     doc: "EEG reference: a sensor label (that electrode is subtracted from every sensor), `average` (the mean of all sensors), or absent for reference-free signals (tvb-library's default)",
 };
 
-const EEG_PARAMS: &[ParamSpec] = params!("builtin:eeg65", "builtin:eeg65_tvb76", REFERENCE);
+const SIGMA: ParamSpec = ParamSpec {
+    name: "sigma",
+    ty: ParamType::Float,
+    default: DefaultValue::Float(1.0),
+    range: Some((1e-12, 1e12)),
+    unit: "S/m",
+    doc: "Conductivity of the analytic lead field (projection = \"analytic\"), tvb-library's sigma (default 1)",
+};
+
+const EEG_PARAMS: &[ParamSpec] = params!("builtin:eeg65", "builtin:eeg65_tvb76", REFERENCE, SIGMA);
 const MEG_PARAMS: &[ParamSpec] = params!("builtin:meg276", "builtin:meg276_tvb76");
-const IEEG_PARAMS: &[ParamSpec] = params!("builtin:seeg39", "builtin:seeg39_tvb76");
+const IEEG_PARAMS: &[ParamSpec] = params!("builtin:seeg39", "builtin:seeg39_tvb76", SIGMA);
 
 const INPUTS: &[PortDecl] = &[PortDecl {
     name: "input",
@@ -154,6 +183,8 @@ fn build_ieeg(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
 /// The projection as read, before the number of regions is known.
 enum Lead {
     Builtin(String),
+    /// tvb-library's `analytic` on the sources' `what` (already computed).
+    Analytic(LeadField),
     File {
         matrix: Matrix,
         source: String,
@@ -185,7 +216,51 @@ fn build(ctx: &BuildCtx, modality: Modality) -> Result<Box<dyn Actor>, BuildErro
         .map_err(|e| BuildError::at("sensors", e.to_string()))?;
     let spec = p.str("projection")?;
     let rm = p.opt_str("region_mapping")?;
-    let (lead, rows, columns) = if let Some(b) = brainstream_models::leadfield::BUILTIN_LEADFIELDS
+    let surface = p.opt_str("surface")?;
+    let conn = p.opt_str("connectivity")?;
+    if spec != "analytic" {
+        if let Some((k, _)) = [("surface", &surface), ("connectivity", &conn)]
+            .into_iter()
+            .find(|(_, v)| v.is_some())
+        {
+            return Err(BuildError::at(
+                k,
+                format!(
+                    "`{k}` names the sources of an analytic lead field; the projection is `{spec}`"
+                ),
+            )
+            .hint("drop it, or set projection = \"analytic\""));
+        }
+    }
+    let (lead, rows, columns) = if spec == "analytic" {
+        if rm.is_some() {
+            return Err(BuildError::at(
+                "region_mapping",
+                "an analytic lead field is computed on its sources directly: drop `region_mapping`",
+            ));
+        }
+        let sources = match (&surface, &conn) {
+            (Some(s), None) => Sources::surface(s, base)
+                .map_err(|e| BuildError::at("surface", e.to_string()))?,
+            (None, Some(c)) => Sources::regions(c, base)
+                .map_err(|e| BuildError::at("connectivity", e.to_string()))?,
+            _ => {
+                return Err(BuildError::at(
+                    "projection",
+                    "an analytic lead field needs its sources: `surface` (a surface simulation's vertices) or `connectivity` (a region simulation's regions), one of them",
+                )
+                .hint("e.g. surface = \"builtin:cortex_16k\" or connectivity = \"builtin:tvb76\""))
+            }
+        };
+        let sigma = match modality {
+            Modality::Meg => 1.0,
+            _ => p.f64("sigma")?,
+        };
+        let lf = analytic_lead_field(&sensors, &sources, sigma)
+            .map_err(|e| BuildError::at("projection", e.to_string()))?;
+        let (r, c) = (lf.sensors, lf.regions);
+        (Lead::Analytic(lf), r, c)
+    } else if let Some(b) = brainstream_models::leadfield::BUILTIN_LEADFIELDS
         .iter()
         .find(|b| b.0 == spec)
     {
@@ -315,6 +390,11 @@ impl Proj {
                 self.sensors.len(),
                 regions,
             ),
+            Lead::Analytic(lf) if lf.regions == regions => Ok(lf.clone()),
+            Lead::Analytic(lf) => Err(ModelError::Config(format!(
+                "{}: {} sources but the monitored signal has {regions} nodes (a surface's `state` needs vertex_stride = 1; a region signal, `connectivity`)",
+                lf.source, lf.regions
+            ))),
             Lead::File {
                 matrix,
                 source,
@@ -336,8 +416,14 @@ impl Actor for Proj {
             return Ok(Footprint::default());
         };
         if let Some(n) = i.nodes {
-            self.lead_field(n)
-                .map_err(|e| BuildError::at("projection", e.to_string()))?;
+            match &self.lead {
+                // already computed: compared without a copy
+                Lead::Analytic(lf) if lf.regions == n => {}
+                _ => {
+                    self.lead_field(n)
+                        .map_err(|e| BuildError::at("projection", e.to_string()))?;
+                }
+            }
         }
         let steps = brainstream_models::monitors::projection::projection_period_steps(
             self.period,

@@ -1,7 +1,7 @@
 //! Triangulated cortical surfaces as tvb-library's `CorticalSurface`
 //! reads them: a TVB surface zip holding `vertices.txt` (one `x y z` per
 //! line, mm) and `triangles.txt` (one `i j k` of 0-based vertex indices per
-//! line); the zip's other members (normals) are not needed here.
+//! line); its vertex normals are read by [`super::normals`] where needed.
 //!
 //! `builtin:cortex_16k` is tvb-data 3.0.0's `cortex_16384.zip` (16384
 //! vertices, 32760 triangles), embedded in the binary: tvb-library's
@@ -16,13 +16,13 @@ use crate::error::ModelError;
 /// The builtin cortex (tvb-data's `cortex_16384.zip`).
 pub const BUILTIN_CORTEX_16K: &str = "builtin:cortex_16k";
 
-const CORTEX_16K: &[u8] = include_bytes!("../../data/surface/cortex_16384.zip");
+pub(super) const CORTEX_16K: &[u8] = include_bytes!("../../data/surface/cortex_16384.zip");
 
 /// Most vertices a surface may have.
 pub const MAX_VERTICES: usize = 1 << 22;
 
 /// Most bytes one zip member may declare.
-const MAX_MEMBER_BYTES: u64 = 1 << 30;
+pub(super) const MAX_MEMBER_BYTES: u64 = 1 << 30;
 
 /// A triangulated surface: vertex positions (mm) and triangles.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +33,11 @@ pub struct Surface {
     pub source: String,
 }
 
-fn data_err(path: &Path, loc: Option<(usize, usize)>, cause: impl Into<String>) -> ModelError {
+pub(super) fn data_err(
+    path: &Path,
+    loc: Option<(usize, usize)>,
+    cause: impl Into<String>,
+) -> ModelError {
     ModelError::DataFile {
         path: path.to_path_buf(),
         loc,
@@ -171,7 +175,7 @@ impl Surface {
 }
 
 /// Rows of exactly three whitespace-separated numbers.
-fn parse_rows<T>(text: &str, path: &Path, what: &str) -> Result<Vec<[T; 3]>, ModelError>
+pub(super) fn parse_rows<T>(text: &str, path: &Path, what: &str) -> Result<Vec<[T; 3]>, ModelError>
 where
     T: std::str::FromStr + Copy + Default,
 {

@@ -23,7 +23,14 @@ and <name>.json; the region-level gains tvb-library computed
 (models/data/sensors/*_tvb76_gain.npy, shipped as builtin: lead fields) and
 seeg39_tvb76_gain.npy (the iEEG lead field, here).
 
-Run:  python make_refs_sensors.py   (needs tvb-library, tvb-data; a few seconds)
+With the argument `analytic` it writes instead the lead fields tvb-library
+computes for a region simulation when a monitor has no projection matrix
+(`Projection.config_for_sim` on the connectome's centres and
+average_orientations): analytic_tvb76_<name>_gain.npy for iEEG
+(seeg_588.txt, every 7th contact), EEG (eeg_brainstorm_65.txt) and MEG
+(meg_brainstorm_276.txt, every 3rd sensor), and analytic_tvb76.json.
+
+Run:  python make_refs_sensors.py [analytic]   (needs tvb-library, tvb-data; a few seconds)
 """
 import json
 import os
@@ -110,5 +117,33 @@ def main():
         print(name, y.shape, "t0", t[0], "t1", t[-1], "gain", m.gain.shape)
 
 
+def analytic():
+    """Region lead fields of monitors without a projection matrix."""
+    conn = connectivity.Connectivity.from_file(CONN)
+    conn.speed = np.array([3.0])
+    conn.configure()
+    rm = RegionMapping.from_file("regionMapping_16k_76.txt")
+    mons = [("ieeg", 7, monitors.iEEG(sensors=sensors.SensorsInternal.from_file("seeg_588.txt"),
+                                       region_mapping=rm, obsnoise=None)),
+            ("eeg", 1, monitors.EEG(sensors=sensors.SensorsEEG.from_file("eeg_brainstorm_65.txt"),
+                                    region_mapping=rm, obsnoise=None)),
+            ("meg", 3, monitors.MEG(sensors=sensors.SensorsMEG.from_file("meg_brainstorm_276.txt"),
+                                    region_mapping=rm, obsnoise=None))]
+    sim = simulator.Simulator(model=models.Generic2dOscillator(), connectivity=conn,
+                              coupling=coupling.Linear(), integrator=integrators.HeunDeterministic(dt=0.1),
+                              monitors=[m for _, _, m in mons])
+    sim.configure()
+    meta = {}
+    for name, stride, m in mons:
+        assert m.gain.shape[1] == 76, m.gain.shape
+        g = np.ascontiguousarray(m.gain[::stride]).astype(np.float64)
+        np.save(os.path.join(OUT, "analytic_tvb76_" + name + "_gain.npy"), g)
+        meta[name] = dict(monitor=type(m).__name__, sensors=int(m.sensors.labels.size), sensor_stride=stride,
+                          gain_shape=list(m.gain.shape), sigma=getattr(m, "sigma", None),
+                          max_abs_gain=float(np.abs(m.gain).max()))
+        print("analytic", name, m.gain.shape)
+    json.dump(meta, open(os.path.join(OUT, "analytic_tvb76.json"), "w"), indent=1)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(analytic() if sys.argv[1:] == ["analytic"] else main())

@@ -31,8 +31,28 @@ the initial history).
   triangle) on surface_g2d, 10 ms: as surface_lcfile, plus the spatial
   pattern of every 128th vertex (surface_stim_spatial.npy).
 
+* surface_analytic_*: the sensor-space monitors without a projection
+  matrix on surface_g2d (10 ms): tvb-library's `Projection.config_for_sim`
+  then computes the lead field analytically on the sources — the
+  surface's vertices and vertex normals (the cortex zip's
+  vertex_normals.txt) — with each monitor's `analytic`: iEEG (seeg_588.txt,
+  Sarvas 1987 eq. 12, point dipole in a homogeneous medium, sigma 1), EEG
+  (eeg_brainstorm_65.txt, eq. 12 with the sensors moved onto a sphere
+  around the sources, sigma 1, average reference) and MEG
+  (meg_brainstorm_276.txt, eq. 25, the field's magnitude), no observation
+  noise, the region mapping given to the monitor (tvb-library 2.10 reads
+  the monitor's, not the surface's): surface_analytic_<name>_data.npy
+  (time, variable, every `sensor_stride`-th sensor), _time.npy, .json, and
+  surface_analytic_<name>_gain.npy (every `sensor_stride`-th row, every
+  128th vertex).
+
+* surface_stimregion_*: a StimuliRegion (make_refs_stimulus.py's pulse
+  train times weights on four regions) on surface_g2d, 10 ms: tvb-library
+  spreads each region's weight to its vertices through the region mapping
+  (`weight[region_mapping]`); saved as surface_stim.
+
 Run (about a minute):  python make_refs_surface_more.py [lcfile] [sensors]
-[stimulus]   (needs tvb-library, tvb-data and tvb-gdist)
+[stimulus] [analytic] [stimregion]   (needs tvb-library, tvb-data and tvb-gdist)
 """
 import json
 import os
@@ -178,17 +198,108 @@ def stimulus_case(conn):
     print("surface_stim", y.shape, "foci", meta["focal_vertices"], "t0", t[0], "t1", t[-1])
 
 
+# sensor strides of the saved analytic cases (the files stay small)
+ANALYTIC = [("ieeg", 7), ("eeg", 1), ("meg", 3)]
+
+
+def analytic_case(conn):
+    """Projection monitors without a projection file on a surface."""
+    from tvb.datatypes import sensors
+    from tvb.datatypes.region_mapping import RegionMapping
+    ctx, _ = make_cortex(conn)
+    rm = RegionMapping.from_file("regionMapping_16k_76.txt")
+    mons = dict(
+        ieeg=monitors.iEEG(sensors=sensors.SensorsInternal.from_file("seeg_588.txt"),
+                           region_mapping=rm, obsnoise=None),
+        eeg=monitors.EEG(sensors=sensors.SensorsEEG.from_file("eeg_brainstorm_65.txt"),
+                         region_mapping=rm, reference="average", obsnoise=None),
+        meg=monitors.MEG(sensors=sensors.SensorsMEG.from_file("meg_brainstorm_276.txt"),
+                         region_mapping=rm, obsnoise=None))
+    length = 10.0
+    out, horizon = run(conn, ctx, [mons[n] for n, _ in ANALYTIC], length)
+    surf = ctx.region_mapping_data.surface
+    # the sources: the zip's vertex normals (Surface._read's "normals.txt"
+    # matches its member vertex_normals.txt)
+    import zipfile
+    import tvb_data
+    z = zipfile.ZipFile(os.path.join(os.path.dirname(tvb_data.__file__), "surfaceData", "cortex_16384.zip"))
+    normals = np.loadtxt(z.open("vertex_normals.txt"))
+    assert np.array_equal(surf.vertex_normals, normals)
+    for (name, stride), (t, y) in zip(ANALYTIC, out):
+        m = mons[name]
+        assert m.gain.shape[1] == 16384, m.gain.shape
+        y = y[..., 0][:, :, ::stride]
+        base = os.path.join(OUT, "surface_analytic_" + name)
+        np.save(base + "_data.npy", y.astype(np.float64))
+        np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+        np.save(base + "_gain.npy", np.ascontiguousarray(m.gain[::stride, ::STRIDE]).astype(np.float64))
+        meta = dict(monitor=type(m).__name__, sensors=m.sensors.labels.size, sensor_stride=stride,
+                    vertex_stride=STRIDE, period_ms=m.period, period_steps=m._period_in_steps,
+                    horizon=horizon, length_ms=length, dt_ms=DT, shape=list(y.shape),
+                    gain_shape=list(m.gain.shape), reference=getattr(m, "reference", None),
+                    sigma=getattr(m, "sigma", None), brain="surface_g2d",
+                    max_abs_gain=float(np.abs(m.gain).max()))
+        json.dump(meta, open(base + ".json", "w"), indent=1)
+        print("surface_analytic", name, y.shape, "gain", m.gain.shape, "t0", t[0], "t1", t[-1])
+
+
+def stimregion_case(conn):
+    """tvb-library's StimuliRegion on a surface simulation."""
+    from make_refs_stimulus import PULSE, WEIGHTS
+    ctx, _ = make_cortex(conn)
+    labels = [str(x) for x in conn.region_labels]
+    w = np.zeros(conn.number_of_regions)
+    for k, v in WEIGHTS.items():
+        w[labels.index(k)] = v
+    # a faster train than make_refs_stimulus.py's, so that 10 ms hold pulses
+    pulse = dict(PULSE, T=4.0, tau=1.5, onset=1.0)
+    stim = patterns.StimuliRegion(temporal=equations.PulseTrain(parameters=pulse),
+                                  connectivity=conn, weight=w)
+    model = models.Generic2dOscillator(a=np.array([G2D_A]))
+    model.variables_of_interest = tuple(model.state_variables)
+    sim = simulator.Simulator(model=model, connectivity=conn,
+                              coupling=coupling.Linear(a=np.array([LIN_A])),
+                              integrator=integrators.HeunDeterministic(dt=DT),
+                              monitors=(monitors.Raw(),), surface=ctx, stimulus=stim)
+    conn.set_idelays(DT)
+    horizon = int(conn.idelays.max()) + 1
+    ic = golden_ic(model, len(ctx.region_mapping))
+    sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
+    sim.configure()
+    length = 10.0
+    (t, y), = sim.run(simulation_length=length)
+    y = y[..., 0]
+    dec = int(round(1.0 / DT))
+    idx = np.arange(dec - 1, y.shape[0], dec)
+    t, y = t[idx], y[idx]
+    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
+                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    base = os.path.join(OUT, "surface_stimregion")
+    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
+    np.save(base + "_regions.npy", regions.astype(np.float64))
+    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+    meta = dict(weights=WEIGHTS, temporal=dict(pulse, equation="PulseTrain"), length_ms=length,
+                horizon=horizon, vertex_stride=STRIDE, decimate=dec,
+                shape=list(y[:, :, ::STRIDE].shape), brain="surface_g2d")
+    json.dump(meta, open(base + ".json", "w"), indent=1)
+    print("surface_stimregion", y.shape, "t0", t[0], "t1", t[-1])
+
+
 def main():
     conn = connectivity.Connectivity.from_file(CONN)
     conn.speed = np.array([3.0])
     conn.configure()
-    which = sys.argv[1:] or ["lcfile", "sensors", "stimulus"]
+    which = sys.argv[1:] or ["lcfile", "sensors", "stimulus", "analytic", "stimregion"]
     if "lcfile" in which:
         lcfile_case(conn)
     if "sensors" in which:
         sensors_case(conn)
     if "stimulus" in which:
         stimulus_case(conn)
+    if "analytic" in which:
+        analytic_case(conn)
+    if "stimregion" in which:
+        stimregion_case(conn)
 
 
 if __name__ == "__main__":
