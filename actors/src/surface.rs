@@ -9,7 +9,10 @@
 //! broadcast back to its vertices). It emits the raw state of every
 //! `vertex_stride`-th vertex on `state` and the state averaged over each
 //! region's vertices on `regions` (tvb-library's `surface_state_to_rois`),
-//! after every step: sample `k` at `t = k·dt` ms.
+//! after every step: sample `k` at `t = k·dt` ms. Its `stimulus` input
+//! takes a stimulus from any actor, per region (spread to each region's
+//! vertices as tvb-library spreads a `StimuliRegion` on a surface) or per
+//! vertex.
 //!
 //! CPU only; Generic2dOscillator with deterministic integrators (docs/surfaces.md).
 
@@ -56,7 +59,7 @@ pub const KIND: KindSpec = KindSpec {
     name: "surface",
     doc: "Cortical-surface simulation as tvb-library 2.10 runs one: per-vertex neural masses, a geodesic local connectivity kernel, and long-range delayed coupling through the region connectome and a region mapping",
     params: PARAMS,
-    inputs: &[],
+    inputs: &[PortDecl { name: "stimulus", ty: PortType::Series, doc: "a stimulus from any actor (a `stimulus` actor, a Python or external one), one variable: per region (one node per region: each vertex gets its region's value, as tvb-library spreads a StimuliRegion over a surface through the region mapping) or per vertex (one node per vertex); the sample stamped k is added to the model's stimulus variables during step k, where tvb-library adds a stimulus (none where no sample); not with the `stimulus` parameter", end_stamped: false }],
     outputs: &[
         PortDecl { name: "state", ty: PortType::Series, doc: "raw state of the chosen variables of every vertex_stride-th vertex after every step (nodes named v0, v128, …)", end_stamped: false },
         PortDecl { name: "regions", ty: PortType::Series, doc: "the chosen variables averaged over each region's vertices after every step (tvb-library's surface_state_to_rois), one node per region", end_stamped: false },
@@ -459,8 +462,85 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     }))
 }
 
+/// A series into `stimulus` has one variable and one node per region or
+/// per vertex.
+fn check_stimulus_shape(
+    variables: Option<usize>,
+    nodes: Option<usize>,
+    n_regions: usize,
+    n_vertices: usize,
+) -> Result<(), String> {
+    if let Some(v) = variables.filter(|&v| v != 1) {
+        return Err(format!(
+            "the series into `stimulus` has {v} variables; a stimulus has one"
+        ));
+    }
+    if let Some(k) = nodes.filter(|&k| k != n_regions && k != n_vertices) {
+        return Err(format!(
+            "the series into `stimulus` has {k} nodes; one per region ({n_regions}) or one per vertex ({n_vertices}) is expected"
+        ));
+    }
+    Ok(())
+}
+
+/// This window's stimulus from the `stimulus` input, `steps × V` (`u_v` of
+/// each step; 0 where no sample): a region's value goes to each of its
+/// vertices (tvb-library's `StimuliRegion` on a surface,
+/// `weight[region_mapping]`), a vertex's to itself.
+fn stimulus_drive(
+    st: &Series,
+    before: u64,
+    steps: usize,
+    rmap: &[usize],
+    n_regions: usize,
+    dt_ms: f64,
+) -> Result<Vec<f64>, ActorError> {
+    let nv = rmap.len();
+    let sh = st.data.shape();
+    check_stimulus_shape(Some(sh[1]), Some(sh[2]), n_regions, nv).map_err(ActorError::new)?;
+    let per_vertex = sh[2] == nv;
+    let mut u = vec![0.0; steps * nv];
+    for (k, &stamp) in st.stamps.iter().enumerate() {
+        if stamp < before || stamp >= before + steps as u64 {
+            continue;
+        }
+        let s = (stamp - before) as usize;
+        let row = st.data.slice(ndarray::s![k, 0, ..]);
+        if let Some((i, x)) = row.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(ActorError::new(format!(
+                "stimulus of {} {i} (`{}`) is {x} at t = {} ms",
+                if per_vertex { "vertex" } else { "region" },
+                st.meta.nodes.get(i).map_or("", |l| l.as_str()),
+                stamp as f64 * dt_ms
+            )));
+        }
+        let out = &mut u[s * nv..(s + 1) * nv];
+        if per_vertex {
+            out.iter_mut().zip(row.iter()).for_each(|(o, &x)| *o = x);
+        } else {
+            out.iter_mut().zip(rmap).for_each(|(o, &r)| *o = row[r]);
+        }
+    }
+    Ok(u)
+}
+
 impl Actor for SurfaceActor {
-    fn plan(&self, _ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+    fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {
+        if let Some(st) = ctx.input("stimulus") {
+            check_stimulus_shape(st.variables, st.nodes, self.n_regions, self.n_vertices).map_err(
+                |m| {
+                    BuildError::at("", m)
+                        .hint("a `stimulus` actor on the same connectivity sends one per region")
+                },
+            )?;
+            if self.cfg.as_ref().is_some_and(|c| c.stimulus.is_some()) {
+                return Err(BuildError::at(
+                    "stimulus",
+                    "the surface has its own stimulus (the `stimulus` parameter) and an edge into its `stimulus` input: tvb-library's simulator takes one stimulus",
+                )
+                .hint("drop the parameter or the edge"));
+            }
+        }
         let (nv, nr) = (self.n_vertices as f64, self.n_regions as f64);
         // state, two stages and scratch per vertex; the sparse matrix; the
         // connectome and its history ring (at most a few MB for 76 regions)
@@ -499,7 +579,7 @@ impl Actor for SurfaceActor {
     fn step(
         &mut self,
         w: &WindowInfo,
-        _inputs: &Inputs,
+        inputs: &Inputs,
         out: &mut Outputs,
     ) -> Result<(), ActorError> {
         let sim = self
@@ -513,8 +593,19 @@ impl Actor for SurfaceActor {
         let mut rdata = Array3::zeros((steps, self.voi.len(), nr));
         let voi = &self.voi;
         let (rmap, count) = (&self.rmap, &self.count);
+        let drive = match crate::util::series(inputs, "stimulus")?.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(st) => Some(stimulus_drive(
+                st,
+                sim.steps_done(),
+                steps,
+                rmap,
+                nr,
+                w.dt_ms,
+            )?),
+        };
         let mut avg = vec![0.0; nr];
-        sim.run(steps, |s, x| {
+        sim.run_driven(steps, drive.as_deref(), |s, x| {
             for (q, &k) in voi.iter().enumerate() {
                 for (j, v) in (0..nv).step_by(stride).enumerate() {
                     data[[s, q, j]] = x[k * nv + v];

@@ -501,3 +501,51 @@ fn surface_stimulus_is_tvb_library_s() {
         "V {ev:e}, W {ew:e}, regions {er:e}"
     );
 }
+
+/// tvb-library 2.10's `StimuliRegion` on a surface simulation
+/// (`make_refs_surface_more.py stimregion`: a PulseTrain T 4, τ 1.5,
+/// amp 0.5, onset 1 ms times weights on rM1, lM1, rV1, lPFCDL, spread to
+/// each region's vertices through the region mapping) is the built-in
+/// `stimulus` actor wired into the surface's `stimulus` input: V, W of
+/// every 128th vertex and V averaged per region within 1e-13 of each
+/// variable's scale over 10 ms (the engine's own stimulus path, equal to the
+/// bit: models' surface `a_driven_stimulus_is_the_built_in_one`).
+#[test]
+fn a_stimulus_actor_drives_a_surface_as_tvb_library_s_stimuli_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = std::fs::read_to_string(root().join("graphs/surface_g2d.toml")).unwrap();
+    text.push_str(
+        r#"
+[actors.pulse]
+kind = "stimulus"
+equation = "PulseTrain"
+equation_params = { T = 4.0, tau = 1.5, amp = 0.5, onset = 1.0 }
+weights = { rM1 = 1.0, lM1 = 0.5, rV1 = 0.8, lPFCDL = -0.6 }
+
+[[edges]]
+from = "pulse.stimulus"
+to = "cortex.stimulus"
+"#,
+    );
+    let g = dir.path().join("g.toml");
+    std::fs::write(&g, text).unwrap();
+    let out = dir.path().join("out");
+    run(
+        &g,
+        &out,
+        &[
+            "simulation.duration_ms=10",
+            "actors.cortex.vertex_stride=128",
+        ],
+    )
+    .unwrap();
+    let (_, [ev, ew, er], rv) = against_tvb(&out, "surface_stimregion");
+    let (_, plain) = npy_f64("surface_g2d_regions.npy");
+    let moved = worst(&rv, &plain[..rv.len()]);
+    eprintln!("surface driven by a stimulus actor vs tvb-library's StimuliRegion: V {ev:.2e}, W {ew:.2e}, region V {er:.2e} (the stimulus moves region V by {moved:.2e})");
+    assert!(moved > 1e-6, "the stimulus changed nothing: {moved:e}");
+    assert!(
+        ev <= 1e-13 && ew <= 1e-13 && er <= 1e-13,
+        "V {ev:e}, W {ew:e}, regions {er:e}"
+    );
+}

@@ -419,10 +419,49 @@ impl SurfaceSim {
     pub fn run(
         &mut self,
         nsteps: usize,
+        each: impl FnMut(usize, &[f64]),
+    ) -> Result<(), ModelError> {
+        self.run_driven(nsteps, None, each)
+    }
+
+    /// [`SurfaceSim::run`] with a stimulus given from outside: `drive` holds
+    /// `nsteps × V` values, `u_v` of each step, entering the model's
+    /// stimulus variables exactly where the built-in [`SurfaceStimulus`]
+    /// enters (so a region stimulus spread to the vertices,
+    /// `u_v = weight_{rmap[v]}·T(t)`, is tvb-library's `StimuliRegion` on a
+    /// surface). Refused when the simulation has its own stimulus or the
+    /// model has no stimulus variable, or for a wrong length.
+    pub fn run_driven(
+        &mut self,
+        nsteps: usize,
+        drive: Option<&[f64]>,
         mut each: impl FnMut(usize, &[f64]),
     ) -> Result<(), ModelError> {
         let (nv, dt) = (self.nv, self.dt);
         let n = self.nvar * nv;
+        if let Some(d) = drive {
+            if self.stimulus.is_some() {
+                return Err(cfg_err(
+                    "a stimulus from outside and the surface's own stimulus at once: give one"
+                        .into(),
+                ));
+            }
+            if self.stvar.is_empty() {
+                return Err(cfg_err(format!(
+                    "{} has no stimulus variable (tvb-library's stvar)",
+                    self.model.name
+                )));
+            }
+            if d.len() != nsteps * nv {
+                return Err(cfg_err(format!(
+                    "the stimulus from outside holds {} values for {nsteps} steps of {nv} vertices",
+                    d.len()
+                )));
+            }
+            if self.u.len() != n {
+                self.u = vec![0.0; n];
+            }
+        }
         for s in 0..nsteps {
             let k = self.steps + 1;
             self.region_coupling(k);
@@ -435,7 +474,12 @@ impl SurfaceSim {
                     }
                 }
             }
-            let stim = self.stimulus.is_some();
+            if let Some(d) = drive {
+                for &sv in &self.stvar {
+                    self.u[sv * nv..(sv + 1) * nv].copy_from_slice(&d[s * nv..(s + 1) * nv]);
+                }
+            }
+            let stim = self.stimulus.is_some() || drive.is_some();
             let ncv = self.cvar.len();
             let ev = |x: &[f64],
                       lc: &mut [f64],
@@ -534,5 +578,121 @@ fn clamp(bounds: &[(f64, f64)], nv: usize, x: &mut [f64]) {
                 *v = v.clamp(lo, hi);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datafile::Matrix;
+    use crate::stimulus::Temporal;
+    use crate::surface::{LocalConnectivity, SpatialEquation, Surface};
+
+    /// A 6 × 6 grid of two regions (left and right half), locally coupled.
+    fn grid_config(stimulus: Option<SurfaceStimulus>) -> SurfaceConfig {
+        let s = Surface::flat_grid(6);
+        let eq = SpatialEquation::Gaussian {
+            amp: 1.0,
+            sigma: 1.0,
+            midpoint: 0.0,
+            offset: 0.0,
+        };
+        let local = LocalConnectivity::compute(&s, eq, 2.5, 1).unwrap().matrix;
+        let m = |data: Vec<f64>| Matrix {
+            rows: 2,
+            cols: 2,
+            data,
+        };
+        let connectivity = Connectivity::from_parts(
+            m(vec![0.0, 1.0, 0.5, 0.0]),
+            m(vec![0.0, 3.0, 3.0, 0.0]),
+            None,
+            None,
+            "two",
+        )
+        .unwrap();
+        let info = crate::model_info("Generic2dOscillator").unwrap();
+        SurfaceConfig {
+            model: info,
+            model_params: ParamSet::from_overrides(info.name, info.params, [("a", 2.0)]).unwrap(),
+            coupling: Coupling::new("Linear", [("a", 0.1)]).unwrap(),
+            connectivity,
+            speed_mm_per_ms: 3.0,
+            dt_ms: 0.1,
+            scheme: Scheme::Heun,
+            region_mapping: (0..36).map(|v| usize::from(v % 6 >= 3)).collect(),
+            local: Some(local),
+            coupling_strength: 0.05,
+            initial: InitialConditions::Golden,
+            stimulus,
+        }
+    }
+
+    /// A stimulus given from outside, `u_v = S_v·T((k − 1)·dt)` per step, is
+    /// the built-in `StimuliSurface` to the bit (both Heun and Euler); the
+    /// stimulus moves the state; the refusals name their cause.
+    #[test]
+    fn a_driven_stimulus_is_the_built_in_one() {
+        let grid = Surface::flat_grid(6);
+        let eq = SpatialEquation::Gaussian {
+            amp: 1.0,
+            sigma: 1.5,
+            midpoint: 0.0,
+            offset: 0.0,
+        };
+        let temporal = Temporal::new(
+            "PulseTrain",
+            [("T", 2.0), ("tau", 0.5), ("amp", 0.8), ("onset", 0.3)],
+        )
+        .unwrap();
+        let st = SurfaceStimulus::new(&grid, &[0, 20], eq, temporal.clone()).unwrap();
+        for scheme in [Scheme::Heun, Scheme::Euler] {
+            let mut with = grid_config(Some(st.clone()));
+            with.scheme = scheme;
+            let mut without = grid_config(None);
+            without.scheme = scheme;
+            let (steps, nv) = (60, 36);
+            let mut a = Vec::new();
+            let mut built_in = SurfaceSim::new(with).unwrap();
+            // two windows, as an actor steps it
+            for _ in 0..2 {
+                built_in
+                    .run(steps / 2, |_, x| a.extend_from_slice(x))
+                    .unwrap();
+            }
+            let mut b = Vec::new();
+            let mut driven = SurfaceSim::new(without.clone()).unwrap();
+            for w in 0..2 {
+                let mut drive = Vec::with_capacity(steps / 2 * nv);
+                for s in 0..steps / 2 {
+                    let t = temporal.eval((w * steps / 2 + s) as f64 * 0.1);
+                    drive.extend(st.spatial.iter().map(|sp| sp * t));
+                }
+                driven
+                    .run_driven(steps / 2, Some(&drive), |_, x| b.extend_from_slice(x))
+                    .unwrap();
+            }
+            assert!(a == b, "{scheme:?}: driven and built-in stimulus differ");
+            let mut c = Vec::new();
+            SurfaceSim::new(without)
+                .unwrap()
+                .run(steps, |_, x| c.extend_from_slice(x))
+                .unwrap();
+            assert!(a != c, "{scheme:?}: the stimulus changed nothing");
+        }
+        let e = SurfaceSim::new(grid_config(Some(st)))
+            .unwrap()
+            .run_driven(1, Some(&[0.0; 36]), |_, _| {})
+            .unwrap_err();
+        assert!(e.to_string().contains("own stimulus at once"), "{e}");
+        let e = SurfaceSim::new(grid_config(None))
+            .unwrap()
+            .run_driven(2, Some(&[0.0; 36]), |_, _| {})
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("36 values for 2 steps of 36 vertices"),
+            "{e}"
+        );
     }
 }
