@@ -679,6 +679,8 @@ mod spiking_own_step;
 
 #[path = "parts/cosim_vulkan.rs"]
 mod cosim_vulkan;
+#[path = "parts/mean_field_overlap.rs"]
+mod mean_field_overlap;
 
 // Plastic synapses of the `input` table against NEST, in this binary
 #[path = "parts/spiking_input_plastic.rs"]

@@ -8,8 +8,10 @@
 //! steps the same network on a Vulkan device instead, a window per
 //! submission ([`crate::mean_field_vulkan`]).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
+use brainstream_gpu::network::WindowTicket;
 use brainstream_models::coupling::Coupling;
 use brainstream_models::integrator::integrator;
 use brainstream_models::observe::Observer;
@@ -21,13 +23,13 @@ use brainstream_runtime::limits::short;
 use brainstream_runtime::machine::human;
 use brainstream_runtime::{
     Actor, ActorError, BuildCtx, BuildError, DefaultValue, Footprint, Inputs, KindSpec, Outputs,
-    ParamSpec, ParamType, Payload, PlanCtx, PortDecl, PortShape, PortType, RunContext, Series,
-    SeriesMeta, WindowInfo,
+    ParamSpec, ParamType, Payload, Pipelined, PlanCtx, PortDecl, PortShape, PortType, RunContext,
+    Series, SeriesMeta, WindowInfo,
 };
 use ndarray::Array3;
 
 use crate::mean_field_vulkan::{
-    check_backend, parse_precision, Backend, MeanFieldEngine, VulkanSim,
+    auto_takes_a_gpu, check_backend, parse_precision, Backend, MeanFieldEngine, VulkanSim,
 };
 use brainstream_gpu::Precision;
 
@@ -53,6 +55,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` (default: the model's variables of interest)" },
     ParamSpec { name: "backend", ty: ParamType::Str, default: DefaultValue::Str("cpu"), range: None, unit: "", doc: "cpu (the TVB-exact engine), vulkan (a Vulkan device: a window of steps per submission; what it cannot run is an error naming it) or auto (a GPU where there is one — not a CPU implementation such as lavapipe — and it runs the configuration, else the CPU, said in the log); `brainstream run --backend` sets it for every mean field that does not" },
     ParamSpec { name: "precision", ty: ParamType::Str, default: DefaultValue::Str("auto"), range: None, unit: "", doc: "On Vulkan, the state's and right-hand side's arithmetic: auto (f64 where the device has shaderFloat64, f32 elsewhere), f64 or f32" },
+    ParamSpec { name: "overlap", ty: ParamType::Bool, default: DefaultValue::Bool(true), range: None, unit: "", doc: "On Vulkan in the parallel scheme: window w + 1 is submitted to the device before window w is read back, as far as the delays of the cycles through the mean field allow (a co-simulation with a window of delay each way: one window ahead); false: one window at a time. The results are the same bits either way" },
 ];
 
 /// The kind.
@@ -118,6 +121,10 @@ struct MeanField {
     precision: Option<Precision>,
     /// the network on a Vulkan device, when it runs there (else `sim`)
     gpu: Option<Box<VulkanSim>>,
+    /// `overlap`: windows in flight on the device ([`Pipelined`])
+    overlap: bool,
+    /// windows submitted and not yet collected, oldest first
+    pending: VecDeque<Pending>,
     /// a checkpoint's engine state, taken at `start` ([`state`])
     restored: Option<brainstream_models::EngineState>,
 }
@@ -508,6 +515,8 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         backend,
         precision,
         gpu: None,
+        overlap: ctx.params.bool("overlap")?,
+        pending: VecDeque::new(),
         restored: None,
     }))
 }
@@ -657,6 +666,12 @@ impl Actor for MeanField {
         if let Some(e) = self.deferred.take() {
             return Err(e);
         }
+        let before = match (&self.gpu, &self.sim) {
+            (Some(g), _) => g.steps_done(),
+            (None, Some(s)) => s.steps_done(),
+            (None, None) => return Err(ActorError::new("not started")),
+        };
+        let taken = self.window_inputs(w, inputs, before)?;
         let sim: &mut dyn MeanFieldEngine = match (&mut self.gpu, &mut self.sim) {
             (Some(g), _) => g.as_mut(),
             (None, Some(s)) => s,
@@ -665,9 +680,76 @@ impl Actor for MeanField {
         let (n, nv) = (sim.n_regions(), sim.model().nvar());
         let steps = w.n_steps as usize;
         self.buf.resize(steps * nv * n, 0.0);
-        let before = sim.steps_done();
+        let nc = sim.coupling_regions();
+        self.cpl_buf.resize(steps * nc * sim.n_terms(), 0.0);
+        let proxy = (!taken.vars.is_empty()).then(|| ProxyInput {
+            values: &self.proxy_vals,
+            present: &self.proxy_present,
+            vars: &taken.vars,
+        });
+        let cpl = (nc > 0).then_some(&mut self.cpl_buf[..]);
+        let stim = taken.stimulus.then_some(StimulusInput {
+            values: &self.stim_vals,
+        });
+        let res = sim.run_stimulated(steps, &mut self.buf, proxy, cpl, stim);
+        self.window_outputs(w, before, res, out)
+    }
+
+    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
+        Some(self)
+    }
+
+    fn pipelined(&mut self) -> Option<&mut dyn Pipelined> {
+        if self.overlaps() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    fn finish(&mut self, _complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
+        match self.deferred.take() {
+            Some(e) => Err(e),
+            None => Ok(vec![]),
+        }
+    }
+}
+
+/// What [`MeanField::window_inputs`] took from a window's inputs (into
+/// `proxy_vals`/`proxy_present` and `stim_vals`).
+struct WindowIn {
+    /// the proxy input's state variables (none: no proxy states)
+    vars: Vec<usize>,
+    /// whether the window has a stimulus
+    stimulus: bool,
+}
+
+/// A window handed to the engine ahead of its outputs ([`Pipelined`]).
+enum Pending {
+    /// submitted to the device
+    Gpu(WindowTicket),
+    /// for the CPU engine (`backend = "auto"` that did not take the
+    /// device): the window's inputs, stepped when it is collected
+    Cpu(Inputs),
+    /// its inputs were refused, or the device refused the window: the
+    /// error, reported when it is collected, where `step` reports it
+    Failed(ActorError),
+}
+
+impl MeanField {
+    /// Takes window `w`'s proxy states and stimulus (the engine having done
+    /// `before` steps) into `proxy_vals`/`proxy_present` and `stim_vals`,
+    /// checked.
+    fn window_inputs(
+        &mut self,
+        w: &WindowInfo,
+        inputs: &Inputs,
+        before: u64,
+    ) -> Result<WindowIn, ActorError> {
+        let n = self.cfg.connectivity.n;
+        let steps = w.n_steps as usize;
         // proxy states for the stamps this window produces: before+1 ..= before+steps
-        let np = sim.proxy_nodes().len();
+        let np = self.cfg.proxy_nodes.len();
         let mut vars = vec![];
         if let Some(ps) = crate::util::series(inputs, "proxy")?.filter(|ps| !ps.is_empty()) {
             if np == 0 {
@@ -676,7 +758,7 @@ impl Actor for MeanField {
                     self.name
                 )));
             }
-            let info = sim.model();
+            let info = self.cfg.model;
             for v in &ps.meta.variables {
                 vars.push(info.var_index(v).ok_or_else(|| {
                     ActorError::new(format!(
@@ -740,17 +822,8 @@ impl Actor for MeanField {
                 self.proxy_started = true;
             }
         }
-        let nt = sim.n_terms();
-        let nc = sim.coupling_regions();
-        self.cpl_buf.resize(steps * nc * nt, 0.0);
-        let proxy = (!vars.is_empty()).then(|| ProxyInput {
-            values: &self.proxy_vals,
-            present: &self.proxy_present,
-            vars: &vars,
-        });
-        let cpl = (nc > 0).then_some(&mut self.cpl_buf[..]);
-        let stim = match crate::util::series(inputs, "stimulus")?.filter(|s| !s.is_empty()) {
-            None => None,
+        let stimulus = match crate::util::series(inputs, "stimulus")?.filter(|s| !s.is_empty()) {
+            None => false,
             Some(st) => {
                 let sh = st.data.shape();
                 check_stimulus_shape(Some(sh[1]), Some(sh[2]), n).map_err(ActorError::new)?;
@@ -773,12 +846,30 @@ impl Actor for MeanField {
                         self.stim_vals[s * n + i] = u;
                     }
                 }
-                Some(StimulusInput {
-                    values: &self.stim_vals,
-                })
+                true
             }
         };
-        let res = sim.run_stimulated(steps, &mut self.buf, proxy, cpl, stim);
+        Ok(WindowIn { vars, stimulus })
+    }
+
+    /// Sets window `w`'s outputs from the engine's results in `buf` and
+    /// `cpl_buf` (`res`: how its run ended; the engine had done `before`
+    /// steps before it); a divergence is reported at the next window.
+    fn window_outputs(
+        &mut self,
+        w: &WindowInfo,
+        before: u64,
+        res: Result<(), ModelError>,
+        out: &mut Outputs,
+    ) -> Result<(), ActorError> {
+        let sim: &mut dyn MeanFieldEngine = match (&mut self.gpu, &mut self.sim) {
+            (Some(g), _) => g.as_mut(),
+            (None, Some(s)) => s,
+            (None, None) => return Err(ActorError::new("not started")),
+        };
+        let (n, nv) = (sim.n_regions(), sim.model().nvar());
+        let (nt, nc) = (sim.n_terms(), sim.coupling_regions());
+        let steps = w.n_steps as usize;
         let good = match &res {
             Ok(()) => steps,
             Err(ModelError::Diverged { step, .. }) => (*step - 1 - before) as usize,
@@ -859,15 +950,97 @@ impl Actor for MeanField {
         Ok(())
     }
 
-    fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
-        Some(self)
+    /// Whether windows overlap on the device: `overlap` on a mean field
+    /// that runs on Vulkan (`vulkan`, or `auto` where it takes a GPU).
+    fn overlaps(&self) -> bool {
+        self.overlap
+            && match self.backend {
+                Backend::Cpu => false,
+                Backend::Vulkan => true,
+                Backend::Auto => auto_takes_a_gpu(&self.cfg, self.precision),
+            }
+    }
+}
+
+/// On the device, window w + 1 is submitted before window w is read back,
+/// as far as the graph lets the scheduler hand over its inputs early (the
+/// slack of the cycles through the mean field: a co-simulation whose
+/// edges into and out of the spiking side are each delayed by a window
+/// has one window of lookahead; a mean field on no cycle, up to
+/// `MAX_LOOKAHEAD`); outputs are `step`'s, bit for bit.
+impl Pipelined for MeanField {
+    /// Takes window `win`'s inputs and submits it to the device; on the
+    /// CPU engine keeps them for [`Self::collect`]. An error is kept for
+    /// the window's `collect`, so that the windows before it are emitted
+    /// as `step` would have.
+    fn submit(&mut self, win: &WindowInfo, inputs: &Inputs) -> Result<(), ActorError> {
+        let p = if self.pending.iter().any(|p| matches!(p, Pending::Failed(_))) {
+            Pending::Failed(ActorError::new("not run: a window before it failed"))
+        } else if let Some(before) = self.gpu.as_ref().map(|g| g.steps_done()) {
+            match self.window_inputs(win, inputs, before) {
+                Err(e) => Pending::Failed(e),
+                Ok(taken) => {
+                    let g = self
+                        .gpu
+                        .as_mut()
+                        .ok_or_else(|| ActorError::new("not started"))?;
+                    let proxy = (!taken.vars.is_empty()).then(|| ProxyInput {
+                        values: &self.proxy_vals,
+                        present: &self.proxy_present,
+                        vars: &taken.vars,
+                    });
+                    let stim = taken.stimulus.then_some(StimulusInput {
+                        values: &self.stim_vals,
+                    });
+                    let want_cpl = g.coupling_regions() > 0;
+                    match g.submit(win.n_steps as usize, proxy, want_cpl, stim) {
+                        Ok(t) => Pending::Gpu(t),
+                        Err(e) => Pending::Failed(ActorError::new(e)),
+                    }
+                }
+            }
+        } else {
+            Pending::Cpu(Inputs::from_pairs(
+                ["proxy", "stimulus"]
+                    .into_iter()
+                    .filter_map(|port| inputs.get(port).map(|p| (port, p.clone()))),
+            ))
+        };
+        self.pending.push_back(p);
+        Ok(())
     }
 
-    fn finish(&mut self, _complete: bool) -> Result<Vec<std::path::PathBuf>, ActorError> {
-        match self.deferred.take() {
-            Some(e) => Err(e),
-            None => Ok(vec![]),
+    /// Waits for window `win` on the device, reads it back and sets its
+    /// outputs (on the CPU engine: steps it now).
+    fn collect(&mut self, win: &WindowInfo, outputs: &mut Outputs) -> Result<(), ActorError> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
         }
+        match self.pending.pop_front() {
+            None => Err(ActorError::new(format!(
+                "internal error: window {} collected before it was submitted",
+                win.index
+            ))),
+            Some(Pending::Failed(e)) => Err(e),
+            Some(Pending::Cpu(inputs)) => self.step(win, &inputs, outputs),
+            Some(Pending::Gpu(t)) => {
+                let g = self
+                    .gpu
+                    .as_mut()
+                    .ok_or_else(|| ActorError::new("not started"))?;
+                let (n, nv) = (g.n_regions(), g.model().nvar());
+                let nc = g.coupling_regions();
+                self.buf.resize(t.steps() * nv * n, 0.0);
+                self.cpl_buf.resize(t.steps() * nc * g.n_terms(), 0.0);
+                let cpl = (nc > 0).then_some(&mut self.cpl_buf[..]);
+                let res = g.collect(t, &mut self.buf, cpl);
+                self.window_outputs(win, t.first_step(), res, outputs)
+            }
+        }
+    }
+
+    fn computed_by(&self) -> &'static str {
+        "a Vulkan device (its state is on the device): set backend = \"cpu\" to checkpoint it"
     }
 }
 

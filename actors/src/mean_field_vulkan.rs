@@ -25,7 +25,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use brainstream_gpu::network::{GpuNetwork, NetworkSpec};
+use brainstream_gpu::network::{GpuNetwork, NetworkSpec, WindowTicket};
 use brainstream_gpu::{GpuDevice, GpuError, Precision};
 use brainstream_models::{
     MeanFieldConfig, MeanFieldSim, ModelError, ModelInfo, NoiseStream, ProxyInput, StimulusInput,
@@ -108,6 +108,12 @@ pub fn check_backend(
     Ok(())
 }
 
+/// Whether `backend = "auto"` takes the device for `cfg`: a GPU (not a
+/// CPU implementation such as lavapipe) that runs the configuration.
+pub fn auto_takes_a_gpu(cfg: &MeanFieldConfig, precision: Option<Precision>) -> bool {
+    device().is_ok_and(|d| !d.is_cpu) && vulkan_unsupported(cfg, precision).is_none()
+}
+
 /// The process's Vulkan device, opened once (every mean field shares it).
 fn device() -> Result<Arc<GpuDevice>, String> {
     static DEV: OnceLock<Result<Arc<GpuDevice>, String>> = OnceLock::new();
@@ -174,19 +180,47 @@ impl VulkanSim {
         coupling_out: Option<&mut [f64]>,
         stimulus: Option<StimulusInput<'_>>,
     ) -> Result<(), ModelError> {
-        let (n, nt) = (self.n, self.net.n_terms());
-        let before = self.net.steps_done();
+        if self.net.in_flight() > 0 {
+            return Err(ModelError::Config(
+                "Vulkan: a window run while others are in flight".into(),
+            ));
+        }
+        let t = self.submit(nsteps, proxy, coupling_out.is_some(), stimulus)?;
+        self.collect(t, out, coupling_out)
+    }
+
+    /// Submits a window of `nsteps` steps to the device without waiting
+    /// for it (its proxy states and stimulus copied now); its results are
+    /// [`Self::collect`]'s, windows collected in the order submitted.
+    pub fn submit(
+        &mut self,
+        nsteps: usize,
+        proxy: Option<ProxyInput<'_>>,
+        want_coupling: bool,
+        stimulus: Option<StimulusInput<'_>>,
+    ) -> Result<WindowTicket, ModelError> {
+        self.net
+            .submit_window(nsteps, proxy, stimulus.map(|s| s.values), want_coupling)
+            .map_err(|e| ModelError::Config(format!("Vulkan: {e}")))
+    }
+
+    /// Waits for window `t` and reads it back as [`MeanFieldSim::run_stimulated`]
+    /// writes a window: `out` the state after each step, `coupling_out`
+    /// the coupling of every region or of the proxy regions; the first
+    /// non-finite state is the CPU engine's divergence error.
+    pub fn collect(
+        &mut self,
+        t: WindowTicket,
+        out: &mut [f64],
+        coupling_out: Option<&mut [f64]>,
+    ) -> Result<(), ModelError> {
+        let (n, nt, nsteps) = (self.n, self.net.n_terms(), t.steps());
+        let before = t.first_step();
         let want_cpl = coupling_out.is_some();
         self.cpl
             .resize(if want_cpl { nsteps * n * nt } else { 0 }, 0.0);
         self.net
-            .run_window(
-                nsteps,
-                out,
-                proxy,
-                stimulus.map(|s| s.values),
-                want_cpl.then_some(&mut self.cpl[..]),
-            )
+            .collect_window(t, out, want_cpl.then_some(&mut self.cpl[..]))
             .map_err(|e| ModelError::Config(format!("Vulkan: {e}")))?;
         if let Some(co) = coupling_out {
             if self.every {

@@ -17,8 +17,20 @@
 //! dispatches (recorded once per window length), the window's stimulus
 //! and proxy states uploaded before it, and every step's state (and the
 //! coupling, when asked) read back once after it.
+//!
+//! Windows can be in flight together ([`GpuNetwork::submit_window`], then
+//! [`GpuNetwork::collect_window`] in the same order): each has its own
+//! slot of per-window buffers (stimulus and proxy states in, trace and
+//! coupling out; a ring that grows to the windows in flight), and window
+//! w + 1's submission waits on a semaphore that window w's signals, so
+//! the device runs them in order with their writes to the state and the
+//! history visible to the next (a full memory dependency, which
+//! consecutive submissions on one queue do not have by themselves). The
+//! host reads window w's slot while the device computes window w + 1: the
+//! results are those of one window at a time, bit for bit
+//! ([`GpuNetwork::run_window`] is the two calls back to back).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use brainstream_modeldecl::coupling::{CouplingProgram, Sum};
@@ -30,12 +42,14 @@ use brainstream_models::{
 };
 use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
-    AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
-    PrimaryCommandBufferAbstract,
+    AutoCommandBufferBuilder, CommandBufferSubmitInfo, CommandBufferUsage, CopyBufferInfo,
+    PrimaryAutoCommandBuffer, PrimaryCommandBufferAbstract, SemaphoreSubmitInfo, SubmitInfo,
 };
 use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
 use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
+use vulkano::sync::fence::{Fence, FenceCreateInfo};
+use vulkano::sync::semaphore::{Semaphore, SemaphoreCreateInfo};
 use vulkano::sync::GpuFuture;
 
 use crate::buffers::{compute_pipeline, host_buffer, upload};
@@ -248,7 +262,7 @@ impl Real {
     }
 }
 
-/// The per-window buffers, sized for windows of up to `cap` steps.
+/// One slot of per-window buffers, sized for windows of up to `cap` steps.
 struct Window {
     cap: usize,
     win_u: Subbuffer<[u32]>,
@@ -258,6 +272,42 @@ struct Window {
     set: Arc<DescriptorSet>,
     /// recorded window command buffers by length
     recorded: Vec<(usize, Arc<PrimaryAutoCommandBuffer>)>,
+}
+
+/// A window submitted and not yet collected.
+struct InFlight {
+    /// its number among the network's windows (submission order)
+    seq: u64,
+    /// the slot holding its buffers
+    slot: usize,
+    steps: usize,
+    has_cpl: bool,
+    /// signalled when the device has run it
+    fence: Arc<Fence>,
+    /// the semaphore its submission waited on (the window before's) and
+    /// the one it signals: alive until the device is done with them
+    _semaphores: (Option<Arc<Semaphore>>, Arc<Semaphore>),
+}
+
+/// A window in flight, as [`GpuNetwork::submit_window`] hands it out: what
+/// [`GpuNetwork::collect_window`] takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowTicket {
+    seq: u64,
+    first_step: u64,
+    steps: usize,
+}
+
+impl WindowTicket {
+    /// Steps done before the window (its first step computes step
+    /// `first_step + 1`).
+    pub fn first_step(&self) -> u64 {
+        self.first_step
+    }
+    /// Its steps.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
 }
 
 /// A network on the device.
@@ -273,7 +323,14 @@ pub struct GpuNetwork {
     reals: Real,
     x: Real,
     hist: Subbuffer<[f32]>,
-    window: Option<Window>,
+    /// the ring of per-window buffers
+    slots: Vec<Window>,
+    /// windows submitted and not yet collected, oldest first
+    in_flight: VecDeque<InFlight>,
+    /// what the last submitted window signals and the next one waits on
+    last_signal: Option<Arc<Semaphore>>,
+    /// windows submitted so far
+    submitted: u64,
     n: usize,
     nvar: usize,
     n_terms: usize,
@@ -598,7 +655,10 @@ impl GpuNetwork {
             reals: reals_b,
             x,
             hist,
-            window: None,
+            slots: vec![],
+            in_flight: VecDeque::new(),
+            last_signal: None,
+            submitted: 0,
             n,
             nvar: nv,
             n_terms,
@@ -608,11 +668,16 @@ impl GpuNetwork {
         })
     }
 
-    /// The per-window buffers for windows of `steps` steps (made anew, with
-    /// a new descriptor set, when a longer window comes).
-    fn window(&mut self, steps: usize) -> Result<&mut Window, GpuError> {
-        if self.window.as_ref().is_none_or(|w| w.cap < steps) {
-            let cap = steps.max(self.window.as_ref().map_or(0, |w| w.cap));
+    /// A slot of per-window buffers for a window of `steps` steps that no
+    /// window in flight uses: a free one (made anew, with a new descriptor
+    /// set, when it is too short for `steps`), else a new one.
+    fn free_slot(&mut self, steps: usize) -> Result<usize, GpuError> {
+        let busy = |k: usize| self.in_flight.iter().any(|f| f.slot == k);
+        let k = (0..self.slots.len())
+            .find(|&k| !busy(k))
+            .unwrap_or(self.slots.len());
+        if self.slots.get(k).is_none_or(|w| w.cap < steps) {
+            let cap = steps.max(self.slots.get(k).map_or(0, |w| w.cap));
             let (n, nv) = (self.n, self.nvar);
             let dev = &self.dev;
             let win_u = host_buffer(
@@ -648,7 +713,7 @@ impl GpuNetwork {
                 [],
             )
             .map_err(vk)?;
-            self.window = Some(Window {
+            let w = Window {
                 cap,
                 win_u,
                 win_r,
@@ -656,11 +721,15 @@ impl GpuNetwork {
                 cplout,
                 set,
                 recorded: vec![],
-            });
+            };
+            if k == self.slots.len() {
+                self.slots.push(w);
+                tracing::debug!(slots = self.slots.len(), "Vulkan network: window slots");
+            } else {
+                self.slots[k] = w;
+            }
         }
-        self.window
-            .as_mut()
-            .ok_or_else(|| GpuError::Vulkan("no window buffers".into()))
+        Ok(k)
     }
 
     fn record(
@@ -699,7 +768,8 @@ impl GpuNetwork {
     /// state after each, `coupling_out` (`steps × n × n_terms`) the coupling
     /// used for each (every region's), `stimulus` (`steps × n`) enters the
     /// model's stimulus variables, `proxy` replaces the proxy regions'
-    /// states where present.
+    /// states where present. One window at a time: none may be in
+    /// flight.
     pub fn run_window(
         &mut self,
         steps: usize,
@@ -708,18 +778,41 @@ impl GpuNetwork {
         stimulus: Option<&[f64]>,
         coupling_out: Option<&mut [f64]>,
     ) -> Result<(), GpuError> {
-        let (n, nv, nt, npx) = (self.n, self.nvar, self.n_terms, self.n_proxy);
-        let bad = |m: String| Err(GpuError::Unsupported(m));
-        if out.len() != steps * nv * n {
-            return bad(format!("output of {} values for {steps} steps", out.len()));
+        if out.len() != steps * self.nvar * self.n {
+            return Err(GpuError::Unsupported(format!(
+                "output of {} values for {steps} steps",
+                out.len()
+            )));
         }
         if steps == 0 {
             return Ok(());
         }
-        if let Some(c) = &coupling_out {
-            if c.len() != steps * n * nt {
-                return bad(format!("coupling output of {} values", c.len()));
-            }
+        if !self.in_flight.is_empty() {
+            return Err(GpuError::Unsupported(format!(
+                "{} windows in flight: collect them before running one",
+                self.in_flight.len()
+            )));
+        }
+        let t = self.submit_window(steps, proxy, stimulus, coupling_out.is_some())?;
+        self.collect_window(t, out, coupling_out)
+    }
+
+    /// Submits a window of `steps` steps (as [`Self::run_window`]: its
+    /// stimulus and proxy states copied now, the coupling kept when
+    /// `want_coupling`) and returns without waiting for the device; its
+    /// results are [`Self::collect_window`]'s. The device runs the windows
+    /// in the order they are submitted, each after the one before.
+    pub fn submit_window(
+        &mut self,
+        steps: usize,
+        proxy: Option<ProxyInput<'_>>,
+        stimulus: Option<&[f64]>,
+        want_coupling: bool,
+    ) -> Result<WindowTicket, GpuError> {
+        let (n, nv, npx) = (self.n, self.nvar, self.n_proxy);
+        let bad = |m: String| Err(GpuError::Unsupported(m));
+        if steps == 0 {
+            return bad("a window of no steps".into());
         }
         let base = u32::try_from(self.steps_done + steps as u64)
             .map(|_| self.steps_done as u32)
@@ -728,24 +821,32 @@ impl GpuNetwork {
                     "more than 2³² steps (the noise counter and history ring are 32-bit)".into(),
                 )
             })?;
-        let has_cpl = coupling_out.is_some();
-        let w = self.window(steps)?;
+        if let Some(px) = &proxy {
+            if px.present.len() != steps
+                || px.vars.len() > nv
+                || px.values.len() != steps * npx * px.vars.len()
+                || px.vars.iter().any(|&v| v >= nv)
+            {
+                return bad("proxy states of the wrong shape".into());
+            }
+        }
+        if let Some(st) = stimulus {
+            if st.len() != steps * n {
+                return bad(format!("stimulus of {} values for {steps} steps", st.len()));
+            }
+        }
+        let k = self.free_slot(steps)?;
+        let w = &self.slots[k];
         let cap = w.cap;
+        // no window in flight uses this slot: the host may write it
         {
             let mut u = w.win_u.write().map_err(vk)?;
             u.fill(0);
             u[0] = base;
             u[1] = stimulus.is_some() as u32;
-            u[4] = has_cpl as u32;
+            u[4] = want_coupling as u32;
             u[5] = (cap * n) as u32;
             if let Some(px) = &proxy {
-                if px.present.len() != steps
-                    || px.vars.len() > nv
-                    || px.values.len() != steps * npx * px.vars.len()
-                    || px.vars.iter().any(|&v| v >= nv)
-                {
-                    return bad("proxy states of the wrong shape".into());
-                }
                 u[2] = 1;
                 u[3] = px.vars.len() as u32;
                 for (k, &v) in px.vars.iter().enumerate() {
@@ -757,9 +858,6 @@ impl GpuNetwork {
             }
         }
         if let Some(st) = stimulus {
-            if st.len() != steps * n {
-                return bad(format!("stimulus of {} values for {steps} steps", st.len()));
-            }
             w.win_r.write(0, st)?;
         }
         if let Some(px) = &proxy {
@@ -770,25 +868,112 @@ impl GpuNetwork {
             None => {
                 let set = w.set.clone();
                 let cb = self.record(&set, steps)?;
-                let w = self
-                    .window
-                    .as_mut()
-                    .ok_or_else(|| GpuError::Vulkan("no window buffers".into()))?;
-                w.recorded.push((steps, cb.clone()));
+                self.slots[k].recorded.push((steps, cb.clone()));
                 cb
             }
         };
-        cb.execute(self.dev.queue.clone())
-            .map_err(vk)?
-            .then_signal_fence_and_flush()
-            .map_err(vk)?
-            .wait(None)
-            .map_err(vk)?;
+        let device = &self.dev.device;
+        let fence = Arc::new(Fence::new(device.clone(), FenceCreateInfo::default()).map_err(vk)?);
+        let signal =
+            Arc::new(Semaphore::new(device.clone(), SemaphoreCreateInfo::default()).map_err(vk)?);
+        let wait = self.last_signal.take();
+        let info = SubmitInfo {
+            // the window before's writes (state, history) happen before
+            // this one's first dispatch: a semaphore is a full memory
+            // dependency on the device, which submission order is not
+            wait_semaphores: wait
+                .iter()
+                .map(|s| SemaphoreSubmitInfo::new(s.clone()))
+                .collect(),
+            command_buffers: vec![CommandBufferSubmitInfo::new(cb)],
+            signal_semaphores: vec![SemaphoreSubmitInfo::new(signal.clone())],
+            ..Default::default()
+        };
+        // SAFETY: the command buffer was recorded for this slot's buffers,
+        // which no other submission in flight uses (the slot is free), and
+        // is not pending (a slot's windows are collected, their fence
+        // waited, before it is used again); the semaphore waited on was
+        // signalled by the previous submission and is waited on once; the
+        // fence and the semaphores live in `in_flight` until the fence is
+        // waited on (`collect_window`, `drain`, `Drop`).
+        let submitted = self
+            .dev
+            .queue
+            .with(|mut q| unsafe { q.submit(&[info], Some(&fence)) });
+        if let Err(e) = submitted {
+            // the chain is broken: nothing waits on a semaphore nobody
+            // signals (the earlier windows are waited on by the host)
+            self.drain()?;
+            return Err(vk(e));
+        }
+        self.last_signal = Some(signal.clone());
+        let t = WindowTicket {
+            seq: self.submitted,
+            first_step: self.steps_done,
+            steps,
+        };
+        self.in_flight.push_back(InFlight {
+            seq: t.seq,
+            slot: k,
+            steps,
+            has_cpl: want_coupling,
+            fence,
+            _semaphores: (wait, signal),
+        });
+        self.submitted += 1;
         self.steps_done += steps as u64;
-        let w = self
-            .window
-            .as_ref()
-            .ok_or_else(|| GpuError::Vulkan("no window buffers".into()))?;
+        Ok(t)
+    }
+
+    /// Waits for window `t` (the oldest in flight: windows are collected
+    /// in the order they were submitted) and reads it back: `out`
+    /// (`steps × nvar × n`) the state after each step, `coupling_out`
+    /// (`steps × n × n_terms`, where it was submitted wanting it) the
+    /// coupling used for each.
+    pub fn collect_window(
+        &mut self,
+        t: WindowTicket,
+        out: &mut [f64],
+        coupling_out: Option<&mut [f64]>,
+    ) -> Result<(), GpuError> {
+        let (n, nv, nt) = (self.n, self.nvar, self.n_terms);
+        let Some(f) = self.in_flight.front() else {
+            return Err(GpuError::Unsupported(format!(
+                "window {} collected, but no window is in flight",
+                t.seq
+            )));
+        };
+        if f.seq != t.seq {
+            return Err(GpuError::Unsupported(format!(
+                "window {} collected before window {}, submitted first",
+                t.seq, f.seq
+            )));
+        }
+        let steps = f.steps;
+        if out.len() != steps * nv * n {
+            return Err(GpuError::Unsupported(format!(
+                "output of {} values for {steps} steps",
+                out.len()
+            )));
+        }
+        if let Some(c) = &coupling_out {
+            if !f.has_cpl || c.len() != steps * n * nt {
+                return Err(GpuError::Unsupported(format!(
+                    "coupling output of {} values ({})",
+                    c.len(),
+                    if f.has_cpl {
+                        "wrong length"
+                    } else {
+                        "not asked for at submission"
+                    }
+                )));
+            }
+        }
+        f.fence.wait(None).map_err(vk)?;
+        let Some(f) = self.in_flight.pop_front() else {
+            return Err(GpuError::Vulkan("no window in flight".into()));
+        };
+        let w = &self.slots[f.slot];
         w.trace.read(steps * nv * n, out)?;
         if let Some(c) = coupling_out {
             let r = w.cplout.read().map_err(vk)?;
@@ -799,8 +984,24 @@ impl GpuNetwork {
         Ok(())
     }
 
+    /// Windows submitted and not yet collected.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// Waits until the device has run every window in flight (their
+    /// results stay for [`Self::collect_window`]): before anything is
+    /// submitted outside the semaphore chain.
+    fn drain(&self) -> Result<(), GpuError> {
+        for f in &self.in_flight {
+            f.fence.wait(None).map_err(vk)?;
+        }
+        Ok(())
+    }
+
     /// Sets the coupling's parameter values (its table order) from the
-    /// next window on: steering a running network.
+    /// next window submitted on: steering a running network (the windows
+    /// in flight keep the values they were submitted with).
     pub fn set_coupling(&mut self, values: &[f64]) -> Result<(), GpuError> {
         let n = self.n;
         if self.coupling_at + values.len() * n != self.floats_host.len() {
@@ -810,6 +1011,8 @@ impl GpuNetwork {
                 (self.floats_host.len() - self.coupling_at) / n.max(1)
             )));
         }
+        // the copy below is not ordered after the windows in flight
+        self.drain()?;
         for (k, &v) in values.iter().enumerate() {
             let at = self.coupling_at + k * n;
             self.floats_host[at..at + n].fill(v as f32);
@@ -848,7 +1051,8 @@ impl GpuNetwork {
         Ok(())
     }
 
-    /// Steps done.
+    /// Steps submitted (done once the windows in flight are): the next
+    /// window starts after them.
     pub fn steps_done(&self) -> u64 {
         self.steps_done
     }
@@ -866,5 +1070,15 @@ impl GpuNetwork {
     /// The device's name.
     pub fn device(&self) -> &str {
         &self.dev.name
+    }
+}
+
+impl Drop for GpuNetwork {
+    /// The device may still run windows in flight: their buffers, command
+    /// buffers and semaphores must outlive them.
+    fn drop(&mut self) {
+        if let Err(e) = self.drain() {
+            tracing::warn!(error = %e, "Vulkan network dropped with windows in flight it could not wait for");
+        }
     }
 }

@@ -637,3 +637,83 @@ fn hh_psc_alpha_step_current_input_acts_as_in_nest() {
     let template = HhPscAlpha::new(1, &ParamSet::defaults(HH), 0.1).unwrap();
     step_current_matches_nest("hh_psc_alpha_step_current.json", &template);
 }
+
+/// tvb-multiscale's `iaf_cond_ww_deco` (a NEST extension module that NEST
+/// 3.10, without SLI, cannot load) against `tests/data/ww_deco/make_refs_ww_deco.py`:
+/// a port to Python of the module's update loop and right-hand side and of
+/// GSL's rkf45, control_yp and evolve_apply, itself checked against scipy's
+/// DOP853 at 1e-12 on a subthreshold stretch (1.5e-9 mV). One Deco 2014
+/// excitatory neuron, receptor 0 (excitatory and inhibitory), two external
+/// AMPA receptors and a step current, 300 ms: the same spike steps, V_m
+/// after every step and the final state within 1e-12 relative.
+#[test]
+fn iaf_cond_ww_deco_matches_its_gsl_reference() {
+    use brainstream_models::spiking::iaf_cond_ww_deco::{IafCondWwDeco, PARAMS};
+    let p =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/ww_deco/ww_deco_ref.json");
+    let r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let h = r["h"].as_f64().unwrap();
+    let mut set = ParamSet::defaults(PARAMS);
+    for (k, v) in r["params"].as_object().unwrap() {
+        match v {
+            serde_json::Value::Array(list) => {
+                set.set("iaf_cond_ww_deco", "n_receptors", list.len() as f64)
+                    .unwrap();
+                for (i, x) in list.iter().enumerate() {
+                    set.set(
+                        "iaf_cond_ww_deco",
+                        &format!("{k}[{i}]"),
+                        x.as_f64().unwrap(),
+                    )
+                    .unwrap();
+                }
+            }
+            _ => set.set("iaf_cond_ww_deco", k, v.as_f64().unwrap()).unwrap(),
+        }
+    }
+    let mut n = IafCondWwDeco::new(1, &set, h).unwrap();
+    let (ex, inh, cur) = (floats(&r["ex"]), floats(&r["inh"]), floats(&r["current"]));
+    let ext: Vec<Vec<f64>> = r["ext"].as_array().unwrap().iter().map(floats).collect();
+    let vm_ref = floats(&r["v_m"]);
+    let spikes_ref: Vec<u64> = r["spike_steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    let (mut spikes, mut fired) = (vec![], vec![]);
+    let mut worst: f64 = 0.0;
+    for k in 0..vm_ref.len() {
+        fired.clear();
+        // the inhibitory weight arrives ≤ 0, as the network sums it
+        let rec: Vec<f64> = ext.iter().map(|e| e[k]).collect();
+        n.step_receptors(
+            &[(ex[k], -inh[k])],
+            &rec,
+            rec.len(),
+            Some(&[cur[k]]),
+            &mut fired,
+        );
+        if !fired.is_empty() {
+            spikes.push(k as u64);
+        }
+        worst = worst.max((n.v_m(0) - vm_ref[k]).abs() / vm_ref[k].abs());
+    }
+    assert_eq!(spikes, spikes_ref, "spike steps");
+    assert!(
+        spikes.len() >= 5,
+        "{} spikes: the reference fires",
+        spikes.len()
+    );
+    assert!(worst <= 1e-12, "V_m differs by {worst:e} relative");
+    for (a, b) in n.state_of(0).iter().zip(floats(&r["final_state"])) {
+        assert!(
+            (a - b).abs() <= 1e-12 * b.abs().max(1e-300),
+            "final state {a} vs {b}"
+        );
+    }
+    println!(
+        "iaf_cond_ww_deco: {} spikes at the reference's steps, V_m within {worst:e} relative",
+        spikes.len()
+    );
+}

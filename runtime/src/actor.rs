@@ -308,6 +308,11 @@ pub trait Pipelined {
     fn submit(&mut self, win: &WindowInfo, inputs: &Inputs) -> Result<(), ActorError>;
     /// Waits for window `win`'s outputs and sets them.
     fn collect(&mut self, win: &WindowInfo, outputs: &mut Outputs) -> Result<(), ActorError>;
+    /// Where its windows are computed, as messages say it ("its windows
+    /// are computed by …"): by default another program.
+    fn computed_by(&self) -> &'static str {
+        "another program"
+    }
 }
 
 /// What a kind's builder gets.

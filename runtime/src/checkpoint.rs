@@ -700,8 +700,8 @@ impl Checkpointing {
         let n_windows = graph.n_windows();
         let mut cannot = vec![];
         for (a, _) in graph.actors.iter_mut().zip(local).filter(|(_, l)| **l) {
-            let why = if a.actor.pipelined().is_some() {
-                Some("its windows are computed by another program".to_string())
+            let why = if let Some(p) = a.actor.pipelined() {
+                Some(format!("its windows are computed by {}", p.computed_by()))
             } else if a.actor.stateful().is_none() {
                 None
             } else {

@@ -107,11 +107,33 @@ impl Neurons {
             self.blocks[b].1.put_range(k, p.as_ref());
         }
     }
-    fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>) {
+    /// Receptors beyond 0 of the model with the most ([`Neuron::extra_receptors`]).
+    fn extra_receptors(&self) -> usize {
+        self.blocks
+            .iter()
+            .map(|(_, b)| b.extra_receptors())
+            .max()
+            .unwrap_or(0)
+    }
+    /// One step of every block: `rec` holds `rec_n` values per neuron
+    /// (receptors 1..=rec_n; empty when `rec_n` is 0).
+    fn step(
+        &mut self,
+        syn: &[(f64, f64)],
+        rec: &[f64],
+        rec_n: usize,
+        current: Option<&[f64]>,
+        fired: &mut Vec<u32>,
+    ) {
         for (first, b) in &mut self.blocks {
             let r = *first..*first + b.len();
             let from = fired.len();
-            b.step(&syn[r.clone()], current.map(|c| &c[r]), fired);
+            if rec_n > 0 {
+                let rr = &rec[r.start * rec_n..r.end * rec_n];
+                b.step_receptors(&syn[r.clone()], rr, rec_n, current.map(|c| &c[r]), fired);
+            } else {
+                b.step(&syn[r.clone()], current.map(|c| &c[r]), fired);
+            }
             if *first > 0 {
                 for f in &mut fired[from..] {
                     *f += *first as u32;
@@ -319,8 +341,18 @@ pub struct Network {
     /// NEST tics per step, for the plastic synapses' spike times
     tics: u64,
     /// building: (source, target, weight, delay, index into
-    /// `plastic_params` or `STATIC`)
-    pending: Vec<(u32, u32, f64, u16, u32)>,
+    /// `plastic_params` or `STATIC`, receptor)
+    pending: Vec<(u32, u32, f64, u16, u32, u16)>,
+    /// per synapse: its receptor (NEST's receptor_type); empty when every
+    /// synapse targets receptor 0
+    out_receptor: Vec<u16>,
+    /// receptors beyond 0 of the model with the most (0: none)
+    rec_n: usize,
+    /// ring of the weights delivered to receptors 1..=rec_n, per step slot,
+    /// neuron and receptor (empty when rec_n = 0)
+    rec_ring: Vec<f64>,
+    /// per population: the receptor of its background drive
+    background_receptor: Vec<u16>,
     /// ring of (excitatory, inhibitory) input per step slot and neuron
     ring: Vec<(f64, f64)>,
     /// ring of current input (pA) per step slot and neuron, if any
@@ -388,7 +420,9 @@ impl Network {
         for (first, b) in &mut neurons.blocks {
             b.seed_noise(seed, *first);
         }
+        let rec_n = neurons.extra_receptors();
         Ok(Self {
+            rec_n,
             neurons,
             pops: list,
             h,
@@ -407,6 +441,9 @@ impl Network {
             ext_queue: Default::default(),
             tics: 0,
             pending: vec![],
+            out_receptor: vec![],
+            rec_ring: vec![],
+            background_receptor: vec![0; pops.len()],
             ring: vec![],
             cur_ring: vec![],
             slots: 0,
@@ -527,6 +564,56 @@ impl Network {
         delay_ms: Dist,
         synapse: Option<Synapse>,
     ) -> Result<(), ModelError> {
+        self.connect_receptor(from, to, rule, weight, delay_ms, synapse, 0)
+    }
+
+    /// Receptors beyond 0 of neuron `i`'s model ([`Neuron::extra_receptors`]).
+    pub fn extra_receptors_of(&self, i: usize) -> usize {
+        let (b, _) = self.neurons.find(i);
+        self.neurons.blocks[b].1.extra_receptors()
+    }
+
+    /// Checks that population `pop`'s model has `receptor` (0, or one of
+    /// its [`Neuron::extra_receptors`]).
+    fn check_receptor(&self, pop: usize, receptor: usize) -> Result<(), ModelError> {
+        if receptor == 0 {
+            return Ok(());
+        }
+        let p = &self.pops[pop];
+        let (b, _) = self.neurons.find(p.first);
+        let block = &self.neurons.blocks[b].1;
+        let n = block.extra_receptors();
+        if receptor > n || receptor > u16::MAX as usize {
+            return Err(ModelError::Config(format!(
+                "receptor {receptor}: the {} neurons of population `{}` have {}",
+                block.info().name,
+                p.name,
+                if n == 0 {
+                    "receptor 0 only".to_string()
+                } else {
+                    format!("receptors 0..={n}")
+                }
+            )));
+        }
+        Ok(())
+    }
+
+    /// As [`connect_synapse`](Self::connect_synapse), onto receptor
+    /// `receptor` of the targets (NEST's `receptor_type`): 0, whose weight's
+    /// sign chooses the synapse, or one of the model's further receptors
+    /// ([`Neuron::extra_receptors`]), which take weights ≥ 0 only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn connect_receptor(
+        &mut self,
+        from: usize,
+        to: usize,
+        rule: Rule,
+        weight: Dist,
+        delay_ms: Dist,
+        synapse: Option<Synapse>,
+        receptor: usize,
+    ) -> Result<(), ModelError> {
+        self.check_receptor(to, receptor)?;
         weight.check("weight")?;
         delay_ms.check("delay")?;
         if let Dist::Constant(d) = delay_ms {
@@ -558,9 +645,14 @@ impl Network {
             if let Some(p) = &synapse {
                 p.check_weight(w)?;
             }
+            if receptor > 0 && w < 0.0 {
+                return Err(ModelError::Config(format!(
+                    "weight {w} onto receptor {receptor}: it takes weights ≥ 0 only"
+                )));
+            }
             let dm = delay_ms.sample(&mut self.rng).max(self.h);
             let d = self.delay_steps(dm)?;
-            self.pending.push((s, t, w, d, syn));
+            self.pending.push((s, t, w, d, syn, receptor as u16));
         }
         Ok(())
     }
@@ -641,6 +733,27 @@ impl Network {
         Ok(())
     }
 
+    /// As [`background`](Self::background), onto receptor `receptor`
+    /// (weights ≥ 0 beyond receptor 0).
+    pub fn background_receptor(
+        &mut self,
+        pop: usize,
+        rate_hz: f64,
+        weight: f64,
+        delay_ms: f64,
+        receptor: usize,
+    ) -> Result<(), ModelError> {
+        self.check_receptor(pop, receptor)?;
+        if receptor > 0 && weight < 0.0 {
+            return Err(ModelError::Config(format!(
+                "background weight {weight} onto receptor {receptor}: it takes weights ≥ 0 only"
+            )));
+        }
+        self.background(pop, rate_hz, weight, delay_ms)?;
+        self.background_receptor[pop] = receptor as u16;
+        Ok(())
+    }
+
     /// Lets [`inject`](Self::inject) schedule up to `steps` steps ahead
     /// (default 64); call before [`build`](Self::build).
     pub fn reserve_input_horizon(&mut self, steps: usize) {
@@ -662,6 +775,9 @@ impl Network {
         self.out_target.extend(p.iter().map(|c| c.1));
         self.out_weight.extend(p.iter().map(|c| c.2));
         self.out_delay.extend(p.iter().map(|c| c.3));
+        if p.iter().any(|c| c.5 != 0) {
+            self.out_receptor = p.iter().map(|c| c.5).collect();
+        }
         self.min_delay_ms = self.h * self.out_delay.iter().copied().min().unwrap_or(1) as f64;
         if self
             .plastic_params
@@ -720,6 +836,7 @@ impl Network {
         // external inputs may arrive up to `input_horizon` steps ahead
         self.slots = maxd.max(self.input_horizon).max(64) + 1;
         self.ring = vec![(0.0, 0.0); self.slots * n];
+        self.rec_ring = vec![0.0; self.slots * n * self.rec_n];
     }
 
     /// Number of synapses.
@@ -765,6 +882,35 @@ impl Network {
         Ok(())
     }
 
+    /// As [`inject`](Self::inject), onto receptor `receptor` of neuron
+    /// `target` (0: as `inject`; beyond 0 weights ≥ 0 only).
+    pub fn inject_receptor(
+        &mut self,
+        target: usize,
+        weight: f64,
+        delay: usize,
+        receptor: usize,
+    ) -> Result<(), ModelError> {
+        if receptor == 0 {
+            return self.inject(target, weight, delay);
+        }
+        if delay == 0 || delay >= self.slots {
+            return Err(ModelError::Config(format!(
+                "input delay of {delay} steps is outside 1..{}",
+                self.slots
+            )));
+        }
+        let (b, _) = self.neurons.find(target);
+        if receptor > self.neurons.blocks[b].1.extra_receptors() || !(weight >= 0.0) {
+            return Err(ModelError::Config(format!(
+                "input of weight {weight} onto receptor {receptor} of neuron {target}: no such receptor, or a negative weight"
+            )));
+        }
+        let slot = ((self.step as usize + delay) % self.slots) * self.len() + target;
+        self.rec_ring[slot * self.rec_n + receptor - 1] += weight;
+        Ok(())
+    }
+
     /// Background Poisson counts of this step, into the ring slots `delay`
     /// steps ahead (never the current slot), in a fixed order.
     fn draw_background(&mut self) {
@@ -788,7 +934,10 @@ impl Network {
                             None => 0.0,
                         }
                     };
-                    if c > 0.0 {
+                    let r = self.background_receptor[pi] as usize;
+                    if c > 0.0 && r > 0 {
+                        self.rec_ring[(slot * n + t) * self.rec_n + r - 1] += w * c;
+                    } else if c > 0.0 {
                         let e = &mut self.ring[slot * n + t];
                         if w > 0.0 {
                             e.0 += w * c;
@@ -807,6 +956,10 @@ impl Network {
         let n = self.len();
         let k = self.step as usize % self.slots;
         self.ring[k * n..(k + 1) * n].fill((0.0, 0.0));
+        let rn = self.rec_n;
+        if rn > 0 {
+            self.rec_ring[k * n * rn..(k + 1) * n * rn].fill(0.0);
+        }
         if !self.cur_ring.is_empty() {
             self.cur_ring[k * n..(k + 1) * n].fill(0.0);
         }
@@ -841,10 +994,12 @@ impl Network {
                         }
                     }
                 }
-                if w > 0.0 {
-                    cell.0 += w;
-                } else {
-                    cell.1 += w;
+                match self.out_receptor.get(e) {
+                    Some(&r) if r > 0 => {
+                        self.rec_ring[(slot * n + target) * rn + r as usize - 1] += w;
+                    }
+                    _ if w > 0.0 => cell.0 += w,
+                    _ => cell.1 += w,
                 }
             }
         }
@@ -907,6 +1062,8 @@ impl Network {
         let barrier = crate::sync::SpinBarrier::new(threads);
         let ring = RingPtr(self.ring.as_ptr(), self.ring.len());
         let cur_ring = CurPtr(self.cur_ring.as_ptr(), self.cur_ring.len());
+        let rec_ring = CurPtr(self.rec_ring.as_ptr(), self.rec_ring.len());
+        let rn = self.rec_n;
         let slots = self.slots;
         let step0 = self.step;
         let outs: Vec<std::sync::Mutex<Vec<u32>>> = (0..threads)
@@ -918,7 +1075,8 @@ impl Network {
             std::thread::scope(|sc| {
                 for (t, part) in others.iter_mut().enumerate() {
                     let t = t + 1;
-                    let (lo, barrier, ring, cur_ring) = (bounds[t], &barrier, &ring, &cur_ring);
+                    let (lo, barrier, ring, cur_ring, rec_ring) =
+                        (bounds[t], &barrier, &ring, &cur_ring, &rec_ring);
                     sc.spawn(move || {
                         for s in 0..steps {
                             let k = (step0 as usize + s) % slots;
@@ -930,7 +1088,9 @@ impl Network {
                                 let mut out = outs[t].lock().unwrap_or_else(|e| e.into_inner());
                                 out.clear();
                                 let cur = unsafe { cur_ring.slice(k * n + lo, part.len()) };
-                                part.step(syn, cur, &mut out);
+                                let rec =
+                                    unsafe { rec_ring.slice((k * n + lo) * rn, part.len() * rn) };
+                                part.step(syn, rec.unwrap_or(&[]), rn, cur, &mut out);
                                 for f in out.iter_mut() {
                                     *f += lo as u32;
                                 }
@@ -949,7 +1109,8 @@ impl Network {
                     let syn = unsafe { ring.slice(k * n, part.len()) };
                     all.clear();
                     let cur = unsafe { cur_ring.slice(k * n, part.len()) };
-                    part.step(syn, cur, &mut all);
+                    let rec = unsafe { rec_ring.slice(k * n * rn, part.len() * rn) };
+                    part.step(syn, rec.unwrap_or(&[]), rn, cur, &mut all);
                     barrier.wait();
                     for o in &outs[1..] {
                         all.extend_from_slice(&o.lock().unwrap_or_else(|e| e.into_inner()));
@@ -1009,8 +1170,10 @@ impl Network {
         self.fired.clear();
         {
             let syn = &self.ring[k * n..(k + 1) * n];
+            let rn = self.rec_n;
+            let rec = &self.rec_ring[k * n * rn..(k + 1) * n * rn];
             let cur = (!self.cur_ring.is_empty()).then(|| &self.cur_ring[k * n..(k + 1) * n]);
-            self.neurons.step(syn, cur, &mut self.fired);
+            self.neurons.step(syn, rec, rn, cur, &mut self.fired);
         }
         let fired = std::mem::take(&mut self.fired);
         self.deliver(&fired);

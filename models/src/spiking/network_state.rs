@@ -65,7 +65,14 @@ impl Network {
         Ok(NetworkState {
             step: self.step,
             neurons,
-            ring: self.ring.iter().flat_map(|(e, i)| [*e, *i]).collect(),
+            // (excitatory, inhibitory) pairs, then the further receptors'
+            // ring (empty without such receptors)
+            ring: self
+                .ring
+                .iter()
+                .flat_map(|(e, i)| [*e, *i])
+                .chain(self.rec_ring.iter().copied())
+                .collect(),
             cur_ring: self.cur_ring.clone(),
             fired: self.fired.clone(),
             rng: self.rng.state(),
@@ -87,7 +94,9 @@ impl Network {
         if st.neurons.len() != self.neurons.blocks.len() {
             return Err(mismatch("populations"));
         }
-        if st.ring.len() != 2 * self.ring.len() || st.cur_ring.len() != self.cur_ring.len() {
+        if st.ring.len() != 2 * self.ring.len() + self.rec_ring.len()
+            || st.cur_ring.len() != self.cur_ring.len()
+        {
             return Err(mismatch("input buffers"));
         }
         if st.plastic.len() != self.plastic.len() || st.archives.len() != self.archives.len() {
@@ -113,9 +122,11 @@ impl Network {
                 }
             }
         }
-        for (r, v) in self.ring.iter_mut().zip(st.ring.chunks_exact(2)) {
+        let (pairs, rec) = st.ring.split_at(2 * self.ring.len());
+        for (r, v) in self.ring.iter_mut().zip(pairs.chunks_exact(2)) {
             *r = (v[0], v[1]);
         }
+        self.rec_ring.copy_from_slice(rec);
         self.cur_ring.copy_from_slice(&st.cur_ring);
         self.fired = st.fired.clone();
         self.rng = crate::saved_rng::Xoshiro256pp::from_state(st.rng);

@@ -41,6 +41,26 @@ pub trait Neuron: std::fmt::Debug + Send + Sync + Any {
     /// from the next; the indices of the neurons that fire are appended to
     /// `fired`.
     fn step(&mut self, syn: &[(f64, f64)], current: Option<&[f64]>, fired: &mut Vec<u32>);
+    /// Receptors 1..=n beyond receptor 0 that [`step_receptors`](Self::step_receptors)
+    /// reads (NEST's further `receptor_type`s, e.g. `iaf_cond_ww_deco`'s
+    /// AMPA_ext ports); 0 for a model with receptor 0 only.
+    fn extra_receptors(&self) -> usize {
+        0
+    }
+    /// As [`step`](Self::step), with `rec[i·stride + r − 1]` the summed
+    /// weights delivered to receptor r ≥ 1 of neuron i in this step
+    /// (`stride` ≥ [`extra_receptors`](Self::extra_receptors)); a model
+    /// with receptor 0 only ignores `rec`.
+    fn step_receptors(
+        &mut self,
+        syn: &[(f64, f64)],
+        _rec: &[f64],
+        _stride: usize,
+        current: Option<&[f64]>,
+        fired: &mut Vec<u32>,
+    ) {
+        self.step(syn, current, fired)
+    }
     /// Seeds the random draws of a model that makes some (escape noise)
     /// from the network's `seed`, the neurons' global ids counted from
     /// `first`; the others ignore it.
@@ -74,7 +94,9 @@ impl Clone for Box<dyn Neuron> {
 /// `put_range(&Self)`, `step`), with `$info` its [`NeuronInfo`];
 /// `impl_neuron!(Type, INFO, state)` also forwards `state` to
 /// `state_slices` (checkpoints), `impl_neuron!(Type, INFO, noise)`
-/// `seed_noise` (a model that draws random numbers).
+/// `seed_noise` (a model that draws random numbers),
+/// `impl_neuron!(Type, INFO, state, receptors)` also `extra_receptors` and
+/// `step_receptors` (a model with receptors beyond 0).
 #[macro_export]
 macro_rules! impl_neuron {
     ($ty:ty, $info:expr) => {
@@ -91,6 +113,26 @@ macro_rules! impl_neuron {
         $crate::impl_neuron!(@with $ty, $info, {
             fn state(&mut self) -> Option<Vec<$crate::spiking::neuron::StateSlice<'_>>> {
                 Some(<$ty>::state_slices(self))
+            }
+        });
+    };
+    ($ty:ty, $info:expr, state, receptors) => {
+        $crate::impl_neuron!(@with $ty, $info, {
+            fn state(&mut self) -> Option<Vec<$crate::spiking::neuron::StateSlice<'_>>> {
+                Some(<$ty>::state_slices(self))
+            }
+            fn extra_receptors(&self) -> usize {
+                <$ty>::extra_receptors(self)
+            }
+            fn step_receptors(
+                &mut self,
+                syn: &[(f64, f64)],
+                rec: &[f64],
+                stride: usize,
+                current: Option<&[f64]>,
+                fired: &mut Vec<u32>,
+            ) {
+                <$ty>::step_receptors(self, syn, rec, stride, current, fired)
             }
         });
     };
@@ -216,6 +258,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::izhikevich::INFO,
     super::hh_psc_alpha::INFO,
     super::gif_cond_exp::INFO,
+    super::iaf_cond_ww_deco::INFO,
 ];
 
 /// A built-in model by NEST name.

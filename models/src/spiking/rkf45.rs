@@ -175,6 +175,119 @@ pub fn evolve<const N: usize>(
     }
 }
 
+/// Scratch space of [`apply_dyn`] for a system of `n` variables.
+#[derive(Debug, Clone, Default)]
+pub struct DynScratch {
+    k: [Vec<f64>; 6],
+    t: Vec<f64>,
+    out: Vec<f64>,
+    err: Vec<f64>,
+    dydt_out: Vec<f64>,
+}
+
+impl DynScratch {
+    /// Buffers for `n` variables.
+    pub fn new(n: usize) -> Self {
+        let v = || vec![0.0; n];
+        Self {
+            k: [v(), v(), v(), v(), v(), v()],
+            t: v(),
+            out: v(),
+            err: v(),
+            dydt_out: v(),
+        }
+    }
+}
+
+/// [`step`] for a system whose size is known at run time (`y.len()`):
+/// the same operations in the same order.
+fn step_dyn(f: &impl Fn(&[f64], &mut [f64]), y: &[f64], h: f64, s: &mut DynScratch) {
+    let n = y.len();
+    let DynScratch { k, t, out, err, .. } = s;
+    f(y, &mut k[0]);
+    for i in 0..n {
+        t[i] = y[i] + B21 * h * k[0][i];
+    }
+    f(t, &mut k[1]);
+    for i in 0..n {
+        t[i] = y[i] + h * wsum(B3, [k[0][i], k[1][i]]);
+    }
+    f(t, &mut k[2]);
+    for i in 0..n {
+        t[i] = y[i] + h * wsum(B4, [k[0][i], k[1][i], k[2][i]]);
+    }
+    f(t, &mut k[3]);
+    for i in 0..n {
+        t[i] = y[i] + h * wsum(B5, [k[0][i], k[1][i], k[2][i], k[3][i]]);
+    }
+    f(t, &mut k[4]);
+    for i in 0..n {
+        t[i] = y[i] + h * wsum(B6, [k[0][i], k[1][i], k[2][i], k[3][i], k[4][i]]);
+    }
+    f(t, &mut k[5]);
+    for i in 0..n {
+        let k_used = [k[0][i], k[2][i], k[3][i], k[4][i], k[5][i]];
+        out[i] = y[i] + h * wsum(C, k_used);
+        err[i] = h * wsum(EC, k_used);
+    }
+}
+
+/// [`apply`] for a system whose size is known at run time (`y.len()`,
+/// `scratch` made for it): one `gsl_odeiv_evolve_apply`, the same
+/// operations in the same order.
+pub fn apply_dyn(
+    f: &impl Fn(&[f64], &mut [f64]),
+    y: &mut [f64],
+    t: &mut f64,
+    t1: f64,
+    h: &mut f64,
+    control: Control,
+    scratch: &mut DynScratch,
+) {
+    const S: f64 = 0.9;
+    const ORD: f64 = 5.0;
+    let dt = t1 - *t;
+    let (mut h0, mut final_step) = if *h > dt { (dt, true) } else { (*h, false) };
+    let mut guard = 0;
+    loop {
+        step_dyn(f, y, h0, scratch);
+        let rmax = match control {
+            Control::Y { eps_abs } => {
+                scratch.err.iter().map(|e| e.abs()).fold(0.0, f64::max) / eps_abs
+            }
+            Control::Yp { eps_abs, eps_rel } => {
+                f(&scratch.out, &mut scratch.dydt_out);
+                scratch
+                    .err
+                    .iter()
+                    .zip(&scratch.dydt_out)
+                    .map(|(e, d)| e.abs() / (eps_rel * (h0 * d.abs()) + eps_abs))
+                    .fold(0.0, f64::max)
+            }
+        };
+        if rmax > 1.1 && h0 > 1e-12 && guard < 10_000 {
+            let r = (S / rmax.powf(1.0 / ORD)).max(0.2);
+            h0 *= r;
+            final_step = false;
+            guard += 1;
+            continue;
+        }
+        if rmax < 0.5 {
+            if h0 >= t1 {
+                *h = h0;
+            } else {
+                let r = (S / rmax.powf(1.0 / (ORD + 1.0))).clamp(1.0, 5.0);
+                *h = h0 * r;
+            }
+        } else {
+            *h = h0;
+        }
+        break;
+    }
+    y.copy_from_slice(&scratch.out);
+    *t = if final_step { t1 } else { *t + h0 };
+}
+
 /// Neurons integrated side by side: SIMD lanes of [`LANES`] neurons.
 pub const LANES: usize = 4;
 
