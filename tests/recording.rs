@@ -875,6 +875,15 @@ to = "brain.stimulus"
             eeg.push(ours);
         }
     }
+    // without a projection file (projection = "analytic" on the connectome's
+    // centres and average orientations) the iEEG is tvb-library's analytic
+    // one, from which builtin:seeg39_tvb76 was made: the same bits
+    let (_, ieeg, _) = read_h5(&out.join("ieeg_rec.h5"));
+    let (_, analytic, _) = read_h5(&out.join("ieeg_analytic_rec.h5"));
+    assert!(
+        ieeg == analytic,
+        "analytic iEEG differs from builtin:seeg39_tvb76's"
+    );
     assert!(std::fs::metadata(out.join("traces.png")).unwrap().len() > 10_000);
     // the noise and the reference matter: the two EEGs are other signals
     let d = eeg[0]
