@@ -14,6 +14,8 @@ mod sweep_couplings;
 #[cfg(feature = "mpi")]
 #[path = "parts/sweep_mpi.rs"]
 mod sweep_mpi;
+#[path = "parts/sweep_vulkan_analyses.rs"]
+mod sweep_vulkan_analyses;
 #[path = "parts/sweep_vulkan_batches.rs"]
 mod sweep_vulkan_batches;
 

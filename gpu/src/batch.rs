@@ -22,6 +22,7 @@ use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::GpuFuture;
 
+use crate::analysis::{AnalysisSpec, DeviceAnalyses, DeviceRow};
 use crate::buffers::{compute_pipeline, device_buffer, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
@@ -74,6 +75,20 @@ struct Push {
     pad: u32,
 }
 
+/// What a period's command buffer does besides the steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Recording {
+    steps: u32,
+    /// copy the period sums back
+    read_back: bool,
+    /// the device analyses' kernel
+    analyses: bool,
+    /// a sample the analyses count (else their divergence check alone)
+    analysed: bool,
+    /// the spectrum's FFT after it
+    fft: bool,
+}
+
 /// A batch on the device.
 pub struct GpuBatch {
     dev: Arc<GpuDevice>,
@@ -84,8 +99,11 @@ pub struct GpuBatch {
     acc: Subbuffer<[f32]>,
     download: Subbuffer<[f32]>,
     x_download: Subbuffer<[f32]>,
-    /// recorded period command buffers by length
-    recorded: Vec<(u32, Arc<PrimaryAutoCommandBuffer>)>,
+    /// recorded period command buffers by length, read-back of the sums
+    /// and the spectrum's FFT
+    recorded: Vec<(Recording, Arc<PrimaryAutoCommandBuffer>)>,
+    /// the analyses on the device, if attached
+    analyses: Option<DeviceAnalyses>,
     c: usize,
     n: usize,
     nvar: usize,
@@ -336,6 +354,7 @@ impl GpuBatch {
             download,
             x_download,
             recorded: vec![],
+            analyses: None,
             c,
             n,
             nvar: nv,
@@ -345,7 +364,69 @@ impl GpuBatch {
         })
     }
 
-    fn record(&self, steps: u32) -> Result<Arc<PrimaryAutoCommandBuffer>, GpuError> {
+    /// Streams `spec`'s analyses of every combination on the device from
+    /// the next period on ([`run_period_analysed`](Self::run_period_analysed),
+    /// [`analyses`](Self::analyses)): sums in the kernel's precision
+    /// (`crate::analysis`).
+    pub fn attach_analyses(&mut self, spec: &AnalysisSpec) -> Result<(), GpuError> {
+        self.analyses = Some(DeviceAnalyses::new(
+            &self.dev,
+            spec,
+            &self.acc,
+            self.n,
+            self.nout,
+            self.c,
+            self.precision,
+        )?);
+        Ok(())
+    }
+
+    /// Advances `steps` steps; with analyses attached, adds the period to
+    /// them (`analysed`: its sample counts; else the divergence check
+    /// alone). With `read_back`, returns the period sums as
+    /// [`run_period`](Self::run_period) does.
+    pub fn run_period_analysed(
+        &mut self,
+        steps: u32,
+        analysed: bool,
+        read_back: bool,
+    ) -> Result<Option<Vec<f32>>, GpuError> {
+        let fft = self
+            .analyses
+            .as_ref()
+            .is_some_and(|a| a.next_completes_segment(analysed));
+        let rec = Recording {
+            steps,
+            read_back,
+            analyses: self.analyses.is_some(),
+            analysed,
+            fft,
+        };
+        if let Some(a) = &self.analyses {
+            a.before(analysed)?;
+        }
+        self.submit(rec)?;
+        if let Some(a) = &mut self.analyses {
+            a.after(analysed, fft);
+        }
+        if !read_back {
+            return Ok(None);
+        }
+        let out = self.download.read().map_err(vk)?;
+        Ok(Some(out[..self.nout * self.n * self.c].to_vec()))
+    }
+
+    /// The device analyses of every combination so far (None: none
+    /// attached).
+    pub fn analyses(&self) -> Result<Option<Vec<DeviceRow>>, GpuError> {
+        self.analyses
+            .as_ref()
+            .map(|a| a.results(&self.dev))
+            .transpose()
+    }
+
+    fn record(&self, rec: Recording) -> Result<Arc<PrimaryAutoCommandBuffer>, GpuError> {
+        let steps = rec.steps;
         let dev = &self.dev;
         let mut b = AutoCommandBufferBuilder::primary(
             dev.commands.clone(),
@@ -371,22 +452,26 @@ impl GpuBatch {
             // indexes only inside the buffers it was built for.
             unsafe { b.dispatch(groups) }.map_err(vk)?;
         }
-        b.copy_buffer(CopyBufferInfo::buffers(
-            self.acc.clone(),
-            self.download.clone(),
-        ))
-        .map_err(vk)?;
+        if let (true, Some(a)) = (rec.analyses, &self.analyses) {
+            a.record(&mut b, rec.analysed, rec.fft)?;
+        }
+        if rec.read_back {
+            b.copy_buffer(CopyBufferInfo::buffers(
+                self.acc.clone(),
+                self.download.clone(),
+            ))
+            .map_err(vk)?;
+        }
         b.build().map_err(vk)
     }
 
-    /// Advances `steps` steps and returns the period sums of the output
-    /// variables, `outputs × n × C` (divide by `steps` for averages).
-    pub fn run_period(&mut self, steps: u32) -> Result<Vec<f32>, GpuError> {
-        let cb = match self.recorded.iter().find(|r| r.0 == steps) {
+    /// Submits the period `rec` and waits for it.
+    fn submit(&mut self, rec: Recording) -> Result<(), GpuError> {
+        let cb = match self.recorded.iter().find(|r| r.0 == rec) {
             Some(r) => r.1.clone(),
             None => {
-                let cb = self.record(steps)?;
-                self.recorded.push((steps, cb.clone()));
+                let cb = self.record(rec)?;
+                self.recorded.push((rec, cb.clone()));
                 cb
             }
         };
@@ -400,7 +485,20 @@ impl GpuBatch {
             .map_err(vk)?
             .wait(None)
             .map_err(vk)?;
-        self.steps_done += steps as u64;
+        self.steps_done += rec.steps as u64;
+        Ok(())
+    }
+
+    /// Advances `steps` steps and returns the period sums of the output
+    /// variables, `outputs × n × C` (divide by `steps` for averages).
+    pub fn run_period(&mut self, steps: u32) -> Result<Vec<f32>, GpuError> {
+        self.submit(Recording {
+            steps,
+            read_back: true,
+            analyses: false,
+            analysed: false,
+            fft: false,
+        })?;
         let out = self.download.read().map_err(vk)?;
         Ok(out[..self.nout * self.n * self.c].to_vec())
     }

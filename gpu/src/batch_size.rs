@@ -14,6 +14,7 @@
 
 use brainstream_models::ModelInfo;
 
+use crate::analysis::AnalysisShape;
 use crate::device::GpuDevice;
 use crate::GpuBatch;
 
@@ -31,6 +32,9 @@ pub struct BatchShape {
     pub max_delay: usize,
     /// Output variables summed per period.
     pub outputs: usize,
+    /// The analyses streamed on the device, if any
+    /// ([`crate::GpuBatch::attach_analyses`]).
+    pub analyses: Option<AnalysisShape>,
 }
 
 /// One buffer of a batch: bytes independent of the combinations, bytes
@@ -43,8 +47,9 @@ struct Buf {
 }
 
 impl BatchShape {
-    /// The buffers `GpuBatch::new` makes (f32 and u32 words; see its layout).
-    fn buffers(&self) -> [Buf; 7] {
+    /// The buffers `GpuBatch::new` makes (f32 and u32 words; see its
+    /// layout), then those of the device analyses (`crate::analysis`).
+    fn buffers(&self) -> Vec<Buf> {
         let m = self.model;
         let (n, nv, nc) = (self.n as u64, m.nvar() as u64, m.cvar.len() as u64);
         let h = GpuBatch::horizon(self.max_delay) as u64;
@@ -64,7 +69,7 @@ impl BatchShape {
         // at most 2 entries per weight, a delay each and 2 weights, with
         // n + 1 pointers and n diagonal delays), counted for every coupling
         let (sum_ints, sum_floats) = (4 + 2 * n + 1 + 2 * nnz, 4 * nnz);
-        [
+        let mut bufs = vec![
             // header, rows, columns, delays, outputs
             dev(18 + n + 1 + 2 * nnz + nout + sum_ints, 0),
             // dt, weights, bounds, nsig; parameters per combination
@@ -81,7 +86,21 @@ impl BatchShape {
             // their read-back, the state's read-back
             host(nout * n),
             host(nv * n),
-        ]
+        ];
+        if let Some(a) = &self.analyses {
+            // the analyses' header and constants, then their sums
+            bufs.push(Buf {
+                fixed: a.device_fixed(),
+                per: 0,
+                device_local: true,
+            });
+            bufs.extend(a.device_buffers().into_iter().map(|per| Buf {
+                fixed: 0,
+                per,
+                device_local: true,
+            }));
+        }
+        bufs
     }
 
     /// Device-local bytes per combination.
@@ -95,11 +114,13 @@ impl BatchShape {
 
     /// Host bytes per combination: the host-visible read-backs, the
     /// history and state built on the host and their staging copies (while
-    /// uploading), and each period's sums copied out.
+    /// uploading), each period's sums copied out, and the device analyses'
+    /// sums read back at the end with the CPU analyses' state made from
+    /// them ([`AnalysisShape::host_bytes`]).
     pub fn host_bytes(&self) -> u64 {
         let b = self.buffers();
         let staged = b[2].per + b[3].per;
-        b[5].per + b[6].per + 2 * staged + b[4].per
+        b[5].per + b[6].per + 2 * staged + b[4].per + self.analyses.map_or(0, |a| a.host_bytes())
     }
 }
 
@@ -253,6 +274,7 @@ mod tests {
             nnz: 1000,
             max_delay: 98,
             outputs: 2,
+            analyses: None,
         }
     }
 
@@ -311,6 +333,37 @@ mod tests {
         let f = fit_limits(&l, &s, 0, Some(2 * 50 * both + 100_000), 8192);
         assert_eq!(f.bound, Bound::HostMemory);
         assert!((48..=50).contains(&f.combinations), "{f:?}");
+    }
+
+    /// The device analyses' sums count on the device (each its own
+    /// buffer against the binding) and their read-back on the host.
+    #[test]
+    fn device_analyses_are_counted() {
+        let plain = shape();
+        let cfg = brainstream_models::analysis::AnalysisConfig {
+            rates: vec!["V".into()],
+            period_ms: 1.0,
+            expected_samples: 5000,
+            fcd: Some((1000, 250)),
+            spectrum: Some(1024),
+            updown: Some((0.1, 0.2)),
+        };
+        let a = AnalysisShape::new(&cfg, 68, 8);
+        assert_eq!(a.fcd_windows, 17);
+        let with = BatchShape {
+            analyses: Some(a),
+            ..plain
+        };
+        let pairs = 68 * 69 / 2;
+        let fc = 8 * 18 * (2 * 68 + pairs);
+        let sums = 8 * 3 + fc + 4 * (8 * 68 + 1) + 8 * 68 * 1024 + 8 * 513 + 8 * 2048;
+        assert_eq!(with.device_bytes(), plain.device_bytes() + sums);
+        assert!(with.host_bytes() > plain.host_bytes() + fc);
+        // the FC slots' buffer alone bounds the binding
+        let mut l = gpu(1 << 40);
+        l.max_storage_buffer = 3 * fc;
+        let f = fit_limits(&l, &with, 0, None, 8192);
+        assert_eq!((f.combinations, f.bound), (3, Bound::Binding));
     }
 
     #[test]

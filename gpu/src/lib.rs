@@ -12,6 +12,7 @@
 //! shaderFloat64 (f32 otherwise); the noise is Philox4x32-10
 //! (`brainstream_models::philox`) so that the CPU engine reproduces it.
 
+pub mod analysis;
 pub mod batch;
 pub mod batch_size;
 mod buffers;
@@ -23,6 +24,7 @@ pub mod shaders;
 pub mod spirv;
 mod sum_rule;
 
+pub use analysis::{AnalysisSpec, DeviceRow};
 pub use batch::{BatchSpec, GpuBatch};
 pub use device::GpuDevice;
 pub use error::GpuError;

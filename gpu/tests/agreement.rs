@@ -858,3 +858,6 @@ fn every_coupling_agrees_with_the_cpu_engine() {
 
 #[path = "parts/network.rs"]
 mod network;
+
+#[path = "parts/analysis.rs"]
+mod analysis;

@@ -1,9 +1,14 @@
 //! The Vulkan backend of a sweep: combinations in batches on the devices
 //! (`brainstream-gpu`; one worker per device, every GPU of the host), each
 //! batch as large as the device's memory and limits allow
-//! (`brainstream_gpu::batch_size`, said in the log), each period's
-//! averages read back and streamed into the same analyses as on the CPU
-//! (threads over combinations).
+//! (`brainstream_gpu::batch_size`, said in the log). The analyses are
+//! streamed on the device (`brainstream_gpu::analysis`: moments, FC, FCD,
+//! spectrum, up/down states as running sums, read back once per batch and
+//! finished by the CPU analyses' own code), so no period's averages come
+//! back unless a combination's series is saved; with
+//! `BRAINSTREAM_SWEEP_ANALYSES=host` ([`ANALYSES_VAR`]) each period's
+//! averages are read back and analysed on the host instead (threads over
+//! combinations), as before. The log says which.
 //!
 //! What the kernels cover is checked before any work: a model with a
 //! kernel (every built-in model; a user's model's kernel is generated and
@@ -15,9 +20,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use brainstream_gpu::analysis::AnalysisShape;
 use brainstream_gpu::batch_size::{self, BatchShape};
-use brainstream_gpu::{BatchSpec, GpuBatch, GpuDevice, Precision};
-use brainstream_models::analysis::Analyzer;
+use brainstream_gpu::{AnalysisSpec, BatchSpec, GpuBatch, GpuDevice, Precision};
+use brainstream_models::analysis::{Analyzer, Parts};
 use brainstream_models::integrator::Scheme;
 use brainstream_models::{MeanFieldSim, NoiseKind};
 
@@ -97,6 +103,26 @@ pub const MAX_BATCH: usize = 8192;
 /// The rows are the same whatever the batch.
 pub const BATCH_VAR: &str = "BRAINSTREAM_SWEEP_BATCH";
 
+/// Where the analyses run: `device` (the default: streamed on the device,
+/// `brainstream_gpu::analysis`) or `host` (each period's averages read back
+/// and analysed on the CPU). The rows agree within f32's tolerance where
+/// the device has no f64 and to ~1e-12 where it has.
+pub const ANALYSES_VAR: &str = "BRAINSTREAM_SWEEP_ANALYSES";
+
+/// Whether the analyses run on the device ([`ANALYSES_VAR`]).
+fn analyses_on_device() -> Result<bool, SweepError> {
+    match std::env::var(ANALYSES_VAR) {
+        Err(_) => Ok(true),
+        Ok(v) => match v.trim() {
+            "device" => Ok(true),
+            "host" => Ok(false),
+            _ => Err(refuse(format!(
+                "{ANALYSES_VAR}={v}: give device (the default) or host"
+            ))),
+        },
+    }
+}
+
 /// The cap on a batch: [`BATCH_VAR`] if set, else [`MAX_BATCH`].
 fn batch_cap() -> Result<usize, SweepError> {
     match std::env::var(BATCH_VAR) {
@@ -140,22 +166,75 @@ pub fn run(
     if !outputs.contains(&plan.signal) {
         outputs.push(plan.signal);
     }
-    let shape = BatchShape {
-        model: info,
-        coupling_values: base.coupling.params.values().len(),
-        n,
-        nnz: base
-            .connectivity
-            .weights
-            .iter()
-            .filter(|&&w| w != 0.0)
-            .count(),
-        max_delay,
-        outputs: outputs.len(),
-    };
+    // a common precision, so that every device computes the same bits
+    let precision = (!devs.iter().all(|d| d.has_f64)).then_some(Precision::F32);
+    let on_device = analyses_on_device()?;
     let cap = batch_cap()?;
-    let analyses = Analyzer::bytes(&plan.analysis, n);
     let host = batch_size::host_available();
+    // the analyses on the device, FCD included while one combination's
+    // windows fit every device; else FCD on the host
+    let real = if precision.is_some() { 4 } else { 8 };
+    let shape_of = |fcd_on_device: bool| {
+        let analyses = on_device.then(|| {
+            let mut cfg = plan.analysis.clone();
+            if !fcd_on_device {
+                cfg.fcd = None;
+            }
+            AnalysisShape::new(&cfg, n, real)
+        });
+        let host_parts = match (on_device, fcd_on_device) {
+            (false, _) => Parts::ALL,
+            (true, true) => Parts::NONE,
+            (true, false) => Parts {
+                fcd: true,
+                ..Parts::NONE
+            },
+        }
+        .of(&plan.analysis);
+        let shape = BatchShape {
+            model: info,
+            coupling_values: base.coupling.params.values().len(),
+            n,
+            nnz: base
+                .connectivity
+                .weights
+                .iter()
+                .filter(|&&w| w != 0.0)
+                .count(),
+            max_delay,
+            outputs: outputs.len(),
+            analyses,
+        };
+        (shape, host_parts)
+    };
+    let (mut shape, mut host_parts) = shape_of(true);
+    if on_device
+        && plan.analysis.fcd.is_some()
+        && devs.iter().any(|d| {
+            let bytes = Analyzer::bytes_of(&plan.analysis, n, host_parts);
+            batch_size::fit(d, &shape, bytes, host, cap).combinations == 0
+        })
+    {
+        (shape, host_parts) = shape_of(false);
+        tracing::warn!(
+            "FCD stays on the host: one combination's FCD windows ({:.1} MiB of sums) do not fit a device",
+            shape_of(true).0.analyses.map_or(0, |a| a.device_buffers()[1]) as f64 / 1048576.0
+        );
+    }
+    let analyses = Analyzer::bytes_of(&plan.analysis, n, host_parts);
+    let device_parts = if on_device {
+        Parts {
+            fcd: !host_parts.fcd,
+            ..Parts::ALL
+        }
+    } else {
+        Parts::NONE
+    };
+    tracing::info!(
+        on_device = %device_parts.of(&plan.analysis).names(),
+        on_host = %host_parts.names(),
+        "Vulkan sweep analyses"
+    );
     // no device takes more than its share while others wait
     let share = todo.len().div_ceil(devs.len()).max(1);
     let mut sizes = Vec::with_capacity(devs.len());
@@ -203,13 +282,13 @@ pub fn run(
         batches,
         "Vulkan sweep"
     );
-    // a common precision, so that every device computes the same bits
-    let precision = (!devs.iter().all(|d| d.has_f64)).then_some(Precision::F32);
     let job = Job {
         plan,
         outputs: &outputs,
         delays: &delays,
         precision,
+        on_device,
+        host_parts,
         threads: (threads / devs.len()).max(1),
     };
     let next = std::sync::Mutex::new(0usize);
@@ -269,6 +348,10 @@ struct Job<'a> {
     outputs: &'a [usize],
     delays: &'a [usize],
     precision: Option<Precision>,
+    /// Analyses streamed on the device (else on the host).
+    on_device: bool,
+    /// The analyses computed on the host.
+    host_parts: Parts,
     /// Analysis threads of one worker.
     threads: usize,
 }
@@ -339,12 +422,22 @@ impl Job<'_> {
                 first_combination: g[0] as u32,
                 precision: self.precision,
             };
-            outcomes.extend(run_batch(plan, dev, &spec, g, blocks, sig_o, threads)?);
+            outcomes.extend(run_batch(
+                plan,
+                dev,
+                &spec,
+                g,
+                blocks,
+                sig_o,
+                threads,
+                self.on_device.then_some(self.host_parts),
+            )?);
         }
         Ok(outcomes)
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_batch(
     plan: &Plan,
     dev: &Arc<GpuDevice>,
@@ -353,6 +446,7 @@ fn run_batch(
     blocks: usize,
     sig_o: usize,
     threads: usize,
+    device: Option<Parts>,
 ) -> Result<Vec<Outcome>, SweepError> {
     let c = indices.len();
     let n = spec.n;
@@ -363,6 +457,22 @@ fn run_batch(
             dev.name
         ))
     })?;
+    if let Some(host_parts) = device {
+        let outputs = &spec.outputs;
+        let at = |v: usize| outputs.iter().position(|&o| o == v).unwrap_or(0);
+        batch
+            .attach_analyses(&AnalysisSpec {
+                config: plan.analysis.clone(),
+                rate_outputs: plan.rates.iter().map(|&r| at(r)).collect(),
+                signal_output: sig_o,
+                period_steps: p,
+                fcd: !host_parts.fcd,
+            })
+            .map_err(|e| refuse(format!("the device analyses on {}: {e}", dev.name)))?;
+    }
+    let host_parts = device.unwrap_or(Parts::ALL);
+    // the period sums come back for host analyses and saved series only
+    let read_back = !host_parts.is_empty() || indices.iter().any(|i| plan.save_series.contains(i));
     let weights = &spec.weights;
     struct Comb {
         analyzer: Analyzer,
@@ -372,7 +482,7 @@ fn run_batch(
     let mut combs: Vec<Comb> = indices
         .iter()
         .map(|&i| Comb {
-            analyzer: Analyzer::new(plan.analysis.clone(), n, weights),
+            analyzer: Analyzer::partial(plan.analysis.clone(), n, weights, host_parts),
             diverged: None,
             series: plan.save_series.contains(&i).then(Vec::new),
         })
@@ -380,13 +490,21 @@ fn run_batch(
     let nrates = plan.rates.len();
     let inv = 1.0 / p as f64;
     let threads = threads.max(1);
+    let t_ms = |block: usize| ((block + 1) * p) as f64 * plan.base.dt_ms;
+    // wall time of the batch, and of the host's part of the analyses
+    let t0 = std::time::Instant::now();
+    let mut host_s = 0.0;
     for block in 0..blocks {
-        let sums = batch
-            .run_period(p as u32)
-            .map_err(|e| refuse(e.to_string()))?;
         let analysed = block * p >= plan.transient_steps;
-        let t_ms = ((block + 1) * p) as f64 * plan.base.dt_ms;
+        let Some(sums) = batch
+            .run_period_analysed(p as u32, analysed, read_back)
+            .map_err(|e| refuse(e.to_string()))?
+        else {
+            continue;
+        };
+        let t_ms = t_ms(block);
         let per = c.div_ceil(threads);
+        let th = std::time::Instant::now();
         std::thread::scope(|s| {
             for (t, part) in combs.chunks_mut(per).enumerate() {
                 let sums = &sums;
@@ -426,8 +544,24 @@ fn run_batch(
                 });
             }
         });
+        host_s += th.elapsed().as_secs_f64();
     }
-    Ok(indices
+    let tr = std::time::Instant::now();
+    if let Some(rows) = batch
+        .analyses()
+        .map_err(|e| refuse(format!("the device analyses on {}: {e}", dev.name)))?
+    {
+        for (cb, r) in combs.iter_mut().zip(rows) {
+            if let (None, Some(block)) = (&cb.diverged, r.diverged_period) {
+                cb.diverged = Some(format!(
+                    "simulation diverged: a non-finite average in the period ending at t = {} ms (Vulkan backend)",
+                    t_ms(block as usize)
+                ));
+            }
+            cb.analyzer.fill(r.finished);
+        }
+    }
+    let outcomes: Vec<Outcome> = indices
         .iter()
         .zip(combs)
         .map(|(&index, cb)| Outcome {
@@ -436,5 +570,16 @@ fn run_batch(
             series: cb.series,
             diverged: cb.diverged,
         })
-        .collect())
+        .collect();
+    // host_analyses_s: the per-period host analyses (with their reading of
+    // the sums); rows_s: the device's sums read back and every row made
+    tracing::info!(
+        device = %dev.name,
+        combinations = c,
+        wall_s = t0.elapsed().as_secs_f64(),
+        host_analyses_s = host_s,
+        rows_s = tr.elapsed().as_secs_f64(),
+        "Vulkan batch"
+    );
+    Ok(outcomes)
 }

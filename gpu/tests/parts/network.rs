@@ -478,3 +478,121 @@ fn network_coupling_steered_between_windows_agrees() {
     assert!(e <= net_tolerance("Generic2dOscillator", prec), "{e}");
     assert!(moved > 1e3 * e.max(1e-9), "the change did nothing: {moved}");
 }
+
+/// Windows in flight (`submit_window` of up to four windows before their
+/// `collect_window`, each with its own proxy states and stimulus, the
+/// coupling read back; a steering change while windows are in flight)
+/// give the bits of the same windows run one at a time (`run_window`),
+/// and the device refuses a collection out of order.
+#[test]
+fn network_windows_in_flight_give_the_bits_of_one_at_a_time() {
+    let Some(dev) = device() else { return };
+    let info = model("Generic2dOscillator");
+    let mut cfg = net_cfg(info, Scheme::Heun, 0.1);
+    cfg.proxy_nodes = vec![3, 40];
+    cfg.noise = Some(NoiseConfig {
+        kind: NoiseKind::Additive,
+        nsig: vec![1e-5],
+        seed: 0,
+        stream: NoiseStream::Philox {
+            seed: 5,
+            combination: 0,
+        },
+        ntau_ms: 0.0,
+    });
+    let (nv, n, win, windows) = (info.nvar(), 76, 25, 12);
+    let prec = if dev.has_f64 {
+        Precision::F64
+    } else {
+        Precision::F32
+    };
+    let spec = NetworkSpec::from_config(&cfg, Some(prec)).unwrap();
+    let nt = GpuNetwork::new(dev.clone(), &spec).unwrap().n_terms();
+    // window k's proxy states (variable 0 of both proxies, every step) and stimulus
+    let proxy = |k: usize| -> Vec<f64> {
+        (0..win * 2)
+            .map(|j| 0.2 * ((k * win * 2 + j) as f64 * 0.1).sin())
+            .collect()
+    };
+    let stim = |k: usize| -> Vec<f64> {
+        (0..win * n)
+            .map(|j| if (k + j) % 7 == 0 { 0.1 } else { 0.0 })
+            .collect()
+    };
+    let present = vec![true; win];
+    let vars = [0usize];
+    let steer_before = 5;
+    let steered = cfg.coupling.with_param("a", 0.05).unwrap().0;
+    let steered = steered.params.values();
+    // one window at a time
+    let mut one = GpuNetwork::new(dev.clone(), &spec).unwrap();
+    let (mut x1, mut c1) = (
+        vec![0.0; windows * win * nv * n],
+        vec![0.0; windows * win * n * nt],
+    );
+    for k in 0..windows {
+        if k == steer_before {
+            one.set_coupling(steered).unwrap();
+        }
+        let (p, s) = (proxy(k), stim(k));
+        one.run_window(
+            win,
+            &mut x1[k * win * nv * n..(k + 1) * win * nv * n],
+            Some(ProxyInput {
+                values: &p,
+                present: &present,
+                vars: &vars,
+            }),
+            Some(&s),
+            Some(&mut c1[k * win * n * nt..(k + 1) * win * n * nt]),
+        )
+        .unwrap();
+    }
+    // up to `ahead` windows in flight
+    for ahead in [1, 2, 4] {
+        let mut net = GpuNetwork::new(dev.clone(), &spec).unwrap();
+        let (mut x2, mut c2) = (vec![0.0; x1.len()], vec![0.0; c1.len()]);
+        let mut tickets = std::collections::VecDeque::new();
+        let mut next = 0;
+        for k in 0..windows {
+            while next < windows && next <= k + ahead {
+                if next == steer_before {
+                    net.set_coupling(steered).unwrap();
+                }
+                let (p, s) = (proxy(next), stim(next));
+                tickets.push_back(
+                    net.submit_window(
+                        win,
+                        Some(ProxyInput {
+                            values: &p,
+                            present: &present,
+                            vars: &vars,
+                        }),
+                        Some(&s),
+                        true,
+                    )
+                    .unwrap(),
+                );
+                next += 1;
+            }
+            assert!(net.in_flight() >= 1 && net.in_flight() <= ahead + 1);
+            let t = tickets.pop_front().unwrap();
+            assert_eq!(t.first_step(), (k * win) as u64);
+            if let Some(&later) = tickets.front() {
+                let mut tmp = vec![0.0; win * nv * n];
+                let e = net.collect_window(later, &mut tmp, None).unwrap_err();
+                assert!(e.to_string().contains("submitted first"), "{e}");
+            }
+            net.collect_window(
+                t,
+                &mut x2[k * win * nv * n..(k + 1) * win * nv * n],
+                Some(&mut c2[k * win * n * nt..(k + 1) * win * n * nt]),
+            )
+            .unwrap();
+        }
+        assert_eq!(net.in_flight(), 0);
+        let same = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(p, q)| p.to_bits() == q.to_bits());
+        assert!(same(&x1, &x2), "{ahead} ahead: the states differ");
+        assert!(same(&c1, &c2), "{ahead} ahead: the coupling differs");
+    }
+}

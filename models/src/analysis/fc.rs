@@ -30,6 +30,28 @@ impl StreamingFc {
         }
     }
 
+    /// The state after `count` samples, from its sums as another
+    /// implementation accumulated them (a sweep's device): `shift`, the
+    /// first sample (`n`); `sum`, `Σ_t (x_i − shift_i)` (`n`); `sum2`,
+    /// `Σ_t (x_i − shift_i)(x_j − shift_j)` over the upper triangle with the
+    /// diagonal, row-major (`n(n+1)/2`). None when the lengths do not fit
+    /// `n`.
+    pub fn from_sums(
+        n: usize,
+        count: u64,
+        shift: Vec<f64>,
+        sum: Vec<f64>,
+        sum2: Vec<f64>,
+    ) -> Option<Self> {
+        (shift.len() == n && sum.len() == n && sum2.len() == n * (n + 1) / 2).then_some(Self {
+            n,
+            count,
+            shift,
+            sum,
+            sum2,
+        })
+    }
+
     /// Number of samples pushed.
     pub fn count(&self) -> u64 {
         self.count

@@ -48,6 +48,32 @@ impl StreamingFcd {
         }
     }
 
+    /// A finished FCD from its complete windows' FCs accumulated elsewhere
+    /// (a sweep's device): window `k`'s upper triangle (as
+    /// [`StreamingFc::upper`] gives it) in `closed[k]`; for
+    /// [`matrix`](Self::matrix) and [`summary`](Self::summary) (samples may
+    /// not follow).
+    pub fn from_windows(n: usize, window: usize, step: usize, closed: Vec<Vec<f64>>) -> Self {
+        Self {
+            n,
+            window: window.max(2),
+            step: step.max(1),
+            seen: 0,
+            open: vec![],
+            closed,
+        }
+    }
+
+    /// Windows of `window` samples every `step` that `samples` samples
+    /// complete: window `k` holds samples `k·step .. k·step + window`.
+    pub fn complete_windows(samples: usize, window: usize, step: usize) -> usize {
+        if samples < window {
+            0
+        } else {
+            (samples - window) / step + 1
+        }
+    }
+
     /// Adds one sample of the N signals.
     pub fn push(&mut self, x: &[f64]) {
         if self.seen.is_multiple_of(self.step) {

@@ -19,6 +19,13 @@ impl Moments {
         }
     }
 
+    /// The moments of `n` values accumulated elsewhere (a sweep's device)
+    /// with the same update: running mean, `m2 = Σ (x − mean)²` as
+    /// Welford's update leaves it, and the maximum.
+    pub fn from_parts(n: u64, mean: f64, m2: f64, max: f64) -> Self {
+        Self { n, mean, m2, max }
+    }
+
     /// Adds one value.
     pub fn push(&mut self, x: f64) {
         self.n += 1;

@@ -77,9 +77,7 @@ impl Welch {
     pub fn new(n: usize, nfft: usize, fs_hz: f64) -> Self {
         assert!(nfft >= 4);
         let fft = FftPlanner::new().plan_fft_forward(nfft);
-        let window = (0..nfft)
-            .map(|t| 0.5 - 0.5 * (2.0 * std::f64::consts::PI * t as f64 / nfft as f64).cos())
-            .collect();
+        let window = (0..nfft).map(|t| Self::hann(t, nfft)).collect();
         Self {
             n,
             nfft,
@@ -92,6 +90,40 @@ impl Welch {
             segments: 0,
             scratch: vec![Complex::default(); nfft],
         }
+    }
+
+    /// A finished spectrum accumulated elsewhere (a sweep's device), for
+    /// [`psd`](Self::psd) and [`summary`](Self::summary) only: `psd_sum`,
+    /// the sum over `segments` segments and the `n` signals of each
+    /// segment's one-sided periodogram as [`push`](Self::push) adds it
+    /// (`nfft/2 + 1` values). None when its length does not fit `nfft`.
+    pub fn from_psd_sum(
+        n: usize,
+        nfft: usize,
+        fs_hz: f64,
+        psd_sum: Vec<f64>,
+        segments: usize,
+    ) -> Option<Self> {
+        if nfft < 4 || psd_sum.len() != nfft / 2 + 1 {
+            return None;
+        }
+        let mut w = Self::new(n, nfft, fs_hz);
+        w.ring = vec![];
+        w.psd_sum = psd_sum;
+        w.segments = segments;
+        Some(w)
+    }
+
+    /// The Hann window's value at sample `t` of a segment of `nfft`, as
+    /// the segments are tapered: `0.5 − 0.5·cos(2πt/nfft)`.
+    pub fn hann(t: usize, nfft: usize) -> f64 {
+        0.5 - 0.5 * (2.0 * std::f64::consts::PI * t as f64 / nfft as f64).cos()
+    }
+
+    /// Whether the `seen`-th sample (counting from 1) completes a segment
+    /// of `nfft` samples (segments overlap by half).
+    pub fn completes_segment(seen: usize, nfft: usize) -> bool {
+        seen >= nfft && (seen - nfft).is_multiple_of(nfft / 2)
     }
 
     /// The largest power of two ≤ `max_len` and ≤ `cap` (at least 4), the
@@ -108,8 +140,7 @@ impl Welch {
             r[pos] = *v;
         }
         self.seen += 1;
-        let hop = self.nfft / 2;
-        if self.seen >= self.nfft && (self.seen - self.nfft).is_multiple_of(hop) {
+        if Self::completes_segment(self.seen, self.nfft) {
             self.segment();
         }
     }

@@ -46,6 +46,37 @@ impl UpDown {
         }
     }
 
+    /// Finished statistics counted elsewhere (a sweep's device), for
+    /// [`summary`](Self::summary) only (no samples can follow): the
+    /// complete up and down episodes' summed lengths (samples) and counts
+    /// per signal, `(up_len, up_n, down_len, down_n)`, and the up and
+    /// classified samples over all signals. Durations are summed as
+    /// [`push`](Self::push) does, `len·dt` per signal in order.
+    pub fn from_counts(
+        dt_ms: f64,
+        per_signal: &[(u64, u64, u64, u64)],
+        up_samples: u64,
+        classified: u64,
+    ) -> Self {
+        let (mut up, mut down) = ((0.0, 0), (0.0, 0));
+        for &(ul, un, dl, dn) in per_signal {
+            up.0 += ul as f64 * dt_ms;
+            up.1 += un;
+            down.0 += dl as f64 * dt_ms;
+            down.1 += dn;
+        }
+        Self {
+            lo: f64::NAN,
+            hi: f64::NAN,
+            dt_ms,
+            state: vec![],
+            up,
+            down,
+            up_samples,
+            classified,
+        }
+    }
+
     /// Adds one sample of the N signals.
     pub fn push(&mut self, x: &[f64]) {
         for (st, &v) in self.state.iter_mut().zip(x) {
