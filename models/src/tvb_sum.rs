@@ -54,6 +54,30 @@ impl SumFloat for Lanes8 {
     const ZERO: Self = Lanes8([0.0; 8]);
 }
 
+/// `W` float32 lanes added lane by lane, as [`Lanes8`]: `W` time steps of
+/// one row summed at once (16 or 32 with AVX-512's 16-lane registers).
+/// Each lane performs exactly the additions of the scalar sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(64))]
+pub struct LanesW<const W: usize>(pub [f32; W]);
+
+impl<const W: usize> Add for LanesW<W> {
+    type Output = Self;
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        let mut r = self.0;
+        for (a, b) in r.iter_mut().zip(o.0) {
+            *a += b;
+        }
+        LanesW(r)
+    }
+}
+
+impl<const W: usize> SumFloat for LanesW<W> {
+    const NEG_ZERO: Self = LanesW([-0.0; W]);
+    const ZERO: Self = LanesW([0.0; W]);
+}
+
 /// `a[0] + pairwise(a[1..])`, numpy's `add.reduceat` of one segment.
 #[inline(always)]
 pub fn reduceat<T: SumFloat>(a: &[T]) -> T {
@@ -203,6 +227,28 @@ mod tests {
                 reduceat(&s).to_bits(),
                 "len {len}"
             );
+        }
+    }
+
+    #[test]
+    fn wide_lanes_sum_like_scalars() {
+        let v: Vec<LanesW<32>> = (0..300)
+            .map(|i| {
+                LanesW(std::array::from_fn(|k| {
+                    ((i * 7919 + k * 104729) % 1000) as f32 * 1.37e-3 - 0.6
+                }))
+            })
+            .collect();
+        for len in [0, 1, 7, 9, 128, 129, 130, 300] {
+            let l = reduceat_by(len, |i| v[i]);
+            for k in 0..32 {
+                let col: Vec<f32> = v[..len].iter().map(|x| x.0[k]).collect();
+                assert_eq!(
+                    l.0[k].to_bits(),
+                    reduceat(&col).to_bits(),
+                    "len {len} lane {k}"
+                );
+            }
         }
     }
 
