@@ -86,6 +86,8 @@ pub(super) struct Projection {
     pub delay_ms: Dist,
     /// `None`: static synapses
     pub synapse: Option<Synapse>,
+    /// NEST's receptor_type of the targets
+    pub receptor: usize,
 }
 
 impl Projection {
@@ -252,6 +254,7 @@ fn parse_one(c: &Context, t: &toml::Table, at: &str) -> Result<Projection, Build
         weight,
         delay_ms,
         synapse,
+        receptor,
     })
 }
 
@@ -454,6 +457,8 @@ struct PortSynapse {
     weight: f64,
     /// a plastic synapse's parameters and state
     plastic: Option<PortPlastic>,
+    /// NEST's receptor_type of the target
+    receptor: usize,
 }
 
 /// A plastic synapse from an input train.
@@ -529,7 +534,7 @@ impl PortSynapses {
                         *port,
                         trains[s],
                         (target.first + t) as u32,
-                        weight,
+                        (weight, pr.receptor),
                         delay,
                         pr.synapse,
                         grid,
@@ -557,28 +562,55 @@ impl PortSynapses {
         self.tics = tics_per_step(grid.h)
             .map_err(|e| ActorError::new(format!("`{}`: input.synapse: {e}", ctx.name)))?;
         for (train, neuron, weight, delay) in synapses {
-            self.add(0, train, neuron, weight, delay, Some(synapse), grid, net)
-                .map_err(|e| ActorError::new(format!("`{}`: input: {e}", ctx.name)))?;
+            self.add(
+                0,
+                train,
+                neuron,
+                (weight, 0),
+                delay,
+                Some(synapse),
+                grid,
+                net,
+            )
+            .map_err(|e| ActorError::new(format!("`{}`: input: {e}", ctx.name)))?;
         }
         Ok(())
     }
 
-    /// One synapse from train `train` of input port `port` onto `neuron`,
-    /// acting `delay` fine steps after the spike's stamp past the edge
-    /// (`self.edge[port]`, set before).
+    /// One synapse from train `train` of input port `port` onto receptor
+    /// `receptor` of `neuron` (`(weight, receptor)`), acting `delay` fine
+    /// steps after the spike's stamp past the edge (`self.edge[port]`, set
+    /// before).
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         port: usize,
         train: u32,
         neuron: u32,
-        weight: f64,
+        (weight, receptor): (f64, usize),
         delay: u32,
         synapse: Option<Synapse>,
         grid: Grid,
         net: &mut Network,
     ) -> Result<(), String> {
         let edge = self.edge[port];
+        let have = net.extra_receptors_of(neuron as usize);
+        if receptor > have {
+            return Err(format!(
+                "receptor {receptor}: neuron {neuron} ({}) has receptors 0..={have}",
+                net.neurons().info(neuron as usize).name
+            ));
+        }
+        if receptor > 0 && weight < 0.0 {
+            return Err(format!(
+                "weight {weight} onto receptor {receptor}: it takes weights ≥ 0 only"
+            ));
+        }
+        if receptor > 0 && synapse.is_some() {
+            return Err(format!(
+                "receptor {receptor}: plastic synapses from input ports reach receptor 0 only"
+            ));
+        }
         self.longest = self.longest.max(delay as usize);
         let plastic = match synapse {
             None => None,
@@ -604,6 +636,7 @@ impl PortSynapses {
                 delay,
                 weight,
                 plastic,
+                receptor,
             });
         Ok(())
     }
@@ -700,7 +733,7 @@ impl PortSynapses {
                         continue;
                     }
                 }
-                net.inject(s.neuron as usize, weight, at + s.delay as usize)
+                net.inject_receptor(s.neuron as usize, weight, at + s.delay as usize, s.receptor)
                     .map_err(ActorError::new)?;
             }
         }

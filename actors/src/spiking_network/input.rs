@@ -49,6 +49,8 @@ pub(super) struct InputSpec {
     coupling: Coupling,
     /// `None`: static synapses
     synapse: Option<Synapse>,
+    /// NEST's receptor_type of the targets
+    receptor: usize,
 }
 
 enum Coupling {
@@ -74,6 +76,7 @@ struct Group {
     weight: f64,
     delay: u32,
     neurons: Vec<u32>,
+    receptor: usize,
 }
 
 impl InputSpec {
@@ -86,6 +89,7 @@ impl InputSpec {
         h: f64,
         regions: &[String],
         pop_index: &dyn Fn(&str, String) -> Result<usize, BuildError>,
+        model: &'static brainstream_models::spiking::NeuronInfo,
     ) -> Result<Self, BuildError> {
         let mode = match t.get("coupling") {
             None => "tvb",
@@ -104,6 +108,7 @@ impl InputSpec {
             "indegree",
             "weight",
             "synapse",
+            "receptor",
         ];
         let targets = match t.get("targets") {
             Some(toml::Value::Array(a)) => a
@@ -206,7 +211,21 @@ impl InputSpec {
         let synapse = synapse(t, "input")?;
         // in the spiking mode the weights are weight·w_ij, w_ij > 0: the sign is weight's
         check_stdp_weight(&synapse, &Dist::Constant(weight), "input")?;
+        let receptor = match t.get("receptor") {
+            None => 0,
+            Some(_) => count(t, "receptor", "input")?,
+        };
+        super::connections::check_receptor(model, receptor, &Dist::Constant(weight), "input")?;
+        if receptor > 0 && synapse.is_some() {
+            return Err(BuildError::at(
+                "input.receptor",
+                format!(
+                    "receptor {receptor}: the input table's plastic synapses reach receptor 0 only"
+                ),
+            ));
+        }
         Ok(Self {
+            receptor,
             trains,
             targets,
             indegree: count(t, "indegree", "input")?,
@@ -328,6 +347,7 @@ impl InputSpec {
                 weight,
                 delay,
                 neurons: vec![],
+                receptor: self.receptor,
             });
         }
         for &t in &self.targets {
@@ -409,7 +429,7 @@ impl Fanout {
             let at = grid.offset(stamp, w);
             for g in groups {
                 for &t in &g.neurons {
-                    net.inject(t as usize, g.weight, at + g.delay as usize)
+                    net.inject_receptor(t as usize, g.weight, at + g.delay as usize, g.receptor)
                         .map_err(ActorError::new)?;
                 }
             }

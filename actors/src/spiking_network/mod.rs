@@ -138,6 +138,8 @@ struct SpikingNetwork {
     pops: Vec<(String, usize)>,
     projections: Vec<Projection>,
     background: Option<(f64, f64, f64, Vec<usize>)>,
+    /// NEST's receptor_type of the background's synapses
+    background_receptor: usize,
     input: Option<InputSpec>,
     between: Option<Between>,
     v_m_init: Option<(f64, f64)>,
@@ -251,7 +253,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         Some(b) => {
             only(
                 b,
-                &["rate_hz", "weight", "delay_ms", "populations"],
+                &["rate_hz", "weight", "delay_ms", "populations", "receptor"],
                 "background",
             )?;
             let rate = num(b, "rate_hz", "background")?;
@@ -289,9 +291,18 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             ))
         }
     };
+    let background_receptor = match p.table("background")? {
+        Some(b) if b.contains_key("receptor") => {
+            let r = count(b, "receptor", "background")?;
+            let w = num(b, "weight", "background")?;
+            connections::check_receptor(info, r, &Dist::Constant(w), "background")?;
+            r
+        }
+        _ => 0,
+    };
     let input = match p.table("input")? {
         None => None,
-        Some(t) => Some(InputSpec::parse(t, ctx, h, &regions, &pop_index)?),
+        Some(t) => Some(InputSpec::parse(t, ctx, h, &regions, &pop_index, info)?),
     };
     let projections = connections::parse(&connections::Context {
         params: p,
@@ -357,6 +368,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         pops,
         projections,
         background,
+        background_receptor,
         input,
         between,
         v_m_init,
@@ -474,19 +486,20 @@ impl Actor for SpikingNetwork {
                 if !pr.regions.contains(&reg) {
                     continue;
                 }
-                net.connect_synapse(
+                net.connect_receptor(
                     reg * np + from,
                     reg * np + pr.to,
                     pr.rule,
                     pr.weight,
                     pr.delay_ms,
                     pr.synapse,
+                    pr.receptor,
                 )
                 .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, pr.at)))?;
             }
             if let Some((rate, w, d, targets)) = &self.background {
                 for &t in targets {
-                    net.background(reg * np + t, *rate, *w, *d)
+                    net.background_receptor(reg * np + t, *rate, *w, *d, self.background_receptor)
                         .map_err(ActorError::new)?;
                 }
             }
@@ -495,13 +508,14 @@ impl Actor for SpikingNetwork {
         // tvb-multiscale builds them
         if let Some(b) = &self.between {
             for l in &b.links {
-                net.connect_synapse(
+                net.connect_receptor(
                     l.from,
                     l.to,
                     l.rule,
                     Dist::Constant(l.weight),
                     Dist::Constant(l.delay_steps as f64 * self.grid.h),
                     l.synapse,
+                    l.receptor,
                 )
                 .map_err(|e| ActorError::new(format!("`{}`: {}: {e}", self.name, l.at)))?;
             }

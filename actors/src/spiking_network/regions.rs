@@ -63,6 +63,8 @@ pub(super) struct Link {
     pub delay_steps: usize,
     /// `None`: static synapses
     pub synapse: Option<Synapse>,
+    /// NEST's receptor_type of the targets
+    pub receptor: usize,
 }
 
 /// The parsed `region_connections`, ready to connect.
@@ -321,6 +323,7 @@ fn parse_one(
                         weight: scale * w,
                         delay_steps: d as usize,
                         synapse,
+                        receptor,
                     });
                 }
             }

@@ -901,7 +901,8 @@ impl Network {
             )));
         }
         let (b, _) = self.neurons.find(target);
-        if receptor > self.neurons.blocks[b].1.extra_receptors() || !(weight >= 0.0) {
+        if receptor > self.neurons.blocks[b].1.extra_receptors() || weight.is_nan() || weight < 0.0
+        {
             return Err(ModelError::Config(format!(
                 "input of weight {weight} onto receptor {receptor} of neuron {target}: no such receptor, or a negative weight"
             )));
