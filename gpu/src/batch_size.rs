@@ -343,23 +343,24 @@ mod tests {
         let cfg = brainstream_models::analysis::AnalysisConfig {
             rates: vec!["V".into()],
             period_ms: 1.0,
-            expected_samples: 5000,
+            expected_samples: 60_000,
             fcd: Some((1000, 250)),
             spectrum: Some(1024),
             updown: Some((0.1, 0.2)),
         };
         let a = AnalysisShape::new(&cfg, 68, 8);
-        assert_eq!(a.fcd_windows, 17);
+        assert_eq!(a.fcd_windows, 237);
         let with = BatchShape {
             analyses: Some(a),
             ..plain
         };
         let pairs = 68 * 69 / 2;
-        let fc = 8 * 18 * (2 * 68 + pairs);
+        let fc = 8 * 238 * (2 * 68 + pairs);
         let sums = 8 * 3 + fc + 4 * (8 * 68 + 1) + 8 * 68 * 1024 + 8 * 513 + 8 * 2048;
         assert_eq!(with.device_bytes(), plain.device_bytes() + sums);
         assert!(with.host_bytes() > plain.host_bytes() + fc);
-        // the FC slots' buffer alone bounds the binding
+        // the FC slots' buffer (4.7 MB a combination, the largest) bounds
+        // the binding
         let mut l = gpu(1 << 40);
         l.max_storage_buffer = 3 * fc;
         let f = fit_limits(&l, &with, 0, None, 8192);
