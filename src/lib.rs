@@ -128,9 +128,9 @@ pub fn run_graph(
     brainstream_runtime::run(graph, opts, progress)
 }
 
-/// `--set` overrides giving every `mean_field` actor of the graph file at
-/// `path` (after `overrides`) that sets no `backend` the backend `backend`
-/// (`cpu`, `vulkan` or `auto`): `brainstream run --backend`.
+/// `--set` overrides giving every `mean_field` and `surface` actor of the
+/// graph file at `path` (after `overrides`) that sets no `backend` the
+/// backend `backend` (`cpu`, `vulkan` or `auto`): `brainstream run --backend`.
 pub fn mean_field_backend(
     path: &Path,
     overrides: &[String],
@@ -144,7 +144,9 @@ pub fn mean_field_backend(
     Ok(desc
         .actors
         .iter()
-        .filter(|(_, a)| a.kind == "mean_field" && !a.params.contains_key("backend"))
+        .filter(|(_, a)| {
+            matches!(a.kind.as_str(), "mean_field" | "surface") && !a.params.contains_key("backend")
+        })
         .map(|(name, _)| format!("actors.{name}.backend={backend}"))
         .collect())
 }

@@ -86,8 +86,9 @@ enum Cmd {
         /// the same names are replaced; nothing else is removed).
         #[arg(long)]
         force: bool,
-        /// Where every mean_field actor that sets no `backend` steps: cpu,
-        /// vulkan or auto (its `backend` parameter; `--set` as the others).
+        /// Where every mean_field and surface actor that sets no `backend`
+        /// steps: cpu, vulkan or auto (its `backend` parameter; `--set` as
+        /// the others).
         #[arg(long)]
         backend: Option<String>,
         #[command(flatten)]

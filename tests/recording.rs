@@ -11,6 +11,9 @@ mod afferent;
 #[path = "parts/surface_graph.rs"]
 mod surface_graph;
 
+#[path = "parts/surface_vulkan.rs"]
+mod surface_vulkan;
+
 #[path = "parts/recording_modes.rs"]
 mod recording_modes;
 

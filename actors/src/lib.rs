@@ -42,6 +42,7 @@ pub mod spike_stats;
 pub mod spiking_network;
 pub mod stimulus;
 pub mod surface;
+pub mod surface_vulkan;
 pub mod transformers;
 pub(crate) mod util;
 

@@ -14,7 +14,9 @@
 //! vertices as tvb-library spreads a `StimuliRegion` on a surface) or per
 //! vertex.
 //!
-//! CPU only; Generic2dOscillator with deterministic integrators (docs/surfaces.md).
+//! Generic2dOscillator with deterministic integrators (docs/surfaces.md);
+//! `backend = "vulkan"` (or `"auto"`, or `brainstream run --backend`) steps
+//! it on a Vulkan device ([`crate::surface_vulkan`]).
 
 use std::sync::Arc;
 
@@ -51,6 +53,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "initial_conditions", ty: ParamType::Str, default: DefaultValue::Str("golden"), range: None, unit: "", doc: "golden (the deterministic state of make_refs.golden_ic over the vertex index), held over the initial history" },
     ParamSpec { name: "variables", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "State variables sent on `state` and `regions` (default: the model's variables of interest)" },
     ParamSpec { name: "vertex_stride", ty: ParamType::Int, default: DefaultValue::Int(1), range: Some((1.0, 1e9)), unit: "", doc: "`state` carries vertices 0, s, 2s, … (1: every vertex, as tvb-library's Raw monitor on a surface)" },
+    ParamSpec { name: "backend", ty: ParamType::Str, default: DefaultValue::Str("cpu"), range: None, unit: "", doc: "cpu (the tvb-library-exact stepper), vulkan (a Vulkan device: a window of steps per submission, the state kept there; what it cannot run is an error naming it) or auto (a GPU where there is one — not a CPU implementation such as lavapipe — and it runs the configuration, else the CPU, said in the log); `brainstream run --backend` sets it for every surface that does not" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads computing the geodesic distances at build (0: every core); the matrix is the same whatever the count" },
 ];
 
@@ -70,6 +73,10 @@ pub const KIND: KindSpec = KindSpec {
 struct SurfaceActor {
     cfg: Option<SurfaceConfig>,
     sim: Option<SurfaceSim>,
+    /// `backend`, the actor's name, and the device's surface when it steps there
+    backend: crate::surface_vulkan::Backend,
+    name: String,
+    gpu: Option<Box<brainstream_gpu::GpuSurface>>,
     voi: Vec<usize>,
     stride: usize,
     n_vertices: usize,
@@ -447,9 +454,15 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     };
     // every configuration error at validation: build the stepper now
     let sim = SurfaceSim::new(cfg.clone()).map_err(|e| BuildError::at("", e.to_string()))?;
+    let backend = crate::surface_vulkan::Backend::parse(&p.str("backend")?)
+        .map_err(|m| BuildError::at("backend", m))?;
+    crate::surface_vulkan::check_backend(&cfg, backend)?;
     Ok(Box::new(SurfaceActor {
         cfg: Some(cfg),
         sim: Some(sim),
+        backend,
+        name: ctx.name.to_string(),
+        gpu: None,
         voi,
         stride,
         n_vertices,
@@ -568,6 +581,13 @@ impl Actor for SurfaceActor {
     fn start(&mut self, _ctx: &RunContext) -> Result<(), ActorError> {
         // a fresh stepper for each run (build made one to check the configuration)
         if let Some(cfg) = &self.cfg {
+            self.gpu = crate::surface_vulkan::start(
+                &self.name,
+                cfg,
+                self.backend,
+                &self.voi,
+                self.stride,
+            )?;
             if self.sim.as_ref().is_none_or(|s| s.steps_done() > 0) {
                 self.sim =
                     Some(SurfaceSim::new(cfg.clone()).map_err(|e| ActorError::new(e.to_string()))?);
@@ -604,23 +624,32 @@ impl Actor for SurfaceActor {
                 w.dt_ms,
             )?),
         };
-        let mut avg = vec![0.0; nr];
-        sim.run_driven(steps, drive.as_deref(), |s, x| {
-            for (q, &k) in voi.iter().enumerate() {
-                for (j, v) in (0..nv).step_by(stride).enumerate() {
-                    data[[s, q, j]] = x[k * nv + v];
+        if let (Some(g), Some(cfg)) = (self.gpu.as_deref_mut(), &self.cfg) {
+            let (d, r) = (data.as_slice_mut(), rdata.as_slice_mut());
+            let (Some(d), Some(r)) = (d, r) else {
+                return Err(ActorError::new("output arrays not contiguous"));
+            };
+            crate::surface_vulkan::run_window(g, cfg, voi, steps, d, r, drive.as_deref())
+                .map_err(|e| ActorError::new(e.to_string()))?;
+        } else {
+            let mut avg = vec![0.0; nr];
+            sim.run_driven(steps, drive.as_deref(), |s, x| {
+                for (q, &k) in voi.iter().enumerate() {
+                    for (j, v) in (0..nv).step_by(stride).enumerate() {
+                        data[[s, q, j]] = x[k * nv + v];
+                    }
+                    // tvb-library's surface_state_to_rois: add.at, then / count
+                    avg.iter_mut().for_each(|a| *a = 0.0);
+                    for (v, &r) in rmap.iter().enumerate() {
+                        avg[r] += x[k * nv + v];
+                    }
+                    for (r, a) in avg.iter().enumerate() {
+                        rdata[[s, q, r]] = a / count[r];
+                    }
                 }
-                // tvb-library's surface_state_to_rois: add.at, then / count
-                avg.iter_mut().for_each(|a| *a = 0.0);
-                for (v, &r) in rmap.iter().enumerate() {
-                    avg[r] += x[k * nv + v];
-                }
-                for (r, a) in avg.iter().enumerate() {
-                    rdata[[s, q, r]] = a / count[r];
-                }
-            }
-        })
-        .map_err(|e| ActorError::new(e.to_string()))?;
+            })
+            .map_err(|e| ActorError::new(e.to_string()))?;
+        }
         let stamps: Vec<u64> = (w.start_step + 1..=w.start_step + w.n_steps).collect();
         let times: Vec<f64> = stamps.iter().map(|k| *k as f64 * w.dt_ms).collect();
         out.set(

@@ -4,7 +4,8 @@
 //! (vulkano), many parameter combinations at once: the backend of
 //! `brainstream sweep --backend vulkan` ([`batch`]), and one network
 //! window by window for a graph's `mean_field` actor with
-//! `backend = "vulkan"` ([`network`]). A kernel is the model part
+//! `backend = "vulkan"` ([`network`]), and a cortical-surface simulation
+//! for the `surface` kind ([`surface`], a kernel of its own). A kernel is the model part
 //! generated from the model's declaration (`brainstream_modeldecl::wgsl`)
 //! followed by the shared step (`shaders/step.wgsl`), compiled to SPIR-V
 //! by naga: in `build.rs` for the built-in models, at run time for users'
@@ -23,6 +24,7 @@ pub mod network;
 pub mod shaders;
 pub mod spirv;
 mod sum_rule;
+pub mod surface;
 
 pub use analysis::{AnalysisSpec, DeviceRow};
 pub use batch::{BatchSpec, GpuBatch};
@@ -30,3 +32,4 @@ pub use device::GpuDevice;
 pub use error::GpuError;
 pub use network::{GpuNetwork, NetNoise, NetScheme, NetworkSpec};
 pub use shaders::Precision;
+pub use surface::GpuSurface;

@@ -285,10 +285,10 @@ fn precision_f32_in_a_graph() {
     );
 }
 
-/// Every shipped graph with a mean field runs with `--backend vulkan`
-/// (20 ms) and records what its CPU run records: every recorder's `data`
-/// within 1e-6 of its largest value (the measured worst over 100 ms is
-/// 1.2e-7, docs/design.md). The stochastic ones draw the Philox stream
+/// Every shipped graph with a mean field or a surface runs with
+/// `--backend vulkan` (20 ms) and records what its CPU run records: every
+/// recorder's `data` within 1e-6 of its largest value (the measured worst
+/// over 100 ms is 1.2e-7, docs/design.md). The stochastic ones draw the Philox stream
 /// (`noise_stream = "philox"`; tvb-library's numpy stream is CPU-only);
 /// the external ones (NEST, ANNarchy, NetPyNE peers) are left to
 /// tests/external.rs, on the CPU; with --backend vulkan they were checked
@@ -308,7 +308,8 @@ fn every_shipped_graph_runs_on_vulkan_as_on_the_cpu() {
     for g in graphs {
         let text = std::fs::read_to_string(&g).unwrap();
         let name = g.file_stem().unwrap().to_string_lossy().to_string();
-        if !text.contains("kind = \"mean_field\"") || text.contains("kind = \"external\"") {
+        let stepped = text.contains("kind = \"mean_field\"") || text.contains("kind = \"surface\"");
+        if !stepped || text.contains("kind = \"external\"") {
             continue;
         }
         let mut set = vec!["simulation.duration_ms=20".to_string()];

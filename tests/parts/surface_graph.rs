@@ -41,7 +41,7 @@ fn worst(got: &[f64], want: &[f64]) -> f64 {
 /// at the recorded vertices) and `CASE_regions.npy` (region-averaged V):
 /// the recorded times, the worst differences of V, W and region V
 /// ([`worst`]), and the region V compared.
-fn against_tvb(dir: &std::path::Path, case: &str) -> (Vec<f64>, [f64; 3], Vec<f64>) {
+pub(super) fn against_tvb(dir: &std::path::Path, case: &str) -> (Vec<f64>, [f64; 3], Vec<f64>) {
     let (shape, data, time) = read_h5(&dir.join("vertices.h5"));
     let (wshape, want) = npy_f64(&format!("{case}_data.npy"));
     assert_eq!(&shape[..3], &wshape[..], "{case}: vertices.h5 shape");
