@@ -448,9 +448,10 @@ fn real_main(cli: Cli) -> Result<(), String> {
             let parts = g.partitions();
             if live.any() && (partition.is_some() || parts.len() > 1) {
                 return Err(format!(
-                    "{}: --serve, --replay and --realtime run a graph in one process; this one has partitions ({}), which they do not support yet",
+                    "{}: --serve, --replay and --realtime run a graph in one process; this one has partitions ({}), which they do not support (a live view served by one partition for all is not built). {}",
                     graph.display(),
-                    parts.join(", ")
+                    parts.join(", "),
+                    one_process_hint(&g, &graph)
                 ));
             }
             if partition.is_none() && parts.len() > 1 {
@@ -671,6 +672,38 @@ fn validate_sweep(file: &std::path::Path, set: &[String]) -> Result<(), String> 
         human(brainstream::sweep::estimate::disk_bytes(&plan) as f64)
     );
     Ok(())
+}
+
+/// How to run partitioned graph `g` (file `graph`) in one process, for
+/// the live view, steering and real time: every actor moved into the
+/// first partition (`main` where there is one), edges carried by MPI onto
+/// the in-process channel (`--set` overrides, which change the graph's
+/// hash: a checkpoint of the partitioned run does not resume so).
+fn one_process_hint(g: &brainstream::ValidGraph, graph: &std::path::Path) -> String {
+    let parts = g.partitions();
+    let into = if parts.iter().any(|p| p == "main") {
+        "main".to_string()
+    } else {
+        parts.first().cloned().unwrap_or_default()
+    };
+    let mut sets: Vec<String> = g
+        .actors
+        .iter()
+        .filter(|a| a.process != into)
+        .map(|a| format!("--set actors.{}.process={into}", a.name))
+        .collect();
+    sets.extend(
+        g.edges
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.transport == brainstream::runtime::graph::descriptor::Transport::Mpi)
+            .map(|(k, _)| format!("--set edges.{k}.transport=channel")),
+    );
+    format!(
+        "Run it in one process instead (the actors of every partition as threads of one; what they compute does not depend on where they run): brainstream run {} {} …",
+        graph.display(),
+        sets.join(" ")
+    )
 }
 
 /// Runs each partition as its own process (this program, `--partition

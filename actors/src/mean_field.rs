@@ -541,35 +541,154 @@ fn check_stimulus_shape(
 }
 
 impl Actor for MeanField {
+    /// Every scalar parameter of the coupling (`coupling_params.NAME`) and,
+    /// on the CPU engine, every model parameter given one value for all
+    /// regions (`model_params.NAME`, a vector's elements `model_params.NAME[k]`).
     fn steerable(&self) -> Vec<String> {
-        self.cfg
+        let mut keys: Vec<String> = self
+            .cfg
             .coupling
             .steerable()
             .iter()
             .map(|n| format!("coupling_params.{n}"))
-            .collect()
+            .collect();
+        if self.backend != Backend::Vulkan {
+            keys.extend(
+                self.cfg
+                    .model
+                    .value_names()
+                    .into_iter()
+                    .filter(|n| !self.cfg.model_params.is_regional(n))
+                    .map(|n| format!("model_params.{n}")),
+            );
+        }
+        keys
+    }
+
+    fn unsteerable(&self) -> Vec<(String, String)> {
+        let model = self.cfg.model.name;
+        let mut fixed: Vec<(String, String)> = self
+            .cfg
+            .model
+            .value_names()
+            .into_iter()
+            .filter(|n| self.backend == Backend::Vulkan || self.cfg.model_params.is_regional(n))
+            .map(|n| {
+                let why = if self.backend == Backend::Vulkan {
+                    "the Vulkan engine (backend = \"vulkan\") takes new coupling parameters during a run, not model parameters; backend = \"cpu\" takes both".to_string()
+                } else {
+                    format!("the graph gives {model}'s `{n}` one value per region, and a steered value is one number for every region")
+                };
+                (format!("model_params.{n}"), why)
+            })
+            .collect();
+        if self.cfg.coupling.kind == brainstream_models::coupling::CouplingKind::PreSigmoidal {
+            for k in ["dynamic", "globalT"] {
+                fixed.push((
+                    format!("coupling_params.{k}"),
+                    "PreSigmoidal's switches choose what the coupling computes, fixed when the run starts".into(),
+                ));
+            }
+        }
+        let noise =
+            "the noise is drawn from the start with the intensities and stream the run began with";
+        fixed.extend(
+            [
+                (
+                    "model",
+                    "the model is fixed; its parameters (model_params) can change",
+                ),
+                (
+                    "coupling",
+                    "the coupling's kind is fixed; its parameters (coupling_params) can change",
+                ),
+                (
+                    "connectivity",
+                    "the connectome, its delays and the history are built when the run starts",
+                ),
+                (
+                    "speed_mm_per_ms",
+                    "the delays are whole steps of the history, fixed when the run starts",
+                ),
+                ("integrator", "the scheme is chosen when the run starts"),
+                ("noise", noise),
+                ("nsig", noise),
+                ("noise_seed", noise),
+                ("noise_stream", noise),
+                ("noise_ntau", noise),
+                ("multiplicative_a", noise),
+                ("multiplicative_b", noise),
+                (
+                    "initial_conditions",
+                    "the initial state is used once, at the start",
+                ),
+                (
+                    "proxy_nodes",
+                    "the co-simulation's interface is fixed when the graph is built",
+                ),
+            ]
+            .map(|(k, r)| (k.to_string(), r.to_string())),
+        );
+        fixed
     }
 
     /// `coupling_params.NAME`: the coupling's parameter from the next
     /// step on (the engine's coupling and this actor's configuration).
+    /// `model_params.NAME`: the model's parameter for every region from
+    /// the next step on, checked as the graph's values are (limits, and
+    /// the documented range under `strict_ranges`), on the CPU engine.
     fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
-        let Some(name) = key.strip_prefix("coupling_params.") else {
-            return Err(ActorError::new(format!(
-                "`{key}` cannot change during a run; these can: {}",
-                self.steerable().join(", ")
-            )));
+        let refuse = || {
+            ActorError::new(format!(
+                "`{key}` {}",
+                brainstream_runtime::control::refusal(key, &self.steerable(), &self.unsteerable())
+            ))
         };
-        if let Some(g) = self.gpu.as_mut() {
-            return g
+        if let Some(name) = key.strip_prefix("coupling_params.") {
+            if let Some(g) = self.gpu.as_mut() {
+                return g
+                    .set_coupling_param(&mut self.cfg.coupling, name, value)
+                    .map_err(|e| ActorError::new(format!("`{key}`: {e}")));
+            }
+            let sim = self
+                .sim
+                .as_mut()
+                .ok_or_else(|| ActorError::new("steered before its start"))?;
+            return sim
                 .set_coupling_param(&mut self.cfg.coupling, name, value)
                 .map_err(|e| ActorError::new(format!("`{key}`: {e}")));
+        }
+        let Some(name) = key.strip_prefix("model_params.") else {
+            return Err(refuse());
+        };
+        if self.gpu.is_some() || !self.steerable().iter().any(|k| k == key) {
+            return Err(refuse());
         }
         let sim = self
             .sim
             .as_mut()
             .ok_or_else(|| ActorError::new("steered before its start"))?;
-        sim.set_coupling_param(&mut self.cfg.coupling, name, value)
-            .map_err(|e| ActorError::new(format!("`{key}`: {e}")))
+        let old = sim
+            .set_model_param(&mut self.cfg.model_params, name, value)
+            .map_err(|e| ActorError::new(format!("`{key}`: {e}")))?;
+        // observables may read parameters (Epileptor's are of the state
+        // only, a user's may not be)
+        if self.observer.is_some() {
+            let info = self.cfg.model;
+            let names: Vec<&str> = self
+                .voi
+                .iter()
+                .filter(|&&k| k >= info.nvar())
+                .map(|&k| variable_name(info, k))
+                .collect();
+            self.observer = Observer::new(
+                info,
+                &self.cfg.model_params,
+                &names,
+                self.cfg.connectivity.n,
+            );
+        }
+        Ok(old)
     }
 
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {

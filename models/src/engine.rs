@@ -142,6 +142,10 @@ trait Stepper: Send {
     fn coupling_of_every_region(&self) -> bool;
     /// The coupling from the next step on (steering between windows).
     fn set_coupling(&mut self, c: Coupling);
+    /// The model's parameters from the next step on (steering between
+    /// windows): the model rebuilt from `params`, of the same form
+    /// (uniform, or per region).
+    fn set_model_params(&mut self, params: &ParamSet) -> Result<(), String>;
 }
 
 /// A running mean-field network simulation.
@@ -452,6 +456,37 @@ impl MeanFieldSim {
         let (c, old) = coupling.with_param(name, value)?;
         self.inner.set_coupling(c.clone());
         *coupling = c;
+        Ok(old)
+    }
+    /// Sets model parameter `name` (a scalar, or a vector's element
+    /// `NAME[k]`) to `value` for every region from the next step on
+    /// (steering between windows), checked as the graph's values are
+    /// ([`ParamSet::set`]); returns the value it had. `params` is the
+    /// configuration's, updated too. A parameter given per region is
+    /// refused: one steered value would make it uniform, which changes the
+    /// model's form (and the meaning of `old`).
+    pub fn set_model_param(
+        &mut self,
+        params: &mut ParamSet,
+        name: &str,
+        value: f64,
+    ) -> Result<f64, ModelError> {
+        let mut next = params.clone();
+        let old = next.value(self.model.name, name)?;
+        if next.is_regional(name) {
+            return Err(ModelError::Config(format!(
+                "{}.{name} is given per region: one steered value cannot stand for every region's",
+                self.model.name
+            )));
+        }
+        next.set(self.model.name, name, value)?;
+        for note in next.take_notes() {
+            tracing::warn!("{note}");
+        }
+        self.inner
+            .set_model_params(&next)
+            .map_err(ModelError::Config)?;
+        *params = next;
         Ok(old)
     }
     /// Current state, `nvar × N`.
@@ -2180,6 +2215,26 @@ impl<M: Dfun> Stepper for Engine<M> {
 
     fn set_coupling(&mut self, c: Coupling) {
         self.coupling = c;
+    }
+
+    fn set_model_params(&mut self, params: &ParamSet) -> Result<(), String> {
+        /// The model built from the new parameters, as `Any` to be
+        /// downcast to this engine's model type.
+        struct Rebuild;
+        impl crate::models::ModelVisitor for Rebuild {
+            type Out = Box<dyn std::any::Any + Send>;
+            fn visit<N: Dfun>(self, m: N) -> Self::Out {
+                Box::new(m)
+            }
+        }
+        let m = crate::models::with_model(self.info, params, Rebuild);
+        self.m = *m.downcast::<M>().map_err(|_| {
+            format!(
+                "{}'s parameters would change form (one value for every region, or one per region) during the run",
+                self.info.name
+            )
+        })?;
+        Ok(())
     }
 
     fn state(&self) -> Vec<f64> {

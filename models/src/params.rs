@@ -331,6 +331,20 @@ impl ParamSet {
         self.set_regional(owner, name, &v)
     }
 
+    /// The value of a scalar, or of a vector's element as `NAME[k]`; an
+    /// unknown name is an error naming `owner` and what it has. A
+    /// per-region value gives its uniform value ([`values`](Self::values)).
+    pub fn value(&self, owner: &str, name: &str) -> Result<f64, ModelError> {
+        self.element(owner, name).map(|(_, slot)| self.values[slot])
+    }
+
+    /// Whether the scalar (or element `NAME[k]`) `name` differs per region;
+    /// false for an unknown name.
+    pub fn is_regional(&self, name: &str) -> bool {
+        self.element("", name)
+            .is_ok_and(|(_, slot)| self.regional.iter().any(|(s, _)| *s == slot))
+    }
+
     /// The per-region values: (slot, one value per region), by slot.
     pub fn regional(&self) -> &[(usize, Vec<f64>)] {
         &self.regional

@@ -705,12 +705,12 @@ variables = ["S"]
         validate(GraphSource::from_toml(LOOP), &with(&[], "brain.control")).unwrap();
         let e = validate(
             GraphSource::from_toml(LOOP),
-            &with(&["coupling_params.a", "model_params.w"], "brain.control"),
+            &with(&["coupling_params.a", "speed_mm_per_ms"], "brain.control"),
         )
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("`ctrl.u` sends `model_params.w`, which `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b"),
+            e.contains("`ctrl.u` sends `speed_mm_per_ms`, which `brain` (mean_field) cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{"),
             "{e}"
         );
         let e = validate(GraphSource::from_toml(LOOP), &with(&[], "brain.stimulus"))

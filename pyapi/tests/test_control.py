@@ -102,7 +102,7 @@ def test_a_python_controller_steers_as_the_built_in_one(tmp_path):
 
 def test_a_controller_without_declared_keys_is_checked_at_its_first_window():
     def bad(window, inputs):
-        return {"control": bs.Control({"model_params.w": 0.5})}
+        return {"control": bs.Control({"speed_mm_per_ms": 5.0})}
 
     g = loop()
     g.add_actor("ctrl", bs.PyActor(bad, inputs=["input"], outputs={"control": "control"}))
@@ -110,7 +110,7 @@ def test_a_controller_without_declared_keys_is_checked_at_its_first_window():
     g.connect("ctrl.control", "brain.control", delay_ms=10.0)
     with pytest.raises(bs.RunError) as e:
         g.run(progress=False)
-    assert "`model_params.w` of `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b" in str(e.value)
+    assert "`speed_mm_per_ms` of `brain` (mean_field) cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{" in str(e.value)
 
     def inf(window, inputs):
         return {"control": bs.Control({"coupling_params.a": math.inf})}
@@ -130,12 +130,12 @@ def test_control_outputs_that_cannot_work_are_refused_before_the_run():
 
     # a key the target cannot change, declared
     g = loop()
-    g.add_actor("ctrl", bs.PyActor(never, outputs={"u": ("control", ["coupling_params.a", "model_params.w"])}))
+    g.add_actor("ctrl", bs.PyActor(never, outputs={"u": ("control", ["coupling_params.a", "speed_mm_per_ms"])}))
     g.connect("ctrl.u", "brain.control", delay_ms=10.0)
     with pytest.raises(bs.GraphError) as e:
         g.run(progress=False)
     assert (
-        "`ctrl.u` sends `model_params.w`, which `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b"
+        "`ctrl.u` sends `speed_mm_per_ms`, which `brain` (mean_field) cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{"
         in str(e.value)
     )
     # into an actor that cannot be steered

@@ -278,6 +278,15 @@ pub trait Actor: Send {
     fn steerable(&self) -> Vec<String> {
         vec![]
     }
+    /// Parameters the graph sets that cannot change during a run, each with
+    /// the reason (`("speed_mm_per_ms", "the delays are whole steps fixed
+    /// at the start")`): a key, or a table whose keys share the reason
+    /// (`connections` covers `connections[0].weight`). Said when a change
+    /// of one is refused ([`control::not_steerable`](crate::control::not_steerable)).
+    /// Default: none.
+    fn unsteerable(&self) -> Vec<(String, String)> {
+        vec![]
+    }
     /// Sets steerable parameter `key` to `value` from the next window on,
     /// returning its value until now. Called between windows only (before
     /// the window it first applies to); the same changes before the same

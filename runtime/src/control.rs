@@ -61,16 +61,84 @@ pub struct Applied {
     pub stamp: u64,
 }
 
-/// Why a key cannot be steered on `target`: what can be, or that nothing can.
-fn not_steerable(key: &str, target: &str, kind: &str, steerable: &[String]) -> String {
+/// Why `key` cannot be steered on `target` (of `kind`): "`KEY` of
+/// `TARGET` (KIND) " and [`refusal`], or that nothing can change.
+pub fn not_steerable(
+    key: &str,
+    target: &str,
+    kind: &str,
+    steerable: &[String],
+    fixed: &[(String, String)],
+) -> String {
     if steerable.is_empty() {
-        format!("`{key}`: actor `{target}` ({kind}) has no parameter that can change during a run")
+        format!(
+            "`{key}`: actor `{target}` ({kind}) has no parameter that can change during a run{}",
+            reason(key, fixed)
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        )
     } else {
         format!(
-            "`{key}` of `{target}` ({kind}) cannot change during a run; these can: {}",
-            steerable.join(", ")
+            "`{key}` of `{target}` ({kind}) {}",
+            refusal(key, steerable, fixed)
         )
     }
+}
+
+/// The actor's reason for fixing `key` for the run, if it gives one
+/// ([`Actor::unsteerable`]: a key, or a table covering `TABLE.x` and
+/// `TABLE[k]…`).
+pub fn reason<'a>(key: &str, fixed: &'a [(String, String)]) -> Option<&'a str> {
+    fixed
+        .iter()
+        .find(|(k, _)| {
+            key == k
+                || key
+                    .strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+        })
+        .map(|(_, r)| r.as_str())
+}
+
+/// "cannot change during a run: REASON; these can: KEYS" for `key`, not
+/// among the actor's `steerable` keys (not empty), with the actor's reason
+/// when `fixed` gives one.
+pub fn refusal(key: &str, steerable: &[String], fixed: &[(String, String)]) -> String {
+    format!(
+        "cannot change during a run{}; these can: {}",
+        reason(key, fixed)
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default(),
+        steerable_list(steerable)
+    )
+}
+
+/// Steerable keys for a message, in their order: a group of more than
+/// three keys under one table is written once, `model_params.{a, b, d, w}`.
+pub fn steerable_list(keys: &[String]) -> String {
+    let table = |k: &str| k.rfind('.').map(|i| k[..i].to_string());
+    let mut out: Vec<String> = vec![];
+    let mut i = 0;
+    while i < keys.len() {
+        let t = table(&keys[i]);
+        let mut j = i + 1;
+        while j < keys.len() && t.is_some() && table(&keys[j]) == t {
+            j += 1;
+        }
+        match t {
+            Some(t) if j - i > 3 => out.push(format!(
+                "{t}.{{{}}}",
+                keys[i..j]
+                    .iter()
+                    .map(|k| &k[t.len() + 1..])
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => out.extend(keys[i..j].iter().cloned()),
+        }
+        i = j;
+    }
+    out.join(", ")
 }
 
 /// Applies the changes `payload` carries (what the `control` input from
@@ -115,7 +183,13 @@ pub(crate) fn apply(
     let steerable = actor.steerable();
     for key in &s.meta.variables {
         if !steerable.iter().any(|k| k == key) {
-            return Err(at(not_steerable(key, target, kind, &steerable)));
+            return Err(at(not_steerable(
+                key,
+                target,
+                kind,
+                &steerable,
+                &actor.unsteerable(),
+            )));
         }
     }
     let mut applied = vec![];
@@ -184,12 +258,12 @@ pub(crate) fn check_edges(
                     problems.push((
                         k,
                         format!(
-                            "`{}.{}` sends `{key}`, which `{}` ({}) cannot change during a run; these can: {}",
+                            "`{}.{}` sends `{key}`, which `{}` ({}) {}",
                             src.name,
                             e.from_port,
                             dst.name,
                             dst.kind.name,
-                            steerable.join(", ")
+                            refusal(key, &steerable, &dst.actor.unsteerable())
                         ),
                         None,
                     ));

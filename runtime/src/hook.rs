@@ -69,6 +69,9 @@ pub struct RunShape {
     /// The parameters each actor can change during the run
     /// ([`Actor::steerable`]).
     pub steerable: Vec<Vec<String>>,
+    /// The parameters each actor fixes for the run, with the reason
+    /// ([`Actor::unsteerable`]).
+    pub unsteerable: Vec<Vec<(String, String)>>,
     /// Step, ms.
     pub dt_ms: f64,
     /// Steps per window (the last may have fewer).

@@ -467,6 +467,7 @@ pub fn run(
                 .collect(),
             local: local.clone(),
             steerable: graph.actors.iter().map(|a| a.actor.steerable()).collect(),
+            unsteerable: graph.actors.iter().map(|a| a.actor.unsteerable()).collect(),
             dt_ms: dt,
             window_steps: n,
             total_steps: total,

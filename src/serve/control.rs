@@ -38,6 +38,8 @@ struct Inner {
     kinds: Vec<&'static str>,
     local: Vec<bool>,
     steerable: Vec<Vec<String>>,
+    /// per actor: the parameters it fixes for the run, with the reason
+    unsteerable: Vec<Vec<(String, String)>>,
     /// windows each actor has begun (the next change applies before the next one)
     started: bool,
     finished: bool,
@@ -217,7 +219,14 @@ impl Control {
                 g.names[i]
             ));
         }
-        check_steerable(&g.names[i], g.kinds[i], &g.steerable[i], param, key)?;
+        check_steerable(
+            &g.names[i],
+            g.kinds[i],
+            &g.steerable[i],
+            &g.unsteerable[i],
+            param,
+            key,
+        )?;
         g.pending[i].push((param.to_string(), v, source.to_string()));
         Ok(format!("{key} = {v} from {}'s next window", g.names[i]))
     }
@@ -269,6 +278,7 @@ fn check_steerable(
     name: &str,
     kind: &str,
     steerable: &[String],
+    fixed: &[(String, String)],
     param: &str,
     key: &str,
 ) -> Result<(), String> {
@@ -276,11 +286,16 @@ fn check_steerable(
         return Ok(());
     }
     Err(if steerable.is_empty() {
-        format!("`{key}`: actor `{name}` ({kind}) has no parameter that can change during a run")
+        let why = brainstream_runtime::control::reason(param, fixed)
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        format!(
+            "`{key}`: actor `{name}` ({kind}) has no parameter that can change during a run{why}"
+        )
     } else {
         format!(
-            "`{key}`: `{param}` of `{name}` ({kind}) cannot change during a run; these can: {}",
-            steerable.join(", ")
+            "`{key}`: `{param}` of `{name}` ({kind}) {}",
+            brainstream_runtime::control::refusal(param, steerable, fixed)
         )
     })
 }
@@ -293,6 +308,7 @@ impl WindowHook for Control {
         g.kinds = shape.actors.iter().map(|a| a.1).collect();
         g.local = shape.local.clone();
         g.steerable = shape.steerable.clone();
+        g.unsteerable = shape.unsteerable.clone();
         g.pending = vec![vec![]; n];
         g.replay = vec![BTreeMap::new(); n];
         g.started = true;

@@ -653,3 +653,82 @@ fn a_checkpoint_of_format_1_resumes_unsteered_runs_only() {
         "{e}"
     );
 }
+
+/// A small spiking network under a Poisson background (one region, E and
+/// I of iaf_psc_alpha), 10 ms windows: spikes.h5.
+pub(crate) const SPIKING: &str = r#"[simulation]
+dt_ms = 0.1
+duration_ms = 200.0
+sync_ms = 10.0
+seed = 5
+[actors.net]
+kind = "spiking_network"
+model = "iaf_psc_alpha"
+regions = ["r0"]
+populations = { E = 80, I = 20 }
+background = { rate_hz = 8000.0, weight = 20.0, delay_ms = 0.1 }
+EXTRA
+[[actors.net.connections]]
+from = "E"
+to = "I"
+rule = "fixed_indegree"
+indegree = 20
+weight = 20.0
+delay_ms = 1.5
+[[actors.net.connections]]
+from = "I"
+to = "E"
+rule = "fixed_indegree"
+indegree = 10
+weight = -60.0
+delay_ms = 1.5
+[actors.spikes]
+kind = "hdf5_recorder"
+[[edges]]
+from = "net.spikes"
+to = "spikes.spikes"
+"#;
+
+/// Model and neuron parameters steered from outside (`--replay`): the
+/// mean field's `model_params.w` and `J_N` (ReducedWongWang, CPU engine),
+/// a population's `I_e` and `V_th` and the background's rate: a run
+/// stopped at 100 ms, between the changes, resumes to the unbroken
+/// steered run's files and events.
+#[test]
+fn model_and_neuron_parameters_steered_from_outside_resume_to_the_bit() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(root().join("graphs/tvb_rww76.toml"))
+        .unwrap()
+        .replace("duration_ms = 1000.0", "duration_ms = 200.0")
+        .replace("sync_ms = 100.0", "sync_ms = 10.0");
+    let g = write(d, "rww.toml", &text);
+    let ev = write(
+        d,
+        "mf.jsonl",
+        "{\"window\":3,\"key\":\"brain.model_params.w\",\"old\":0.6,\"new\":0.9}\n\
+         {\"window\":14,\"key\":\"brain.model_params.J_N\",\"old\":0.2609,\"new\":0.3}\n",
+    );
+    steered_stop_and_resume(
+        &g,
+        &["--replay", ev.to_str().unwrap()],
+        "100",
+        "50",
+        &["raw.h5", "tavg_rec.h5"],
+    );
+    let g = write(d, "spk.toml", &SPIKING.replace("EXTRA", ""));
+    let ev = write(
+        d,
+        "spk.jsonl",
+        "{\"window\":2,\"key\":\"net.population_params.E.I_e\",\"old\":0.0,\"new\":150.0}\n\
+         {\"window\":6,\"key\":\"net.background.rate_hz\",\"old\":8000.0,\"new\":6000.0}\n\
+         {\"window\":13,\"key\":\"net.population_params.I.V_th\",\"old\":-55.0,\"new\":-57.0}\n",
+    );
+    steered_stop_and_resume(
+        &g,
+        &["--replay", ev.to_str().unwrap()],
+        "100",
+        "50",
+        &["spikes.h5"],
+    );
+}

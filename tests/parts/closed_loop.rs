@@ -182,7 +182,7 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
     assert!(
         err.contains("`raw` (hdf5_recorder) cannot be steered: its kind has no `control` input")
             && err
-                .contains("kinds with a `control` input: mean_field, poisson_generator, stimulus"),
+                .contains("kinds with a `control` input: mean_field, poisson_generator, spiking_network, stimulus"),
         "{err}"
     );
     // a series into a control input, and changes into a series input
@@ -209,7 +209,7 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
     // a key the target cannot change
     let err = refused(
         &LOOP
-            .replace("key = \"coupling_params.a\"", "key = \"model_params.w\"")
+            .replace("key = \"coupling_params.a\"", "key = \"speed_mm_per_ms\"")
             .replace("EXTRA", ""),
     );
     // a value that is not a finite number stops the run, naming it
@@ -236,7 +236,7 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
         "{e}"
     );
     assert!(
-        err.contains("`ctrl.control` sends `model_params.w`, which `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b"),
+        err.contains("`ctrl.control` sends `speed_mm_per_ms`, which `brain` (mean_field) cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{"),
         "{err}"
     );
 }

@@ -48,10 +48,10 @@ fn a_steered_run_is_replayed_bit_for_bit() {
     assert!(ok, "{err}");
     assert_eq!(said.trim(), "paused");
     // refusals name the key and say what can change
-    let (ok, _, err) = steer(&run.url, &["brain.model_params.w=0.5"]);
+    let (ok, _, err) = steer(&run.url, &["brain.speed_mm_per_ms=5"]);
     assert!(!ok);
     assert!(
-        err.contains("`brain.model_params.w`: `model_params.w` of `brain` (mean_field) cannot change during a run; these can: coupling_params.a, coupling_params.b"),
+        err.contains("`brain.speed_mm_per_ms`: `speed_mm_per_ms` of `brain` (mean_field) cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{"),
         "{err}"
     );
     let (ok, _, err) = steer(&run.url, &["raw.x=1"]);
@@ -241,4 +241,211 @@ fn a_replayed_stimulus_amplitude_changes_the_run_from_its_window() {
     let at = |ms: usize| ms * per;
     assert_eq!(x[..at(250)], y[..at(250)]);
     assert_ne!(x[at(300)..], y[at(300)..]);
+}
+
+/// Runs `graph` with `--replay events` (when given) and `--set`s, 10 ms
+/// windows; stderr on failure, else "".
+fn run_replayed(
+    graph: &std::path::Path,
+    out: &std::path::Path,
+    events: Option<&str>,
+    set: &[&str],
+) -> Result<(), String> {
+    let mut c = bs();
+    c.args(["run", "-q", "--out"])
+        .arg(out)
+        .arg(graph)
+        .current_dir(root());
+    for s in set {
+        c.args(["--set", s]);
+    }
+    if let Some(e) = events {
+        let p = out.with_extension("jsonl");
+        std::fs::write(&p, e).unwrap();
+        c.arg("--replay").arg(&p);
+    }
+    let o = c.output().unwrap();
+    if o.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&o.stderr).to_string())
+    }
+}
+
+/// A mean field's model parameter (ReducedWongWang's `w`) steered before
+/// window 0 gives the run whose graph sets it, to the bit; steered before
+/// window 5 it leaves the states up to that window's start as they were
+/// and changes the rest; keys that cannot change are refused naming why.
+#[test]
+fn a_steered_model_parameter_changes_the_run_from_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let text = std::fs::read_to_string(root().join("graphs/tvb_rww76.toml"))
+        .unwrap()
+        .replace("duration_ms = 1000.0", "duration_ms = 100.0")
+        .replace("sync_ms = 100.0", "sync_ms = 10.0");
+    let g = write(d, "rww.toml", &text);
+    let ev = |w: u64, key: &str, old: f64, new: f64| {
+        format!("{{\"window\":{w},\"key\":\"{key}\",\"old\":{old:?},\"new\":{new:?}}}\n")
+    };
+    let steered0 = d.join("w0");
+    run_replayed(
+        &g,
+        &steered0,
+        Some(&ev(0, "brain.model_params.w", 0.6, 0.9)),
+        &[],
+    )
+    .unwrap();
+    let set = d.join("set");
+    run_replayed(&g, &set, None, &["actors.brain.model_params.w=0.9"]).unwrap();
+    assert_eq!(
+        raw_bits(&steered0),
+        raw_bits(&set),
+        "steered before window 0 = set in the graph"
+    );
+    let plain = d.join("plain");
+    run_replayed(&g, &plain, None, &[]).unwrap();
+    let steered5 = d.join("w5");
+    run_replayed(
+        &g,
+        &steered5,
+        Some(&ev(5, "brain.model_params.w", 0.6, 0.9)),
+        &[],
+    )
+    .unwrap();
+    let (x, y) = (raw_bits(&steered5), raw_bits(&plain));
+    // raw.h5: one sample of S per step and region (76); window 5 begins at step 500
+    let at = 500 * 76;
+    assert_eq!(x.len(), y.len());
+    assert_eq!(x[..at], y[..at], "before window 5");
+    assert_ne!(x[at..at + 76], y[at..at + 76], "the first step of window 5");
+    let events = std::fs::read_to_string(steered5.join("steering.jsonl")).unwrap();
+    assert_eq!(
+        events,
+        "{\"window\":5,\"key\":\"brain.model_params.w\",\"old\":0.6,\"new\":0.9,\"source\":\"replay\"}\n"
+    );
+    // refusals: why, and what can change
+    let e = run_replayed(
+        &g,
+        &d.join("bad1"),
+        Some(&ev(2, "brain.speed_mm_per_ms", 3.0, 5.0)),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("`speed_mm_per_ms` cannot change during a run: the delays are whole steps of the history, fixed when the run starts; these can: coupling_params.a, coupling_params.b, model_params.{a, b, d, gamma, tau_s, w, J_N, I_o"),
+        "{e}"
+    );
+    let e = run_replayed(
+        &g,
+        &d.join("bad2"),
+        Some(&ev(2, "brain.model_params.nope", 1.0, 2.0)),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("`model_params.nope` cannot change during a run; these can:"),
+        "{e}"
+    );
+    let e = run_replayed(
+        &g,
+        &d.join("bad3"),
+        Some(&ev(2, "brain.model_params.tau_s", 100.0, -1.0)),
+        &[],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("`model_params.tau_s`: ") && e.contains("-1"),
+        "{e}"
+    );
+    // a parameter given per region stays as the graph gives it
+    let e = run_replayed(
+        &g,
+        &d.join("bad4"),
+        Some(&ev(2, "brain.model_params.w", 0.6, 0.9)),
+        &["actors.brain.model_params.w={ default = 0.6, regions = { rM1 = 0.7 } }"],
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("`model_params.w` cannot change during a run: the graph gives ReducedWongWang's `w` one value per region"),
+        "{e}"
+    );
+}
+
+/// A population's neuron parameter (`I_e` of E) steered before window 0
+/// gives the run whose graph sets it, spike for spike; steered before
+/// window 5 (t = 50 ms) the spikes up to then are the unsteered run's and
+/// the later ones change; the background rate likewise; what cannot
+/// change is refused naming why.
+#[test]
+fn a_steered_neuron_parameter_changes_the_spikes_from_its_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let g = write(
+        d,
+        "spk.toml",
+        &super::checkpoint::SPIKING.replace("EXTRA", ""),
+    );
+    let set_g = write(
+        d,
+        "spk_set.toml",
+        &super::checkpoint::SPIKING.replace("EXTRA", "population_params = { E = { I_e = 150.0 } }"),
+    );
+    let ev = |w: u64, key: &str, old: f64, new: f64| {
+        format!("{{\"window\":{w},\"key\":\"{key}\",\"old\":{old:?},\"new\":{new:?}}}\n")
+    };
+    let spikes = |out: &std::path::Path| read_spikes(&out.join("spikes.h5"));
+    let (a, b) = (d.join("a"), d.join("b"));
+    run_replayed(
+        &g,
+        &a,
+        Some(&ev(0, "net.population_params.E.I_e", 0.0, 150.0)),
+        &[],
+    )
+    .unwrap();
+    run_replayed(&set_g, &b, None, &[]).unwrap();
+    let (ta, sa) = spikes(&a);
+    let (tb, sb) = spikes(&b);
+    assert!(!ta.is_empty());
+    assert_eq!(
+        (ta.iter().map(|t| t.to_bits()).collect::<Vec<_>>(), sa),
+        (tb.iter().map(|t| t.to_bits()).collect::<Vec<_>>(), sb)
+    );
+    let plain = d.join("plain");
+    run_replayed(&g, &plain, None, &[]).unwrap();
+    let (tp, sp) = spikes(&plain);
+    for (name, key, old, new) in [
+        ("ie", "net.population_params.E.I_e", 0.0, 150.0),
+        ("rate", "net.background.rate_hz", 8000.0, 12000.0),
+    ] {
+        let out = d.join(name);
+        run_replayed(&g, &out, Some(&ev(5, key, old, new)), &[]).unwrap();
+        let (t, s) = spikes(&out);
+        // spikes emitted in steps before 500 (t ≤ 50 ms) are the unsteered run's
+        let before = |t: &[f64]| t.iter().filter(|&&x| x <= 50.0 + 1e-9).count();
+        let n = before(&tp);
+        assert!(n > 0);
+        assert_eq!(before(&t), n, "{name}");
+        assert_eq!(
+            (&t[..n], &s[..n]),
+            (&tp[..n], &sp[..n]),
+            "{name}: before window 5"
+        );
+        assert_ne!(
+            (&t[n..], &s[n..]),
+            (&tp[n..], &sp[n..]),
+            "{name}: from window 5"
+        );
+    }
+    for (k, (key, old, why)) in [
+        ("net.population_params.E.E_L", -70.0, "`population_params.E.E_L` cannot change during a run: iaf_psc_alpha keeps its membrane potential relative to `E_L`"),
+        ("net.connections", 1.0, "`connections` cannot change during a run: the synapses are drawn into the network's tables when the run starts"),
+        ("net.background.weight", 20.0, "`background.weight` cannot change during a run: the background's synapses are made when the run starts"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let e = run_replayed(&g, &d.join(format!("bad{k}")), Some(&ev(2, key, old, old + 1.0)), &[]).unwrap_err();
+        assert!(e.contains(why) && e.contains("these can: population_params.E.{"), "{e}");
+    }
 }

@@ -30,6 +30,7 @@ mod input;
 mod neurons;
 mod regions;
 mod state;
+mod steer;
 
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ pub const KIND: KindSpec = KindSpec {
         PortDecl { name: "spikes_in_3", ty: PortType::Spikes, doc: "as spikes_in_2", end_stamped: false },
         PortDecl { name: "spikes_in_4", ty: PortType::Spikes, doc: "as spikes_in_2", end_stamped: false },
         PortDecl { name: "current_in", ty: PortType::Current, doc: "current (pA) into the `current_targets` populations of every region: variable 0, one node for all regions or one per region; a sample stamped j arrives in step j and acts from the next", end_stamped: false },
+        brainstream_runtime::control::INPUT,
     ],
     outputs: &[
         PortDecl { name: "spikes", ty: PortType::Spikes, doc: "every spike, senders = global neuron ids", end_stamped: false },
@@ -167,6 +169,8 @@ struct SpikingNetwork {
     restored: Option<brainstream_models::spiking::network::NetworkState>,
     /// a checkpoint's tsodyks2 states of the input ports' synapses
     restored_ports: Option<Vec<f64>>,
+    /// what can change during a run ([`steer`])
+    steer: steer::Steer,
 }
 
 fn num(t: &toml::Table, key: &str, at: &str) -> Result<f64, BuildError> {
@@ -235,7 +239,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let (regions, pops) = crate::util::regions_and_populations(p)?;
     let grid = Grid::new(p.opt_f64("dt_ms")?, ctx.dt_ms)?;
     let h = grid.h;
-    let templates = neurons::templates(p, info, h, &pops)?;
+    let (templates, pop_params) = neurons::templates(p, info, h, &pops)?;
     let tau_minus = neurons::tau_minus(p, &pops)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
@@ -360,7 +364,15 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         regions.clone(),
         "Hz",
     ));
+    let steer = steer::Steer::new(
+        info,
+        &p.str("solver")?,
+        h,
+        pops.iter().map(|p| p.0.clone()).zip(pop_params).collect(),
+        background.is_some(),
+    );
     Ok(Box::new(SpikingNetwork {
+        steer,
         name: ctx.name.to_string(),
         templates,
         tau_minus,
@@ -412,6 +424,40 @@ const BYTES_PER_PLASTIC_SYNAPSE: f64 = 36.0;
 impl Actor for SpikingNetwork {
     fn stateful(&mut self) -> Option<&mut dyn brainstream_runtime::Stateful> {
         Some(self)
+    }
+
+    /// `population_params.POP.NAME` (a neuron parameter of population
+    /// `POP` in every region) and `background.rate_hz` ([`steer`]).
+    fn steerable(&self) -> Vec<String> {
+        self.steer.keys().to_vec()
+    }
+
+    fn unsteerable(&self) -> Vec<(String, String)> {
+        self.steer.unsteerable()
+    }
+
+    fn steer(&mut self, key: &str, value: f64) -> Result<f64, ActorError> {
+        if !self.steer.keys().iter().any(|k| k == key) {
+            return Err(ActorError::new(format!(
+                "`{key}` {}",
+                brainstream_runtime::control::refusal(
+                    key,
+                    self.steer.keys(),
+                    &self.steer.unsteerable()
+                )
+            )));
+        }
+        let net = self
+            .net
+            .as_mut()
+            .ok_or_else(|| ActorError::new("steered before its start"))?;
+        let background = self
+            .background
+            .as_mut()
+            .map(|(rate, _, _, targets)| (rate, targets.as_slice()));
+        self.steer
+            .apply(net, self.regions.len(), background, key, value)
+            .map_err(|e| ActorError::new(format!("`{key}`: {e}")))
     }
 
     fn plan(&self, ctx: &PlanCtx) -> Result<Footprint, BuildError> {

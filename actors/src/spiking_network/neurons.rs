@@ -62,14 +62,17 @@ fn set(params: &mut ParamSet, model: &str, name: &str, v: Value) -> Result<(), M
 /// The model's default solver, NEST's integration.
 const DEFAULT_SOLVER: &str = "rkf45";
 
+/// One template neuron per population, and the parameters of each.
+type Templates = (Vec<Box<dyn Neuron>>, Vec<ParamSet>);
+
 /// One template neuron per population (in `pops` order), with its
-/// parameters, for a network of step `dt_ms`.
+/// parameters, for a network of step `dt_ms`; and the parameters of each.
 pub(super) fn templates(
     p: &Params,
     info: &'static NeuronInfo,
     dt_ms: f64,
     pops: &[(String, usize)],
-) -> Result<Vec<Box<dyn Neuron>>, BuildError> {
+) -> Result<Templates, BuildError> {
     let model = info.name;
     let solver = p.str("solver")?;
     if solver != DEFAULT_SOLVER && !info.solvers.contains(&solver.as_str()) {
@@ -144,6 +147,7 @@ pub(super) fn templates(
     }
     let mut shared: Option<Box<dyn Neuron>> = None;
     let mut out = vec![];
+    let mut sets = vec![];
     for (name, _) in pops {
         let Some(table) = own.and_then(|t| t.get(name)) else {
             if shared.is_none() {
@@ -153,6 +157,7 @@ pub(super) fn templates(
                 );
             }
             out.extend(shared.clone());
+            sets.push(common.clone());
             continue;
         };
         let at = format!("population_params.{name}");
@@ -193,8 +198,9 @@ pub(super) fn templates(
             (info.build)(1, &params, dt_ms, &solver)
                 .map_err(|e| BuildError::at(at, e.to_string()))?,
         );
+        sets.push(params);
     }
-    Ok(out)
+    Ok((out, sets))
 }
 
 /// `tau_minus` (ms) of every population (in `pops` order): NEST's default,

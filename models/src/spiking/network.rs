@@ -1225,6 +1225,9 @@ impl CurPtr {
 mod state;
 pub use state::{NetworkState, NeuronVar};
 
+#[path = "network_steer.rs"]
+mod steer;
+
 #[cfg(test)]
 mod tests {
     use super::*;
