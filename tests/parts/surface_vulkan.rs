@@ -149,14 +149,12 @@ fn worst_relative(shape: &[usize], a: &[f64], b: &[f64]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// A recording's shape and data.
+type Recorded = (Vec<usize>, Vec<f64>);
+
 /// Runs graph text `g` in `dir` (beside the mesh) with `set` into
 /// `dir/tag`: (shape, data) of vertices.h5 and regions.h5.
-fn run_small(
-    dir: &Path,
-    tag: &str,
-    g: &str,
-    set: &[&str],
-) -> Result<[(Vec<usize>, Vec<f64>); 2], String> {
+fn run_small(dir: &Path, tag: &str, g: &str, set: &[&str]) -> Result<[Recorded; 2], String> {
     let file = write(dir, &format!("{tag}.toml"), g);
     let out = dir.join(tag);
     run(&file, &out, set).map_err(|e| e.to_string())?;
