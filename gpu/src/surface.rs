@@ -771,7 +771,7 @@ mod tests {
                         top += 1;
                         break;
                     }
-                    r = left[top] + r;
+                    r += left[top]; // left + r: IEEE addition commutes
                 }
             }
         }

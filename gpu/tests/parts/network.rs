@@ -516,7 +516,7 @@ fn network_windows_in_flight_give_the_bits_of_one_at_a_time() {
     };
     let stim = |k: usize| -> Vec<f64> {
         (0..win * n)
-            .map(|j| if (k + j) % 7 == 0 { 0.1 } else { 0.0 })
+            .map(|j| if (k + j).is_multiple_of(7) { 0.1 } else { 0.0 })
             .collect()
     };
     let present = vec![true; win];
