@@ -689,3 +689,7 @@ mod spiking_input_plastic;
 // Jansen-Rit with spiking regions (graphs/cosim_jr76_spiking.toml), in this binary
 #[path = "parts/cosim_jr76.rs"]
 mod cosim_jr76;
+
+// tvb-multiscale's Deco 2014 spiking Wong-Wang (graphs/cosim_ww_deco76_spiking.toml), in this binary
+#[path = "parts/cosim_ww_deco76.rs"]
+mod cosim_ww_deco76;
