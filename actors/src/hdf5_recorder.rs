@@ -52,6 +52,14 @@ use brainstream_runtime::{
 
 use crate::disk_reserve::DiskReserve;
 
+/// The most node labels the `nodes` attribute of `data` (the layout's first,
+/// kept for existing readers) holds: HDF5 keeps an attribute in its
+/// object's header as one message of at most 64 KiB, where a
+/// variable-length string takes 16 bytes, so a surface's 16 384 vertices do
+/// not fit. The node coordinate (`region`/`sensor`) holds every label
+/// whatever their number.
+const NODES_ATTR_MAX: usize = 2048;
+
 /// Bytes held for what HDF5 writes besides the chunks: object headers, the
 /// chunk index, the superblock, the attributes set at the end.
 const META_MARGIN: u64 = 64 << 10;
@@ -479,7 +487,9 @@ impl Recorder {
         }
         // the layout's first attributes, kept for existing readers
         netcdf::str_list_attr(&data, "variables", &variables)?;
-        netcdf::str_list_attr(&data, "nodes", &meta.nodes)?;
+        if meta.nodes.len() <= NODES_ATTR_MAX {
+            netcdf::str_list_attr(&data, "nodes", &meta.nodes)?;
+        }
         netcdf::str_attr(&data, "unit", meta.common_unit().unwrap_or(""))?;
         netcdf::str_list_attr(
             &data,

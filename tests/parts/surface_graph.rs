@@ -90,6 +90,56 @@ fn surface_graph_is_tvb_librarys_surface_run() {
     );
 }
 
+/// Every vertex of the 16 384 recorded (`vertex_stride = 1`): the file
+/// holds them all, labelled in the `region` coordinate; the `data`
+/// dataset's older `nodes` attribute, which HDF5 cannot hold for that many
+/// labels (an attribute is one object-header message of at most 64 KiB),
+/// is left out, where it once stopped the recorder in its first window.
+#[test]
+fn every_vertex_of_a_surface_is_recorded_with_its_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    std::fs::write(
+        &g,
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 0.2
+[actors.cortex]
+kind = "surface"
+model_params = { a = 2.0 }
+variables = ["V", "W"]
+vertex_stride = 1
+[actors.rec]
+kind = "hdf5_recorder"
+[[edges]]
+from = "cortex.state"
+to = "rec.input"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let f = open_h5(&out.join("rec.h5"));
+    let data = f.dataset("data").unwrap();
+    assert_eq!(data.shape(), vec![2, 2, 16384, 1]);
+    assert!(
+        data.attr("nodes").is_err(),
+        "a nodes attribute of 16384 labels"
+    );
+    let labels: Vec<hdf5::types::VarLenUnicode> = f.dataset("region").unwrap().read_raw().unwrap();
+    assert_eq!(labels.len(), 16384);
+    assert_eq!(
+        (labels[0].as_str(), labels[16383].as_str()),
+        ("v0", "v16383")
+    );
+    assert!(data
+        .read_raw::<f64>()
+        .unwrap()
+        .iter()
+        .all(|x| x.is_finite()));
+}
+
 /// Bad `surface` parameters are refused at their key, with the cause.
 #[test]
 fn surface_errors_name_their_key() {
