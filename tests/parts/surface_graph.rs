@@ -140,6 +140,60 @@ to = "rec.input"
         .all(|x| x.is_finite()));
 }
 
+/// tvb-library 2.10's BoldRegionROI on a surface simulation
+/// (`make_refs_surface_more.py boldroi`: the surface_g2d brain, 200 ms,
+/// period 20 ms, the default FirstOrderVolterra kernel): in brainstream the
+/// `bold` kind on the surface's `regions` output, at tvb-library's sampling
+/// phase (`offset_steps = horizon − 1 = 512`). tvb-library convolves every
+/// vertex and then takes each region's numpy mean, brainstream averages the
+/// vertices first and convolves the 76 averages — the same linear map in
+/// another order, so within 1e-12 of the largest value, not bits.
+#[test]
+fn surface_bold_region_roi_is_tvb_library_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("g.toml");
+    std::fs::write(
+        &g,
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = 200.0
+[actors.cortex]
+kind = "surface"
+local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
+local_coupling_strength = 0.05
+model_params = { a = 2.0 }
+coupling_params = { a = 0.0042, b = 0.0 }
+variables = ["V", "W"]
+[actors.bold]
+kind = "bold"
+period_ms = 20.0
+offset_steps = 512
+[actors.rec]
+kind = "hdf5_recorder"
+[[edges]]
+from = "cortex.regions"
+to = "bold.input"
+[[edges]]
+from = "bold.output"
+to = "rec.input"
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run(&g, &out, &[]).unwrap();
+    let (shape, ours, times) = read_h5(&out.join("rec.h5"));
+    let (tshape, tvb) = npy_f64("surface_boldroi_data.npy");
+    let (_, ttimes) = npy_f64("surface_boldroi_time.npy");
+    assert_eq!(tshape, vec![10, 2, 76]);
+    assert_eq!(shape, vec![10, 2, 76, 1]);
+    // offset_steps gives tvb-library's time stamps too
+    assert_eq!(times, ttimes);
+    let e = worst(&ours, &tvb);
+    eprintln!("surface BoldRegionROI vs tvb-library: {e:.2e} of the largest value");
+    assert!(e <= 1e-12, "relative difference {e:e}");
+}
+
 /// Bad `surface` parameters are refused at their key, with the cause.
 #[test]
 fn surface_errors_name_their_key() {

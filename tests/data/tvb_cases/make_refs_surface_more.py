@@ -51,8 +51,13 @@ the initial history).
   spreads each region's weight to its vertices through the region mapping
   (`weight[region_mapping]`); saved as surface_stim.
 
+* surface_boldroi_*: tvb-library's BoldRegionROI (the Bold monitor with its
+  default FirstOrderVolterra kernel on every vertex, then each region's
+  mean) on surface_g2d, period 20 ms, 200 ms: surface_boldroi_data.npy
+  (time, variable, region), _time.npy, .json.
+
 Run (about a minute):  python make_refs_surface_more.py [lcfile] [sensors]
-[stimulus] [analytic] [stimregion]   (needs tvb-library, tvb-data and tvb-gdist)
+[stimulus] [analytic] [stimregion] [boldroi]   (needs tvb-library, tvb-data and tvb-gdist)
 """
 import json
 import os
@@ -285,11 +290,30 @@ def stimregion_case(conn):
     print("surface_stimregion", y.shape, "t0", t[0], "t1", t[-1])
 
 
+def boldroi_case(conn):
+    """tvb-library's BoldRegionROI on a surface simulation: the Bold monitor
+    on every vertex, then each region's mean (numpy's mean over its
+    vertices)."""
+    ctx, _ = make_cortex(conn)
+    period, length = 20.0, 200.0
+    mon = monitors.BoldRegionROI(period=period)
+    (out,), horizon = run(conn, ctx, (mon,), length)
+    t, y = out
+    y = y[..., 0]
+    base = os.path.join(OUT, "surface_boldroi")
+    np.save(base + "_data.npy", y.astype(np.float64))
+    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+    meta = dict(monitor="BoldRegionROI", period_ms=period, length_ms=length, horizon=horizon,
+                hrf_kernel=type(mon.hrf_kernel).__name__, shape=list(y.shape), brain="surface_g2d")
+    json.dump(meta, open(base + ".json", "w"), indent=1)
+    print("surface_boldroi", y.shape, "t0", t[0], "t1", t[-1])
+
+
 def main():
     conn = connectivity.Connectivity.from_file(CONN)
     conn.speed = np.array([3.0])
     conn.configure()
-    which = sys.argv[1:] or ["lcfile", "sensors", "stimulus", "analytic", "stimregion"]
+    which = sys.argv[1:] or ["lcfile", "sensors", "stimulus", "analytic", "stimregion", "boldroi"]
     if "lcfile" in which:
         lcfile_case(conn)
     if "sensors" in which:
@@ -300,6 +324,8 @@ def main():
         analytic_case(conn)
     if "stimregion" in which:
         stimregion_case(conn)
+    if "boldroi" in which:
+        boldroi_case(conn)
 
 
 if __name__ == "__main__":
