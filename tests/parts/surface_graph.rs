@@ -321,6 +321,44 @@ fn tvb_data_dir() -> Option<std::path::PathBuf> {
         .map(|d| std::path::PathBuf::from(d.trim()))
 }
 
+/// Appends to a surface graph a recorder `M_rec` for each sensor monitor
+/// `M` of `monitors`, with the edges `cortex.state → M → M_rec`.
+fn record_monitors(text: &mut String, monitors: &[&str]) {
+    for m in monitors {
+        text.push_str(&format!(
+            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"cortex.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
+        ));
+    }
+}
+
+/// Each `(monitor, sensors, stride)` recorded in `out` (`samples` × V, W ×
+/// every sensor) against tvb-library's `{case}_{monitor}_data.npy` (every
+/// `stride`-th sensor) and `_time.npy`: the same time stamps, values within
+/// 1e-13 of the largest (tvb-library's gain product is a BLAS one, whose
+/// summation order over the vertices is the library's).
+fn sensors_against_tvb(
+    out: &std::path::Path,
+    case: &str,
+    monitors: &[(&str, usize, usize)],
+    samples: usize,
+) {
+    for &(m, sensors, stride) in monitors {
+        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
+        assert_eq!(shape, vec![samples, 2, sensors, 1], "{m}");
+        let (tshape, tvb) = npy_f64(&format!("{case}_{m}_data.npy"));
+        let (_, ttimes) = npy_f64(&format!("{case}_{m}_time.npy"));
+        assert_eq!(times, ttimes, "{m}: time stamps");
+        let kept = sensors.div_ceil(stride);
+        assert_eq!(tshape, vec![samples, 2, kept]);
+        let got: Vec<f64> = (0..tvb.len())
+            .map(|k| ours[(k / kept) * sensors + (k % kept) * stride])
+            .collect();
+        let e = worst(&got, &tvb);
+        eprintln!("{case} {m} vs tvb-library: {e:.2e} of the largest value");
+        assert!(e <= 1e-13, "{m}: relative difference {e:e}");
+    }
+}
+
 /// tvb-library 2.10's surface EEG and MEG (`make_refs_surface_more.py`:
 /// the surface_g2d run, 20 ms): tvb-data's vertex-level projections
 /// (65 × 16384, 276 × 16384) applied as is to the vertices' state,
@@ -359,30 +397,17 @@ vertex_stride = 1
          [actors.eeg_noisy]\nkind = \"eeg\"\nprojection = {eeg:?}\nreference = \"Fp1\"\nobservation_noise = true\noffset_steps = 512\n\
          [actors.meg]\nkind = \"meg\"\nprojection = {meg:?}\noffset_steps = 512\n"
     ));
-    for m in ["eeg", "eeg_noisy", "meg"] {
-        text.push_str(&format!(
-            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"cortex.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
-        ));
-    }
+    record_monitors(&mut text, &["eeg", "eeg_noisy", "meg"]);
     let g = dir.path().join("g.toml");
     std::fs::write(&g, text).unwrap();
     let out = dir.path().join("out");
     run(&g, &out, &[]).unwrap();
-    for (m, sensors, stride) in [("eeg", 65, 1), ("eeg_noisy", 65, 1), ("meg", 276, 3)] {
-        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
-        assert_eq!(shape, vec![23, 2, sensors, 1], "{m}");
-        let (tshape, tvb) = npy_f64(&format!("surface_eeg_{m}_data.npy"));
-        let (_, ttimes) = npy_f64(&format!("surface_eeg_{m}_time.npy"));
-        assert_eq!(times, ttimes, "{m}: time stamps");
-        let kept = sensors.div_ceil(stride);
-        assert_eq!(tshape, vec![23, 2, kept]);
-        let got: Vec<f64> = (0..tvb.len())
-            .map(|k| ours[(k / kept) * sensors + (k % kept) * stride])
-            .collect();
-        let e = worst(&got, &tvb);
-        eprintln!("surface {m} vs tvb-library: {e:.2e} of the largest value");
-        assert!(e <= 1e-13, "{m}: relative difference {e:e}");
-    }
+    sensors_against_tvb(
+        &out,
+        "surface_eeg",
+        &[("eeg", 65, 1), ("eeg_noisy", 65, 1), ("meg", 276, 3)],
+        23,
+    );
 }
 
 /// tvb-library 2.10's sensor-space monitors without a projection file on a
@@ -430,30 +455,17 @@ surface = "builtin:cortex_16k"
 offset_steps = 512
 "#,
     );
-    for m in ["ieeg", "eeg", "meg"] {
-        text.push_str(&format!(
-            "[actors.{m}_rec]\nkind = \"hdf5_recorder\"\n[[edges]]\nfrom = \"cortex.state\"\nto = \"{m}.input\"\n[[edges]]\nfrom = \"{m}.output\"\nto = \"{m}_rec.input\"\n"
-        ));
-    }
+    record_monitors(&mut text, &["ieeg", "eeg", "meg"]);
     let g = dir.path().join("g.toml");
     std::fs::write(&g, text).unwrap();
     let out = dir.path().join("out");
     run(&g, &out, &[]).unwrap();
-    for (m, sensors, stride) in [("ieeg", 588, 7), ("eeg", 65, 1), ("meg", 276, 3)] {
-        let (shape, ours, times) = read_h5(&out.join(format!("{m}_rec.h5")));
-        assert_eq!(shape, vec![12, 2, sensors, 1], "{m}");
-        let (tshape, tvb) = npy_f64(&format!("surface_analytic_{m}_data.npy"));
-        let (_, ttimes) = npy_f64(&format!("surface_analytic_{m}_time.npy"));
-        assert_eq!(times, ttimes, "{m}: time stamps");
-        let kept = sensors.div_ceil(stride);
-        assert_eq!(tshape, vec![12, 2, kept]);
-        let got: Vec<f64> = (0..tvb.len())
-            .map(|k| ours[(k / kept) * sensors + (k % kept) * stride])
-            .collect();
-        let e = worst(&got, &tvb);
-        eprintln!("surface analytic {m} vs tvb-library: {e:.2e} of the largest value");
-        assert!(e <= 1e-13, "{m}: relative difference {e:e}");
-    }
+    sensors_against_tvb(
+        &out,
+        "surface_analytic",
+        &[("ieeg", 588, 7), ("eeg", 65, 1), ("meg", 276, 3)],
+        12,
+    );
 }
 
 /// tvb-data's `local_connectivity_16384.mat` read as tvb-library's
