@@ -24,15 +24,13 @@ use brainstream_models::analysis::spectrum::Welch;
 use brainstream_models::analysis::updown::UpDown;
 use brainstream_models::analysis::{AnalysisConfig, Finished, Parts};
 use vulkano::buffer::{BufferUsage, Subbuffer};
-use vulkano::command_buffer::{
-    AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
-    PrimaryCommandBufferAbstract,
-};
+use vulkano::command_buffer::{AutoCommandBufferBuilder, PrimaryAutoCommandBuffer};
 use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
-use vulkano::sync::GpuFuture;
 
-use crate::buffers::{compute_pipeline, device_buffer, host_buffer, upload};
+use crate::buffers::{
+    compute_pipeline, copy_and_wait, device_buffer, host_buffer, run_once, upload,
+};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::Precision;
@@ -312,26 +310,15 @@ impl DeviceAnalyses {
             buf(b_scratch)?,
         );
         // zero sums, no divergence (0xffffffff)
-        let mut b = AutoCommandBufferBuilder::primary(
-            dev.commands.clone(),
-            dev.queue.queue_family_index(),
-            CommandBufferUsage::OneTimeSubmit,
-        )
-        .map_err(vk)?;
-        for x in [&mom, &fc, &ud, &psd] {
-            b.fill_buffer(x.clone(), 0).map_err(vk)?;
-        }
-        let flags = (8 * n * c) as u64;
-        b.fill_buffer(ud.clone().slice(flags..flags + c as u64), u32::MAX)
-            .map_err(vk)?;
-        b.build()
-            .map_err(vk)?
-            .execute(dev.queue.clone())
-            .map_err(vk)?
-            .then_signal_fence_and_flush()
-            .map_err(vk)?
-            .wait(None)
-            .map_err(vk)?;
+        run_once(dev, |b| {
+            for x in [&mom, &fc, &ud, &psd] {
+                b.fill_buffer(x.clone(), 0).map_err(vk)?;
+            }
+            let flags = (8 * n * c) as u64;
+            b.fill_buffer(ud.clone().slice(flags..flags + c as u64), u32::MAX)
+                .map_err(vk)?;
+            Ok(())
+        })?;
         let clock = host_buffer(dev, BufferUsage::STORAGE_BUFFER, [0u32; 4].into_iter())?;
         let real = format!("alias real = {};", precision.ty());
         let main_words = compile(&real, ANALYSIS_WGSL, "the device analyses")?;
@@ -476,22 +463,7 @@ impl DeviceAnalyses {
                 BufferUsage::TRANSFER_DST,
                 std::iter::repeat_n(0u32, len as usize),
             )?;
-            let mut b = AutoCommandBufferBuilder::primary(
-                dev.commands.clone(),
-                dev.queue.queue_family_index(),
-                CommandBufferUsage::OneTimeSubmit,
-            )
-            .map_err(vk)?;
-            b.copy_buffer(CopyBufferInfo::buffers(src.clone(), dst.clone()))
-                .map_err(vk)?;
-            b.build()
-                .map_err(vk)?
-                .execute(dev.queue.clone())
-                .map_err(vk)?
-                .then_signal_fence_and_flush()
-                .map_err(vk)?
-                .wait(None)
-                .map_err(vk)?;
+            copy_and_wait(dev, src.clone(), dst.clone())?;
             let r = dst.read().map_err(vk)?;
             Ok(r.to_vec())
         };

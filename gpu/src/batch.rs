@@ -23,7 +23,7 @@ use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::GpuFuture;
 
 use crate::analysis::{AnalysisSpec, DeviceAnalyses, DeviceRow};
-use crate::buffers::{compute_pipeline, device_buffer, host_buffer, upload};
+use crate::buffers::{compute_pipeline, copy_and_wait, device_buffer, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
@@ -506,25 +506,7 @@ impl GpuBatch {
     /// The current state, `nvar × n × C`.
     pub fn state(&self) -> Result<Vec<f32>, GpuError> {
         let dev = &self.dev;
-        let mut b = AutoCommandBufferBuilder::primary(
-            dev.commands.clone(),
-            dev.queue.queue_family_index(),
-            CommandBufferUsage::OneTimeSubmit,
-        )
-        .map_err(vk)?;
-        b.copy_buffer(CopyBufferInfo::buffers(
-            self.x.clone(),
-            self.x_download.clone(),
-        ))
-        .map_err(vk)?;
-        b.build()
-            .map_err(vk)?
-            .execute(dev.queue.clone())
-            .map_err(vk)?
-            .then_signal_fence_and_flush()
-            .map_err(vk)?
-            .wait(None)
-            .map_err(vk)?;
+        copy_and_wait(dev, self.x.clone(), self.x_download.clone())?;
         let r = self.x_download.read().map_err(vk)?;
         Ok(r[..self.nvar * self.n * self.c].to_vec())
     }

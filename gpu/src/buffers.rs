@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
-    AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryCommandBufferAbstract,
+    AutoCommandBufferBuilder, CommandBufferUsage, CopyBufferInfo, PrimaryAutoCommandBuffer,
+    PrimaryCommandBufferAbstract,
 };
 use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
 use vulkano::pipeline::compute::ComputePipelineCreateInfo;
@@ -65,6 +66,43 @@ pub(crate) fn device_buffer<T: BufferContents + Copy>(
     .map_err(vk)
 }
 
+/// Records a one-time command buffer with `record`, submits it on the
+/// device's queue and waits until the device has run it.
+pub(crate) fn run_once(
+    dev: &GpuDevice,
+    record: impl FnOnce(&mut AutoCommandBufferBuilder<PrimaryAutoCommandBuffer>) -> Result<(), GpuError>,
+) -> Result<(), GpuError> {
+    let mut b = AutoCommandBufferBuilder::primary(
+        dev.commands.clone(),
+        dev.queue.queue_family_index(),
+        CommandBufferUsage::OneTimeSubmit,
+    )
+    .map_err(vk)?;
+    record(&mut b)?;
+    b.build()
+        .map_err(vk)?
+        .execute(dev.queue.clone())
+        .map_err(vk)?
+        .then_signal_fence_and_flush()
+        .map_err(vk)?
+        .wait(None)
+        .map_err(vk)
+}
+
+/// Copies `src` into `dst` (as many bytes as the smaller holds) and waits
+/// for the copy.
+pub(crate) fn copy_and_wait(
+    dev: &GpuDevice,
+    src: Subbuffer<impl ?Sized>,
+    dst: Subbuffer<impl ?Sized>,
+) -> Result<(), GpuError> {
+    run_once(dev, |b| {
+        b.copy_buffer(CopyBufferInfo::buffers(src, dst))
+            .map_err(vk)?;
+        Ok(())
+    })
+}
+
 /// A device-local storage buffer holding `data`, uploaded through a staging
 /// buffer (waits for the copy).
 pub(crate) fn upload<T: BufferContents + Copy>(
@@ -73,22 +111,7 @@ pub(crate) fn upload<T: BufferContents + Copy>(
 ) -> Result<Subbuffer<[T]>, GpuError> {
     let staging = host_buffer(dev, BufferUsage::TRANSFER_SRC, data.iter().copied())?;
     let dst = device_buffer::<T>(dev, data.len())?;
-    let mut b = AutoCommandBufferBuilder::primary(
-        dev.commands.clone(),
-        dev.queue.queue_family_index(),
-        CommandBufferUsage::OneTimeSubmit,
-    )
-    .map_err(vk)?;
-    b.copy_buffer(CopyBufferInfo::buffers(staging, dst.clone()))
-        .map_err(vk)?;
-    b.build()
-        .map_err(vk)?
-        .execute(dev.queue.clone())
-        .map_err(vk)?
-        .then_signal_fence_and_flush()
-        .map_err(vk)?
-        .wait(None)
-        .map_err(vk)?;
+    copy_and_wait(dev, staging, dst.clone())?;
     Ok(dst)
 }
 

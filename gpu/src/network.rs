@@ -42,17 +42,16 @@ use brainstream_models::{
 };
 use vulkano::buffer::{Buffer, BufferContents, BufferCreateInfo, BufferUsage, Subbuffer};
 use vulkano::command_buffer::{
-    AutoCommandBufferBuilder, CommandBufferSubmitInfo, CommandBufferUsage, CopyBufferInfo,
-    PrimaryAutoCommandBuffer, PrimaryCommandBufferAbstract, SemaphoreSubmitInfo, SubmitInfo,
+    AutoCommandBufferBuilder, CommandBufferSubmitInfo, CommandBufferUsage,
+    PrimaryAutoCommandBuffer, SemaphoreSubmitInfo, SubmitInfo,
 };
 use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::memory::allocator::{AllocationCreateInfo, MemoryTypeFilter};
 use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::fence::{Fence, FenceCreateInfo};
 use vulkano::sync::semaphore::{Semaphore, SemaphoreCreateInfo};
-use vulkano::sync::GpuFuture;
 
-use crate::buffers::{compute_pipeline, host_buffer, upload};
+use crate::buffers::{compute_pipeline, copy_and_wait, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
@@ -1032,22 +1031,7 @@ impl GpuNetwork {
             self.floats_host.iter().copied(),
         )
         .map_err(vk)?;
-        let mut b = AutoCommandBufferBuilder::primary(
-            dev.commands.clone(),
-            dev.queue.queue_family_index(),
-            CommandBufferUsage::OneTimeSubmit,
-        )
-        .map_err(vk)?;
-        b.copy_buffer(CopyBufferInfo::buffers(staging, self.floats.clone()))
-            .map_err(vk)?;
-        b.build()
-            .map_err(vk)?
-            .execute(dev.queue.clone())
-            .map_err(vk)?
-            .then_signal_fence_and_flush()
-            .map_err(vk)?
-            .wait(None)
-            .map_err(vk)?;
+        copy_and_wait(dev, staging, self.floats.clone())?;
         Ok(())
     }
 

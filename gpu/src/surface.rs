@@ -39,7 +39,7 @@ use vulkano::descriptor_set::{DescriptorSet, WriteDescriptorSet};
 use vulkano::pipeline::{ComputePipeline, Pipeline, PipelineBindPoint};
 use vulkano::sync::GpuFuture;
 
-use crate::buffers::{compute_pipeline, host_buffer, upload};
+use crate::buffers::{compute_pipeline, copy_and_wait, host_buffer, upload};
 use crate::device::GpuDevice;
 use crate::error::{vk, GpuError};
 use crate::shaders::{self, Precision};
@@ -681,30 +681,11 @@ impl GpuSurface {
         let dev = &self.dev;
         // a host-visible copy of the device-local state
         let staging = Real::host(dev, self.precision, n)?;
-        let mut b = AutoCommandBufferBuilder::primary(
-            dev.commands.clone(),
-            dev.queue.queue_family_index(),
-            CommandBufferUsage::OneTimeSubmit,
-        )
-        .map_err(vk)?;
         match (&self.buf.x, &staging) {
-            (Real::F64(a), Real::F64(z)) => b.copy_buffer(
-                vulkano::command_buffer::CopyBufferInfo::buffers(a.clone(), z.clone()),
-            ),
-            (Real::F32(a), Real::F32(z)) => b.copy_buffer(
-                vulkano::command_buffer::CopyBufferInfo::buffers(a.clone(), z.clone()),
-            ),
+            (Real::F64(a), Real::F64(z)) => copy_and_wait(dev, a.clone(), z.clone())?,
+            (Real::F32(a), Real::F32(z)) => copy_and_wait(dev, a.clone(), z.clone())?,
             _ => return Err(GpuError::Vulkan("state buffers of two precisions".into())),
         }
-        .map_err(vk)?;
-        b.build()
-            .map_err(vk)?
-            .execute(dev.queue.clone())
-            .map_err(vk)?
-            .then_signal_fence_and_flush()
-            .map_err(vk)?
-            .wait(None)
-            .map_err(vk)?;
         let mut out = vec![0.0; n];
         staging.read(0, &mut out)?;
         Ok(out)
