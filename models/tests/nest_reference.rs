@@ -717,3 +717,144 @@ fn iaf_cond_ww_deco_matches_its_gsl_reference() {
         spikes.len()
     );
 }
+
+/// `tests/data/izhikevich_hamker/izhikevich_hamker_ref.json`, made by its
+/// `make_refs_izhikevich_hamker.py`.
+fn hamker_ref() -> serde_json::Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/izhikevich_hamker/izhikevich_hamker_ref.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// An `izhikevich_hamker` neuron with the reference's `params` (the rest
+/// the module's defaults), step `h`.
+fn hamker(params: &serde_json::Value, h: f64) -> brainstream_models::spiking::IzhikevichHamker {
+    use brainstream_models::spiking::izhikevich_hamker::{IzhikevichHamker, PARAMS};
+    let mut set = ParamSet::defaults(PARAMS);
+    for (k, v) in params.as_object().unwrap() {
+        set.set("izhikevich_hamker", k, v.as_f64().unwrap())
+            .unwrap();
+    }
+    IzhikevichHamker::new(1, &set, h).unwrap()
+}
+
+/// tvb-multiscale's `izhikevich_hamker` (a NEST extension module that NEST
+/// 3.10, without SLI, cannot load) against
+/// `make_refs_izhikevich_hamker.py`'s port to Python of the module's
+/// update() (both integrations), its receptors and its current
+/// transformation: tvb-multiscale's basal ganglia parameter sets (GPe,
+/// STN with |I|, striatum with the square pulse and Izhikevich's published
+/// numerics), each driven by excitatory and inhibitory spikes on receptor
+/// 0, baseline spikes on receptor 1 and a step current, 100 ms. The same
+/// spike steps, V_m after every step and U_m, g_L, g_AMPA, g_GABA_A, I_syn
+/// after every 10th step equal to the bit (the same operations in the same
+/// order in IEEE double).
+#[test]
+fn izhikevich_hamker_matches_its_reference() {
+    let r = hamker_ref();
+    let h = r["h"].as_f64().unwrap();
+    let cases = r["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let mut n = hamker(&c["params"], h);
+        let (exc, inh, base, cur) = (
+            floats(&c["exc"]),
+            floats(&c["inh"]),
+            floats(&c["base"]),
+            floats(&c["current"]),
+        );
+        let vm_ref = floats(&c["v_m"]);
+        let sampled: Vec<Vec<f64>> = ["u_m", "g_L", "g_AMPA", "g_GABA_A", "I_syn"]
+            .iter()
+            .map(|k| floats(&c[*k]))
+            .collect();
+        let every = vm_ref.len() / sampled[0].len();
+        let spikes_ref: Vec<u64> = c["spike_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap())
+            .collect();
+        let (mut spikes, mut fired) = (vec![], vec![]);
+        for k in 0..vm_ref.len() {
+            fired.clear();
+            // the inhibitory weights arrive ≤ 0, as the network sums them
+            n.step_receptors(
+                &[(exc[k], inh[k])],
+                &[base[k]],
+                1,
+                Some(&[cur[k]]),
+                &mut fired,
+            );
+            if !fired.is_empty() {
+                spikes.push(k as u64);
+            }
+            assert_eq!(n.v_m(0), vm_ref[k], "{name}: V_m after step {k}");
+            if k % every == every - 1 {
+                let s = n.state_of(0);
+                for (j, want) in sampled.iter().enumerate() {
+                    assert_eq!(
+                        s[j + 1],
+                        want[k / every],
+                        "{name}: state {} after step {k}",
+                        j + 1
+                    );
+                }
+            }
+        }
+        assert_eq!(spikes, spikes_ref, "{name}: spike steps");
+        assert!(spikes.len() >= 3, "{name}: {} spikes", spikes.len());
+        println!(
+            "izhikevich_hamker {name}: {} spikes at the reference's steps, V_m, U_m and the conductances equal to the bit",
+            spikes.len()
+        );
+    }
+}
+
+/// An independent check against NEST 3.10 itself: with no synaptic input,
+/// n2 = 0.04, n1 = 5, n0 = 140, C_m = 1, V_r = 0 and t_ref = 1e-4 ms (the
+/// module demands t_ref > 0; below half a tic it is 0 refractory steps),
+/// `izhikevich_hamker`'s update is NEST's `izhikevich`'s term by term. NEST
+/// 3.10's izhikevich (V_m, U_m at the module's initial state) driven by a
+/// step_current_generator of four levels, for both integrations: the same
+/// spike steps, V_m and U_m after every step equal to the bit.
+#[test]
+fn izhikevich_hamker_reduces_to_nests_izhikevich() {
+    let r = hamker_ref();
+    let h = r["h"].as_f64().unwrap();
+    let runs = r["nest_izhikevich"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        let mut n = hamker(&run["params"], h);
+        let cur = floats(&run["current"]);
+        let (vm_ref, um_ref) = (floats(&run["v_m"]), floats(&run["u_m"]));
+        let spikes_ref: Vec<u64> = run["spike_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap())
+            .collect();
+        let (mut spikes, mut fired) = (vec![], vec![]);
+        for k in 0..vm_ref.len() {
+            fired.clear();
+            n.step(&[(0.0, 0.0)], Some(&[cur[k]]), &mut fired);
+            if !fired.is_empty() {
+                spikes.push(k as u64);
+            }
+            let s = n.state_of(0);
+            assert_eq!(
+                (s[0], s[1]),
+                (vm_ref[k], um_ref[k]),
+                "V_m, U_m after step {k}"
+            );
+        }
+        assert_eq!(spikes, spikes_ref, "spike steps");
+        assert!(spikes.len() >= 3, "{} spikes", spikes.len());
+        println!(
+            "izhikevich_hamker as NEST's izhikevich (consistent_integration = {}): {} spikes, V_m and U_m equal to the bit",
+            run["params"]["consistent_integration"],
+            spikes.len()
+        );
+    }
+}

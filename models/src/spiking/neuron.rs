@@ -259,6 +259,7 @@ pub const NEURONS: &[NeuronInfo] = &[
     super::hh_psc_alpha::INFO,
     super::gif_cond_exp::INFO,
     super::iaf_cond_ww_deco::INFO,
+    super::izhikevich_hamker::INFO,
 ];
 
 /// A built-in model by NEST name.
