@@ -191,16 +191,44 @@ pub fn list(name: Option<&str>, as_json: bool) -> Result<String, String> {
 fn neuron_text(n: &NeuronInfo) -> String {
     let mut s = format!("{} — {} (NEST 3.10)\n", n.name, n.doc);
     s += &format!("  weights in {}\n", n.weight_unit);
-    for r in n.receptors {
-        s += &format!("  receptor {}: {}\n", r.id, r.doc);
+    // consecutive receptors alike (iaf_cond_ww_deco's external AMPA
+    // synapses 1..=16) on one line
+    let mut k = 0;
+    while k < n.receptors.len() {
+        let r = &n.receptors[k];
+        let mut last = k;
+        while last + 1 < n.receptors.len() && n.receptors[last + 1].doc == r.doc {
+            last += 1;
+        }
+        if last == k {
+            s += &format!("  receptor {}: {}\n", r.id, r.doc);
+        } else {
+            let id = n.receptors[last].id;
+            s += &format!("  receptors {}–{id}: {}\n", r.id, r.doc);
+        }
+        k = last + 1;
     }
     if !n.solvers.is_empty() {
         s += &format!("  solvers: {}\n", n.solvers.join(", "));
     }
+    // a bound whose decimal form is long (gsl_error_tol's 1e-300) in exponent form
+    let bound = |x: f64| {
+        let d = x.to_string();
+        if d.len() > 12 {
+            format!("{x:e}")
+        } else {
+            d
+        }
+    };
     for p in n.params.iter().chain([&TAU_MINUS]) {
         s += &format!(
             "  {:<14} = {:<12} {:<6} in [{}, {}]  {}\n",
-            p.name, p.default, p.unit, p.lo, p.hi, p.doc
+            p.name,
+            p.default,
+            p.unit,
+            bound(p.lo),
+            bound(p.hi),
+            p.doc
         );
     }
     s

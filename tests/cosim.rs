@@ -693,3 +693,7 @@ mod cosim_jr76;
 // tvb-multiscale's Deco 2014 spiking Wong-Wang (graphs/cosim_ww_deco76_spiking.toml), in this binary
 #[path = "parts/cosim_ww_deco76.rs"]
 mod cosim_ww_deco76;
+
+// Receptors beyond 0 (iaf_cond_ww_deco's external AMPA synapses) through every route of a graph, in this binary
+#[path = "parts/spiking_receptors.rs"]
+mod spiking_receptors;

@@ -185,40 +185,53 @@ def evolve_apply(node, t, t1, h, y):
         return t, h0
 
 
+def step(node, lag, ex, inh, ext, cur):
+    """One step of the module's update(): integration over the step with
+    the gating limits and the threshold after every sub-step, the
+    refractory count, then the spikes delivered in this step (ex, inh:
+    receptor 0's local excitatory and inhibitory sums; ext[i]: receptor
+    i + 1's) and the current of this step, acting from the next. Returns
+    whether the neuron fired."""
+    p = node.p
+    fired = False
+    t = 0.0
+    while t < H:
+        t, node.IntegrationStep = evolve_apply(node, t, H, node.IntegrationStep, node.y)
+        y = node.y
+        y[S_AMPA] = 0.0 if y[S_AMPA] < 0.0 else y[S_AMPA]
+        y[S_AMPA] = node.s_exc_max if y[S_AMPA] > node.s_exc_max else y[S_AMPA]
+        y[X_NMDA] = 0.0 if y[X_NMDA] < 0.0 else y[X_NMDA]
+        y[S_NMDA] = 0.0 if y[S_NMDA] < 0.0 else y[S_NMDA]
+        y[S_NMDA] = node.s_exc_max if y[S_NMDA] > node.s_exc_max else y[S_NMDA]
+        y[S_GABA] = 0.0 if y[S_GABA] < 0.0 else y[S_GABA]
+        y[S_GABA] = node.s_inh_max if y[S_GABA] > node.s_inh_max else y[S_GABA]
+        for i in range(len(node.w_ext_g)):
+            m = p["s_AMPA_ext_max"][i]
+            y[S_EXT0 + i] = 0.0 if y[S_EXT0 + i] < 0.0 else y[S_EXT0 + i]
+            y[S_EXT0 + i] = m if y[S_EXT0 + i] > m else y[S_EXT0 + i]
+        if node.r > 0:
+            y[V_M] = p["V_reset"]
+        elif y[V_M] >= p["V_th"]:
+            y[V_M] = p["V_reset"]
+            node.r = node.refractory_counts + 1 if node.refractory_counts > 0 else 0
+            fired = True
+    if node.r > 0:
+        node.r -= 1
+    node.y[S_AMPA] += ex
+    node.y[X_NMDA] += ex
+    node.y[S_GABA] += inh
+    for i in range(len(node.w_ext_g)):
+        node.y[S_EXT0 + i] += ext[i]
+    node.B_I_e = cur
+    return fired
+
+
 def simulate(node, ex, inh, ext, cur):
     """The module's update() over STEPS steps; inputs per step."""
-    p = node.p
     spikes, vm, states = [], [], []
     for lag in range(STEPS):
-        t = 0.0
-        while t < H:
-            t, node.IntegrationStep = evolve_apply(node, t, H, node.IntegrationStep, node.y)
-            y = node.y
-            y[S_AMPA] = 0.0 if y[S_AMPA] < 0.0 else y[S_AMPA]
-            y[S_AMPA] = node.s_exc_max if y[S_AMPA] > node.s_exc_max else y[S_AMPA]
-            y[X_NMDA] = 0.0 if y[X_NMDA] < 0.0 else y[X_NMDA]
-            y[S_NMDA] = 0.0 if y[S_NMDA] < 0.0 else y[S_NMDA]
-            y[S_NMDA] = node.s_exc_max if y[S_NMDA] > node.s_exc_max else y[S_NMDA]
-            y[S_GABA] = 0.0 if y[S_GABA] < 0.0 else y[S_GABA]
-            y[S_GABA] = node.s_inh_max if y[S_GABA] > node.s_inh_max else y[S_GABA]
-            for i in range(len(node.w_ext_g)):
-                m = p["s_AMPA_ext_max"][i]
-                y[S_EXT0 + i] = 0.0 if y[S_EXT0 + i] < 0.0 else y[S_EXT0 + i]
-                y[S_EXT0 + i] = m if y[S_EXT0 + i] > m else y[S_EXT0 + i]
-            if node.r > 0:
-                y[V_M] = p["V_reset"]
-            elif y[V_M] >= p["V_th"]:
-                y[V_M] = p["V_reset"]
-                node.r = node.refractory_counts + 1 if node.refractory_counts > 0 else 0
-                spikes.append(lag)
-        if node.r > 0:
-            node.r -= 1
-        node.y[S_AMPA] += ex[lag]
-        node.y[X_NMDA] += ex[lag]
-        node.y[S_GABA] += inh[lag]
-        for i in range(len(node.w_ext_g)):
-            node.y[S_EXT0 + i] += ext[i][lag]
-        node.B_I_e = cur[lag]
+        if step(node, lag, ex[lag], inh[lag], [e[lag] for e in ext], cur[lag]):
+            spikes.append(lag)
         vm.append(node.y[V_M])
         states.append(list(node.y))
     return spikes, vm, states
