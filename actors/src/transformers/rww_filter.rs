@@ -11,6 +11,9 @@
 //! `1/τ` (inhibitory), `S∞ = γR/k`. The input's variables named by
 //! `excitatory` and `inhibitory` become `S_e` and `S_i` (the state variables
 //! of ReducedWongWangExcInh), so the output can replace proxy regions.
+//! `output` renames them; a single name keeps the excitatory filter alone
+//! (`inhibitory` is then not read): `output = ["S"]` feeds a one-population
+//! model's S (tvb-multiscale's `ElephantSpikesRateRedWongWangExc` alone).
 
 use std::sync::Arc;
 
@@ -69,6 +72,14 @@ const PARAMS: &[ParamSpec] = &[
         unit: "1/(ms·Hz)",
         doc: "Kinetic parameter γ_i",
     },
+    ParamSpec {
+        name: "output",
+        ty: ParamType::StrList,
+        default: DefaultValue::Optional,
+        range: None,
+        unit: "",
+        doc: "Names of the output variables: [S_e, S_i] (default), or one name for the excitatory filter alone (e.g. [\"S\"] for a one-population model; `inhibitory` is then not read)",
+    },
 ];
 
 /// The kind.
@@ -77,13 +88,15 @@ pub const KIND: KindSpec = KindSpec {
     doc: "Population rates → Reduced Wong-Wang S_e, S_i (tvb-multiscale's RWW spike filters), exact per step",
     params: PARAMS,
     inputs: &[PortDecl { name: "input", ty: PortType::Series, doc: "rates in Hz, one sample per step, variables including `excitatory` and `inhibitory`", end_stamped: false }],
-    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "S_e and S_i per node, same stamps", end_stamped: false }],
+    outputs: &[PortDecl { name: "output", ty: PortType::Series, doc: "S_e and S_i per node (or the `output` names), same stamps", end_stamped: false }],
     build,
 };
 
 struct RwwFilter {
     name: String,
     names: (String, String),
+    /// Output variable names: two (S_e, S_i) or one (S_e alone).
+    output: Vec<String>,
     tau: (f64, f64),
     gamma: (f64, f64),
     dt: f64,
@@ -94,9 +107,27 @@ struct RwwFilter {
 
 fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let p = &ctx.params;
+    let output = p
+        .str_list("output")?
+        .unwrap_or_else(|| vec!["S_e".into(), "S_i".into()]);
+    if !(1..=2).contains(&output.len()) || output.iter().any(|n| n.is_empty()) {
+        return Err(BuildError::at(
+            "output",
+            format!(
+                "{output:?}: give two names (S_e, S_i) or one (the excitatory filter alone), none empty"
+            ),
+        ));
+    }
+    if output.len() == 2 && output[0] == output[1] {
+        return Err(BuildError::at(
+            "output",
+            format!("`{}` twice: the two outputs need two names", output[0]),
+        ));
+    }
     Ok(Box::new(RwwFilter {
         name: ctx.name.to_string(),
         names: (p.str("excitatory")?, p.str("inhibitory")?),
+        output,
         tau: (p.f64("tau_e")?, p.f64("tau_i")?),
         gamma: (p.f64("gamma_e")?, p.f64("gamma_i")?),
         dt: ctx.dt_ms,
@@ -126,17 +157,20 @@ impl Actor for RwwFilter {
                 ))
             })
         };
-        let (ve, vi) = (find(&self.names.0)?, find(&self.names.1)?);
+        let both = self.output.len() == 2;
+        let ve = find(&self.names.0)?;
+        // the excitatory filter alone reads no inhibitory rate
+        let vi = if both { find(&self.names.1)? } else { ve };
         let nn = x.data.shape()[2];
         if self.s.is_empty() {
             self.s = vec![(0.0, 0.0); nn];
             self.meta = Some(Arc::new(SeriesMeta::new(
-                vec!["S_e".into(), "S_i".into()],
+                self.output.clone(),
                 x.meta.nodes.clone(),
                 "",
             )));
         }
-        let mut data = Array3::zeros((x.len(), 2, nn));
+        let mut data = Array3::zeros((x.len(), self.output.len(), nn));
         let ((te, ti), (ge, gi), dt) = (self.tau, self.gamma, self.dt);
         for k in 0..x.len() {
             for (i, s) in self.s.iter_mut().enumerate() {
@@ -153,7 +187,9 @@ impl Actor for RwwFilter {
                 let si_inf = gi * ri * ti;
                 s.1 = si_inf + (s.1 - si_inf) * (-dt / ti).exp();
                 data[[k, 0, i]] = s.0;
-                data[[k, 1, i]] = s.1;
+                if both {
+                    data[[k, 1, i]] = s.1;
+                }
             }
         }
         out.set(
@@ -178,6 +214,7 @@ mod tests {
         let mut f = RwwFilter {
             name: "f".into(),
             names: ("E".into(), "I".into()),
+            output: vec!["S_e".into(), "S_i".into()],
             tau: (100.0, 10.0),
             gamma: (0.641e-3, 1e-3),
             dt: 0.1,
@@ -226,5 +263,61 @@ mod tests {
         );
         assert!((o.data[[n - 1, 1, 0]] - 1e-3 * 40.0 * 10.0).abs() < 1e-9);
         assert_eq!(o.meta.variables, vec!["S_e", "S_i"]);
+    }
+
+    #[test]
+    fn one_output_is_the_excitatory_filter_alone() {
+        // output = ["S"]: the input needs no inhibitory variable, the one
+        // output is the excitatory filter's S, named as given
+        let mut f = RwwFilter {
+            name: "f".into(),
+            names: ("Thal".into(), "I".into()),
+            output: vec!["S".into()],
+            tau: (100.0, 10.0),
+            gamma: (0.641e-3, 1e-3),
+            dt: 0.1,
+            s: vec![],
+            meta: None,
+            last: None,
+        };
+        let meta = Arc::new(SeriesMeta::new(
+            vec!["GPe".into(), "Thal".into()],
+            vec!["a".into(), "b".into()],
+            "Hz",
+        ));
+        let n = 20_000;
+        let mut data = Array3::zeros((n, 2, 2));
+        for k in 0..n {
+            data[[k, 0, 0]] = 90.0;
+            data[[k, 1, 0]] = 20.0;
+            data[[k, 1, 1]] = 5.0;
+        }
+        let x = Series {
+            stamps: (1..=n as u64).collect(),
+            times_ms: (1..=n).map(|k| k as f64 * 0.1).collect(),
+            data,
+            meta,
+        };
+        let mut out = Outputs::default();
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: n as u64,
+            dt_ms: 0.1,
+        };
+        f.step(
+            &w,
+            &Inputs::from_pairs([("input", Payload::Series(Arc::new(x)))]),
+            &mut out,
+        )
+        .unwrap();
+        let o = out.take("output").unwrap();
+        let o = o.as_series().unwrap();
+        assert_eq!(o.meta.variables, vec!["S"]);
+        assert_eq!(o.data.shape(), &[n, 1, 2]);
+        for (node, r) in [(0, 20.0), (1, 5.0)] {
+            let se = 0.641e-3 * r / (1.0 / 100.0 + 0.641e-3 * r);
+            assert!((o.data[[n - 1, 0, node]] - se).abs() < 1e-6);
+        }
     }
 }
