@@ -858,3 +858,62 @@ fn izhikevich_hamker_reduces_to_nests_izhikevich() {
         );
     }
 }
+
+/// The same reference cases through a [`Network`](brainstream_models::spiking::Network)
+/// of one `izhikevich_hamker` neuron: the spikes of receptor 0 (either
+/// sign) and receptor 1 injected one step ahead, the current in its step.
+/// The network hands receptor 1 to the neuron's g_L and the weights' signs
+/// to g_AMPA and g_GABA_A: the same spike steps and V_m to the bit.
+#[test]
+fn izhikevich_hamker_through_the_network_matches_its_reference() {
+    use brainstream_models::spiking::Network;
+    let r = hamker_ref();
+    let h = r["h"].as_f64().unwrap();
+    for c in r["cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let template = hamker(&c["params"], h);
+        let mut net = Network::new(&[("n".into(), 1)], &template, h, 1).unwrap();
+        net.build();
+        let (exc, inh, base, cur) = (
+            floats(&c["exc"]),
+            floats(&c["inh"]),
+            floats(&c["base"]),
+            floats(&c["current"]),
+        );
+        // nothing arrives in step 0 (an input needs a delay of one step)
+        assert_eq!((exc[0], inh[0], base[0]), (0.0, 0.0, 0.0), "{name}");
+        let vm_ref = floats(&c["v_m"]);
+        let spikes_ref: Vec<u64> = c["spike_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap())
+            .collect();
+        let mut spikes = vec![];
+        for k in 0..vm_ref.len() {
+            if k + 1 < vm_ref.len() {
+                for (w, receptor) in [(exc[k + 1], 0), (inh[k + 1], 0), (base[k + 1], 1)] {
+                    if w != 0.0 {
+                        net.inject_receptor(0, w, 1, receptor).unwrap();
+                    }
+                }
+            }
+            if cur[k] != 0.0 {
+                net.inject_current(0, cur[k], 0).unwrap();
+            }
+            if !net.step().is_empty() {
+                spikes.push(k as u64);
+            }
+            assert_eq!(
+                net.neurons().v_m(0),
+                vm_ref[k],
+                "{name}: V_m after step {k}"
+            );
+        }
+        assert_eq!(spikes, spikes_ref, "{name}: spike steps");
+        println!(
+            "izhikevich_hamker {name} in a network: {} spikes at the reference's steps, V_m equal to the bit",
+            spikes.len()
+        );
+    }
+}
