@@ -619,6 +619,8 @@ fn initial_state(cfg: &MeanFieldConfig) -> Result<Vec<f64>, ModelError> {
     Ok(x0)
 }
 
+mod near_sum;
+
 /// Couplings summed a batch of steps at once (their products are
 /// `w_ij·x_j` alone).
 fn batched(kind: CouplingKind) -> bool {
@@ -645,46 +647,36 @@ struct Structure {
     /// Steps whose coupling is gathered at once (Linear, Scaling): a
     /// multiple of [`LANES`].
     b: usize,
-    /// Edges whose delay is shorter than a batch (`d + 1 < b`), recomputed
-    /// every step, and each one's slot among the step-wise products.
+    /// Edges whose delay is shorter than a batch (`d + 1 < b`): their
+    /// products exist only at their step.
     near: Vec<u32>,
-    near_slot: Vec<u32>,
-    /// The far edges of rows that have a near edge (their products for all
-    /// steps of a batch are stored step by step), and their slots.
-    far_near: Vec<u32>,
-    far_near_slot: Vec<u32>,
-    /// Whether a row has a near edge (summed step by step).
+    /// Whether a row has a near edge (summed by its [`near_sum`] programs:
+    /// its far subtrees once per batch, the near edges' paths per step).
     row_near: Vec<bool>,
-    /// Start of each row's slots among the step-wise products (`N + 1`
-    /// entries; rows without a near edge have none).
-    step_base: Vec<usize>,
+    /// The programs of the rows with a near edge.
+    near_prog: near_sum::NearPrograms,
 }
 
 /// float32 steps summed in one lane group ([`Lanes8`]).
 const LANES: usize = 8;
 
-/// Rows with a near edge for a batch of `b` steps: (their edges, the other
-/// rows' edges).
-fn split_cost(row_start: &[usize], delays: &[usize], b: usize) -> (usize, usize) {
-    let mut slow = 0;
-    for i in 0..row_start.len() - 1 {
-        let row = &delays[row_start[i]..row_start[i + 1]];
-        if row.iter().any(|&d| d + 1 < b) {
-            slow += row.len();
-        }
-    }
-    (slow, delays.len() - slow)
+/// The edges near for a batch of `b` steps (`d + 1 < b`).
+fn near_count(delays: &[usize], b: usize) -> usize {
+    delays.iter().filter(|&&d| d + 1 < b).count()
 }
 
 /// The batch length for a connectome's edge delays (in edge order): the
-/// longest of 8, 16, 32 steps that does not move more edges onto the
-/// step-by-step path than it saves (a step-wise edge costs about eight times
-/// a batched one; 16 and 32 steps save about a quarter and a third of the
-/// batched work, benches/engine.rs).
+/// longest of 8, 16, 32 steps that does not move more edges onto a per-step
+/// path than it saves. Every edge is summed in lanes once per batch (16 and
+/// 32 steps save about a quarter and a third of the 8-step work,
+/// benches/engine.rs); a near edge adds, per step, its product and the
+/// additions on its path to the row's sum ([`near_sum`]: about 10 scalar
+/// additions, each worth about 8 lane-batched edges, hence 64 per near
+/// edge).
 fn batch_len(row_start: &[usize], delays: &[usize]) -> usize {
+    debug_assert_eq!(row_start.last().copied().unwrap_or(0), delays.len());
     let cost = |b: usize, batched: f64| {
-        let (slow, fast) = split_cost(row_start, delays, b);
-        8.0 * slow as f64 + batched * fast as f64
+        64.0 * near_count(delays, b) as f64 + batched * delays.len() as f64
     };
     [(8, 1.0), (16, 0.75), (32, 0.65)]
         .into_iter()
@@ -742,31 +734,18 @@ impl Structure {
             .zip(&ed_delay)
             .map(|(&j, &d)| (j as usize * 2 * h + h - d) as u32)
             .collect();
-        let mut row_near = vec![false; n];
-        let mut step_base = vec![0usize; n + 1];
-        for i in 0..n {
-            let row = &ed_delay[row_start[i]..row_start[i + 1]];
-            row_near[i] = row.iter().any(|&d| d + 1 < b);
-            step_base[i + 1] = step_base[i] + if row_near[i] { row.len() } else { 0 };
-        }
-        let (mut near, mut near_slot, mut far_near, mut far_near_slot) =
-            (vec![], vec![], vec![], vec![]);
-        for i in 0..n {
-            if !row_near[i] {
-                continue;
-            }
-            let a = row_start[i];
-            for (k, &d) in ed_delay[a..row_start[i + 1]].iter().enumerate() {
-                let (e, slot) = (a + k, (step_base[i] + k) as u32);
-                if d + 1 < b {
-                    near.push(e as u32);
-                    near_slot.push(slot);
-                } else {
-                    far_near.push(e as u32);
-                    far_near_slot.push(slot);
-                }
-            }
-        }
+        let near_edge: Vec<bool> = ed_delay.iter().map(|&d| d + 1 < b).collect();
+        let row_near: Vec<bool> = (0..n)
+            .map(|i| near_edge[row_start[i]..row_start[i + 1]].contains(&true))
+            .collect();
+        let near = (0..near_edge.len() as u32)
+            .filter(|&e| near_edge[e as usize])
+            .collect();
+        let near_prog = if batched {
+            near_sum::NearPrograms::new(&row_start, &row_near, &near_edge)
+        } else {
+            near_sum::NearPrograms::empty(n)
+        };
         Self {
             n,
             ncv,
@@ -778,11 +757,8 @@ impl Structure {
             dense_edge,
             b,
             near,
-            near_slot,
-            far_near,
-            far_near_slot,
             row_near,
-            step_base,
+            near_prog,
         }
     }
 
@@ -1193,8 +1169,9 @@ struct Engine<M: Dfun> {
     /// `ncv × N × b/8` row sums of the current batch, eight steps per
     /// lane group (rows without a near edge; Linear, Scaling)
     batch_sums: Vec<Lanes8>,
-    /// `ncv × b × S` products, step-major, of the rows with a near edge
-    /// (`S` = their edges, [`Structure::step_base`])
+    /// `ncv × S × b` values of the far subtrees of the rows with a near
+    /// edge for the steps of the current batch, slot-major (`S` slots,
+    /// [`near_sum::NearPrograms::stored_base`])
     batch_steps: Vec<f32>,
     /// position in the current batch
     batch_k: usize,
@@ -1352,7 +1329,9 @@ impl<M: Dfun> Engine<M> {
             batch_steps = s.b,
             parts = np,
             sync_per_batch,
-            step_wise_rows = s.row_near.iter().filter(|b| **b).count(),
+            near_rows = s.row_near.iter().filter(|b| **b).count(),
+            near_edges = s.near.len(),
+            stored_subtrees = s.near_prog.stored_base[s.n],
             "mean-field engine layout"
         );
         Self {
@@ -1385,7 +1364,7 @@ impl<M: Dfun> Engine<M> {
                 vec![]
             },
             batch_steps: if batched {
-                vec![0.0; s.ncv * s.b * s.step_base[s.n]]
+                vec![0.0; s.ncv * s.b * s.near_prog.stored_base[s.n]]
             } else {
                 vec![]
             },
@@ -1468,7 +1447,6 @@ impl<M: Dfun> StepCtx<'_, M> {
         let hist = &self.hist;
         let c = unsafe { self.c.part(r.start * nt..r.end * nt) };
         let c0 = r.start * nt;
-        let (ea, eb) = (s.row_start[r.start], s.row_start[r.end]);
         let buf = unsafe { self.prod32.part(p * n..(p + 1) * n) };
         match cp.kind {
             CouplingKind::SigmoidalJansenRit => {
@@ -1584,55 +1562,49 @@ impl<M: Dfun> StepCtx<'_, M> {
                 // rows whose every delay reaches past the batch read each
                 // edge's `b` history values (contiguous) and sum them eight
                 // steps per lane group, the products computed as they are
-                // summed; the far edges of rows with a shorter delay store
-                // their products for every step, and those rows are summed
-                // step by step once the near edges' values exist. Lane k
-                // performs exactly the float32 additions of step k alone, in
-                // numpy's order.
+                // summed; rows with a shorter delay sum and store there, in
+                // lanes, every part of numpy's summation tree without a
+                // near edge, and add the near products along their paths
+                // step by step ([`near_sum`]). Lane k performs exactly the
+                // float32 additions of step k alone, in numpy's order.
                 let bl = s.b;
                 let kk = bl / LANES;
-                let (sa, sb) = (s.step_base[r.start], s.step_base[r.end]);
-                let ns = s.step_base[n];
+                let np = &s.near_prog;
+                let (qa, qb) = (np.stored_base[r.start], np.stored_base[r.end]);
+                let ns = np.stored_base[n];
                 for ci in 0..ncv {
                     let blk = ci * n * h2;
                     let sums = unsafe {
                         self.batch_sums
                             .part((ci * n + r.start) * kk..(ci * n + r.end) * kk)
                     };
+                    let stored = unsafe {
+                        self.batch_steps
+                            .part((ci * ns + qa) * bl..(ci * ns + qb) * bl)
+                    };
                     if kb == 0 {
                         // SAFETY: far edges read values older than any step
                         // being written now (ring length h ≥ d_max + b + 1)
-                        unsafe { gather_far_rows(s, r.clone(), hist.at(blk + w), sums) };
-                        let fa = s.far_near.partition_point(|&x| (x as usize) < ea);
-                        let fb = s.far_near.partition_point(|&x| (x as usize) < eb);
-                        for (&ed, &q) in s.far_near[fa..fb].iter().zip(&s.far_near_slot[fa..fb]) {
-                            let ed = ed as usize;
-                            let o = blk + s.off[ed] as usize + w;
-                            let wt = s.w32[ed];
-                            for k in 0..bl {
-                                unsafe {
-                                    self.batch_steps
-                                        .set((ci * bl + k) * ns + q as usize, wt * hist.get(o + k))
-                                };
-                            }
+                        unsafe {
+                            gather_far_rows(s, r.clone(), hist.at(blk + w), sums);
+                            near_sum::store_far_subtrees(s, r.clone(), hist.at(blk + w), stored);
                         }
-                    }
-                    let steps: &mut [f32] = if sb > sa {
-                        let base = (ci * bl + kb) * ns;
-                        unsafe { self.batch_steps.part(base + sa..base + sb) }
-                    } else {
-                        &mut []
-                    };
-                    let na = s.near.partition_point(|&x| (x as usize) < ea);
-                    let nb = s.near.partition_point(|&x| (x as usize) < eb);
-                    for (&ed, &q) in s.near[na..nb].iter().zip(&s.near_slot[na..nb]) {
-                        let ed = ed as usize;
-                        steps[q as usize - sa] =
-                            s.w32[ed] * unsafe { hist.get(blk + s.off[ed] as usize + w) };
                     }
                     for i in r.clone() {
                         let gx = if s.row_near[i] {
-                            reduceat(&steps[s.step_base[i] - sa..s.step_base[i + 1] - sa])
+                            let a = s.row_start[i];
+                            let q0 = (np.stored_base[i] - qa) * bl + kb;
+                            near_sum::step_sum(
+                                &np.step[np.step_start[i]..np.step_start[i + 1]],
+                                // SAFETY: a near edge reads a step already
+                                // written (d ≥ 0: this step or earlier)
+                                &|q| {
+                                    let ed = a + q;
+                                    s.w32[ed] * unsafe { hist.get(blk + s.off[ed] as usize + w) }
+                                },
+                                &|q| stored[q0 + q * bl],
+                                buf,
+                            )
                         } else {
                             sums[(i - r.start) * kk + kb / LANES].0[kb % LANES]
                         };

@@ -138,7 +138,7 @@ pub fn reduceat_by<T: SumFloat>(len: usize, f: impl Fn(usize) -> T) -> T {
 
 /// numpy's `pairwise_sum` of the `n` values `f(start), …, f(start + n − 1)`.
 #[inline(always)]
-fn pairwise_by<T: SumFloat>(start: usize, n: usize, f: &impl Fn(usize) -> T) -> T {
+pub(crate) fn pairwise_by<T: SumFloat>(start: usize, n: usize, f: &impl Fn(usize) -> T) -> T {
     if n < 8 {
         let mut res = T::NEG_ZERO;
         for i in start..start + n {
