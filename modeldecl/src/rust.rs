@@ -5,11 +5,14 @@
 //! code, one `let` per operation of the [`Program`] in order, so the
 //! compiler inlines it into the engine's integrator loop exactly as the
 //! hand-written models were; operations on parameters alone are computed
-//! once, in `new`.
+//! once, in `new`. A long right-hand side ([`LANES_MIN_OPS`]) is also
+//! written across regions in SIMD lanes (`LaneDfun::dfun_v`, the same
+//! statements on vectors), which its `dfun_rows` uses.
 
 use std::fmt::Write;
 
 use crate::expr::{BinOp, CmpOp};
+use crate::fns::F1;
 use crate::lower::{operands, Node, Program};
 
 /// A model to generate: its program, the path of its declaration (for
@@ -360,9 +363,133 @@ fn model(out: &mut String, t: &Target) -> std::fmt::Result {
         writeln!(out, "            dx[{k}] = {};", rname(d))?;
     }
     writeln!(out, "        }}")?;
+    let lanes = in_rhs
+        .iter()
+        .zip(&p.uniform)
+        .filter(|&(&r, &u)| r && !u)
+        .count()
+        >= LANES_MIN_OPS;
+    if lanes {
+        writeln!(out)?;
+        writeln!(out, "        #[inline(always)]")?;
+        writeln!(
+            out,
+            "        fn dfun_rows(&self, _first: usize, nv: usize, nt: usize, x: &[f64], c: &[f64], dx: &mut [f64]) {{"
+        )?;
+        writeln!(
+            out,
+            "            crate::lanes::rows(self, nv, nt, x, c, dx)"
+        )?;
+        writeln!(out, "        }}")?;
+    }
     writeln!(out, "    }}")?;
+    if lanes {
+        lane_impl(out, p, &in_rhs, &is_bool, &rname)?;
+    }
     writeln!(out, "}}")?;
     writeln!(out)?;
+    Ok(())
+}
+
+/// Right-hand sides of at least this many operations per region (on the
+/// state, not the parameters alone) are also generated across regions in
+/// SIMD lanes (`crate::lanes` of brainstream-models): the two Zerlaut
+/// models, ReducedSetHindmarshRose. There the transposition into lanes
+/// costs little against what the lanes save; shorter ones stay row by row
+/// (and cost no compile time).
+pub const LANES_MIN_OPS: usize = 200;
+
+/// `impl LaneDfun`: the right-hand side of `V::L` regions at once, one
+/// statement per operation as in `dfun`, each on a vector `V: Simd` (a
+/// region a lane; truth values `V::M`): every lane gives `dfun`'s bits
+/// (the vector operations are the lanes' IEEE ones, `erfc` is `libm`'s in
+/// lanes, other functions go lane by lane). Uniform operands enter as
+/// `V::splat` of their scalar; uniform truth values stay scalars.
+fn lane_impl(
+    out: &mut String,
+    p: &Program,
+    in_rhs: &[bool],
+    is_bool: &[bool],
+    rname: &dyn Fn(u32) -> String,
+) -> std::fmt::Result {
+    // an operand as a vector
+    let lane = |a: u32| -> String {
+        let i = a as usize;
+        if in_rhs[i] && !p.uniform[i] {
+            format!("t{a}")
+        } else if is_bool[i] {
+            format!("V::msplat({})", rname(a))
+        } else {
+            format!("V::splat({})", rname(a))
+        }
+    };
+    writeln!(out)?;
+    writeln!(out, "    impl crate::lanes::LaneDfun for {} {{", p.name)?;
+    writeln!(out, "        #[inline(always)]")?;
+    writeln!(
+        out,
+        "        fn dfun_v<V: crate::lanes::Simd>(&self, x: &[V], c: &[V], dx: &mut [V]) {{"
+    )?;
+    for (i, n) in p.nodes.iter().enumerate() {
+        if !in_rhs[i] {
+            continue;
+        }
+        if p.uniform[i] {
+            // a uniform truth value: a scalar, as in `dfun`
+            writeln!(out, "            let t{i} = {};", op(n, rname))?;
+            continue;
+        }
+        let e = match *n {
+            Node::State(k) => format!("x[{k}]"),
+            Node::Coupling(k) => format!("c[{k}]"),
+            Node::Neg(a) => format!("-{}", lane(a)),
+            Node::Bin(o, a, b) => {
+                let o = match o {
+                    BinOp::Add => "+",
+                    BinOp::Sub => "-",
+                    BinOp::Mul => "*",
+                    BinOp::Div => "/",
+                };
+                format!("{} {o} {}", lane(a), lane(b))
+            }
+            Node::F1(F1::Sqrt, a) => format!("{}.sqrt()", lane(a)),
+            Node::F1(F1::Abs, a) => format!("{}.abs()", lane(a)),
+            Node::F1(F1::Erfc, a) => format!("{}.erfc()", lane(a)),
+            Node::F1(f, a) => format!("{}.map(fns::{})", lane(a), f.rust()),
+            Node::F2(f, a, b) => format!("{}.map2({}, fns::{})", lane(a), lane(b), f.rust()),
+            Node::Cmp(o, a, b) => {
+                let o = match o {
+                    CmpOp::Lt => "lt",
+                    CmpOp::Le => "le",
+                    CmpOp::Gt => "gt",
+                    CmpOp::Ge => "ge",
+                    CmpOp::Eq => "eq",
+                    CmpOp::Ne => "ne",
+                };
+                format!("{}.{o}({})", lane(a), lane(b))
+            }
+            Node::And(a, b) => format!("V::and({}, {})", lane(a), lane(b)),
+            Node::Or(a, b) => format!("V::or({}, {})", lane(a), lane(b)),
+            Node::Not(a) => format!("V::not({})", lane(a)),
+            Node::Select(cnd, a, b) if p.uniform[cnd as usize] => {
+                format!("if {} {{ {} }} else {{ {} }}", rname(cnd), lane(a), lane(b))
+            }
+            Node::Select(cnd, a, b) if is_bool[i] => {
+                format!("V::mselect({}, {}, {})", lane(cnd), lane(a), lane(b))
+            }
+            Node::Select(cnd, a, b) => {
+                format!("V::select({}, {}, {})", lane(cnd), lane(a), lane(b))
+            }
+            // parameters and constants are uniform
+            Node::Const(_) | Node::Param(_) => op(n, rname),
+        };
+        writeln!(out, "            let t{i} = {e};")?;
+    }
+    for (k, &d) in p.derivatives.iter().enumerate() {
+        writeln!(out, "            dx[{k}] = {};", lane(d))?;
+    }
+    writeln!(out, "        }}")?;
+    writeln!(out, "    }}")?;
     Ok(())
 }
 

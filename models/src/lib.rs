@@ -16,6 +16,7 @@ pub mod datafile;
 pub mod engine;
 pub mod error;
 pub mod integrator;
+pub mod lanes;
 pub mod leadfield;
 pub mod models;
 pub mod monitors;
