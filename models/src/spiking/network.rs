@@ -1369,4 +1369,84 @@ mod tests {
         }
         assert_eq!(Rule::AllToAll.pairs(2, 3, &mut rng).unwrap().len(), 6);
     }
+
+    #[test]
+    fn pairwise_bernoulli_and_the_distributions_draw_what_nest_draws() {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(2);
+        // every pair with p: 200 × 200 pairs at p = 0.1 give 4000 ± 60
+        // (binomial sd √(40000·0.1·0.9)); within 4 sd, no pair twice
+        let pairs = Rule::PairwiseBernoulli(0.1)
+            .pairs(200, 200, &mut rng)
+            .unwrap();
+        assert!(
+            (pairs.len() as f64 - 4000.0).abs() < 240.0,
+            "{}",
+            pairs.len()
+        );
+        let mut unique = pairs.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), pairs.len());
+        assert!(Rule::PairwiseBernoulli(0.0)
+            .pairs(50, 50, &mut rng)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            Rule::PairwiseBernoulli(1.0)
+                .pairs(5, 7, &mut rng)
+                .unwrap()
+                .len(),
+            35
+        );
+        assert!(Rule::PairwiseBernoulli(1.5).pairs(5, 7, &mut rng).is_err());
+        // NEST's normal and uniform weight/delay distributions: sample mean
+        // and sd of 40 000 draws within 4 standard errors
+        let n = 40_000;
+        let draws = |d: Dist, rng: &mut rand::rngs::SmallRng| -> Vec<f64> {
+            (0..n).map(|_| d.sample(rng)).collect()
+        };
+        let moments = |x: &[f64]| {
+            let m = x.iter().sum::<f64>() / x.len() as f64;
+            let v = x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / x.len() as f64;
+            (m, v.sqrt())
+        };
+        let normal = draws(
+            Dist::Normal {
+                mean: 20.0,
+                std: 2.0,
+            },
+            &mut rng,
+        );
+        let (m, sd) = moments(&normal);
+        assert!((m - 20.0).abs() < 4.0 * 2.0 / (n as f64).sqrt(), "mean {m}");
+        assert!(
+            (sd - 2.0).abs() < 4.0 * 2.0 / (2.0 * n as f64).sqrt(),
+            "sd {sd}"
+        );
+        let uniform = draws(
+            Dist::Uniform {
+                low: 1.0,
+                high: 2.0,
+            },
+            &mut rng,
+        );
+        assert!(uniform.iter().all(|&x| (1.0..2.0).contains(&x)));
+        let (m, sd) = moments(&uniform);
+        let sd_u = (1.0f64 / 12.0).sqrt();
+        assert!((m - 1.5).abs() < 4.0 * sd_u / (n as f64).sqrt(), "mean {m}");
+        assert!((sd - sd_u).abs() < 0.01, "sd {sd}");
+        assert_eq!(Dist::Constant(3.5).sample(&mut rng), 3.5);
+        assert!(Dist::Uniform {
+            low: 2.0,
+            high: 1.0
+        }
+        .check("w")
+        .is_err());
+        assert!(Dist::Normal {
+            mean: 0.0,
+            std: -1.0
+        }
+        .check("w")
+        .is_err());
+    }
 }
