@@ -1,7 +1,8 @@
 //! `spiking_network`: spiking populations at brain regions, NEST's neuron
 //! models (`iaf_psc_alpha`, `iaf_psc_exp`, `iaf_cond_alpha`, `iaf_cond_exp`,
 //! `aeif_cond_exp`, `aeif_cond_alpha`, `izhikevich`, `hh_psc_alpha`,
-//! `gif_cond_exp`) and
+//! `gif_cond_exp`; tvb-multiscale's `iaf_cond_ww_deco` and
+//! `izhikevich_hamker`) and
 //! connection rules (numerics in `brainstream_models::spiking`).
 //!
 //! Every region listed in `regions` holds the same populations (each with
@@ -49,7 +50,7 @@ use brainstream_runtime::{
 use ndarray::Array3;
 
 const PARAMS: &[ParamSpec] = &[
-    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha, iaf_psc_exp or hh_psc_alpha (weights in pA), iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha or gif_cond_exp (weights in nS), izhikevich (weights in mV); `brainstream list` lists them" },
+    ParamSpec { name: "model", ty: ParamType::Str, default: DefaultValue::Str("iaf_psc_alpha"), range: None, unit: "", doc: "Neuron model, NEST's name: iaf_psc_alpha, iaf_psc_exp or hh_psc_alpha (weights in pA), iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, gif_cond_exp or tvb-multiscale's izhikevich_hamker (weights in nS), izhikevich (weights in mV), tvb-multiscale's iaf_cond_ww_deco (gating increments); `brainstream list` lists them" },
     ParamSpec { name: "dt_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "ms", doc: "The network's own time step h, the graph's dt_ms divided by a whole r ≥ 1 (e.g. 0.05 under 0.1): r steps per graph step, inputs and outputs mapped exactly at the graph's steps (default: the graph's dt_ms)" },
     ParamSpec { name: "solver", ty: ParamType::Str, default: DefaultValue::Str("rkf45"), range: None, unit: "", doc: "How iaf_cond_alpha is integrated: rkf45 (NEST's GSL RKF45, V_m equal to NEST's) or rk4 (exact conductances, 3 RK4 sub-steps for V_m: as accurate as NEST's RKF45, about 7× faster; docs/benchmarks.md)" },
     ParamSpec { name: "neuron_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Neuron parameters by NEST name, e.g. { I_e = 0.0, tau_m = 10.0 } (NEST's lists, e.g. gif_cond_exp's q_sfa = [5.0, 2.0]: up to the vector's length); every model also takes tau_minus (ms, default 20: the trace stdp_synapses onto it read)" },
@@ -71,7 +72,7 @@ const PARAMS: &[ParamSpec] = &[
 /// The kind.
 pub const KIND: KindSpec = KindSpec {
     name: "spiking_network",
-    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, gif_cond_exp, connection rules, delays, regions connected through a connectome, tsodyks2_synapse and stdp_synapse plasticity, Poisson background, current input, V_m recording",
+    doc: "Spiking populations at brain regions: NEST's iaf_psc_alpha, iaf_psc_exp, iaf_cond_alpha, iaf_cond_exp, aeif_cond_exp, aeif_cond_alpha, izhikevich, hh_psc_alpha, gif_cond_exp, tvb-multiscale's iaf_cond_ww_deco and izhikevich_hamker, connection rules, delays, regions connected through a connectome, tsodyks2_synapse and stdp_synapse plasticity, Poisson background, current input, V_m recording",
     params: PARAMS,
     inputs: &[
         PortDecl { name: "spikes_in", ty: PortType::Spikes, doc: "spike trains of proxy devices: senders r·T + k for spiking region r (coupling \"tvb\") or connectome region r (\"spiking\"), T = input.trains_per_region; without an `input` table, a device's trains wired by `connections` with from = \"spikes_in\"", end_stamped: false },
