@@ -31,6 +31,8 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+mod presigmoidal_sum;
+
 /// Initial conditions; the history before t = 0 is constant and equal to them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InitialConditions {
@@ -196,7 +198,7 @@ impl MeanFieldSim {
             ) || cfg
                 .coupling
                 .declared()
-                .is_some_and(|(p, _)| p.sum == Sum::Dense),
+                .is_some_and(|(p, _)| matches!(p.sum, Sum::Dense | Sum::PreSigmoidal)),
             batched(cfg.coupling.kind),
             &seen,
         );
@@ -1487,53 +1489,51 @@ impl<M: Dfun> StepCtx<'_, M> {
                 }
             }
             CouplingKind::PreSigmoidal => {
-                // tvb-library 2.10's own `__call__` (module doc): X(i, v, j)
-                // is region j's variable v delayed by d_ij, 0 where w_ij = 0
-                let x = |i: usize, v: usize, j: usize| -> f32 {
-                    match s.dense_edge[i * n + j] {
-                        u32::MAX => 0.0,
-                        ed => unsafe { hist.get(v * n * h2 + s.off[ed as usize] as usize + w) },
-                    }
-                };
-                let wt = |i: usize, j: usize| -> f64 {
-                    match s.dense_edge[i * n + j] {
-                        u32::MAX => 0.0,
-                        ed => s.w32[ed as usize] as f64,
-                    }
-                };
-                if cp.presigmoidal_dynamic() {
+                // tvb-library 2.10's own `__call__` (module doc), its terms
+                // walked by `presigmoidal_sum::Terms`
+                let terms = presigmoidal_sum::Terms { s, hist, w };
+                let (dynamic, theta) = (cp.presigmoidal_dynamic(), cp.presig_theta());
+                for t in 0..nt {
                     for j in r.clone() {
-                        // c_0[j] = Σ_i w_ij·A(P·X(i, 0, j) − X(i, 1, j)), from
-                        // 0, i ascending; a zero weight adds 0·A = ±0 (A is
-                        // finite there: X = 0), which changes nothing
-                        let mut c_0 = 0.0f64;
-                        for i in 0..n {
-                            if s.dense_edge[i * n + j] != u32::MAX {
-                                let u = cp.presig_arg(x(i, 0, j), x(i, 1, j) as f64);
-                                c_0 += wt(i, j) * cp.presig(u);
-                            }
-                        }
-                        c[j * nt - c0] = c_0;
-                        // the direct output, numpy.diag: X(j, ·, j)
-                        let u = cp.presig_arg(x(j, 0, j), x(j, 1, j) as f64);
-                        c[j * nt + 1 - c0] = cp.presig(u);
-                    }
-                } else {
-                    let theta = cp.presig_theta();
-                    for ci in 0..ncv {
-                        for j in r.clone() {
-                            // c[j] = Σ_i w_ji·A(X(i, v, j)), i ascending
+                        c[j * nt + t - c0] = if dynamic && t == 1 {
+                            let (x, th) = unsafe { terms.direct(j) };
+                            cp.presig(cp.presig_arg(x, th))
+                        } else {
                             let mut acc = 0.0f64;
-                            for i in 0..n {
-                                let w_ji = wt(j, i);
-                                let has = s.dense_edge[i * n + j] != u32::MAX;
-                                if w_ji != 0.0 || has {
-                                    acc += w_ji * cp.presig(cp.presig_arg(x(i, ci, j), theta));
-                                }
-                            }
-                            c[j * nt + ci - c0] = acc;
-                        }
+                            unsafe {
+                                terms.each(j, t, dynamic, theta, |wt, x, th| {
+                                    acc += wt as f64 * cp.presig(cp.presig_arg(x, th))
+                                })
+                            };
+                            acc
+                        };
                     }
+                }
+            }
+            CouplingKind::Declared
+                if cp
+                    .declared()
+                    .is_some_and(|(p, _)| p.sum == Sum::PreSigmoidal) =>
+            {
+                // a user's declaration summed as tvb-library 2.10's
+                // PreSigmoidal: its `pre` over the same terms
+                if let Some((prog, ev)) = cp.declared() {
+                    let mut guard = e.decl[p].lock().unwrap_or_else(|e| e.into_inner());
+                    let terms = presigmoidal_sum::Terms { s, hist, w };
+                    let values = cp.params.values();
+                    unsafe {
+                        presigmoidal_sum::declared_rows(
+                            &terms,
+                            prog,
+                            ev,
+                            &mut guard,
+                            values,
+                            r.clone(),
+                            nt,
+                            c,
+                            c0,
+                        )
+                    };
                 }
             }
             CouplingKind::Sigmoidal => {

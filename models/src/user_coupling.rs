@@ -6,7 +6,8 @@
 //! evaluates with [`CouplingEval`]: `pre` over the connections of a
 //! region in blocks, the products `w_ij·pre` and their sum by the
 //! declaration's rules (sparse or dense, numpy's or float64 precision),
-//! then `post(gx)`.
+//! then `post(gx)`; or, summed `"presigmoidal"`, `pre` over the terms of
+//! tvb-library 2.10's PreSigmoidal sum (`engine/presigmoidal_sum.rs`).
 //!
 //! The built-in couplings' declarations are `models/decl/couplings/*.toml`;
 //! loaded as a user's coupling (under another name), each gives the
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use brainstream_modeldecl::coupling::{self as decl, CouplingProgram, Sum};
+use brainstream_modeldecl::coupling::{self as decl, CouplingProgram};
 
 use crate::coupling::{CouplingInfo, CouplingKind, COUPLINGS};
 use crate::user_model::{
@@ -57,8 +58,7 @@ pub fn load(path: &Path, shown: &str) -> Result<&'static CouplingInfo, UserModel
 }
 
 /// Checks the declaration `text` (named `shown` in messages) and makes it a
-/// coupling: not named as a built-in, and summed by a rule a declared
-/// coupling may use.
+/// coupling, not named as a built-in.
 pub fn compile(shown: &str, text: &str) -> Result<&'static CouplingInfo, UserModelError> {
     let (program, warnings) = decl::compile(shown, text)?;
     if let Some(w) = warnings {
@@ -70,12 +70,6 @@ pub fn compile(shown: &str, text: &str) -> Result<&'static CouplingInfo, UserMod
         return Err(UserModelError::BuiltinCoupling {
             path: shown.to_string(),
             name: program.name,
-        });
-    }
-    if program.sum == Sum::PreSigmoidal {
-        return Err(UserModelError::Unsupported {
-            path: shown.to_string(),
-            cause: "sum = \"presigmoidal\" is tvb-library's PreSigmoidal's own rule (coupling = \"PreSigmoidal\"); a declared coupling is summed \"sparse\" or \"dense\"".into(),
         });
     }
     Ok(info_of(program, text))

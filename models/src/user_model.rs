@@ -33,8 +33,6 @@ pub enum UserModelError {
     BuiltinName { path: String, name: String },
     #[error("{path}: the coupling is named `{name}`, the name of a built-in coupling; give yours another name")]
     BuiltinCoupling { path: String, name: String },
-    #[error("{path}: {cause}")]
-    Unsupported { path: String, cause: String },
 }
 
 /// A user's model with one parameter set, ready for the engine.

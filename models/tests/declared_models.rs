@@ -217,15 +217,20 @@ fn per_region_parameters_are_bit_identical_both_ways() {
     }
 }
 
-/// A run of `info` under `coupling` (`[("a", 0.01)]`-like overrides given),
-/// its raw states up to the end or to a divergence.
-fn run_coupled(info: &'static ModelInfo, coupling: Coupling) -> Vec<f64> {
+/// A run of `info` under `coupling` (`[("a", 0.01)]`-like overrides given)
+/// on `connectivity`, its raw states up to the end or to a divergence.
+fn run_coupled(
+    info: &'static ModelInfo,
+    coupling: Coupling,
+    connectivity: Connectivity,
+) -> Vec<f64> {
     let nv = info.nvar();
+    let n = connectivity.n;
     let mut sim = MeanFieldSim::new(MeanFieldConfig {
         model: info,
         model_params: ParamSet::defaults(info.params),
         coupling,
-        connectivity: Connectivity::tvb76(),
+        connectivity,
         speed_mm_per_ms: 3.0,
         dt_ms: 0.1,
         scheme: Scheme::Heun,
@@ -241,22 +246,34 @@ fn run_coupled(info: &'static ModelInfo, coupling: Coupling) -> Vec<f64> {
     })
     .unwrap();
     let steps = 300;
-    let mut out = vec![0.0; steps * nv * 76];
+    let mut out = vec![0.0; steps * nv * n];
     match sim.run(steps, &mut out) {
         Ok(()) => out,
-        Err(ModelError::Diverged { step, .. }) => out[..(step as usize - 1) * nv * 76].to_vec(),
+        Err(ModelError::Diverged { step, .. }) => out[..(step as usize - 1) * nv * n].to_vec(),
         Err(e) => panic!("{}: {e}", info.name),
     }
 }
+
+/// PreSigmoidal's two forms, each on its model with parameters off the
+/// defaults, as tvb_cases.rs's references: static (`theta`, the weights
+/// transposed) and dynamic (the threshold the second coupled variable, the
+/// direct output the second term).
+const PRESIGMOIDAL_CASES: &[(&str, &[(&str, f64)])] = &[
+    ("Hopfield", &[("dynamic", 0.0), ("theta", 0.3), ("G", 10.0)]),
+    (
+        "HopfieldDynamic",
+        &[("H", 0.2), ("Q", 0.8), ("G", 5.0), ("P", 1.3)],
+    ),
+];
 
 /// Every built-in coupling's declaration (`models/decl/couplings/`),
 /// loaded as a user's coupling under another name and evaluated from it,
 /// gives the built-in's runs to the last bit: sparse and dense sums,
 /// float32 and float64 products, the target's own state (Difference,
 /// Kuramoto), two coupled variables combined into one term
-/// (SigmoidalJansenRit) and a term per coupled variable (SupHopf, two).
-/// PreSigmoidal's own sum rule is the built-in's alone: its declaration is
-/// refused as a user's coupling, by name.
+/// (SigmoidalJansenRit), a term per coupled variable (SupHopf, two), and
+/// tvb-library 2.10's PreSigmoidal sum (`sum = "presigmoidal"`: static on
+/// Hopfield, dynamic on HopfieldDynamic).
 #[test]
 fn declared_couplings_give_the_built_ins_bits() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/decl/couplings");
@@ -273,13 +290,7 @@ fn declared_couplings_give_the_built_ins_bits() {
         // its own name is refused: that of a built-in
         let e = brainstream_models::user_coupling::compile("c.toml", &text).unwrap_err();
         assert!(e.to_string().contains("built-in coupling"), "{e}");
-        let declared = brainstream_models::user_coupling::compile("c.toml", &renamed);
-        if name == "PreSigmoidal" {
-            let e = declared.unwrap_err().to_string();
-            assert!(e.contains("presigmoidal"), "{e}");
-            continue;
-        }
-        let info = declared.unwrap();
+        let info = brainstream_models::user_coupling::compile("c.toml", &renamed).unwrap();
         // loaded as a user's, the declaration gives the table the build
         // generated from it for the built-in: names, defaults, ranges (a
         // coupling's range is also its limit), units and docs
@@ -300,7 +311,8 @@ fn declared_couplings_give_the_built_ins_bits() {
             info.doc.split(" (tvb-library").next().unwrap(),
             "{name}"
         );
-        // a parameter set off the defaults, as a graph would give
+        // the models it couples, each with a parameter set off the
+        // defaults, as a graph would give
         let over: Vec<(&str, f64)> = match name.as_str() {
             "Linear" => vec![("a", 0.01), ("b", 0.001)],
             "Sigmoidal" => vec![("a", 2.0), ("sigma", 1.5), ("midpoint", 0.1)],
@@ -308,12 +320,16 @@ fn declared_couplings_give_the_built_ins_bits() {
             "HyperbolicTangent" => vec![("a", 0.01), ("b", 0.5)],
             _ => vec![("a", 0.01)],
         };
-        let models: &[&str] = match name.as_str() {
-            "SigmoidalJansenRit" => &["JansenRit"],
-            "Kuramoto" => &["Kuramoto"],
-            _ => &["Generic2dOscillator", "SupHopf"],
+        let cases: Vec<(&str, Vec<(&str, f64)>)> = match name.as_str() {
+            "SigmoidalJansenRit" => vec![("JansenRit", over)],
+            "Kuramoto" => vec![("Kuramoto", over)],
+            "PreSigmoidal" => PRESIGMOIDAL_CASES
+                .iter()
+                .map(|(m, over)| (*m, over.to_vec()))
+                .collect(),
+            _ => vec![("Generic2dOscillator", over.clone()), ("SupHopf", over)],
         };
-        for m in models {
+        for (m, over) in &cases {
             let model = model_info(m).unwrap();
             let built_in = Coupling::new(&name, over.iter().copied()).unwrap();
             let mine = Coupling::from_info(info, over.iter().copied()).unwrap();
@@ -322,7 +338,10 @@ fn declared_couplings_give_the_built_ins_bits() {
                 mine.n_terms(model.cvar.len()),
                 "{name} {m}"
             );
-            let (a, b) = (run_coupled(model, built_in), run_coupled(model, mine));
+            let (a, b) = (
+                run_coupled(model, built_in, Connectivity::tvb76()),
+                run_coupled(model, mine, Connectivity::tvb76()),
+            );
             assert!(
                 a.len() > 76 * model.nvar() * 10,
                 "{name} {m} diverged at once"
@@ -331,9 +350,49 @@ fn declared_couplings_give_the_built_ins_bits() {
             checked += 1;
         }
     }
-    assert_eq!(
-        checked,
-        2 * 5 + 2,
-        "every coupling file but PreSigmoidal checked"
-    );
+    assert_eq!(checked, 2 * 5 + 2 + 2, "every coupling file checked");
+}
+
+/// PreSigmoidal's declaration as a user's coupling on a dense, asymmetric
+/// connectome of 100 regions (a tenth of the weights 0, so that the static
+/// form's terms with w_ji ≠ 0 but w_ij = 0 read X = 0): more terms per sum
+/// than one block of `pre` (`modeldecl::coupling::BLOCK`, 64), both forms
+/// give the built-in's bits.
+#[test]
+fn a_declared_presigmoidal_sum_over_many_blocks_gives_the_built_ins_bits() {
+    let n = 100;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut matrix = |zero: f64, scale: f64| brainstream_models::datafile::Matrix {
+        rows: n,
+        cols: n,
+        data: (0..n * n)
+            .map(|_| {
+                if rng.gen::<f64>() < zero {
+                    0.0
+                } else {
+                    scale * rng.gen::<f64>()
+                }
+            })
+            .collect(),
+    };
+    let (weights, lengths) = (matrix(0.1, 0.05), matrix(0.0, 60.0));
+    let conn = Connectivity::from_parts(weights, lengths, None, None, "dense100").unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/decl/couplings/PreSigmoidal.toml"
+    ))
+    .unwrap()
+    .replace("name = \"PreSigmoidal\"", "name = \"MyPreSigmoidalDense\"");
+    let info = brainstream_models::user_coupling::compile("c.toml", &text).unwrap();
+    for &(m, over) in PRESIGMOIDAL_CASES {
+        let model = model_info(m).unwrap();
+        let built_in = Coupling::new("PreSigmoidal", over.iter().copied()).unwrap();
+        let mine = Coupling::from_info(info, over.iter().copied()).unwrap();
+        let (a, b) = (
+            run_coupled(model, built_in, conn.clone()),
+            run_coupled(model, mine, conn.clone()),
+        );
+        assert!(a.len() > n * model.nvar() * 10, "{m} diverged at once");
+        assert_eq!(bits(&a), bits(&b), "{m}");
+    }
 }
