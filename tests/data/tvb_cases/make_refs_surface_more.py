@@ -77,19 +77,40 @@ from tvb.simulator.lab import (connectivity, coupling, integrators, models,  # n
                                monitors, simulator)
 
 
-def run(conn, ctx, mons, length):
+def run(conn, ctx, mons, length, stimulus=None):
+    """surface_g2d on the cortex `ctx` with the monitors `mons` (and a
+    stimulus, if given) for `length` ms: the monitors' outputs, the horizon."""
     model = models.Generic2dOscillator(a=np.array([G2D_A]))
     model.variables_of_interest = tuple(model.state_variables)
     sim = simulator.Simulator(model=model, connectivity=conn,
                               coupling=coupling.Linear(a=np.array([LIN_A])),
                               integrator=integrators.HeunDeterministic(dt=DT),
-                              monitors=mons, surface=ctx)
+                              monitors=mons, surface=ctx, stimulus=stimulus)
     conn.set_idelays(DT)
     horizon = int(conn.idelays.max()) + 1
     ic = golden_ic(model, len(ctx.region_mapping))
     sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
     sim.configure()
     return sim.run(simulation_length=length), horizon
+
+
+def save_every_ms(name, conn, ctx, out):
+    """A Raw monitor's `out` kept every 1 ms (the last step of each, as
+    surface_g2d's SubSample) into surface_NAME_data.npy (every STRIDE-th
+    vertex), _regions.npy (V and W averaged per region) and _time.npy:
+    the kept times and states, and the decimation."""
+    t, y = out
+    y = y[..., 0]
+    dec = int(round(1.0 / DT))
+    idx = np.arange(dec - 1, y.shape[0], dec)
+    t, y = t[idx], y[idx]
+    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
+                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    base = os.path.join(OUT, "surface_" + name)
+    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
+    np.save(base + "_regions.npy", regions.astype(np.float64))
+    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
+    return t, y, dec
 
 
 def sensors_case(conn):
@@ -134,17 +155,8 @@ def lcfile_case(conn):
     m = lc.matrix.tocsr()
     length = 10.0
     (out,), horizon = run(conn, ctx, (monitors.Raw(),), length)
-    t, y = out
-    y = y[..., 0]
-    dec = int(round(1.0 / DT))
-    idx = np.arange(dec - 1, y.shape[0], dec)
-    t, y = t[idx], y[idx]
-    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
-                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    t, y, dec = save_every_ms("lcfile", conn, ctx, out)
     base = os.path.join(OUT, "surface_lcfile")
-    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
-    np.save(base + "_regions.npy", regions.astype(np.float64))
-    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
     picks = [(0, 1), (0, 7972), (100, int(m[100].indices[0])), (16383, int(m[16383].indices[-1]))]
     meta = dict(file="local_connectivity_16384.mat", matrix_name="LocalCoupling", nnz=int(m.nnz),
                 total=float(m.data.sum()), entries=[[i, j, float(m[i, j])] for i, j in picks],
@@ -169,29 +181,10 @@ def stimulus_case(conn):
                                    focal_points_triangles=np.array(STIM_TRIANGLES),
                                    temporal=equations.PulseTrain(parameters=dict(STIM_PULSE)),
                                    spatial=equations.Gaussian(parameters=dict(STIM_SPATIAL)))
-    model = models.Generic2dOscillator(a=np.array([G2D_A]))
-    model.variables_of_interest = tuple(model.state_variables)
-    sim = simulator.Simulator(model=model, connectivity=conn,
-                              coupling=coupling.Linear(a=np.array([LIN_A])),
-                              integrator=integrators.HeunDeterministic(dt=DT),
-                              monitors=(monitors.Raw(),), surface=ctx, stimulus=stim)
-    conn.set_idelays(DT)
-    horizon = int(conn.idelays.max()) + 1
-    ic = golden_ic(model, len(ctx.region_mapping))
-    sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
-    sim.configure()
     length = 10.0
-    (t, y), = sim.run(simulation_length=length)
-    y = y[..., 0]
-    dec = int(round(1.0 / DT))
-    idx = np.arange(dec - 1, y.shape[0], dec)
-    t, y = t[idx], y[idx]
-    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
-                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    (out,), horizon = run(conn, ctx, (monitors.Raw(),), length, stimulus=stim)
+    t, y, dec = save_every_ms("stim", conn, ctx, out)
     base = os.path.join(OUT, "surface_stim")
-    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
-    np.save(base + "_regions.npy", regions.astype(np.float64))
-    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
     # the spatial pattern (sum over the foci of the Gaussian of the distance)
     np.save(base + "_spatial.npy", stim.spatial_pattern[::STRIDE, 0].astype(np.float64))
     meta = dict(focal_triangles=STIM_TRIANGLES, focal_vertices=[int(v) for v in stim.focal_points_surface],
@@ -260,29 +253,10 @@ def stimregion_case(conn):
     pulse = dict(PULSE, T=4.0, tau=1.5, onset=1.0)
     stim = patterns.StimuliRegion(temporal=equations.PulseTrain(parameters=pulse),
                                   connectivity=conn, weight=w)
-    model = models.Generic2dOscillator(a=np.array([G2D_A]))
-    model.variables_of_interest = tuple(model.state_variables)
-    sim = simulator.Simulator(model=model, connectivity=conn,
-                              coupling=coupling.Linear(a=np.array([LIN_A])),
-                              integrator=integrators.HeunDeterministic(dt=DT),
-                              monitors=(monitors.Raw(),), surface=ctx, stimulus=stim)
-    conn.set_idelays(DT)
-    horizon = int(conn.idelays.max()) + 1
-    ic = golden_ic(model, len(ctx.region_mapping))
-    sim.initial_conditions = np.repeat(ic[None, :, :, None], horizon, axis=0)
-    sim.configure()
     length = 10.0
-    (t, y), = sim.run(simulation_length=length)
-    y = y[..., 0]
-    dec = int(round(1.0 / DT))
-    idx = np.arange(dec - 1, y.shape[0], dec)
-    t, y = t[idx], y[idx]
-    regions = np.stack([RefSurface.surface_state_to_rois(ctx.region_mapping, conn.number_of_regions,
-                                                         yk[:, :, None])[0, :, 0] for yk in y])
+    (out,), horizon = run(conn, ctx, (monitors.Raw(),), length, stimulus=stim)
+    t, y, dec = save_every_ms("stimregion", conn, ctx, out)
     base = os.path.join(OUT, "surface_stimregion")
-    np.save(base + "_data.npy", y[:, :, ::STRIDE].astype(np.float64))
-    np.save(base + "_regions.npy", regions.astype(np.float64))
-    np.save(base + "_time.npy", np.asarray(t, dtype=np.float64))
     meta = dict(weights=WEIGHTS, temporal=dict(pulse, equation="PulseTrain"), length_ms=length,
                 horizon=horizon, vertex_stride=STRIDE, decimate=dec,
                 shape=list(y[:, :, ::STRIDE].shape), brain="surface_g2d")
