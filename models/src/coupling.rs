@@ -50,7 +50,7 @@
 
 use std::sync::Arc;
 
-use brainstream_modeldecl::coupling::{CouplingEval, CouplingProgram};
+use brainstream_modeldecl::coupling::{CouplingEval, CouplingProgram, Sum};
 
 use crate::error::ModelError;
 use crate::params::{ParamDef, ParamSet};
@@ -162,7 +162,8 @@ impl Coupling {
 
     /// The parameters that may change between two windows of a run
     /// (steering): every scalar one but PreSigmoidal's switches `dynamic`
-    /// and `globalT`, which change what is computed.
+    /// and `globalT`, which change what is computed (a user's coupling
+    /// summed `"presigmoidal"`: `dynamic`).
     pub fn steerable(&self) -> Vec<&'static str> {
         self.params
             .defs()
@@ -171,6 +172,10 @@ impl Coupling {
             .map(|d| d.name)
             .filter(|n| {
                 !(self.kind == CouplingKind::PreSigmoidal && matches!(*n, "dynamic" | "globalT"))
+            })
+            // a user's presigmoidal sum: `dynamic` sets the number of terms
+            .filter(|n| {
+                !(*n == "dynamic" && self.info.user.is_some_and(|p| p.sum == Sum::PreSigmoidal))
             })
             .collect()
     }

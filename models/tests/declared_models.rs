@@ -357,7 +357,7 @@ fn declared_couplings_give_the_built_ins_bits() {
 /// connectome of 100 regions (a tenth of the weights 0, so that the static
 /// form's terms with w_ji ≠ 0 but w_ij = 0 read X = 0): more terms per sum
 /// than one block of `pre` (`modeldecl::coupling::BLOCK`, 64), both forms
-/// give the built-in's bits.
+/// give the built-in's bits; its `dynamic` switch cannot be steered.
 #[test]
 fn a_declared_presigmoidal_sum_over_many_blocks_gives_the_built_ins_bits() {
     let n = 100;
@@ -384,6 +384,14 @@ fn a_declared_presigmoidal_sum_over_many_blocks_gives_the_built_ins_bits() {
     .unwrap()
     .replace("name = \"PreSigmoidal\"", "name = \"MyPreSigmoidalDense\"");
     let info = brainstream_models::user_coupling::compile("c.toml", &text).unwrap();
+    // its `dynamic` switch sets the number of terms: not steerable
+    let c = Coupling::from_info(info, []).unwrap();
+    assert!(!c.steerable().contains(&"dynamic") && c.steerable().contains(&"H"));
+    let e = c.with_param("dynamic", 0.0).unwrap_err().to_string();
+    assert!(
+        e.contains("MyPreSigmoidalDense has no parameter `dynamic`"),
+        "{e}"
+    );
     for &(m, over) in PRESIGMOIDAL_CASES {
         let model = model_info(m).unwrap();
         let built_in = Coupling::new("PreSigmoidal", over.iter().copied()).unwrap();
