@@ -694,6 +694,10 @@ mod cosim_jr76;
 #[path = "parts/cosim_ww_deco76.rs"]
 mod cosim_ww_deco76;
 
+// tvb-multiscale's basal ganglia scenario (graphs/cosim_basal_ganglia_izh.toml), in this binary
+#[path = "parts/cosim_basal_ganglia.rs"]
+mod cosim_basal_ganglia;
+
 // Receptors beyond 0 (iaf_cond_ww_deco's external AMPA synapses) through every route of a graph, in this binary
 #[path = "parts/spiking_receptors.rs"]
 mod spiking_receptors;

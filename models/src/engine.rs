@@ -970,14 +970,24 @@ mod wide_sum {
         unsafe {
             let p = base.add(*off.get_unchecked(q) as usize);
             let wt = _mm512_set1_ps(*w.get_unchecked(q));
-            std::array::from_fn(|g| _mm512_mul_ps(wt, _mm512_loadu_ps(p.add(16 * g))))
+            // a loop, not `array::from_fn`: a closure is compiled without
+            // AVX-512 and kept out of line, its registers spilled
+            let mut out = [_mm512_set1_ps(0.0); G];
+            for (g, o) in out.iter_mut().enumerate() {
+                *o = _mm512_mul_ps(wt, _mm512_loadu_ps(p.add(16 * g)));
+            }
+            out
         }
     }
 
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn add<const G: usize>(a: [__m512; G], b: [__m512; G]) -> [__m512; G] {
-        std::array::from_fn(|g| _mm512_add_ps(a[g], b[g]))
+        let mut out = a;
+        for (o, y) in out.iter_mut().zip(b) {
+            *o = _mm512_add_ps(*o, y);
+        }
+        out
     }
 
     /// `f(0) + pairwise(f(1) … f(n − 1))`.
@@ -1020,8 +1030,10 @@ mod wide_sum {
                 }
                 res
             } else if n <= 128 {
-                let mut r: [[__m512; G]; 8] =
-                    std::array::from_fn(|k| prod(base, off, w, start + k));
+                let mut r: [[__m512; G]; 8] = [[_mm512_set1_ps(0.0); G]; 8];
+                for (k, rk) in r.iter_mut().enumerate() {
+                    *rk = prod(base, off, w, start + k);
+                }
                 let end = start + n - n % 8;
                 let mut q = start + 8;
                 while q < end {
