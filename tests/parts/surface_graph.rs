@@ -154,18 +154,8 @@ fn surface_bold_region_roi_is_tvb_library_s() {
     let g = dir.path().join("g.toml");
     std::fs::write(
         &g,
-        r#"
-[simulation]
-dt_ms = 0.1
-duration_ms = 200.0
-[actors.cortex]
-kind = "surface"
-local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
-local_coupling_strength = 0.05
-model_params = { a = 2.0 }
-coupling_params = { a = 0.0042, b = 0.0 }
-variables = ["V", "W"]
-[actors.bold]
+        g2d_cortex(200.0)
+            + r#"[actors.bold]
 kind = "bold"
 period_ms = 20.0
 offset_steps = 512
@@ -321,6 +311,29 @@ fn tvb_data_dir() -> Option<std::path::PathBuf> {
         .map(|d| std::path::PathBuf::from(d.trim()))
 }
 
+/// The graph text of the surface_g2d brain (`graphs/surface_g2d.toml`'s
+/// cortex: Generic2dOscillator a = 2 on tvb-data's 16k cortex, the
+/// Gaussian local connectivity, Linear a = 0.0042, dt 0.1 ms) run for
+/// `duration_ms`, every vertex on `state` (the default stride); the
+/// monitors and recorders follow it.
+fn g2d_cortex(duration_ms: f64) -> String {
+    format!(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = {duration_ms:?}
+[actors.cortex]
+kind = "surface"
+local_connectivity = {{ equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }}
+local_coupling_strength = 0.05
+model_params = {{ a = 2.0 }}
+coupling_params = {{ a = 0.0042, b = 0.0 }}
+variables = ["V", "W"]
+vertex_stride = 1
+"#
+    )
+}
+
 /// Appends to a surface graph a recorder `M_rec` for each sensor monitor
 /// `M` of `monitors`, with the edges `cortex.state → M → M_rec`.
 fn record_monitors(text: &mut String, monitors: &[&str]) {
@@ -375,21 +388,7 @@ fn surface_eeg_and_meg_are_tvb_library_s() {
     };
     let pm = td.join("projectionMatrix");
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(
-        r#"
-[simulation]
-dt_ms = 0.1
-duration_ms = 20.0
-[actors.cortex]
-kind = "surface"
-local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
-local_coupling_strength = 0.05
-model_params = { a = 2.0 }
-coupling_params = { a = 0.0042, b = 0.0 }
-variables = ["V", "W"]
-vertex_stride = 1
-"#,
-    );
+    let mut text = g2d_cortex(20.0);
     let eeg = pm.join("projection_eeg_65_surface_16k.npy");
     let meg = pm.join("projection_meg_276_surface_16k.npy");
     text.push_str(&format!(
@@ -423,20 +422,8 @@ vertex_stride = 1
 #[test]
 fn surface_analytic_ieeg_eeg_and_meg_are_tvb_library_s() {
     let dir = tempfile::tempdir().unwrap();
-    let mut text = String::from(
-        r#"
-[simulation]
-dt_ms = 0.1
-duration_ms = 10.0
-[actors.cortex]
-kind = "surface"
-local_connectivity = { equation = "Gaussian", sigma = 3.0, amp = 1.0, cutoff = 10.0 }
-local_coupling_strength = 0.05
-model_params = { a = 2.0 }
-coupling_params = { a = 0.0042, b = 0.0 }
-variables = ["V", "W"]
-vertex_stride = 1
-[actors.ieeg]
+    let mut text = g2d_cortex(10.0)
+        + r#"[actors.ieeg]
 kind = "ieeg"
 sensors = "builtin:seeg588"
 projection = "analytic"
@@ -453,8 +440,7 @@ kind = "meg"
 projection = "analytic"
 surface = "builtin:cortex_16k"
 offset_steps = 512
-"#,
-    );
+"#;
     record_monitors(&mut text, &["ieeg", "eeg", "meg"]);
     let g = dir.path().join("g.toml");
     std::fs::write(&g, text).unwrap();
