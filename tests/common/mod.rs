@@ -215,3 +215,52 @@ pub fn vulkan_device(what: &str) -> Option<brainstream::gpu::GpuDevice> {
         }
     }
 }
+
+/// Bit patterns, so that NaN equals NaN (and −0 is not +0).
+pub fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+/// A closed loop's graph text: ReducedWongWang on the 76-region connectome
+/// (Linear coupling a = 0.0042, Heun, golden initial conditions),
+/// `duration_ms` long in windows of 10 ms (seed 42), its S recorded by
+/// `raw`; the actor `ctrl` (`ctrl`: the lines of its `[actors.ctrl]`
+/// table) steers the mean field through its `control` output, over a 10 ms
+/// edge into `brain.control`; `edges` (more `[[edges]]`) come before that
+/// edge.
+pub fn rww_control_loop(duration_ms: f64, ctrl: &str, edges: &str) -> String {
+    format!(
+        r#"
+[simulation]
+dt_ms = 0.1
+duration_ms = {duration_ms:?}
+seed = 42
+sync_ms = 10.0
+
+[actors.brain]
+kind = "mean_field"
+model = "ReducedWongWang"
+connectivity = "builtin:tvb76"
+speed_mm_per_ms = 3.0
+coupling = "Linear"
+coupling_params = {{ a = 0.0042, b = 0.0 }}
+integrator = "HeunDeterministic"
+initial_conditions = "golden"
+variables = ["S"]
+
+[actors.ctrl]
+{ctrl}
+[actors.raw]
+kind = "hdf5_recorder"
+
+[[edges]]
+from = "brain.state"
+to = "raw.input"
+{edges}
+[[edges]]
+from = "ctrl.control"
+to = "brain.control"
+delay_ms = 10.0
+"#
+    )
+}

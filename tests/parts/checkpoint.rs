@@ -513,11 +513,7 @@ fn steered_stop_and_resume(
 #[test]
 fn a_run_steered_by_a_controller_resumes_to_the_bit() {
     let dir = tempfile::tempdir().unwrap();
-    let g = write(
-        dir.path(),
-        "loop.toml",
-        &super::closed_loop::LOOP.replace("EXTRA", ""),
-    );
+    let g = write(dir.path(), "loop.toml", &super::closed_loop::loop_graph(""));
     steered_stop_and_resume(&g, &[], "150", "100", &["raw.h5"]);
 }
 
@@ -626,11 +622,7 @@ fn a_checkpoint_of_format_1_resumes_unsteered_runs_only() {
     );
     same_recordings(&d.join("full"), &d.join("half"), MF, "format 1");
     // steered by a controller: refused, naming the actor and the controller
-    let lp = write(
-        d,
-        "loop.toml",
-        &super::closed_loop::LOOP.replace("EXTRA", ""),
-    );
+    let lp = write(d, "loop.toml", &super::closed_loop::loop_graph(""));
     // the controller's first change applies before window 2: none before
     // the checkpoint at window 1, so the file can be made into format 1
     ok(

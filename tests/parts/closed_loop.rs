@@ -8,28 +8,12 @@ use super::common::*;
 
 /// RWW on the 76-region connectome, 300 ms in windows of 10 ms, whose
 /// coupling `a` a proportional controller sets from the mean of S over
-/// every region each window, over a 10 ms edge. `EXTRA` is replaced by
-/// more actors or edges.
-pub(crate) const LOOP: &str = r#"
-[simulation]
-dt_ms = 0.1
-duration_ms = 300.0
-seed = 42
-sync_ms = 10.0
-
-[actors.brain]
-kind = "mean_field"
-model = "ReducedWongWang"
-connectivity = "builtin:tvb76"
-speed_mm_per_ms = 3.0
-coupling = "Linear"
-coupling_params = { a = 0.0042, b = 0.0 }
-integrator = "HeunDeterministic"
-initial_conditions = "golden"
-variables = ["S"]
-
-[actors.ctrl]
-kind = "proportional_control"
+/// every region each window, over a 10 ms edge ([`rww_control_loop`]);
+/// `extra`: more actors or edges.
+pub(crate) fn loop_graph(extra: &str) -> String {
+    rww_control_loop(
+        300.0,
+        r#"kind = "proportional_control"
 key = "coupling_params.a"
 variable = "S"
 setpoint = 0.45
@@ -37,24 +21,10 @@ gain = -0.1
 initial = 0.0042
 min = 0.0
 max = 0.05
-
-[actors.raw]
-kind = "hdf5_recorder"
-
-[[edges]]
-from = "brain.state"
-to = "raw.input"
-
-[[edges]]
-from = "brain.state"
-to = "ctrl.input"
-
-[[edges]]
-from = "ctrl.control"
-to = "brain.control"
-delay_ms = 10.0
-EXTRA
-"#;
+"#,
+        "\n[[edges]]\nfrom = \"brain.state\"\nto = \"ctrl.input\"\n",
+    ) + extra
+}
 
 fn run_graph(graph: &std::path::Path, out: &std::path::Path, more: &[&str]) -> String {
     let o = bs()
@@ -78,14 +48,10 @@ fn events(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
-}
-
 #[test]
 fn a_controller_steers_the_coupling_and_the_replay_needs_no_controller() {
     let dir = tempfile::tempdir().unwrap();
-    let g = write(dir.path(), "loop.toml", &LOOP.replace("EXTRA", ""));
+    let g = write(dir.path(), "loop.toml", &loop_graph(""));
     let (a, b, c) = (
         dir.path().join("a"),
         dir.path().join("b"),
@@ -175,8 +141,7 @@ fn refused(text: &str) -> String {
 #[test]
 fn control_edges_that_cannot_work_are_refused_at_load() {
     // into an actor whose kind takes no control
-    let err = refused(&LOOP.replace(
-        "EXTRA",
+    let err = refused(&loop_graph(
         "[[edges]]\nfrom = \"ctrl.control\"\nto = \"raw.control\"\ndelay_ms = 10.0\n",
     ));
     assert!(
@@ -187,7 +152,7 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
     );
     // a series into a control input, and changes into a series input
     let err = refused(
-        &LOOP
+        &loop_graph("")
             .replace("to = \"ctrl.input\"", "to = \"brain.control\"")
             .replace(
                 "from = \"ctrl.control\"\nto = \"brain.control\"",
@@ -196,8 +161,7 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
             .replace(
                 "[[edges]]\nfrom = \"brain.state\"\nto = \"raw.input\"\n",
                 "",
-            )
-            .replace("EXTRA", ""),
+            ),
     );
     assert!(
         err.contains("type mismatch: `brain.state` sends series but `brain.control` takes control")
@@ -208,20 +172,17 @@ fn control_edges_that_cannot_work_are_refused_at_load() {
     );
     // a key the target cannot change
     let err = refused(
-        &LOOP
-            .replace("key = \"coupling_params.a\"", "key = \"speed_mm_per_ms\"")
-            .replace("EXTRA", ""),
+        &loop_graph("").replace("key = \"coupling_params.a\"", "key = \"speed_mm_per_ms\""),
     );
     // a value that is not a finite number stops the run, naming it
     let dir = tempfile::tempdir().unwrap();
     let g = write(
         dir.path(),
         "inf.toml",
-        &LOOP
+        &loop_graph("")
             .replace("setpoint = 0.45", "setpoint = -1e308")
             .replace("gain = -0.1", "gain = 1e308")
-            .replace("max = 0.05\n", "")
-            .replace("EXTRA", ""),
+            .replace("max = 0.05\n", ""),
     );
     let o = bs()
         .args(["run", "-q", "--out"])

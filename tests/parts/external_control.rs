@@ -9,66 +9,21 @@ use super::*;
 
 /// RWW on the 76-region connectome, 100 ms in windows of 10 ms, whose
 /// coupling `a` the external tests/external/controller.py sets over a 10 ms
-/// edge from its `schedule`; `KEYS` and `SCHEDULE` are replaced.
-const LOOP: &str = r#"
-[simulation]
-dt_ms = 0.1
-duration_ms = 100.0
-seed = 42
-sync_ms = 10.0
-
-[actors.brain]
-kind = "mean_field"
-model = "ReducedWongWang"
-connectivity = "builtin:tvb76"
-speed_mm_per_ms = 3.0
-coupling = "Linear"
-coupling_params = { a = 0.0042, b = 0.0 }
-integrator = "HeunDeterministic"
-initial_conditions = "golden"
-variables = ["S"]
-
-[actors.ctrl]
-kind = "external"
-command = ["python3", "SCRIPT"]
-regions = ["ctrl"]
-populations = { E = 1 }
-KEYS
-config = { schedule = SCHEDULE }
-
-[actors.raw]
-kind = "hdf5_recorder"
-
-[[edges]]
-from = "brain.state"
-to = "raw.input"
-
-[[edges]]
-from = "ctrl.control"
-to = "brain.control"
-delay_ms = 10.0
-"#;
-
+/// edge from its `schedule` ([`rww_control_loop`]), its `control_keys`
+/// line `keys`.
 fn graph(dir: &Path, name: &str, keys: &str, schedule: &str) -> PathBuf {
     let script = root().join("tests/external/controller.py");
-    write(
-        dir,
-        name,
-        &LOOP
-            .replace("SCRIPT", &script.display().to_string())
-            .replace("KEYS", keys)
-            .replace("SCHEDULE", schedule),
-    )
+    let ctrl = format!(
+        "kind = \"external\"\ncommand = [\"python3\", \"{}\"]\nregions = [\"ctrl\"]\npopulations = {{ E = 1 }}\n{keys}\nconfig = {{ schedule = {schedule} }}\n",
+        script.display()
+    );
+    write(dir, name, &rww_control_loop(100.0, &ctrl, ""))
 }
 
 fn ok(o: Output) -> String {
     let err = stderr(&o);
     assert!(o.status.success(), "{err}");
     err
-}
-
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
 }
 
 #[test]
