@@ -8,6 +8,9 @@
 #   - g++ and the Boost and libltdl headers, for the NEST adapter's native
 #     spike reader (without them it reads NEST's memory backend, slower);
 #   - Open MPI (mpirun and headers) and libclang, for the `mpi` feature.
+# The static archives build.rs links into the programs (libhdf5.a, libsz.a,
+# libaec.a, libz.a, libfontconfig.a, libfreetype.a, libpng16.a, libbrotli*.a,
+# libexpat.a, libstdc++.a) come with libhdf5-dev, libfontconfig1-dev and g++.
 # Idempotent and quick when everything is there.
 set -euo pipefail
 
