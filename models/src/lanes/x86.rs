@@ -55,27 +55,6 @@ pub unsafe fn rows_avx512<M: LaneDfun>(
     rows_v::<M, F64x8>(m, nv, nt, x, c, dx)
 }
 
-/// `erfc` of 4 lanes, compiled once for AVX2 (called 18 times by
-/// TVB-AdEx's right-hand side: not inlined into each).
-///
-/// # Safety
-/// The CPU has AVX2.
-#[target_feature(enable = "avx2")]
-#[inline(never)]
-unsafe fn erfc_avx2(x: F64x4) -> F64x4 {
-    erfc(x)
-}
-
-/// `erfc` of 8 lanes, compiled once for AVX-512F.
-///
-/// # Safety
-/// The CPU has AVX-512F.
-#[target_feature(enable = "avx512f")]
-#[inline(never)]
-unsafe fn erfc_avx512(x: F64x8) -> F64x8 {
-    erfc(x)
-}
-
 /// 4 × f64 in an AVX register.
 #[derive(Clone, Copy)]
 pub struct F64x4(__m256d);
@@ -254,7 +233,7 @@ impl Simd for F64x4 {
     }
     #[inline(always)]
     fn erfc(self) -> Self {
-        unsafe { erfc_avx2(self) }
+        erfc(self)
     }
 }
 
@@ -360,7 +339,7 @@ impl Simd for F64x8 {
     }
     #[inline(always)]
     fn erfc(self) -> Self {
-        unsafe { erfc_avx512(self) }
+        erfc(self)
     }
 }
 
