@@ -701,3 +701,7 @@ mod cosim_basal_ganglia;
 // Receptors beyond 0 (iaf_cond_ww_deco's external AMPA synapses) through every route of a graph, in this binary
 #[path = "parts/spiking_receptors.rs"]
 mod spiking_receptors;
+
+// Per-region neuron parameters (spiking_network.region_params), in this binary
+#[path = "parts/spiking_region_params.rs"]
+mod spiking_region_params;

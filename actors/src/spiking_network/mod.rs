@@ -67,6 +67,7 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
     ParamSpec { name: "threads", ty: ParamType::Int, default: DefaultValue::Int(0), range: Some((0.0, 256.0)), unit: "", doc: "Threads updating the neurons (0: automatic — for conductance networks of ≥ 500 neurons all cores up to 4 or one, each window whichever was measured faster; else 1); results are identical for any count" },
     ParamSpec { name: "input", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Proxy input on `spikes_in`: { coupling = \"tvb\" (default: trains per spiking region, fed by the mean field's coupling) | \"spiking\" (trains per connectome region, connectome weights × weight and delays here), trains_per_region, targets = [population names], indegree (per train group), weight (pA or nS, either sign: > 0 excitatory, ≤ 0 inhibitory), delay_ms (tvb), connectivity and speed_mm_per_ms (spiking), receptor (NEST's receptor_type, default 0), synapse (default static; tsodyks2_synapse or stdp_synapse as in connections, a state per synapse) }" },
+    ParamSpec { name: "region_params", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Parameters of one population in one region, over population_params: { REGION = { POPULATION = { NAME = value } } }, e.g. { rM1 = { E = { I_e = 10.0 } } } (tvb-multiscale's builders take a population's params per region node); tau_minus stays per population" },
 ];
 
 /// The kind.
@@ -135,6 +136,9 @@ struct SpikingNetwork {
     name: String,
     /// one neuron per population, with its model and parameters
     templates: Vec<Box<dyn Neuron>>,
+    /// per (region, population), region-major: the population's neurons
+    /// in that region where `region_params` sets their own parameters
+    regional: Vec<Option<Box<dyn Neuron>>>,
     /// τ₋ of each population's STDP trace, ms
     tau_minus: Vec<f64>,
     regions: Vec<String>,
@@ -241,6 +245,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
     let grid = Grid::new(p.opt_f64("dt_ms")?, ctx.dt_ms)?;
     let h = grid.h;
     let (templates, pop_params) = neurons::templates(p, info, h, &pops)?;
+    let regional = neurons::region_templates(p, info, h, &regions, &pops, &pop_params)?;
     let tau_minus = neurons::tau_minus(p, &pops)?;
     let pop_index = |name: &str, at: String| -> Result<usize, BuildError> {
         pops.iter().position(|(n, _)| n == name).ok_or_else(|| {
@@ -365,17 +370,29 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
         regions.clone(),
         "Hz",
     ));
-    let steer = steer::Steer::new(
+    let mut steer = steer::Steer::new(
         info,
         &p.str("solver")?,
         h,
         pops.iter().map(|p| p.0.clone()).zip(pop_params).collect(),
         background.is_some(),
     );
+    for (k, (pop, _)) in pops.iter().enumerate() {
+        let own: Vec<&str> = regions
+            .iter()
+            .enumerate()
+            .filter(|(r, _)| regional[r * pops.len() + k].is_some())
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if !own.is_empty() {
+            steer.fix_regional(pop, &own);
+        }
+    }
     Ok(Box::new(SpikingNetwork {
         steer,
         name: ctx.name.to_string(),
         templates,
+        regional,
         tau_minus,
         regions,
         pops,
@@ -513,12 +530,16 @@ impl Actor for SpikingNetwork {
                     .map(move |(p, n)| (format!("{reg}.{p}"), *n))
             })
             .collect();
-        let templates: Vec<&dyn Neuron> = (0..r)
-            .flat_map(|_| self.templates.iter().map(|t| t.as_ref()))
+        let np = self.pops.len();
+        let templates: Vec<&dyn Neuron> = (0..r * np)
+            .map(|i| {
+                self.regional[i]
+                    .as_deref()
+                    .unwrap_or(self.templates[i % np].as_ref())
+            })
             .collect();
         let mut net = Network::with_templates(&all, &templates, self.grid.h, ctx.seed)
             .map_err(ActorError::new)?;
-        let np = self.pops.len();
         for (k, &tau) in self.tau_minus.iter().enumerate() {
             for reg in 0..r {
                 net.set_tau_minus(reg * np + k, tau)

@@ -1,10 +1,14 @@
 //! The neurons of every population: the model (`model`), its solver
 //! (`solver`) and parameters — NEST's defaults, then `neuron_params` for
-//! all populations, then `population_params.<population>` for one:
+//! all populations, then `population_params.<population>` for one, then
+//! `region_params.<region>.<population>` for one population in one region
+//! (tvb-multiscale's builders take a population's `params` per region
+//! node):
 //!
 //! ```toml
 //! neuron_params = { I_e = 0.0 }
 //! population_params = { I = { tau_m = 5.0, t_ref = 1.0 } }
+//! region_params = { rM1 = { E = { I_e = 10.0 } } }
 //! ```
 //!
 //! A vector parameter (gif_cond_exp's `tau_stc`, `q_stc`, `tau_sfa`,
@@ -59,6 +63,129 @@ fn set(params: &mut ParamSet, model: &str, name: &str, v: Value) -> Result<(), M
     }
 }
 
+/// `e` located at the parameter it names under `at`, else at `at`.
+fn located(at: &str, e: ModelError) -> BuildError {
+    match &e {
+        ModelError::UnknownParameter { name, .. }
+        | ModelError::ParameterOutOfRange { name, .. } => {
+            BuildError::at(format!("{at}.{name}"), e.to_string())
+        }
+        _ => BuildError::at(at, e.to_string()),
+    }
+}
+
+/// Sets the parameters of `table` (a table of numbers or lists of numbers,
+/// at `at`, e.g. `population_params.I`) in `params`, `tau_minus` left out
+/// (the network keeps it, [`tau_minus`]).
+fn apply_table(
+    params: &mut ParamSet,
+    model: &str,
+    at: &str,
+    table: &toml::Value,
+) -> Result<(), BuildError> {
+    let toml::Value::Table(table) = table else {
+        return Err(BuildError::at(
+            at,
+            format!("expected a table of parameters, e.g. {{ tau_m = 5.0 }}, got {table}"),
+        ));
+    };
+    for (k, v) in table.iter().filter(|(k, _)| k.as_str() != TAU_MINUS.name) {
+        let num = |x: &toml::Value| match x {
+            toml::Value::Float(f) => Some(*f),
+            toml::Value::Integer(i) => Some(*i as f64),
+            _ => None,
+        };
+        let x = match v {
+            toml::Value::Array(a) => Value::List(
+                a.iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        num(x).ok_or_else(|| {
+                            BuildError::at(
+                                format!("{at}.{k}[{i}]"),
+                                format!("expected a number, got {x}"),
+                            )
+                        })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            _ => Value::Number(num(v).ok_or_else(|| {
+                BuildError::at(format!("{at}.{k}"), format!("expected a number, got {v}"))
+            })?),
+        };
+        set(params, model, k, x).map_err(|e| located(at, e))?;
+    }
+    Ok(())
+}
+
+/// One template neuron per (region, population), region-major, where
+/// `region_params.<region>.<population>` sets parameters over the
+/// population's own (`sets`, from [`templates`]); `None` where it sets
+/// none (the population's template holds). Refuses a region or population
+/// the network does not have, and `tau_minus` (one per population).
+pub(super) fn region_templates(
+    p: &Params,
+    info: &'static NeuronInfo,
+    dt_ms: f64,
+    regions: &[String],
+    pops: &[(String, usize)],
+    sets: &[ParamSet],
+) -> Result<Vec<Option<Box<dyn Neuron>>>, BuildError> {
+    let np = pops.len();
+    let mut out: Vec<Option<Box<dyn Neuron>>> = (0..regions.len() * np).map(|_| None).collect();
+    let Some(by_region) = p.table("region_params")? else {
+        return Ok(out);
+    };
+    let solver = p.str("solver")?;
+    for (region, by_pop) in by_region {
+        let Some(r) = regions.iter().position(|x| x == region) else {
+            return Err(BuildError::at(
+                format!("region_params.{region}"),
+                format!("no region `{region}` in this network"),
+            )
+            .hint(format!("regions: {}", regions.join(", "))));
+        };
+        let toml::Value::Table(by_pop) = by_pop else {
+            return Err(BuildError::at(
+                format!("region_params.{region}"),
+                format!(
+                    "expected a table of populations, e.g. {{ E = {{ I_e = 10.0 }} }}, got {by_pop}"
+                ),
+            ));
+        };
+        for (pop, table) in by_pop {
+            let at = format!("region_params.{region}.{pop}");
+            let Some(k) = pops.iter().position(|(n, _)| n == pop) else {
+                return Err(
+                    BuildError::at(at, format!("no population `{pop}`")).hint(format!(
+                        "populations: {}",
+                        pops.iter()
+                            .map(|p| p.0.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                );
+            };
+            if let toml::Value::Table(t) = table {
+                if t.contains_key(TAU_MINUS.name) {
+                    return Err(BuildError::at(
+                        format!("{at}.{}", TAU_MINUS.name),
+                        "the STDP trace's τ₋ is one per population, not per region",
+                    )
+                    .hint(format!("set population_params.{pop}.{}", TAU_MINUS.name)));
+                }
+            }
+            let mut params = sets[k].clone();
+            apply_table(&mut params, info.name, &at, table)?;
+            out[r * np + k] = Some(
+                (info.build)(1, &params, dt_ms, &solver)
+                    .map_err(|e| BuildError::at(at, e.to_string()))?,
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// The model's default solver, NEST's integration.
 const DEFAULT_SOLVER: &str = "rkf45";
 
@@ -103,13 +230,6 @@ pub(super) fn templates(
             .hint("leave `solver` out (NEST's RKF45) for this model")
         });
     }
-    let located = |at: &str, e: ModelError| match &e {
-        ModelError::UnknownParameter { name, .. }
-        | ModelError::ParameterOutOfRange { name, .. } => {
-            BuildError::at(format!("{at}.{name}"), e.to_string())
-        }
-        _ => BuildError::at(at, e.to_string()),
-    };
     let mut common = ParamSet::defaults(info.params);
     for (k, v) in p.value_table("neuron_params")? {
         if k == TAU_MINUS.name {
@@ -161,39 +281,8 @@ pub(super) fn templates(
             continue;
         };
         let at = format!("population_params.{name}");
-        let toml::Value::Table(table) = table else {
-            return Err(BuildError::at(
-                at,
-                format!("expected a table of parameters, e.g. {{ tau_m = 5.0 }}, got {table}"),
-            ));
-        };
         let mut params = common.clone();
-        for (k, v) in table.iter().filter(|(k, _)| k.as_str() != TAU_MINUS.name) {
-            let num = |x: &toml::Value| match x {
-                toml::Value::Float(f) => Some(*f),
-                toml::Value::Integer(i) => Some(*i as f64),
-                _ => None,
-            };
-            let x = match v {
-                toml::Value::Array(a) => Value::List(
-                    a.iter()
-                        .enumerate()
-                        .map(|(i, x)| {
-                            num(x).ok_or_else(|| {
-                                BuildError::at(
-                                    format!("{at}.{k}[{i}]"),
-                                    format!("expected a number, got {x}"),
-                                )
-                            })
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
-                _ => Value::Number(num(v).ok_or_else(|| {
-                    BuildError::at(format!("{at}.{k}"), format!("expected a number, got {v}"))
-                })?),
-            };
-            set(&mut params, model, k, x).map_err(|e| located(&at, e))?;
-        }
+        apply_table(&mut params, model, &at, table)?;
         out.push(
             (info.build)(1, &params, dt_ms, &solver)
                 .map_err(|e| BuildError::at(at, e.to_string()))?,

@@ -138,6 +138,7 @@ impl Steer {
                 ("background.populations", "the background's synapses are made when the run starts; its rate_hz can change"),
                 ("background", "there is no background drive in this graph to change"),
                 ("neuron_params", "steer one population's parameter, population_params.POP.NAME, for each population"),
+                ("region_params", "a population's parameters in one region are set in the graph; population_params.POP.NAME of a population without region_params can change"),
                 ("model", "the neuron model is fixed; its parameters (population_params.POP.NAME) can change"),
                 ("populations", "the populations and their sizes are fixed when the network is built"),
                 ("regions", "the regions are fixed when the network is built"),
@@ -154,6 +155,24 @@ impl Steer {
             fixed,
             background,
         }
+    }
+
+    /// Population `pop` has parameters of its own in `regions`
+    /// (`region_params`): its neurons differ among the regions, and
+    /// rebuilding them from one parameter set would drop those, so its
+    /// parameters become fixed for the run.
+    pub(super) fn fix_regional(&mut self, pop: &str, regions: &[&str]) {
+        let prefix = format!("population_params.{pop}.");
+        let why = format!(
+            "population `{pop}` has region_params in {}: its neurons differ among the regions; set the value in the graph",
+            regions.join(", ")
+        );
+        let (fixed, keep): (Vec<String>, Vec<String>) = std::mem::take(&mut self.keys)
+            .into_iter()
+            .partition(|k| k.starts_with(&prefix));
+        self.keys = keep;
+        self.fixed
+            .extend(fixed.into_iter().map(|k| (k, why.clone())));
     }
 
     /// The keys that can change.
