@@ -181,6 +181,65 @@ fn receptors_beyond_0_take_the_inputs_every_route_sends_them() {
     assert!(worst <= 1e-12, "V_m differs by {worst:e} relative");
 }
 
+/// The spikes (sorted) and V_m of `graph`, run into `dir`.
+fn spikes_and_v_m(dir: &std::path::Path, graph: &str) -> (Vec<(f64, u32)>, Vec<f64>) {
+    let g = write(dir, "g.toml", graph);
+    run(&g, dir, &[]).unwrap();
+    let (times, senders) = read_spikes(&dir.join("spikes.h5"));
+    let mut s: Vec<(f64, u32)> = times.into_iter().zip(senders).collect();
+    s.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    (s, read_h5(&dir.join("vm.h5")).1)
+}
+
+#[test]
+fn receptor_source_is_the_source_region_s_connectome_index_plus_one() {
+    // tvb-multiscale's Deco 2014 nodes_connections: receptor = source + 1.
+    // make_refs_ww_deco_graph.py's network with its region_connections on
+    // receptor "source" runs to the bit as the same network with one entry
+    // per source region on explicit receptors (regions3: A is connectome
+    // region 0, B region 1)
+    let path = root().join("tests/data/ww_deco/ww_deco_graph_ref.json");
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let g = receptors_graph(&r);
+    let line = r#"region_connections = [{ from = "E", to = "E", scale = 2.0, receptor = 3 }]"#;
+    assert!(g.contains(line));
+    let by_source = g.replace(
+        line,
+        r#"region_connections = [{ from = "E", to = "E", scale = 2.0, receptor = "source" }]"#,
+    );
+    let explicit = g.replace(
+        line,
+        r#"region_connections = [
+  { from = "E", to = "E", scale = 2.0, receptor = 1, source_regions = ["A"] },
+  { from = "E", to = "E", scale = 2.0, receptor = 2, source_regions = ["B"] },
+]"#,
+    );
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let got = spikes_and_v_m(a.path(), &by_source);
+    let want = spikes_and_v_m(b.path(), &explicit);
+    assert!(got.0.len() >= 20, "{} spikes", got.0.len());
+    assert_eq!(got.0, want.0, "spikes");
+    assert!(got.1 == want.1, "V_m differs");
+    // and not as the reference's receptor 3 for both: the receptors' weights differ
+    let fixed = spikes_and_v_m(c.path(), &g);
+    assert!(fixed.1 != got.1, "receptor \"source\" acts as receptor 3");
+    // a source region beyond the neurons' n_receptors is refused at the entry
+    // (B's receptor 2 with n_receptors = 1; the regions are connected
+    // before any input arrives)
+    let one = by_source.replace("n_receptors = 3.0", "n_receptors = 1.0");
+    assert_ne!(one, by_source);
+    let dir = tempfile::tempdir().unwrap();
+    let e = run(&write(dir.path(), "g.toml", &one), dir.path(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("region_connections[0]"), "{e}");
+}
+
 /// One region of 4 Deco 2014 E neurons driven by the 2400 Hz `background`
 /// on receptor `receptor`, the external receptors' weights one-hot at
 /// `weighted` (1-based): its spikes.
@@ -240,7 +299,7 @@ fn list_shows_iaf_cond_ww_deco_s_receptors_on_one_line() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(t.contains("  receptor 0: w > 0: local excitatory"), "{t}");
     assert!(
-        t.contains("  receptors 1–16: external AMPA synapse k"),
+        t.contains("  receptors 1–1000: external AMPA synapse k"),
         "{t}"
     );
     assert!(!t.contains("receptor 2:"), "{t}");

@@ -415,14 +415,25 @@ pub(super) fn check_receptor(
     at: &str,
 ) -> Result<(), BuildError> {
     let Some(r) = model.receptor(receptor) else {
-        let ids: Vec<String> = model.receptors.iter().map(|r| r.id.to_string()).collect();
+        let ids: Vec<usize> = model.receptors.iter().map(|r| r.id).collect();
+        // a run of consecutive numbers as a range (iaf_cond_ww_deco has 1001)
+        let ids = match ids.as_slice() {
+            [a, .., b] if ids.len() > 3 && ids.windows(2).all(|w| w[1] == w[0] + 1) => {
+                format!("{a}..={b}")
+            }
+            _ => ids
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
         return Err(BuildError::at(
             format!("{at}.receptor"),
             format!("{} has no receptor {receptor}", model.name),
         )
         .hint(format!(
             "its receptors: {}{}",
-            ids.join(", "),
+            ids,
             if model.receptors.len() == 1 {
                 format!(" ({})", model.receptors[0].doc)
             } else {

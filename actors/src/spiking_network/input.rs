@@ -19,6 +19,12 @@
 //!   d_ij − D ≥ 1 steps: a train drawn from the state stamped m acts in step
 //!   m + d_ij, the step whose coupling TVB computes from that state.
 //!
+//! `receptor` (default 0) is NEST's receptor_type of every synapse the
+//! table draws, or, in the spiking mode, `"source"`: receptor j + 1 for the
+//! trains of connectome region j, as tvb-multiscale's Deco 2014 builder
+//! sends each non-spiking region's proxy to its own AMPA_ext receptor
+//! (`iaf_cond_ww_deco` with `n_receptors` ≥ the connectome's regions).
+//!
 //! An input spike stamped k (as seen after the edge's delay) over a synapse
 //! of delay s acts in step k + s.
 //!
@@ -38,6 +44,7 @@ use rand::Rng;
 use super::connections::PortSynapses;
 use super::connections::{check_stdp_weight, synapse};
 use super::grid::Grid;
+use super::regions::ReceptorSpec;
 use super::{count, num, only};
 
 /// The parsed `input` table.
@@ -49,8 +56,9 @@ pub(super) struct InputSpec {
     coupling: Coupling,
     /// `None`: static synapses
     synapse: Option<Synapse>,
-    /// NEST's receptor_type of the targets
-    receptor: usize,
+    /// NEST's receptor_type of the targets, or by the source region
+    /// (spiking mode)
+    receptor: ReceptorSpec,
 }
 
 enum Coupling {
@@ -211,18 +219,46 @@ impl InputSpec {
         let synapse = synapse(t, "input")?;
         // in the spiking mode the weights are weight·w_ij, w_ij > 0: the sign is weight's
         check_stdp_weight(&synapse, &Dist::Constant(weight), "input")?;
-        let receptor = match t.get("receptor") {
-            None => 0,
-            Some(_) => count(t, "receptor", "input")?,
+        let receptor = ReceptorSpec::parse(t, "input")?;
+        // the receptors the table reaches: a number, or one per source
+        // region of the connectome with a tract into a spiking region
+        let reached: Vec<usize> = match (&coupling, receptor) {
+            (Coupling::Tvb { .. }, ReceptorSpec::Source) => {
+                return Err(BuildError::at(
+                    "input.receptor",
+                    "\"source\" numbers the receptors by connectome region: coupling = \"tvb\" has one train group per spiking region",
+                )
+                .hint("coupling = \"spiking\", or a receptor number"))
+            }
+            (_, ReceptorSpec::Fixed(r)) => vec![r],
+            (Coupling::Spiking { conn, nodes, .. }, ReceptorSpec::Source) => (0..conn.n)
+                .filter(|&j| {
+                    !nodes.contains(&j) && nodes.iter().any(|&i| conn.weights[i * conn.n + j] != 0.0)
+                })
+                .map(|j| receptor.of(j))
+                .collect(),
         };
-        super::connections::check_receptor(model, receptor, &Dist::Constant(weight), "input")?;
-        if receptor > 0 && synapse.is_some() {
-            return Err(BuildError::at(
-                "input.receptor",
-                format!(
-                    "receptor {receptor}: the input table's plastic synapses reach receptor 0 only"
-                ),
-            ));
+        for &r in &reached {
+            super::connections::check_receptor(model, r, &Dist::Constant(weight), "input")
+                .map_err(|e| match receptor {
+                    ReceptorSpec::Source => BuildError {
+                        message: format!(
+                            "{} (receptor = \"source\": connectome region {})",
+                            e.message,
+                            r - 1
+                        ),
+                        ..e
+                    },
+                    ReceptorSpec::Fixed(_) => e,
+                })?;
+            if r > 0 && synapse.is_some() {
+                return Err(BuildError::at(
+                    "input.receptor",
+                    format!(
+                        "receptor {r}: the input table's plastic synapses reach receptor 0 only"
+                    ),
+                ));
+            }
         }
         Ok(Self {
             receptor,
@@ -279,7 +315,9 @@ impl InputSpec {
                 fanout = Fanout::new(regions * self.trains);
                 for reg in 0..regions {
                     let delay = *delay_steps as u32;
-                    self.draw(&mut fanout, &pops[reg * np..], reg, self.weight, delay, rng);
+                    let receptor = self.receptor.of(reg);
+                    let wr = (self.weight, receptor);
+                    self.draw(&mut fanout, &pops[reg * np..], reg, wr, delay, rng);
                 }
             }
             Coupling::Spiking {
@@ -316,7 +354,7 @@ impl InputSpec {
                             &mut fanout,
                             &pops[reg * np..],
                             j,
-                            self.weight * w,
+                            (self.weight * w, self.receptor.of(j)),
                             delay,
                             rng,
                         );
@@ -329,14 +367,14 @@ impl InputSpec {
 
     /// Every neuron of the `targets` populations of one region (`pops`
     /// starts at its first population) draws `indegree` of the trains of
-    /// group `source` (`source·T .. (source+1)·T`), with `weight` and
-    /// synaptic `delay`.
+    /// group `source` (`source·T .. (source+1)·T`), with `weight`, onto
+    /// `receptor`, after the synaptic `delay`.
     fn draw(
         &self,
         fanout: &mut Fanout,
         pops: &[Population],
         source: usize,
-        weight: f64,
+        (weight, receptor): (f64, usize),
         delay: u32,
         rng: &mut impl Rng,
     ) {
@@ -347,7 +385,7 @@ impl InputSpec {
                 weight,
                 delay,
                 neurons: vec![],
-                receptor: self.receptor,
+                receptor,
             });
         }
         for &t in &self.targets {
@@ -430,7 +468,7 @@ impl Fanout {
             for g in groups {
                 for &t in &g.neurons {
                     net.inject_receptor(t as usize, g.weight, at + g.delay as usize, g.receptor)
-                        .map_err(ActorError::new)?;
+                        .map_err(|e| ActorError::new(format!("`{name}`: input: {e}")))?;
                 }
             }
         }

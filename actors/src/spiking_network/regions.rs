@@ -24,7 +24,11 @@
 //!   round tvb-multiscale's `tvb_delay` L_ij / speed ms to it; a delay
 //!   shorter than one step is refused, as tvb-multiscale's NEST builder
 //!   refuses delays below the resolution;
-//! * `receptor` (default 0), checked against the model;
+//! * `receptor` (default 0), checked against the model, or `"source"`:
+//!   receptor j + 1 with j the source region's index in the connectome
+//!   (tvb-multiscale's `nodes_connections` `receptor_type` of its Deco 2014
+//!   builder, one AMPA_ext receptor per connectome region: `iaf_cond_ww_deco`
+//!   with `n_receptors` ≥ the connectome's regions);
 //! * `synapse` (default static): `tsodyks2_synapse` or `stdp_synapse`, as
 //!   in `connections` (every synapse with its own state; an `stdp_synapse`
 //!   needs `scale` of Wmax's sign).
@@ -65,6 +69,38 @@ pub(super) struct Link {
     pub synapse: Option<Synapse>,
     /// NEST's receptor_type of the targets
     pub receptor: usize,
+}
+
+/// A `receptor` key: NEST's receptor_type, or numbered by the source
+/// region (`"source"`: the source's index in the connectome + 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum ReceptorSpec {
+    Fixed(usize),
+    Source,
+}
+
+impl ReceptorSpec {
+    /// Parses `t.receptor` (default 0) of the table at `at`.
+    pub(super) fn parse(t: &toml::Table, at: &str) -> Result<Self, BuildError> {
+        match t.get("receptor") {
+            None => Ok(Self::Fixed(0)),
+            Some(toml::Value::String(s)) if s == "source" => Ok(Self::Source),
+            Some(toml::Value::String(s)) => Err(BuildError::at(
+                format!("{at}.receptor"),
+                format!("unknown receptor `{s}`"),
+            )
+            .hint("a receptor number (NEST's receptor_type) or \"source\" (the source region's index in the connectome + 1)")),
+            Some(_) => Ok(Self::Fixed(super::count(t, "receptor", at)?)),
+        }
+    }
+
+    /// The receptor of a synapse from connectome region `source`.
+    pub(super) fn of(self, source: usize) -> usize {
+        match self {
+            Self::Fixed(r) => r,
+            Self::Source => source + 1,
+        }
+    }
 }
 
 /// The parsed `region_connections`, ready to connect.
@@ -257,12 +293,11 @@ fn parse_one(
             }
         }
     }
-    let receptor = match t.get("receptor") {
-        None => 0,
-        Some(_) => super::count(t, "receptor", at)?,
-    };
+    let spec = ReceptorSpec::parse(t, at)?;
     // the weights are scale·w_ij with w_ij ≥ 0: their sign is scale's
-    check_receptor(c.model, receptor, &Dist::Constant(scale), at)?;
+    if let ReceptorSpec::Fixed(r) = spec {
+        check_receptor(c.model, r, &Dist::Constant(scale), at)?;
+    }
     let synapse = synapse(t, at)?;
     if let Some(s) = &synapse {
         s.check_weight(scale).map_err(|e| {
@@ -313,6 +348,16 @@ fn parse_one(
                 )
                 .hint("a higher speed_mm_per_ms or a larger dt"));
             }
+            let receptor = spec.of(nj);
+            if spec == ReceptorSpec::Source {
+                check_receptor(c.model, receptor, &Dist::Constant(scale), at).map_err(|e| {
+                    let m = format!(
+                        "{} (receptor = \"source\": {} is region {nj} of the connectome {})",
+                        e.message, c.regions[j], conn.source
+                    );
+                    BuildError { message: m, ..e }
+                })?;
+            }
             for &f in &from {
                 for &g in &to {
                     links.push(Link {
@@ -345,6 +390,10 @@ mod tests {
     use std::path::Path;
 
     fn parse(actor: &str) -> Result<Option<Between>, BuildError> {
+        parse_with("iaf_psc_alpha", actor)
+    }
+
+    fn parse_with(model: &str, actor: &str) -> Result<Option<Between>, BuildError> {
         let table: toml::Table = toml::from_str(actor).unwrap();
         let params = Params::new(&table, super::super::PARAMS, Path::new("."));
         let regions: Vec<String> = ["rM1", "lM1", "rA1"]
@@ -359,7 +408,7 @@ mod tests {
         };
         Between::parse(&Context {
             params: &params,
-            model: neuron_info("iaf_psc_alpha").unwrap(),
+            model: neuron_info(model).unwrap(),
             dt_ms: 0.1,
             pops: &pops,
             regions: &regions,
@@ -419,6 +468,51 @@ mod tests {
         assert!(b.longest_delay() > 1);
         // fixed_indegree 3 into 8 + 2 targets per pair, and 2 × 8 all_to_all
         assert_eq!(b.expected_synapses(&[8, 2]), 2.0 * 30.0 + 16.0);
+    }
+
+    #[test]
+    fn receptor_source_numbers_the_receptors_by_connectome_region() {
+        let conn = Connectivity::tvb76();
+        let node = |l: &str| conn.labels.iter().position(|x| x == l).unwrap();
+        let nodes = [node("rM1"), node("lM1"), node("rA1")];
+        let b = parse_with(
+            "iaf_cond_ww_deco",
+            r#"region_connections = [{ from = "E", to = ["E", "I"], scale = 1.0, receptor = "source" }]"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!b.links.is_empty());
+        for l in &b.links {
+            // from = region j's E: link.from = j·np
+            assert_eq!(l.receptor, nodes[l.from / 2] + 1, "{l:?}");
+        }
+        // a number stays one receptor for every source region
+        let b = parse_with(
+            "iaf_cond_ww_deco",
+            r#"region_connections = [{ from = "E", to = "E", scale = 1.0, receptor = 3 }]"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(b.links.iter().all(|l| l.receptor == 3));
+        // a model without receptors beyond 0 refuses it, naming the region
+        let e = parse(
+            r#"region_connections = [{ from = "E", to = "E", scale = 1.0, receptor = "source" }]"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "region_connections[0].receptor");
+        assert!(e.message.contains("receptor = \"source\""), "{}", e.message);
+        assert!(e.message.contains("is region"), "{}", e.message);
+        let e = parse_with(
+            "iaf_cond_ww_deco",
+            r#"region_connections = [{ from = "E", to = "E", scale = 1.0, receptor = "target" }]"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "region_connections[0].receptor");
+        assert!(
+            e.message.contains("unknown receptor `target`"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -47,8 +47,12 @@ use crate::error::ModelError;
 use crate::impl_neuron;
 use crate::params::{p, ParamDef, ParamSet};
 
-/// The most external AMPA receptors (ports 1..=MAX_EXT) a population may have.
-pub const MAX_EXT: usize = 16;
+/// The most external AMPA receptors (ports 1..=MAX_EXT) a population may
+/// have: one per region of the largest connectome shipped (998 regions),
+/// as tvb-multiscale's Deco 2014 builder gives each neuron. Only the
+/// parameter lists are this long (2 × 8 kB per population); a neuron holds
+/// `n_receptors` gating variables.
+pub const MAX_EXT: usize = 1000;
 
 /// The model as a graph and `brainstream list` know it.
 pub const INFO: NeuronInfo = NeuronInfo {
@@ -63,7 +67,9 @@ pub const INFO: NeuronInfo = NeuronInfo {
 };
 
 /// Receptor 0 (the local populations, by the weight's sign) and the
-/// external AMPA receptors 1..=[`MAX_EXT`].
+/// external AMPA receptors 1..=[`MAX_EXT`] (32 kB: used once, through
+/// [`INFO`]'s reference, which makes it a single static).
+#[allow(clippy::large_const_arrays)]
 const RECEPTORS: [Receptor; MAX_EXT + 1] = {
     let mut r = [Receptor {
         id: 0,
@@ -642,6 +648,20 @@ mod tests {
     }
 
     #[test]
+    fn one_receptor_per_region_of_a_76_region_connectome() {
+        let mut n = pop(&[("n_receptors", 76.0), ("s_AMPA_ext_max[75]", 10.0)]);
+        assert_eq!(n.extra_receptors(), 76);
+        assert_eq!(n.state_of(0).len(), S_EXT0 + 76);
+        let mut rec = vec![0.0; 76];
+        rec[75] = 2.5;
+        let mut fired = vec![];
+        n.step_receptors(&[(0.0, 0.0)], &rec, 76, None, &mut fired);
+        let s = n.state_of(0);
+        assert_eq!(s[S_EXT0 + 75], 2.5);
+        assert!(s[S_EXT0..S_EXT0 + 75].iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
     fn receptors_fill_their_gating_variables() {
         let mut n = pop(&[
             ("n_receptors", 2.0),
@@ -715,7 +735,7 @@ mod tests {
         assert!(e.to_string().contains("V_reset"), "{e}");
         let e = IafCondWwDeco::new(1, &params(&[("N_E", 1.5)]).unwrap(), 0.1).unwrap_err();
         assert!(e.to_string().contains("N_E"), "{e}");
-        assert!(params(&[("n_receptors", 17.0)]).is_err());
+        assert!(params(&[("n_receptors", (MAX_EXT + 1) as f64)]).is_err());
         assert!(params(&[("s_AMPA_ext_max[0]", 0.5)]).is_err());
         assert!(params(&[("epsilon", 1.5)]).is_err());
     }
