@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 
-use brainstream::sweep::{run_sweep, Backend, Plan, SweepOptions};
+use brainstream::sweep::{run_sweep, Backend, Plan, SweepError, SweepOptions, SweepSummary};
 use std::path::{Path, PathBuf};
 
 #[path = "parts/sweep_couplings.rs"]
@@ -52,20 +52,39 @@ value = "E_mean"
     )
 }
 
-fn sweep(file: &Path, out: &Path, threads: usize) -> brainstream::sweep::SweepSummary {
+fn sweep(file: &Path, out: &Path, threads: usize) -> SweepSummary {
     let plan = Plan::load(file, &brainstream::default_registry()).unwrap();
+    sweep_plan(&plan, out, threads, Backend::Cpu).unwrap()
+}
+
+/// `plan` swept into `out` on `backend` with `threads` threads.
+fn sweep_plan(
+    plan: &Plan,
+    out: &Path,
+    threads: usize,
+    backend: Backend,
+) -> Result<SweepSummary, SweepError> {
     let opts = SweepOptions {
         out_dir: out.to_path_buf(),
         threads,
-        backend: Backend::Cpu,
+        backend,
         shard: None,
     };
-    run_sweep(&plan, &opts, |_| {}).unwrap()
+    run_sweep(plan, &opts, |_| {})
 }
 
-/// Bit patterns, so that NaN equals NaN.
-fn bits(v: &[f64]) -> Vec<u64> {
-    v.iter().map(|x| x.to_bits()).collect()
+/// graphs/tvb_g2d76.toml with additive noise (HeunStochastic, nsig 1e-3 on
+/// V and W, noise seed 5): the stochastic Generic2dOscillator the Vulkan
+/// sweep tests sweep.
+fn stochastic_g2d76() -> String {
+    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
+        .unwrap()
+        .replace(
+            "integrator = \"HeunDeterministic\"",
+            "integrator = \"HeunStochastic\"\nnsig = [1e-3, 1e-3]\nnoise_seed = 5",
+        );
+    assert!(graph.contains("HeunStochastic"));
+    graph
 }
 
 fn table(out: &Path) -> (Vec<usize>, Vec<f64>) {
@@ -122,17 +141,7 @@ fn rows_resume_after_a_crash_bit_for_bit_whatever_the_threads() {
     // a changed sweep file is not mixed into these rows
     let other = adex_sweep(dir.path(), "seed = 5");
     let plan = Plan::load(&other, &brainstream::default_registry()).unwrap();
-    let e = run_sweep(
-        &plan,
-        &SweepOptions {
-            out_dir: a.clone(),
-            threads: 1,
-            backend: Backend::Cpu,
-            shard: None,
-        },
-        |_| {},
-    )
-    .unwrap_err();
+    let e = sweep_plan(&plan, &a, 1, Backend::Cpu).unwrap_err();
     assert!(e.to_string().contains("another sweep"), "{e}");
 }
 
@@ -334,18 +343,9 @@ values = []"#,
     );
     let plan = Plan::load(&f, &brainstream::default_registry()).unwrap();
     let out = dir.path().join("vk");
-    let e = run_sweep(
-        &plan,
-        &SweepOptions {
-            out_dir: out.clone(),
-            threads: 1,
-            backend: Backend::Vulkan,
-            shard: None,
-        },
-        |_| {},
-    )
-    .unwrap_err()
-    .to_string();
+    let e = sweep_plan(&plan, &out, 1, Backend::Vulkan)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.contains("per-region model parameters") && e.contains("--backend cpu"),
         "{e}"
@@ -433,17 +433,7 @@ fn a_sweep_varies_a_parameter_of_some_regions() {
     }
     // the run of a combination goes (per-region values reach the engine)
     let out = dir.path().join("o");
-    run_sweep(
-        &plan,
-        &SweepOptions {
-            out_dir: out.clone(),
-            threads: 1,
-            backend: Backend::Cpu,
-            shard: None,
-        },
-        |_| {},
-    )
-    .unwrap();
+    sweep_plan(&plan, &out, 1, Backend::Cpu).unwrap();
     let (_, t) = table(&out);
     let c = plan.columns().len();
     assert_ne!(t[3], t[c + 3], "S_mean equal for both values");
@@ -632,14 +622,7 @@ fn vulkan_and_cpu_sweeps_agree() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
-        .unwrap()
-        .replace(
-            "integrator = \"HeunDeterministic\"",
-            "integrator = \"HeunStochastic\"\nnsig = [1e-3, 1e-3]\nnoise_seed = 5",
-        );
-    assert!(graph.contains("HeunStochastic"));
-    write(dir.path(), "g.toml", &graph);
+    write(dir.path(), "g.toml", &stochastic_g2d76());
     let file = write(
         dir.path(),
         "s.toml",
@@ -670,17 +653,7 @@ fcd_step_ms = 50.0
 fn cpu_and_vulkan_tables(plan: &Plan, dir: &Path) -> [(Vec<usize>, Vec<f64>); 2] {
     [("cpu", Backend::Cpu), ("vk", Backend::Vulkan)].map(|(name, backend)| {
         let out = dir.join(name);
-        let s = run_sweep(
-            plan,
-            &SweepOptions {
-                out_dir: out.clone(),
-                threads: 2,
-                backend,
-                shard: None,
-            },
-            |_| {},
-        )
-        .unwrap();
+        let s = sweep_plan(plan, &out, 2, backend).unwrap();
         assert_eq!(s.diverged, 0);
         table(&out)
     })
@@ -689,22 +662,77 @@ fn cpu_and_vulkan_tables(plan: &Plan, dir: &Path) -> [(Vec<usize>, Vec<f64>); 2]
 /// Every column of the CPU's and Vulkan's tables (`shape`, row-major)
 /// agrees within `tol` of its largest |value|, NaN where the other is NaN.
 fn columns_agree(cols: &[String], shape: &[usize], cpu: &[f64], vk: &[f64], tol: f64) {
+    columns_agree_by(cols, shape, ["cpu", "vulkan"], cpu, vk, tol, |_, s| s);
+}
+
+/// Every column of tables `a` and `b` (`shape`, row-major; named `names`
+/// in messages) agrees within `tol` of its scale, `scale(name, largest
+/// |a| of the column)`; NaN where the other is NaN.
+fn columns_agree_by(
+    cols: &[String],
+    shape: &[usize],
+    names: [&str; 2],
+    a: &[f64],
+    b: &[f64],
+    tol: f64,
+    scale_of: impl Fn(&str, f64) -> f64,
+) {
+    let [na, nb] = names;
     for (k, name) in cols.iter().enumerate() {
         let (mut err, mut scale) = (0.0f64, 0.0f64);
         for r in 0..shape[0] {
-            let (a, b) = (cpu[r * shape[1] + k], vk[r * shape[1] + k]);
-            assert_eq!(a.is_nan(), b.is_nan(), "{name}: {a} vs {b}");
-            if a.is_finite() {
-                err = err.max((a - b).abs());
-                scale = scale.max(a.abs());
+            let (x, y) = (a[r * shape[1] + k], b[r * shape[1] + k]);
+            assert_eq!(x.is_nan(), y.is_nan(), "{name}: {na} {x}, {nb} {y}");
+            if x.is_finite() {
+                err = err.max((x - y).abs());
+                scale = scale.max(x.abs());
             }
         }
-        eprintln!("{name:<20} max|cpu − vulkan| {err:.3e} (scale {scale:.3e})");
+        let scale = scale_of(name, scale);
+        eprintln!("{name:<20} max|{na} − {nb}| {err:.3e} (scale {scale:.3e})");
         assert!(
             err <= tol * scale.max(1e-12),
             "{name}: {err} vs scale {scale}"
         );
     }
+}
+
+/// `brainstream -v sweep FILE --out OUT --backend vulkan --threads 2
+/// --quiet` with the environment `env` (RUST_LOG, BRAINSTREAM_SWEEP_BATCH
+/// and BRAINSTREAM_SWEEP_ANALYSES unset unless there): it succeeds; its
+/// log (stderr).
+fn vulkan_sweep_cli(file: &Path, out: &Path, env: &[(&str, &str)]) -> String {
+    let mut c = bs();
+    c.args(["-v", "sweep"])
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(["--backend", "vulkan", "--threads", "2", "--quiet"])
+        .env_remove("RUST_LOG")
+        .env_remove("BRAINSTREAM_SWEEP_BATCH")
+        .env_remove("BRAINSTREAM_SWEEP_ANALYSES")
+        .envs(env.iter().copied());
+    let o = c.output().unwrap();
+    let log = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{log}");
+    log
+}
+
+/// `brainstream sweep FILE --out OUT --backend vulkan --quiet` with the bad
+/// value `var=value`: refused, naming it.
+fn vulkan_sweep_refuses(file: &Path, out: &Path, var: &str, value: &str) {
+    let o = bs()
+        .args(["sweep"])
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(["--backend", "vulkan", "--quiet"])
+        .env(var, value)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains(&format!("{var}={value}")), "{err}");
 }
 
 /// A user's model (`model = "mine.toml"`) sweeps on Vulkan: its kernel is
@@ -723,12 +751,7 @@ fn a_users_model_sweeps_on_vulkan_as_the_same_model_built_in() {
     let mine = g2d.replace("name = \"Generic2dOscillator\"", "name = \"MyOscillator\"");
     assert_ne!(mine, g2d);
     write(dir.path(), "mine.toml", &mine);
-    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
-        .unwrap()
-        .replace(
-            "integrator = \"HeunDeterministic\"",
-            "integrator = \"HeunStochastic\"\nnsig = [1e-3, 1e-3]\nnoise_seed = 5",
-        );
+    let graph = stochastic_g2d76();
     write(dir.path(), "builtin.toml", &graph);
     write(
         dir.path(),
@@ -761,17 +784,7 @@ fcd_step_ms = 30.0
     let run = |g: &str, backend: Backend, out: &str| {
         let plan = Plan::load(&sweep_file(g), &brainstream::default_registry()).unwrap();
         let out = dir.path().join(out);
-        let s = run_sweep(
-            &plan,
-            &SweepOptions {
-                out_dir: out.clone(),
-                threads: 2,
-                backend,
-                shard: None,
-            },
-            |_| {},
-        )
-        .unwrap();
+        let s = sweep_plan(&plan, &out, 2, backend).unwrap();
         assert_eq!(s.diverged, 0);
         (plan.columns(), table(&out))
     };
@@ -818,20 +831,9 @@ fn a_users_coupling_runs_in_a_sweep_as_the_built_in() {
     for g in ["builtin.toml", "mine.toml"] {
         let plan = Plan::load(&sweep(g), &brainstream::default_registry()).unwrap();
         let out = dir.path().join(format!("o_{g}"));
-        run_sweep(
-            &plan,
-            &SweepOptions {
-                out_dir: out.clone(),
-                threads: 1,
-                backend: Backend::Cpu,
-                shard: None,
-            },
-            |_| {},
-        )
-        .unwrap();
+        sweep_plan(&plan, &out, 1, Backend::Cpu).unwrap();
         tables.push(table(&out).1);
     }
-    let bits = |t: &[f64]| t.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
     assert_eq!(bits(&tables[0]), bits(&tables[1]));
     // the two combinations differ (the coupling's parameter reached it)
     let c = tables[0].len() / 2;

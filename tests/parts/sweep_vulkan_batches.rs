@@ -6,14 +6,7 @@ use super::*;
 
 /// The stochastic Generic2dOscillator sweep of 5 combinations (76 regions).
 fn g2d_sweep(dir: &Path) -> PathBuf {
-    let graph = std::fs::read_to_string(root().join("graphs/tvb_g2d76.toml"))
-        .unwrap()
-        .replace(
-            "integrator = \"HeunDeterministic\"",
-            "integrator = \"HeunStochastic\"\nnsig = [1e-3, 1e-3]\nnoise_seed = 5",
-        );
-    assert!(graph.contains("HeunStochastic"));
-    write(dir, "g.toml", &graph);
+    write(dir, "g.toml", &stochastic_g2d76());
     write(
         dir,
         "s.toml",
@@ -32,26 +25,15 @@ fcd_step_ms = 50.0
     )
 }
 
-/// `brainstream -v sweep FILE --out OUT --backend vulkan` with
-/// `BRAINSTREAM_VULKAN_DEVICE=devices` and, if given, at most `batch`
-/// combinations a batch: its log (stderr).
-fn vulkan_sweep_cli(file: &Path, out: &Path, devices: &str, batch: Option<usize>) -> String {
-    let mut c = bs();
-    c.args(["-v", "sweep"])
-        .arg(file)
-        .arg("--out")
-        .arg(out)
-        .args(["--backend", "vulkan", "--threads", "2", "--quiet"])
-        .env("BRAINSTREAM_VULKAN_DEVICE", devices)
-        .env_remove("RUST_LOG")
-        .env_remove("BRAINSTREAM_SWEEP_BATCH");
-    if let Some(b) = batch {
-        c.env("BRAINSTREAM_SWEEP_BATCH", b.to_string());
+/// [`vulkan_sweep_cli`] with `BRAINSTREAM_VULKAN_DEVICE=devices` and, if
+/// given, at most `batch` combinations a batch: its log (stderr).
+fn on_devices(file: &Path, out: &Path, devices: &str, batch: Option<usize>) -> String {
+    let batch = batch.map(|b| b.to_string());
+    let mut env = vec![("BRAINSTREAM_VULKAN_DEVICE", devices)];
+    if let Some(b) = &batch {
+        env.push(("BRAINSTREAM_SWEEP_BATCH", b));
     }
-    let o = c.output().unwrap();
-    let log = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{log}");
-    log
+    vulkan_sweep_cli(file, out, &env)
 }
 
 /// The same sweep on one device in one batch sized from its memory, on
@@ -71,7 +53,7 @@ fn batches_and_devices_change_no_bit_of_a_vulkan_sweep() {
     let file = g2d_sweep(dir.path());
 
     let one = dir.path().join("one");
-    let log = vulkan_sweep_cli(&file, &one, &name, None);
+    let log = on_devices(&file, &one, &name, None);
     eprintln!("{log}");
     let (shape, full) = table(&one);
     assert_eq!(shape[0], 5);
@@ -85,7 +67,7 @@ fn batches_and_devices_change_no_bit_of_a_vulkan_sweep() {
 
     let two = dir.path().join("two");
     let list = format!("{name},{name}");
-    let log = vulkan_sweep_cli(&file, &two, &list, Some(2));
+    let log = on_devices(&file, &two, &list, Some(2));
     eprintln!("{log}");
     assert_eq!(bits(&table(&two).1), bits(&full));
     assert!(
@@ -124,21 +106,15 @@ fn batches_and_devices_change_no_bit_of_a_vulkan_sweep() {
         format!("{}\n{}\n{}\n", lines[0], lines[1], lines[2]),
     )
     .unwrap();
-    let log = vulkan_sweep_cli(&file, &resumed, &list, Some(1));
+    let log = on_devices(&file, &resumed, &list, Some(1));
     assert!(log.contains("combinations=3"), "{log}");
     assert_eq!(bits(&table(&resumed).1), bits(&full));
 
     // a cap that is not a number is refused, naming the variable
-    let o = bs()
-        .args(["sweep"])
-        .arg(&file)
-        .arg("--out")
-        .arg(dir.path().join("bad"))
-        .args(["--backend", "vulkan", "--quiet"])
-        .env("BRAINSTREAM_SWEEP_BATCH", "0")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success());
-    assert!(err.contains("BRAINSTREAM_SWEEP_BATCH=0"), "{err}");
+    vulkan_sweep_refuses(
+        &file,
+        &dir.path().join("bad"),
+        "BRAINSTREAM_SWEEP_BATCH",
+        "0",
+    );
 }
