@@ -192,7 +192,7 @@ fn neuron_text(n: &NeuronInfo) -> String {
     let mut s = format!("{} — {} (NEST 3.10)\n", n.name, n.doc);
     s += &format!("  weights in {}\n", n.weight_unit);
     // consecutive receptors alike (iaf_cond_ww_deco's external AMPA
-    // synapses 1..=16) on one line
+    // synapses 1..=1000) on one line
     let mut k = 0;
     while k < n.receptors.len() {
         let r = &n.receptors[k];
