@@ -59,9 +59,9 @@ const PARAMS: &[ParamSpec] = &[
     ParamSpec { name: "populations", ty: ParamType::Table, default: DefaultValue::Required, range: None, unit: "neurons", doc: "Population sizes per region, e.g. { E = 800, I = 200 } (ordered by name)" },
     ParamSpec { name: "connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections into the populations of each region, NEST's Connect: { from = population or input port (spikes_in, spikes_in_2..4), trains (port only: sender indices or a count; default [0]), to, rule = all_to_all (default) | one_to_one | fixed_indegree (indegree) | fixed_outdegree (outdegree) | pairwise_bernoulli (p), weight (either sign: > 0 excitatory, ≤ 0 inhibitory, as NEST), delay_ms (from a port: NEST's delay from the device's spike, the edge's included), receptor (NEST's receptor_type, default 0), regions (default all), synapse (default static; { model = \"tsodyks2_synapse\", U, u, x, tau_rec, tau_fac }: NEST's short-term plasticity, a state per synapse; { model = \"stdp_synapse\", tau_plus, lambda, alpha, mu_plus, mu_minus, Wmax, Kplus }: NEST's pair-based STDP, the target's tau_minus in neuron_params / population_params) }: weight and delay_ms are numbers or { dist = \"normal\", mean, std } / { dist = \"uniform\", low, high }" },
     ParamSpec { name: "region_connections", ty: ParamType::TableList, default: DefaultValue::Optional, range: None, unit: "", doc: "Projections between the regions through the connectome, tvb-multiscale's nodes_connections: { from = population(s) of the source region j, to = population(s) of the target region i ≠ j, scale (weight = scale·w_ij, either sign), rule (as connections), receptor (a number, or \"source\": the source region's index in the connectome + 1, tvb-multiscale's Deco 2014 builder), source_regions, target_regions (default all), synapse (as connections': tsodyks2_synapse or stdp_synapse) }, delay rint(L_ij / speed / dt) steps (≥ 1); pairs with w_ij = 0 are left out" },
-    ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
+    ParamSpec { name: "connectivity", ty: ParamType::Path, default: DefaultValue::Optional, range: None, unit: "", doc: "The connectome of region_connections and of background.receptor = \"region\" (rows: receiving regions, as TVB): builtin:tvb76 (default), a TVB .zip, an .h5 file, or a folder of weights/tract_lengths CSV or TXT files; the regions' labels must be in it" },
     ParamSpec { name: "speed_mm_per_ms", ty: ParamType::Float, default: DefaultValue::Optional, range: None, unit: "mm/ms", doc: "Conduction speed of region_connections (default 3.0): delays rint(tract_length / speed / dt) steps" },
-    ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (the model's unit, e.g. pA), delay_ms, populations = [names] (default all), receptor (NEST's receptor_type, default 0) }" },
+    ParamSpec { name: "background", ty: ParamType::Table, default: DefaultValue::Optional, range: None, unit: "", doc: "Independent Poisson drive of every neuron: { rate_hz, weight (the model's unit, e.g. pA), delay_ms, populations = [names] (default all), receptor (NEST's receptor_type, default 0; or \"region\": each region's own index in `connectivity` + 1, tvb-multiscale's Deco 2014 stimulus) }" },
     ParamSpec { name: "v_m_init", ty: ParamType::FloatList, default: DefaultValue::Optional, range: None, unit: "mV", doc: "Initial membrane potentials drawn uniformly in [lo, hi] (default: E_L)" },
     ParamSpec { name: "current_targets", ty: ParamType::StrList, default: DefaultValue::Optional, range: None, unit: "", doc: "Populations that take the `current_in` input (default: all)" },
     ParamSpec { name: "record_v_m", ty: ParamType::FloatList, default: DefaultValue::Optional, range: Some((0.0, 1e12)), unit: "", doc: "Global ids of the neurons whose V_m goes out on `v_m` (the network then steps on one thread)" },
@@ -145,8 +145,9 @@ struct SpikingNetwork {
     pops: Vec<(String, usize)>,
     projections: Vec<Projection>,
     background: Option<(f64, f64, f64, Vec<usize>)>,
-    /// NEST's receptor_type of the background's synapses
-    background_receptor: usize,
+    /// NEST's receptor_type of the background's synapses, per region
+    /// (`receptor = "region"`: the region's connectome index + 1)
+    background_receptor: Vec<usize>,
     input: Option<InputSpec>,
     between: Option<Between>,
     v_m_init: Option<(f64, f64)>,
@@ -301,15 +302,7 @@ fn build(ctx: &BuildCtx) -> Result<Box<dyn Actor>, BuildError> {
             ))
         }
     };
-    let background_receptor = match p.table("background")? {
-        Some(b) if b.contains_key("receptor") => {
-            let r = count(b, "receptor", "background")?;
-            let w = num(b, "weight", "background")?;
-            connections::check_receptor(info, r, &Dist::Constant(w), "background")?;
-            r
-        }
-        _ => 0,
-    };
+    let background_receptor = regions::background_receptors(p, info, &regions)?;
     let input = match p.table("input")? {
         None => None,
         Some(t) => Some(InputSpec::parse(t, ctx, h, &regions, &pop_index, info)?),
@@ -567,8 +560,14 @@ impl Actor for SpikingNetwork {
             }
             if let Some((rate, w, d, targets)) = &self.background {
                 for &t in targets {
-                    net.background_receptor(reg * np + t, *rate, *w, *d, self.background_receptor)
-                        .map_err(ActorError::new)?;
+                    net.background_receptor(
+                        reg * np + t,
+                        *rate,
+                        *w,
+                        *d,
+                        self.background_receptor[reg],
+                    )
+                    .map_err(ActorError::new)?;
                 }
             }
         }

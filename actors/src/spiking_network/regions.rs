@@ -103,6 +103,65 @@ impl ReceptorSpec {
     }
 }
 
+/// The receptor of `background`'s synapses in each of the network's
+/// regions: `background.receptor`, a number (default 0, every region), or
+/// `"region"`: receptor i + 1 with i the region's own index in the
+/// connectome `connectivity` (default builtin:tvb76), as tvb-multiscale's
+/// Deco 2014 builder puts each region's 2400 Hz `spike_stimulus` on that
+/// region's own AMPA_ext receptor (`receptor_type` = target node + 1).
+/// Each receptor is checked against the model with the background's
+/// `weight`, at `background.receptor`.
+pub(super) fn background_receptors(
+    p: &Params,
+    model: &NeuronInfo,
+    regions: &[String],
+) -> Result<Vec<usize>, BuildError> {
+    let Some(b) = p.table("background")? else {
+        return Ok(vec![0; regions.len()]);
+    };
+    let weight = Dist::Constant(super::num(b, "weight", "background")?);
+    match b.get("receptor") {
+        None => Ok(vec![0; regions.len()]),
+        Some(toml::Value::String(s)) if s == "region" => {
+            let spec = p
+                .opt_str("connectivity")?
+                .unwrap_or_else(|| "builtin:tvb76".into());
+            let conn = Connectivity::load(&spec, p.base_dir())
+                .map_err(|e| BuildError::at("connectivity", e.to_string()))?;
+            regions
+                .iter()
+                .map(|r| {
+                    let i = conn.labels.iter().position(|l| l == r).ok_or_else(|| {
+                        BuildError::at(
+                            "background.receptor",
+                            format!("receptor = \"region\": region `{r}` is not in the connectome {}", conn.source),
+                        )
+                        .hint("the regions' labels as `connectivity` (default builtin:tvb76) names them, or a receptor number")
+                    })?;
+                    check_receptor(model, i + 1, &weight, "background").map_err(|e| {
+                        let m = format!(
+                            "{} (receptor = \"region\": {r} is region {i} of the connectome {})",
+                            e.message, conn.source
+                        );
+                        BuildError { message: m, ..e }
+                    })?;
+                    Ok(i + 1)
+                })
+                .collect()
+        }
+        Some(toml::Value::String(s)) => Err(BuildError::at(
+            "background.receptor",
+            format!("unknown receptor `{s}`"),
+        )
+        .hint("a receptor number (NEST's receptor_type) or \"region\" (the region's own index in the connectome + 1)")),
+        Some(_) => {
+            let r = super::count(b, "receptor", "background")?;
+            check_receptor(model, r, &weight, "background")?;
+            Ok(vec![r; regions.len()])
+        }
+    }
+}
+
 /// The parsed `region_connections`, ready to connect.
 #[derive(Debug, Default)]
 pub(super) struct Between {
@@ -127,8 +186,12 @@ impl Between {
         let p = c.params;
         let entries = p.tables("region_connections")?;
         if entries.is_empty() {
+            // background.receptor = "region" numbers by `connectivity` too
+            let by_region = p
+                .table("background")?
+                .is_some_and(|b| b.get("receptor").and_then(|v| v.as_str()) == Some("region"));
             for key in ["connectivity", "speed_mm_per_ms"] {
-                if p.has(key) {
+                if p.has(key) && !(by_region && key == "connectivity") {
                     return Err(BuildError::at(
                         key,
                         "only region_connections use it, and there are none",
@@ -510,6 +573,64 @@ mod tests {
         assert_eq!(e.key, "region_connections[0].receptor");
         assert!(
             e.message.contains("unknown receptor `target`"),
+            "{}",
+            e.message
+        );
+    }
+
+    fn background_with(model: &str, actor: &str) -> Result<Vec<usize>, BuildError> {
+        let table: toml::Table = toml::from_str(actor).unwrap();
+        let params = Params::new(&table, super::super::PARAMS, Path::new("."));
+        let regions: Vec<String> = ["rM1", "lM1", "rA1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        background_receptors(&params, neuron_info(model).unwrap(), &regions)
+    }
+
+    #[test]
+    fn background_receptor_region_is_each_region_s_own_connectome_index_plus_one() {
+        let conn = Connectivity::tvb76();
+        let node = |l: &str| conn.labels.iter().position(|x| x == l).unwrap();
+        let bg = r#"background = { rate_hz = 2400.0, weight = 1.0, delay_ms = 0.1, receptor = "region" }"#;
+        let got = background_with("iaf_cond_ww_deco", bg).unwrap();
+        assert_eq!(got, vec![node("rM1") + 1, node("lM1") + 1, node("rA1") + 1]);
+        // `connectivity` is allowed (and used) without region_connections
+        let with_conn = format!("{bg}\nconnectivity = \"builtin:tvb76\"");
+        assert_eq!(
+            background_with("iaf_cond_ww_deco", &with_conn).unwrap(),
+            got
+        );
+        assert!(parse_with("iaf_cond_ww_deco", &with_conn)
+            .unwrap()
+            .is_none());
+        // a number is every region's; none is 0
+        let got = background_with(
+            "iaf_cond_ww_deco",
+            r#"background = { rate_hz = 1.0, weight = 1.0, delay_ms = 0.1, receptor = 2 }"#,
+        )
+        .unwrap();
+        assert_eq!(got, vec![2, 2, 2]);
+        assert_eq!(
+            background_with("iaf_cond_ww_deco", "").unwrap(),
+            vec![0, 0, 0]
+        );
+        // bad input: a model without receptors beyond 0, an unknown word
+        let e = background_with("iaf_psc_alpha", bg).unwrap_err();
+        assert_eq!(e.key, "background.receptor");
+        assert!(
+            e.message.contains("receptor = \"region\": rM1 is region"),
+            "{}",
+            e.message
+        );
+        let e = background_with(
+            "iaf_cond_ww_deco",
+            r#"background = { rate_hz = 1.0, weight = 1.0, delay_ms = 0.1, receptor = "own" }"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.key, "background.receptor");
+        assert!(
+            e.message.contains("unknown receptor `own`"),
             "{}",
             e.message
         );
