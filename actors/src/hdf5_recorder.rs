@@ -69,6 +69,12 @@ const PER_CHUNK_META: u64 = 1 << 10;
 const TIME_CHUNK: usize = 4096;
 /// Spikes per chunk of `/spikes/*`.
 const SPIKE_CHUNK: usize = 65536;
+/// Fewest time samples per chunk of `/data` when a short run caps it
+/// ([`capped`]): a run resumed for longer keeps the file's chunks.
+const DATA_CHUNK_FLOOR: usize = 64;
+/// Fewest samples per chunk of `/time` and `/step` when a short run caps
+/// them (4 KiB).
+const TIME_CHUNK_FLOOR: usize = 512;
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -114,6 +120,8 @@ struct Series5 {
     modes: usize,
     /// time samples per chunk of `/data`
     chunk_t: usize,
+    /// samples per chunk of `/time` and `/step`
+    time_chunk: usize,
     /// the first two times, until the sample period is written
     first_times: Vec<f64>,
 }
@@ -149,6 +157,26 @@ fn chunk_bytes(flushed: usize, new: usize, chunk: usize, sample_bytes: usize) ->
 /// Time samples per chunk of a `(time, nv, nn, 1)` dataset (~512 KiB).
 fn series_chunk(nv: usize, nn: usize) -> usize {
     (65536 / (nv * nn).max(1)).clamp(1, 4096)
+}
+
+/// Samples per chunk for a run of `total_steps` steps: `full`, or fewer
+/// when the run cannot fill one chunk (at most one sample per step), but
+/// not under `floor`: min(full, max(total_steps, floor)). A one-step run's
+/// `raw.h5` was 735 kB, nearly all of it one 512 KiB `/data` chunk and two
+/// 32 KiB coordinate chunks; runs of `full` steps or more keep `full`.
+fn capped(full: usize, total_steps: u64, floor: usize) -> usize {
+    let steps = usize::try_from(total_steps).unwrap_or(usize::MAX);
+    full.min(steps.max(floor)).max(1)
+}
+
+/// Samples per chunk of a new `/data` (`nv` × `nn` values per sample) and
+/// of its `/time` and `/step`, capped by the run's steps (unknown: uncapped).
+fn series_chunks(ctx: Option<&RunContext>, nv: usize, nn: usize) -> (usize, usize) {
+    let steps = ctx.map_or(u64::MAX, |c| c.total_steps);
+    (
+        capped(series_chunk(nv, nn), steps, DATA_CHUNK_FLOOR),
+        capped(TIME_CHUNK, steps, TIME_CHUNK_FLOOR),
+    )
 }
 
 struct Recorder {
@@ -333,6 +361,7 @@ impl Recorder {
         series: Option<(usize, usize, usize)>,
         spikes: usize,
     ) -> Result<(), ActorError> {
+        let ctx = self.ctx.as_ref();
         let Some(r) = &mut self.reserve else {
             return Ok(());
         };
@@ -341,12 +370,13 @@ impl Recorder {
             (Some(d), Some((k, _, _))) => {
                 let (nv, nn) = d.shape;
                 need += chunk_bytes(d.flushed, d.len + k, d.chunk_t, nv * nn * 8);
-                need += 2 * chunk_bytes(d.flushed, d.len + k, TIME_CHUNK, 8);
+                need += 2 * chunk_bytes(d.flushed, d.len + k, d.time_chunk, 8);
             }
             // created now: its headers and labels too
             (None, Some((k, nv, nn))) => {
-                need += chunk_bytes(0, k, series_chunk(nv, nn), nv * nn * 8);
-                need += 2 * chunk_bytes(0, k, TIME_CHUNK, 8) + META_MARGIN;
+                let (chunk_t, time_chunk) = series_chunks(ctx, nv, nn);
+                need += chunk_bytes(0, k, chunk_t, nv * nn * 8);
+                need += 2 * chunk_bytes(0, k, time_chunk, 8) + META_MARGIN;
             }
             _ => {}
         }
@@ -407,7 +437,7 @@ impl Recorder {
     /// `/data` and its coordinates, for a series shaped as `s`.
     fn create_series(&self, f: &hdf5::File, s: &Series) -> hdf5::Result<Series5> {
         let (nv, nn) = (s.data.shape()[1], s.data.shape()[2]);
-        let chunk_t = series_chunk(nv, nn);
+        let (chunk_t, time_chunk) = series_chunks(self.ctx.as_ref(), nv, nn);
         let meta = &s.meta;
         // the variables, each with its modes, or each alone
         let (variables, modes) =
@@ -419,7 +449,7 @@ impl Recorder {
             .create("data")?;
         let time = f
             .new_dataset::<f64>()
-            .chunk(TIME_CHUNK)
+            .chunk(time_chunk)
             .shape(0..)
             .create("time")?;
         netcdf::set_scale(&time, "time")?;
@@ -438,7 +468,7 @@ impl Recorder {
         netcdf::str_attr(&time, "convention", &note)?;
         let step = f
             .new_dataset::<u64>()
-            .chunk(TIME_CHUNK)
+            .chunk(time_chunk)
             .shape(0..)
             .create("step")?;
         netcdf::str_attr(
@@ -505,6 +535,7 @@ impl Recorder {
             shape: (nv, nn),
             modes,
             chunk_t,
+            time_chunk,
             first_times: vec![],
         })
     }

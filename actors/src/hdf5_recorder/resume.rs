@@ -117,6 +117,10 @@ impl Recorder {
                 .chunk()
                 .and_then(|c| c.first().copied())
                 .unwrap_or(TIME_CHUNK);
+            let time_chunk = time
+                .chunk()
+                .and_then(|c| c.first().copied())
+                .unwrap_or(TIME_CHUNK);
             self.series = Some(Series5 {
                 data,
                 time,
@@ -126,6 +130,7 @@ impl Recorder {
                 shape: (sh[1] * sh[3], sh[2]),
                 modes: sh[3],
                 chunk_t,
+                time_chunk,
                 first_times,
             });
         }
