@@ -209,6 +209,33 @@ impl Actor for RwwFilter {
 mod tests {
     use super::*;
 
+    /// `data` (steps × variables × nodes, one per 0.1 ms step) as one
+    /// window into `f`; its output series.
+    fn one_window(f: &mut RwwFilter, data: Array3<f64>, meta: Arc<SeriesMeta>) -> Series {
+        let n = data.shape()[0];
+        let x = Series {
+            stamps: (1..=n as u64).collect(),
+            times_ms: (1..=n).map(|k| k as f64 * 0.1).collect(),
+            data,
+            meta,
+        };
+        let mut out = Outputs::default();
+        let w = WindowInfo {
+            index: 0,
+            start_step: 0,
+            n_steps: n as u64,
+            dt_ms: 0.1,
+        };
+        f.step(
+            &w,
+            &Inputs::from_pairs([("input", Payload::Series(Arc::new(x)))]),
+            &mut out,
+        )
+        .unwrap();
+        let o = out.take("output").unwrap();
+        o.as_series().unwrap().clone()
+    }
+
     #[test]
     fn relaxes_to_the_rww_steady_state() {
         let mut f = RwwFilter {
@@ -233,27 +260,7 @@ mod tests {
             data[[k, 0, 0]] = 20.0;
             data[[k, 1, 0]] = 40.0;
         }
-        let x = Series {
-            stamps: (1..=n as u64).collect(),
-            times_ms: (1..=n).map(|k| k as f64 * 0.1).collect(),
-            data,
-            meta,
-        };
-        let mut out = Outputs::default();
-        let w = WindowInfo {
-            index: 0,
-            start_step: 0,
-            n_steps: n as u64,
-            dt_ms: 0.1,
-        };
-        f.step(
-            &w,
-            &Inputs::from_pairs([("input", Payload::Series(Arc::new(x)))]),
-            &mut out,
-        )
-        .unwrap();
-        let o = out.take("output").unwrap();
-        let o = o.as_series().unwrap();
+        let o = one_window(&mut f, data, meta);
         let (ge, r) = (0.641e-3, 20.0);
         let se = ge * r / (1.0 / 100.0 + ge * r);
         assert!(
@@ -292,27 +299,7 @@ mod tests {
             data[[k, 1, 0]] = 20.0;
             data[[k, 1, 1]] = 5.0;
         }
-        let x = Series {
-            stamps: (1..=n as u64).collect(),
-            times_ms: (1..=n).map(|k| k as f64 * 0.1).collect(),
-            data,
-            meta,
-        };
-        let mut out = Outputs::default();
-        let w = WindowInfo {
-            index: 0,
-            start_step: 0,
-            n_steps: n as u64,
-            dt_ms: 0.1,
-        };
-        f.step(
-            &w,
-            &Inputs::from_pairs([("input", Payload::Series(Arc::new(x)))]),
-            &mut out,
-        )
-        .unwrap();
-        let o = out.take("output").unwrap();
-        let o = o.as_series().unwrap();
+        let o = one_window(&mut f, data, meta);
         assert_eq!(o.meta.variables, vec!["S"]);
         assert_eq!(o.data.shape(), &[n, 1, 2]);
         for (node, r) in [(0, 20.0), (1, 5.0)] {
