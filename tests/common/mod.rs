@@ -264,3 +264,19 @@ delay_ms = 10.0
 "#
     )
 }
+
+/// A JSON array of numbers (a reference file's) as floats.
+pub fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// `v` as a TOML/Python list literal: `[a, b, …]`, each by `{:?}` (floats
+/// keep their decimal point).
+pub fn list<T: std::fmt::Debug>(v: &[T]) -> String {
+    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
+    format!("[{}]", s.join(", "))
+}

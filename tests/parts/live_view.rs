@@ -215,14 +215,6 @@ fn same_as_recorded(
     compared
 }
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 #[test]
 fn the_page_shows_the_recorded_values_while_the_run_goes() {
     let Some(chrome) = chromium() else { return };

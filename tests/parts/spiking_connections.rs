@@ -4,19 +4,6 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn list(v: &[f64]) -> String {
-    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", s.join(", "))
-}
-
 /// The graph of a reference: the excitatory spike_generator on
 /// `spikes_in_2` over an edge without delay, the inhibitory one on
 /// `spikes_in_3` over an edge of 0.5 ms (part of its 2.3 ms).

@@ -6,14 +6,6 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn reference(name: &str) -> serde_json::Value {
     let path = root().join(format!("tests/data/nest/{name}"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -34,11 +26,6 @@ fn params(p: &serde_json::Value) -> String {
         })
         .collect();
     format!("{{ {} }}", kv.join(", "))
-}
-
-fn list(v: &[f64]) -> String {
-    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", s.join(", "))
 }
 
 #[test]

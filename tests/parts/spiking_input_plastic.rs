@@ -8,14 +8,6 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 /// `{ model = "…", k = v, … }` of a reference's synapse.
 fn spec(model: &str, s: &serde_json::Value) -> String {
     let mut kv = vec![format!("model = \"{model}\"")];

@@ -6,19 +6,6 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn list<T: std::fmt::Debug>(v: &[T]) -> String {
-    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", s.join(", "))
-}
-
 /// The neuron of `<model>_two_trains.json` and its two spike_generators
 /// (the inhibitory one over an edge of 0.5 ms), on a graph of step
 /// `graph_dt` with `net_dt` the network's own (`None`: the graph's).

@@ -12,19 +12,6 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
-fn list<T: std::fmt::Debug>(v: &[T]) -> String {
-    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", s.join(", "))
-}
-
 /// A spike_generator's times and senders for the trains `trains`
 /// (train k's sender is k).
 fn generator(trains: &[Vec<f64>]) -> (String, String) {

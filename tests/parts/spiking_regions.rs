@@ -4,25 +4,12 @@
 
 use crate::common::*;
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn ints(v: &serde_json::Value) -> Vec<u64> {
     v.as_array()
         .unwrap()
         .iter()
         .map(|x| x.as_u64().unwrap())
         .collect()
-}
-
-fn list<T: std::fmt::Debug>(v: &[T]) -> String {
-    let s: Vec<String> = v.iter().map(|x| format!("{x:?}")).collect();
-    format!("[{}]", s.join(", "))
 }
 
 /// The network of make_refs_regions.py as a graph: three regions of

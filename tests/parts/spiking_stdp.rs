@@ -8,14 +8,6 @@ use crate::common::*;
 use brainstream::models::params::ParamSet;
 use brainstream::models::spiking::{iaf_psc_alpha, Dist, Network, Neuron, Rule, Synapse};
 
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
-}
-
 fn reference() -> serde_json::Value {
     let path = root().join("tests/data/nest/stdp_network.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
